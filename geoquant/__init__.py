@@ -1,0 +1,34 @@
+"""geoquant: exact quantitative answers about large areas of the Earth from satellite imagery.
+
+Subpackages load on first use, so ``import geoquant`` stays light: no dask, xarray, torch,
+numba or zarr is imported until a function that needs them runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from geoquant.errors import GeoquantError
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("sources", "sinks", "synth", "demo", "errors")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geoquant import demo, sinks, sources, synth  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"geoquant.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'geoquant' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBMODULES])
+
+
+__all__ = ["GeoquantError", "__version__", *_SUBMODULES]

@@ -1,0 +1,43 @@
+"""The exceptions geoquant raises on bad input.
+
+Every error is a :class:`GeoquantError`; the command line turns one into a single line and a
+non-zero exit. Messages say what to change, not only what went wrong.
+"""
+
+from __future__ import annotations
+
+
+class GeoquantError(Exception):
+    """Base of every error geoquant raises on purpose."""
+
+
+class CatalogUnreachableError(GeoquantError):
+    """The STAC API did not answer (wrong URL, server not running, network closed)."""
+
+
+class NoItemsFoundError(GeoquantError):
+    """A search matched no STAC items."""
+
+
+class AssetError(GeoquantError):
+    """An asset is missing from an item, or its file cannot be read."""
+
+
+class MixedCRSError(GeoquantError):
+    """Items come in more than one CRS and no target CRS was given."""
+
+
+class RegionError(GeoquantError):
+    """A region is empty, malformed, or lies outside the data."""
+
+
+class DateRangeError(GeoquantError):
+    """A datetime range cannot be parsed or ends before it starts."""
+
+
+class OutputPathError(GeoquantError):
+    """An output path cannot be written or is already in use."""
+
+
+class StoreError(GeoquantError):
+    """A Zarr store is corrupt or lacks the georeferencing geoquant needs."""
