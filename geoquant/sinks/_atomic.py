@@ -1,0 +1,145 @@
+"""Outputs that appear whole or not at all.
+
+Everything a sink writes goes first into a hidden sibling of the target (same directory, so the
+same filesystem), and is renamed into place only once it is complete. A failure at any point
+removes the sibling and leaves the target as it was. The checks on the target path run before
+anything is computed, so a typo in a path fails in milliseconds, not after an hour of work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from geoquant.errors import OutputPathError
+
+__all__ = ["atomic_output", "check_output_path", "sibling_name"]
+
+
+def sibling_name(target: Path, tag: str) -> Path:
+    """A hidden, unique path next to ``target``: ``.<name>.<tag>-<uuid>``."""
+    return target.with_name(f".{target.name}.{tag}-{uuid.uuid4().hex[:12]}")
+
+
+def check_output_path(path: str | os.PathLike[str], *, overwrite: bool, kind: str) -> Path:
+    """Validate an output path before anything is computed.
+
+    Parameters
+    ----------
+    path
+        Where the output should appear.
+    overwrite
+        Whether an existing output at ``path`` may be replaced.
+    kind
+        ``"directory"`` or ``"file"``: what the sink writes. An existing output of the other
+        kind is never replaced, even with ``overwrite=True``.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute target path.
+
+    Raises
+    ------
+    OutputPathError
+        If the parent directory is missing, is not a directory or cannot be written, or if the
+        target exists and ``overwrite`` is false.
+    """
+    target = Path(os.fspath(path)).expanduser().absolute()
+    if target.name in ("", ".", ".."):
+        raise OutputPathError(f"Output path {str(path)!r} names no file: give a path like 'out.zarr'.")
+    parent = target.parent
+    if not parent.exists():
+        raise OutputPathError(
+            f"Cannot write {target}: the directory {parent} does not exist. "
+            "Create it first or choose another path."
+        )
+    if not parent.is_dir():
+        raise OutputPathError(
+            f"Cannot write {target}: {parent} is a file, not a directory. "
+            "Choose a path inside a directory."
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputPathError(
+            f"Cannot write {target}: no permission to create files in {parent}. "
+            "Choose a directory you can write to, or change its permissions."
+        )
+    if target.exists() or target.is_symlink():
+        if not overwrite:
+            raise OutputPathError(
+                f"{target} already exists: pass overwrite=True to replace it, "
+                "or choose another path."
+            )
+        existing = "directory" if target.is_dir() else "file"
+        if existing != kind:
+            raise OutputPathError(
+                f"{target} exists and is a {existing}, but a {kind} would be written there: "
+                f"remove it yourself or choose another path."
+            )
+    return target
+
+
+def _make_partial(target: Path, *, kind: str) -> Path:
+    partial = sibling_name(target, "partial")
+    try:
+        if kind == "directory":
+            partial.mkdir()
+        else:
+            partial.touch(exist_ok=False)
+    except OSError as exc:
+        raise OutputPathError(
+            f"Cannot write {target}: creating {partial.name} in {target.parent} failed "
+            f"({exc.strerror or exc}). Choose a directory you can write to, or free space on it."
+        ) from exc
+    return partial
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _publish(partial: Path, target: Path, *, overwrite: bool) -> None:
+    """Rename a complete ``partial`` to ``target``; the old target goes only once the new is in."""
+    if not (target.exists() or target.is_symlink()):
+        # os.rename onto an empty directory that appeared meanwhile would silently succeed on
+        # POSIX; the existence check keeps that window to the instant between two syscalls.
+        os.rename(partial, target)
+        return
+    if not overwrite:
+        raise OutputPathError(
+            f"{target} appeared while it was being written: pass overwrite=True to replace it, "
+            "or choose another path."
+        )
+    aside = sibling_name(target, "old")
+    os.rename(target, aside)
+    try:
+        os.rename(partial, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    _remove(aside)
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path, *, overwrite: bool, kind: str) -> Iterator[Path]:
+    """Yield a hidden sibling of ``target`` to write into; publish it if the block succeeds.
+
+    ``target`` must come from :func:`check_output_path`. The sibling is created before the block
+    runs (a last check that the directory can be written). If the block raises anything, the
+    sibling is removed and the exception propagates; ``target`` is left untouched.
+    """
+    partial = _make_partial(target, kind=kind)
+    try:
+        yield partial
+        _publish(partial, target, overwrite=overwrite)
+    except BaseException:
+        _remove(partial)
+        raise

@@ -1,0 +1,393 @@
+"""Load STAC items into a chunked ``(time, band, y, x)`` cube with stackstac."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+
+from geoquant.errors import AssetError, MixedCRSError, NoItemsFoundError, RegionError
+from geoquant.sources._profiles import SensorProfile, is_quality_asset, profile_for
+from geoquant.sources._region import region_from
+
+SarUnits = Literal["db", "linear"]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The output grid of a load: CRS, bounds (CRS units), resolution (CRS units), chunks."""
+
+    epsg: int
+    bounds: tuple[float, float, float, float] | None
+    resolution: tuple[float, float] | None
+    chunks: int | tuple[int, int]
+
+
+def _as_dicts(items) -> list[dict[str, Any]]:
+    out = [item.to_dict() if hasattr(item, "to_dict") else item for item in items]
+    if not out:
+        raise NoItemsFoundError("no items to load; search with a wider region, dates or "
+                                "filters")
+    return out
+
+
+def _epsg_of(item: dict[str, Any], asset: str | None = None) -> int | None:
+    for source in ((item["assets"].get(asset, {}) if asset else {}), item["properties"]):
+        if source.get("proj:epsg"):
+            return int(source["proj:epsg"])
+        code = source.get("proj:code")
+        if code and str(code).upper().startswith("EPSG:"):
+            return int(str(code).split(":")[1])
+    return None
+
+
+def _choose_assets(items, assets, profile: SensorProfile) -> list[str]:
+    first = items[0]["assets"]
+    if assets is None:
+        if profile.default_assets is not None:
+            chosen = [a for a in profile.default_assets if a in first]
+        else:
+            chosen = [k for k, a in first.items() if not is_quality_asset(k, a, profile)
+                      and "image/tiff" in a.get("type", "image/tiff")]
+    else:
+        chosen = [assets] if isinstance(assets, str) else list(assets)
+    if not chosen:
+        raise AssetError(f"item {items[0]['id']} has no raster assets to load; it has "
+                         f"{sorted(first)}")
+    for item in items:
+        missing = [a for a in chosen if a not in item["assets"]]
+        if missing:
+            raise AssetError(f"item {item['id']} has no asset(s) {missing}; it has "
+                             f"{sorted(item['assets'])}. Choose assets present in every item")
+    return chosen
+
+
+def _check_local_files(items, assets) -> None:
+    """Fail early, naming the file, when a local asset is missing or unreadable."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    for item in items:
+        for key in assets:
+            href = item["assets"][key]["href"]
+            parsed = urlparse(href)
+            if parsed.scheme not in ("", "file"):
+                continue
+            path = Path(unquote(parsed.path))
+            if not path.exists():
+                raise AssetError(f"asset {key!r} of item {item['id']} is missing: {path} does "
+                                 "not exist; rebuild the catalog or restore the file")
+            try:
+                with rasterio.open(path):
+                    pass
+            except RasterioIOError as err:
+                raise AssetError(f"asset {key!r} of item {item['id']} cannot be read ({path}): "
+                                 f"{err}; replace the file or drop the item") from err
+
+
+def _grid(items, assets, *, crs, resolution, region, chunks) -> Grid:
+    epsgs = sorted({_epsg_of(item, assets[0]) for item in items} - {None})
+    if crs is not None:
+        from rasterio.crs import CRS
+
+        epsg = CRS.from_user_input(crs).to_epsg()
+        if epsg is None:
+            raise MixedCRSError(f"crs {crs!r} has no EPSG code; give one such as 'EPSG:32633'")
+    elif len(epsgs) > 1:
+        counts = {e: sum(_epsg_of(i, assets[0]) == e for i in items) for e in epsgs}
+        best = max(counts, key=counts.get)
+        raise MixedCRSError(
+            f"items are in {len(epsgs)} CRSs ({', '.join(f'EPSG:{e} x{counts[e]}' for e in epsgs)});"
+            f" pass crs= to reproject them into one, e.g. crs='EPSG:{best}' (most items)")
+    elif epsgs:
+        epsg = epsgs[0]
+    else:
+        raise MixedCRSError("items carry no proj:epsg or proj:code; pass crs='EPSG:....'")
+    if resolution is not None:
+        resolution = (float(resolution), float(resolution)) if np.isscalar(resolution) \
+            else tuple(float(r) for r in resolution)
+        if min(resolution) <= 0:
+            raise RegionError(f"resolution must be positive (CRS units), got {resolution}")
+    bounds = None
+    if region is not None:
+        bounds = _align_to_native(items, assets[0], epsg, resolution,
+                                  region.bounds_in(f"EPSG:{epsg}"))
+    return Grid(epsg, bounds, resolution, chunks)
+
+
+def _align_to_native(items, asset, epsg, resolution, bounds):
+    """Snap region bounds outwards onto the items' own pixel grid, so no pixel is resampled
+    when the items are already in the target CRS at the target resolution."""
+    transforms = {tuple(i["assets"][asset].get("proj:transform", ())[:6]) for i in items}
+    if len(transforms) != 1 or _epsg_of(items[0], asset) != epsg or () in transforms:
+        return bounds
+    a, _, c, _, e, f = next(iter(transforms))
+    if resolution is not None and (not np.isclose(resolution[0], a)
+                                   or not np.isclose(resolution[1], -e)):
+        return bounds
+    left, bottom, right, top = bounds
+    left = c + np.floor((left - c) / a) * a
+    right = c + np.ceil((right - c) / a) * a
+    top = f + np.floor((top - f) / e) * e
+    bottom = f + np.ceil((bottom - f) / e) * e
+    return (left, bottom, right, top)
+
+
+def _items_bounds(items, epsg: int):
+    from rasterio.warp import transform_bounds
+
+    west = min(i["bbox"][0] for i in items)
+    south = min(i["bbox"][1] for i in items)
+    east = max(i["bbox"][2] for i in items)
+    north = max(i["bbox"][3] for i in items)
+    return (west, south, east, north), transform_bounds("EPSG:4326", f"EPSG:{epsg}",
+                                                        west, south, east, north)
+
+
+def _stack(items, assets, grid: Grid, *, resampling: str, rescale: bool):
+    import stackstac
+    from rasterio.enums import Resampling
+
+    try:
+        method = Resampling[resampling]
+    except KeyError as err:
+        raise ValueError(f"unknown resampling {resampling!r}; use one of "
+                         f"{[r.name for r in Resampling][:8]}") from err
+    kwargs: dict[str, Any] = {"assets": list(assets), "epsg": grid.epsg, "resampling": method,
+                              "chunksize": grid.chunks, "dtype": np.dtype("float32"),
+                              "fill_value": np.float32(np.nan), "rescale": rescale,
+                              "xy_coords": "center", "properties": False,
+                              "band_coords": False, "snap_bounds": False}
+    if grid.resolution is not None:
+        kwargs["resolution"] = grid.resolution
+    if grid.bounds is not None:
+        kwargs["bounds"] = grid.bounds
+    try:
+        return stackstac.stack(items, **kwargs)
+    except ValueError as err:
+        if "resolution" in str(err).lower():
+            raise RegionError(f"{err}; pass resolution= in CRS units (metres for UTM)") from err
+        raise RegionError(f"cannot build the grid: {err}") from err
+
+
+def _solar_days(items) -> list[str]:
+    days = []
+    for item in items:
+        when = dt.datetime.fromisoformat(item["properties"]["datetime"].replace("Z", "+00:00"))
+        lon = (item["bbox"][0] + item["bbox"][2]) / 2.0
+        days.append((when + dt.timedelta(hours=lon / 15.0)).date().isoformat())
+    return days
+
+
+def _mosaic_days(arr, items):
+    """Merge acquisitions of the same solar day; the earliest valid pixel wins."""
+    import stackstac
+    import xarray as xr
+
+    days = _solar_days(items)
+    ids = [i["id"] for i in items]
+    if len(set(days)) == len(days):
+        return arr.assign_coords(item_ids=("time", ids))
+    order = sorted(set(days))
+    parts = []
+    for day in order:
+        index = [k for k, d in enumerate(days) if d == day]
+        part = arr.isel(time=index)
+        merged = stackstac.mosaic(part, dim="time") if len(index) > 1 else part.isel(time=0)
+        merged = merged.expand_dims(time=[arr.time.values[index[0]]])
+        parts.append(merged.assign_coords(item_ids=("time", [",".join(ids[k] for k in index)])))
+    return xr.concat(parts, dim="time", join="exact", combine_attrs="override")
+
+
+def _finish(arr, grid: Grid, attrs: Mapping[str, Any]):
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+
+    keep = {"time", "band", "y", "x", "item_ids"}
+    arr = arr.drop_vars([c for c in arr.coords if c not in keep])
+    arr.attrs = {}
+    arr = arr.rio.write_crs(f"EPSG:{grid.epsg}")
+    arr.attrs.update(attrs)
+    return arr
+
+
+def _prepare(items, assets, *, crs, resolution, bbox, region, chunks):
+    items = _as_dicts(items)
+    items = sorted(items, key=lambda i: (i["properties"].get("datetime") or "", i["id"]))
+    profile = profile_for(items)
+    chosen = _choose_assets(items, assets, profile)
+    area = region_from(bbox=bbox, region=region)
+    grid = _grid(items, chosen, crs=crs, resolution=resolution, region=area, chunks=chunks)
+    if grid.bounds is not None:
+        (w, s, e, n), _ = _items_bounds(items, grid.epsg)
+        rw, rs, re_, rn = area.bbox
+        if rw >= e or re_ <= w or rs >= n or rn <= s:
+            raise RegionError(
+                f"the region {area.bbox} lies outside the items' extent "
+                f"{(round(w, 5), round(s, 5), round(e, 5), round(n, 5))} (degrees); move it "
+                "or search again for this region")
+    return items, profile, chosen, grid
+
+
+def load(
+    items: Sequence[Any],
+    *,
+    assets: Sequence[str] | str | None = None,
+    crs: str | int | None = None,
+    resolution: float | tuple[float, float] | None = None,
+    bbox: Sequence[float] | None = None,
+    region: Mapping[str, Any] | str | Path | None = None,
+    chunks: int | tuple[int, int] = 1024,
+    resampling: str = "nearest",
+    sar_units: SarUnits | None = None,
+    mosaic_same_day: bool = True,
+):
+    """Load STAC items into a lazy, chunked ``(time, band, y, x)`` cube.
+
+    Parameters
+    ----------
+    items
+        Items from :func:`search` (dicts or pystac Items).
+    assets
+        Asset keys to load as bands. Default: the sensor's spectral bands (Sentinel-2 L2A:
+        B01..B12 and B8A; Landsat C2 L2: coastal..swir22; Sentinel-1 RTC: vv, vh), otherwise
+        every data asset that is not a quality layer.
+    crs
+        Target CRS (``"EPSG:32633"`` or 32633). Required when items span several CRSs (for
+        example two UTM zones); they are then reprojected into it.
+    resolution
+        Pixel size in CRS units (metres for UTM); a number or (x, y). Default: the finest
+        native resolution of the assets.
+    bbox, region
+        Clip to a lon/lat bbox or a GeoJSON region (its bounds in the target CRS).
+    chunks
+        Spatial chunk size in pixels (one number, or (y, x)); one time step and band a chunk.
+    resampling
+        rasterio resampling name for reprojection and resolution change ("nearest",
+        "bilinear", ...).
+    sar_units
+        For radar backscatter: "db" or "linear" converts (dB = 10 log10(linear)); ``None``
+        keeps the catalog's units (Sentinel-1 RTC serves linear power).
+    mosaic_same_day
+        Merge acquisitions of one solar day into one time step (earliest valid pixel first).
+
+    Returns
+    -------
+    xarray.DataArray
+        float32, NaN where there are no data, dims ``(time, band, y, x)``, pixel-centre
+        coordinates, CRS via rioxarray (``cube.rio.crs``, ``cube.rio.transform()``); the
+        ``item_ids`` coordinate records which items made each time step. Optical products are
+        scaled to reflectance (0..1).
+
+    Raises
+    ------
+    NoItemsFoundError, AssetError, MixedCRSError, RegionError
+        With a message that says what to change.
+    """
+    items, profile, chosen, grid = _prepare(items, assets, crs=crs, resolution=resolution,
+                                            bbox=bbox, region=region, chunks=chunks)
+    _check_local_files(items, chosen)
+    arr = _stack(items, chosen, grid, resampling=resampling, rescale=False)
+    scale, offset = _scale_offset(items, chosen, profile)
+    if not (np.all(scale == 1.0) and np.all(offset == 0.0)):
+        import xarray as xr
+
+        dims = ("time", "band")
+        arr = (arr * xr.DataArray(scale, dims=dims) + xr.DataArray(offset, dims=dims)
+               ).astype(np.float32)
+    units = _units(items, chosen)
+    if profile.sar and sar_units is not None and units != sar_units:
+        arr = _convert_sar(arr, to=sar_units)
+        units = sar_units
+    if mosaic_same_day:
+        arr = _mosaic_days(arr, items)
+    else:
+        arr = arr.assign_coords(item_ids=("time", [i["id"] for i in items]))
+    attrs = {"sensor": profile.name, "collection": str(items[0].get("collection", "")),
+             "units": units or ""}
+    return _finish(arr, grid, attrs)
+
+
+def _scale_offset(items, assets, profile: SensorProfile) -> tuple[np.ndarray, np.ndarray]:
+    """Per (time, band) scale and offset: physical value = DN * scale + offset."""
+    scale = np.ones((len(items), len(assets)), dtype=np.float32)
+    offset = np.zeros_like(scale)
+    for t, item in enumerate(items):
+        for b, key in enumerate(assets):
+            if profile.item_scale_offset is not None:
+                scale[t, b], offset[t, b] = profile.item_scale_offset(item)
+                continue
+            band = (item["assets"][key].get("raster:bands") or [{}])[0]
+            scale[t, b] = band.get("scale", 1.0)
+            offset[t, b] = band.get("offset", 0.0)
+    return scale, offset
+
+
+def _units(items, assets) -> str | None:
+    unit = items[0]["assets"][assets[0]].get("raster:bands", [{}])[0].get("unit")
+    if unit and unit.lower() in ("db", "decibel"):
+        return "db"
+    if profile_for(items).sar:
+        return "linear"
+    return unit
+
+
+def _convert_sar(arr, *, to: SarUnits):
+    import xarray as xr
+
+    if to == "db":
+        return xr.where(arr > 0, 10.0 * np.log10(arr.where(arr > 0)), np.nan).astype(np.float32)
+    if to == "linear":
+        return (10.0 ** (arr / 10.0)).astype(np.float32)
+    raise ValueError(f"sar_units must be 'db' or 'linear', got {to!r}")
+
+
+def clear_mask(items: Sequence[Any], *, like, mosaic_same_day: bool = True):
+    """Where the ground is seen clearly, on the grid of a cube made by :func:`load`.
+
+    Decodes the items' quality layer: Sentinel-2 L2A SCL (clear: dark area, vegetation, bare,
+    water, unclassified, snow), Landsat C2 QA_PIXEL (no fill, cloud, dilated cloud, cirrus or
+    shadow bit) or a cloud-mask asset ``CLM`` (0 = clear).
+
+    Parameters
+    ----------
+    items
+        The same items that made ``like``.
+    like
+        The cube from :func:`load`; its CRS, bounds, resolution and chunks are reused.
+
+    Returns
+    -------
+    xarray.DataArray
+        bool, dims ``(time, y, x)``, True where clear; False for cloud, shadow and no data.
+
+    Raises
+    ------
+    AssetError
+        The items have no quality layer this function knows.
+    """
+    items = _as_dicts(items)
+    items = sorted(items, key=lambda i: (i["properties"].get("datetime") or "", i["id"]))
+    profile = profile_for(items)
+    if profile.quality_asset is None or profile.quality_asset not in items[0]["assets"]:
+        raise AssetError(f"items of {items[0].get('collection')!r} carry no cloud or quality "
+                         "layer (SCL, qa_pixel or CLM); no clear-sky mask can be made")
+    _check_local_files(items, [profile.quality_asset])
+    import rioxarray  # noqa: F401
+
+    res_x, res_y = like.rio.resolution()
+    left, bottom, right, top = like.rio.bounds()
+    grid = Grid(like.rio.crs.to_epsg(), (left, bottom, right, top), (abs(res_x), abs(res_y)),
+                (like.chunks[-2][0], like.chunks[-1][0]) if like.chunks else 1024)
+    codes = _stack(items, [profile.quality_asset], grid, resampling="nearest", rescale=False)
+    if mosaic_same_day:
+        codes = _mosaic_days(codes, items)
+    else:
+        codes = codes.assign_coords(item_ids=("time", [i["id"] for i in items]))
+    clear = codes.isel(band=0, drop=True).copy(data=codes.data[:, 0].map_blocks(
+        profile.clear, dtype=bool))
+    return _finish(clear, grid, {"meaning": "True where the ground is seen clearly"})

@@ -1,0 +1,119 @@
+"""A real STAC API on loopback over a folder of collection and item JSON (``rustac serve``)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from geoquant.errors import CatalogUnreachableError, OutputPathError
+
+
+def _rustac_executable() -> str:
+    beside_python = Path(sys.executable).with_name("rustac")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("rustac")
+    if found is None:
+        raise CatalogUnreachableError(
+            "the 'rustac' command is missing: install geoquant's dependencies "
+            "(pip install -c constraints.txt -e .)"
+        )
+    return found
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def catalog_files(folder: str | Path) -> list[Path]:
+    """The collection and item JSON files under ``folder``, collections first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OutputPathError(f"catalog folder {folder} does not exist; build one with "
+                              "'geoquant catalog build'")
+    files = sorted(folder.rglob("*.json"))
+    collections = [p for p in files if p.name == "collection.json"]
+    others = [p for p in files if p.name != "collection.json"]
+    if not collections:
+        raise OutputPathError(f"no collection.json under {folder}; build one with "
+                              "'geoquant catalog build'")
+    return collections + others
+
+
+class CatalogServer:
+    """Serve a folder of STAC collections and items as a STAC API on ``127.0.0.1``.
+
+    Use as a context manager; the server stops on exit.
+
+    Parameters
+    ----------
+    folder
+        Folder of ``collection.json`` and item (FeatureCollection) JSON files, as written by
+        :func:`geoquant.sources.build_catalog`.
+    port
+        TCP port; a free one is chosen when omitted.
+    startup_timeout
+        Seconds to wait for the API to answer.
+
+    Examples
+    --------
+    >>> with CatalogServer("catalog/") as server:  # doctest: +SKIP
+    ...     items = search(server.url, collections=["camargue-s1"])
+    """
+
+    def __init__(self, folder: str | Path, *, port: int | None = None,
+                 startup_timeout: float = 20.0) -> None:
+        self.files = catalog_files(folder)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> CatalogServer:
+        command = [_rustac_executable(), "serve", "--addr", f"127.0.0.1:{self.port}",
+                   *map(str, self.files)]
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                error = self._process.stderr.read().strip() if self._process.stderr else ""
+                raise CatalogUnreachableError(
+                    f"the STAC server stopped at start ({error.splitlines()[-1:] or 'no output'});"
+                    " check the catalog JSON and that the port is free")
+            try:
+                with urllib.request.urlopen(f"{self.url}/collections", timeout=1.0) as resp:
+                    if resp.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.05)
+        self.stop()
+        raise CatalogUnreachableError(
+            f"the STAC server on {self.url} did not answer within {self.startup_timeout} s")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process is not None and self._process.stderr:
+            self._process.stderr.close()
+        self._process = None
+
+    def __enter__(self) -> CatalogServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
