@@ -41,3 +41,7 @@ class OutputPathError(GeoquantError):
 
 class StoreError(GeoquantError):
     """A Zarr store is corrupt or lacks the georeferencing geoquant needs."""
+
+
+class InvalidOptionError(GeoquantError, ValueError):
+    """An option has a value geoquant does not accept (an unknown name, a bad number)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from geoquant.errors import AssetError, MixedCRSError, NoItemsFoundError, RegionError
+from geoquant.errors import InvalidOptionError, AssetError, MixedCRSError, NoItemsFoundError, RegionError
 from geoquant.sources._profiles import SensorProfile, is_quality_asset, profile_for
 from geoquant.sources._region import region_from
 
@@ -156,7 +157,7 @@ def _stack(items, assets, grid: Grid, *, resampling: str, rescale: bool):
     try:
         method = Resampling[resampling]
     except KeyError as err:
-        raise ValueError(f"unknown resampling {resampling!r}; use one of "
+        raise InvalidOptionError(f"unknown resampling {resampling!r}; use one of "
                          f"{[r.name for r in Resampling][:8]}") from err
     kwargs: dict[str, Any] = {"assets": list(assets), "epsg": grid.epsg, "resampling": method,
                               "chunksize": grid.chunks, "dtype": np.dtype("float32"),
@@ -210,7 +211,11 @@ def _finish(arr, grid: Grid, attrs: Mapping[str, Any]):
     keep = {"time", "band", "y", "x", "item_ids"}
     arr = arr.drop_vars([c for c in arr.coords if c not in keep])
     arr.attrs = {}
-    arr = arr.rio.write_crs(f"EPSG:{grid.epsg}")
+    with warnings.catch_warnings():
+        # pyproj notes that CF cannot name every parameter of some projections (EPSG:2056's
+        # oblique Mercator); the WKT written beside it keeps the CRS exact.
+        warnings.filterwarnings("ignore", "angle from rectified to skew", UserWarning)
+        arr = arr.rio.write_crs(f"EPSG:{grid.epsg}")
     arr.attrs.update(attrs)
     return arr
 
@@ -343,7 +348,7 @@ def _convert_sar(arr, *, to: SarUnits):
         return xr.where(arr > 0, 10.0 * np.log10(arr.where(arr > 0)), np.nan).astype(np.float32)
     if to == "linear":
         return (10.0 ** (arr / 10.0)).astype(np.float32)
-    raise ValueError(f"sar_units must be 'db' or 'linear', got {to!r}")
+    raise InvalidOptionError(f"sar_units must be 'db' or 'linear', got {to!r}")
 
 
 def clear_mask(items: Sequence[Any], *, like, mosaic_same_day: bool = True):

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from geoquant.errors import CatalogUnreachableError, NoItemsFoundError
+from geoquant.errors import InvalidOptionError, CatalogUnreachableError, NoItemsFoundError
 from geoquant.sources._region import datetime_range, region_from
 
 _OPERATORS = {
@@ -20,11 +20,11 @@ _OPERATORS = {
 def _check_query(query: Mapping[str, Mapping[str, Any]] | None) -> None:
     for prop, conditions in (query or {}).items():
         if not isinstance(conditions, Mapping):
-            raise ValueError(f"query[{prop!r}] must map an operator to a value, "
+            raise InvalidOptionError(f"query[{prop!r}] must map an operator to a value, "
                              f"e.g. {{'lt': 20}}; got {conditions!r}")
         for op in conditions:
             if op not in _OPERATORS and op != "in":
-                raise ValueError(f"unknown query operator {op!r} for {prop!r}; use one of "
+                raise InvalidOptionError(f"unknown query operator {op!r} for {prop!r}; use one of "
                                  f"{sorted([*_OPERATORS, 'in'])}")
 
 

@@ -1,0 +1,105 @@
+"""The ``geoquant`` command: thin over the library, with heavy imports inside each command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from geoquant.errors import GeoquantError
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from geoquant.demo import run_demo
+
+    run_demo(args.out, overwrite=args.overwrite, workers=args.workers)
+    return 0
+
+
+def _cmd_catalog_build(args: argparse.Namespace) -> int:
+    from geoquant.sources import build_catalog
+
+    written = build_catalog(args.root, args.out)
+    print(f"wrote {len(written) // 2} collections to {args.out}")
+    return 0
+
+
+def _cmd_catalog_serve(args: argparse.Namespace) -> int:
+    import time
+
+    from geoquant.sources import CatalogServer
+
+    with CatalogServer(args.folder, port=args.port) as server:
+        print(f"STAC API on {server.url} (Ctrl-C stops it)", flush=True)
+        try:
+            while server._process is not None and server._process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from geoquant.sources import search
+
+    items = search(args.catalog, collections=args.collections, bbox=args.bbox,
+                   region=args.region, datetime=args.datetime,
+                   query=json.loads(args.query) if args.query else None,
+                   max_items=args.max_items)
+    for item in items:
+        print(item["id"], item["properties"].get("datetime"), item.get("collection"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="geoquant",
+        description="Exact quantitative answers about large areas of the Earth from satellite "
+                    "imagery.")
+    parser.add_argument("--version", action="version", version="geoquant 0.1.0")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the end-to-end demo on the embedded data")
+    demo.add_argument("--out", default="geoquant-demo-out", help="output folder")
+    demo.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    demo.add_argument("--workers", type=int, default=2, help="Dask worker processes")
+    demo.set_defaults(run=_cmd_demo)
+
+    catalog = commands.add_parser("catalog", help="build or serve a local STAC catalog")
+    catalog_cmds = catalog.add_subparsers(dest="catalog_command", required=True)
+    build = catalog_cmds.add_parser("build", help="write STAC JSON for a folder of rasters")
+    build.add_argument("root", help="folder of <collection>/<item>/<asset>.tif")
+    build.add_argument("out", help="folder to write collection and item JSON into")
+    build.set_defaults(run=_cmd_catalog_build)
+    serve = catalog_cmds.add_parser("serve", help="serve a catalog folder as a STAC API")
+    serve.add_argument("folder", help="folder written by 'geoquant catalog build'")
+    serve.add_argument("--port", type=int, default=None, help="TCP port (default: a free one)")
+    serve.set_defaults(run=_cmd_catalog_serve)
+
+    search = commands.add_parser("search", help="search a STAC API and list the items")
+    search.add_argument("catalog", help="STAC API URL")
+    search.add_argument("--collections", nargs="+", default=None)
+    search.add_argument("--bbox", nargs=4, type=float, default=None,
+                        metavar=("WEST", "SOUTH", "EAST", "NORTH"))
+    search.add_argument("--region", default=None, help="GeoJSON file of the region")
+    search.add_argument("--datetime", default=None, help="e.g. 2021-06-01/2021-08-31")
+    search.add_argument("--query", default=None,
+                        help='property filters as JSON, e.g. \'{"eo:cloud_cover": {"lt": 20}}\'')
+    search.add_argument("--max-items", type=int, default=None)
+    search.set_defaults(run=_cmd_search)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``geoquant`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except GeoquantError as err:
+        print(f"geoquant: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,259 @@
+"""The demo: the main job end to end on the embedded demo region.
+
+:func:`run_demo` builds a STAC catalog over the packaged demo rasters, serves it as a real STAC
+API on loopback, searches it, loads the cubes on a local Dask cluster, computes first figures,
+writes GIS-readable Zarr stores, a JSON summary and a quick-look PNG, and stops the server.
+
+Figures (each documented in the summary it writes):
+
+- forest share and area of the Slovenia site, from its land-cover reference (class 2, forest),
+  over the pixels that carry a class (code 0, no data, excluded);
+- open-water area of the Camargue Sentinel-1 scene: VV backscatter below -18 dB
+  (:data:`SAR_WATER_THRESHOLD_DB`; calm open water is a specular reflector and returns far less
+  than land, typically -18 to -25 dB in C-band VV, while land and marsh return -5 to -15 dB);
+- the clear-sky mean NDVI of the Slovenia site on each of its Sentinel-2 L1C dates;
+- the share of the Lausanne area whose land-use class changed between 2006 and 2012.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geoquant.errors import OutputPathError
+
+SAR_WATER_THRESHOLD_DB = -18.0
+FOREST_CODE = 2
+DEMO_DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
+
+
+@dataclass
+class Steps:
+    """Prints numbered progress lines with elapsed seconds."""
+
+    total: int
+    say: Callable[[str], None] = print
+    done: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def step(self, text: str) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        self.say(f"[{self.done}/{self.total}] {text}  ({elapsed:.1f} s)")
+
+
+def _pixel_area_m2(arr) -> float:
+    res_x, res_y = arr.rio.resolution()
+    return abs(res_x * res_y)
+
+
+def _single(cube):
+    """The one (y, x) layer of a one-date, one-band cube, without its time and band labels."""
+    return cube.isel(time=0, band=0, drop=True).drop_vars("item_ids", errors="ignore")
+
+
+def _check_output(out: Path, overwrite: bool) -> None:
+    if out.exists() and not overwrite:
+        raise OutputPathError(f"{out} already exists; pass --overwrite or choose another --out")
+    parent = out.parent if out.parent != Path("") else Path(".")
+    if not parent.is_dir():
+        raise OutputPathError(f"the folder {parent} for the output does not exist; create it "
+                              "or choose another --out")
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise OutputPathError(f"cannot write into {parent}; choose another --out")
+
+
+def _quicklook(path: Path, panels: list[tuple[str, Any]]) -> None:
+    """Side-by-side PNG of boolean / colour panels with titles (nearest upscaling)."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    height = 360
+    tiles = []
+    for title, rgb in panels:
+        img = Image.fromarray(rgb)
+        scale = height / img.height
+        img = img.resize((max(1, round(img.width * scale)), height), Image.Resampling.NEAREST)
+        canvas = Image.new("RGB", (img.width, height + 24), "white")
+        canvas.paste(img, (0, 24))
+        ImageDraw.Draw(canvas).text((4, 6), title, fill="black")
+        tiles.append(canvas)
+    width = sum(t.width for t in tiles) + 8 * (len(tiles) - 1)
+    sheet = Image.new("RGB", (width, height + 24), "white")
+    x = 0
+    for tile in tiles:
+        sheet.paste(tile, (x, 0))
+        x += tile.width + 8
+    sheet.save(path)
+    del np
+
+
+def _colour(mask, on, off=(235, 235, 235), nodata=None):
+    import numpy as np
+
+    rgb = np.empty((*mask.shape, 3), dtype=np.uint8)
+    rgb[...] = off
+    rgb[mask] = on
+    if nodata is not None:
+        rgb[nodata] = (255, 255, 255)
+    return rgb
+
+
+def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
+             workers: int = 2, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the end-to-end demo and return its summary.
+
+    Parameters
+    ----------
+    out
+        Output folder, written whole or not at all: ``slovenia.zarr``, ``camargue.zarr``,
+        ``lausanne.zarr`` (Zarr v2, GDAL-readable), ``summary.json`` and ``quicklook.png``.
+    overwrite
+        Replace ``out`` if it exists.
+    workers
+        Worker processes of the local Dask cluster.
+    say
+        Where progress and the summary lines go.
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json``.
+    """
+    out = Path(out).absolute()
+    _check_output(out, overwrite)
+    steps = Steps(total=8, say=say)
+
+    import numpy as np
+    import xarray as xr
+    from distributed import Client, LocalCluster
+
+    from geoquant import sinks, sources
+
+    work = Path(tempfile.mkdtemp(prefix="geoquant-demo-"))
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        sources.build_catalog(DEMO_DATA, work / "catalog")
+        steps.step(f"built a STAC catalog over the demo rasters in {DEMO_DATA}")
+        with sources.CatalogServer(work / "catalog") as server, \
+                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                             dashboard_address=None) as cluster, Client(cluster):
+            steps.step(f"STAC API on {server.url}; Dask cluster of {workers} worker processes")
+            slovenia_region = {"type": "Polygon", "coordinates": [[
+                [14.5514, 45.8659], [14.5643, 45.8659], [14.5643, 45.8750],
+                [14.5514, 45.8750], [14.5514, 45.8659]]]}
+            lulc_items = sources.search(server.url, collections=["slovenia-lulc"],
+                                        region=slovenia_region)
+            s2_items = sources.search(server.url, collections=["slovenia-s2-l1c"],
+                                      region=slovenia_region, datetime="2015-07-01/2015-09-30")
+            s1_items = sources.search(server.url, collections=["camargue-s1"],
+                                      bbox=(4.45, 43.55, 4.60, 43.65))
+            lu_items = sources.search(server.url, collections=["lausanne-landuse"],
+                                      bbox=(6.4, 46.4, 6.9, 46.7))
+            n_items = len(lulc_items) + len(s2_items) + len(s1_items) + len(lu_items)
+            steps.step(f"searched the API: {n_items} items in 4 collections")
+
+            lulc = _single(sources.load(lulc_items))
+            s2 = sources.load(s2_items, assets=["B04", "B08"])
+            clear = sources.clear_mask(s2_items, like=s2)
+            vv = _single(sources.load(s1_items, sar_units="db"))
+            landuse = sources.load(lu_items, assets=["landuse"]).isel(band=0, drop=True)
+            steps.step("loaded the cubes lazily (land cover, S2 red/NIR + clear mask, S1 VV, "
+                       "land use x2)")
+
+            classified = lulc.notnull() & (lulc != 0)
+            forest = (lulc == FOREST_CODE) & classified
+            water = (vv < SAR_WATER_THRESHOLD_DB) & vv.notnull()
+            red, nir = s2.sel(band="B04"), s2.sel(band="B08")
+            ndvi = ((nir - red) / (nir + red)).where(clear)
+            lu_valid = landuse.notnull().all("time")
+            changed = (landuse.isel(time=0) != landuse.isel(time=1)) & lu_valid
+            import dask
+
+            # Persist the small derived layers once: figures, stores and picture reuse them.
+            forest, classified, water, sar_valid, ndvi, clear, changed, lu_valid = dask.persist(
+                forest, classified, water, vv.notnull(), ndvi, clear, changed, lu_valid)
+            (n_forest, n_classified, n_water, n_sar, ndvi_mean, clear_share, n_changed,
+             n_lu) = dask.compute(forest.sum(), classified.sum(), water.sum(), sar_valid.sum(),
+                                  ndvi.mean(("y", "x")), clear.mean(("y", "x")), changed.sum(),
+                                  lu_valid.sum())
+            steps.step("computed the figures on the cluster")
+
+            forest_area = float(n_forest) * _pixel_area_m2(lulc)
+            water_area = float(n_water) * _pixel_area_m2(vv)
+            summary: dict[str, Any] = {
+                "slovenia": {
+                    "forest_share_percent": 100.0 * float(n_forest) / float(n_classified),
+                    "forest_area_m2": forest_area, "forest_area_ha": forest_area / 1e4,
+                    "classified_pixels": int(n_classified),
+                    "pixel_size_m": [abs(v) for v in lulc.rio.resolution()],
+                    "method": "land-cover reference class 2 (forest) over pixels with a class",
+                    "ndvi_clear_mean": {str(t)[:10]: (None if np.isnan(v) else float(v))
+                                        for t, v in zip(s2.time.values, ndvi_mean.values,
+                                                        strict=True)},
+                    "clear_share_percent": {str(t)[:10]: 100.0 * float(v) for t, v in
+                                            zip(s2.time.values, clear_share.values, strict=True)},
+                    "items": [i["id"] for i in lulc_items + s2_items],
+                },
+                "camargue": {
+                    "open_water_area_m2": water_area, "open_water_area_km2": water_area / 1e6,
+                    "open_water_share_percent": 100.0 * float(n_water) / float(n_sar),
+                    "threshold_db": SAR_WATER_THRESHOLD_DB,
+                    "method": "Sentinel-1 VV backscatter below the threshold (dB)",
+                    "items": [i["id"] for i in s1_items],
+                },
+                "lausanne": {
+                    "changed_share_percent": 100.0 * float(n_changed) / float(n_lu),
+                    "changed_area_ha": float(n_changed) * _pixel_area_m2(landuse) / 1e4,
+                    "years": [str(t)[:4] for t in landuse.time.values],
+                    "items": [i["id"] for i in lu_items],
+                },
+            }
+
+            partial.mkdir(parents=True)
+            sinks.write_zarr(xr.Dataset({
+                "landcover": lulc.fillna(0).astype("uint16"), "forest": forest, "ndvi": ndvi}),
+                partial / "slovenia.zarr")
+            sinks.write_zarr(xr.Dataset({"vv_db": vv, "open_water": water}),
+                             partial / "camargue.zarr")
+            sinks.write_zarr(xr.Dataset({"landuse": landuse, "changed": changed}),
+                             partial / "lausanne.zarr")
+            steps.step("wrote slovenia.zarr, camargue.zarr, lausanne.zarr (Zarr v2, GDAL-readable)")
+
+            _quicklook(partial / "quicklook.png", [
+                (f"Slovenia forest {summary['slovenia']['forest_share_percent']:.1f}%",
+                 _colour(forest.values, (34, 120, 50), nodata=~classified.values)),
+                (f"Camargue open water {water_area / 1e6:.2f} km2 (VV < -18 dB)",
+                 _colour(water.values, (30, 90, 200), nodata=~sar_valid.values)),
+                (f"Lausanne changed 2006-2012 {summary['lausanne']['changed_share_percent']:.1f}%",
+                 _colour(changed.values, (200, 60, 40), nodata=~lu_valid.values)),
+            ])
+            summary["elapsed_s"] = time.perf_counter() - steps.started
+            sinks.write_json(summary, partial / "summary.json")
+            steps.step("wrote summary.json and quicklook.png")
+        if out.exists():
+            shutil.rmtree(out)
+        partial.rename(out)
+        steps.step(f"stopped the STAC API and the cluster; results in {out}")
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    s, c, lu = summary["slovenia"], summary["camargue"], summary["lausanne"]
+    say(f"Slovenia: forest covers {s['forest_share_percent']:.1f}% "
+        f"({s['forest_area_ha']:.1f} ha) of the classified area.")
+    say(f"Camargue: open water {c['open_water_area_km2']:.2f} km² "
+        f"({c['open_water_share_percent']:.1f}% of the scene, VV < {SAR_WATER_THRESHOLD_DB} dB).")
+    say(f"Lausanne: {lu['changed_share_percent']:.1f}% of the area changed land use "
+        f"between {lu['years'][0]} and {lu['years'][1]} ({lu['changed_area_ha']:.0f} ha).")
+    return summary
