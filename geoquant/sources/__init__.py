@@ -15,7 +15,7 @@ from geoquant.sources._load import clear_mask, load
 from geoquant.sources._local import open  # noqa: A004
 from geoquant.sources._region import Region, datetime_range, region_from
 from geoquant.sources._search import search
-from geoquant.sources._server import CatalogServer
+from geoquant.sources._server import CatalogServer, free_port
 
-__all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range", "load",
+__all__ = ["CatalogServer", "free_port", "Region", "build_catalog", "clear_mask", "datetime_range", "load",
            "open", "region_from", "search"]

@@ -114,11 +114,56 @@ def _grid(items, assets, *, crs, resolution, region, chunks) -> Grid:
             else tuple(float(r) for r in resolution)
         if min(resolution) <= 0:
             raise RegionError(f"resolution must be positive (CRS units), got {resolution}")
-    bounds = None
+    native = all(_epsg_of(item, a) == epsg for item in items for a in assets)
+    if resolution is None:
+        if not native:
+            raise InvalidOptionError(
+                f"items are reprojected into EPSG:{epsg}: pass resolution= in its units "
+                "(metres for UTM), e.g. resolution=10")
+        resolution = _native_resolution(items, assets)
     if region is not None:
         bounds = _align_to_native(items, assets[0], epsg, resolution,
                                   region.bounds_in(f"EPSG:{epsg}"))
-    return Grid(epsg, bounds, resolution, chunks)
+    elif native:
+        bounds = _union_bounds(items, assets)
+    else:
+        _, bounds = _items_bounds(items, epsg)
+        bounds = _snap(bounds, resolution)
+    return Grid(epsg, _whole_pixels(bounds, resolution), resolution, chunks)
+
+
+def _native_resolution(items, assets) -> tuple[float, float]:
+    sizes = [(abs(t[0]), abs(t[4])) for item in items for a in assets
+             if len(t := item["assets"][a].get("proj:transform", ())) >= 6]
+    if not sizes:
+        raise InvalidOptionError("the items carry no proj:transform; pass resolution=")
+    return (min(s[0] for s in sizes), min(s[1] for s in sizes))
+
+
+def _union_bounds(items, assets):
+    boxes = [item["assets"][a].get("proj:bbox") for item in items for a in assets]
+    if any(b is None for b in boxes):
+        raise InvalidOptionError("the items carry no proj:bbox; pass bbox= or region=")
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _snap(bounds, resolution):
+    """Bounds snapped outwards to multiples of the resolution (grids of separate loads align)."""
+    rx, ry = resolution
+    left, bottom, right, top = bounds
+    return (np.floor(left / rx) * rx, np.floor(bottom / ry) * ry,
+            np.ceil(right / rx) * rx, np.ceil(top / ry) * ry)
+
+
+def _whole_pixels(bounds, resolution):
+    """Extend right and bottom so the grid holds whole pixels: stackstac spreads a fractional
+    width over all pixels when bounds are not snapped, which would shift coordinates."""
+    rx, ry = resolution
+    left, bottom, right, top = bounds
+    nx = max(1, int(np.ceil((right - left) / rx - 1e-6)))
+    ny = max(1, int(np.ceil((top - bottom) / ry - 1e-6)))
+    return (left, top - ny * ry, left + nx * rx, top)
 
 
 def _align_to_native(items, asset, epsg, resolution, bounds):
@@ -190,6 +235,7 @@ def _mosaic_days(arr, items):
     import stackstac
     import xarray as xr
 
+    arr = arr.drop_vars([c for c in arr.coords if c not in ("time", "band", "y", "x")])
     days = _solar_days(items)
     ids = [i["id"] for i in items]
     if len(set(days)) == len(days):
@@ -199,7 +245,7 @@ def _mosaic_days(arr, items):
     for day in order:
         index = [k for k, d in enumerate(days) if d == day]
         part = arr.isel(time=index)
-        merged = stackstac.mosaic(part, dim="time") if len(index) > 1 else part.isel(time=0)
+        merged = stackstac.mosaic(part, dim="time", reverse=True) if len(index) > 1 else part.isel(time=0)
         merged = merged.expand_dims(time=[arr.time.values[index[0]]])
         parts.append(merged.assign_coords(item_ids=("time", [",".join(ids[k] for k in index)])))
     return xr.concat(parts, dim="time", join="exact", combine_attrs="override")
@@ -227,7 +273,7 @@ def _prepare(items, assets, *, crs, resolution, bbox, region, chunks):
     chosen = _choose_assets(items, assets, profile)
     area = region_from(bbox=bbox, region=region)
     grid = _grid(items, chosen, crs=crs, resolution=resolution, region=area, chunks=chunks)
-    if grid.bounds is not None:
+    if area is not None:
         (w, s, e, n), _ = _items_bounds(items, grid.epsg)
         rw, rs, re_, rn = area.bbox
         if rw >= e or re_ <= w or rs >= n or rn <= s:

@@ -1,0 +1,1 @@
+"""Helpers for geoquant's tests and for users testing code built on geoquant."""
