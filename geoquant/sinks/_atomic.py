@@ -49,9 +49,12 @@ def check_output_path(path: str | os.PathLike[str], *, overwrite: bool, kind: st
         If the parent directory is missing, is not a directory or cannot be written, or if the
         target exists and ``overwrite`` is false.
     """
-    target = Path(os.fspath(path)).expanduser().absolute()
-    if target.name in ("", ".", ".."):
-        raise OutputPathError(f"Output path {str(path)!r} names no file: give a path like 'out.zarr'.")
+    given = Path(os.fspath(path)).expanduser()
+    if given.name in ("", ".", ".."):
+        raise OutputPathError(
+            f"Output path {os.fspath(path)!r} names no file or store: give one like 'out.zarr'."
+        )
+    target = given.absolute()
     parent = target.parent
     if not parent.exists():
         raise OutputPathError(

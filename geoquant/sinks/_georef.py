@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
     from affine import Affine
 
-__all__ = ["GDAL_CRS_ATTR", "as_dataset", "georeference", "spatial_variables"]
+__all__ = ["GDAL_CRS_ATTR", "as_dataset", "georeference", "spatial_variables", "write_crs"]
 
 GDAL_CRS_ATTR = "_CRS"
 
@@ -65,6 +65,17 @@ def spatial_variables(ds: xr.Dataset) -> tuple[str, str, list[str]]:
     return str(y_dim), str(x_dim), names
 
 
+def write_crs(ds: xr.Dataset, crs: Any) -> xr.Dataset:
+    """``ds.rio.write_crs(crs)`` without pyproj's warning about CF parameters."""
+    with warnings.catch_warnings():
+        # pyproj warns that some projections (e.g. EPSG:2056) lose a parameter in CF form;
+        # nothing is lost here because crs_wkt (and _CRS) carry the full definition.
+        warnings.filterwarnings(
+            "ignore", message=".*lost in conversion to CF", category=UserWarning
+        )
+        return ds.rio.write_crs(crs)
+
+
 def _check_regular(ds: xr.Dataset, dim: str) -> None:
     import numpy as np
 
@@ -84,23 +95,63 @@ def _check_regular(ds: xr.Dataset, dim: str) -> None:
         )
 
 
+def _stored_transform(ds: xr.Dataset) -> Affine | None:
+    """The GeoTransform recorded on the grid-mapping coordinate, if any."""
+    from affine import Affine
+
+    grid_mapping = ds.rio.grid_mapping
+    if grid_mapping not in ds.coords or "GeoTransform" not in ds[grid_mapping].attrs:
+        return None
+    values = [float(v) for v in str(ds[grid_mapping].attrs["GeoTransform"]).split()]
+    return Affine.from_gdal(*values)
+
+
+def _check_north_up(transform: Affine) -> None:
+    if transform.b != 0 or transform.d != 0:
+        raise StoreError(
+            "The raster's transform is rotated, which Zarr coordinates cannot express: "
+            "reproject it onto a north-up grid first (for example with .rio.reproject)."
+        )
+
+
+def _single_line_transform(ds: xr.Dataset, y_dim: str, x_dim: str) -> Affine:
+    """The transform of a raster one pixel high or wide, where coordinates cannot give it."""
+    import numpy as np
+    from rioxarray.rioxarray import affine_to_coords
+
+    transform = _stored_transform(ds)
+    if transform is None:
+        raise StoreError(
+            f"The raster is {ds.sizes[y_dim]} x {ds.sizes[x_dim]} pixels, too small to derive "
+            "its pixel size from the coordinates: write its transform with "
+            ".rio.write_transform(...) before slicing, or keep at least 2 x 2 pixels."
+        )
+    _check_north_up(transform)
+    expected = affine_to_coords(
+        transform, ds.sizes[x_dim], ds.sizes[y_dim], x_dim=x_dim, y_dim=y_dim
+    )
+    for dim, size in ((x_dim, abs(transform.a)), (y_dim, abs(transform.e))):
+        if not np.allclose(ds[dim].values, expected[dim], rtol=0, atol=1e-6 * size):
+            raise StoreError(
+                f"The raster's stored transform does not match its {dim!r} coordinates "
+                "(stale after slicing?): write the right one with .rio.write_transform(...)."
+            )
+    return transform
+
+
 def _ensure_coords(ds: xr.Dataset, y_dim: str, x_dim: str) -> xr.Dataset:
     """Add pixel-centre x/y coordinates from the stored transform when they are missing."""
     if y_dim in ds.coords and x_dim in ds.coords:
         return ds
     from rioxarray.rioxarray import affine_to_coords
 
-    transform = ds.rio._cached_transform()
+    transform = _stored_transform(ds)
     if transform is None:
         raise StoreError(
             f"The raster has neither {y_dim!r}/{x_dim!r} coordinates nor a transform: add "
             "pixel-centre coordinates, or write a transform with .rio.write_transform(...)."
         )
-    if transform.b != 0 or transform.d != 0:
-        raise StoreError(
-            "The raster's transform is rotated, which Zarr coordinates cannot express: "
-            "reproject it onto a north-up grid first (for example with .rio.reproject)."
-        )
+    _check_north_up(transform)
     coords = affine_to_coords(
         transform, ds.sizes[x_dim], ds.sizes[y_dim], x_dim=x_dim, y_dim=y_dim
     )
@@ -128,16 +179,22 @@ def georeference(ds: xr.Dataset) -> tuple[xr.Dataset, Affine, list[str]]:
     ds = _ensure_coords(ds, y_dim, x_dim)
     _check_regular(ds, y_dim)
     _check_regular(ds, x_dim)
-    # The coordinates are what GDAL and xarray will read, so the transform is recomputed from
-    # them rather than taken from a GeoTransform attribute that slicing may have left stale.
-    transform = ds.rio.transform(recalc=True)
+    if ds.sizes[y_dim] >= 2 and ds.sizes[x_dim] >= 2:
+        # The coordinates are what GDAL and xarray will read, so the transform is recomputed
+        # from them rather than taken from a GeoTransform that slicing may have left stale.
+        transform = ds.rio.transform(recalc=True)
+    else:
+        transform = _single_line_transform(ds, y_dim, x_dim)
+        warnings.warn(
+            f"The raster is {ds.sizes[y_dim]} x {ds.sizes[x_dim]} pixels: GDAL derives the "
+            "transform from the spacing of the x/y coordinates, so with a single row or column "
+            "GIS software will not place it (xarray and rioxarray still read the transform "
+            "from spatial_ref). Write at least 2 x 2 pixels for GIS use.",
+            UserWarning,
+            stacklevel=4,
+        )
 
-    with warnings.catch_warnings():
-        # pyproj warns that some projections (e.g. EPSG:2056) lose a parameter in CF form;
-        # nothing is lost here because crs_wkt and _CRS carry the full definition.
-        warnings.filterwarnings("ignore", message=".*lost in conversion to CF", category=UserWarning)
-        ds = ds.rio.write_crs(crs)
-    ds = ds.rio.write_transform(transform)
+    ds = write_crs(ds, crs).rio.write_transform(transform)
 
     wkt = crs.to_wkt(version="WKT2_2019")
     variables = {}

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geoquant.errors import StoreError
 from geoquant.sinks._atomic import atomic_output, check_output_path
-from geoquant.sinks._georef import GDAL_CRS_ATTR, as_dataset, georeference
+from geoquant.sinks._compute import compute_settled
+from geoquant.sinks._georef import (
+    GDAL_CRS_ATTR,
+    as_dataset,
+    georeference,
+    spatial_variables,
+    write_crs,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -106,32 +111,28 @@ def _prepare(
     for name, var in ds.variables.items():
         if name not in names:
             var.encoding = _kept_encoding(var)
+    for name, var in list(ds.data_vars.items()):
+        if name not in names and var.chunks is not None:
+            # Zarr needs regular chunks; small non-raster variables just get evened out.
+            ds[name] = var.chunk(
+                {dim: _regular_size(c) or max(c) for dim, c in var.chunksizes.items()}
+            )
     for name in names:
         var = ds[name]
         cy, cx = _spatial_chunks(var, y_dim, x_dim, chunks)
         if var.chunks is not None:
             var = var.chunk({y_dim: cy, x_dim: cx})
         encoding = _kept_encoding(var)
-        if var.rio.encoded_nodata is None and var.rio.nodata is None:
-            # No nodata declared: record none, rather than the NaN or 0 that xarray and zarr
-            # would otherwise pick, which GIS software would then treat as nodata.
-            encoding["_FillValue"] = None
+        if "_FillValue" not in encoding and "_FillValue" not in var.attrs:
+            # The nodata value becomes the Zarr fill value, which GDAL reports as nodata. With
+            # none declared, none is recorded: otherwise xarray would pick NaN for floats and
+            # GIS software would treat it as nodata.
+            encoding["_FillValue"] = var.rio.nodata
         encoding["chunks"] = (1,) * (var.ndim - 2) + (cy, cx)
         encoding["compressors"] = (_compressor(zarr_format, var.dtype.itemsize, level),)
         var.encoding = encoding
         ds[name] = var
     return ds
-
-
-@contextlib.contextmanager
-def _maybe_progress(progress: bool) -> Iterator[None]:
-    if not progress:
-        yield
-        return
-    from dask.diagnostics import ProgressBar
-
-    with ProgressBar():
-        yield
 
 
 def write_zarr(
@@ -178,8 +179,8 @@ def write_zarr(
         Replace an existing store at ``path``. The old store is removed only once the new one
         is complete and in place. Default False.
     progress : bool, optional
-        Show a dask progress bar while computing (local dask schedulers only; with a
-        ``distributed`` client, use its dashboard). Default False.
+        Show a progress bar while computing: dask's ``ProgressBar`` with a local scheduler,
+        ``distributed.progress`` with a ``distributed`` client. Default False.
 
     Returns
     -------
@@ -193,42 +194,60 @@ def write_zarr(
         cannot be written. Checked before anything is computed.
     StoreError
         If the raster has no CRS (set one with ``data.rio.write_crs("EPSG:...")``), no
-        spatial dimensions, or x/y coordinates that are not regularly spaced.
+        spatial dimensions, x/y coordinates that are not regularly spaced, or a single row
+        or column and no stored transform (``.rio.write_transform``) that matches them.
     TypeError, ValueError
         If ``data`` is not xarray, or an option is out of range.
+
+    Warns
+    -----
+    UserWarning
+        If the raster is a single row or column: GDAL cannot derive a transform from one
+        coordinate, so GIS software will not place it (xarray and rioxarray will).
 
     Notes
     -----
     Everything is written into a hidden sibling directory (``.<name>.partial-<id>``) that is
     renamed to ``path`` only once complete; if anything fails, including the computation of
-    a dask chunk, the sibling is removed and ``path`` is left as it was. With
+    a dask chunk, the sibling is removed and ``path`` is left as it was; tasks already
+    running when one fails are waited for first, so none writes into the removed sibling. With
     ``overwrite=True`` the old store is first renamed aside, so for an instant ``path`` does
     not exist, but a reader never sees a mix of old and new. With a distributed cluster,
     ``path`` must be on a filesystem every worker can write to.
 
     Examples
     --------
-    >>> import numpy as np, xarray as xr, rioxarray  # doctest: +SKIP
-    >>> da = xr.DataArray(np.zeros((2, 3), "uint8"), dims=("y", "x"),
-    ...                   coords={"y": [15.0, 5.0], "x": [5.0, 15.0, 25.0]})  # doctest: +SKIP
-    >>> write_zarr(da.rio.write_crs("EPSG:32633"), "mask.zarr")  # doctest: +SKIP
-    PosixPath('/.../mask.zarr')
+    >>> import pathlib, tempfile
+    >>> import numpy as np, xarray as xr, rioxarray
+    >>> mask = xr.DataArray(
+    ...     np.array([[0, 1, 1], [0, 0, 1]], dtype="uint8"),
+    ...     dims=("y", "x"),
+    ...     coords={"y": [5_000_010.0, 4_999_990.0], "x": [500_005.0, 500_015.0, 500_025.0]},
+    ...     name="mask",
+    ... ).rio.write_crs("EPSG:32633")
+    >>> store = write_zarr(mask, pathlib.Path(tempfile.mkdtemp()) / "mask.zarr")
+    >>> store.name
+    'mask.zarr'
+    >>> ds = open_zarr(store)
+    >>> ds.rio.crs.to_epsg(), tuple(ds["mask"].rio.transform())[:6]
+    (32633, (10.0, 0.0, 500000.0, 0.0, -20.0, 5000020.0))
     """
     spatial_chunks = _check_options(zarr_format, chunks, compressor_level)
     target = check_output_path(path, overwrite=overwrite, kind="directory")
     ds = _prepare(data, zarr_format=zarr_format, chunks=spatial_chunks, level=compressor_level)
 
     with atomic_output(target, overwrite=overwrite, kind="directory") as partial:
-        with _maybe_progress(progress):
-            # Consolidated metadata is part of the v2 convention (GDAL reads it first) but not
-            # of the v3 specification, where zarr-python warns about it.
-            ds.to_zarr(
-                partial,
-                mode="w",
-                zarr_format=zarr_format,
-                consolidated=zarr_format == 2,
-                compute=True,
-            )
+        # Metadata and NumPy-backed variables are written here, dask-backed ones by the
+        # returned graph. Consolidated metadata is part of the v2 convention (GDAL reads it
+        # first) but not of the v3 specification, where zarr-python warns about it.
+        delayed = ds.to_zarr(
+            partial,
+            mode="w",
+            zarr_format=zarr_format,
+            consolidated=zarr_format == 2,
+            compute=False,
+        )
+        compute_settled(delayed, progress=progress)
     return target
 
 
@@ -251,6 +270,28 @@ def _store_layout(store: Path) -> bool:
     )
 
 
+def _crs_from_gdal_attribute(ds: xr.Dataset) -> xr.Dataset:
+    """Adopt the CRS of GDAL's ``_CRS`` attribute (stores written by GDAL carry only that)."""
+    import pyproj
+
+    for var in ds.data_vars.values():
+        definition = var.attrs.get(GDAL_CRS_ATTR)
+        if not isinstance(definition, dict):
+            continue
+        # GDAL's own reading order: url, then wkt, then projjson.
+        for key in ("url", "wkt", "projjson"):
+            if key in definition:
+                try:
+                    crs = pyproj.CRS.from_user_input(definition[key])
+                except pyproj.exceptions.CRSError as exc:
+                    raise StoreError(
+                        f"The {GDAL_CRS_ATTR}[{key!r}] attribute of {var.name!r} is not a CRS "
+                        f"({exc}): fix it, or write the store again with a valid CRS."
+                    ) from exc
+                return write_crs(ds, crs.to_wkt())
+    return ds
+
+
 def open_zarr(path: str | os.PathLike[str]) -> xr.Dataset:
     """Open a georeferenced Zarr store lazily, with its CRS and transform.
 
@@ -263,7 +304,8 @@ def open_zarr(path: str | os.PathLike[str]) -> xr.Dataset:
     -------
     xarray.Dataset
         Dask-backed variables chunked like the store, with the CF ``spatial_ref`` coordinate
-        decoded, so ``ds.rio.crs`` and ``ds.rio.transform()`` work. Values are returned as
+        decoded, so ``ds.rio.crs`` and ``ds.rio.transform()`` work (a store written by GDAL,
+        with only the ``_CRS`` attribute, gets its CRS from that). Values are returned as
         stored, without masking, as ``rioxarray.open_rasterio`` does by default: the nodata
         value stays in the data and is available as ``ds[name].rio.nodata``, and integer
         rasters keep their dtype.
@@ -276,8 +318,6 @@ def open_zarr(path: str | os.PathLike[str]) -> xr.Dataset:
         computed.
     """
     import xarray as xr
-
-    from geoquant.sinks._georef import spatial_variables
 
     store = Path(os.fspath(path)).expanduser().absolute()
     consolidated = _store_layout(store)
@@ -294,10 +334,12 @@ def open_zarr(path: str | os.PathLike[str]) -> xr.Dataset:
         ) from exc
     try:
         if ds.rio.crs is None:
+            ds = _crs_from_gdal_attribute(ds)
+        if ds.rio.crs is None:
             raise StoreError(
-                f"The Zarr store {store} has no CRS (no CF grid_mapping variable with crs_wkt): "
-                "it cannot be placed on the Earth. Write it with geoquant.sinks.write_zarr "
-                "from data with a CRS (.rio.write_crs(...))."
+                f"The Zarr store {store} has no CRS (neither a CF grid_mapping variable nor "
+                "GDAL's _CRS attribute): it cannot be placed on the Earth. Write it with "
+                "geoquant.sinks.write_zarr from data with a CRS (.rio.write_crs(...))."
             )
         spatial_variables(ds)
     except BaseException:
