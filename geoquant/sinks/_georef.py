@@ -4,7 +4,7 @@ Two conventions are written side by side, because readers differ in which they l
 
 * CF, as rioxarray writes it: a scalar ``spatial_ref`` coordinate holding ``crs_wkt``,
   ``spatial_ref`` and ``GeoTransform``, named by each data variable's ``grid_mapping``. xarray
-  (``decode_coords="all"``) and rioxarray read this; GDAL >= 3.9 reads its CRS too.
+  (``decode_coords="all"``) and rioxarray read this; recent GDAL (3.10 tested) reads its CRS too.
 * GDAL's own ``_CRS`` attribute on each raster variable, ``{"wkt": <WKT2:2019>}``, which every
   GDAL Zarr driver (3.4 and later) reads and which takes precedence over ``grid_mapping``.
 

@@ -50,6 +50,8 @@ def _finite_real(value: object) -> bool:
 def _pair(value: object, name: str, example: str) -> tuple[int, int]:
     if isinstance(value, Integral) and not isinstance(value, bool) and name == "chunks":
         value = (value, value)
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value.tolist())
     if (
         not isinstance(value, Sequence)
         or isinstance(value, str)

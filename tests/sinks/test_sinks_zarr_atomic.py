@@ -184,6 +184,41 @@ def test_read_only_parent_is_refused_before_computing(tmp_path, make_raster):
         parent.chmod(stat.S_IRWXU)
 
 
+def test_denied_write_access_is_refused_before_computing(tmp_path, make_raster, monkeypatch):
+    # Simulates what the chmod test checks, so that it runs as root too.
+    from geoquant.sinks import _atomic
+
+    real_access = os.access
+    monkeypatch.setattr(
+        _atomic.os,
+        "access",
+        lambda p, mode: False if str(p) == str(tmp_path) else real_access(p, mode),
+    )
+    computed: list = []
+    with pytest.raises(OutputPathError, match="no permission") as info:
+        sinks.write_zarr(failing_raster(make_raster, computed), tmp_path / "out.zarr")
+    assert str(tmp_path) in str(info.value)
+    assert computed == []
+    assert siblings(tmp_path) == []
+
+
+def test_failure_to_create_the_partial_is_an_output_path_error(
+    tmp_path, make_raster, monkeypatch
+):
+    # e.g. a read-only filesystem, where os.access may still say yes
+    from pathlib import Path
+
+    def read_only_mkdir(self, *args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(Path, "mkdir", read_only_mkdir)
+    computed: list = []
+    with pytest.raises(OutputPathError, match="Read-only file system") as info:
+        sinks.write_zarr(failing_raster(make_raster, computed), tmp_path / "out.zarr")
+    assert str(tmp_path / "out.zarr") in str(info.value)
+    assert computed == []
+
+
 def test_path_naming_no_file_is_refused(tmp_path, make_raster, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(OutputPathError, match="names no file"):

@@ -80,6 +80,26 @@ def test_scene_is_top_left_window_of_a_larger_scene(reference):
         assert np.array_equal(window[name], reference[name]), name
 
 
+def test_far_from_the_origin_chunkings_agree():
+    rows, cols = slice(150_000, 151_100), slice(77_000, 78_300)
+    windows = [
+        _values(synth.scene((200_000, 100_000), seed=4, chunks=chunks).isel(y=rows, x=cols))
+        for chunks in ((700, 900), 1024, (1100, 1300))
+    ]
+    for other in windows[1:]:
+        for name in VARIABLES:
+            assert np.array_equal(windows[0][name], other[name]), name
+
+
+def test_rivers_stay_inside_their_bands():
+    # A window generates only the river bands it overlaps: a river must never leave its band.
+    from geoquant.synth import _features as f
+
+    meander = sum(amp for _, amp in f.MEANDER_OCTAVES)
+    assert f.EW_JITTER + meander + f.RIVER_HW_MAX < f.EW_BAND / 2
+    assert f.NS_JITTER + meander + f.RIVER_HW_MAX < f.NS_BAND / 2
+
+
 def test_huge_scene_is_instant_and_one_chunk_computes_alone():
     synth.scene((64, 64))  # imports dask, xarray, rioxarray outside the timing
     start = time.perf_counter()

@@ -1,0 +1,1 @@
+"""Data carried by the package: the demo region (see demo/ATTRIBUTION.md)."""
