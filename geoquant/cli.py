@@ -33,7 +33,7 @@ def _cmd_catalog_serve(args: argparse.Namespace) -> int:
     with CatalogServer(args.folder, port=args.port) as server:
         print(f"STAC API on {server.url} (Ctrl-C stops it)", flush=True)
         try:
-            while server._process is not None and server._process.poll() is None:
+            while server.running:
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass

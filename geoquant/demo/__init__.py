@@ -72,8 +72,7 @@ def _check_output(out: Path, overwrite: bool) -> None:
 
 
 def _quicklook(path: Path, panels: list[tuple[str, Any]]) -> None:
-    """Side-by-side PNG of boolean / colour panels with titles (nearest upscaling)."""
-    import numpy as np
+    """Side-by-side PNG of RGB panels with titles (nearest upscaling)."""
     from PIL import Image, ImageDraw
 
     height = 360
@@ -93,7 +92,6 @@ def _quicklook(path: Path, panels: list[tuple[str, Any]]) -> None:
         sheet.paste(tile, (x, 0))
         x += tile.width + 8
     sheet.save(path)
-    del np
 
 
 def _colour(mask, on, off=(235, 235, 235), nodata=None):

@@ -100,6 +100,11 @@ class CatalogServer:
         raise CatalogUnreachableError(
             f"the STAC server on {self.url} did not answer within {self.startup_timeout} s")
 
+    @property
+    def running(self) -> bool:
+        """Whether the server process is alive."""
+        return self._process is not None and self._process.poll() is None
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
