@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geoquant.errors import OutputPathError
 
 SAR_WATER_THRESHOLD_DB = -18.0
 FOREST_CODE = 2
@@ -56,19 +55,6 @@ def _pixel_area_m2(arr) -> float:
 def _single(cube):
     """The one (y, x) layer of a one-date, one-band cube, without its time and band labels."""
     return cube.isel(time=0, band=0, drop=True).drop_vars("item_ids", errors="ignore")
-
-
-def _check_output(out: Path, overwrite: bool) -> None:
-    if out.exists() and not overwrite:
-        raise OutputPathError(f"{out} already exists; pass --overwrite or choose another --out")
-    parent = out.parent if out.parent != Path("") else Path(".")
-    if not parent.is_dir():
-        raise OutputPathError(f"the folder {parent} for the output does not exist; create it "
-                              "or choose another --out")
-    import os
-
-    if not os.access(parent, os.W_OK):
-        raise OutputPathError(f"cannot write into {parent}; choose another --out")
 
 
 def _quicklook(path: Path, panels: list[tuple[str, Any]]) -> None:
@@ -126,8 +112,9 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
     dict
         The summary written to ``summary.json``.
     """
-    out = Path(out).absolute()
-    _check_output(out, overwrite)
+    from geoquant.sinks import atomic_output, check_output_path
+
+    out = check_output_path(out, overwrite=overwrite, kind="directory")
     steps = Steps(total=8, say=say)
 
     import numpy as np
@@ -137,8 +124,6 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
     from geoquant import sinks, sources
 
     work = Path(tempfile.mkdtemp(prefix="geoquant-demo-"))
-    partial = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
     try:
         sources.build_catalog(DEMO_DATA, work / "catalog")
         steps.step(f"built a STAC catalog over the demo rasters in {DEMO_DATA}")
@@ -217,34 +202,28 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                 },
             }
 
-            partial.mkdir(parents=True)
-            sinks.write_zarr(xr.Dataset({
-                "landcover": lulc.fillna(0).astype("uint16"), "forest": forest, "ndvi": ndvi}),
-                partial / "slovenia.zarr")
-            sinks.write_zarr(xr.Dataset({"vv_db": vv, "open_water": water}),
-                             partial / "camargue.zarr")
-            sinks.write_zarr(xr.Dataset({"landuse": landuse, "changed": changed}),
-                             partial / "lausanne.zarr")
-            steps.step("wrote slovenia.zarr, camargue.zarr, lausanne.zarr (Zarr v2, GDAL-readable)")
+            with atomic_output(out, overwrite=overwrite, kind="directory") as partial:
+                sinks.write_zarr(xr.Dataset({
+                    "landcover": lulc.fillna(0).astype("uint16"), "forest": forest, "ndvi": ndvi}),
+                    partial / "slovenia.zarr")
+                sinks.write_zarr(xr.Dataset({"vv_db": vv, "open_water": water}),
+                                 partial / "camargue.zarr")
+                sinks.write_zarr(xr.Dataset({"landuse": landuse, "changed": changed}),
+                                 partial / "lausanne.zarr")
+                steps.step("wrote slovenia.zarr, camargue.zarr, lausanne.zarr (Zarr v2, GDAL-readable)")
 
-            _quicklook(partial / "quicklook.png", [
-                (f"Slovenia forest {summary['slovenia']['forest_share_percent']:.1f}%",
-                 _colour(forest.values, (34, 120, 50), nodata=~classified.values)),
-                (f"Camargue open water {water_area / 1e6:.2f} km2 (VV < -18 dB)",
-                 _colour(water.values, (30, 90, 200), nodata=~sar_valid.values)),
-                (f"Lausanne changed 2006-2012 {summary['lausanne']['changed_share_percent']:.1f}%",
-                 _colour(changed.values, (200, 60, 40), nodata=~lu_valid.values)),
-            ])
-            summary["elapsed_s"] = time.perf_counter() - steps.started
-            sinks.write_json(summary, partial / "summary.json")
-            steps.step("wrote summary.json and quicklook.png")
-        if out.exists():
-            shutil.rmtree(out)
-        partial.rename(out)
+                _quicklook(partial / "quicklook.png", [
+                    (f"Slovenia forest {summary['slovenia']['forest_share_percent']:.1f}%",
+                     _colour(forest.values, (34, 120, 50), nodata=~classified.values)),
+                    (f"Camargue open water {water_area / 1e6:.2f} km2 (VV < -18 dB)",
+                     _colour(water.values, (30, 90, 200), nodata=~sar_valid.values)),
+                    (f"Lausanne changed 2006-2012 {summary['lausanne']['changed_share_percent']:.1f}%",
+                     _colour(changed.values, (200, 60, 40), nodata=~lu_valid.values)),
+                ])
+                summary["elapsed_s"] = time.perf_counter() - steps.started
+                sinks.write_json(summary, partial / "summary.json")
+                steps.step("wrote summary.json and quicklook.png")
         steps.step(f"stopped the STAC API and the cluster; results in {out}")
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     s, c, lu = summary["slovenia"], summary["camargue"], summary["lausanne"]

@@ -12,7 +12,8 @@ imported by the functions that need them, so importing this package is instant.
 
 from __future__ import annotations
 
+from geoquant.sinks._atomic import atomic_output, check_output_path
 from geoquant.sinks._json import to_jsonable, write_json
 from geoquant.sinks._zarr import open_zarr, write_zarr
 
-__all__ = ["open_zarr", "to_jsonable", "write_json", "write_zarr"]
+__all__ = ["atomic_output", "check_output_path", "open_zarr", "to_jsonable", "write_json", "write_zarr"]

@@ -30,11 +30,12 @@ class Grid:
 
 
 def _as_dicts(items) -> list[dict[str, Any]]:
+    """Items as plain dicts, in datetime then id order (the order of the time axis)."""
     out = [item.to_dict() if hasattr(item, "to_dict") else item for item in items]
     if not out:
         raise NoItemsFoundError("no items to load; search with a wider region, dates or "
                                 "filters")
-    return out
+    return sorted(out, key=lambda i: (i["properties"].get("datetime") or "", i["id"]))
 
 
 def _epsg_of(item: dict[str, Any], asset: str | None = None) -> int | None:
@@ -268,7 +269,6 @@ def _finish(arr, grid: Grid, attrs: Mapping[str, Any]):
 
 def _prepare(items, assets, *, crs, resolution, bbox, region, chunks):
     items = _as_dicts(items)
-    items = sorted(items, key=lambda i: (i["properties"].get("datetime") or "", i["id"]))
     profile = profile_for(items)
     chosen = _choose_assets(items, assets, profile)
     area = region_from(bbox=bbox, region=region)
@@ -350,7 +350,7 @@ def load(
         dims = ("time", "band")
         arr = (arr * xr.DataArray(scale, dims=dims) + xr.DataArray(offset, dims=dims)
                ).astype(np.float32)
-    units = _units(items, chosen)
+    units = _units(items, chosen, profile)
     if profile.sar and sar_units is not None and units != sar_units:
         arr = _convert_sar(arr, to=sar_units)
         units = sar_units
@@ -378,11 +378,11 @@ def _scale_offset(items, assets, profile: SensorProfile) -> tuple[np.ndarray, np
     return scale, offset
 
 
-def _units(items, assets) -> str | None:
+def _units(items, assets, profile: SensorProfile) -> str | None:
     unit = items[0]["assets"][assets[0]].get("raster:bands", [{}])[0].get("unit")
     if unit and unit.lower() in ("db", "decibel"):
         return "db"
-    if profile_for(items).sar:
+    if profile.sar:
         return "linear"
     return unit
 
@@ -422,7 +422,6 @@ def clear_mask(items: Sequence[Any], *, like, mosaic_same_day: bool = True):
         The items have no quality layer this function knows.
     """
     items = _as_dicts(items)
-    items = sorted(items, key=lambda i: (i["properties"].get("datetime") or "", i["id"]))
     profile = profile_for(items)
     if profile.quality_asset is None or profile.quality_asset not in items[0]["assets"]:
         raise AssetError(f"items of {items[0].get('collection')!r} carry no cloud or quality "

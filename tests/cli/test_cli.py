@@ -140,6 +140,6 @@ def test_demo_refuses_unwritable_output(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     result = _run("demo", "--out", str(blocker / "result"))
-    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert result.returncode == 2 and "not a directory" in result.stderr
     assert not Path(blocker.parent / ".result.partial").exists()
     assert os.listdir(tmp_path) == ["a-file"]
