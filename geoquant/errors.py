@@ -45,3 +45,15 @@ class StoreError(GeoquantError):
 
 class InvalidOptionError(GeoquantError, ValueError):
     """An option has a value geoquant does not accept (an unknown name, a bad number)."""
+
+
+class MaskError(GeoquantError, ValueError):
+    """A mask is not what an operator needs: not 2-D, not boolean, or empty."""
+
+
+class GridMismatchError(GeoquantError, ValueError):
+    """Two rasters given to one operator lie on different grids (shape, transform or CRS)."""
+
+
+class CRSError(GeoquantError, ValueError):
+    """A raster's CRS cannot serve the measure asked for (none, rotated, or geographic for distances)."""

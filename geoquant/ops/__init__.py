@@ -1,0 +1,32 @@
+"""Exact measurement operators on masks, at any scale.
+
+Every operator takes 2-D ``xarray.DataArray`` masks with a CRS (NumPy- or dask-backed) and
+gives the same answer for any chunking as on the whole array: per-tile numba kernels return
+small tile summaries that merge associatively in a tree, and per-pixel outputs are written
+back chunk by chunk. Nodata and pixels outside the region are neither object nor background.
+
+Importing this module also registers the ``.gq`` DataArray accessor (``mask.gq.count()``).
+"""
+
+from geoquant.ops import _accessor  # noqa: F401  (registers DataArray.gq)
+from geoquant.ops._area import Coverage, area, share
+from geoquant.ops._change import Change, change
+from geoquant.ops._distance import distance, min_distance, within_distance
+from geoquant.ops._fragmentation import fragmentation
+from geoquant.ops._objects import connected, count, label, objects
+
+__all__ = [
+    "Change",
+    "Coverage",
+    "area",
+    "change",
+    "connected",
+    "count",
+    "distance",
+    "fragmentation",
+    "label",
+    "min_distance",
+    "objects",
+    "share",
+    "within_distance",
+]

@@ -1,0 +1,375 @@
+"""Exact, unbounded Euclidean distances on chunked masks: distance, min_distance, within_distance.
+
+The distance transform is separable (Meijster et al. 2000; Felzenszwalb & Huttenlocher 2012).
+With ``f(r, c) = (dy * rows from (r, c) to the nearest object pixel of column c)**2``, the
+squared distance of pixel ``(r, x)`` is ``min over columns x' of (dx * (x - x'))**2 + f(r, x')``:
+the lower envelope of one parabola per column ("site"). Both passes cross tiles through small
+per-tile summaries, so no task ever holds more than one tile and a few 1-D arrays:
+
+1. **Column pass.** Each tile reports, per column, its first and last object row (global row
+   index). Two chains over the tile-rows of each tile-column (downwards with ``maximum`` of the
+   last rows, upwards with ``minimum`` of the first rows) hand every tile the nearest object row
+   above and below it in each column, anywhere in the raster. A tile then gets its exact ``f``
+   from its own pixels and those two rows.
+2. **Row pass.** Every tile reports, per row, the few sites that can still be lowest beyond its
+   left edge and beyond its right edge (a scan from the edge that stops once the horizontal
+   distance alone exceeds the best value at the edge, then the envelope restricted to the
+   columns beyond the edge). A chain left-to-right over the tile-columns merges them into, for
+   each tile, the envelope of all sites left of it restricted to the columns from its left edge
+   to the raster's right edge; a right-to-left chain does the mirror image. Those carries are
+   per-row site lists, as short as possible (each site is lowest on some pixel of the range).
+3. **Write-back.** Each tile recomputes ``f`` (cheaper than keeping it) and takes the envelope of
+   left carry, own sites and right carry, which is the exact minimum over all columns of the
+   raster, and writes ``sqrt`` of it. A raster of fewer tiles than cores splits each tile's
+   write-back by rows over the spare cores (same results, disjoint rows of one array).
+
+The graph has seven tasks per tile (chains are linear, not gathers), each holding a tile and
+per-column or per-row summaries; the kernels are in :mod:`geoquant.ops.kernels.edt`. Squared
+distances are summed as ``(dy*rows)**2 + (dx*cols)**2`` in float64, the terms scipy.ndimage sums,
+so results match ``scipy.ndimage.distance_transform_edt(~mask, sampling=(dy, dx))`` to rounding.
+Excluded pixels (nodata, outside the region) are not objects and do not block paths.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from geoquant.errors import InvalidOptionError
+from geoquant.ops._mask import OBJECT, PreparedMask, prepare_mask, prepare_pair
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dask.array as da
+    import xarray as xr
+
+__all__ = ["distance", "distance_to", "min_distance", "within_distance"]
+
+_MIN_BAND_ROWS = 256  # rows below which splitting a tile over threads does not pay
+
+_NODATA_ATTRS = ("_FillValue", "nodata", "missing_value", "flag_values", "flag_meanings")
+
+
+# -- public operators -----------------------------------------------------------------------------
+def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.DataArray:
+    """Euclidean distance in metres from every pixel to the nearest object pixel of ``mask``.
+
+    Exact and unbounded (no maximum distance), on anisotropic pixels (``dx != dy``) too, and the
+    same for any chunking as on the whole array.
+
+    Parameters
+    ----------
+    mask : xarray.DataArray
+        2-D ``(y, x)`` boolean mask with a projected CRS; True marks object pixels. 0/1 numbers
+        with NaN or the raster's nodata value marking excluded pixels are accepted too.
+    valid : xarray.DataArray of bool, optional
+        Pixels to keep; False pixels are excluded (outside the region, nodata).
+
+    Returns
+    -------
+    xarray.DataArray
+        float64 distances in metres between pixel centres, lazy (dask) and chunked like the
+        mask (NumPy masks are split into 2048 x 2048 tiles), with the mask's coordinates,
+        attributes and CRS and ``units="m"``. Object pixels are 0. Excluded pixels are NaN; they
+        are not objects and do not block paths. When the mask has no object pixel at all,
+        every valid pixel is ``inf``.
+
+    Raises
+    ------
+    geoquant.errors.MaskError
+        When the mask is not a 2-D DataArray of booleans (or 0/1 numbers).
+    geoquant.errors.CRSError
+        When the mask has no CRS or a geographic one (reproject it to metres first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from geoquant.testing.rasters import as_raster
+    >>> mask = as_raster(np.eye(3, dtype=bool)[::-1], resolution=10.0)
+    >>> distance(mask).values.round(2)
+    array([[14.14, 10.  ,  0.  ],
+           [10.  ,  0.  , 10.  ],
+           [ 0.  , 10.  , 14.14]])
+    """
+    prepared = prepare_mask(mask, name="mask", valid=valid)
+    return _as_raster(distance_to(prepared), prepared.template, name="distance",
+                      long_name="distance to the nearest object pixel")
+
+
+def min_distance(a: xr.DataArray, b: xr.DataArray, *, valid: xr.DataArray | None = None) -> float:
+    """Distance in metres between the closest object pixels of ``a`` and ``b``.
+
+    Exact and unbounded; reduced tile by tile (the minimum of the distance to ``b`` over the
+    object pixels of ``a``), so no full float raster is ever held. An object pixel of ``a``
+    where ``b`` is nodata still counts, with its distance to the objects of ``b``.
+
+    Parameters
+    ----------
+    a, b : xarray.DataArray
+        2-D boolean masks on the same projected grid (shape, transform and CRS).
+    valid : xarray.DataArray of bool, optional
+        Pixels to keep in both masks; False pixels are excluded.
+
+    Returns
+    -------
+    float
+        Metres between pixel centres; ``0.0`` when the masks share an object pixel, and
+        ``math.inf`` when either mask has no object pixel.
+
+    Raises
+    ------
+    geoquant.errors.MaskError
+        When a mask is not a 2-D boolean DataArray.
+    geoquant.errors.GridMismatchError
+        When ``a`` and ``b`` lie on different grids.
+    geoquant.errors.CRSError
+        When the grid has no CRS or a geographic one.
+    """
+    import dask.array as da
+
+    first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
+    to_b = distance_to(second, excluded_nan=False)
+    per_tile = da.map_blocks(_min_over_objects, to_b, first.codes, dtype=np.float64,
+                             chunks=((1,) * len(to_b.chunks[0]), (1,) * len(to_b.chunks[1])),
+                             meta=np.empty((0, 0), np.float64))
+    return float(per_tile.min().compute())
+
+
+def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
+                    valid: xr.DataArray | None = None) -> xr.DataArray:
+    """Object pixels of ``a`` at most ``distance_m`` metres from an object pixel of ``b``.
+
+    Exact and unbounded (any ``distance_m``), lazy, and the same for any chunking. As in
+    :func:`min_distance`, an object pixel of ``a`` where ``b`` is nodata still counts.
+
+    Parameters
+    ----------
+    a, b : xarray.DataArray
+        2-D boolean masks on the same projected grid.
+    distance_m : float
+        Largest distance in metres between pixel centres, inclusive; ``0`` keeps the pixels of
+        ``a`` that are also in ``b``.
+    valid : xarray.DataArray of bool, optional
+        Pixels to keep in both masks; False pixels are excluded.
+
+    Returns
+    -------
+    xarray.DataArray
+        bool, lazy, chunked and georeferenced like ``a``; False on excluded pixels and
+        everywhere when ``b`` has no object pixel.
+
+    Raises
+    ------
+    geoquant.errors.InvalidOptionError
+        When ``distance_m`` is negative, NaN or infinite.
+    geoquant.errors.MaskError, geoquant.errors.GridMismatchError, geoquant.errors.CRSError
+        As for :func:`min_distance`.
+    """
+    limit = _check_distance(distance_m)
+    import dask.array as da
+
+    first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
+    to_b = distance_to(second, excluded_nan=False)
+    near = da.map_blocks(_objects_within, to_b, first.codes, limit=limit, dtype=np.bool_,
+                         meta=np.empty((0, 0), np.bool_))
+    out = _as_raster(near, first.template, name="within_distance",
+                     long_name=f"object pixels within {limit} m of b")
+    out.attrs.pop("units", None)
+    return out
+
+
+# -- the distance graph ---------------------------------------------------------------------------
+def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Array:
+    """Lazy exact distances (m) to the nearest object pixel, chunked like ``prepared.codes``.
+
+    Parameters
+    ----------
+    prepared : PreparedMask
+        Codes from :func:`~geoquant.ops._mask.prepare_mask`.
+    excluded_nan : bool
+        NaN on excluded pixels (default); when False they get their distance like any pixel.
+
+    Returns
+    -------
+    dask.array.Array
+        float64 metres; ``inf`` everywhere when there is no object pixel.
+
+    Raises
+    ------
+    geoquant.errors.CRSError
+        On geographic grids.
+    """
+    import dask.array as da
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    prepared.geometry.require_projected("distance")
+    dx, dy = float(prepared.geometry.dx), float(prepared.geometry.dy)
+    codes = prepared.codes
+    row_chunks, col_chunks = codes.chunks
+    ni, nj = len(row_chunks), len(col_chunks)
+    row0 = np.concatenate([[0], np.cumsum(row_chunks)]).tolist()
+    col0 = np.concatenate([[0], np.cumsum(col_chunks)]).tolist()
+    ncols = col0[-1]
+    token = tokenize(codes.name, dx, dy, excluded_nan)
+    src = codes.name
+    ext, above, below = f"edt-extremes-{token}", f"edt-above-{token}", f"edt-below-{token}"
+    border, left, right = f"edt-border-{token}", f"edt-left-{token}", f"edt-right-{token}"
+    out = f"edt-distance-{token}"
+    tiles = [(i, j) for i in range(ni) for j in range(nj)]
+    # Fewer tiles than cores would leave cores idle; the write-back of each tile, which is
+    # most of the work, then splits its rows over the spare cores (the kernels release the
+    # GIL and the threads write disjoint rows of one array, so nothing is copied).
+    bands = max(1, min(4, (os.cpu_count() or 1) // len(tiles)))
+
+    layers: dict[str, dict] = {
+        ext: {(ext, i, j): (_column_extremes, (src, i, j), row0[i]) for i, j in tiles},
+        above: {(above, i, j): ((_carry_down, (above, i - 1, j), (ext, i - 1, j)) if i
+                                else (_no_rows_above, col_chunks[j])) for i, j in tiles},
+        below: {(below, i, j): ((_carry_up, (below, i + 1, j), (ext, i + 1, j)) if i < ni - 1
+                                else (_no_rows_below, col_chunks[j])) for i, j in tiles},
+        border: {(border, i, j): (_border_sites, (src, i, j), row0[i], col0[j], ncols,
+                                  (above, i, j), (below, i, j), dx, dy) for i, j in tiles},
+        left: {(left, i, j): ((_carry_left, (left, i, j - 1), (border, i, j - 1), col0[j],
+                               ncols - 1, dx) if j else (_no_sites, row_chunks[i]))
+               for i, j in tiles},
+        right: {(right, i, j): ((_carry_right, (border, i, j + 1), (right, i, j + 1), 0,
+                                 col0[j + 1] - 1, dx) if j < nj - 1 else (_no_sites, row_chunks[i]))
+                for i, j in tiles},
+        out: {(out, i, j): (_distance_tile, (src, i, j), row0[i], col0[j], (above, i, j),
+                            (below, i, j), (left, i, j), (right, i, j), dx, dy, excluded_nan,
+                            bands)
+              for i, j in tiles},
+    }
+    source = set(codes.__dask_layers__())
+    dependencies = {ext: source, above: {ext}, below: {ext}, border: {*source, above, below},
+                    left: {border}, right: {border},
+                    out: {*source, above, below, left, right}}
+    graph = HighLevelGraph({**codes.dask.layers, **layers},
+                           {**codes.dask.dependencies, **dependencies})
+    return da.Array(graph, out, chunks=codes.chunks, dtype=np.float64,
+                    meta=np.empty((0, 0), np.float64))
+
+
+# -- tasks: plain arrays in, plain arrays out -----------------------------------------------------
+class Sites(NamedTuple):
+    """Per-row site lists (see :mod:`geoquant.ops.kernels.edt`): CSR offsets, columns, f (m²)."""
+
+    offsets: np.ndarray
+    pos: np.ndarray
+    val: np.ndarray
+
+
+def _column_extremes(codes: np.ndarray, row0: int) -> np.ndarray:
+    from geoquant.ops.kernels.edt import column_extremes
+
+    return column_extremes(np.ascontiguousarray(codes), row0)
+
+
+def _no_rows_above(width: int) -> np.ndarray:
+    from geoquant.ops.kernels.edt import NO_ROW_ABOVE
+
+    return np.full(width, NO_ROW_ABOVE, np.int64)
+
+
+def _no_rows_below(width: int) -> np.ndarray:
+    from geoquant.ops.kernels.edt import NO_ROW_BELOW
+
+    return np.full(width, NO_ROW_BELOW, np.int64)
+
+
+def _carry_down(above: np.ndarray, extremes: np.ndarray) -> np.ndarray:
+    """Nearest object row above the next tile: this tile's last one, else the one above it."""
+    return np.maximum(above, extremes[1])
+
+
+def _carry_up(below: np.ndarray, extremes: np.ndarray) -> np.ndarray:
+    return np.minimum(below, extremes[0])
+
+
+def _border_sites(codes: np.ndarray, row0: int, col0: int, ncols: int, above: np.ndarray,
+                  below: np.ndarray, dx: float, dy: float) -> tuple[Sites, Sites]:
+    """The tile's sites that matter left of it and right of it."""
+    from geoquant.ops.kernels.edt import border_sites
+
+    parts = border_sites(np.ascontiguousarray(codes), row0, col0, ncols, above, below, dx, dy)
+    return Sites(*parts[:3]), Sites(*parts[3:])
+
+
+def _no_sites(rows: int) -> Sites:
+    return Sites(np.zeros(rows + 1, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+
+
+def _carry_left(carry: Sites, border: tuple[Sites, Sites], lo: int, hi: int, dx: float) -> Sites:
+    """Sites left of the next tile: the carry so far, then what this tile offers rightwards."""
+    from geoquant.ops.kernels.edt import merge_sites
+
+    return Sites(*merge_sites(*carry, *border[1], lo, hi, dx))
+
+
+def _carry_right(border: tuple[Sites, Sites], carry: Sites, lo: int, hi: int, dx: float) -> Sites:
+    from geoquant.ops.kernels.edt import merge_sites
+
+    return Sites(*merge_sites(*border[0], *carry, lo, hi, dx))
+
+
+def _distance_tile(codes: np.ndarray, row0: int, col0: int, above: np.ndarray,
+                   below: np.ndarray, left: Sites, right: Sites, dx: float, dy: float,
+                   excluded_nan: bool, bands: int) -> np.ndarray:
+    """Distances (m) of one tile; ``bands > 1`` splits its rows over as many threads."""
+    from geoquant.ops.kernels.edt import distance_tile
+
+    codes = np.ascontiguousarray(codes)
+    out = np.empty(codes.shape, np.float64)
+    rows = codes.shape[0]
+    bands = max(1, min(bands, rows // _MIN_BAND_ROWS))
+
+    def run(lo: int, hi: int) -> None:
+        distance_tile(codes, row0, col0, above, below, dx, dy, *left, *right, excluded_nan,
+                      lo, hi, out)
+
+    if bands == 1:
+        run(0, rows)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        edges = np.linspace(0, rows, bands + 1).astype(int).tolist()
+        with ThreadPoolExecutor(bands) as pool:
+            list(pool.map(run, edges[:-1], edges[1:]))  # disjoint rows of one array
+    return out
+
+
+def _min_over_objects(to_b: np.ndarray, codes_a: np.ndarray) -> np.ndarray:
+    values = to_b[codes_a == OBJECT]
+    return np.full((1, 1), values.min() if values.size else np.inf)
+
+
+def _objects_within(to_b: np.ndarray, codes_a: np.ndarray, limit: float) -> np.ndarray:
+    return (codes_a == OBJECT) & (to_b <= limit)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _check_distance(distance_m: Any) -> float:
+    try:
+        value = float(distance_m)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InvalidOptionError(
+            f"distance_m is {distance_m!r}; pass a finite number of metres >= 0, "
+            "for example within_distance(a, b, 2000.0) for 2 km"
+        )
+    return value
+
+
+def _as_raster(data: Any, template: xr.DataArray, *, name: str, long_name: str) -> xr.DataArray:
+    """Wrap a lazy array with the template's coordinates, attributes and CRS."""
+    import xarray as xr
+
+    attrs = {k: v for k, v in template.attrs.items() if k not in _NODATA_ATTRS}
+    attrs.update(long_name=long_name, units="m")
+    out = xr.DataArray(data, dims=template.dims, coords=template.coords, name=name, attrs=attrs)
+    crs = template.rio.crs
+    return out.rio.write_crs(crs, inplace=True) if crs is not None else out  # no deep copy

@@ -1,0 +1,189 @@
+"""Turning user masks into the tile codes every kernel reads, with checks at the boundary.
+
+Kernels never see xarray objects or NaN. They read one ``uint8`` code per pixel:
+
+* ``0`` background: a valid pixel that is not part of the mask,
+* ``1`` object: a valid pixel of the mask,
+* ``2`` excluded: nodata or outside the region, neither object nor background.
+
+Nodata comes from NaN in float masks, from the raster's nodata value (``rio.nodata`` or
+``_FillValue``) in integer masks, and from an optional ``valid`` mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from geoquant.errors import GridMismatchError, MaskError
+from geoquant.ops._geometry import PixelGeometry
+
+BACKGROUND, OBJECT, EXCLUDED = 0, 1, 2
+
+DEFAULT_TILE = 2048
+"""Tile edge (pixels) used when a NumPy-backed mask is split for the per-tile kernels."""
+
+
+@dataclass(frozen=True)
+class PreparedMask:
+    """A mask as the kernels read it.
+
+    Attributes
+    ----------
+    codes : dask.array.Array
+        ``uint8`` codes (see module docstring), chunked like the input (NumPy input is split
+        into tiles of :data:`DEFAULT_TILE`).
+    geometry : PixelGeometry
+        Pixel sizes in metres.
+    template : xarray.DataArray
+        The input, for coordinates and attributes of per-pixel outputs.
+    """
+
+    codes: Any
+    geometry: PixelGeometry
+    template: Any
+
+    @property
+    def chunks(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self.codes.chunks
+
+
+def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> PreparedMask:
+    """Check a 2-D mask and encode it as tile codes.
+
+    Parameters
+    ----------
+    mask : xarray.DataArray
+        2-D boolean mask; or 0/1 numbers with NaN (float) or the raster's nodata value
+        (integer) marking excluded pixels.
+    name : str
+        What to call the mask in error messages.
+    valid : xarray.DataArray of bool, optional
+        Pixels to keep; False pixels are excluded (outside the region, nodata).
+
+    Raises
+    ------
+    MaskError
+        When the mask is not a 2-D DataArray, is empty, or holds values other than 0 and 1.
+    """
+    import dask.array as da
+
+    _check_2d(mask, name)
+    geometry = PixelGeometry.of(mask, name=name)
+    data = _as_dask(mask.data)
+    dtype = np.dtype(mask.dtype)
+    if dtype == np.bool_:
+        codes = data.astype(np.uint8)
+    elif dtype.kind in "iuf":
+        nodata = _nodata_value(mask)
+        codes = da.map_blocks(_encode_numbers, data, nodata=nodata, name_=name,
+                              dtype=np.uint8, meta=np.empty((0, 0), np.uint8))
+        if not _is_dask(mask.data):
+            codes = codes.persist()  # in memory anyway; bad values raise here, not later
+    else:
+        raise MaskError(
+            f"{name} has dtype {dtype}; pass a boolean mask, for example "
+            f"`landcover == 2`, or 0/1 numbers with NaN for nodata"
+        )
+    if valid is not None:
+        _check_2d(valid, "valid")
+        if tuple(valid.shape) != tuple(mask.shape):
+            raise GridMismatchError(
+                f"valid has shape {tuple(valid.shape)} but {name} has {tuple(mask.shape)}; "
+                "pass a valid mask on the same grid"
+            )
+        if np.dtype(valid.dtype) != np.bool_:
+            raise MaskError(f"valid has dtype {valid.dtype}; pass a boolean DataArray")
+        valid_data = _as_dask(valid.data).rechunk(codes.chunks)
+        codes = da.where(valid_data, codes, np.uint8(EXCLUDED)).astype(np.uint8)
+    return PreparedMask(codes=codes, geometry=geometry, template=mask)
+
+
+def prepare_pair(a: Any, b: Any, *, names: tuple[str, str] = ("a", "b"),
+                 valid: Any = None) -> tuple[PreparedMask, PreparedMask]:
+    """Prepare two masks that must share one grid, chunked alike (``b`` follows ``a``)."""
+    first = prepare_mask(a, name=names[0], valid=valid)
+    second = prepare_mask(b, name=names[1], valid=valid)
+    check_same_grid(first.geometry, second.geometry, names)
+    if second.codes.chunks != first.codes.chunks:
+        second = PreparedMask(second.codes.rechunk(first.codes.chunks), second.geometry,
+                              second.template)
+    return first, second
+
+
+def check_same_grid(first: PixelGeometry, second: PixelGeometry,
+                    names: tuple[str, str] = ("a", "b")) -> None:
+    """Raise :class:`GridMismatchError` unless both grids have the same pixels."""
+    if first.same_grid(second):
+        return
+    what = []
+    if first.shape != second.shape:
+        what.append(f"shape {first.shape} vs {second.shape}")
+    if tuple(first.transform)[:6] != tuple(second.transform)[:6]:
+        what.append(f"transform {tuple(first.transform)[:6]} vs {tuple(second.transform)[:6]}")
+    if first.crs_wkt != second.crs_wkt:
+        what.append("CRS differs")
+    raise GridMismatchError(
+        f"{names[0]} and {names[1]} lie on different grids ({'; '.join(what) or 'transform'}); "
+        f"resample one onto the other first, for example "
+        f"{names[1]}.rio.reproject_match({names[0]}, resampling=Resampling.nearest)"
+    )
+
+
+def _check_2d(array: Any, name: str) -> None:
+    import xarray as xr
+
+    if not isinstance(array, xr.DataArray):
+        raise MaskError(
+            f"{name} is a {type(array).__name__}; pass an xarray.DataArray with a CRS "
+            "(for example from gq.sources.load or rioxarray.open_rasterio(...).squeeze())"
+        )
+    if array.ndim != 2:
+        raise MaskError(
+            f"{name} has {array.ndim} dimensions {array.dims}; pass a 2-D (y, x) mask, "
+            "for example mask.isel(time=0).squeeze()"
+        )
+    if 0 in array.shape:
+        raise MaskError(f"{name} is empty (shape {tuple(array.shape)}); pass a mask with pixels")
+
+
+def _as_dask(data: Any) -> Any:
+    import dask.array as da
+
+    if _is_dask(data):
+        return data
+    array = np.asarray(data)
+    return da.from_array(array, chunks=(DEFAULT_TILE, DEFAULT_TILE), asarray=False)
+
+
+def _is_dask(data: Any) -> bool:
+    return type(data).__module__.startswith("dask.")
+
+
+def _nodata_value(mask: Any) -> float | None:
+    for value in (mask.rio.nodata, mask.rio.encoded_nodata, mask.attrs.get("_FillValue"),
+                  mask.encoding.get("_FillValue")):
+        if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            return float(value)
+    return None
+
+
+def _encode_numbers(block: np.ndarray, nodata: float | None, name_: str) -> np.ndarray:
+    codes = np.full(block.shape, EXCLUDED, dtype=np.uint8)
+    if block.dtype.kind == "f":
+        finite = ~np.isnan(block)
+    else:
+        finite = np.ones(block.shape, dtype=bool)
+    if nodata is not None:
+        finite &= block != nodata
+    values = block[finite]
+    if values.size and not np.all((values == 0) | (values == 1)):
+        bad = np.unique(values[(values != 0) & (values != 1)])[:5].tolist()
+        raise MaskError(
+            f"{name_} holds values {bad} besides 0 and 1; pass a boolean mask (for example "
+            f"`{name_} > 0.5`) or mark nodata with NaN or .rio.write_nodata()"
+        )
+    codes[finite] = values.astype(np.uint8)
+    return codes

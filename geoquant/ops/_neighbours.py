@@ -1,0 +1,338 @@
+"""Exact distances between the patches of a class: nearest neighbours and connectance.
+
+Distances are FRAGSTATS' edge-to-edge distances, measured between **cell centres**: the
+distance between patches ``A`` and ``B`` is the shortest distance from the centre of a pixel
+of ``A`` to the centre of a pixel of ``B``, in metres, with pixels ``dx`` wide and ``dy`` high
+(``sqrt((dcol * dx)**2 + (drow * dy)**2)``). This is what pylandstats'
+``euclidean_nearest_neighbor`` computes for square pixels (there it is the same number, bit
+for bit: the distance in pixel units times the pixel size).
+
+Only **edge pixels** can be ends of a closest pair: a pixel whose four edge-neighbours inside
+the raster all belong to its own patch is never one, because its neighbour one step towards
+the other end is in the same patch and strictly closer. So every tile (with a one-pixel
+halo, the raster's outside counting as "same patch") extracts its edge pixels as
+``(row, col, id)``, and these are **gathered globally**: memory is O(number of edge pixels),
+24 bytes each plus a k-d tree, not O(area). Points are sorted in raster order, so the arrays
+and every result are the same for any chunking.
+
+Nearest neighbour (exact), on one :class:`scipy.spatial.cKDTree` of all edge pixels:
+
+1. every point asks for its ``k`` nearest points; the first of another patch gives that
+   point's exact distance to another patch, and an upper bound for *both* patches;
+2. a point whose ``k`` nearest are all its own holds a lower bound (the ``k``-th distance);
+   it stays pending only while that bound is below its patch's upper bound, and pending
+   points ask again with ``k`` four times larger, pruned by ``distance_upper_bound``;
+3. a patch still pending at ``k > MAX_K`` (an isolated patch with a long boundary) is
+   finished by a tree of its own pending points queried from every other point within its
+   upper bound (all of them when it has none).
+
+A patch's distance is the minimum over its points, and only pending points can lower it, so
+the result is exact. Connectance counts patch pairs closer than (or exactly at) a threshold
+with :meth:`cKDTree.sparse_distance_matrix` over bands of points, memory bounded per band; only
+patches whose nearest neighbour lies within the threshold take part.
+
+Grids must be projected (metres); geographic grids are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from geoquant.errors import InvalidOptionError
+from geoquant.ops._geometry import PixelGeometry
+
+FIRST_K = 16
+"""Neighbours every edge pixel asks for first."""
+
+MAX_K = 256
+"""Above this many neighbours a pending patch is finished with its own tree."""
+
+QUERY_ENTRIES = 1 << 21
+"""Neighbours one k-d tree query may return (bounds the ``(points, k)`` result arrays)."""
+
+QUERY_BATCH = 1 << 16
+"""Points per connectance band before any split."""
+
+MAX_PAIRS = 1 << 23
+"""Point pairs one connectance band may produce before it is split."""
+
+_OUTSIDE = -1  # halo label outside the raster: counts as the pixel's own patch
+
+
+@dataclass(frozen=True)
+class PatchNeighbours:
+    """Distances between the patches of one class.
+
+    Attributes
+    ----------
+    enn_m : ndarray of float64, shape (n_patches,)
+        Euclidean nearest-neighbour distance of patch ``i + 1``, m, cell centre to cell
+        centre; all NaN when there are fewer than two patches.
+    joined_pairs : int or None
+        Unordered patch pairs at most ``threshold_m`` apart; None without a threshold.
+    threshold_m : float or None
+        The connectance threshold distance, m.
+    """
+
+    enn_m: np.ndarray
+    joined_pairs: int | None
+    threshold_m: float | None
+
+    @property
+    def n_patches(self) -> int:
+        return int(self.enn_m.size)
+
+
+def patch_neighbours(labels: Any, geometry: PixelGeometry, *, n_patches: int | None = None,
+                     threshold_m: float | None = None) -> PatchNeighbours:
+    """Nearest-neighbour distance of every patch, and joined pairs for connectance.
+
+    Parameters
+    ----------
+    labels : dask.array.Array of int64
+        Global patch ids ``1..N`` (0 where there is no patch), any chunking.
+    geometry : PixelGeometry
+        Pixel sizes of the grid; must be projected.
+    n_patches : int, optional
+        ``N``; read from the largest id found on patch edges when omitted.
+    threshold_m : float, optional
+        Connectance threshold distance, m; pairs at distance ``<= threshold_m`` are joined.
+
+    Returns
+    -------
+    PatchNeighbours
+
+    Raises
+    ------
+    CRSError
+        On geographic grids.
+    InvalidOptionError
+        When ``threshold_m`` is negative or not finite.
+    """
+    geometry.require_projected("the nearest-neighbour distance between patches")
+    if threshold_m is not None:
+        threshold_m = _check_threshold(threshold_m)
+    rows, cols, ids = edge_points(labels)
+    if n_patches is None:
+        n_patches = int(ids.max()) if ids.size else 0
+    enn = nearest_neighbour_distances(rows, cols, ids, n_patches, dx=geometry.dx, dy=geometry.dy)
+    joined = None
+    if threshold_m is not None:
+        joined = joined_pairs(rows, cols, ids, n_patches, dx=geometry.dx, dy=geometry.dy,
+                              threshold_m=threshold_m, enn_m=enn)
+    return PatchNeighbours(enn_m=enn, joined_pairs=joined, threshold_m=threshold_m)
+
+
+def edge_points(labels: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edge pixels of all patches, gathered from the tiles in raster order.
+
+    An edge pixel has an edge-neighbour (4-neighbour) inside the raster that is not in its
+    patch. Each tile reads a one-pixel halo, so the result does not depend on the chunking.
+
+    Parameters
+    ----------
+    labels : dask.array.Array of int64
+        Global patch ids, 0 where there is no patch.
+
+    Returns
+    -------
+    rows, cols, ids : ndarray of int64
+        Global row and column of each edge pixel and its patch id, sorted by row then column.
+    """
+    import dask
+    import dask.array as da
+
+    from geoquant.tiling import TileGrid
+
+    labels = labels.astype(np.int64)
+    grid = TileGrid.from_chunks(labels.chunks)
+    padded = da.overlap.overlap(labels, depth={0: 1, 1: 1},
+                                boundary={0: _OUTSIDE, 1: _OUTSIDE}).to_delayed()
+    task = dask.delayed(_tile_edge_points, pure=True)
+    parts = dask.compute(*[task(padded[i, j], grid.bounds(i, j)[0], grid.bounds(i, j)[2])
+                           for i, j in grid])
+    rows = np.concatenate([p[0] for p in parts])
+    cols = np.concatenate([p[1] for p in parts])
+    ids = np.concatenate([p[2] for p in parts])
+    order = np.lexsort((cols, rows))
+    return rows[order], cols[order], ids[order]
+
+
+def nearest_neighbour_distances(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray,
+                                n_patches: int, *, dx: float, dy: float) -> np.ndarray:
+    """Exact Euclidean nearest-neighbour distance of each patch (see module docstring).
+
+    Parameters
+    ----------
+    rows, cols, ids : ndarray of int64
+        Edge pixels (:func:`edge_points`); at least every pixel that can end a closest pair.
+    n_patches : int
+        Number of patches ``N``; ids run ``1..N``.
+    dx, dy : float
+        Pixel width and height, m.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_patches,)
+        Distance from patch ``i + 1`` to the nearest other patch, m; NaN when ``N < 2``.
+    """
+    from scipy.spatial import cKDTree
+
+    ids = np.asarray(ids, np.int64)
+    n = ids.size
+    if n_patches < 2 or n < 2:
+        return np.full(n_patches, np.nan)
+    coords, scale = _coordinates(rows, cols, dx, dy)
+    tree = cKDTree(coords)
+    best = np.full(n_patches + 1, np.inf)
+    pending = np.arange(n)
+    k = min(FIRST_K, n)
+    while pending.size and k <= MAX_K:
+        # Tight pruning bounds: query the points in order of their patch's upper bound.
+        pending = pending[np.argsort(best[ids[pending]], kind="stable")]
+        lower = np.empty(pending.size)
+        step = max(1, QUERY_ENTRIES // k)
+        for start in range(0, pending.size, step):
+            batch = pending[start:start + step]
+            own = ids[batch]
+            bound = float(best[own].max())
+            dist, near = tree.query(coords[batch], k=k, distance_upper_bound=bound,
+                                    workers=-1)
+            other = (near < n) & (ids[np.minimum(near, n - 1)] != own[:, None])
+            found = other.any(axis=1)
+            hit = np.nonzero(found)[0]
+            first = other[hit].argmax(axis=1)
+            d = dist[hit, first]
+            np.minimum.at(best, own[hit], d)
+            np.minimum.at(best, ids[near[hit, first]], d)
+            # Beyond the k-th neighbour (inf: nothing else within the bound) lies any other.
+            lower[start:start + batch.size] = np.where(found, np.inf, dist[:, -1])
+        pending = pending[lower < best[ids[pending]]]
+        if k == n:
+            break
+        k = min(4 * k, n)
+    if pending.size:
+        _finish_isolated(coords, ids, pending, best)
+    return best[1:] * scale
+
+
+def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches: int, *,
+                 dx: float, dy: float, threshold_m: float,
+                 enn_m: np.ndarray | None = None) -> int:
+    """Number of unordered patch pairs whose distance is at most ``threshold_m``.
+
+    Parameters
+    ----------
+    rows, cols, ids : ndarray of int64
+        Edge pixels (:func:`edge_points`).
+    n_patches : int
+        Number of patches.
+    dx, dy : float
+        Pixel width and height, m.
+    threshold_m : float
+        Threshold distance, m (inclusive), measured like :func:`nearest_neighbour_distances`.
+    enn_m : ndarray, optional
+        Nearest-neighbour distances; patches farther than the threshold from every other
+        patch are then skipped.
+
+    Returns
+    -------
+    int
+        Joined pairs ``sum_{j<k} c_jk``, the numerator of FRAGSTATS' CONNECT.
+    """
+    from scipy.spatial import cKDTree
+
+    threshold_m = _check_threshold(threshold_m)
+    if n_patches < 2:
+        return 0
+    ids = np.asarray(ids, np.int64)
+    keep = np.ones(ids.size, bool)
+    if enn_m is not None:
+        near_enough = np.concatenate([[False], np.asarray(enn_m) <= threshold_m])
+        keep = near_enough[ids]
+    if np.count_nonzero(keep) < 2:
+        return 0
+    coords, scale = _coordinates(rows[keep], cols[keep], dx, dy)
+    ids = ids[keep]
+    tree = cKDTree(coords)
+    # A hair wider than the threshold in tree units; the test below is on metres.
+    radius = threshold_m / scale * (1.0 + 1e-9)
+    found: list[np.ndarray] = []
+    ranges = [(start, min(start + QUERY_BATCH, ids.size))
+              for start in range(0, ids.size, QUERY_BATCH)]
+    while ranges:
+        start, stop = ranges.pop()
+        band = cKDTree(coords[start:stop])
+        if stop - start > 1 and band.count_neighbors(tree, radius) > MAX_PAIRS:
+            mid = (start + stop) // 2
+            ranges += [(start, mid), (mid, stop)]
+            continue
+        pairs = band.sparse_distance_matrix(tree, radius, output_type="ndarray")
+        first = ids[pairs["i"] + start]
+        second = ids[pairs["j"]]
+        joined = (first < second) & (pairs["v"] * scale <= threshold_m)
+        if joined.any():
+            found.append(np.unique(first[joined] * np.int64(n_patches + 1) + second[joined]))
+    if not found:
+        return 0
+    return int(np.unique(np.concatenate(found)).size)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _tile_edge_points(padded: np.ndarray, row0: int, col0: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    padded = np.asarray(padded, np.int64)
+    core = padded[1:-1, 1:-1]
+    edge = np.zeros(core.shape, bool)
+    for neighbour in (padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]):
+        edge |= (neighbour != core) & (neighbour != _OUTSIDE)
+    edge &= core > 0
+    r, c = np.nonzero(edge)
+    return r.astype(np.int64) + row0, c.astype(np.int64) + col0, core[r, c]
+
+
+def _coordinates(rows: np.ndarray, cols: np.ndarray, dx: float,
+                 dy: float) -> tuple[np.ndarray, float]:
+    """Tree coordinates and the factor from tree units to metres.
+
+    Square pixels use pixel units (exact integers, exact squared distances) times ``dx``,
+    as pylandstats does; other pixels use metres.
+    """
+    if dx == dy:
+        return np.column_stack([rows, cols]).astype(np.float64), float(dx)
+    return np.column_stack([np.asarray(rows) * float(dy), np.asarray(cols) * float(dx)]), 1.0
+
+
+def _finish_isolated(coords: np.ndarray, ids: np.ndarray, pending: np.ndarray,
+                     best: np.ndarray) -> None:
+    """Finish patches whose pending points found no other patch among many neighbours."""
+    from scipy.spatial import cKDTree
+
+    pending = pending[np.argsort(ids[pending], kind="stable")]
+    patch_ids, starts = np.unique(ids[pending], return_index=True)
+    stops = np.append(starts[1:], pending.size)
+    for patch, start, stop in zip(patch_ids, starts, stops, strict=True):
+        own = coords[pending[start:stop]]
+        bound = best[patch]
+        candidates = ids != patch
+        if np.isfinite(bound):
+            low = own.min(axis=0) - bound
+            high = own.max(axis=0) + bound
+            candidates &= np.all((coords >= low) & (coords <= high), axis=1)
+        if not candidates.any():
+            continue
+        dist, _ = cKDTree(own).query(coords[candidates], distance_upper_bound=bound,
+                                     workers=-1)
+        best[patch] = min(best[patch], float(dist.min()))
+
+
+def _check_threshold(threshold_m: float) -> float:
+    value = float(threshold_m)
+    if not np.isfinite(value) or value < 0:
+        raise InvalidOptionError(
+            f"threshold_m={threshold_m!r}; pass a distance in metres >= 0, for example 100.0"
+        )
+    return value

@@ -1,0 +1,101 @@
+"""What object passes keep of closed objects: counts, moments, rows of a table, flags.
+
+Each reducer turns a table of complete objects into a small aggregate and combines two
+aggregates associatively, so merge-tree nodes never carry more than they must.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._merge import Table
+
+
+def object_area(table: Table, geometry: PixelGeometry) -> np.ndarray:
+    """Object areas in m²; on projected grids from the exact cell count, so any tiling agrees."""
+    if geometry.geographic:
+        return table["area"]
+    return table["cells"] * (geometry.dx * geometry.dy)
+
+
+def object_perimeter(table: Table, geometry: PixelGeometry) -> np.ndarray:
+    """Object perimeters in m; on projected grids from exact face counts."""
+    if geometry.geographic:
+        return table["perimeter"]
+    return table["faces_x"] * geometry.dx + table["faces_y"] * geometry.dy
+
+
+@dataclass(frozen=True)
+class CountReducer:
+    """Number of objects, and of those at least ``min_area_m2`` large."""
+
+    geometry: PixelGeometry
+    min_area_m2: float = 0.0
+
+    def reduce(self, table: Table) -> tuple[int, int]:
+        if not table["key"].size:
+            return 0, 0
+        big = object_area(table, self.geometry) >= self.min_area_m2
+        return int(table["key"].size), int(np.count_nonzero(big))
+
+    def combine(self, first: tuple[int, int], second: tuple[int, int]) -> tuple[int, int]:
+        return first[0] + second[0], first[1] + second[1]
+
+
+@dataclass(frozen=True)
+class RowsReducer:
+    """Every closed object's row; combined lists are concatenated when the pass finishes."""
+
+    def reduce(self, table: Table) -> list[Table]:
+        return [table] if table["key"].size else []
+
+    def combine(self, first: list[Table], second: list[Table]) -> list[Table]:
+        return first + second
+
+
+@dataclass(frozen=True)
+class PatchMomentsReducer:
+    """Sums over patches that class-level landscape metrics need (see ``_landscape``)."""
+
+    geometry: PixelGeometry
+
+    def reduce(self, table: Table) -> dict[str, float]:
+        area = object_area(table, self.geometry)
+        cells = table["cells"].astype(np.float64)
+        faces = (table["faces_x"] + table["faces_y"]).astype(np.float64)
+        return {
+            "patches": int(table["key"].size),
+            "cells": int(table["cells"].sum()),
+            "area": float(area.sum()),
+            "area_sq": float(np.square(area).sum()),
+            "area_max": float(area.max()) if area.size else 0.0,
+            "faces": float(faces.sum()),
+            "faces_sqrt_cells": float((faces * np.sqrt(cells)).sum()),
+            "perimeter": float(object_perimeter(table, self.geometry).sum()),
+        }
+
+    def combine(self, first: dict[str, float], second: dict[str, float]) -> dict[str, float]:
+        out = {name: first[name] + second[name] for name in first}
+        out["area_max"] = max(first["area_max"], second["area_max"])
+        return out
+
+
+@dataclass(frozen=True)
+class TouchReducer:
+    """Whether one closed object has a zero in every auxiliary field (touches every mask)."""
+
+    fields: int
+
+    def reduce(self, table: Table) -> bool:
+        if not table["key"].size:
+            return False
+        touches = np.ones(table["key"].size, bool)
+        for index in range(self.fields):
+            touches &= table[f"aux{index}"] == 0
+        return bool(touches.any())
+
+    def combine(self, first: bool, second: bool) -> bool:
+        return first or second

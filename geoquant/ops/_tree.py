@@ -1,0 +1,254 @@
+"""The task graph of an object pass: tile summaries, a merge tree, and labels written back.
+
+An object pass over a prepared mask builds, lazily with dask:
+
+1. one *leaf* task per tile: label the tile (numba), measure its parts, keep a
+   :class:`~geoquant.ops._merge.Summary`;
+2. a *merge tree*: rectangles of tiles are halved along their longer side until single tiles
+   remain, and merged back pairwise (about one merge per tile, log-depth);
+3. for labels only, a top-down pass hands every tile the final key of each of its border
+   parts, and a chain over tile-rows turns final keys into ids ``1..N`` in raster order of
+   each object's first pixel (the order of ``scipy.ndimage.label``): within a tile-row the
+   rank comes from the sorted keys that row owns; an object that started in an earlier
+   tile-row crosses the bottom row of the previous tile-row, whose ranks are carried down.
+
+Every task holds at most a tile and summaries bounded by perimeters; the graph has a small
+constant number of tasks per tile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._merge import Reducer, Summary, merge, tile_summary
+from geoquant.tiling import TileGrid
+
+OUTSIDE = 3
+STAT_NAMES = ("cells", "area", "sum_row", "sum_col", "row_min", "row_max", "col_min", "col_max",
+              "faces_x", "faces_y", "perimeter")
+
+
+@dataclass
+class _Node:
+    summary: Any  # graph key of the node's Summary
+    tile: tuple[int, int] | None = None
+    children: tuple[_Node, ...] = ()
+    final: Any = None  # graph key of the node's final-key map
+
+
+@dataclass(frozen=True)
+class ObjectPass:
+    """A lazily built object pass (see module docstring).
+
+    The tasks live in one plain graph (one high-level layer), so building and scheduling stay
+    linear in the number of tiles; ``result`` is the reducer's aggregate as a Delayed.
+    """
+
+    grid: TileGrid
+    geometry: PixelGeometry
+    conn8: bool
+    token: str
+    graph: dict
+    dependencies: tuple[Any, ...]
+    padded_name: str
+    root: _Node
+    leaves: dict[tuple[int, int], _Node]
+    result: Any
+
+
+def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Reducer,
+                aux: tuple[Any, ...] = ()) -> ObjectPass:
+    """Build the leaf tasks and merge tree for ``codes`` (dask uint8); nothing is computed."""
+    import dask.array as da
+    from dask.base import tokenize
+    from dask.delayed import Delayed
+    from dask.highlevelgraph import HighLevelGraph
+
+    grid = TileGrid.from_chunks(codes.chunks)
+    padded = da.overlap.overlap(codes, depth={0: 1, 1: 1}, boundary={0: OUTSIDE, 1: OUTSIDE})
+    aux = tuple(a.rechunk(codes.chunks) for a in aux)
+    token = tokenize(padded.name, conn8, reducer, tuple(a.name for a in aux))
+    width = grid.shape[1]
+    graph: dict = {}
+    leaves: dict[tuple[int, int], _Node] = {}
+    for i, j in grid:
+        key = (f"gq-tile-summary-{token}", i, j)
+        task = partial(_leaf_summary, bounds=grid.bounds(i, j), width=width, geometry=geometry,
+                       conn8=conn8, reducer=reducer)
+        graph[key] = (task, (padded.name, i, j), [(a.name, i, j) for a in aux])
+        leaves[i, j] = _Node(key, tile=(i, j))
+    counter = iter(range(len(leaves)))
+
+    def build(i0: int, i1: int, j0: int, j1: int) -> _Node:
+        if i1 - i0 == 1 and j1 - j0 == 1:
+            return leaves[i0, j0]
+        if j1 - j0 >= i1 - i0:
+            mid, axis = (j0 + j1) // 2, 1
+            first, second = build(i0, i1, j0, mid), build(i0, i1, mid, j1)
+        else:
+            mid, axis = (i0 + i1) // 2, 0
+            first, second = build(i0, mid, j0, j1), build(mid, i1, j0, j1)
+        key = (f"gq-merge-summaries-{token}", next(counter))
+        graph[key] = (partial(merge, axis=axis, conn8=conn8, reducer=reducer),
+                      first.summary, second.summary)
+        return _Node(key, children=(first, second))
+
+    root = build(0, grid.tiles[0], 0, grid.tiles[1])
+    result_key = f"gq-object-pass-{token}"
+    graph[result_key] = (partial(_finish, reducer=reducer), root.summary)
+    dependencies = (padded, *aux)
+    layer = HighLevelGraph.from_collections(result_key, dict(graph), dependencies=dependencies)
+    return ObjectPass(grid, geometry, conn8, token, graph, dependencies, padded.name, root,
+                      leaves, Delayed(result_key, layer))
+
+
+def write_labels(run: ObjectPass) -> Any:
+    """Global labels 1..N (int64, dask) in raster order of first pixel, chunked like the tiles."""
+    import dask.array as da
+    from dask.highlevelgraph import HighLevelGraph
+
+    grid, token = run.grid, run.token
+    graph = dict(run.graph)
+    empty_key = f"gq-empty-map-{token}"
+    graph[empty_key] = (_empty_map,)
+    run.root.final = empty_key
+    stack = [run.root]
+    count = 0
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            child.final = (f"gq-final-keys-{token}", count)
+            count += 1
+            graph[child.final] = (_child_final_map, node.final, node.summary, child.summary)
+            stack.append(child)
+
+    rows_tiles, cols_tiles = grid.tiles
+    width = grid.shape[1]
+    row_starts = grid.row_starts
+    name = f"gq-labels-{token}"
+    carry, prefix = empty_key, f"gq-zero-{token}"
+    graph[prefix] = (int, 0)
+    for i in range(rows_tiles):
+        band = [run.leaves[i, j] for j in range(cols_tiles)]
+        band_start = int(row_starts[i])
+        owned = (f"gq-band-owned-{token}", i)
+        graph[owned] = (_band_owned, [leaf.summary for leaf in band],
+                        [leaf.final for leaf in band])
+        for j, leaf in enumerate(band):
+            graph[(name, i, j)] = (
+                partial(_relabel, conn8=run.conn8, width=width, band_start=band_start),
+                (run.padded_name, i, j), leaf.summary, leaf.final, owned, prefix, carry)
+        next_carry = (f"gq-band-carry-{token}", i)
+        graph[next_carry] = (partial(_band_carry, width=width, band_start=band_start), carry,
+                             owned, prefix, [leaf.summary for leaf in band],
+                             [leaf.final for leaf in band])
+        next_prefix = (f"gq-band-prefix-{token}", i)
+        graph[next_prefix] = (_add_count, prefix, owned)
+        carry, prefix = next_carry, next_prefix
+    layer = HighLevelGraph.from_collections(name, graph, dependencies=run.dependencies)
+    return da.Array(layer, name, chunks=(grid.row_chunks, grid.col_chunks), dtype=np.int64,
+                    meta=np.empty((0, 0), np.int64))
+
+
+def _empty_map() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, np.int64), np.empty(0, np.int64)
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+def _leaf_summary(padded: np.ndarray, aux: list[np.ndarray], *, bounds: tuple[int, ...],
+                  width: int, geometry: PixelGeometry, conn8: bool,
+                  reducer: Reducer) -> Summary:
+    from geoquant.ops.kernels.label import link_runs, run_keys, run_stats, run_strips, tile_runs
+
+    r0, r1, c0, c1 = bounds
+    padded = np.ascontiguousarray(padded, dtype=np.uint8)
+    h, w = r1 - r0, c1 - c0
+    row_ptr, starts, stops = tile_runs(padded)
+    run_label, n = link_runs(row_ptr, starts, stops, conn8)
+    keys = run_keys(row_ptr, starts, run_label, n, r0, c0, width)
+    aux_stack = (np.stack([np.asarray(a, np.float64) for a in aux]) if aux
+                 else np.empty((0, h, w), np.float64))
+    stats = run_stats(padded, row_ptr, starts, stops, run_label, n, r0, c0,
+                      geometry.cell_area(r0, r1), geometry.edge_x(r0, r1),
+                      geometry.edge_y(r0, r1), aux_stack)
+    table = {"key": keys[1:]}
+    for name, values in zip(STAT_NAMES, stats[:-1], strict=True):
+        table[name] = values[1:]
+    for index, values in enumerate(stats[-1]):
+        table[f"aux{index}"] = values[1:]
+    strips = run_strips(row_ptr, starts, stops, run_label, keys, w)
+    return tile_summary(table, strips, (r0, r1), (c0, c1), reducer)
+
+
+def _finish(root: Summary, *, reducer: Reducer) -> Any:
+    return reducer.combine(root.closed, reducer.reduce(root.open))
+
+
+def _lookup(keys: np.ndarray, mapping: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``mapping[k]`` for each key, the key itself where the mapping has none."""
+    source, target = mapping
+    if source.size == 0:
+        return keys.copy()
+    at = np.minimum(np.searchsorted(source, keys), source.size - 1)
+    hit = source[at] == keys
+    return np.where(hit, target[at], keys)
+
+
+def _child_final_map(parent_final: tuple[np.ndarray, np.ndarray], parent: Summary,
+                     child: Summary) -> tuple[np.ndarray, np.ndarray]:
+    keys = child.open["key"]
+    roots = _lookup(keys, (parent.remap_keys, parent.remap_roots))
+    return keys, _lookup(roots, parent_final)
+
+
+def _owned(leaf: Summary, final: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    keys = leaf.part_keys
+    return keys[_lookup(keys, final) == keys]
+
+
+def _band_owned(leaves: list[Summary], finals: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Sorted keys of the objects whose first pixel lies in this tile-row."""
+    owned = [_owned(leaf, final) for leaf, final in zip(leaves, finals, strict=True)]
+    return np.sort(np.concatenate(owned)) if owned else np.empty(0, np.int64)
+
+
+def _add_count(prefix: int, owned: np.ndarray) -> int:
+    return int(prefix) + int(owned.size)
+
+
+def _ranks(finals: np.ndarray, owned: np.ndarray, prefix: int,
+           carry: tuple[np.ndarray, np.ndarray], *, width: int, band_start: int) -> np.ndarray:
+    here = finals >= np.int64(band_start) * width
+    ranks = np.empty(finals.shape, np.int64)
+    ranks[here] = prefix + 1 + np.searchsorted(owned, finals[here])
+    ranks[~here] = _lookup(finals[~here], carry)
+    return ranks
+
+
+def _band_carry(carry: tuple[np.ndarray, np.ndarray], owned: np.ndarray, prefix: int,
+                leaves: list[Summary], finals: list[tuple[np.ndarray, np.ndarray]], *,
+                width: int, band_start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Final key to id for every object on this tile-row's bottom row."""
+    bottoms = [_lookup(leaf.bottom[leaf.bottom >= 0], final)
+               for leaf, final in zip(leaves, finals, strict=True)]
+    keys = np.unique(np.concatenate(bottoms)) if bottoms else np.empty(0, np.int64)
+    return keys, _ranks(keys, owned, prefix, carry, width=width, band_start=band_start)
+
+
+def _relabel(padded: np.ndarray, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
+             owned: np.ndarray, prefix: int, carry: tuple[np.ndarray, np.ndarray], *,
+             conn8: bool, width: int, band_start: int) -> np.ndarray:
+    from geoquant.ops.kernels.label import link_runs, paint_runs, tile_runs
+
+    padded = np.ascontiguousarray(padded, dtype=np.uint8)
+    row_ptr, starts, stops = tile_runs(padded)
+    run_label, _ = link_runs(row_ptr, starts, stops, conn8)
+    finals = _lookup(leaf.part_keys, final)
+    lut = np.zeros(finals.size + 1, np.int64)
+    lut[1:] = _ranks(finals, owned, prefix, carry, width=width, band_start=band_start)
+    return paint_runs(row_ptr, starts, stops, lut[run_label], padded.shape[1] - 2)

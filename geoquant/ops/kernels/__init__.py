@@ -1,0 +1,1 @@
+"""Per-tile kernels on plain arrays: numba on the CPU (GPU kernels join them in issue 6)."""

@@ -1,0 +1,399 @@
+"""Numba kernels of the exact, separable Euclidean distance transform on one tile.
+
+They work on plain arrays (``uint8`` codes, ``int64`` global row and column indices, ``float64``
+squared distances in m²), never on xarray objects, and release the GIL so dask's threaded
+scheduler runs tiles side by side. The orchestration across tiles lives in
+:mod:`geoquant.ops._distance`; its module docstring explains the algorithm.
+
+Vocabulary
+----------
+``f``
+    Squared vertical distance (m²) from a pixel to the nearest object pixel of its column,
+    anywhere in the raster: ``(dy * rows)**2``, ``inf`` when the column holds no object pixel.
+    Each column of a row is a *site*: a parabola ``x -> (dx * (x - site))**2 + f[site]``.
+sites
+    Per-row lists of sites in compressed sparse row form: ``offsets`` (``rows + 1``, int64),
+    ``pos`` (global column, int64, increasing within a row) and ``val`` (``f``, float64). A
+    list is kept *restricted to a column range*: it holds exactly the sites that give the
+    minimum at some integer column of that range, so it is as short as it can be.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+OBJECT, EXCLUDED = 1, 2
+
+NO_ROW_ABOVE = -(2**62)
+"""Sentinel global row: no object pixel above (used for the nearest object row above)."""
+
+NO_ROW_BELOW = 2**62
+"""Sentinel global row: no object pixel below."""
+
+_FAR = 2.0**61  # row distances at or beyond this come from a sentinel: no object in the column
+_BLOCK = 16  # rows per block of the column pass in distance_tile (16 x 2048 x 8 B = 256 KiB)
+
+
+# -- column pass ----------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, error_model="numpy")
+def column_extremes(codes, row0):
+    """First and last object row of every column of a tile, as global row indices.
+
+    Returns an ``int64`` array ``(2, cols)``: row 0 the first object row (:data:`NO_ROW_BELOW`
+    when none), row 1 the last (:data:`NO_ROW_ABOVE` when none).
+    """
+    h, w = codes.shape
+    out = np.empty((2, w), np.int64)
+    first = out[0]
+    last = out[1]
+    first[:] = NO_ROW_BELOW
+    last[:] = NO_ROW_ABOVE
+    for r in range(h):
+        g = row0 + r
+        for c in range(w):
+            last[c] = g if codes[r, c] == OBJECT else last[c]
+    for r in range(h - 1, -1, -1):
+        g = row0 + r
+        for c in range(w):
+            first[c] = g if codes[r, c] == OBJECT else first[c]
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def vertical_squared(codes, row0, above, below, dy, out):
+    """Fill ``out`` with ``f``: squared vertical distance (m²) to the nearest object per column.
+
+    ``above[c]`` / ``below[c]`` are the global rows of the nearest object pixels of column ``c``
+    above and below the tile (or the sentinels), so ``f`` is global, not tile-local.
+    """
+    h, w = codes.shape
+    # Rows as float64 (exact below 2**53) keep both sweeps in one type, so they vectorise.
+    near = above.astype(np.float64)
+    for r in range(h):
+        g = np.float64(row0 + r)
+        for c in range(w):
+            near[c] = g if codes[r, c] == OBJECT else near[c]
+            out[r, c] = g - near[c]
+    near[:] = below
+    for r in range(h - 1, -1, -1):
+        g = np.float64(row0 + r)
+        for c in range(w):
+            near[c] = g if codes[r, c] == OBJECT else near[c]
+            d = min(out[r, c], near[c] - g)
+            v = dy * d
+            out[r, c] = v * v if d < _FAR else np.inf
+
+
+# -- row pass: lower envelope of parabolas (Felzenszwalb & Huttenlocher) --------------------------
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _push(v, fv, z, k, q, fq, half_inv_dx2):
+    """Add site ``q`` (value ``fq``) right of every site on the stack; returns the new size.
+
+    Positions are float64 columns (exact for integers below 2**53) relative to any origin.
+    """
+    s = -np.inf
+    while k > 0:
+        p = v[k - 1]
+        s = 0.5 * (q + p) + (fq - fv[k - 1]) * half_inv_dx2 / (q - p)
+        if s > z[k - 1]:
+            break
+        k -= 1  # site p is nowhere strictly lowest
+        s = -np.inf
+    v[k] = q
+    fv[k] = fq
+    z[k] = s
+    return k + 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _restrict(v, fv, z, n, origin, lo, hi, pos, val, m):
+    """Append to ``pos/val`` from index ``m`` the sites lowest at some integer of ``[lo, hi]``.
+
+    ``v`` holds positions relative to ``origin``; ``lo``, ``hi`` and ``pos`` are global.
+    ``z[k]`` is where site ``k`` starts being lowest; the envelope uses site ``k`` at ``x`` when
+    ``z[k] <= x < z[k + 1]``. Returns the new length.
+    """
+    if n == 0 or lo > hi:
+        return m
+    lo_f = np.float64(lo - origin)
+    hi_f = np.float64(hi - origin)
+    first = 0
+    while first + 1 < n and z[first + 1] <= lo_f:
+        first += 1
+    last = n - 1
+    while last > first and z[last] > hi_f:
+        last -= 1
+    for k in range(first, last + 1):
+        if first < k < last and np.ceil(z[k]) >= z[k + 1]:
+            continue  # lowest on no integer column
+        pos[m] = np.int64(v[k]) + origin
+        val[m] = fv[k]
+        m += 1
+    return m
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _grow(a, need):
+    """``a`` itself when it holds ``need`` items, else a copy at least twice as long."""
+    if need <= a.shape[0]:
+        return a
+    b = np.empty(max(need, 2 * a.shape[0]), a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def border_sites(codes, row0, col0, ncols_total, above, below, dx, dy):
+    """Sites of a tile that matter beyond its left and right edges, per row.
+
+    Parameters
+    ----------
+    codes : uint8 array (rows, cols)
+        The tile's codes.
+    row0, col0 : int
+        Global row and column of the tile's first pixel.
+    ncols_total : int
+        Columns of the whole raster.
+    above, below : int64 arrays (cols,)
+        Nearest object rows above and below the tile (see :func:`vertical_squared`).
+    dx, dy : float
+        Pixel width and height, m.
+
+    Returns
+    -------
+    tuple
+        ``(offsets, pos, val)`` restricted to columns ``[0, col0 - 1]`` (what the tile offers
+        to tiles on its left), then the same restricted to ``[col0 + cols, ncols_total - 1]``
+        (what it offers to tiles on its right).
+    """
+    lo, lp, lv = _side_sites(codes, row0, col0, ncols_total, above, below, dx, dy, True)
+    ro, rp, rv = _side_sites(codes, row0, col0, ncols_total, above, below, dx, dy, False)
+    return lo, lp, lv, ro, rp, rv
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _side_sites(codes, row0, col0, ncols_total, above, below, dx, dy, leftwards):
+    """Sites of a tile lowest somewhere beyond one of its edges (see :func:`border_sites`).
+
+    Seen from beyond an edge, a site loses ground against every site nearer that edge, so a
+    scan from the edge inwards keeps a site only when it beats all earlier ones at the edge
+    pixel, and stops once the horizontal distance alone exceeds the best value there. The
+    scan usually stops within a few columns, so ``f`` is computed for a band of columns along
+    the edge, widened (4x) only while some row's scan runs through it.
+    """
+    h, w = codes.shape
+    offsets = np.zeros(h + 1, np.int64)
+    if (leftwards and col0 == 0) or (not leftwards and col0 + w >= ncols_total):
+        return offsets, np.empty(0, np.int64), np.empty(0, np.float64)
+    edge = col0 - 1 if leftwards else col0 + w
+    lo = 0 if leftwards else col0 + w
+    hi = col0 - 1 if leftwards else ncols_total - 1
+    dx2 = dx * dx
+    half_inv_dx2 = 0.5 / dx2
+    v = np.empty(w, np.float64)
+    fv = np.empty(w, np.float64)
+    z = np.empty(w, np.float64)
+    cand_pos = np.empty(w, np.int64)
+    cand_val = np.empty(w, np.float64)
+    band = min(w, 32)
+    while True:
+        c_start = 0 if leftwards else w - band
+        f = np.empty((h, band), np.float64)
+        vertical_squared(codes[:, c_start:c_start + band], row0,
+                         above[c_start:c_start + band], below[c_start:c_start + band], dy, f)
+        pos = np.empty(max(h, 16), np.int64)
+        val = np.empty(max(h, 16), np.float64)
+        m = 0
+        complete = True
+        for r in range(h):
+            best = np.inf
+            nc = 0
+            stopped = False
+            for i in range(band):
+                c = i if leftwards else band - 1 - i
+                x = col0 + c_start + c
+                t = dx * np.float64(x - edge)
+                t = t * t
+                if t >= best:
+                    stopped = True
+                    break
+                fc = f[r, c]
+                if t + fc < best:
+                    best = t + fc
+                    cand_pos[nc] = x
+                    cand_val[nc] = fc
+                    nc += 1
+            if not stopped and band < w:
+                complete = False
+                break
+            n = 0
+            for i in range(nc):
+                j = i if leftwards else nc - 1 - i  # sites enter the envelope left to right
+                n = _push(v, fv, z, n, np.float64(cand_pos[j] - col0), cand_val[j],
+                          half_inv_dx2)
+            pos = _grow(pos, m + n)
+            val = _grow(val, m + n)
+            m = _restrict(v, fv, z, n, col0, lo, hi, pos, val, m)
+            offsets[r + 1] = m
+        if complete:
+            return offsets, pos[:m].copy(), val[:m].copy()
+        band = min(w, 4 * band)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def merge_sites(off_a, pos_a, val_a, off_b, pos_b, val_b, lo, hi, dx):
+    """Per row, the envelope of sites ``a`` then ``b`` (all of ``a`` left of ``b``) on ``[lo, hi]``.
+
+    Returns ``(offsets, pos, val)``.
+    """
+    h = off_a.shape[0] - 1
+    half_inv_dx2 = 0.5 / (dx * dx)
+    width = 1
+    for r in range(h):
+        width = max(width, off_a[r + 1] - off_a[r] + off_b[r + 1] - off_b[r])
+    v = np.empty(width, np.float64)
+    fv = np.empty(width, np.float64)
+    z = np.empty(width, np.float64)
+    offsets = np.zeros(h + 1, np.int64)
+    cap = max(16, pos_a.shape[0] + pos_b.shape[0])
+    pos = np.empty(cap, np.int64)
+    val = np.empty(cap, np.float64)
+    m = 0
+    for r in range(h):
+        n = 0
+        for i in range(off_a[r], off_a[r + 1]):
+            n = _push(v, fv, z, n, np.float64(pos_a[i] - lo), val_a[i], half_inv_dx2)
+        for i in range(off_b[r], off_b[r + 1]):
+            n = _push(v, fv, z, n, np.float64(pos_b[i] - lo), val_b[i], half_inv_dx2)
+        m = _restrict(v, fv, z, n, lo, lo, hi, pos, val, m)
+        offsets[r + 1] = m
+    return offsets, pos[:m].copy(), val[:m].copy()
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
+                  off_r, pos_r, val_r, excluded_nan, row_lo, row_hi, out):
+    """Exact distances (m) of one tile, from its codes and what lies beyond it.
+
+    Parameters
+    ----------
+    codes : uint8 array (rows, cols)
+        The tile's codes.
+    row0, col0 : int
+        Global row and column of the tile's first pixel.
+    above, below : int64 arrays (cols,)
+        Nearest object rows above and below the tile (see :func:`vertical_squared`).
+    dx, dy : float
+        Pixel width and height, m.
+    off_l, pos_l, val_l, off_r, pos_r, val_r : arrays
+        Sites left of the tile restricted to the columns from its left edge on, and sites
+        right of it restricted to the columns up to its right edge (see module docstring).
+    excluded_nan : bool
+        Write NaN on excluded pixels.
+    row_lo, row_hi : int
+        Tile rows to compute, ``[row_lo, row_hi)``; calls on disjoint ranges may run at once.
+    out : float64 array (rows, cols)
+        Receives the distances in metres in rows ``row_lo:row_hi``; ``inf`` where no object
+        pixel exists in the whole raster. (Allocated by the caller: NumPy reuses large
+        blocks, numba's allocator maps fresh pages every time.)
+    """
+    h, w = codes.shape
+    # The column pass runs in blocks of _BLOCK rows, bottom-up, so that its intermediate
+    # stays in cache and ``out`` is written once: a first sweep keeps the nearest object row
+    # above each block; per block, a forward sweep fills ``up`` (rows to the nearest object at
+    # or above), then a backward sweep finishes ``f`` row by row and runs the row pass on it.
+    nblocks = (row_hi - row_lo + _BLOCK - 1) // _BLOCK
+    near_above = np.empty((max(nblocks, 1), w), np.float64)
+    near = above.astype(np.float64)
+    for r in range(row_hi):
+        if r >= row_lo and (r - row_lo) % _BLOCK == 0:
+            near_above[(r - row_lo) // _BLOCK] = near
+        g = np.float64(row0 + r)
+        for c in range(w):
+            near[c] = g if codes[r, c] == OBJECT else near[c]
+    up = np.empty((_BLOCK, w), np.float64)
+    near_below = below.astype(np.float64)
+    for r in range(h - 1, row_hi - 1, -1):
+        g = np.float64(row0 + r)
+        for c in range(w):
+            near_below[c] = g if codes[r, c] == OBJECT else near_below[c]
+    f = np.empty(w, np.float64)
+    half_inv_dx2 = 0.5 / (dx * dx)
+    width = w + 1
+    for r in range(h):
+        width = max(width, w + 1 + off_l[r + 1] - off_l[r] + off_r[r + 1] - off_r[r])
+    v = np.empty(width, np.float64)
+    fv = np.empty(width, np.float64)
+    z = np.empty(width, np.float64)
+    for b in range(nblocks - 1, -1, -1):
+        r_start = row_lo + b * _BLOCK
+        r_stop = min(row_hi, r_start + _BLOCK)
+        near[:] = near_above[b]
+        for r in range(r_start, r_stop):
+            g = np.float64(row0 + r)
+            for c in range(w):
+                near[c] = g if codes[r, c] == OBJECT else near[c]
+                up[r - r_start, c] = g - near[c]
+        for r in range(r_stop - 1, r_start - 1, -1):
+            g = np.float64(row0 + r)
+            for c in range(w):
+                near_below[c] = g if codes[r, c] == OBJECT else near_below[c]
+                d = min(up[r - r_start, c], near_below[c] - g)
+                t = dy * d
+                f[c] = t * t if d < _FAR else np.inf
+            out_row = out[r]
+            _row_pass(f, col0, dx, half_inv_dx2, off_l[r], off_l[r + 1], pos_l, val_l,
+                      off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
+            if excluded_nan:
+                for c in range(w):
+                    if codes[r, c] == EXCLUDED:
+                        out_row[c] = np.nan
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _row_pass(f, col0, dx, half_inv_dx2, l_start, l_stop, pos_l, val_l, r_start, r_stop,
+              pos_r, val_r, v, fv, z, out_row):
+    """Distances of one row: the envelope of left carry, the row's own sites and right carry."""
+    w = f.shape[0]
+    # sites: left carry, the row itself, right carry; positions relative to col0
+    n = 0
+    for i in range(l_start, l_stop):
+        n = _push(v, fv, z, n, np.float64(pos_l[i] - col0), val_l[i], half_inv_dx2)
+    for c in range(w):
+        fq = f[c]
+        if fq < np.inf:  # _push, written out: this loop is the hot spot
+            q = np.float64(c)
+            s = -np.inf
+            while n > 0:
+                p = v[n - 1]
+                s = 0.5 * (q + p) + (fq - fv[n - 1]) * half_inv_dx2 / (q - p)
+                if s > z[n - 1]:
+                    break
+                n -= 1  # site p is nowhere strictly lowest
+                s = -np.inf
+            v[n] = q
+            fv[n] = fq
+            z[n] = s
+            n += 1
+    for i in range(r_start, r_stop):
+        n = _push(v, fv, z, n, np.float64(pos_r[i] - col0), val_r[i], half_inv_dx2)
+    if n == 0:
+        for c in range(w):
+            out_row[c] = np.inf
+    # Site k serves the columns x with z[k] <= x < z[k + 1]: a run per site, so the
+    # inner loop has no branch and vectorises.
+    c = 0
+    for k in range(n):
+        if k + 1 == n:
+            stop = w
+        else:
+            zk = z[k + 1]
+            stop = w if zk >= w else (0 if zk <= 0.0 else int(np.ceil(zk)))
+        vk = v[k]
+        fk = fv[k]
+        for x in range(c, stop):
+            t = dx * (np.float64(x) - vk)
+            # (dy*rows)² + (dx*cols)², summed in the order scipy.ndimage sums them
+            out_row[x] = np.sqrt(fk + t * t)
+        c = max(c, stop)

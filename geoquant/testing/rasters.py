@@ -1,0 +1,46 @@
+"""Small georeferenced rasters for tests, examples and benchmarks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
+              crs: str = "EPSG:32633", origin: tuple[float, float] = (500_000.0, 5_100_000.0),
+              chunks: int | tuple[int, int] | None = None, name: str = "mask") -> Any:
+    """Wrap a 2-D array as a north-up DataArray with a CRS, optionally dask-chunked.
+
+    Parameters
+    ----------
+    values : array_like
+        2-D values, row 0 at the north.
+    resolution : float or (float, float)
+        Pixel size ``(dx, dy)`` in CRS units (metres for projected CRSs; degrees for EPSG:4326).
+    crs : str
+        Any CRS pyproj understands.
+    origin : (float, float)
+        ``(x, y)`` of the north-west corner of the grid.
+    chunks : int or (int, int), optional
+        Dask chunk shape; NumPy-backed when omitted.
+    name : str
+        Name of the DataArray.
+    """
+    import rioxarray  # noqa: F401
+    import xarray as xr
+
+    values = np.asarray(values)
+    dx, dy = (resolution, resolution) if np.isscalar(resolution) else resolution
+    rows, cols = values.shape
+    x = origin[0] + (np.arange(cols) + 0.5) * dx
+    y = origin[1] - (np.arange(rows) + 0.5) * dy
+    array = xr.DataArray(values, dims=("y", "x"), coords={"y": y, "x": x}, name=name)
+    from affine import Affine
+
+    array = array.rio.write_crs(crs)
+    array = array.rio.write_transform(Affine(dx, 0.0, origin[0], 0.0, -dy, origin[1]))
+    if chunks is not None:
+        array = array.chunk({"y": chunks if np.isscalar(chunks) else chunks[0],
+                             "x": chunks if np.isscalar(chunks) else chunks[1]})
+    return array

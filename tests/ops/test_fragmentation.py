@@ -1,0 +1,103 @@
+"""fragmentation(): the same values as pylandstats on the whole array, for any chunking."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import geoquant as gq
+from geoquant.errors import CRSError
+from geoquant.testing.rasters import as_raster
+from geoquant.testing.strategies import chunk_sizes
+
+PYLANDSTATS = {
+    "number_of_patches": "number_of_patches",
+    "patch_density": "patch_density",
+    "largest_patch_index": "largest_patch_index",
+    "total_edge": "total_edge",
+    "edge_density": "edge_density",
+    "area_mn": "area_mn",
+    "effective_mesh_size": "effective_mesh_size",
+    "enn_mn": "euclidean_nearest_neighbor_mn",
+    "proportion_of_landscape": "proportion_of_landscape",
+}
+
+
+def pylandstats_metrics(values: np.ndarray, resolution: float, connectivity: int) -> dict:
+    import pylandstats as pls
+
+    landscape = np.where(np.isnan(values), 255, np.where(values == 1, 1, 2)).astype(np.uint8)
+    ls = pls.Landscape(landscape, res=(resolution, resolution), nodata=255,
+                       neighborhood_rule=str(connectivity))
+    frame = ls.compute_class_metrics_df(metrics=list(PYLANDSTATS.values()))
+    return {ours: float(frame.loc[1, theirs]) for ours, theirs in PYLANDSTATS.items()}
+
+
+def assert_metrics_equal(got: dict, expected: dict) -> None:
+    for name, value in expected.items():
+        if math.isnan(value):
+            assert math.isnan(got[name]), name
+        else:
+            assert got[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("code", [12, 25, 2])
+def test_lausanne_classes_equal_pylandstats_across_chunkings(shared_data, code):
+    import rioxarray
+
+    landuse = rioxarray.open_rasterio(
+        shared_data / "real" / "lausanne-landuse" / "ls100_12.tif").squeeze(drop=True)
+    values = np.where(landuse.values == 255, np.nan, landuse.values == code).astype(float)
+    mask = landuse.copy(data=values).rio.write_nodata(None, encoded=False)
+    resolution = abs(landuse.rio.resolution()[0])
+    expected = pylandstats_metrics(values, resolution, 8)
+    first = None
+    for chunks in [(325, 472), (40, 33), (7, 200)]:
+        got = gq.ops.fragmentation(mask.chunk({"y": chunks[0], "x": chunks[1]}),
+                                   connectance_m=1000.0)
+        assert_metrics_equal(got, expected)
+        if first is None:
+            first = got
+        else:
+            assert got["number_of_patches"] == first["number_of_patches"]
+            assert got["connectance"] == first["connectance"]
+            assert got["patch_cohesion_index"] == pytest.approx(first["patch_cohesion_index"],
+                                                                rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), connectivity=st.sampled_from([8, 4]), data=st.data())
+def test_random_masks_with_nodata_equal_pylandstats(seed, connectivity, data):
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(3, 20, 2)
+    values = (rng.random((rows, cols)) < rng.uniform(0.2, 0.8)).astype(float)
+    values[rng.random((rows, cols)) < 0.1] = np.nan
+    chunks = (data.draw(chunk_sizes(int(rows))), data.draw(chunk_sizes(int(cols))))
+    got = gq.ops.fragmentation(as_raster(values, chunks=chunks), connectivity=connectivity)
+    assert_metrics_equal(got, pylandstats_metrics(values, 10.0, connectivity))
+
+
+def test_cohesion_follows_fragstats_formula():
+    mask = np.zeros((10, 10), bool)
+    mask[1:4, 1:4] = True  # 9 cells, 12 faces
+    mask[6, 6] = True  # 1 cell, 4 faces
+    got = gq.ops.fragmentation(as_raster(mask, chunks=3), connectance_m=50.0)
+    expected = (1 - 16 / (12 * 3 + 4 * 1)) / (1 - 1 / math.sqrt(100)) * 100
+    assert got["patch_cohesion_index"] == pytest.approx(expected, rel=1e-12)
+    assert got["connectance"] == 100.0  # 1 pair; nearest cells (3,3)-(6,6): 42.4 m
+    assert gq.ops.fragmentation(as_raster(mask), connectance_m=40.0)["connectance"] == 0.0
+
+
+def test_geographic_grid_needs_neighbours_off():
+    mask = as_raster(np.ones((4, 4), bool), resolution=0.01, crs="EPSG:4326", origin=(6, 46))
+    with pytest.raises(CRSError, match="neighbours=False"):
+        gq.ops.fragmentation(mask)
+    got = gq.ops.fragmentation(mask, neighbours=False)
+    assert got["number_of_patches"] == 1
+    assert math.isnan(got["enn_mn"])

@@ -1,0 +1,221 @@
+"""label, count, objects, connected, area: equal to whole-array scipy/skimage for any chunking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import ndimage as ndi
+
+import geoquant as gq
+from geoquant.errors import CRSError, GridMismatchError, InvalidOptionError, MaskError
+from geoquant.testing.rasters import as_raster
+from geoquant.testing.strategies import checkerboard, chunk_sizes, diagonal, masks, river, spiral
+
+STRUCTURE = {8: np.ones((3, 3), bool), 4: None}
+
+
+def reference_labels(mask: np.ndarray, connectivity: int) -> tuple[np.ndarray, int]:
+    values = np.nan_to_num(mask.astype(np.float64), nan=0.0) > 0
+    return ndi.label(values, structure=STRUCTURE[connectivity])
+
+
+def reference_faces(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical pixel faces of each label against anything else (numpy)."""
+    padded = np.pad(labels, 1)
+    core = padded[1:-1, 1:-1]
+    faces_x = np.zeros(n + 1, np.int64)
+    faces_y = np.zeros(n + 1, np.int64)
+    for neighbour, faces in ((padded[:-2, 1:-1], faces_x), (padded[2:, 1:-1], faces_x),
+                             (padded[1:-1, :-2], faces_y), (padded[1:-1, 2:], faces_y)):
+        edge = (core > 0) & (neighbour != core)
+        faces += np.bincount(core[edge], minlength=n + 1)
+    return faces_x[1:], faces_y[1:]
+
+
+@st.composite
+def chunked(draw, max_side=16, nodata=False):
+    mask = draw(masks(max_side=max_side, nodata=nodata))
+    chunks = (draw(chunk_sizes(mask.shape[0])), draw(chunk_sizes(mask.shape[1])))
+    return mask, chunks
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=chunked(nodata=True), connectivity=st.sampled_from([8, 4]))
+def test_label_equals_scipy_for_any_chunking(case, connectivity):
+    mask, chunks = case
+    expected, n = reference_labels(mask, connectivity)
+    raster = as_raster(mask, chunks=chunks)
+    got = gq.ops.label(raster, connectivity=connectivity)
+    assert got.dtype == np.int64
+    assert got.data.chunks == chunks
+    np.testing.assert_array_equal(got.values, expected)
+    assert gq.ops.count(raster, connectivity=connectivity) == n
+
+
+@pytest.mark.parametrize("connectivity", [8, 4])
+@pytest.mark.parametrize("chunks", [1, 3, (5, 7), (2, 17), 64])
+@pytest.mark.parametrize("shape_name", ["spiral", "checkerboard", "diagonal", "river"])
+def test_adversarial_shapes_across_tiles(shape_name, chunks, connectivity):
+    side = 21
+    mask = {"spiral": lambda: spiral(side), "checkerboard": lambda: checkerboard((side, side)),
+            "diagonal": lambda: diagonal((side, side)),
+            "river": lambda: river((side, side), seed=3)}[shape_name]()
+    expected, n = reference_labels(mask, connectivity)
+    got = gq.ops.label(as_raster(mask, chunks=chunks), connectivity=connectivity)
+    np.testing.assert_array_equal(got.values, expected)
+
+
+def test_corner_contacts_exactly_at_tile_corners():
+    mask = np.zeros((8, 12), bool)
+    mask[3, 3] = mask[4, 4] = True  # diagonal across the corner of four 4x4 tiles
+    mask[3, 8] = mask[4, 7] = True  # anti-diagonal across the next tile corner
+    raster = as_raster(mask, chunks=4)
+    assert gq.ops.count(raster) == 2
+    assert gq.ops.count(raster, connectivity=4) == 4
+
+
+def test_one_object_covering_every_tile_and_empty_mask():
+    full = as_raster(np.ones((40, 30), bool), chunks=(3, 7))
+    assert gq.ops.count(full) == 1
+    table = gq.ops.objects(full)
+    assert table.loc[0, "cells"] == 1200
+    assert table.loc[0, "perimeter_m"] == pytest.approx(2 * (40 + 30) * 10.0)
+    empty = as_raster(np.zeros((40, 30), bool), chunks=(3, 7))
+    assert gq.ops.count(empty) == 0
+    assert len(gq.ops.objects(empty)) == 0
+    assert int(gq.ops.label(empty).max()) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=chunked(max_side=14), connectivity=st.sampled_from([8, 4]),
+       resolution=st.sampled_from([(10.0, 10.0), (2.5, 7.0), (30.0, 1.0)]))
+def test_objects_table_equals_regionprops(case, connectivity, resolution):
+    from skimage.measure import regionprops
+
+    mask, chunks = case
+    dx, dy = resolution
+    expected, n = reference_labels(mask, connectivity)
+    raster = as_raster(mask, chunks=chunks, resolution=resolution)
+    table = gq.ops.objects(raster, connectivity=connectivity)
+    assert len(table) == n
+    props = regionprops(expected)
+    np.testing.assert_array_equal(table["id"], [p.label for p in props])
+    np.testing.assert_array_equal(table["cells"], [p.area for p in props])
+    np.testing.assert_allclose(table["area_m2"], [p.area * dx * dy for p in props], rtol=1e-12)
+    boxes = np.array([p.bbox for p in props]).reshape(-1, 4)
+    np.testing.assert_array_equal(table[["row_min", "col_min"]].to_numpy(), boxes[:, :2])
+    np.testing.assert_array_equal(table[["row_max", "col_max"]].to_numpy(), boxes[:, 2:] - 1)
+    centroids = np.array([p.centroid for p in props]).reshape(-1, 2)
+    np.testing.assert_allclose(table["centroid_x"], 500_000 + (centroids[:, 1] + 0.5) * dx,
+                               rtol=1e-12)
+    np.testing.assert_allclose(table["centroid_y"], 5_100_000 - (centroids[:, 0] + 0.5) * dy,
+                               rtol=1e-12)
+    faces_x, faces_y = reference_faces(expected, n)
+    np.testing.assert_allclose(table["perimeter_m"], faces_x * dx + faces_y * dy, rtol=1e-12)
+
+
+def test_objects_on_real_lausanne_land_use(shared_data):
+    import rioxarray
+
+    landuse = rioxarray.open_rasterio(
+        shared_data / "real" / "lausanne-landuse" / "ls100_12.tif").squeeze(drop=True)
+    values = landuse.values
+    for code in (12, 25, 2):
+        mask = landuse.copy(data=np.where(values == 255, np.nan, values == code))
+        mask = mask.rio.write_nodata(None, encoded=False)
+        expected, n = ndi.label(values == code, structure=STRUCTURE[8])
+        first = None
+        for chunks in [(325, 472), (50, 60), (17, 101)]:
+            table = gq.ops.objects(mask.chunk({"y": chunks[0], "x": chunks[1]}))
+            assert len(table) == n
+            np.testing.assert_array_equal(
+                gq.ops.label(mask.chunk({"y": chunks[0], "x": chunks[1]})).values, expected)
+            if first is None:
+                first = table
+            else:
+                np.testing.assert_array_equal(table.to_numpy(), first.to_numpy())
+
+
+def test_count_with_minimum_area_uses_whole_object_areas():
+    rng = np.random.default_rng(7)
+    mask = ndi.binary_dilation(rng.random((60, 80)) < 0.03, iterations=2)
+    expected, n = ndi.label(mask, structure=STRUCTURE[8])
+    sizes = np.bincount(expected.ravel())[1:] * 100.0
+    raster = as_raster(mask, chunks=(7, 9))
+    for threshold in (0.0, 900.0, 2500.0, 10_000.0):
+        assert gq.ops.count(raster, min_area_m2=threshold) == int((sizes >= threshold).sum())
+
+
+def test_objects_distance_column(monkeypatch):
+    mask = np.zeros((20, 20), bool)
+    mask[2:4, 2:4] = True
+    mask[15, 15] = True
+    target = np.zeros((20, 20), bool)
+    target[2, 10] = True
+    table = gq.ops.objects(as_raster(mask, chunks=6), distance_to=as_raster(target, chunks=6))
+    np.testing.assert_allclose(table["distance_m"], [70.0, np.hypot(130.0, 50.0)])
+
+
+def test_connected_through_roads_between_towns_and_points():
+    road = np.zeros((12, 12), bool)
+    road[5, 1:11] = True
+    town_a = np.zeros_like(road)
+    town_a[4:7, 0] = True
+    town_b = np.zeros_like(road)
+    town_b[6, 11] = True  # touches the road's end diagonally
+    through = as_raster(road, chunks=4)
+    assert gq.ops.connected(through, as_raster(town_a), as_raster(town_b))
+    assert not gq.ops.connected(through, as_raster(town_a), as_raster(town_b), connectivity=4)
+    x0, y0 = 500_000 + 15, 5_100_000 - 55  # pixel (5, 1)
+    x1, y1 = 500_000 + 105, 5_100_000 - 55  # pixel (5, 10)
+    assert gq.ops.connected(through, (x0, y0), (x1, y1))
+    road[5, 6] = False
+    assert not gq.ops.connected(as_raster(road, chunks=4), (x0, y0), (x1, y1))
+
+
+def test_graph_grows_linearly_with_tiles():
+    sizes = {}
+    for tiles in (4, 8, 16):
+        raster = as_raster(np.zeros((tiles * 4, tiles * 4), bool), chunks=4)
+        sizes[tiles] = len(gq.ops.label(raster).data.__dask_graph__()) / tiles**2
+    assert max(sizes.values()) < 40
+    assert sizes[16] < 1.5 * sizes[4]
+
+
+def test_bad_input_says_what_to_change():
+    good = as_raster(np.zeros((4, 4), bool))
+    with pytest.raises(MaskError, match="boolean mask"):
+        gq.ops.count(as_raster(np.array([[0, 3], [1, 1]], np.uint8)))
+    with pytest.raises(MaskError, match="2-D"):
+        gq.ops.count(good.expand_dims(time=2))
+    with pytest.raises(MaskError, match="xarray.DataArray"):
+        gq.ops.count(np.zeros((4, 4), bool))
+    with pytest.raises(InvalidOptionError, match="connectivity"):
+        gq.ops.label(good, connectivity=6)
+    with pytest.raises(InvalidOptionError, match="min_area_m2"):
+        gq.ops.count(good, min_area_m2=-1)
+    with pytest.raises(CRSError, match="write_crs"):
+        gq.ops.count(good.drop_vars("spatial_ref"))
+    with pytest.raises(GridMismatchError, match="different grids"):
+        gq.ops.connected(good, as_raster(np.zeros((5, 4), bool)), (500_005.0, 5_099_995.0))
+    with pytest.raises(MaskError, match="outside the raster"):
+        gq.ops.connected(good, (0.0, 0.0), (500_005.0, 5_099_995.0))
+
+
+def test_area_and_share_with_nodata_and_geographic_cells():
+    mask = as_raster(np.array([[1, 0, np.nan], [1, 1, 0]]), resolution=(10, 20), chunks=1)
+    assert gq.ops.area(mask) == 600.0
+    assert gq.ops.share(mask) == pytest.approx(60.0)
+    # a 1x1 degree cell on WGS84 against pyproj's geodesic area of the densified cell outline
+    from pyproj import Geod
+
+    cell = as_raster(np.ones((1, 1), bool), resolution=1.0, crs="EPSG:4326", origin=(0, 46))
+    lons = np.r_[np.linspace(0, 1, 2001), np.linspace(1, 0, 2001)]
+    lats = np.r_[np.full(2001, 46.0), np.full(2001, 45.0)]
+    outline, _ = Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)
+    assert gq.ops.area(cell) == pytest.approx(abs(outline), rel=1e-7)
+    world = as_raster(np.ones((180, 360), bool), resolution=1.0, crs="EPSG:4326",
+                      origin=(-180, 90), chunks=(7, 50))
+    assert gq.ops.area(world) / 1e6 == pytest.approx(510_065_621.724, rel=1e-9)
