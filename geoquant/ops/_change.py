@@ -1,4 +1,4 @@
-"""Change between two categorical rasters: transitions (m²), gains, losses, objects come and gone."""
+"""Change between two categorical rasters: transitions (m²), gains, losses, objects come, gone."""
 
 from __future__ import annotations
 

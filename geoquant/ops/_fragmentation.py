@@ -58,8 +58,8 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
     """
     import dask
 
+    from geoquant.ops._edges import class_edges
     from geoquant.ops._neighbours import patch_neighbours
-    from geoquant.ops.kernels.edges import class_edges
 
     conn8 = check_connectivity(connectivity)
     prepared = prepare_mask(mask, valid=valid)

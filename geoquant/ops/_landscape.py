@@ -135,7 +135,7 @@ def class_metrics(moments: Mapping[str, float], *, valid_cells: int, valid_area_
         Their area, m² (pylandstats' landscape area ``A``).
     total_edge_m : float
         Length of the faces between object and background pixels, m
-        (:func:`geoquant.ops.kernels.edges.class_edges`).
+        (:func:`geoquant.ops._edges.class_edges`).
     enn_m : ndarray, optional
         Nearest-neighbour distance of every patch, m (:mod:`geoquant.ops._neighbours`).
     joined_pairs : int, optional

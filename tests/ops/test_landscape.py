@@ -17,6 +17,7 @@ from scipy.spatial.distance import cdist
 
 from geoquant.errors import CRSError, InvalidOptionError
 from geoquant.ops import _neighbours
+from geoquant.ops._edges import class_edges
 from geoquant.ops._landscape import METRIC_NAMES, class_metrics, patch_moments
 from geoquant.ops._mask import prepare_mask
 from geoquant.ops._neighbours import (
@@ -25,7 +26,7 @@ from geoquant.ops._neighbours import (
     nearest_neighbour_distances,
     patch_neighbours,
 )
-from geoquant.ops.kernels.edges import class_edges, object_background_faces
+from geoquant.ops.kernels.edges import object_background_faces
 from geoquant.testing.rasters import as_raster
 
 pls = pytest.importorskip("pylandstats")
