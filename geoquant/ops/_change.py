@@ -9,7 +9,7 @@ import numpy as np
 
 from geoquant.errors import MaskError
 from geoquant.ops._geometry import PixelGeometry
-from geoquant.ops._mask import DEFAULT_TILE, EXCLUDED, check_same_grid
+from geoquant.ops._mask import EXCLUDED, as_tiles, check_same_grid
 from geoquant.ops._objects import check_connectivity
 from geoquant.ops._tree import object_pass
 from geoquant.tiling import tree_reduce
@@ -120,9 +120,7 @@ def _categorical(raster: Any, name: str) -> tuple[Any, PixelGeometry]:
     if kind not in "iuf":
         raise MaskError(f"{name} has dtype {raster.dtype}; pass integer class codes")
     geometry = PixelGeometry.of(raster, name=name)
-    data = raster.data
-    if not type(data).__module__.startswith("dask."):
-        data = da.from_array(np.asarray(data), chunks=DEFAULT_TILE)
+    data = as_tiles(raster.data)
     nodata = _nodata_value(raster)
     codes = da.map_blocks(_encode_classes, data, nodata=nodata, name_=name, dtype=np.int64,
                           meta=np.empty((0, 0), np.int64))

@@ -72,7 +72,7 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
 
     _check_2d(mask, name)
     geometry = PixelGeometry.of(mask, name=name)
-    data = _as_dask(mask.data)
+    data = as_tiles(mask.data)
     dtype = np.dtype(mask.dtype)
     if dtype == np.bool_:
         codes = data.astype(np.uint8)
@@ -96,7 +96,7 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
             )
         if np.dtype(valid.dtype) != np.bool_:
             raise MaskError(f"valid has dtype {valid.dtype}; pass a boolean DataArray")
-        valid_data = _as_dask(valid.data).rechunk(codes.chunks)
+        valid_data = as_tiles(valid.data).rechunk(codes.chunks)
         codes = da.where(valid_data, codes, np.uint8(EXCLUDED)).astype(np.uint8)
     return PreparedMask(codes=codes, geometry=geometry, template=mask)
 
@@ -149,13 +149,15 @@ def _check_2d(array: Any, name: str) -> None:
         raise MaskError(f"{name} is empty (shape {tuple(array.shape)}); pass a mask with pixels")
 
 
-def _as_dask(data: Any) -> Any:
+def as_tiles(data: Any) -> Any:
+    """A dask array of ``data``: dask input as it is, NumPy split into DEFAULT_TILE tiles."""
     import dask.array as da
 
     if _is_dask(data):
         return data
     array = np.asarray(data)
-    return da.from_array(array, chunks=(DEFAULT_TILE, DEFAULT_TILE), asarray=False)
+    # name=False: a random key instead of hashing the whole array (memory-speed, but needless)
+    return da.from_array(array, chunks=(DEFAULT_TILE, DEFAULT_TILE), asarray=False, name=False)
 
 
 def _is_dask(data: Any) -> bool:

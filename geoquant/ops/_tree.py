@@ -55,7 +55,7 @@ class ObjectPass:
     token: str
     graph: dict
     dependencies: tuple[Any, ...]
-    padded_name: str
+    runs_name: str
     root: _Node
     leaves: dict[tuple[int, int], _Node]
     result: Any
@@ -76,11 +76,14 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     width = grid.shape[1]
     graph: dict = {}
     leaves: dict[tuple[int, int], _Node] = {}
+    runs_name = f"gq-tile-runs-{token}"
     for i, j in grid:
+        graph[(runs_name, i, j)] = (partial(_link_runs, conn8=conn8), (padded.name, i, j))
         key = (f"gq-tile-summary-{token}", i, j)
         task = partial(_leaf_summary, bounds=grid.bounds(i, j), width=width, geometry=geometry,
-                       conn8=conn8, reducer=reducer)
-        graph[key] = (task, (padded.name, i, j), [(a.name, i, j) for a in aux])
+                       reducer=reducer)
+        graph[key] = (task, (padded.name, i, j), (runs_name, i, j),
+                      [(a.name, i, j) for a in aux])
         leaves[i, j] = _Node(key, tile=(i, j))
     counter = iter(range(len(leaves)))
 
@@ -103,7 +106,7 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     graph[result_key] = (partial(_finish, reducer=reducer), root.summary)
     dependencies = (padded, *aux)
     layer = HighLevelGraph.from_collections(result_key, dict(graph), dependencies=dependencies)
-    return ObjectPass(grid, geometry, conn8, token, graph, dependencies, padded.name, root,
+    return ObjectPass(grid, geometry, conn8, token, graph, dependencies, runs_name, root,
                       leaves, Delayed(result_key, layer))
 
 
@@ -141,8 +144,8 @@ def write_labels(run: ObjectPass) -> Any:
                         [leaf.final for leaf in band])
         for j, leaf in enumerate(band):
             graph[(name, i, j)] = (
-                partial(_relabel, conn8=run.conn8, width=width, band_start=band_start),
-                (run.padded_name, i, j), leaf.summary, leaf.final, owned, prefix, carry)
+                partial(_relabel, width=width, band_start=band_start),
+                (run.runs_name, i, j), leaf.summary, leaf.final, owned, prefix, carry)
         next_carry = (f"gq-band-carry-{token}", i)
         graph[next_carry] = (partial(_band_carry, width=width, band_start=band_start), carry,
                              owned, prefix, [leaf.summary for leaf in band],
@@ -160,16 +163,24 @@ def _empty_map() -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- tasks ---------------------------------------------------------------------------------------
-def _leaf_summary(padded: np.ndarray, aux: list[np.ndarray], *, bounds: tuple[int, ...],
-                  width: int, geometry: PixelGeometry, conn8: bool,
+def _link_runs(padded: np.ndarray, *, conn8: bool) -> tuple:
+    """Runs of a tile's core and the local part label of each (see ``kernels.label``)."""
+    from geoquant.ops.kernels.label import link_runs, tile_runs
+
+    row_ptr, starts, stops = tile_runs(np.ascontiguousarray(padded, dtype=np.uint8))
+    run_label, n = link_runs(row_ptr, starts, stops, conn8)
+    return row_ptr, starts, stops, run_label, n
+
+
+def _leaf_summary(padded: np.ndarray, runs: tuple, aux: list[np.ndarray], *,
+                  bounds: tuple[int, ...], width: int, geometry: PixelGeometry,
                   reducer: Reducer) -> Summary:
-    from geoquant.ops.kernels.label import link_runs, run_keys, run_stats, run_strips, tile_runs
+    from geoquant.ops.kernels.label import run_keys, run_stats, run_strips
 
     r0, r1, c0, c1 = bounds
     padded = np.ascontiguousarray(padded, dtype=np.uint8)
     h, w = r1 - r0, c1 - c0
-    row_ptr, starts, stops = tile_runs(padded)
-    run_label, n = link_runs(row_ptr, starts, stops, conn8)
+    row_ptr, starts, stops, run_label, n = runs
     keys = run_keys(row_ptr, starts, run_label, n, r0, c0, width)
     aux_stack = (np.stack([np.asarray(a, np.float64) for a in aux]) if aux
                  else np.empty((0, h, w), np.float64))
@@ -240,15 +251,13 @@ def _band_carry(carry: tuple[np.ndarray, np.ndarray], owned: np.ndarray, prefix:
     return keys, _ranks(keys, owned, prefix, carry, width=width, band_start=band_start)
 
 
-def _relabel(padded: np.ndarray, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
+def _relabel(runs: tuple, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
              owned: np.ndarray, prefix: int, carry: tuple[np.ndarray, np.ndarray], *,
-             conn8: bool, width: int, band_start: int) -> np.ndarray:
-    from geoquant.ops.kernels.label import link_runs, paint_runs, tile_runs
+             width: int, band_start: int) -> np.ndarray:
+    from geoquant.ops.kernels.label import paint_runs
 
-    padded = np.ascontiguousarray(padded, dtype=np.uint8)
-    row_ptr, starts, stops = tile_runs(padded)
-    run_label, _ = link_runs(row_ptr, starts, stops, conn8)
+    row_ptr, starts, stops, run_label, _ = runs
     finals = _lookup(leaf.part_keys, final)
     lut = np.zeros(finals.size + 1, np.int64)
     lut[1:] = _ranks(finals, owned, prefix, carry, width=width, band_start=band_start)
-    return paint_runs(row_ptr, starts, stops, lut[run_label], padded.shape[1] - 2)
+    return paint_runs(row_ptr, starts, stops, lut[run_label], leaf.cols[1] - leaf.cols[0])
