@@ -266,14 +266,6 @@ def paint_runs(row_ptr: np.ndarray, starts: np.ndarray, stops: np.ndarray,
     return out
 
 
-def label_tile(padded: np.ndarray, conn8: bool) -> tuple[np.ndarray, int]:
-    """Local labels ``1..n`` (int64) of a padded tile's core, and ``n``."""
-    row_ptr, starts, stops = tile_runs(padded)
-    run_label, n = link_runs(row_ptr, starts, stops, conn8)
-    return paint_runs(row_ptr, starts, stops, run_label.astype(np.int64),
-                      padded.shape[1] - 2), n
-
-
 @njit(cache=True, nogil=True)
 def count_codes(codes: np.ndarray, cell_area: np.ndarray) -> tuple:
     """Object and valid pixel counts and areas (m²) of one tile (no halo)."""
