@@ -6,7 +6,7 @@ import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import PreparedMask
-from geoquant.ops.kernels.edges import OUTSIDE, object_background_faces
+from geoquant.ops.kernels.edges import object_background_faces
 from geoquant.tiling import TileGrid
 
 
@@ -38,7 +38,7 @@ def class_edges(prepared: PreparedMask) -> dict[str, float]:
     codes = prepared.codes
     geometry = prepared.geometry
     grid = TileGrid.from_chunks(codes.chunks)
-    padded = da.overlap.overlap(codes, depth={0: 1, 1: 1}, boundary={0: OUTSIDE, 1: OUTSIDE})
+    padded = prepared.padded_codes()
     rows_tiles, cols_tiles = grid.tiles
     parts = da.map_blocks(_tile_edges, padded, grid=grid, geometry=geometry,
                           chunks=((1,) * rows_tiles, (3,) * cols_tiles), dtype=np.float64,

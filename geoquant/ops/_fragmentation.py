@@ -67,7 +67,7 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
         prepared.geometry.require_projected(
             "the distance metrics of fragmentation (enn_mn, connectance; or neighbours=False)")
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8,
-                      reducer=PatchMomentsReducer(prepared.geometry))
+                      reducer=PatchMomentsReducer(prepared.geometry), padded=prepared.padded)
     (moments,) = dask.compute(run.result)
     edges = class_edges(prepared)
     coverage = coverage_of(prepared)

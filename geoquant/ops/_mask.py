@@ -44,10 +44,27 @@ class PreparedMask:
     codes: Any
     geometry: PixelGeometry
     template: Any
+    padded: Any = None
 
     @property
     def chunks(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         return self.codes.chunks
+
+    def padded_codes(self) -> Any:
+        """Tiles of codes with a one-pixel halo, code 3 (outside) beyond the raster."""
+        if self.padded is not None:
+            return self.padded
+        return padded_tiles(self.codes)
+
+
+OUTSIDE = 3
+
+
+def padded_tiles(codes: Any) -> Any:
+    """Tiles of a dask code array with a one-pixel halo of their neighbours (3 outside)."""
+    import dask.array as da
+
+    return da.overlap.overlap(codes, depth={0: 1, 1: 1}, boundary={0: OUTSIDE, 1: OUTSIDE})
 
 
 def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> PreparedMask:
@@ -87,6 +104,9 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
             f"{name} has dtype {dtype}; pass a boolean mask, for example "
             f"`landcover == 2`, or 0/1 numbers with NaN for nodata"
         )
+    padded = None
+    if dtype == np.bool_ and valid is None and not _is_dask(mask.data):
+        padded = _padded_from_memory(np.asarray(mask.data), codes.chunks)
     if valid is not None:
         _check_2d(valid, "valid")
         if tuple(valid.shape) != tuple(mask.shape):
@@ -98,7 +118,7 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
             raise MaskError(f"valid has dtype {valid.dtype}; pass a boolean DataArray")
         valid_data = as_tiles(valid.data).rechunk(codes.chunks)
         codes = da.where(valid_data, codes, np.uint8(EXCLUDED)).astype(np.uint8)
-    return PreparedMask(codes=codes, geometry=geometry, template=mask)
+    return PreparedMask(codes=codes, geometry=geometry, template=mask, padded=padded)
 
 
 def prepare_pair(a: Any, b: Any, *, names: tuple[str, str] = ("a", "b"),
@@ -150,14 +170,65 @@ def _check_2d(array: Any, name: str) -> None:
 
 
 def as_tiles(data: Any) -> Any:
-    """A dask array of ``data``: dask input as it is, NumPy split into DEFAULT_TILE tiles."""
+    """A dask array of ``data``: dask input as it is, NumPy split into DEFAULT_TILE tiles.
+
+    The tiles are views of the input: unlike ``dask.array.from_array``, nothing is copied or
+    hashed, which on large in-memory masks costs as much as the operator itself.
+    """
+    import uuid
+
     import dask.array as da
 
     if _is_dask(data):
         return data
     array = np.asarray(data)
-    # name=False: a random key instead of hashing the whole array (memory-speed, but needless)
-    return da.from_array(array, chunks=(DEFAULT_TILE, DEFAULT_TILE), asarray=False, name=False)
+    chunks = tuple(_split(n) for n in array.shape)
+    name = f"gq-tiles-{uuid.uuid4().hex}"
+    graph = {}
+    for i, (r0, r1) in enumerate(_bounds(chunks[0])):
+        for j, (c0, c1) in enumerate(_bounds(chunks[1])):
+            graph[(name, i, j)] = array[r0:r1, c0:c1]
+    return da.Array(graph, name, chunks=chunks, dtype=array.dtype,
+                    meta=np.empty((0, 0), array.dtype))
+
+
+def _padded_from_memory(array: np.ndarray, chunks: tuple[tuple[int, ...], ...]) -> Any:
+    """Padded code tiles cut straight from an in-memory boolean mask (no overlap tasks)."""
+    import uuid
+    from functools import partial
+
+    import dask.array as da
+
+    name = f"gq-padded-{uuid.uuid4().hex}"
+    source = f"gq-source-{uuid.uuid4().hex}"
+    graph: dict = {source: array}
+    row_bounds, col_bounds = _bounds(chunks[0]), _bounds(chunks[1])
+    for i, rows in enumerate(row_bounds):
+        for j, cols in enumerate(col_bounds):
+            graph[(name, i, j)] = (partial(_padded_tile, rows=rows, cols=cols), source)
+    padded_chunks = tuple(tuple(c + 2 for c in axis) for axis in chunks)
+    return da.Array(graph, name, chunks=padded_chunks, dtype=np.uint8,
+                    meta=np.empty((0, 0), np.uint8))
+
+
+def _padded_tile(array: np.ndarray, *, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    (r0, r1), (c0, c1) = rows, cols
+    out = np.full((r1 - r0 + 2, c1 - c0 + 2), OUTSIDE, np.uint8)
+    src_r0, src_r1 = max(r0 - 1, 0), min(r1 + 1, array.shape[0])
+    src_c0, src_c1 = max(c0 - 1, 0), min(c1 + 1, array.shape[1])
+    out[src_r0 - r0 + 1:src_r1 - r0 + 1, src_c0 - c0 + 1:src_c1 - c0 + 1] = \
+        array[src_r0:src_r1, src_c0:src_c1]
+    return out
+
+
+def _split(length: int) -> tuple[int, ...]:
+    full, rest = divmod(length, DEFAULT_TILE)
+    return (DEFAULT_TILE,) * full + ((rest,) if rest else ())
+
+
+def _bounds(chunks: tuple[int, ...]) -> list[tuple[int, int]]:
+    stops = np.cumsum(chunks)
+    return [(int(stop - size), int(stop)) for size, stop in zip(chunks, stops, strict=True)]
 
 
 def _is_dask(data: Any) -> bool:

@@ -66,7 +66,8 @@ def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
     """
     conn8 = check_connectivity(connectivity)
     prepared = prepare_mask(mask, valid=valid)
-    run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=RowsReducer())
+    run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=RowsReducer(),
+                      padded=prepared.padded)
     return _like(prepared, write_labels(run), name="labels")
 
 
@@ -93,7 +94,8 @@ def count(mask: Any, *, connectivity: int = 8, min_area_m2: float = 0.0,
     min_area_m2 = _non_negative(min_area_m2, "min_area_m2")
     prepared = prepare_mask(mask, valid=valid)
     reducer = CountReducer(prepared.geometry, min_area_m2)
-    run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=reducer)
+    run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=reducer,
+                      padded=prepared.padded)
     return run.result.compute()[1]
 
 

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._mask import padded_tiles
 from geoquant.ops._merge import Reducer, Summary, merge, tile_summary
 from geoquant.tiling import TileGrid
 
-OUTSIDE = 3
 STAT_NAMES = ("cells", "area", "sum_row", "sum_col", "row_min", "row_max", "col_min", "col_max",
               "faces_x", "faces_y", "perimeter")
 
@@ -62,15 +62,19 @@ class ObjectPass:
 
 
 def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Reducer,
-                aux: tuple[Any, ...] = ()) -> ObjectPass:
-    """Build the leaf tasks and merge tree for ``codes`` (dask uint8); nothing is computed."""
-    import dask.array as da
+                aux: tuple[Any, ...] = (), padded: Any = None) -> ObjectPass:
+    """Build the leaf tasks and merge tree for ``codes`` (dask uint8); nothing is computed.
+
+    ``padded``, when given, holds the same tiles with their one-pixel halo (as
+    :meth:`PreparedMask.padded_codes`); otherwise the halo is gathered with dask's overlap.
+    """
     from dask.base import tokenize
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
 
     grid = TileGrid.from_chunks(codes.chunks)
-    padded = da.overlap.overlap(codes, depth={0: 1, 1: 1}, boundary={0: OUTSIDE, 1: OUTSIDE})
+    if padded is None:
+        padded = padded_tiles(codes)
     aux = tuple(a.rechunk(codes.chunks) for a in aux)
     token = tokenize(padded.name, conn8, reducer, tuple(a.name for a in aux))
     width = grid.shape[1]

@@ -172,6 +172,8 @@ def run_stats(padded: np.ndarray, row_ptr: np.ndarray, starts: np.ndarray, stops
         above = padded[r]
         below = padded[r + 2]
         here = padded[r + 1]
+        up = row_ptr[r - 1] if r > 0 else 0
+        down = row_ptr[r + 1]
         for i in range(row_ptr[r], row_ptr[r + 1]):
             lab = run_label[i]
             s = starts[i]
@@ -191,13 +193,24 @@ def run_stats(padded: np.ndarray, row_ptr: np.ndarray, starts: np.ndarray, stops
                 col_min[lab] = gs
             if ge > col_max[lab]:
                 col_max[lab] = ge
-            top = 0
-            bottom = 0
-            for c in range(s + 1, e + 1):
-                if above[c] != OBJECT:
-                    top += 1
-                if below[c] != OBJECT:
-                    bottom += 1
+            # Faces above and below: inside the tile from run overlaps (no pixel loop); on
+            # the tile's first and last rows from the halo, pixel by pixel.
+            if r == 0:
+                top = 0
+                for c in range(s + 1, e + 1):
+                    if above[c] != OBJECT:
+                        top += 1
+            else:
+                up = _advance(starts, stops, up, row_ptr[r], s)
+                top = length - _covered(starts, stops, up, row_ptr[r], s, e)
+            if r == h - 1:
+                bottom = 0
+                for c in range(s + 1, e + 1):
+                    if below[c] != OBJECT:
+                        bottom += 1
+            else:
+                down = _advance(starts, stops, down, row_ptr[r + 2], s)
+                bottom = length - _covered(starts, stops, down, row_ptr[r + 2], s, e)
             sides = 0
             if here[s] != OBJECT:
                 sides += 1
@@ -213,6 +226,24 @@ def run_stats(padded: np.ndarray, row_ptr: np.ndarray, starts: np.ndarray, stops
                         aux_min[f, lab] = value
     return (cells, area, sum_row, sum_col, row_min, row_max, col_min, col_max, faces_x,
             faces_y, perimeter, aux_min)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _advance(starts: np.ndarray, stops: np.ndarray, j: int, end: int, s: int) -> int:
+    """First run at or after ``j`` (before ``end``) that ends after column ``s``."""
+    while j < end and stops[j] <= s:
+        j += 1
+    return j
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _covered(starts: np.ndarray, stops: np.ndarray, j: int, end: int, s: int, e: int) -> int:
+    """Pixels of columns ``[s, e)`` covered by the runs ``j..end`` of one row."""
+    covered = 0
+    while j < end and starts[j] < e:
+        covered += min(e, stops[j]) - max(s, starts[j])
+        j += 1
+    return covered
 
 
 @njit(cache=True, nogil=True)

@@ -1,0 +1,254 @@
+"""Helpers shared by the benchmark scripts: inputs, memory, machine and load, subprocesses.
+
+Not a benchmark itself. The scripts in this folder import it as ``_common`` (Python puts the
+script's folder first on ``sys.path``), so run them as ``python benchmarks/<name>.py``.
+
+Memory is measured as in ``distance.py``: the growth of the process's peak resident set
+(``VmHWM``) over what it held before the run, after resetting the peak through
+``/proc/self/clear_refs`` (Linux >= 4.0); where that is impossible the peak falls back to
+``resource.getrusage`` and then includes the input. :class:`RssSampler` also samples
+``VmRSS`` in a thread, for a profile over time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RESOLUTION = 10.0
+FOREST, BUILDING = 2, 6
+MASKS = {"forest": FOREST, "buildings": BUILDING}
+"""Masks of ``geoquant.synth.landcover`` used by the benchmarks: class code of each."""
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+def landcover_numpy(size: int, seed: int, chunks: int = 2048) -> np.ndarray:
+    """Classes (uint8) of a ``size x size`` synthetic scene, computed tile by tile into NumPy."""
+    import dask
+
+    import geoquant.synth as synth
+
+    with dask.config.set(scheduler="threads", num_workers=os.cpu_count()):
+        classes = synth.landcover((size, size), seed=seed, chunks=chunks, resolution=RESOLUTION)
+        return np.asarray(classes.data.compute())
+
+
+def cached_landcover(size: int, seed: int, folder: Path) -> Path:
+    """Write the scene's classes to ``folder`` as ``.npy`` once; return the file."""
+    path = folder / f"landcover-{size}-{seed}.npy"
+    if not path.exists():
+        np.save(path, landcover_numpy(size, seed))
+    return path
+
+
+def as_dataarray(values: np.ndarray, chunks: int | None = None) -> Any:
+    """A NumPy-backed (or chunked) DataArray with a projected CRS and 10 m pixels."""
+    from geoquant.testing.rasters import as_raster
+
+    return as_raster(values, resolution=RESOLUTION, chunks=chunks)
+
+
+# -- memory ---------------------------------------------------------------------------------------
+def status_kib(field: str) -> int | None:
+    """A ``kB`` field of ``/proc/self/status`` (``VmRSS``, ``VmHWM``), None if unreadable."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak() -> bool:
+    """Reset the kernel's peak-RSS counter of this process; False where that is impossible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return status_kib("VmHWM") is not None
+
+
+def peak_kib() -> int:
+    """Peak resident set of this process since start or the last :func:`reset_peak`, KiB."""
+    hwm = status_kib("VmHWM")
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class RssSampler:
+    """Sample this process's resident set every ``interval`` seconds in a daemon thread.
+
+    ``samples`` holds ``(seconds since start, RSS MiB)``; ``max_mib`` the largest sample.
+    ``on_sample`` (optional) is called with each sample, for watchdogs.
+    """
+
+    def __init__(self, interval: float = 0.5,
+                 on_sample: Callable[[float, float], None] | None = None) -> None:
+        self.interval = interval
+        self.on_sample = on_sample
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._start = time.perf_counter()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            rss = status_kib("VmRSS")
+            if rss is not None:
+                sample = (round(time.perf_counter() - self._start, 2), round(rss / 1024, 1))
+                self.samples.append(sample)
+                if self.on_sample is not None:
+                    self.on_sample(*sample)
+            if self._stop.wait(self.interval):
+                return
+
+    @property
+    def max_mib(self) -> float:
+        return max((mib for _, mib in self.samples), default=float("nan"))
+
+    def between(self, start: float, stop: float) -> float:
+        """Largest sample taken between two offsets (seconds since the sampler started)."""
+        return max((mib for t, mib in self.samples if start <= t <= stop), default=0.0)
+
+    def now(self) -> float:
+        return time.perf_counter() - self._start
+
+
+# -- the machine ----------------------------------------------------------------------------------
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return float("nan")
+
+
+def load() -> list[float]:
+    """1, 5 and 15 minute load averages (``os.getloadavg``)."""
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def versions(*packages: str) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def machine(*packages: str) -> dict[str, Any]:
+    """What the results were measured on, and when."""
+    return {"date": dt.date.today().isoformat(), "cpu": cpu_model(), "cores": os.cpu_count(),
+            "memory_gib": round(memory_gib(), 1), "load_at_start": load(),
+            "versions": versions("numpy", "scipy", "numba", "dask", "geoquant", *packages)}
+
+
+def describe(info: dict[str, Any]) -> str:
+    v = ", ".join(f"{k} {val}" for k, val in info["versions"].items())
+    return (f"{info['date']}, {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
+            f"load average (1/5/15 min) at start {info['load_at_start']}; {v}")
+
+
+# -- timing ---------------------------------------------------------------------------------------
+def timed_runs(run: Callable[[], Any], repeat: int, slow_s: float) -> tuple[list[float], Any]:
+    """Run ``run`` up to ``repeat`` times (once only when the first run exceeds ``slow_s``).
+
+    The previous result is dropped before each run, so the peak holds one output. Returns the
+    times and the last result.
+    """
+    import gc
+
+    times: list[float] = []
+    result = None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+        if times[0] > slow_s:
+            break
+    return times, result
+
+
+def predict_seconds(history: Sequence[tuple[int, float]], size: int,
+                    power_law: bool = False) -> float | None:
+    """Seconds a run at ``size`` is predicted to take from earlier ``(size, seconds)`` runs.
+
+    Linear in pixels from the largest earlier size; with ``power_law``, a power law of the
+    pixel count through the last two sizes (never below linear), for contenders known to be
+    super-linear. None without history.
+    """
+    if not history:
+        return None
+    s1, t1 = history[-1]
+    exponent = 1.0
+    if power_law and len(history) >= 2:
+        s0, t0 = history[-2]
+        if t0 > 0 and t1 > 0 and s1 != s0:
+            exponent = max(float(np.log(t1 / t0) / np.log((s1 / s0) ** 2)), 1.0)
+    return float(t1 * ((size / s1) ** 2) ** exponent)
+
+
+# -- subprocesses ---------------------------------------------------------------------------------
+def run_worker(script: str, arguments: Sequence[str], timeout: float) -> dict:
+    """Run ``script --worker ...`` in a fresh interpreter; the last stdout line is its JSON."""
+    command = [sys.executable, script, *arguments]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        return {"skipped": f"over the {timeout:.0f} s timeout"}
+    if done.returncode != 0:
+        return {"skipped": "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def write_json(path: Path | None, payload: dict) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, indent=2))
+
+
+def markdown(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str) -> str:
+    """A markdown table; ``align`` has one of ``l`` / ``r`` per column."""
+    marks = {"l": "---", "r": "---:"}
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

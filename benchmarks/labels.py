@@ -1,0 +1,250 @@
+"""Connected-component labelling: geoquant against scipy.ndimage and dask-image.
+
+    python benchmarks/labels.py --sizes 2000 8000 20000 [--json results.json]
+
+Every contender gets the same in-memory (NumPy) boolean mask of a synthetic scene
+(``geoquant.synth.landcover``, 10 m pixels), 8-connectivity, for two masks:
+
+* ``forest`` (class 2): about 30 % of the pixels in large blobs, a few thousand objects per
+  8000 x 8000, many crossing tile borders;
+* ``buildings`` (class 6): about 1.7 % of the pixels in tens of thousands of small rectangles.
+
+Contenders:
+
+* ``scipy``: ``scipy.ndimage.label`` with a 3 x 3 structure on the whole array (one core),
+  the reference;
+* ``geoquant-label``: ``geoquant.ops.label`` computed to a NumPy int64 array with dask's
+  threaded scheduler on all cores (NumPy input is split into 2048 x 2048 tiles); its ids
+  follow scipy's raster order, so the labels must be identical (``numpy.array_equal``);
+* ``geoquant-count``: ``geoquant.ops.count``, the same object pass without the per-pixel
+  output (no relabel pass, no int64 array); must equal scipy's number of objects;
+* ``dask-image``: ``dask_image.ndmeasure.label`` on a dask array chunked 2048 x 2048,
+  labels and count computed together; its numbering differs, so only the count is compared.
+  Skipped at a size the earlier sizes predict to take longer than ``--dask-image-budget``
+  (a power law of the pixel count through the last two sizes: dask-image is super-linear,
+  a linear extrapolation from 8000² predicted 43 s at 20000² where it took 246 s).
+
+Each contender runs in its own process (so peak memory is its own), first on a small mask to
+compile numba kernels and import everything, then ``--repeat`` times (once when a run takes
+longer than ``--slow``); the table shows the best time. The scene is generated once per size
+and shared through a temporary ``.npy`` file. Peak memory is the growth of the process's peak
+resident set over what it held before the runs (input and libraries included in the base);
+see ``_common.py``. The 1-minute load average is recorded before each contender's runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from _common import (
+    MASKS,
+    as_dataarray,
+    cached_landcover,
+    describe,
+    load,
+    machine,
+    markdown,
+    peak_kib,
+    predict_seconds,
+    reset_peak,
+    run_worker,
+    status_kib,
+    timed_runs,
+    write_json,
+)
+
+CONTENDERS = ("scipy", "geoquant-label", "geoquant-count", "dask-image")
+TILE = 2048
+STRUCTURE = np.ones((3, 3), bool)
+
+
+# -- contenders: each returns (labels or None, number of objects) ---------------------------------
+def run_scipy(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    from scipy import ndimage
+
+    labels, n = ndimage.label(mask, structure=STRUCTURE)
+    return labels, int(n)
+
+
+def run_geoquant_label(mask: np.ndarray) -> tuple[np.ndarray, None]:
+    import dask
+
+    import geoquant as gq
+
+    with dask.config.set(scheduler="threads", num_workers=os.cpu_count()):
+        return np.asarray(gq.ops.label(as_dataarray(mask), connectivity=8).data.compute()), None
+
+
+def run_geoquant_count(mask: np.ndarray) -> tuple[None, int]:
+    import dask
+
+    import geoquant as gq
+
+    with dask.config.set(scheduler="threads", num_workers=os.cpu_count()):
+        return None, int(gq.ops.count(as_dataarray(mask), connectivity=8))
+
+
+def run_dask_image(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    import dask
+    import dask.array as da
+    from dask_image import ndmeasure
+
+    with dask.config.set(scheduler="threads", num_workers=os.cpu_count()):
+        labels, n = ndmeasure.label(da.from_array(mask, chunks=TILE), structure=STRUCTURE)
+        labels, n = dask.compute(labels, n)
+    return np.asarray(labels), int(n)
+
+
+RUNNERS = {"scipy": run_scipy, "geoquant-label": run_geoquant_label,
+           "geoquant-count": run_geoquant_count, "dask-image": run_dask_image}
+
+
+# -- one contender in this process ----------------------------------------------------------------
+def worker(contender: str, mask_name: str, size: int, scene: Path, repeat: int,
+           slow_s: float) -> dict:
+    import gc
+
+    runner = RUNNERS[contender]
+    classes = np.load(scene)
+    mask = classes == MASKS[mask_name]
+    del classes
+    runner(mask[:256, :256].copy())  # compile numba kernels, import everything
+    gc.collect()
+    resettable = reset_peak()
+    base = status_kib("VmRSS") if resettable else 0
+    load_before = load()
+    times, (labels, n) = timed_runs(lambda: runner(mask), repeat, slow_s)
+    peak_mib = (peak_kib() - base) / 1024
+
+    dtype = None if labels is None else str(labels.dtype)
+    if contender == "scipy":
+        objects, agrees = n, "reference"
+    else:
+        reference, expected = run_scipy(mask)
+        if contender == "geoquant-label":
+            objects = int(labels.max())
+            agrees = "identical labels" if np.array_equal(labels, reference) else "DIFFERENT"
+        else:
+            objects = n
+            agrees = "same count" if n == expected else f"DIFFERENT (scipy {expected})"
+    seconds = min(times)
+    return {"contender": contender, "mask": mask_name, "size": size, "seconds": seconds,
+            "all_seconds": times, "mpx_per_s": size * size / seconds / 1e6, "objects": objects,
+            "agrees": agrees, "peak_mib": peak_mib, "peak_includes_input": not resettable,
+            "object_fraction": float(mask.mean()), "output_dtype": dtype,
+            "load_before": load_before}
+
+
+# -- the table ------------------------------------------------------------------------------------
+def table(rows: list[dict]) -> str:
+    scipy_speed = {(r["size"], r["mask"]): r["mpx_per_s"] for r in rows
+                   if r["contender"] == "scipy" and "skipped" not in r}
+    body = []
+    for r in rows:
+        head = [f"{r['size']}²", r["mask"], r["contender"]]
+        if "skipped" in r:
+            body.append(head + [f"skipped: {r['skipped']}", "", "", "", "", "", "", ""])
+            continue
+        ratio = r["mpx_per_s"] / scipy_speed.get((r["size"], r["mask"]), float("nan"))
+        body.append(head + [f"{r['seconds']:.3f}", len(r["all_seconds"]),
+                            f"{r['mpx_per_s']:.1f}", f"{ratio:.2f}", r["objects"], r["agrees"],
+                            f"{r['peak_mib']:.0f}", f"{r['load_before'][0]:.2f}"])
+    return markdown(["size", "mask", "contender", "time (s)", "runs", "Mpx/s", "x scipy",
+                     "objects", "vs scipy", "peak memory (MiB)", "load 1 min"], body,
+                    "rllrrrrrlrr")
+
+
+def target_summary(rows: list[dict], target: float) -> str:
+    """One line per geoquant contender: at which size/mask it reached ``target`` x scipy."""
+    scipy_speed = {(r["size"], r["mask"]): r["mpx_per_s"] for r in rows
+                   if r["contender"] == "scipy" and "skipped" not in r}
+    lines = []
+    for contender in ("geoquant-label", "geoquant-count"):
+        parts = []
+        for r in rows:
+            if r["contender"] != contender or "skipped" in r:
+                continue
+            ratio = r["mpx_per_s"] / scipy_speed[(r["size"], r["mask"])]
+            parts.append(f"{r['mask']} {r['size']}²: {ratio:.2f}x "
+                         f"({'met' if ratio >= target else 'missed'})")
+        if parts:
+            lines.append(f"* {contender} >= {target:g}x scipy: " + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 8000, 20000],
+                        help="square mask edges in pixels")
+    parser.add_argument("--masks", nargs="+", choices=list(MASKS), default=list(MASKS))
+    parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender; best counts")
+    parser.add_argument("--slow", type=float, default=30.0,
+                        help="run only once when the first run takes longer (seconds)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic scene")
+    parser.add_argument("--timeout", type=float, default=900.0,
+                        help="seconds allowed to one contender at one size")
+    parser.add_argument("--dask-image-budget", type=float, default=120.0,
+                        help="skip dask-image at a size predicted to take longer (seconds/run)")
+    parser.add_argument("--target", type=float, default=2.0,
+                        help="throughput target of geoquant, times scipy's")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
+    parser.add_argument("--scene", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        import json
+
+        print(json.dumps(worker(args.worker, args.masks[0], args.sizes[0], args.scene,
+                                args.repeat, args.slow)))
+        return 0
+
+    info = machine("dask-image")
+    rows: list[dict] = []
+    history: dict[str, list[tuple[int, float]]] = {name: [] for name in args.masks}
+    with tempfile.TemporaryDirectory(prefix="gq-bench-labels-") as folder:
+        for size in sorted(args.sizes):
+            scene = cached_landcover(size, args.seed, Path(folder))
+            for mask_name in args.masks:
+                for contender in args.contenders:
+                    key: dict[str, Any] = {"contender": contender, "mask": mask_name,
+                                           "size": size}
+                    if contender == "dask-image":
+                        predicted = predict_seconds(history[mask_name], size, power_law=True)
+                        if predicted is not None and predicted > args.dask_image_budget:
+                            rows.append(key | {"skipped": f"predicted {predicted:.0f} s per "
+                                               f"run > {args.dask_image_budget:.0f} s budget"})
+                            print(f"{contender} {mask_name} {size}: {rows[-1]['skipped']}",
+                                  file=sys.stderr)
+                            continue
+                    row = key | run_worker(__file__, [
+                        "--worker", contender, "--masks", mask_name, "--sizes", str(size),
+                        "--scene", str(scene), "--repeat", str(args.repeat),
+                        "--slow", str(args.slow)], args.timeout)
+                    if contender == "dask-image" and "skipped" not in row:
+                        history[mask_name].append((size, row["seconds"]))
+                    rows.append(row)
+                    print(f"{contender} {mask_name} {size}: "
+                          + (row.get("skipped") or f"{row['seconds']:.3f} s"), file=sys.stderr)
+            scene.unlink()
+
+    info["load_at_end"] = load()
+    print(f"\nConnected-component labelling, 8-connectivity, best of {args.repeat}. "
+          f"{describe(info)}; load at end {info['load_at_end']}\n")
+    print(table(rows))
+    print()
+    print(target_summary(rows, args.target))
+    write_json(args.json, {"machine": info, "repeat": args.repeat, "results": rows})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
