@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 
 from geoquant.errors import InvalidOptionError, MaskError
-from geoquant.ops._mask import PreparedMask, prepare_mask, prepare_pair
+from geoquant.ops._mask import PreparedMask, _is_dask, prepare_mask, prepare_pair
 from geoquant.ops._merge import Table
 from geoquant.ops._reducers import (
     CountReducer,
+    NoReducer,
     RowsReducer,
     TouchReducer,
     object_area,
@@ -53,7 +54,8 @@ def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
     -------
     xarray.DataArray of int64
         Ids ``1..N`` in raster order of each object's first pixel (as ``scipy.ndimage.label``
-        numbers them), 0 where there is no object; lazy and chunked like the input.
+        numbers them), 0 where there is no object. Lazy and chunked like the input for dask
+        input; computed (NumPy-backed) for NumPy input.
 
     Examples
     --------
@@ -66,9 +68,14 @@ def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
     """
     conn8 = check_connectivity(connectivity)
     prepared = prepare_mask(mask, valid=valid)
-    run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=RowsReducer(),
+    run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=NoReducer(),
                       padded=prepared.padded)
-    return _like(prepared, write_labels(run), name="labels")
+    if _is_dask(mask.data):
+        return _like(prepared, write_labels(run), name="labels")
+    # In memory in, in memory out: tiles are painted straight into one array, no concatenation.
+    out = np.empty(prepared.geometry.shape, np.int64)
+    write_labels(run, out=out).compute(scheduler="threads")
+    return _like(prepared, out, name="labels")
 
 
 def count(mask: Any, *, connectivity: int = 8, min_area_m2: float = 0.0,

@@ -29,6 +29,17 @@ def object_perimeter(table: Table, geometry: PixelGeometry) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class NoReducer:
+    """Keeps nothing of closed objects (for passes that only write labels)."""
+
+    def reduce(self, table: Table) -> None:
+        return None
+
+    def combine(self, first: None, second: None) -> None:
+        return None
+
+
+@dataclass(frozen=True)
 class CountReducer:
     """Number of objects, and of those at least ``min_area_m2`` large."""
 

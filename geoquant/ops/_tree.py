@@ -114,8 +114,12 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
                       leaves, Delayed(result_key, layer))
 
 
-def write_labels(run: ObjectPass) -> Any:
-    """Global labels 1..N (int64, dask) in raster order of first pixel, chunked like the tiles."""
+def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
+    """Global labels 1..N (int64) in raster order of first pixel.
+
+    Returns a dask array chunked like the tiles; or, given ``out`` (an int64 NumPy array of
+    the raster's shape, filled in place by threads of this process), a Delayed to compute.
+    """
     import dask.array as da
     from dask.highlevelgraph import HighLevelGraph
 
@@ -148,7 +152,7 @@ def write_labels(run: ObjectPass) -> Any:
                         [leaf.final for leaf in band])
         for j, leaf in enumerate(band):
             graph[(name, i, j)] = (
-                partial(_relabel, width=width, band_start=band_start),
+                partial(_relabel, width=width, band_start=band_start, out=out),
                 (run.runs_name, i, j), leaf.summary, leaf.final, owned, prefix, carry)
         next_carry = (f"gq-band-carry-{token}", i)
         graph[next_carry] = (partial(_band_carry, width=width, band_start=band_start), carry,
@@ -157,9 +161,21 @@ def write_labels(run: ObjectPass) -> Any:
         next_prefix = (f"gq-band-prefix-{token}", i)
         graph[next_prefix] = (_add_count, prefix, owned)
         carry, prefix = next_carry, next_prefix
+    if out is not None:
+        from dask.delayed import Delayed
+
+        done = f"gq-labels-written-{token}"
+        graph[done] = (_written, [(name, i, j) for i in range(rows_tiles)
+                                  for j in range(cols_tiles)])
+        return Delayed(done, HighLevelGraph.from_collections(done, graph,
+                                                             dependencies=run.dependencies))
     layer = HighLevelGraph.from_collections(name, graph, dependencies=run.dependencies)
     return da.Array(layer, name, chunks=(grid.row_chunks, grid.col_chunks), dtype=np.int64,
                     meta=np.empty((0, 0), np.int64))
+
+
+def _written(_: list) -> bool:
+    return True
 
 
 def _empty_map() -> tuple[np.ndarray, np.ndarray]:
@@ -257,11 +273,18 @@ def _band_carry(carry: tuple[np.ndarray, np.ndarray], owned: np.ndarray, prefix:
 
 def _relabel(runs: tuple, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
              owned: np.ndarray, prefix: int, carry: tuple[np.ndarray, np.ndarray], *,
-             width: int, band_start: int) -> np.ndarray:
+             width: int, band_start: int, out: np.ndarray | None = None) -> np.ndarray | None:
+    """Global labels of one tile: a new array, or written into ``out`` (then None)."""
     from geoquant.ops.kernels.label import paint_runs
 
     row_ptr, starts, stops, run_label, _ = runs
     finals = _lookup(leaf.part_keys, final)
     lut = np.zeros(finals.size + 1, np.int64)
     lut[1:] = _ranks(finals, owned, prefix, carry, width=width, band_start=band_start)
-    return paint_runs(row_ptr, starts, stops, lut[run_label], leaf.cols[1] - leaf.cols[0])
+    (r0, r1), (c0, c1) = leaf.rows, leaf.cols
+    if out is None:
+        tile = np.empty((r1 - r0, c1 - c0), np.int64)
+        paint_runs(row_ptr, starts, stops, lut[run_label], tile)
+        return tile
+    paint_runs(row_ptr, starts, stops, lut[run_label], out[r0:r1, c0:c1])
+    return None

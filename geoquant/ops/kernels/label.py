@@ -277,10 +277,10 @@ def run_strips(row_ptr: np.ndarray, starts: np.ndarray, stops: np.ndarray,
 
 @njit(cache=True, nogil=True)
 def paint_runs(row_ptr: np.ndarray, starts: np.ndarray, stops: np.ndarray,
-               run_value: np.ndarray, width: int) -> np.ndarray:
-    """An int64 raster holding ``run_value[i]`` on the pixels of run ``i``, 0 elsewhere."""
+               run_value: np.ndarray, out: np.ndarray) -> None:
+    """Write ``run_value[i]`` on the pixels of run ``i`` of ``out`` (int64), 0 elsewhere."""
     h = row_ptr.shape[0] - 1
-    out = np.empty((h, width), np.int64)
+    width = out.shape[1]
     for r in range(h):
         c = 0
         for i in range(row_ptr[r], row_ptr[r + 1]):
@@ -294,7 +294,6 @@ def paint_runs(row_ptr: np.ndarray, starts: np.ndarray, stops: np.ndarray,
         while c < width:
             out[r, c] = 0
             c += 1
-    return out
 
 
 @njit(cache=True, nogil=True)
