@@ -219,3 +219,13 @@ def test_area_and_share_with_nodata_and_geographic_cells():
     world = as_raster(np.ones((180, 360), bool), resolution=1.0, crs="EPSG:4326",
                       origin=(-180, 90), chunks=(7, 50))
     assert gq.ops.area(world) / 1e6 == pytest.approx(510_065_621.724, rel=1e-9)
+
+
+def test_in_memory_mask_spanning_several_default_tiles():
+    rng = np.random.default_rng(11)
+    mask = ndi.gaussian_filter(rng.random((2600, 2300)), 3) > 0.52
+    expected, n = ndi.label(mask, structure=STRUCTURE[8])
+    got = gq.ops.label(as_raster(mask))
+    assert isinstance(got.data, np.ndarray)
+    np.testing.assert_array_equal(got.values, expected)
+    assert gq.ops.count(as_raster(mask)) == n
