@@ -1,7 +1,7 @@
 """Scaling of count, area and fragmentation to 10 gigapixels, on lazily generated masks.
 
     python benchmarks/scale.py --sizes 25000 50000 [--json scale.json]
-    nohup python benchmarks/scale.py --sizes 100000 --json scale-100k.json &   # ~30 min
+    nohup python benchmarks/scale.py --sizes 100000 --json scale-100k.json &   # ~15 min
     python benchmarks/scale.py --table scale.json scale-100k.json              # one table
 
 The mask is forest (class 2) of ``geoquant.synth.landcover((size, size), chunks=--chunks)``:
@@ -11,10 +11,14 @@ memory must stay bounded by a few tiles per thread whatever the size. Steps, in 
 * ``generate``: ``(landcover == 2).sum().compute()``, the cost of producing the mask alone;
 * ``area``: ``geoquant.ops.area(mask)`` (checked against the generated pixel count);
 * ``count``: ``geoquant.ops.count(mask)``;
-* ``fragmentation``: ``geoquant.ops.fragmentation(mask, neighbours=False)``.
+* ``fragmentation``: ``geoquant.ops.fragmentation(mask, neighbours=False)``;
+* ``generate`` again: the faster of the two generation runs counts (generation is most of
+  every step's cost, and a single run varies by tens of per cent with the machine's load).
 
 Each step runs once on dask's threaded scheduler (all cores). Recorded per step: wall time,
-Mpx/s, seconds per gigapixel (constant when time is linear in area), the number of
+the process's CPU time over wall time (``cores busy``; below the core count with a high load
+average means other processes took CPU), Mpx/s, seconds per gigapixel (constant when time
+is linear in area), the number of
 ``compute`` calls and of tasks they executed (from a dask callback: the graphs as the
 scheduler received them), the operator's cost net of generating its input (``seconds -
 computes * generate``: every compute regenerates the lazy mask), the largest resident set

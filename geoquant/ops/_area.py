@@ -38,14 +38,23 @@ class Coverage:
 
 def coverage_of(prepared: PreparedMask) -> Coverage:
     """Count object and valid pixels per tile and add them up (a tree reduction)."""
+    return coverage_from_totals(coverage_totals(prepared).compute(), prepared.geometry)
+
+
+def coverage_totals(prepared: PreparedMask) -> Any:
+    """Lazy sums over tiles: object cells, valid cells, object area, valid area (dask, 4)."""
     import dask.array as da
 
-    geometry = prepared.geometry
     codes = prepared.codes
-    per_tile = da.map_blocks(_tile_counts, codes, geometry=geometry, new_axis=2,
+    per_tile = da.map_blocks(_tile_counts, codes, geometry=prepared.geometry, new_axis=2,
                              chunks=((1,) * codes.numblocks[0], (1,) * codes.numblocks[1], (4,)),
                              dtype=np.float64, meta=np.empty((0, 0, 0), np.float64))
-    objects, valid, object_area, valid_area = per_tile.sum(axis=(0, 1), split_every=8).compute()
+    return per_tile.sum(axis=(0, 1), split_every=8)
+
+
+def coverage_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> Coverage:
+    """The :class:`Coverage` of computed :func:`coverage_totals` (exact cell counts)."""
+    objects, valid, object_area, valid_area = np.asarray(totals, np.float64)
     objects, valid = int(objects), int(valid)
     if not geometry.geographic:
         pixel = geometry.dx * geometry.dy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
@@ -33,18 +35,25 @@ def class_edges(prepared: PreparedMask) -> dict[str, float]:
         uses), so the value is independent of the tiling; on geographic grids the sum of
         per-row edge lengths (:meth:`PixelGeometry.edge_x`, :meth:`PixelGeometry.edge_y`).
     """
+    return edges_from_totals(edge_totals(prepared).compute(), prepared.geometry)
+
+
+def edge_totals(prepared: PreparedMask) -> Any:
+    """Lazy sums over tiles: horizontal faces, vertical faces, metres (geographic only)."""
     import dask.array as da
 
-    codes = prepared.codes
     geometry = prepared.geometry
-    grid = TileGrid.from_chunks(codes.chunks)
-    padded = prepared.padded_codes()
+    grid = TileGrid.from_chunks(prepared.codes.chunks)
     rows_tiles, cols_tiles = grid.tiles
-    parts = da.map_blocks(_tile_edges, padded, grid=grid, geometry=geometry,
+    parts = da.map_blocks(_tile_edges, prepared.padded_codes(), grid=grid, geometry=geometry,
                           chunks=((1,) * rows_tiles, (3,) * cols_tiles), dtype=np.float64,
                           meta=np.empty((0, 0), np.float64))
-    totals = np.asarray(parts.sum(axis=0).compute()).reshape(cols_tiles, 3).sum(axis=0)
-    # Counts travel as float64, exact below 2**53 faces.
+    return parts.sum(axis=0).reshape(cols_tiles, 3).sum(axis=0)
+
+
+def edges_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> dict[str, float]:
+    """Total edge from computed :func:`edge_totals` (counts travel as float64, exact < 2**53)."""
+    totals = np.asarray(totals, np.float64)
     faces_x, faces_y = int(totals[0]), int(totals[1])
     if geometry.geographic:
         total_edge = float(totals[2])

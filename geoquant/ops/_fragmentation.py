@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geoquant.ops._area import coverage_of
+from geoquant.ops._area import coverage_from_totals, coverage_totals
 from geoquant.ops._landscape import class_metrics
 from geoquant.ops._mask import prepare_mask
 from geoquant.ops._objects import check_connectivity
@@ -58,7 +58,7 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
     """
     import dask
 
-    from geoquant.ops._edges import class_edges
+    from geoquant.ops._edges import edge_totals, edges_from_totals
     from geoquant.ops._neighbours import patch_neighbours
 
     conn8 = check_connectivity(connectivity)
@@ -68,9 +68,11 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
             "the distance metrics of fragmentation (enn_mn, connectance; or neighbours=False)")
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8,
                       reducer=PatchMomentsReducer(prepared.geometry), padded=prepared.padded)
-    (moments,) = dask.compute(run.result)
-    edges = class_edges(prepared)
-    coverage = coverage_of(prepared)
+    # One compute for the three passes, so a lazily built mask is read or generated once.
+    moments, edge_sums, coverage_sums = dask.compute(run.result, edge_totals(prepared),
+                                                     coverage_totals(prepared))
+    edges = edges_from_totals(edge_sums, prepared.geometry)
+    coverage = coverage_from_totals(coverage_sums, prepared.geometry)
     enn = joined = None
     if neighbours:
         found = patch_neighbours(write_labels(run), prepared.geometry,
