@@ -172,17 +172,51 @@ def versions(*packages: str) -> dict[str, str]:
     return found
 
 
+def code_fingerprint() -> dict[str, str]:
+    """Which geoquant source was measured: a hash of every ``.py`` file and the newest mtime.
+
+    The package may change while a long benchmark runs (it is installed in development mode);
+    every worker records this when it starts, and the scripts warn when the workers differ.
+    """
+    import hashlib
+
+    import geoquant
+
+    root = Path(geoquant.__file__).parent
+    digest = hashlib.sha256()
+    newest = 0.0
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+        newest = max(newest, path.stat().st_mtime)
+    return {"sha256": digest.hexdigest()[:12],
+            "newest_file": dt.datetime.fromtimestamp(newest, dt.timezone.utc)
+            .strftime("%Y-%m-%d %H:%M:%S UTC")}
+
+
+def check_fingerprints(rows: Sequence[dict]) -> str:
+    """A warning line when the workers measured different geoquant sources, else ''."""
+    seen = {r["code"]["sha256"]: r["code"]["newest_file"] for r in rows if "code" in r}
+    if len(seen) <= 1:
+        return ""
+    listed = ", ".join(f"{h} ({t})" for h, t in seen.items())
+    return f"WARNING: geoquant changed during the run; workers measured {listed}"
+
+
 def machine(*packages: str) -> dict[str, Any]:
     """What the results were measured on, and when."""
     return {"date": dt.date.today().isoformat(), "cpu": cpu_model(), "cores": os.cpu_count(),
             "memory_gib": round(memory_gib(), 1), "load_at_start": load(),
-            "versions": versions("numpy", "scipy", "numba", "dask", "geoquant", *packages)}
+            "versions": versions("numpy", "scipy", "numba", "dask", "geoquant", *packages),
+            "geoquant_code": code_fingerprint()}
 
 
 def describe(info: dict[str, Any]) -> str:
     v = ", ".join(f"{k} {val}" for k, val in info["versions"].items())
+    code = info.get("geoquant_code")
+    code = f"; geoquant source {code['sha256']} (newest file {code['newest_file']})" if code else ""
     return (f"{info['date']}, {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
-            f"load average (1/5/15 min) at start {info['load_at_start']}; {v}")
+            f"load average (1/5/15 min) at start {info['load_at_start']}; {v}{code}")
 
 
 # -- timing ---------------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ from _common import (
     MASKS,
     as_dataarray,
     cached_landcover,
+    check_fingerprints,
+    code_fingerprint,
     describe,
     load,
     machine,
@@ -110,6 +112,7 @@ def worker(contender: str, comparison: str, mask_name: str, size: int, scene: Pa
            repeat: int, slow_s: float) -> dict:
     import gc
 
+    code = code_fingerprint()
     runner = RUNNERS[contender]
     classes = np.load(scene)
     mask = classes == MASKS[mask_name]
@@ -125,7 +128,7 @@ def worker(contender: str, comparison: str, mask_name: str, size: int, scene: Pa
     return {"contender": contender, "comparison": comparison, "mask": mask_name, "size": size,
             "seconds": seconds, "all_seconds": times, "mpx_per_s": size * size / seconds / 1e6,
             "values": values, "peak_mib": peak_mib, "peak_includes_input": not resettable,
-            "load_before": load_before}
+            "load_before": load_before, "code": code}
 
 
 # -- comparing and the table ----------------------------------------------------------------------
@@ -260,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print()
     print(target_summary(rows, args.target))
+    if warning := check_fingerprints(rows):
+        print(warning)
     write_json(args.json, {"machine": info, "repeat": args.repeat,
                            "tolerance": args.tolerance, "results": rows})
     return 0

@@ -47,6 +47,8 @@ from _common import (
     MASKS,
     as_dataarray,
     cached_landcover,
+    check_fingerprints,
+    code_fingerprint,
     describe,
     load,
     machine,
@@ -79,7 +81,7 @@ def run_geoquant_label(mask: np.ndarray) -> tuple[np.ndarray, None]:
     import geoquant as gq
 
     with dask.config.set(scheduler="threads", num_workers=os.cpu_count()):
-        return np.asarray(gq.ops.label(as_dataarray(mask), connectivity=8).data.compute()), None
+        return np.asarray(gq.ops.label(as_dataarray(mask), connectivity=8).values), None
 
 
 def run_geoquant_count(mask: np.ndarray) -> tuple[None, int]:
@@ -111,6 +113,7 @@ def worker(contender: str, mask_name: str, size: int, scene: Path, repeat: int,
            slow_s: float) -> dict:
     import gc
 
+    code = code_fingerprint()
     runner = RUNNERS[contender]
     classes = np.load(scene)
     mask = classes == MASKS[mask_name]
@@ -139,7 +142,7 @@ def worker(contender: str, mask_name: str, size: int, scene: Path, repeat: int,
             "all_seconds": times, "mpx_per_s": size * size / seconds / 1e6, "objects": objects,
             "agrees": agrees, "peak_mib": peak_mib, "peak_includes_input": not resettable,
             "object_fraction": float(mask.mean()), "output_dtype": dtype,
-            "load_before": load_before}
+            "load_before": load_before, "code": code}
 
 
 # -- the table ------------------------------------------------------------------------------------
@@ -242,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print()
     print(target_summary(rows, args.target))
+    if warning := check_fingerprints(rows):
+        print(warning)
     write_json(args.json, {"machine": info, "repeat": args.repeat, "results": rows})
     return 0
 

@@ -20,7 +20,7 @@ the process's CPU time over wall time (``cores busy``; below the core count with
 average means other processes took CPU), Mpx/s, seconds per gigapixel (constant when time
 is linear in area), the number of
 ``compute`` calls and of tasks they executed (from a dask callback: the graphs as the
-scheduler received them), the operator's cost net of generating its input (``seconds -
+scheduler received them; the JSON also has each compute's tasks, time and largest RSS), the operator's cost net of generating its input (``seconds -
 computes * generate``: every compute regenerates the lazy mask), the largest resident set
 sampled every 0.5 s during the step, and the load average. The ``count`` step also records
 ``len(graph)`` of the object pass it builds (``geoquant.ops._tree.object_pass``).
@@ -47,6 +47,8 @@ from typing import Any
 from _common import (
     FOREST,
     RssSampler,
+    check_fingerprints,
+    code_fingerprint,
     describe,
     load,
     machine,
@@ -63,21 +65,33 @@ RESOLUTION = 10.0
 
 
 class TaskCounter:
-    """Count ``compute`` calls and the tasks of their graphs (a dask local-scheduler callback)."""
+    """Count ``compute`` calls and their tasks, and time each (a dask local-scheduler callback).
 
-    def __init__(self) -> None:
+    ``calls`` holds, per compute, its tasks and its start and end (``clock()`` seconds).
+    """
+
+    def __init__(self, clock: Any) -> None:
         from dask.callbacks import Callback
 
-        self.computes = 0
-        self.tasks = 0
+        self.calls: list[dict[str, float]] = []
         counter = self
 
         class _Callback(Callback):
             def _start(self, dsk: Any) -> None:
-                counter.computes += 1
-                counter.tasks += len(dsk)
+                counter.calls.append({"tasks": len(dsk), "start": clock(), "end": float("nan")})
+
+            def _finish(self, dsk: Any, state: Any, errored: bool) -> None:
+                counter.calls[-1]["end"] = clock()
 
         self.callback = _Callback()
+
+    @property
+    def computes(self) -> int:
+        return len(self.calls)
+
+    @property
+    def tasks(self) -> int:
+        return int(sum(call["tasks"] for call in self.calls))
 
 
 def _cpu_seconds() -> float:
@@ -124,7 +138,8 @@ def worker(size: int, seed: int, chunks: int, progress: Path, max_seconds: float
 
     pixels = size * size
     record: dict[str, Any] = {"size": size, "chunks": chunks, "pixels": pixels,
-                              "tiles": (-(-size // chunks)) ** 2, "steps": {}, "pid": os.getpid()}
+                              "tiles": (-(-size // chunks)) ** 2, "steps": {}, "pid": os.getpid(),
+                              "code": code_fingerprint()}
     lock = threading.Lock()
 
     def save() -> None:
@@ -154,7 +169,7 @@ def worker(size: int, seed: int, chunks: int, progress: Path, max_seconds: float
         steps = operators(mask)
         with RssSampler(0.5, on_sample=watchdog) as sampler:
             for step in RUN_ORDER:
-                counter = TaskCounter()
+                counter = TaskCounter(sampler.now)
                 load_before = load()
                 begin = sampler.now()
                 cpu0 = _cpu_seconds()
@@ -178,6 +193,9 @@ def worker(size: int, seed: int, chunks: int, progress: Path, max_seconds: float
                     "mpx_per_s": pixels / seconds / 1e6, "s_per_gpx": seconds / (pixels / 1e9),
                     "cpu_seconds": cpu, "cores_busy": cpu / seconds,
                     "computes": counter.computes, "tasks": counter.tasks, "max_rss_mib": rss,
+                    "per_compute": [{"tasks": c["tasks"], "seconds": c["end"] - c["start"],
+                                     "max_rss_mib": sampler.between(c["start"], c["end"])}
+                                    for c in counter.calls],
                     "load_before": load_before, "load_after": load(), "value": value}
                 save()
             record["rss_samples"] = sampler.samples[::max(1, len(sampler.samples) // 400)]
@@ -256,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"* {describe(payload['machine'])}; load at end {end}")
         print()
         print(table(records))
+        if warning := check_fingerprints(records):
+            print(warning)
         return 0
 
     info = machine()
@@ -283,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nScaling on lazily generated forest masks. {describe(info)}; "
           f"load at end {info['load_at_end']}\n")
     print(table(records))
+    if warning := check_fingerprints(records):
+        print(warning)
     return 0
 
 

@@ -214,7 +214,7 @@ def _like(prepared: PreparedMask, data: Any, *, name: str) -> Any:
     template = prepared.template
     out = xr.DataArray(data, dims=template.dims, coords=template.coords, name=name)
     crs = template.rio.crs
-    return out.rio.write_crs(crs) if crs is not None else out
+    return out.rio.write_crs(crs, inplace=True) if crs is not None else out  # no deep copy
 
 
 def _object_columns(table: Table, prepared: PreparedMask) -> dict[str, np.ndarray]:
