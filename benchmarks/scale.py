@@ -13,7 +13,8 @@ memory must stay bounded by a few tiles per thread whatever the size. Steps, in 
 * ``count``: ``geoquant.ops.count(mask)``;
 * ``fragmentation``: ``geoquant.ops.fragmentation(mask, neighbours=False)``;
 * ``generate`` again: the faster of the two generation runs counts (generation is most of
-  every step's cost, and a single run varies by tens of per cent with the machine's load).
+  every step's cost, and a single run varies by tens of per cent with the machine's load);
+  its memory is the first run's (the process keeps memory later steps held).
 
 Each step runs once on dask's threaded scheduler (all cores). Recorded per step: wall time,
 the process's CPU time over wall time (``cores busy``; below the core count with a high load
@@ -22,7 +23,8 @@ is linear in area), the number of
 ``compute`` calls and of tasks they executed (from a dask callback: the graphs as the
 scheduler received them; the JSON also has each compute's tasks, time and largest RSS), the operator's cost net of generating its input (``seconds -
 computes * generate``: every compute regenerates the lazy mask), the largest resident set
-sampled every 0.5 s during the step, and the load average. The ``count`` step also records
+sampled every 0.5 s during the step (the whole process's, so it includes what earlier steps
+left allocated), and the load average. The ``count`` step also records
 ``len(graph)`` of the object pass it builds (``geoquant.ops._tree.object_pass``).
 
 Each size runs in its own process (``ru_maxrss`` is then per size), after a small warm-up
@@ -182,14 +184,16 @@ def worker(size: int, seed: int, chunks: int, progress: Path, max_seconds: float
                           (status_kib("VmRSS") or 0) / 1024)
                 print(f"{size} {step}: {seconds:.1f} s", file=sys.stderr, flush=True)
                 earlier = record["steps"].get(step)
-                if earlier is not None:  # generate, again at the end: keep the faster run
-                    earlier["all_seconds"].append(seconds)
-                    if seconds >= earlier["seconds"]:
-                        save()
-                        continue
+                if earlier is not None:  # generate, again at the end: keep the faster time,
+                    earlier["all_seconds"].append(seconds)  # and the first run's memory (the
+                    if seconds < earlier["seconds"]:  # process keeps what later steps held)
+                        earlier.update(seconds=seconds, mpx_per_s=pixels / seconds / 1e6,
+                                       s_per_gpx=seconds / (pixels / 1e9), cpu_seconds=cpu,
+                                       cores_busy=cpu / seconds, load_before=load_before)
+                    save()
+                    continue
                 record["steps"][step] = {
-                    "seconds": seconds, "all_seconds": [*(earlier or {}).get("all_seconds", []),
-                                                        *([] if earlier else [seconds])],
+                    "seconds": seconds, "all_seconds": [seconds],
                     "mpx_per_s": pixels / seconds / 1e6, "s_per_gpx": seconds / (pixels / 1e9),
                     "cpu_seconds": cpu, "cores_busy": cpu / seconds,
                     "computes": counter.computes, "tasks": counter.tasks, "max_rss_mib": rss,
