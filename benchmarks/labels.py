@@ -13,9 +13,10 @@ Contenders:
 
 * ``scipy``: ``scipy.ndimage.label`` with a 3 x 3 structure on the whole array (one core),
   the reference;
-* ``geoquant-label``: ``geoquant.ops.label`` computed to a NumPy int64 array with dask's
-  threaded scheduler on all cores (NumPy input is split into 2048 x 2048 tiles); its ids
-  follow scipy's raster order, so the labels must be identical (``numpy.array_equal``);
+* ``geoquant-label``: ``geoquant.ops.label(...).values``, the full int64 labels as one NumPy
+  array, with dask's threaded scheduler on all cores (NumPy input is split into 2048 x 2048
+  tiles); its ids follow scipy's raster order, so the labels must be identical
+  (``numpy.array_equal``);
 * ``geoquant-count``: ``geoquant.ops.count``, the same object pass without the per-pixel
   output (no relabel pass, no int64 array); must equal scipy's number of objects;
 * ``dask-image``: ``dask_image.ndmeasure.label`` on a dask array chunked 2048 x 2048,

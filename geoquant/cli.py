@@ -26,10 +26,13 @@ def _cmd_catalog_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_catalog_serve(args: argparse.Namespace) -> int:
+    import signal
     import time
 
     from geoquant.sources import CatalogServer
 
+    # SIGTERM (kill, systemd, a test's terminate()) must stop the server too, not orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with CatalogServer(args.folder, port=args.port) as server:
         print(f"STAC API on {server.url} (Ctrl-C stops it)", flush=True)
         try:

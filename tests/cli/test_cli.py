@@ -143,3 +143,4 @@ def test_demo_refuses_unwritable_output(tmp_path):
     assert result.returncode == 2 and "not a directory" in result.stderr
     assert not Path(blocker.parent / ".result.partial").exists()
     assert os.listdir(tmp_path) == ["a-file"]
+
