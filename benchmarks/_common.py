@@ -190,7 +190,7 @@ def code_fingerprint() -> dict[str, str]:
         digest.update(path.read_bytes())
         newest = max(newest, path.stat().st_mtime)
     return {"sha256": digest.hexdigest()[:12],
-            "newest_file": dt.datetime.fromtimestamp(newest, dt.timezone.utc)
+            "newest_file": dt.datetime.fromtimestamp(newest, dt.UTC)
             .strftime("%Y-%m-%d %H:%M:%S UTC")}
 
 

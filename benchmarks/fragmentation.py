@@ -43,7 +43,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from _common import (
     MASKS,
     as_dataarray,

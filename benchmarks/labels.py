@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from _common import (
     MASKS,
     as_dataarray,
