@@ -195,12 +195,13 @@ def code_fingerprint() -> dict[str, str]:
 
 
 def check_fingerprints(rows: Sequence[dict]) -> str:
-    """A warning line when the workers measured different geoquant sources, else ''."""
+    """A warning line when the rows measured different geoquant sources, else ''."""
     seen = {r["code"]["sha256"]: r["code"]["newest_file"] for r in rows if "code" in r}
     if len(seen) <= 1:
         return ""
     listed = ", ".join(f"{h} ({t})" for h, t in seen.items())
-    return f"WARNING: geoquant changed during the run; workers measured {listed}"
+    return (f"WARNING: these results measured different geoquant sources ({listed}); "
+            "check which files changed before comparing them")
 
 
 def machine(*packages: str) -> dict[str, Any]:

@@ -16,16 +16,19 @@ memory must stay bounded by a few tiles per thread whatever the size. Steps, in 
   every step's cost, and a single run varies by tens of per cent with the machine's load);
   its memory is the first run's (the process keeps memory later steps held).
 
-Each step runs once on dask's threaded scheduler (all cores). Recorded per step: wall time,
-the process's CPU time over wall time (``cores busy``; below the core count with a high load
-average means other processes took CPU), Mpx/s, seconds per gigapixel (constant when time
-is linear in area), the number of
-``compute`` calls and of tasks they executed (from a dask callback: the graphs as the
-scheduler received them; the JSON also has each compute's tasks, time and largest RSS), the operator's cost net of generating its input (``seconds -
-computes * generate``: every compute regenerates the lazy mask), the largest resident set
-sampled every 0.5 s during the step (the whole process's, so it includes what earlier steps
-left allocated), and the load average. The ``count`` step also records
-``len(graph)`` of the object pass it builds (``geoquant.ops._tree.object_pass``).
+Each step runs once on dask's threaded scheduler (all cores). Recorded per step:
+
+* wall time, Mpx/s and seconds per gigapixel (constant when time is linear in area);
+* ``cores busy``, the process's CPU time over wall time (below the core count with a high
+  load average means other processes took CPU), and the load average;
+* the number of ``compute`` calls and of the tasks they executed (a dask callback sees the
+  graphs as the scheduler receives them; the JSON also has each compute's tasks, time and
+  largest RSS); the ``count`` step also records ``len(graph)`` of the object pass it builds
+  (``geoquant.ops._tree.object_pass``);
+* the operator's cost net of generating its input, ``seconds - computes * generate`` (every
+  compute regenerates the lazy mask);
+* the largest resident set sampled every 0.5 s during the step (the whole process's, so it
+  includes what earlier steps left allocated).
 
 Each size runs in its own process (``ru_maxrss`` is then per size), after a small warm-up
 run of every operator (numba compilation). The process writes its results after every step,
