@@ -62,18 +62,13 @@ from _common import (
     write_json,
 )
 
+from geoquant.ops._landscape import PYLANDSTATS_NAMES
+
 CONTENDERS = ("pylandstats", "geoquant")
 COMPARISONS = ("area", "enn")
-AREA_METRICS = {  # geoquant name: pylandstats name
-    "number_of_patches": "number_of_patches",
-    "patch_density": "patch_density",
-    "largest_patch_index": "largest_patch_index",
-    "total_edge": "total_edge",
-    "edge_density": "edge_density",
-    "area_mn": "area_mn",
-    "effective_mesh_size": "effective_mesh_size",
-}
-ENN_METRICS = AREA_METRICS | {"enn_mn": "euclidean_nearest_neighbor_mn"}
+AREA_METRICS = {ours: theirs for ours, theirs in PYLANDSTATS_NAMES.items()
+                if ours not in ("proportion_of_landscape", "total_area", "enn_mn")}
+ENN_METRICS = AREA_METRICS | {"enn_mn": PYLANDSTATS_NAMES["enn_mn"]}
 METRICS = {"area": AREA_METRICS, "enn": ENN_METRICS}
 RESOLUTION = 10.0
 NODATA = 255

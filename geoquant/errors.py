@@ -56,4 +56,4 @@ class GridMismatchError(GeoquantError, ValueError):
 
 
 class CRSError(GeoquantError, ValueError):
-    """A raster's CRS cannot serve the measure asked for (none, rotated, or geographic for distances)."""
+    """A raster's CRS cannot serve the measure asked (none, rotated, geographic for distances)."""

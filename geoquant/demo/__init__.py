@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 SAR_WATER_THRESHOLD_DB = -18.0
 FOREST_CODE = 2
 DEMO_DATA = Path(__file__).resolve().parents[1] / "data" / "demo"

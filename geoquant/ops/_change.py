@@ -9,8 +9,9 @@ import numpy as np
 
 from geoquant.errors import MaskError
 from geoquant.ops._geometry import PixelGeometry
-from geoquant.ops._mask import EXCLUDED, as_tiles, check_same_grid
+from geoquant.ops._mask import EXCLUDED, as_tiles, check_2d, check_same_grid, nodata_value
 from geoquant.ops._objects import check_connectivity
+from geoquant.ops._reducers import AbsentCountReducer
 from geoquant.ops._tree import object_pass
 from geoquant.tiling import tree_reduce
 
@@ -91,37 +92,20 @@ def change(before: Any, after: Any, *, connectivity: int = 8, objects: bool = Tr
                   vanished.rename("vanished"))
 
 
-@dataclass(frozen=True)
-class AbsentCountReducer:
-    """Objects whose aux field stays above zero (no pixel of the class at the other date)."""
-
-    def reduce(self, table: dict) -> int:
-        return int(np.count_nonzero(table["aux0"] > 0)) if table["key"].size else 0
-
-    def combine(self, first: int, second: int) -> int:
-        return first + second
-
-
 NODATA_CLASS = np.int64(np.iinfo(np.int64).min)
 
 
 def _categorical(raster: Any, name: str) -> tuple[Any, PixelGeometry]:
     """Class codes as dask int64 with excluded pixels set to :data:`NODATA_CLASS`."""
     import dask.array as da
-    import xarray as xr
 
-    from geoquant.ops._mask import _nodata_value
-
-    if not isinstance(raster, xr.DataArray) or raster.ndim != 2:
-        raise MaskError(f"{name} must be a 2-D xarray.DataArray of class codes (y, x)")
-    if 0 in raster.shape:
-        raise MaskError(f"{name} is empty (shape {tuple(raster.shape)}); pass a raster with pixels")
+    check_2d(raster, name)
     kind = np.dtype(raster.dtype).kind
     if kind not in "iuf":
         raise MaskError(f"{name} has dtype {raster.dtype}; pass integer class codes")
     geometry = PixelGeometry.of(raster, name=name)
     data = as_tiles(raster.data)
-    nodata = _nodata_value(raster)
+    nodata = nodata_value(raster)
     codes = da.map_blocks(_encode_classes, data, nodata=nodata, name_=name, dtype=np.int64,
                           meta=np.empty((0, 0), np.int64))
     return codes, geometry

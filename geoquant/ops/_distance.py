@@ -49,9 +49,6 @@ __all__ = ["distance", "distance_to", "min_distance", "within_distance"]
 
 _MIN_BAND_ROWS = 256  # rows below which splitting a tile over threads does not pay
 
-_NODATA_ATTRS = ("_FillValue", "nodata", "missing_value", "flag_values", "flag_meanings")
-
-
 # -- public operators -----------------------------------------------------------------------------
 def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.DataArray:
     """Euclidean distance in metres from every pixel to the nearest object pixel of ``mask``.
@@ -94,8 +91,9 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
            [ 0.  , 10.  , 14.14]])
     """
     prepared = prepare_mask(mask, name="mask", valid=valid)
-    return _as_raster(distance_to(prepared), prepared.template, name="distance",
-                      long_name="distance to the nearest object pixel")
+    return prepared.like(distance_to(prepared), name="distance",
+                         attrs={"long_name": "distance to the nearest object pixel",
+                                "units": "m"})
 
 
 def min_distance(a: xr.DataArray, b: xr.DataArray, *, valid: xr.DataArray | None = None) -> float:
@@ -174,9 +172,9 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
     to_b = distance_to(second, excluded_nan=False)
     near = da.map_blocks(_objects_within, to_b, first.codes, limit=limit, dtype=np.bool_,
                          meta=np.empty((0, 0), np.bool_))
-    out = _as_raster(near, first.template, name="within_distance",
-                     long_name=f"object pixels within {limit} m of b")
-    out.attrs.pop("units", None)
+    out = first.like(near, name="within_distance",
+                     attrs={"long_name": f"object pixels within {limit} m of b"})
+    out.attrs.pop("units", None)  # a mask, not metres
     return out
 
 
@@ -362,14 +360,3 @@ def _check_distance(distance_m: Any) -> float:
             "for example within_distance(a, b, 2000.0) for 2 km"
         )
     return value
-
-
-def _as_raster(data: Any, template: xr.DataArray, *, name: str, long_name: str) -> xr.DataArray:
-    """Wrap a lazy array with the template's coordinates, attributes and CRS."""
-    import xarray as xr
-
-    attrs = {k: v for k, v in template.attrs.items() if k not in _NODATA_ATTRS}
-    attrs.update(long_name=long_name, units="m")
-    out = xr.DataArray(data, dims=template.dims, coords=template.coords, name=name, attrs=attrs)
-    crs = template.rio.crs
-    return out.rio.write_crs(crs, inplace=True) if crs is not None else out  # no deep copy

@@ -75,6 +75,21 @@ from collections.abc import Mapping
 
 import numpy as np
 
+PYLANDSTATS_NAMES = {
+    "number_of_patches": "number_of_patches",
+    "patch_density": "patch_density",
+    "largest_patch_index": "largest_patch_index",
+    "total_edge": "total_edge",
+    "edge_density": "edge_density",
+    "area_mn": "area_mn",
+    "effective_mesh_size": "effective_mesh_size",
+    "proportion_of_landscape": "proportion_of_landscape",
+    "total_area": "total_area",
+    "enn_mn": "euclidean_nearest_neighbor_mn",
+}
+"""Our metric key -> pylandstats' class metric of the same meaning (COHESION and CONNECT
+have none)."""
+
 MOMENT_NAMES = ("patches", "cells", "area", "area_sq", "area_max", "faces", "faces_sqrt_cells",
                 "perimeter")
 """Sums over patches :func:`class_metrics` reads (those of ``PatchMomentsReducer``)."""

@@ -22,6 +22,9 @@ from geoquant.ops._geometry import PixelGeometry
 
 BACKGROUND, OBJECT, EXCLUDED = 0, 1, 2
 
+NODATA_ATTRS = ("_FillValue", "nodata", "missing_value", "flag_values", "flag_meanings")
+"""Attributes describing an input's nodata, which per-pixel results do not inherit."""
+
 DEFAULT_TILE = 2048
 """Tile edge (pixels) used when a NumPy-backed mask is split for the per-tile kernels."""
 
@@ -49,6 +52,21 @@ class PreparedMask:
     @property
     def chunks(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         return self.codes.chunks
+
+    def like(self, data: Any, *, name: str, attrs: dict | None = None) -> Any:
+        """A per-pixel result on this mask's grid: its dims, coords and CRS, the given attrs.
+
+        The input's nodata attributes are not carried over (results have their own). The CRS
+        is written in place, so large in-memory results are not deep-copied.
+        """
+        import xarray as xr
+
+        kept = {k: v for k, v in self.template.attrs.items() if k not in NODATA_ATTRS}
+        kept.update(attrs or {})
+        out = xr.DataArray(data, dims=self.template.dims, coords=self.template.coords,
+                           name=name, attrs=kept)
+        crs = self.template.rio.crs
+        return out.rio.write_crs(crs, inplace=True) if crs is not None else out
 
     def padded_codes(self) -> Any:
         """Tiles of codes with a one-pixel halo, code 3 (outside) beyond the raster."""
@@ -87,17 +105,17 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
     """
     import dask.array as da
 
-    _check_2d(mask, name)
+    check_2d(mask, name)
     geometry = PixelGeometry.of(mask, name=name)
     data = as_tiles(mask.data)
     dtype = np.dtype(mask.dtype)
     if dtype == np.bool_:
         codes = data.astype(np.uint8)
     elif dtype.kind in "iuf":
-        nodata = _nodata_value(mask)
+        nodata = nodata_value(mask)
         codes = da.map_blocks(_encode_numbers, data, nodata=nodata, name_=name,
                               dtype=np.uint8, meta=np.empty((0, 0), np.uint8))
-        if not _is_dask(mask.data):
+        if not is_dask(mask.data):
             codes = codes.persist()  # in memory anyway; bad values raise here, not later
     else:
         raise MaskError(
@@ -105,10 +123,10 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
             f"`landcover == 2`, or 0/1 numbers with NaN for nodata"
         )
     padded = None
-    if dtype == np.bool_ and valid is None and not _is_dask(mask.data):
+    if dtype == np.bool_ and valid is None and not is_dask(mask.data):
         padded = _padded_from_memory(np.asarray(mask.data), codes.chunks)
     if valid is not None:
-        _check_2d(valid, "valid")
+        check_2d(valid, "valid")
         if tuple(valid.shape) != tuple(mask.shape):
             raise GridMismatchError(
                 f"valid has shape {tuple(valid.shape)} but {name} has {tuple(mask.shape)}; "
@@ -152,7 +170,7 @@ def check_same_grid(first: PixelGeometry, second: PixelGeometry,
     )
 
 
-def _check_2d(array: Any, name: str) -> None:
+def check_2d(array: Any, name: str) -> None:
     import xarray as xr
 
     if not isinstance(array, xr.DataArray):
@@ -179,7 +197,7 @@ def as_tiles(data: Any) -> Any:
 
     import dask.array as da
 
-    if _is_dask(data):
+    if is_dask(data):
         return data
     array = np.asarray(data)
     chunks = tuple(_split(n) for n in array.shape)
@@ -231,11 +249,11 @@ def _bounds(chunks: tuple[int, ...]) -> list[tuple[int, int]]:
     return [(int(stop - size), int(stop)) for size, stop in zip(chunks, stops, strict=True)]
 
 
-def _is_dask(data: Any) -> bool:
+def is_dask(data: Any) -> bool:
     return type(data).__module__.startswith("dask.")
 
 
-def _nodata_value(mask: Any) -> float | None:
+def nodata_value(mask: Any) -> float | None:
     for value in (mask.rio.nodata, mask.rio.encoded_nodata, mask.attrs.get("_FillValue"),
                   mask.encoding.get("_FillValue")):
         if value is not None and not (isinstance(value, float) and np.isnan(value)):

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 
 from geoquant.errors import InvalidOptionError, MaskError
-from geoquant.ops._mask import PreparedMask, _is_dask, prepare_mask, prepare_pair
+from geoquant.ops._mask import (
+    PreparedMask,
+    check_same_grid,
+    is_dask,
+    prepare_mask,
+    prepare_pair,
+)
 from geoquant.ops._merge import Table
 from geoquant.ops._reducers import (
     CountReducer,
@@ -22,7 +28,7 @@ from geoquant.ops._reducers import (
     object_area,
     object_perimeter,
 )
-from geoquant.ops._tree import object_pass, write_labels
+from geoquant.ops._tree import STAT_NAMES, object_pass, write_labels
 
 OBJECT_COLUMNS = ("id", "area_m2", "perimeter_m", "cells", "row_min", "col_min", "row_max",
                   "col_max", "x_min", "y_min", "x_max", "y_max", "centroid_x", "centroid_y")
@@ -70,12 +76,12 @@ def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
     prepared = prepare_mask(mask, valid=valid)
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=NoReducer(),
                       padded=prepared.padded)
-    if _is_dask(mask.data):
-        return _like(prepared, write_labels(run), name="labels")
+    if is_dask(mask.data):
+        return prepared.like(write_labels(run), name="labels")
     # In memory in, in memory out: tiles are painted straight into one array, no concatenation.
     out = np.empty(prepared.geometry.shape, np.int64)
     write_labels(run, out=out).compute(scheduler="threads")
-    return _like(prepared, out, name="labels")
+    return prepared.like(out, name="labels")
 
 
 def count(mask: Any, *, connectivity: int = 8, min_area_m2: float = 0.0,
@@ -151,9 +157,7 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
     if parts:
         table = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     else:
-        table = {name: np.empty(0) for name in ("key", "cells", "area", "sum_row", "sum_col",
-                                                "row_min", "row_max", "col_min", "col_max",
-                                                "faces_x", "faces_y", "perimeter",
+        table = {name: np.empty(0) for name in ("key", *STAT_NAMES,
                                                 *(f"aux{i}" for i in range(len(aux))))}
     order = np.argsort(table["key"], kind="stable")
     table = {name: column[order] for name, column in table.items()}
@@ -208,15 +212,6 @@ def _non_negative(value: float, name: str) -> float:
     return value
 
 
-def _like(prepared: PreparedMask, data: Any, *, name: str) -> Any:
-    import xarray as xr
-
-    template = prepared.template
-    out = xr.DataArray(data, dims=template.dims, coords=template.coords, name=name)
-    crs = template.rio.crs
-    return out.rio.write_crs(crs, inplace=True) if crs is not None else out  # no deep copy
-
-
 def _object_columns(table: Table, prepared: PreparedMask) -> dict[str, np.ndarray]:
     geometry = prepared.geometry
     cells = table["cells"].astype(np.int64)
@@ -260,7 +255,8 @@ def _endpoint(end: Any, name: str, network: PreparedMask) -> Any:
             )
         return da.map_blocks(_point_block, dtype=np.uint8, chunks=network.codes.chunks,
                              point=(int(row), int(col)), meta=np.empty((0, 0), np.uint8))
-    _, prepared = prepare_pair(network.template, end, names=("through", name))
+    prepared = prepare_mask(end, name=name)
+    check_same_grid(network.geometry, prepared.geometry, ("through", name))
     return prepared.codes.rechunk(network.codes.chunks)
 
 

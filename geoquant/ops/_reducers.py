@@ -110,3 +110,14 @@ class TouchReducer:
 
     def combine(self, first: bool, second: bool) -> bool:
         return first or second
+
+
+@dataclass(frozen=True)
+class AbsentCountReducer:
+    """Objects whose first auxiliary field stays above zero: none of their pixels is marked."""
+
+    def reduce(self, table: Table) -> int:
+        return int(np.count_nonzero(table["aux0"] > 0)) if table["key"].size else 0
+
+    def combine(self, first: int, second: int) -> int:
+        return first + second

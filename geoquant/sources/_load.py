@@ -12,7 +12,13 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from geoquant.errors import InvalidOptionError, AssetError, MixedCRSError, NoItemsFoundError, RegionError
+from geoquant.errors import (
+    AssetError,
+    InvalidOptionError,
+    MixedCRSError,
+    NoItemsFoundError,
+    RegionError,
+)
 from geoquant.sources._profiles import SensorProfile, is_quality_asset, profile_for
 from geoquant.sources._region import region_from
 

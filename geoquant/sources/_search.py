@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from geoquant.errors import InvalidOptionError, CatalogUnreachableError, NoItemsFoundError
+from geoquant.errors import CatalogUnreachableError, InvalidOptionError, NoItemsFoundError
 from geoquant.sources._region import datetime_range, region_from
 
 _OPERATORS = {

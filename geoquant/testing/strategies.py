@@ -14,10 +14,13 @@ from hypothesis import strategies as st
 def spiral(side: int) -> np.ndarray:
     """A one-pixel-wide square spiral with one-pixel gaps, winding to the centre: one object."""
     out = np.zeros((side, side), bool)
+    if side == 0:
+        return out
     row, col = 0, 0
+    out[0, 0] = True
     moves = ((0, 1), (1, 0), (0, -1), (-1, 0))
+    # leg lengths side-1 three times, then each shorter length twice: s-3, s-3, s-5, s-5, ...
     length, turn = side - 1, 0
-    out[0, 0] = side > 0
     while length > 0:
         dr, dc = moves[turn % 4]
         for _ in range(length):
@@ -26,10 +29,6 @@ def spiral(side: int) -> np.ndarray:
         if turn >= 2 and turn % 2 == 0:
             length -= 2
         turn += 1
-        if turn == 2:
-            length = side - 1
-        elif turn > 2 and turn % 2 == 1:
-            pass
     return out
 
 

@@ -18,7 +18,12 @@ from scipy.spatial.distance import cdist
 from geoquant.errors import CRSError, InvalidOptionError
 from geoquant.ops import _neighbours
 from geoquant.ops._edges import class_edges
-from geoquant.ops._landscape import METRIC_NAMES, class_metrics, patch_moments
+from geoquant.ops._landscape import (
+    METRIC_NAMES,
+    PYLANDSTATS_NAMES,
+    class_metrics,
+    patch_moments,
+)
 from geoquant.ops._mask import prepare_mask
 from geoquant.ops._neighbours import (
     edge_points,
@@ -34,18 +39,7 @@ da = pytest.importorskip("dask.array")
 
 RTOL = 1e-9
 CHUNKINGS = [None, (37, 41), (16, 100), (9, 13)]
-PYLANDSTATS_NAMES = {  # pylandstats method -> our key
-    "number_of_patches": "number_of_patches",
-    "patch_density": "patch_density",
-    "largest_patch_index": "largest_patch_index",
-    "total_edge": "total_edge",
-    "edge_density": "edge_density",
-    "area_mn": "area_mn",
-    "effective_mesh_size": "effective_mesh_size",
-    "proportion_of_landscape": "proportion_of_landscape",
-    "total_area": "total_area",
-    "euclidean_nearest_neighbor_mn": "enn_mn",
-}
+PYLANDSTATS_METHODS = {theirs: ours for ours, theirs in PYLANDSTATS_NAMES.items()}
 
 
 # -- inputs ----------------------------------------------------------------------------------
@@ -102,8 +96,8 @@ def pylandstats_metrics(codes, dx, dy, connectivity) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         frame = landscape(codes, dx, dy, connectivity).compute_class_metrics_df(
-            metrics=list(PYLANDSTATS_NAMES), classes=[1])
-    return {ours: float(frame.loc[1, theirs]) for theirs, ours in PYLANDSTATS_NAMES.items()}
+            metrics=list(PYLANDSTATS_METHODS), classes=[1])
+    return {ours: float(frame.loc[1, theirs]) for theirs, ours in PYLANDSTATS_METHODS.items()}
 
 
 def our_metrics(codes, connectivity, dx, dy, chunks, threshold_m=None):
