@@ -57,3 +57,19 @@ class GridMismatchError(GeoquantError, ValueError):
 
 class CRSError(GeoquantError, ValueError):
     """A raster's CRS cannot serve the measure asked (none, rotated, geographic for distances)."""
+
+
+class BandError(GeoquantError, ValueError):
+    """A cube lacks bands a segmenter needs, or names them in a way geoquant cannot match."""
+
+
+class ClassNameError(GeoquantError, ValueError):
+    """A class name is not in geoquant's vocabulary, nor a synonym of one."""
+
+
+class WeightsError(GeoquantError, ValueError):
+    """Model weights cannot be read, or do not match the model they are loaded into."""
+
+
+class TilingError(GeoquantError, ValueError):
+    """Tiles and their overlap do not fit together (a tile smaller than the overlap)."""

@@ -1,0 +1,72 @@
+"""Segmentation: cubes become per-class probabilities and class masks over named classes.
+
+Segmenters (all follow :class:`Segmenter`):
+
+- :func:`spectral_rules`, :class:`RuleSegmenter`, :class:`Condition` — spectral-index rules
+  (MNDWI/NDWI water, NDVI vegetation and forest, NDBI built-up, BSI bare soil), no training.
+- :class:`SarWater` — open water from Sentinel-1 VV (Otsu threshold over the region, fixed
+  fallback).
+- :class:`LandCoverProduct`, :func:`product`, :data:`PRODUCTS` — land-cover products (ESA
+  WorldCover, IO LULC, the Slovenia reference, geoquant's synthetic classes) as segmenters.
+- :func:`convnext_unet`, :func:`load_model`, :class:`UNetSegmenter`, :data:`SIZES` — the
+  ConvNeXt-UNet in torch; :func:`train` trains it on labelled rasters (:class:`TrainReport`).
+- :func:`ensemble`, :class:`Ensemble` — max-logit fusion over the union of classes.
+
+Applying them:
+
+- :func:`apply` — lazily over a cube of any size, tiles with halos blended seamlessly.
+- :func:`fuse` — optical where clear, SAR elsewhere, with a ``source`` evidence layer.
+- :func:`temporal_composite` — median of cloud-free observations.
+- :func:`class_mask` — the mask of a named class, at the class map or a probability threshold.
+
+Classes: :data:`CLASS_NAMES`, :func:`canonical_class` (synonyms, suggestions for unknown
+words), :func:`class_members` (broad classes hold narrower ones).
+
+Torch loads only when a model is built, loaded or trained.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from geoquant.segment._apply import apply, default_overlap
+from geoquant.segment._ensemble import Ensemble, ensemble
+from geoquant.segment._fusion import fuse
+from geoquant.segment._products import PRODUCTS, LandCoverProduct, product
+from geoquant.segment._protocol import Segmenter, describe
+from geoquant.segment._result import class_mask
+from geoquant.segment._rules import (
+    Condition,
+    OtsuResult,
+    RuleSegmenter,
+    SarWater,
+    otsu,
+    spectral_rules,
+)
+from geoquant.segment._temporal import temporal_composite
+from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class, class_members
+
+_TORCH_NAMES = {
+    "convnext_unet": "geoquant.segment._model",
+    "load_model": "geoquant.segment._model",
+    "UNetSegmenter": "geoquant.segment._model",
+    "SIZES": "geoquant.segment._convnext",
+    "train": "geoquant.segment._train",
+    "TrainReport": "geoquant.segment._train",
+}
+
+
+def __getattr__(name: str):
+    if name in _TORCH_NAMES:
+        value = getattr(importlib.import_module(_TORCH_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'geoquant.segment' has no attribute {name!r}")
+
+
+__all__ = [
+    "CLASS_NAMES", "PRODUCTS", "Condition", "Ensemble", "LandCoverProduct", "OtsuResult",
+    "RuleSegmenter", "SarWater", "Segmenter", "apply", "canonical_class", "class_mask",
+    "class_members", "default_overlap", "describe", "ensemble", "fuse", "otsu", "product",
+    "spectral_rules", "temporal_composite", *_TORCH_NAMES,
+]

@@ -1,0 +1,152 @@
+"""Land-cover products as segmenters: a product's class codes mapped onto the vocabulary.
+
+A product raster already says what each pixel is; as a segmenter it gives probability one to
+the class its code maps to and zero to the others. Built-in code tables:
+
+==================  ==========================================================================
+name                source of the codes
+==================  ==========================================================================
+``esa-worldcover``  ESA WorldCover 10 m v100/v200 product user manual, Table 1 (codes 10..100)
+``io-lulc``         Impact Observatory / Esri annual 9-class LULC v02 (STAC ``file:values``)
+``slovenia-lulc``   eo-learn's Slovenia land-cover reference (``LULC.npy``, codes 0..10)
+``geoquant-synth``  :data:`geoquant.synth.CLASSES`
+==================  ==========================================================================
+
+:meth:`LandCoverProduct.from_stac` builds a table from an item's ``classification:classes`` or
+``file:values`` metadata, matching each class description to the vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from geoquant._backend import array_module
+from geoquant.errors import ClassNameError, InvalidOptionError
+from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class
+
+
+@dataclass(frozen=True)
+class LandCoverProduct:
+    """A categorical land-cover raster read as a segmenter.
+
+    Parameters
+    ----------
+    name : str
+        The product's name.
+    codes : mapping of int to str
+        Pixel code -> class word (canonical name or synonym). Codes not in the table are
+        classes outside the vocabulary: every probability is zero there.
+    nodata : tuple of int
+        Codes that mean no data: probabilities are NaN there.
+    version : str
+        The product's version, for provenance.
+    """
+
+    name: str
+    codes: Mapping[int, str]
+    nodata: tuple[int, ...] = (0,)
+    version: str = "1"
+    bands: tuple[str, ...] = ()
+    halo: int = 0
+    stride: int = 1
+    exclusive: bool = True
+    classes: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        table = {int(code): canonical_class(word) for code, word in self.codes.items()}
+        object.__setattr__(self, "codes", MappingProxyType(table))
+        present = set(table.values())
+        object.__setattr__(self, "classes", tuple(c for c in CLASS_NAMES if c in present))
+
+    @classmethod
+    def from_stac(cls, item: Mapping[str, Any], *, asset: str = "data",
+                  name: str | None = None) -> LandCoverProduct:
+        """A product from a STAC item's class metadata.
+
+        Reads ``classification:classes`` (``value``, ``description``/``name``) or
+        ``file:values`` (``values``, ``summary``) of the asset; descriptions that are not in
+        the vocabulary ("Rangeland" is, as grass; "No Data" marks nodata) are left out.
+        """
+        meta = dict(item.get("assets", {}).get(asset, {}))
+        pairs: list[tuple[int, str]] = []
+        for entry in meta.get("classification:classes", []):
+            pairs.append((int(entry["value"]),
+                          str(entry.get("description") or entry.get("name", ""))))
+        for entry in meta.get("file:values", []):
+            pairs.extend((int(v), str(entry.get("summary", ""))) for v in entry["values"])
+        if not pairs:
+            raise InvalidOptionError(
+                f"asset {asset!r} of item {item.get('id')!r} has no 'classification:classes' "
+                "or 'file:values' metadata: pass the code table as LandCoverProduct(codes=...)")
+        codes, nodata = {}, []
+        for value, words in pairs:
+            if words.strip().lower().replace(" ", "") in ("nodata", "no-data", ""):
+                nodata.append(value)
+                continue
+            matched = _vocabulary_class(words)
+            if matched is not None:
+                codes[value] = matched
+        return cls(name or str(item.get("collection") or item.get("id")), codes,
+                   tuple(nodata) or (0,))
+
+    def parameters(self) -> dict[str, Any]:
+        return {"codes": {str(k): v for k, v in self.codes.items()},
+                "nodata": list(self.nodata)}
+
+    def predict(self, tile: Any, bands: Sequence[str]) -> Any:
+        xp = array_module(tile)
+        codes = tile[0]
+        out = xp.zeros((len(self.classes), *codes.shape), dtype=np.float32)
+        for code, cls in self.codes.items():
+            out[self.classes.index(cls)][codes == code] = 1.0
+        missing = ~xp.isfinite(codes) if codes.dtype.kind == "f" else xp.zeros(codes.shape, bool)
+        for code in self.nodata:
+            missing |= codes == code
+        out[:, missing] = np.nan
+        return out
+
+
+def _vocabulary_class(words: str) -> str | None:
+    """The vocabulary class of a product's class description, trying its parts ("Snow/ice")."""
+    for candidate in (words, *words.replace("/", " and ").split(" and ")):
+        try:
+            return canonical_class(candidate)
+        except ClassNameError:
+            continue
+    return None
+
+
+ESA_WORLDCOVER = LandCoverProduct("esa-worldcover", {
+    10: "forest", 20: "shrubland", 30: "grass", 40: "cropland", 50: "built-up", 60: "bare",
+    70: "snow", 80: "water", 90: "wetland", 95: "wetland", 100: "vegetation"}, (0,), "200")
+IO_LULC = LandCoverProduct("io-lulc", {
+    1: "water", 2: "forest", 4: "wetland", 5: "cropland", 7: "built-up", 8: "bare", 9: "snow",
+    10: "cloud", 11: "grass"}, (0,), "02")
+SLOVENIA_LULC = LandCoverProduct("slovenia-lulc", {
+    1: "cropland", 2: "forest", 3: "grass", 4: "shrubland", 5: "water", 6: "wetland",
+    7: "vegetation", 8: "built-up", 9: "bare", 10: "snow"}, (0,), "eo-learn")
+GEOQUANT_SYNTH = LandCoverProduct("geoquant-synth", {
+    1: "water", 2: "forest", 3: "cropland", 4: "grass", 5: "road", 6: "building", 7: "river"},
+    (0,), "1")
+
+#: Built-in products by name.
+PRODUCTS: MappingProxyType[str, LandCoverProduct] = MappingProxyType({
+    p.name: p for p in (ESA_WORLDCOVER, IO_LULC, SLOVENIA_LULC, GEOQUANT_SYNTH)})
+
+
+def product(name: str) -> LandCoverProduct:
+    """A built-in land-cover product by name (see :data:`PRODUCTS`)."""
+    try:
+        return PRODUCTS[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(PRODUCTS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise InvalidOptionError(f"unknown land-cover product {name!r}: {hint}built-in "
+                                 f"products are {', '.join(PRODUCTS)}") from None
