@@ -40,7 +40,8 @@ def label_block(prob: Any, *, exclusive: bool, broad: list[tuple[int, list[int]]
     """The class map of a ``(..., class, y, x)`` probability block, uint8 (see module doc)."""
     xp = array_module(prob)
     missing = xp.all(xp.isnan(prob), axis=-3)
-    score = xp.where(xp.isnan(prob), -1.0, prob)
+    # A pixel no class claims (a product code outside the vocabulary) is labelled none.
+    score = xp.where(xp.isnan(prob) | (prob <= 0), -1.0, prob)
     if not exclusive:
         score = xp.where(score >= 0.5, score, -1.0)
         for k, inner in broad:
@@ -89,14 +90,16 @@ def class_mask(segmentation: Any, name: str, *, threshold: float | None = None) 
         ("vegetation" from a model of forest, grass and cropland) is the union of its members.
     threshold : float, optional
         ``None`` reads the class map (``label``). A number in (0, 1) keeps pixels whose
-        probability is at least that: for a broad class, the sum of its members'
-        probabilities for exclusive classes, their maximum otherwise.
+        probability is at least that. For exclusive classes a broad class scores the sum over
+        itself and its members; for independent classes its own score where the segmenter
+        has one, else its members' maximum.
 
     Returns
     -------
     xarray.DataArray
         uint8 with 1 for the class, 0 for other valid pixels and 255 (the nodata value) where
-        there are no data; dims ``([time,] y, x)``, CRS kept.
+        the class has no score (no data, or fused pixels decided by a modality that does not
+        know the class); dims ``([time,] y, x)``, CRS kept.
 
     Raises
     ------
@@ -112,17 +115,19 @@ def class_mask(segmentation: Any, name: str, *, threshold: float | None = None) 
         raise ClassNameError(f"the segmentation has no class {wanted!r} (nor any class it "
                              f"contains); its classes are {', '.join(classes)}")
     prob = segmentation["probability"]
-    nodata = prob.isnull().all("class")
+    # Unknown where none of the class's members has a score (no data, or a fused pixel
+    # decided by a modality that does not know the class).
+    nodata = prob.sel({"class": members}).isnull().all("class")
     if threshold is None:
         codes = [classes.index(m) + 1 for m in members]
         hit = segmentation["label"].isin(codes)
     else:
         if not 0.0 < float(threshold) < 1.0:
             raise InvalidOptionError(f"threshold must lie in (0, 1), not {threshold}")
-        if wanted in classes:
-            score = prob.sel({"class": wanted})
-        elif segmentation.attrs.get("exclusive", False):
+        if segmentation.attrs.get("exclusive", False):
             score = prob.sel({"class": members}).sum("class", skipna=True)
+        elif wanted in classes:
+            score = prob.sel({"class": wanted})
         else:
             score = prob.sel({"class": members}).max("class", skipna=True)
         hit = score >= float(threshold)

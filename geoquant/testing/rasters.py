@@ -44,3 +44,39 @@ def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
         array = array.chunk({"y": chunks if np.isscalar(chunks) else chunks[0],
                              "x": chunks if np.isscalar(chunks) else chunks[1]})
     return array
+
+
+def as_cube(values: Any, bands: Any, *, resolution: float = 10.0, crs: str = "EPSG:32633",
+            origin: tuple[float, float] = (500_000.0, 5_100_000.0),
+            chunks: int | None = None, times: Any = None) -> Any:
+    """Wrap a ``(band, y, x)`` or ``(time, band, y, x)`` array as a georeferenced cube.
+
+    Parameters
+    ----------
+    values : array_like
+        Band values, row 0 at the north.
+    bands : sequence of str
+        Band names (``"B03"``, ``"green"``, ``"VV"``).
+    resolution, crs, origin
+        As :func:`as_raster`.
+    chunks : int, optional
+        Spatial dask chunk edge; NumPy-backed when omitted.
+    times : sequence, optional
+        Time coordinate for 4-D values (default: daily from 2020-01-01).
+    """
+    values = np.asarray(values)
+    plane = as_raster(np.zeros(values.shape[-2:], dtype=np.uint8), resolution=resolution,
+                      crs=crs, origin=origin)
+    dims = ("band", "y", "x") if values.ndim == 3 else ("time", "band", "y", "x")
+    coords = {"band": list(bands), "y": plane.y, "x": plane.x}
+    if values.ndim == 4:
+        coords["time"] = (np.asarray(times, dtype="datetime64[ns]") if times is not None else
+                          np.datetime64("2020-01-01", "ns")
+                          + np.arange(values.shape[0]) * np.timedelta64(1, "D"))
+    import xarray as xr
+
+    cube = xr.DataArray(values, dims=dims, coords=coords, name="cube")
+    cube = cube.rio.write_crs(crs).rio.write_transform(plane.rio.transform())
+    if chunks is not None:
+        cube = cube.chunk({"y": chunks, "x": chunks})
+    return cube

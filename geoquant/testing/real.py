@@ -1,0 +1,49 @@
+"""The real rasters of ``../shared/data`` as geoquant cubes, for tests, benchmarks and recipes.
+
+Each loader takes the data folder (``shared/data``) and raises FileNotFoundError when a file is
+missing; tests turn that into a skip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geoquant.testing.rasters import as_cube, as_raster
+
+#: Sentinel-2 MSI bands in the order of the Slovenia scenes' last axis.
+SLOVENIA_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10",
+                  "B11", "B12")
+SLOVENIA_GRID = {"crs": "EPSG:32633", "origin": (465181.05, 5080254.63), "resolution": 10.0}
+CAMARGUE_VV = "camargue-s1/S1A__IW___A_20150309T173017_VV_grd_mli_geo_norm_db.tif"
+
+
+def slovenia_scenes(data: Path) -> Any:
+    """The five Sentinel-2 L1C scenes, ``(time, band, y, x)`` float32 TOA reflectance."""
+    import json
+
+    folder = Path(data) / "real" / "slovenia-s2"
+    scenes = np.load(folder / "REFERENCE_SCENES.npy")
+    stamps = json.loads((folder / "timestamps.json").read_text())
+    times = [np.datetime64(str(s)[:19]) for s in stamps[:len(scenes)]]
+    return as_cube(np.moveaxis(scenes, -1, 1), SLOVENIA_BANDS, times=times, **SLOVENIA_GRID)
+
+
+def slovenia_reference(data: Path) -> Any:
+    """The land-cover reference (eo-learn codes, 0 no data), ``(y, x)`` uint16."""
+    codes = np.load(Path(data) / "real" / "slovenia-s2" / "LULC.npy")[..., 0]
+    raster = as_raster(codes, name="lulc", **SLOVENIA_GRID)
+    return raster.rio.write_nodata(0, encoded=False)
+
+
+def camargue_vv(data: Path) -> Any:
+    """The Camargue Sentinel-1 VV scene, ``(band, y, x)`` float32 dB, band ``VV``."""
+    import rioxarray
+
+    path = Path(data) / "real" / CAMARGUE_VV
+    if not path.exists():
+        raise FileNotFoundError(path)
+    vv = rioxarray.open_rasterio(path).astype(np.float32)
+    return vv.assign_coords(band=["VV"])

@@ -1,0 +1,56 @@
+"""Land-cover products as segmenters."""
+
+import json
+
+import numpy as np
+import pytest
+
+import geoquant as gq
+from geoquant.errors import ClassNameError, InvalidOptionError
+from geoquant.segment import PRODUCTS, LandCoverProduct, product
+from geoquant.testing.rasters import as_cube
+from geoquant.testing.real import slovenia_reference
+
+
+def test_builtin_products_map_codes_to_the_vocabulary():
+    assert set(PRODUCTS) == {"esa-worldcover", "io-lulc", "slovenia-lulc", "geoquant-synth"}
+    assert product("esa-worldcover").codes[10] == "forest"
+    assert product("io-lulc").codes[11] == "grass"
+    assert product("slovenia-lulc").codes[8] == "built-up"
+    with pytest.raises(InvalidOptionError, match="did you mean 'io-lulc'"):
+        product("io-lulcc")
+
+
+def test_product_probabilities_are_one_hot_with_nodata_nan():
+    codes = np.array([[[1, 2, 0], [5, 7, 99]]], dtype=np.uint8)
+    out = gq.segment.apply(as_cube(codes, ["data"]), product("geoquant-synth"))
+    prob = out.probability.values
+    classes = list(out.probability["class"].values)
+    assert prob[classes.index("water"), 0, 0] == 1 and np.nansum(prob[:, 0, 0]) == 1
+    assert np.isnan(prob[:, 0, 2]).all()                 # code 0: no data
+    assert np.nansum(prob[:, 1, 2]) == 0                 # code 99: outside the vocabulary
+    assert out.label.values[0, 2] == 255 and out.label.values[1, 2] == 0
+
+
+def test_broad_class_masks_are_unions_of_members(shared_data):
+    ref = slovenia_reference(shared_data)
+    cube = ref.expand_dims(band=["lulc"]).astype(np.float32)
+    out = gq.segment.apply(cube, product("slovenia-lulc"))
+    codes = ref.values
+    veg = gq.segment.class_mask(out, "vegetation").values
+    np.testing.assert_array_equal(veg == 1, np.isin(codes, (1, 2, 3, 4)))
+    assert (veg == 255).sum() == (codes == 0).sum()
+    thresholded = gq.segment.class_mask(out, "green", threshold=0.5).values
+    np.testing.assert_array_equal(thresholded, veg)
+    with pytest.raises(ClassNameError, match="has no class 'cloud'"):
+        gq.segment.class_mask(out, "clouds")
+
+
+def test_product_from_real_stac_metadata(shared_data):
+    item = json.loads((shared_data / "stac" / "io-lulc-annual-v02-pc.json").read_text())
+    item = item["features"][0] if "features" in item else item[0]
+    made = LandCoverProduct.from_stac(item)
+    assert dict(made.codes) == dict(product("io-lulc").codes)
+    assert made.nodata == (0,)
+    with pytest.raises(InvalidOptionError, match="classification:classes"):
+        LandCoverProduct.from_stac({"id": "x", "assets": {"data": {}}})
