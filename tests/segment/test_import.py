@@ -1,0 +1,16 @@
+"""``import geoquant.segment`` stays light: torch loads only when a model is built or loaded."""
+
+import subprocess
+import sys
+
+HEAVY = ("torch", "cupy", "dask", "xarray", "rasterio", "numba", "zarr")
+
+
+def test_segment_namespace_and_rules_load_no_heavy_modules():
+    code = ("import sys, geoquant.segment as s\n"
+            "s.spectral_rules(); s.SarWater(); s.product('io-lulc'); s.canonical_class('trees')\n"
+            "s.ensemble(s.spectral_rules(), s.SarWater()); s.SIZES\n"
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
