@@ -55,6 +55,20 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from geoquant.segment._train import open_training_image, train
+
+    images = [open_training_image(path) for path in args.images]
+    labels = open_training_image(args.labels, labels=True)
+    report = train(images, labels, product=args.product, size=args.size, steps=args.steps,
+                   crop=args.crop, batch_size=args.batch_size,
+                   learning_rate=args.learning_rate, holdout=args.holdout, seed=args.seed,
+                   checkpoint=args.out, checkpoint_every=args.checkpoint_every,
+                   init=args.init, progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geoquant",
@@ -91,6 +105,33 @@ def build_parser() -> argparse.ArgumentParser:
                         help='property filters as JSON, e.g. \'{"eo:cloud_cover": {"lt": 20}}\'')
     search.add_argument("--max-items", type=int, default=None)
     search.set_defaults(run=_cmd_search)
+
+    train = commands.add_parser(
+        "train", help="train a ConvNeXt-UNet segmenter on scenes and a land-cover raster",
+        description="Train a ConvNeXt-UNet on one or more scenes of one grid, labelled by a "
+                    "land-cover raster; report held-out IoU before/after and save a checkpoint.")
+    train.add_argument("images", nargs="+", metavar="IMAGE",
+                       help="a GeoTIFF/Zarr (band, y, x), or a folder of single-band GeoTIFFs "
+                            "named by band (B01.tif ... B12.tif)")
+    train.add_argument("--labels", required=True, help="label GeoTIFF of product codes")
+    train.add_argument("--product", required=True,
+                       help="code table of the labels: slovenia-lulc, esa-worldcover, io-lulc, "
+                            "geoquant-synth")
+    train.add_argument("--out", required=True, help="checkpoint file to write (model.pt)")
+    train.add_argument("--size", choices=("small", "base"), default=None,
+                       help="network size (default: small, or the --init checkpoint's)")
+    train.add_argument("--steps", type=int, default=300, help="optimiser steps")
+    train.add_argument("--crop", type=int, default=64, help="crop side, a multiple of 32")
+    train.add_argument("--batch-size", type=int, default=8, help="crops per step")
+    train.add_argument("--learning-rate", type=float, default=1e-3, help="peak Adam rate")
+    train.add_argument("--holdout", type=float, default=0.25,
+                       help="fraction of 16-px blocks held out for evaluation")
+    train.add_argument("--checkpoint-every", type=int, default=100,
+                       help="steps between checkpoints")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--init", default=None, help="checkpoint to fine-tune from")
+    train.add_argument("--quiet", action="store_true", help="no progress output")
+    train.set_defaults(run=_cmd_train)
     return parser
 
 

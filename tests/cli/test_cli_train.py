@@ -1,0 +1,85 @@
+"""``geoquant train``: band folders and a label raster in, a checkpoint and a report out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from geoquant.cli import main
+from geoquant.demo import DEMO_DATA
+
+S2_DAYS = DEMO_DATA / "slovenia-s2-l1c"
+LULC = DEMO_DATA / "slovenia-lulc" / "LULC_2018" / "lulc.tif"
+S2_ORDER = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11",
+            "B12"]
+
+
+def test_band_folders_stack_in_sentinel2_order():
+    pytest.importorskip("torch")
+    from geoquant.segment._train import open_training_image
+
+    scene = open_training_image(S2_DAYS / "S2_L1C_20150711")
+    assert list(scene["band"].values) == S2_ORDER  # CLM.tif (the cloud mask) is left out
+    assert scene.dims == ("band", "y", "x") and scene.shape == (13, 101, 100)
+    labels = open_training_image(LULC, labels=True)
+    assert labels.dims == ("y", "x") and labels.shape == (101, 100)
+
+
+def test_train_command_writes_a_checkpoint_and_reports(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from geoquant.segment._model import load_model
+
+    out = tmp_path / "model.pt"
+    status = main(["train", str(S2_DAYS / "S2_L1C_20150711"), str(S2_DAYS / "S2_L1C_20150731"),
+                   "--labels", str(LULC), "--product", "slovenia-lulc", "--out", str(out),
+                   "--steps", "20", "--batch-size", "4", "--crop", "32", "--seed", "1"])
+    assert status == 0
+    captured = capsys.readouterr()
+    assert "step 20/20" in captured.err
+    report = captured.out
+    assert "loss" in report and "->" in report and "over 20 steps" in report
+    assert "IoU before" in report and "forest" in report and "built-up" in report
+    assert f"checkpoint: {out}" in report
+    model = load_model(out)
+    assert model.bands[:3] == ("coastal", "blue", "green") and len(model.bands) == 13
+    assert model.training["steps"] == 20 and model.training["seed"] == 1
+    tile = np.full((13, 40, 40), 0.1, np.float32)
+    assert model.predict(tile, S2_ORDER).shape == (5, 40, 40)
+
+    tuned = tmp_path / "tuned.pt"
+    assert main(["train", str(S2_DAYS / "S2_L1C_20150820"), "--labels", str(LULC),
+                 "--product", "slovenia-lulc", "--out", str(tuned), "--steps", "2",
+                 "--crop", "32", "--init", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert load_model(tuned).training["steps"] == 22
+
+
+def test_train_errors_are_one_line(tmp_path, capsys):
+    args = ["train", str(S2_DAYS / "S2_L1C_20150711"), "--labels", str(LULC), "--out",
+            str(tmp_path / "m.pt"), "--steps", "1", "--quiet"]
+    assert main([*args, "--product", "worldcover"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("geoquant: error: unknown land-cover product 'worldcover'")
+    assert err.count("\n") == 1
+    assert main([*args, "--product", "slovenia-lulc", "--crop", "50"]) == 2
+    assert "multiple of 32" in capsys.readouterr().err
+    assert main([*args, "--product", "slovenia-lulc", "--init", str(tmp_path / "no.pt")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    missing = ["train", str(tmp_path / "nothing"), "--labels", str(LULC), "--product",
+               "slovenia-lulc", "--out", str(tmp_path / "m.pt")]
+    assert main(missing) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_train_help_loads_no_torch():
+    code = ("import sys, geoquant.cli\n"
+            "try:\n    geoquant.cli.main(['train', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert "--labels" in out.stdout and "--product" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "False"
