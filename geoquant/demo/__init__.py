@@ -8,16 +8,16 @@ Figures (each documented in the summary it writes):
 
 - forest share and area of the Slovenia site, from its land-cover reference (class 2, forest),
   over the pixels that carry a class (code 0, no data, excluded);
-- open-water area of the Camargue Sentinel-1 scene: VV backscatter below -18 dB
-  (:data:`SAR_WATER_THRESHOLD_DB`; calm open water is a specular reflector and returns far less
-  than land, typically -18 to -25 dB in C-band VV, while land and marsh return -5 to -15 dB);
+- open-water area of the Camargue Sentinel-1 scene with :class:`geoquant.segment.SarWater`:
+  VV backscatter below Otsu's threshold over the scene (calm open water is a specular
+  reflector and returns far less than land), falling back to -18 dB when the histogram is not
+  two-moded; the threshold and how it was chosen are in the summary;
 - the clear-sky mean NDVI of the Slovenia site on each of its Sentinel-2 L1C dates;
 - the share of the Lausanne area whose land-use class changed between 2006 and 2012.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SAR_WATER_THRESHOLD_DB = -18.0
 FOREST_CODE = 2
 DEMO_DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -154,7 +153,11 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
 
             classified = lulc.notnull() & (lulc != 0)
             forest = (lulc == FOREST_CODE) & classified
-            water = (vv < SAR_WATER_THRESHOLD_DB) & vv.notnull()
+            from geoquant import segment
+
+            sar_water = segment.SarWater().fit(vv.expand_dims(band=["VV"]))
+            water_seg = segment.apply(vv.expand_dims(band=["VV"]), sar_water)
+            water = segment.class_mask(water_seg, "water") == 1
             red, nir = s2.sel(band="B04"), s2.sel(band="B08")
             ndvi = ((nir - red) / (nir + red)).where(clear)
             lu_valid = landuse.notnull().all("time")
@@ -189,8 +192,10 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                 "camargue": {
                     "open_water_area_m2": water_area, "open_water_area_km2": water_area / 1e6,
                     "open_water_share_percent": 100.0 * float(n_water) / float(n_sar),
-                    "threshold_db": SAR_WATER_THRESHOLD_DB,
-                    "method": "Sentinel-1 VV backscatter below the threshold (dB)",
+                    "threshold_db": sar_water.threshold,
+                    "threshold_source": sar_water.threshold_source,
+                    "method": "Sentinel-1 VV backscatter below the threshold (dB): "
+                              "geoquant.segment.SarWater, Otsu over the scene",
                     "items": [i["id"] for i in s1_items],
                 },
                 "lausanne": {
@@ -214,7 +219,8 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                 _quicklook(partial / "quicklook.png", [
                     (f"Slovenia forest {summary['slovenia']['forest_share_percent']:.1f}%",
                      _colour(forest.values, (34, 120, 50), nodata=~classified.values)),
-                    (f"Camargue open water {water_area / 1e6:.2f} km2 (VV < -18 dB)",
+                    (f"Camargue open water {water_area / 1e6:.2f} km2 "
+                     f"(VV < {sar_water.threshold:.1f} dB)",
                      _colour(water.values, (30, 90, 200), nodata=~sar_valid.values)),
                     (f"Lausanne changed 2006-2012 {summary['lausanne']['changed_share_percent']:.1f}%",
                      _colour(changed.values, (200, 60, 40), nodata=~lu_valid.values)),
@@ -229,7 +235,8 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
     say(f"Slovenia: forest covers {s['forest_share_percent']:.1f}% "
         f"({s['forest_area_ha']:.1f} ha) of the classified area.")
     say(f"Camargue: open water {c['open_water_area_km2']:.2f} km² "
-        f"({c['open_water_share_percent']:.1f}% of the scene, VV < {SAR_WATER_THRESHOLD_DB} dB).")
+        f"({c['open_water_share_percent']:.1f}% of the scene, VV < {c['threshold_db']:.1f} dB, "
+        f"{c['threshold_source']}).")
     say(f"Lausanne: {lu['changed_share_percent']:.1f}% of the area changed land use "
         f"between {lu['years'][0]} and {lu['years'][1]} ({lu['changed_area_ha']:.0f} ha).")
     return summary

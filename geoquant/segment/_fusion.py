@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from geoquant.errors import GridMismatchError, InvalidOptionError
-from geoquant.segment._result import label_array, label_attrs, NODATA
+from geoquant.segment._result import NODATA, label_array, label_attrs
 from geoquant.segment._vocabulary import CLASS_NAMES
 
 #: Values of the ``source`` layer.

@@ -70,6 +70,8 @@ INDICES: Mapping[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "bsi": (("swir16", "red", "nir", "blue"), lambda s, r, n, b: _nd(s + r, n + b)),
     "vv": (("vv",), lambda v: v),
 }
+# How the CPU kernel combines each index's bands (see _rule_kernel).
+_KERNEL_KIND = {"vv": 0, "bsi": 2}
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,36 @@ class RuleSegmenter:
         return {"rules": {c: [vars(cond) for cond in conds] for c, conds in self.rules.items()}}
 
     def predict(self, tile: Any, bands: Sequence[str]) -> Any:
+        positions = band_indices(bands, self.bands, who=self.name)
         xp = array_module(tile)
-        where = dict(zip(self.bands, band_indices(bands, self.bands, who=self.name),
-                         strict=True))
-        values = {b: tile[i].astype(np.float32) for b, i in where.items()}
+        if xp is np:
+            return self._predict_numpy(np.asarray(tile), positions)
+        return self._predict_arrays(xp, tile, positions)
+
+    def _program(self) -> tuple[np.ndarray, ...]:
+        """The rules as flat arrays for the CPU kernel (one row per condition)."""
+        rows = [(k, cond) for k, cls in enumerate(self.classes) for cond in self.rules[cls]]
+        operands = np.zeros((len(rows), 4), dtype=np.int64)
+        for r, (_, cond) in enumerate(rows):
+            names = INDICES[cond.index][0]
+            operands[r, :len(names)] = [self.bands.index(b) for b in names]
+        return (np.array([k for k, _ in rows], dtype=np.int64),
+                np.array([_KERNEL_KIND.get(c.index, 1) for _, c in rows], dtype=np.int64),
+                operands,
+                np.array([c.threshold for _, c in rows], dtype=np.float64),
+                np.array([(1.0 if c.above else -1.0) / c.softness for _, c in rows]))
+
+    def _predict_numpy(self, tile: np.ndarray, positions: list[int]) -> np.ndarray:
+        from geoquant.segment._rule_kernel import evaluate_rules
+
+        out = np.empty((len(self.classes), *tile.shape[1:]), dtype=np.float32)
+        evaluate_rules(tile, np.asarray(positions, dtype=np.int64), *self._program(), out)
+        return out
+
+    def _predict_arrays(self, xp: Any, tile: Any, positions: list[int]) -> Any:
+        """Array expressions for CuPy (and any NumPy-like module)."""
+        values = {b: tile[i].astype(np.float32) for b, i in zip(self.bands, positions,
+                                                                 strict=True)}
         indices: dict[str, Any] = {}
         out = xp.empty((len(self.classes), *tile.shape[1:]), dtype=np.float32)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -112,9 +112,13 @@ def test_demo_end_to_end(demo_run, shared_data):
     with rasterio.open(shared_data / "real/camargue-s1/"
                        "S1A__IW___A_20150309T173017_VV_grd_mli_geo_norm_db.tif") as src:
         vv = src.read(1)
-    water = np.sum((vv < -18.0) & (vv != -99.0)) * 400.0
+    from skimage.filters import threshold_otsu
+
+    threshold = summary["camargue"]["threshold_db"]
+    assert summary["camargue"]["threshold_source"] == "otsu"
+    assert threshold == pytest.approx(threshold_otsu(vv[vv != -99.0]), abs=0.15)
+    water = np.sum((vv < threshold) & (vv != -99.0)) * 400.0
     assert summary["camargue"]["open_water_area_m2"] == pytest.approx(water, rel=1e-12)
-    assert summary["camargue"]["threshold_db"] == -18.0
 
 
 def test_demo_stores_read_by_gdal(demo_run):

@@ -79,7 +79,8 @@ def test_fusion_uses_sar_under_clouds_and_records_the_source(scene):
     assert (source[:100, :128] == 2).all() and (source[200:] == 2).all()
     assert (source[100:200] == 1).all()
     water = gq.segment.class_mask(out, "water").values
-    np.testing.assert_array_equal(water[100:200], gq.segment.class_mask(opt, "water").values[100:200])
+    optical_water = gq.segment.class_mask(opt, "water").values
+    np.testing.assert_array_equal(water[100:200], optical_water[100:200])
     np.testing.assert_array_equal(water[200:], gq.segment.class_mask(sar, "water").values[200:])
     # Forest is unknown where SAR decided: excluded (255), not absent.
     forest = gq.segment.class_mask(out, "forest").values

@@ -52,5 +52,6 @@ def test_bands_match_by_common_name():
 
 
 def test_missing_band_names_which_and_what_the_cube_has():
-    with pytest.raises(BandError, match=r"needs band\(s\) swir16 \(Sentinel-2 B11.*it has B02, B03"):
+    with pytest.raises(BandError,
+                       match=r"needs band\(s\) swir16 \(Sentinel-2 B11.*it has B02, B03"):
         band_indices(["B02", "B03"], ["green", "swir16"], who="water (MNDWI)")
