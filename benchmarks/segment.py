@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--precision", nargs="+", default=["fp32", "bf16"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-rules", action="store_true")
+    parser.add_argument("--skip-models", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -177,6 +178,9 @@ def main() -> None:
         payload["rules"] = rows
         print(_common.markdown(["size", "segmenter", "contender", "time (s)", "tiles/s",
                                 "Mpx/s", "x numpy"], rows, "llrrrrr"))
+    if args.skip_models:
+        _common.write_json(args.json, payload)
+        return
     rows = model_rows(args.model_size, args.tile, args.device, args.precision, args.repeat)
     payload["models"] = rows
     print(_common.markdown(["pixels", "model", "precision", "run", "time (s)", "tiles/s",

@@ -362,11 +362,13 @@ def vv_histogram(data: Any) -> tuple[np.ndarray, np.ndarray]:
     """Counts of VV values (dB) in fixed bins, NaN left out; exact for any chunking."""
     edges = np.round(np.arange(HIST_RANGE_DB[0], HIST_RANGE_DB[1] + HIST_BIN_DB / 2,
                                HIST_BIN_DB), 6)
+    # Equal bins given as (count, range) take NumPy's direct-index path, not a binary search.
+    # Values are clipped into the range first; NaN falls in no bin, so nodata is left out.
+    bins, span = len(edges) - 1, (float(edges[0]), float(edges[-1]))
     if hasattr(data, "dask"):
         import dask.array as da
 
-        counts, _ = da.histogram(da.clip(data, edges[0], edges[-1]), bins=edges)
+        counts, _ = da.histogram(da.clip(data, *span), bins=bins, range=span)
         return np.asarray(counts.compute()), edges
-    # NaN falls in no bin, so nodata is left out without a copy of the valid values.
-    counts, _ = np.histogram(np.clip(np.asarray(data), edges[0], edges[-1]), bins=edges)
+    counts, _ = np.histogram(np.clip(np.asarray(data), *span), bins=bins, range=span)
     return counts, edges
