@@ -144,7 +144,7 @@ def model_rows(size: int, tile: int, device: str, precisions: list[str],
             side = region.sizes["y"]
             with dask.config.set(scheduler="threads"):
                 start = time.perf_counter()
-                gq.segment.apply(region, seg, tile=apply_tile).probability.values
+                gq.segment.apply(region, seg, tile=apply_tile).probability.compute()
                 t_apply = time.perf_counter() - start
             tiles = (-(-side // apply_tile)) ** 2
             t_fp32 = next(float(r[4]) for r in rows if r[1] == model_size and r[2] == "fp32")

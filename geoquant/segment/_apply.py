@@ -76,8 +76,8 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     segmenter : Segmenter
         Rule, product, model or ensemble.
     tile : int, optional
-        Tile edge in pixels (default: the cube's spatial chunk, or 2048 for in-memory cubes),
-        rounded up to a multiple of the segmenter's stride.
+        Tile edge in pixels (default: the cube's spatial chunks along y and x, or 2048 for
+        in-memory cubes), rounded up to a multiple of the segmenter's stride.
     overlap : int, optional
         Halo read around each tile, pixels (default: the segmenter's halo plus a blending
         ramp, rounded up to the stride; 0 for per-pixel rules). Stitching equals whole-cube
@@ -111,6 +111,10 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     from geoquant.tiling import map_windows
 
     _check_segmenter(segmenter)
+    if clear is not None and not composite:
+        raise InvalidOptionError("clear= is read only for composite=True; to leave cloudy "
+                                 "pixels out of every time step, mask the cube first "
+                                 "(cube.where(clear)) or fuse with SAR (geoquant.segment.fuse)")
     if composite:
         cube = temporal_composite(cube, clear=clear)
     dims = tuple(cube.dims)
@@ -120,6 +124,10 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     names = band_names(cube)
     if segmenter.bands:
         band_indices(names, segmenter.bands, who=segmenter.name)
+    elif len(names) > 1:
+        # A segmenter naming no band reads the only one (a land-cover product): say so now,
+        # not from inside a task.
+        segmenter.predict(np.zeros((len(names), 1, 1), np.float32), names)
     fit = getattr(segmenter, "fit", None)
     if callable(fit):
         segmenter = fit(cube)
@@ -138,16 +146,19 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     dead = halo if overlap > halo else overlap // 2
 
     data = cube.data if hasattr(cube.data, "dask") else da.from_array(cube.data, chunks=-1)
-    if tile is None:
-        tile = int(data.chunks[-2][0]) if hasattr(cube.data, "dask") else DEFAULT_TILE
-    if tile <= 0:
+    if tile is not None and tile <= 0:
         raise InvalidOptionError(f"tile must be > 0 pixels, not {tile}")
-    tile = _round_up(tile, stride)
-    height, width = cube.sizes["y"], cube.sizes["x"]
-    if overlap and tile < overlap and (height > tile or width > tile):
-        raise TilingError(f"tile of {tile} px is smaller than the overlap of {overlap} px: use "
-                          f"tile >= {overlap} (or overlap <= {tile}, giving up exactness)")
-    spatial = (tile_chunks(height, tile, overlap), tile_chunks(width, tile, overlap))
+    if tile is None and hasattr(cube.data, "dask"):
+        tiles = (int(data.chunks[-2][0]), int(data.chunks[-1][0]))
+    else:
+        tiles = (tile or DEFAULT_TILE,) * 2
+    tiles = tuple(_round_up(t, stride) for t in tiles)
+    sizes = (cube.sizes["y"], cube.sizes["x"])
+    for t, n in zip(tiles, sizes, strict=True):
+        if overlap and t < overlap and n > t:
+            raise TilingError(f"tile of {t} px is smaller than the overlap of {overlap} px: "
+                              f"use tile >= {overlap} (or overlap <= {t}, giving up exactness)")
+    spatial = tuple(tile_chunks(n, t, overlap) for t, n in zip(tiles, sizes, strict=True))
     data = data.rechunk({data.ndim - 3: -1, data.ndim - 2: spatial[0], data.ndim - 1: spatial[1]})
 
     from functools import partial
@@ -174,7 +185,7 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     label_da.rio.write_nodata(NODATA, encoded=False, inplace=True)
     ds = xr.Dataset({"probability": probability, "label": label_da}, attrs={
         "segmenter": json.dumps(describe(segmenter)), "exclusive": int(segmenter.exclusive),
-        "tile_px": tile, "overlap_px": overlap, "composite": int(composite)})
+        "tile_px": list(tiles), "overlap_px": overlap, "composite": int(composite)})
     crs = cube.rio.crs
     if crs is not None:
         ds = ds.rio.write_crs(crs, inplace=True)

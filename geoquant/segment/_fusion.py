@@ -21,6 +21,34 @@ SOURCE_NONE, SOURCE_OPTICAL, SOURCE_SAR = 0, 1, 2
 SOURCE_MEANINGS = "none optical sar"
 
 
+def _check_same_grid(optical: Any, sar: Any, clear: Any) -> None:
+    hint = "load both on one grid, e.g. sar.rio.reproject_match(optical)"
+    if optical.rio.crs != sar.rio.crs:
+        raise GridMismatchError(f"the optical segmentation is in {optical.rio.crs} and the SAR "
+                                f"one in {sar.rio.crs}: {hint}")
+    for dim in ("y", "x", "time"):
+        if (dim in optical.dims) != (dim in sar.dims):
+            raise GridMismatchError(f"only one of the segmentations has a {dim!r} dimension: "
+                                    "fuse them date by date, or both with the same dates")
+        if dim not in optical.dims:
+            continue
+        a, b = optical[dim].values, sar[dim].values
+        same = (a.shape == b.shape and (np.array_equal(a, b) if dim == "time"
+                                        else np.allclose(a, b, rtol=0, atol=1e-6)))
+        if not same and dim == "time":
+            raise GridMismatchError("the optical and SAR segmentations have different dates: "
+                                    "select matching time steps first")
+        if not same:
+            raise GridMismatchError(f"the optical and SAR segmentations lie on different grids "
+                                    f"({dim}: {a.shape[0]} vs {b.shape[0]} pixels, or other "
+                                    f"coordinates); {hint}")
+    if clear is not None:
+        extra = set(clear.dims) - set(optical["label"].dims)
+        if extra or any(clear.sizes[d] != optical.sizes[d] for d in clear.dims):
+            raise GridMismatchError(f"the clear mask's dims {tuple(clear.dims)} or sizes do not "
+                                    f"match the optical segmentation's {dict(optical.sizes)}")
+
+
 def fuse(optical: Any, sar: Any, *, clear: Any = None) -> Any:
     """Fuse an optical and a SAR segmentation of the same grid.
 
@@ -49,13 +77,9 @@ def fuse(optical: Any, sar: Any, *, clear: Any = None) -> Any:
         if not isinstance(ds, xr.Dataset) or "probability" not in ds:
             raise InvalidOptionError(f"{name} must be a segmentation (a Dataset from "
                                      "geoquant.segment.apply)")
-    for dim in ("y", "x"):
-        a, b = optical.sizes.get(dim), sar.sizes.get(dim)
-        if a != b or not np.allclose(optical[dim].values, sar[dim].values):
-            raise GridMismatchError(
-                f"the optical and SAR segmentations lie on different grids ({dim}: {a} vs "
-                f"{b} pixels or other coordinates); load both on one grid, e.g. "
-                "sar.rio.reproject_match(optical)")
+    _check_same_grid(optical, sar, clear)
+    # Identical within tolerance: give SAR the optical coordinates so nothing is re-aligned.
+    sar = sar.assign_coords({d: optical[d] for d in ("y", "x", "time") if d in sar.dims})
     p_opt, p_sar = optical["probability"], sar["probability"]
     classes = [c for c in CLASS_NAMES
                if c in p_opt["class"].values or c in p_sar["class"].values]
@@ -63,19 +87,30 @@ def fuse(optical: Any, sar: Any, *, clear: Any = None) -> Any:
     p_sar = p_sar.reindex({"class": classes})
     usable = ~p_opt.isnull().all("class")
     if clear is not None:
-        usable = usable & clear.astype(bool)
+        usable = usable & clear.astype(bool).assign_coords(
+            {d: optical[d] for d in clear.dims if d in optical.coords})
     sar_has = ~p_sar.isnull().all("class")
-    probability = xr.where(usable, p_opt, p_sar).astype(np.float32)
-    probability = probability.transpose(*p_opt.dims)
+    order = (*(d for d in p_opt.dims if d not in ("class", "y", "x")), "class", "y", "x")
+    probability = xr.where(usable, p_opt, p_sar).astype(np.float32).transpose(*order)
+    plane = order[:-3] + ("y", "x")
     source = xr.where(usable, SOURCE_OPTICAL,
                       xr.where(sar_has, SOURCE_SAR, SOURCE_NONE)).astype(np.uint8)
+    source = source.transpose(*plane)
     source.attrs = {"long_name": "modality that decided the pixel",
                     "flag_values": [SOURCE_NONE, SOURCE_OPTICAL, SOURCE_SAR],
                     "flag_meanings": SOURCE_MEANINGS}
-    exclusive = bool(optical.attrs.get("exclusive")) and bool(sar.attrs.get("exclusive"))
-    label = xr.DataArray(label_array(probability.data, classes, exclusive=exclusive),
-                         dims=source.dims, coords=source.coords, attrs=label_attrs(classes))
+    # Each pixel's class follows the rule of the modality that decided it (a softmax model's
+    # most probable class stays so where the optical model decides).
+    opt_label = label_array(p_opt.transpose(*order).data, classes,
+                            exclusive=bool(optical.attrs.get("exclusive")))
+    sar_label = label_array(p_sar.transpose(*order).data, classes,
+                            exclusive=bool(sar.attrs.get("exclusive")))
+    label = xr.where(source == SOURCE_OPTICAL,
+                     xr.DataArray(opt_label, dims=plane, coords=source.coords),
+                     xr.DataArray(sar_label, dims=plane, coords=source.coords)).astype(np.uint8)
+    label.attrs = label_attrs(classes)
     label.rio.write_nodata(NODATA, encoded=False, inplace=True)
+    exclusive = bool(optical.attrs.get("exclusive")) and bool(sar.attrs.get("exclusive"))
     ds = xr.Dataset({"probability": probability, "label": label, "source": source},
                     attrs={"optical_segmenter": optical.attrs.get("segmenter", ""),
                            "sar_segmenter": sar.attrs.get("segmenter", ""),

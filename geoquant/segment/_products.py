@@ -19,14 +19,15 @@ name                source of the codes
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from geoquant._backend import array_module
-from geoquant.errors import ClassNameError, InvalidOptionError
+from geoquant.errors import BandError, ClassNameError, InvalidOptionError
+from geoquant.segment._bands import band_indices
 from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class
 
 
@@ -45,13 +46,17 @@ class LandCoverProduct:
         Codes that mean no data: probabilities are NaN there.
     version : str
         The product's version, for provenance.
+    band : str, optional
+        Name of the band holding the codes. Without it the tile must have exactly one band;
+        name it to read the codes from a cube with other bands, or inside an ensemble.
     """
 
     name: str
     codes: Mapping[int, str]
     nodata: tuple[int, ...] = (0,)
     version: str = "1"
-    bands: tuple[str, ...] = ()
+    band: str | None = None
+    bands: tuple[str, ...] = field(init=False)
     halo: int = 0
     stride: int = 1
     exclusive: bool = True
@@ -62,6 +67,11 @@ class LandCoverProduct:
         object.__setattr__(self, "codes", MappingProxyType(table))
         present = set(table.values())
         object.__setattr__(self, "classes", tuple(c for c in CLASS_NAMES if c in present))
+        object.__setattr__(self, "bands", () if self.band is None else (self.band,))
+
+    def reading(self, band: str) -> LandCoverProduct:
+        """The same product reading its codes from the named band."""
+        return replace(self, band=band)
 
     @classmethod
     def from_stac(cls, item: Mapping[str, Any], *, asset: str = "data",
@@ -96,11 +106,19 @@ class LandCoverProduct:
 
     def parameters(self) -> dict[str, Any]:
         return {"codes": {str(k): v for k, v in self.codes.items()},
-                "nodata": list(self.nodata)}
+                "nodata": list(self.nodata), "band": self.band}
 
     def predict(self, tile: Any, bands: Sequence[str]) -> Any:
         xp = array_module(tile)
-        codes = tile[0]
+        if self.band is not None:
+            (position,) = band_indices(bands, self.bands, who=f"product {self.name!r}")
+        elif tile.shape[0] == 1:
+            position = 0
+        else:
+            raise BandError(f"product {self.name!r} reads its codes from one band, but the "
+                            f"cube has {len(bands)} ({', '.join(map(str, bands))}): name it, "
+                            f"e.g. product({self.name!r}, band={str(bands[-1])!r})")
+        codes = tile[position]
         out = xp.zeros((len(self.classes), *codes.shape), dtype=np.float32)
         for code, cls in self.codes.items():
             out[self.classes.index(cls)][codes == code] = 1.0
@@ -139,10 +157,14 @@ PRODUCTS: MappingProxyType[str, LandCoverProduct] = MappingProxyType({
     p.name: p for p in (ESA_WORLDCOVER, IO_LULC, SLOVENIA_LULC, GEOQUANT_SYNTH)})
 
 
-def product(name: str) -> LandCoverProduct:
-    """A built-in land-cover product by name (see :data:`PRODUCTS`)."""
+def product(name: str, *, band: str | None = None) -> LandCoverProduct:
+    """A built-in land-cover product by name (see :data:`PRODUCTS`).
+
+    ``band`` names the band holding the codes when the cube has more than one.
+    """
     try:
-        return PRODUCTS[name]
+        found = PRODUCTS[name]
+        return found if band is None else found.reading(band)
     except KeyError:
         import difflib
 

@@ -90,9 +90,9 @@ def class_mask(segmentation: Any, name: str, *, threshold: float | None = None) 
         ("vegetation" from a model of forest, grass and cropland) is the union of its members.
     threshold : float, optional
         ``None`` reads the class map (``label``). A number in (0, 1) keeps pixels whose
-        probability is at least that. For exclusive classes a broad class scores the sum over
-        itself and its members; for independent classes its own score where the segmenter
-        has one, else its members' maximum.
+        probability is at least that. A broad class scores the sum over itself and its
+        members for exclusive classes, their maximum for independent ones (so the mask
+        agrees with the class map, where a member class counts for its broad class).
 
     Returns
     -------
@@ -126,8 +126,6 @@ def class_mask(segmentation: Any, name: str, *, threshold: float | None = None) 
             raise InvalidOptionError(f"threshold must lie in (0, 1), not {threshold}")
         if segmentation.attrs.get("exclusive", False):
             score = prob.sel({"class": members}).sum("class", skipna=True)
-        elif wanted in classes:
-            score = prob.sel({"class": wanted})
         else:
             score = prob.sel({"class": members}).max("class", skipna=True)
         hit = score >= float(threshold)

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from geoquant._backend import array_module
-from geoquant.errors import InvalidOptionError
+from geoquant.errors import BandError, InvalidOptionError
 from geoquant.segment._bands import band_indices
 from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class
 
@@ -233,6 +233,10 @@ def spectral_rules(*, index: str = "mndwi",
 HIST_RANGE_DB = (-35.0, 5.0)
 HIST_BIN_DB = 0.1
 FALLBACK_THRESHOLD_DB = -18.0
+LINEAR_UNITS = ("linear", "linear power", "power")
+_LINEAR_MESSAGE = ("SarWater reads VV backscatter in dB, but the cube holds {units}: load it "
+                   "with geoquant.sources.load(..., sar_units='db') or convert it with "
+                   "10 * log10(vv)")
 PLAUSIBLE_DB = (-24.0, -12.0)
 
 
@@ -336,17 +340,30 @@ class SarWater:
         return info
 
     def fit(self, cube: Any) -> SarWater:
-        """Otsu's threshold over the VV band of a whole cube (lazy cubes are reduced by dask).
+        """Otsu's threshold over the VV band of a whole cube.
 
-        Returns a new segmenter; a fixed ``threshold_db`` makes this a no-op.
+        This reads the cube once (a histogram; dask cubes are reduced by dask), eagerly: the
+        threshold must be known before any tile is segmented. Returns a new segmenter; a fixed
+        ``threshold_db`` skips the pass.
+
+        Raises
+        ------
+        BandError
+            When the cube holds linear power rather than dB (its ``units`` attribute, or values
+            that all lie in 0..5).
         """
-        if self.threshold_db is not None:
-            return self
         from geoquant.segment._bands import band_names
 
+        if str(cube.attrs.get("units", "")).lower() in LINEAR_UNITS:
+            raise BandError(_LINEAR_MESSAGE.format(units=cube.attrs["units"]))
+        if self.threshold_db is not None:
+            return self
         (vv,) = band_indices(band_names(cube), self.bands, who=self.name)
         data = cube.isel(band=vv).data if "band" in cube.dims else cube.data
         counts, edges = vv_histogram(data)
+        total = counts.sum()
+        if total and counts[edges[:-1] >= 0].sum() > 0.99 * total:
+            raise BandError(_LINEAR_MESSAGE.format(units="values in 0..5, like linear power"))
         return replace(self, otsu=otsu(counts, edges))
 
     def predict(self, tile: Any, bands: Sequence[str]) -> Any:
@@ -369,6 +386,12 @@ def vv_histogram(data: Any) -> tuple[np.ndarray, np.ndarray]:
         import dask.array as da
 
         counts, _ = da.histogram(da.clip(data, *span), bins=bins, range=span)
-        return np.asarray(counts.compute()), edges
-    counts, _ = np.histogram(np.clip(np.asarray(data), *span), bins=bins, range=span)
-    return counts, edges
+        return _host(counts.compute()), edges
+    xp = array_module(data)
+    counts, _ = xp.histogram(xp.clip(data, *span), bins=bins, range=span)
+    return _host(counts), edges
+
+
+def _host(array: Any) -> np.ndarray:
+    """A NumPy copy of a NumPy or CuPy array."""
+    return array.get() if hasattr(array, "get") else np.asarray(array)

@@ -22,7 +22,8 @@ def temporal_composite(cube: Any, *, clear: Any = None) -> Any:
     -------
     xarray.DataArray
         ``(band, y, x)`` float32, NaN where no observation was clear; attribute
-        ``composite_of`` lists the time steps used.
+        ``composite_of`` lists the time steps considered (which of them were clear varies
+        from pixel to pixel).
     """
     import numpy as np
 
@@ -31,11 +32,21 @@ def temporal_composite(cube: Any, *, clear: Any = None) -> Any:
                                  f"{tuple(cube.dims)}")
     values = cube.astype(np.float32)
     if clear is not None:
-        missing = set(clear.dims) - set(cube.dims)
-        if missing or clear.sizes.get("time") != cube.sizes["time"]:
+        extra = set(clear.dims) - set(cube.dims)
+        if extra or "time" not in clear.dims or any(clear.sizes[d] != cube.sizes[d]
+                                                    for d in clear.dims):
             raise InvalidOptionError(f"the clear mask's dims {tuple(clear.dims)} and sizes do "
                                      f"not match the cube's {dict(cube.sizes)}")
-        values = values.where(clear.astype(bool))
+        if "time" in clear.coords and not np.array_equal(clear["time"].values,
+                                                         cube["time"].values):
+            raise InvalidOptionError(
+                "the clear mask's time steps differ from the cube's: build it for the same "
+                "items (geoquant.sources.clear_mask(items, like=cube)) or drop its time "
+                "coordinate to match the steps by position")
+        # Matched by position (checked above), never by label: a join could silently empty it.
+        clear = clear.astype(bool).assign_coords(
+            {d: cube[d] for d in clear.dims if d in cube.coords})
+        values = values.where(clear)
     if hasattr(values.data, "dask"):
         values = values.chunk({"time": -1})
     out = values.median("time", skipna=True).astype(np.float32)

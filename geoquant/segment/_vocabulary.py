@@ -2,8 +2,8 @@
 
 Segmenters, land-cover products and questions all name classes with these words, so "trees",
 "woodland" and "forest" mean one thing everywhere. Broad classes contain narrower ones:
-``vegetation`` holds forest, shrubland, grass and cropland; ``built-up`` holds buildings and
-roads; ``water`` holds rivers. A mask of a broad class is the union of its members.
+``vegetation`` holds forest, shrubland, grass, cropland and wetland; ``built-up`` holds
+buildings and roads; ``water`` holds rivers. A mask of a broad class is the union of its members.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ CLASS_NAMES: tuple[str, ...] = (
 #: Other words for each class, lower case. Matching ignores case, spaces, hyphens and a
 #: plural "s".
 SYNONYMS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
-    "water": ("open water", "water body", "waterbody", "lake", "pond", "reservoir", "sea",
+    "water": ("open water", "water body", "water bodies", "permanent water bodies",
+              "permanent water", "waterbody", "lake", "pond", "reservoir", "sea",
               "flood", "flooded", "flood water", "inundation"),
     "river": ("stream", "canal", "running water"),
     "forest": ("tree", "trees", "tree cover", "woodland", "wood", "woods", "canopy"),
@@ -30,7 +31,8 @@ SYNONYMS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "grass": ("grassland", "meadow", "pasture", "rangeland", "lawn"),
     "cropland": ("crop", "crops", "cultivated land", "agriculture", "farmland", "field",
                  "arable land"),
-    "vegetation": ("green", "vegetated", "plants", "greenery"),
+    "vegetation": ("green", "vegetated", "plants", "greenery", "moss", "lichen",
+                   "moss and lichen", "tundra"),
     "built-up": ("built up", "built area", "urban", "artificial surface", "settlement",
                  "impervious", "developed"),
     "building": ("house", "roof", "structure"),
@@ -97,7 +99,7 @@ def canonical_class(name: str) -> str:
         if candidate in _LOOKUP:
             return _LOOKUP[candidate]
     close = difflib.get_close_matches(key, list(_LOOKUP), n=3, cutoff=0.6)
-    suggestions = sorted({_LOOKUP[c] for c in close}, key=CLASS_NAMES.index)
+    suggestions = list(dict.fromkeys(_LOOKUP[c] for c in close))   # closest first
     hint = (f"did you mean {' or '.join(repr(s) for s in suggestions)}? " if suggestions
             else "")
     raise ClassNameError(f"unknown class {name!r}: {hint}known classes are "

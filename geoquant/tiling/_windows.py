@@ -44,10 +44,14 @@ def edge_weights(size: int, cut_before: bool, cut_after: bool, *, overlap: int,
     return weight.astype(np.float32)
 
 
+def _as_float32(block: Any, func: Callable[[Any], Any]) -> Any:
+    return func(block).astype(np.float32, copy=False)
+
+
 def _run_window(window: Any, func: Callable[[Any], Any], wy: np.ndarray,
                 wx: np.ndarray) -> tuple[Any, Any]:
     xp = array_module(window)
-    out = func(window)
+    out = func(window).astype(np.float32, copy=False)
     weight = xp.asarray(wy)[:, None] * xp.asarray(wx)[None, :]
     return out, weight
 
@@ -57,12 +61,14 @@ def _blend(windows: list[tuple[Any, Any]], in_window: list[tuple[slice, slice]],
     """Weighted mean of the window outputs covering one tile; NaN where the own window is."""
     xp = array_module(windows[own][0])
     total = xp.zeros(shape, dtype=np.float32)
-    weights = xp.zeros(shape[1:], dtype=np.float32)
+    weights = xp.zeros(shape, dtype=np.float32)
     for (out, weight), (wy, wx), (ty, tx) in zip(windows, in_window, in_tile, strict=True):
         piece, w = out[:, wy, wx], weight[wy, wx]
         total[:, ty, tx] += xp.where(xp.isnan(piece), 0.0, piece * w)
-        weights[ty, tx] += w
-    result = total / weights
+        weights[:, ty, tx] += xp.where(xp.isnan(piece), 0.0, w)
+    # A pixel every window left NaN keeps weight 0: 0/0 gives NaN, which is what it is.
+    with np.errstate(invalid="ignore"):
+        result = total / weights
     oy, ox = in_window[own]
     result[xp.isnan(windows[own][0][:, oy, ox])] = np.nan
     return result
@@ -98,7 +104,8 @@ def map_windows(data: Any, func: Callable[[Any], Any], *, channels: int, overlap
 
     row_chunks, col_chunks = data.chunks[1], data.chunks[2]
     if overlap <= 0:
-        return da.map_blocks(func, data, chunks=((channels,), row_chunks, col_chunks),
+        return da.map_blocks(_as_float32, data, func,
+                             chunks=((channels,), row_chunks, col_chunks),
                              dtype=np.float32, name=f"{name}-{tokenize(data, func)}")
     small = min(min(row_chunks) if len(row_chunks) > 1 else overlap,
                 min(col_chunks) if len(col_chunks) > 1 else overlap)
@@ -106,20 +113,25 @@ def map_windows(data: Any, func: Callable[[Any], Any], *, channels: int, overlap
         raise TilingError(f"a tile of {small} px is smaller than the overlap of {overlap} px: "
                           f"use tiles of at least {overlap} px or a smaller overlap")
     dead = min(dead, overlap)
-    padded = da.overlap.overlap(data, depth={0: 0, 1: overlap, 2: overlap}, boundary="none")
+    ny, nx = len(row_chunks), len(col_chunks)
+    # An axis of one tile has no neighbours to borrow from (and may be narrower than the halo).
+    padded = da.overlap.overlap(data, depth={0: 0, 1: overlap if ny > 1 else 0,
+                                             2: overlap if nx > 1 else 0}, boundary="none")
     token = tokenize(data, func, overlap, dead)
     wname, bname = f"{name}-window-{token}", f"{name}-blend-{token}"
-    ny, nx = len(row_chunks), len(col_chunks)
+    # The function (a segmenter with its weights, megabytes for a network) is stored once in
+    # the graph and referred to by key, not copied into every task.
+    fname = f"{name}-function-{token}"
     halos_y = _halos(row_chunks, overlap)
     halos_x = _halos(col_chunks, overlap)
-    graph: dict = {}
+    graph: dict = {fname: func}
     for i in range(ny):
         wy = edge_weights(row_chunks[i] + sum(halos_y[i]), i > 0, i < ny - 1,
                           overlap=overlap, dead=dead)
         for j in range(nx):
             wx = edge_weights(col_chunks[j] + sum(halos_x[j]), j > 0, j < nx - 1,
                               overlap=overlap, dead=dead)
-            graph[(wname, i, j)] = (_run_window, (padded.name, 0, i, j), func, wy, wx)
+            graph[(wname, i, j)] = (_run_window, (padded.name, 0, i, j), fname, wy, wx)
     for i in range(ny):
         for j in range(nx):
             keys, in_window, in_tile, own = [], [], [], 0

@@ -33,7 +33,10 @@ class BoxFilter:
         return self.size // 2
 
     def predict(self, tile, bands):
-        green = tile[bands.index("B03") if "B03" in bands else 0]
+        from geoquant.segment._bands import band_indices
+
+        (position,) = band_indices(bands, self.bands, who=self.name)
+        green = tile[position]
         s = ndimage.uniform_filter(np.nan_to_num(green), self.size, mode="constant")
         p = 1 / (1 + np.exp(-(s - 0.5) * 10))
         out = np.stack([p, 1 - p]).astype(np.float32)
@@ -51,11 +54,11 @@ def test_edge_weights_fall_to_zero_at_cut_edges():
 @pytest.mark.parametrize(("tile", "overlap"), [(64, 16), (100, 8), (32, 32), (48, 12)])
 def test_stitching_equals_whole_image(tile, overlap):
     rng = np.random.default_rng(tile)
-    img = rng.random((1, 301, 257)).astype(np.float32)
-    img[0, 150:170, 60:200] = np.nan
+    img = rng.random((2, 301, 257)).astype(np.float32)   # band lookup: green is the 2nd band
+    img[1, 150:170, 60:200] = np.nan
     seg = BoxFilter()
-    whole = seg.predict(img, ["B03"])
-    out = apply(as_cube(img, ["B03"]), seg, tile=tile, overlap=overlap)
+    whole = seg.predict(img, ["B02", "B03"])
+    out = apply(as_cube(img, ["B02", "B03"]), seg, tile=tile, overlap=overlap)
     got = out.probability.values
     np.testing.assert_allclose(got, whole, atol=1e-6)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(whole))
@@ -66,7 +69,27 @@ def test_too_small_an_overlap_warns_and_blends():
     img = np.random.default_rng(0).random((1, 200, 200)).astype(np.float32)
     with pytest.warns(UserWarning, match="receptive-field radius"):
         out = apply(as_cube(img, ["B03"]), BoxFilter(), tile=64, overlap=4)
-    assert np.isfinite(out.probability.values).all()
+    got, whole = out.probability.values, BoxFilter().predict(img, ["B03"])
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got[:, 80:100, 80:100], whole[:, 80:100, 80:100], atol=1e-6)
+    seams = np.abs(got - whole)[:, 20:44, :].max(axis=(0, 1))   # rows far from any cut
+    assert seams[60:68].max() > 1e-3            # differs near the cut at column 64 ...
+    assert seams[20:44].max() < 1e-6            # ... and nowhere far from a cut
+
+
+def test_rasters_narrower_than_the_overlap_and_single_tiles():
+    rng = np.random.default_rng(2)
+    for shape, tile in (((1, 10, 300), 64), ((1, 40, 50), 64)):
+        img = rng.random(shape).astype(np.float32)
+        out = apply(as_cube(img, ["B03"]), BoxFilter(size=41), tile=tile)
+        np.testing.assert_allclose(out.probability.values, BoxFilter(size=41).predict(
+            img, ["B03"]), atol=1e-6)
+
+
+def test_default_tiles_follow_the_cube_chunks_along_each_axis():
+    scene = gq.synth.scene((256, 256), seed=1, chunks=(128, 64))
+    out = apply(scene.optical, spectral_rules())
+    assert out.label.chunks == ((128, 128), (64, 64, 64, 64))
 
 
 def test_tile_smaller_than_overlap_is_an_error():
@@ -104,8 +127,10 @@ def test_every_time_step_is_segmented():
     out = apply(cube, spectral_rules())
     assert out.probability.dims == ("time", "class", "y", "x")
     assert out.label.dims == ("time", "y", "x")
-    first = apply(as_cube(stack[0], S2), spectral_rules())
-    np.testing.assert_array_equal(out.label.values[0], first.label.values)
+    for t in range(2):
+        alone = apply(as_cube(stack[t], S2), spectral_rules())
+        np.testing.assert_array_equal(out.label.values[t], alone.label.values)
+    assert not np.array_equal(out.label.values[0], out.label.values[1])
     forest = gq.segment.class_mask(out, "forest")
     assert forest.dims == ("time", "y", "x")
 
@@ -127,6 +152,13 @@ def test_composite_is_the_median_of_clear_observations():
     np.testing.assert_array_equal(out.label.values, direct.label.values)
     with pytest.raises(InvalidOptionError, match="time"):
         gq.segment.temporal_composite(as_cube(ground, S2))
+    with pytest.raises(InvalidOptionError, match="composite=True"):
+        apply(cube, spectral_rules(), clear=clear_da)
+    shifted = clear_da.assign_coords(time=clear_da.time + np.timedelta64(30, "m"))
+    with pytest.raises(InvalidOptionError, match="time steps differ"):
+        gq.segment.temporal_composite(cube, clear=shifted)
+    by_position = gq.segment.temporal_composite(cube, clear=clear_da.drop_vars("time"))
+    np.testing.assert_allclose(by_position.values, ground, rtol=1e-6)
 
 
 def test_not_a_segmenter_and_bad_dims_are_errors():

@@ -100,3 +100,41 @@ def test_fusion_needs_one_grid(scene):
         fuse(opt, sar)
     with pytest.raises(InvalidOptionError, match="segmentation"):
         fuse(opt, scene.sar)
+
+
+def test_fusion_keeps_an_exclusive_models_class_map_where_optical_decides(scene):
+    codes = scene.landcover.expand_dims(band=["lc"]).astype(np.float32)
+    # A one-hot product stands in for a softmax model: exclusive, every pixel one class.
+    opt = apply(codes, product("geoquant-synth"))
+    sar = apply(scene.sar.rename(polarization="band"), SarWater(threshold_db=-17.0))
+    out = fuse(opt, sar)
+    assert (out.source.values == 1).all()
+    np.testing.assert_array_equal(
+        gq.segment.class_mask(out, "forest").values, gq.segment.class_mask(opt, "forest").values)
+    # Thresholded broad classes agree with the class map (members count for their class).
+    np.testing.assert_array_equal(gq.segment.class_mask(out, "vegetation", threshold=0.5).values,
+                                  gq.segment.class_mask(out, "vegetation").values)
+
+
+def test_fusion_over_time_and_its_grid_checks(scene):
+    optical = xr.concat([scene.optical, scene.optical], dim="time").assign_coords(
+        time=np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[ns]"))
+    sar_cube = xr.concat([scene.sar, scene.sar], dim="time").assign_coords(time=optical.time)
+    opt = apply(optical.rio.write_crs(scene.rio.crs), spectral_rules())
+    sar = apply(sar_cube.rename(polarization="band").rio.write_crs(scene.rio.crs),
+                SarWater(threshold_db=-17.0))
+    clear = xr.ones_like(opt.label, dtype=bool)
+    clear[1, :100] = False
+    out = fuse(opt, sar, clear=clear)
+    assert out.probability.dims == ("time", "class", "y", "x")
+    assert out.label.dims == out.source.dims == ("time", "y", "x")
+    assert (out.source.values[0] == 1).all() and (out.source.values[1, :100] == 2).all()
+    # Coordinates equal within a micrometre are one grid.
+    nudged = sar.assign_coords(x=sar.x + 1e-7)
+    assert fuse(opt, nudged).source.shape == out.source.shape
+    with pytest.raises(GridMismatchError, match="dates"):
+        fuse(opt, sar.assign_coords(time=sar.time + np.timedelta64(1, "h")))
+    with pytest.raises(GridMismatchError, match="EPSG:32634"):
+        fuse(opt, sar.rio.write_crs("EPSG:32634"))
+    with pytest.raises(GridMismatchError, match="only one"):
+        fuse(opt.isel(time=0), sar)

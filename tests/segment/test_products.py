@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import geoquant as gq
-from geoquant.errors import ClassNameError, InvalidOptionError
+from geoquant.errors import BandError, ClassNameError, InvalidOptionError
 from geoquant.segment import PRODUCTS, LandCoverProduct, product
 from geoquant.testing.rasters import as_cube
 from geoquant.testing.real import slovenia_reference
@@ -38,12 +38,37 @@ def test_broad_class_masks_are_unions_of_members(shared_data):
     out = gq.segment.apply(cube, product("slovenia-lulc"))
     codes = ref.values
     veg = gq.segment.class_mask(out, "vegetation").values
-    np.testing.assert_array_equal(veg == 1, np.isin(codes, (1, 2, 3, 4)))
+    # Vegetation holds cropland, forest, grass, shrubland and wetland (codes 1-4 and 6).
+    np.testing.assert_array_equal(veg == 1, np.isin(codes, (1, 2, 3, 4, 6)))
     assert (veg == 255).sum() == (codes == 0).sum()
     thresholded = gq.segment.class_mask(out, "green", threshold=0.5).values
     np.testing.assert_array_equal(thresholded, veg)
     with pytest.raises(ClassNameError, match="has no class 'cloud'"):
         gq.segment.class_mask(out, "clouds")
+
+
+def test_products_read_a_named_band_in_multi_band_cubes():
+    values = np.concatenate([np.random.default_rng(0).random((6, 4, 4)),
+                             np.full((1, 4, 4), 2.0)]).astype(np.float32)
+    cube = as_cube(values, ["B02", "B03", "B04", "B08", "B11", "B12", "lulc"])
+    with pytest.raises(BandError, match="band='lulc'"):
+        gq.segment.apply(cube, product("geoquant-synth"))
+    out = gq.segment.apply(cube, product("geoquant-synth", band="lulc"))
+    assert (gq.segment.class_mask(out, "forest").values == 1).all()
+    both = gq.segment.apply(cube, gq.segment.ensemble(product("geoquant-synth", band="lulc"),
+                                                      gq.segment.spectral_rules()))
+    assert (both.probability.sel({"class": "forest"}).values == 1).all()
+
+
+def test_esa_worldcover_descriptions_map_to_the_vocabulary():
+    names = {10: "Tree cover", 20: "Shrubland", 30: "Grassland", 40: "Cropland",
+             50: "Built-up", 60: "Bare / sparse vegetation", 70: "Snow and ice",
+             80: "Permanent water bodies", 90: "Herbaceous wetland", 95: "Mangroves",
+             100: "Moss and lichen"}
+    item = {"id": "esa", "assets": {"map": {"classification:classes": [
+        {"value": v, "description": d} for v, d in names.items()]}}}
+    made = LandCoverProduct.from_stac(item, asset="map")
+    assert dict(made.codes) == dict(product("esa-worldcover").codes)
 
 
 def test_product_from_real_stac_metadata(shared_data):

@@ -137,6 +137,17 @@ def test_otsu_matches_scikit_image_on_a_two_moded_histogram():
     assert abs(found.threshold_db - reference) <= 0.1 + 1e-9
 
 
+def test_sar_water_refuses_linear_power():
+    db = gq.synth.scene((128, 128), seed=5, chunks=128).sar.rename(polarization="band").load()
+    linear = (10 ** (db / 10)).assign_attrs(units="linear")
+    with pytest.raises(BandError, match="sar_units='db'"):
+        gq.segment.apply(linear, SarWater())
+    with pytest.raises(BandError, match="linear power"):
+        gq.segment.apply(linear.assign_attrs(units="dB"), SarWater())
+    with pytest.raises(BandError, match="sar_units='db'"):
+        gq.segment.apply(linear, SarWater(threshold_db=-18.0))
+
+
 def test_sar_needs_vv():
     with pytest.raises(BandError, match="vv"):
         gq.segment.apply(as_cube(np.zeros((1, 4, 4), np.float32), ["VH"]), SarWater())

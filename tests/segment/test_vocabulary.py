@@ -23,7 +23,7 @@ def test_every_canonical_name_resolves_to_itself():
 
 
 @pytest.mark.parametrize(("word", "suggestion"), [("forrest", "forest"), ("buildng", "building"),
-                                                  ("watr", "water")])
+                                                  ("watr", "water"), ("roadz", "road")])
 def test_unknown_class_suggests_the_closest(word, suggestion):
     with pytest.raises(ClassNameError, match=f"did you mean '{suggestion}'"):
         canonical_class(word)
