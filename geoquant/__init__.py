@@ -13,7 +13,7 @@ from geoquant.errors import GeoquantError
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "segment")
+_SUBMODULES = ("sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "segment", "reason")
 
 if TYPE_CHECKING:  # pragma: no cover
     from geoquant import demo, sinks, sources, synth  # noqa: F401

@@ -73,3 +73,11 @@ class WeightsError(GeoquantError, ValueError):
 
 class TilingError(GeoquantError, ValueError):
     """Tiles and their overlap do not fit together (a tile smaller than the overlap)."""
+
+
+class PlanError(GeoquantError, ValueError):
+    """A plan is not valid: bad JSON, an unknown op, a missing argument, a broken reference."""
+
+
+class QuestionError(GeoquantError, ValueError):
+    """A question is outside the supported families, or cannot be read."""

@@ -1,0 +1,247 @@
+"""Plans: what a question asks, as a small typed JSON document over the operators.
+
+A plan is a list of steps; each step has an ``id``, an ``op`` and arguments, and may refer to
+earlier steps by id. Mask steps make masks (a class, objects filtered by size, pixels or objects
+near or far from another mask, combinations); value steps measure them (share, area, count,
+object sizes, distances, connectivity, fragmentation, change) or compare two values. The plan's
+``answer`` names the step whose value answers the question.
+
+Plans are data, never code: :func:`validate` checks every field against :data:`PLAN_SCHEMA`
+(published as ``plan.schema.json``) and the references between steps, and the interpreter only
+dispatches on the ``op`` names listed here.
+
+Example (``"how many forest patches larger than 1 ha lie within 500 m of water?"``)::
+
+    {"version": 1,
+     "steps": [
+       {"id": "forest", "op": "mask", "class": "forest"},
+       {"id": "large", "op": "objects", "of": "forest", "min_area_m2": 10000},
+       {"id": "water", "op": "mask", "class": "water"},
+       {"id": "near", "op": "objects_near", "of": "large", "to": "water", "distance_m": 500},
+       {"id": "n", "op": "count", "of": "near"}],
+     "answer": "n"}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from geoquant.errors import PlanError
+from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class
+
+PLAN_VERSION = 1
+AREA_UNITS = MappingProxyType({"m2": 1.0, "ha": 1e4, "km2": 1e6})
+LENGTH_UNITS = MappingProxyType({"m": 1.0, "km": 1e3})
+#: Metric names of :func:`geoquant.ops.fragmentation` a plan may ask for.
+FRAGMENTATION_METRICS = ("number_of_patches", "patch_density", "largest_patch_index",
+                         "total_edge", "edge_density", "area_mn", "effective_mesh_size",
+                         "patch_cohesion_index", "proportion_of_landscape", "enn_mn")
+COMPARISONS = (">", "<", ">=", "<=", "==", "!=")
+
+_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
+_REF = {"type": "string"}
+_AREA = {"type": "number", "minimum": 0}
+_DISTANCE = {"type": "number", "minimum": 0}
+_DATE = {"enum": ["before", "after"]}
+
+# op -> (kind of result, required arguments, optional arguments); each argument's JSON Schema.
+OPS: Mapping[str, tuple[str, dict[str, Any], dict[str, Any]]] = MappingProxyType({
+    # masks
+    "mask": ("mask", {"class": {"type": "string"}}, {"date": _DATE}),
+    "objects": ("mask", {"of": _REF}, {"min_area_m2": _AREA, "max_area_m2": _AREA}),
+    "near": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
+    "far": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
+    "objects_near": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
+    "objects_far": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
+    "union": ("mask", {"of": {"type": "array", "items": _REF, "minItems": 2}}, {}),
+    "intersection": ("mask", {"of": {"type": "array", "items": _REF, "minItems": 2}}, {}),
+    "difference": ("mask", {"of": _REF, "minus": _REF}, {}),
+    # values
+    "share": ("value", {"of": _REF}, {"within": _REF}),
+    "area": ("value", {"of": _REF}, {"unit": {"enum": list(AREA_UNITS)}}),
+    "count": ("value", {"of": _REF}, {}),
+    "largest_object": ("value", {"of": _REF}, {"unit": {"enum": list(AREA_UNITS)}}),
+    "mean_object": ("value", {"of": _REF}, {"unit": {"enum": list(AREA_UNITS)}}),
+    "min_distance": ("value", {"of": _REF, "to": _REF},
+                     {"unit": {"enum": list(LENGTH_UNITS)}}),
+    "connected_groups": ("value", {"of": _REF}, {}),
+    "connected": ("value", {"through": _REF, "of": _REF, "to": _REF}, {}),
+    "fragmentation": ("value", {"of": _REF, "metric": {"enum": list(FRAGMENTATION_METRICS)}},
+                      {}),
+    "is_fragmented": ("value", {"of": _REF}, {}),
+    "difference_of": ("value", {"of": _REF, "minus": _REF}, {}),
+    "percent_change": ("value", {"of": _REF, "from": _REF}, {}),
+    "compare": ("value", {"of": _REF, "to": _REF, "comparison": {"enum": list(COMPARISONS)}},
+                {}),
+})
+
+
+def _step_schema(op: str) -> dict[str, Any]:
+    _, required, optional = OPS[op]
+    properties = {"id": _ID, "op": {"const": op}, **required, **optional}
+    return {"type": "object", "properties": properties,
+            "required": ["id", "op", *required], "additionalProperties": False}
+
+
+#: The JSON Schema (draft 2020-12) every plan must satisfy.
+PLAN_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://geoquant.example/plan.schema.json",
+    "title": "geoquant plan",
+    "type": "object",
+    "properties": {
+        "version": {"const": PLAN_VERSION},
+        "question": {"type": "string"},
+        "steps": {"type": "array", "minItems": 1,
+                  "items": {"oneOf": [_step_schema(op) for op in OPS]}},
+        "answer": _REF,
+    },
+    "required": ["version", "steps", "answer"],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One validated step: its id, op and arguments (class names canonical)."""
+
+    id: str
+    op: str
+    args: Mapping[str, Any]
+
+    @property
+    def kind(self) -> str:
+        """``"mask"`` or ``"value"``."""
+        return OPS[self.op][0]
+
+    def refs(self) -> list[str]:
+        """Ids of the earlier steps this step reads."""
+        found = []
+        for key in ("of", "to", "through", "minus", "from", "within"):
+            value = self.args.get(key)
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, list):
+                found.extend(value)
+        return found
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated plan: steps in order and the id of the answer."""
+
+    steps: tuple[Step, ...]
+    answer: str
+    question: str = ""
+
+    def step(self, step_id: str) -> Step:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"version": PLAN_VERSION}
+        if self.question:
+            out["question"] = self.question
+        out["steps"] = [{"id": s.id, "op": s.op, **s.args} for s in self.steps]
+        out["answer"] = self.answer
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def validate(document: Any) -> Plan:
+    """Check a plan document (a dict or JSON text) and return the :class:`Plan`.
+
+    Raises
+    ------
+    PlanError
+        Naming the first problem: not JSON, a schema violation (unknown op, missing or
+        unexpected argument, negative distance), an unknown class (with a suggestion), a
+        reference to a step that does not come earlier, a value used where a mask is needed,
+        or an answer that is not a value step.
+    """
+    if isinstance(document, (str, bytes)):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError as err:
+            raise PlanError(f"the plan is not valid JSON: {err}") from None
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(PLAN_SCHEMA)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise PlanError(_describe(errors[0], document))
+    steps: list[Step] = []
+    kinds: dict[str, str] = {}
+    for raw in document["steps"]:
+        args = {k: v for k, v in raw.items() if k not in ("id", "op")}
+        if "class" in args:
+            args["class"] = canonical_class(args["class"])
+        step = Step(raw["id"], raw["op"], MappingProxyType(args))
+        if step.id in kinds:
+            raise PlanError(f"step id {step.id!r} is used twice: give every step its own id")
+        for ref in step.refs():
+            if ref not in kinds:
+                raise PlanError(f"step {step.id!r} reads {ref!r}, which is not an earlier "
+                                "step: order the steps so that each reads only earlier ones")
+            wanted = _wanted_kind(step.op)
+            if wanted and kinds[ref] != wanted:
+                raise PlanError(f"step {step.id!r} ({step.op}) needs a {wanted} but {ref!r} is "
+                                f"a {kinds[ref]}")
+        _check_ranges(step)
+        kinds[step.id] = step.kind
+        steps.append(step)
+    answer = document["answer"]
+    if answer not in kinds:
+        raise PlanError(f"the answer {answer!r} is not a step of the plan")
+    if kinds[answer] != "value":
+        raise PlanError(f"the answer {answer!r} is a mask; answer with a value step "
+                        "(share, area, count, ...)")
+    return Plan(tuple(steps), answer, str(document.get("question", "")))
+
+
+def _wanted_kind(op: str) -> str | None:
+    return "value" if op in ("compare", "difference_of", "percent_change") else "mask"
+
+
+def _check_ranges(step: Step) -> None:
+    low, high = step.args.get("min_area_m2"), step.args.get("max_area_m2")
+    if low is not None and high is not None and low > high:
+        raise PlanError(f"step {step.id!r} asks for objects of at least {low} m² and at most "
+                        f"{high} m², which no object can be: swap the bounds")
+
+
+def _describe(error: Any, document: Any) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "the plan"
+    if error.validator == "oneOf" and isinstance(error.instance, dict):
+        op = error.instance.get("op")
+        if op not in OPS:
+            import difflib
+
+            close = difflib.get_close_matches(str(op), list(OPS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return (f"{where}: unknown op {op!r}{hint}; known ops are {', '.join(OPS)}")
+        sub = jsonschema_errors(error.instance)
+        if sub:
+            return f"{where} ({op}): {sub}"
+    return f"{where}: {error.message}"
+
+
+def jsonschema_errors(step: dict[str, Any]) -> str:
+    """The first schema error of one step against its own op's schema, in words."""
+    import jsonschema
+
+    errors = list(jsonschema.Draft202012Validator(_step_schema(step["op"])).iter_errors(step))
+    if not errors:
+        return ""
+    first = errors[0]
+    field = "/".join(str(p) for p in first.absolute_path)
+    return f"{field + ': ' if field else ''}{first.message}"
+
+
+def known_classes() -> tuple[str, ...]:
+    return CLASS_NAMES
