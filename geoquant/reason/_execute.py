@@ -89,8 +89,8 @@ def run_plan(plan: Plan, source: MaskSource) -> dict[str, StepResult]:
             result = StepResult(step, mask=_as_mask(hit, of, _excluded(of)))
         elif op in ("objects_near", "objects_far"):
             d = a["distance_m"]
-            keep = ((lambda t: t.distance_m <= d) if op == "objects_near"
-                    else (lambda t: t.distance_m > d))
+            keep = ((lambda t, d=d: t.distance_m <= d) if op == "objects_near"
+                    else (lambda t, d=d: t.distance_m > d))
             result = StepResult(step, mask=_select_objects(mask_of(a["of"]), keep,
                                                            distance_to=mask_of(a["to"])))
         elif op in ("union", "intersection"):
