@@ -31,7 +31,7 @@ from types import MappingProxyType
 from typing import Any
 
 from geoquant.errors import PlanError
-from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class
+from geoquant.segment._vocabulary import canonical_class
 
 PLAN_VERSION = 1
 AREA_UNITS = MappingProxyType({"m2": 1.0, "ha": 1e4, "km2": 1e6})
@@ -225,13 +225,13 @@ def _describe(error: Any, document: Any) -> str:
             close = difflib.get_close_matches(str(op), list(OPS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             return (f"{where}: unknown op {op!r}{hint}; known ops are {', '.join(OPS)}")
-        sub = jsonschema_errors(error.instance)
+        sub = _step_error(error.instance)
         if sub:
             return f"{where} ({op}): {sub}"
     return f"{where}: {error.message}"
 
 
-def jsonschema_errors(step: dict[str, Any]) -> str:
+def _step_error(step: dict[str, Any]) -> str:
     """The first schema error of one step against its own op's schema, in words."""
     import jsonschema
 
@@ -241,7 +241,3 @@ def jsonschema_errors(step: dict[str, Any]) -> str:
     first = errors[0]
     field = "/".join(str(p) for p in first.absolute_path)
     return f"{field + ': ' if field else ''}{first.message}"
-
-
-def known_classes() -> tuple[str, ...]:
-    return CLASS_NAMES

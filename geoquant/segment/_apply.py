@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import warnings
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from geoquant.errors import InvalidOptionError, TilingError
+from geoquant.errors import BandError, InvalidOptionError, TilingError
 from geoquant.segment._bands import band_indices, band_names
 from geoquant.segment._protocol import Segmenter, describe
 from geoquant.segment._result import NODATA, label_array, label_attrs
@@ -125,9 +126,9 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     if segmenter.bands:
         band_indices(names, segmenter.bands, who=segmenter.name)
     elif len(names) > 1:
-        # A segmenter naming no band reads the only one (a land-cover product): say so now,
-        # not from inside a task.
-        segmenter.predict(np.zeros((len(names), 1, 1), np.float32), names)
+        raise BandError(f"{segmenter.name} names no band, so it reads a cube's only band, but "
+                        f"this cube has {len(names)} ({', '.join(names)}): select one band, or "
+                        f"name it (for a product: product(..., band={names[-1]!r}))")
     fit = getattr(segmenter, "fit", None)
     if callable(fit):
         segmenter = fit(cube)
@@ -160,8 +161,6 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
                               f"use tile >= {overlap} (or overlap <= {t}, giving up exactness)")
     spatial = tuple(tile_chunks(n, t, overlap) for t, n in zip(tiles, sizes, strict=True))
     data = data.rechunk({data.ndim - 3: -1, data.ndim - 2: spatial[0], data.ndim - 1: spatial[1]})
-
-    from functools import partial
 
     func = partial(_predict_window, segmenter=segmenter, bands=names)
     channels = len(segmenter.classes)

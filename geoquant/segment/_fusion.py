@@ -22,26 +22,19 @@ SOURCE_MEANINGS = "none optical sar"
 
 
 def _check_same_grid(optical: Any, sar: Any, clear: Any) -> None:
-    hint = "load both on one grid, e.g. sar.rio.reproject_match(optical)"
-    if optical.rio.crs != sar.rio.crs:
-        raise GridMismatchError(f"the optical segmentation is in {optical.rio.crs} and the SAR "
-                                f"one in {sar.rio.crs}: {hint}")
-    for dim in ("y", "x", "time"):
-        if (dim in optical.dims) != (dim in sar.dims):
-            raise GridMismatchError(f"only one of the segmentations has a {dim!r} dimension: "
-                                    "fuse them date by date, or both with the same dates")
-        if dim not in optical.dims:
-            continue
-        a, b = optical[dim].values, sar[dim].values
-        same = (a.shape == b.shape and (np.array_equal(a, b) if dim == "time"
-                                        else np.allclose(a, b, rtol=0, atol=1e-6)))
-        if not same and dim == "time":
-            raise GridMismatchError("the optical and SAR segmentations have different dates: "
-                                    "select matching time steps first")
-        if not same:
-            raise GridMismatchError(f"the optical and SAR segmentations lie on different grids "
-                                    f"({dim}: {a.shape[0]} vs {b.shape[0]} pixels, or other "
-                                    f"coordinates); {hint}")
+    """Same pixels (the operators' grid check), same dates, and a clear mask that fits."""
+    from geoquant.ops._geometry import PixelGeometry
+    from geoquant.ops._mask import check_same_grid
+
+    check_same_grid(PixelGeometry.of(optical["label"], name="optical"),
+                    PixelGeometry.of(sar["label"], name="sar"), ("optical", "sar"))
+    if ("time" in optical.dims) != ("time" in sar.dims):
+        raise GridMismatchError("only one of the segmentations has a 'time' dimension: fuse "
+                                "them date by date, or both with the same dates")
+    if "time" in optical.dims and not np.array_equal(optical["time"].values,
+                                                     sar["time"].values):
+        raise GridMismatchError("the optical and SAR segmentations have different dates: "
+                                "select matching time steps first")
     if clear is not None:
         extra = set(clear.dims) - set(optical["label"].dims)
         if extra or any(clear.sizes[d] != optical.sizes[d] for d in clear.dims):
@@ -78,7 +71,8 @@ def fuse(optical: Any, sar: Any, *, clear: Any = None) -> Any:
             raise InvalidOptionError(f"{name} must be a segmentation (a Dataset from "
                                      "geoquant.segment.apply)")
     _check_same_grid(optical, sar, clear)
-    # Identical within tolerance: give SAR the optical coordinates so nothing is re-aligned.
+    # The same grid within the operators' tolerance: give SAR the optical coordinates, so
+    # nothing is re-aligned by label.
     sar = sar.assign_coords({d: optical[d] for d in ("y", "x", "time") if d in sar.dims})
     p_opt, p_sar = optical["probability"], sar["probability"]
     classes = [c for c in CLASS_NAMES

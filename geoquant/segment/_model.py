@@ -12,6 +12,7 @@ never pickled code. Nothing is ever downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from geoquant._backend import array_module
 from geoquant.errors import (
     BandError,
     GeoquantError,
@@ -38,7 +40,6 @@ from geoquant.segment._convnext import (
     network_size,
     receptive_radius,
 )
-from geoquant.segment._products import array_module
 from geoquant.segment._vocabulary import canonical_class
 
 #: What a checkpoint's ``format`` entry says, and the newest layout this code reads.
@@ -481,19 +482,11 @@ def _plain(info: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(info, default=str))
 
 
-class _NullContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _autocast(device: Any, precision: str) -> Any:
     import torch
 
     if precision == "fp32":
-        return _NullContext()
+        return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     return torch.autocast(device_type=device.type, dtype=dtype)
 
@@ -503,4 +496,4 @@ def _deterministic(device: Any) -> Any:
 
     if device.type == "cuda":
         return torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True)
-    return _NullContext()
+    return contextlib.nullcontext()

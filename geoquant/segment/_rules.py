@@ -344,7 +344,8 @@ class SarWater:
 
         This reads the cube once (a histogram; dask cubes are reduced by dask), eagerly: the
         threshold must be known before any tile is segmented. Returns a new segmenter; a fixed
-        ``threshold_db`` skips the pass.
+        ``threshold_db``, or a segmenter fitted already, skips the pass (fit ``SarWater()``
+        again for another region).
 
         Raises
         ------
@@ -356,8 +357,8 @@ class SarWater:
 
         if str(cube.attrs.get("units", "")).lower() in LINEAR_UNITS:
             raise BandError(_LINEAR_MESSAGE.format(units=cube.attrs["units"]))
-        if self.threshold_db is not None:
-            return self
+        if self.threshold_db is not None or self.otsu is not None:
+            return self   # fixed, or fitted already: apply() does not read the cube again
         (vv,) = band_indices(band_names(cube), self.bands, who=self.name)
         data = cube.isel(band=vv).data if "band" in cube.dims else cube.data
         counts, edges = vv_histogram(data)
