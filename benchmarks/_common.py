@@ -1,19 +1,22 @@
-"""Helpers shared by the benchmark scripts: inputs, memory, machine and load, subprocesses.
+"""Helpers shared by the benchmark scripts: inputs, memory, timing, machine and load, options,
+subprocesses and tables.
 
 Not a benchmark itself. The scripts in this folder import it as ``_common`` (Python puts the
 script's folder first on ``sys.path``), so run them as ``python benchmarks/<name>.py``.
 
-Memory is measured as in ``distance.py``: the growth of the process's peak resident set
-(``VmHWM``) over what it held before the run, after resetting the peak through
-``/proc/self/clear_refs`` (Linux >= 4.0); where that is impossible the peak falls back to
-``resource.getrusage`` and then includes the input. :class:`RssSampler` also samples
-``VmRSS`` in a thread, for a profile over time.
+Memory (:func:`measure`) is the growth of the process's peak resident set (``VmHWM``) over
+what it held before the runs, after resetting the peak through ``/proc/self/clear_refs``
+(Linux >= 4.0); where that is impossible the peak falls back to ``resource.getrusage`` and
+then includes the input. :class:`RssSampler` also samples ``VmRSS`` in a thread, for a
+profile over time (``scale.py``).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import resource
@@ -22,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +126,6 @@ class RssSampler:
             if self._stop.wait(self.interval):
                 return
 
-    @property
-    def max_mib(self) -> float:
-        return max((mib for _, mib in self.samples), default=float("nan"))
-
     def between(self, start: float, stop: float) -> float:
         """Largest sample taken between two offsets (seconds since the sampler started)."""
         return max((mib for t, mib in self.samples if start <= t <= stop), default=0.0)
@@ -213,11 +213,13 @@ def machine(*packages: str) -> dict[str, Any]:
 
 
 def describe(info: dict[str, Any]) -> str:
+    """One line from :func:`machine`'s record (with its ``load_at_end`` where the script set it)."""
     v = ", ".join(f"{k} {val}" for k, val in info["versions"].items())
     code = info.get("geoquant_code")
     code = f"; geoquant source {code['sha256']} (newest file {code['newest_file']})" if code else ""
+    end = f"; load at end {info['load_at_end']}" if "load_at_end" in info else ""
     return (f"{info['date']}, {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
-            f"load average (1/5/15 min) at start {info['load_at_start']}; {v}{code}")
+            f"load average (1/5/15 min) at start {info['load_at_start']}; {v}{code}{end}")
 
 
 # -- timing ---------------------------------------------------------------------------------------
@@ -242,6 +244,43 @@ def timed_runs(run: Callable[[], Any], repeat: int, slow_s: float) -> tuple[list
     return times, result
 
 
+@dataclass
+class Measured:
+    """What :func:`measure` found: every run's seconds, the last result, memory and load."""
+
+    times: list[float]
+    result: Any
+    peak_mib: float
+    peak_includes_input: bool
+    load_before: list[float]
+
+    @property
+    def seconds(self) -> float:
+        """The best time."""
+        return min(self.times)
+
+
+def measure(run: Callable[[np.ndarray], Any], mask: np.ndarray, repeat: int,
+            slow_s: float = math.inf) -> Measured:
+    """Time ``run(mask)`` as :func:`timed_runs` does, with the peak memory of the runs.
+
+    ``run`` first runs on a 256 x 256 corner (numba compilation, imports). The peak is the
+    growth of the peak resident set over what the process held before the runs (input and
+    libraries), or the whole process's where it cannot be reset (``peak_includes_input``).
+    The load average is read just before the runs.
+    """
+    import gc
+
+    run(mask[:256, :256].copy())
+    gc.collect()
+    resettable = reset_peak()
+    base = status_kib("VmRSS") if resettable else 0
+    load_before = load()
+    times, result = timed_runs(lambda: run(mask), repeat, slow_s)
+    peak_mib = (peak_kib() - base) / 1024
+    return Measured(times, result, peak_mib, not resettable, load_before)
+
+
 def predict_seconds(history: Sequence[tuple[int, float]], size: int,
                     power_law: bool = False) -> float | None:
     """Seconds a run at ``size`` is predicted to take from earlier ``(size, seconds)`` runs.
@@ -261,6 +300,36 @@ def predict_seconds(history: Sequence[tuple[int, float]], size: int,
     return float(t1 * ((size / s1) ** 2) ** exponent)
 
 
+def over_budget(history: Sequence[tuple[int, float]], size: int, budget: float,
+                power_law: bool = False) -> str | None:
+    """Why to skip a slow contender at ``size`` (:func:`predict_seconds` over ``budget``)."""
+    predicted = predict_seconds(history, size, power_law)
+    if predicted is None or predicted <= budget:
+        return None
+    return f"predicted {predicted:.0f} s per run > {budget:.0f} s budget"
+
+
+# -- options --------------------------------------------------------------------------------------
+def contender_parser(description: str, contenders: Sequence[str],
+                     sizes: Sequence[int]) -> argparse.ArgumentParser:
+    """The options of a script that runs each contender in a worker process on a shared scene.
+
+    ``--worker`` and ``--scene`` (hidden) are what the script passes to its workers.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(sizes),
+                        help="square edges of the scene in pixels")
+    parser.add_argument("--contenders", nargs="+", choices=contenders, default=list(contenders))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender; best counts")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic scene")
+    parser.add_argument("--timeout", type=float, default=900.0,
+                        help="seconds allowed to one contender at one size")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--worker", choices=contenders, help=argparse.SUPPRESS)
+    parser.add_argument("--scene", type=Path, help=argparse.SUPPRESS)
+    return parser
+
+
 # -- subprocesses ---------------------------------------------------------------------------------
 def run_worker(script: str, arguments: Sequence[str], timeout: float) -> dict:
     """Run ``script --worker ...`` in a fresh interpreter; the last stdout line is its JSON."""
@@ -269,10 +338,15 @@ def run_worker(script: str, arguments: Sequence[str], timeout: float) -> dict:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                               check=False)
     except subprocess.TimeoutExpired:
-        return {"skipped": f"over the {timeout:.0f} s timeout"}
+        return {"skipped": f"over the {timeout:g} s timeout"}
     if done.returncode != 0:
         return {"skipped": "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def progress(label: str, row: dict) -> None:
+    """A line on stderr: the row's best time, or why it was skipped."""
+    print(f"{label}: " + (row.get("skipped") or f"{row['seconds']:.3f} s"), file=sys.stderr)
 
 
 def write_json(path: Path | None, payload: dict) -> None:

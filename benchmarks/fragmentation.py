@@ -33,11 +33,9 @@ load are measured as in ``labels.py`` (see ``_common.py``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -45,20 +43,20 @@ from pathlib import Path
 import numpy as np
 from _common import (
     MASKS,
+    RESOLUTION,
     as_dataarray,
     cached_landcover,
     check_fingerprints,
     code_fingerprint,
+    contender_parser,
     describe,
     load,
     machine,
     markdown,
-    peak_kib,
-    predict_seconds,
-    reset_peak,
+    measure,
+    over_budget,
+    progress,
     run_worker,
-    status_kib,
-    timed_runs,
     write_json,
 )
 
@@ -70,7 +68,6 @@ AREA_METRICS = {ours: theirs for ours, theirs in PYLANDSTATS_NAMES.items()
                 if ours not in ("proportion_of_landscape", "total_area", "enn_mn")}
 ENN_METRICS = AREA_METRICS | {"enn_mn": PYLANDSTATS_NAMES["enn_mn"]}
 METRICS = {"area": AREA_METRICS, "enn": ENN_METRICS}
-RESOLUTION = 10.0
 NODATA = 255
 
 
@@ -104,25 +101,15 @@ RUNNERS = {"pylandstats": run_pylandstats, "geoquant": run_geoquant}
 # -- one contender in this process ----------------------------------------------------------------
 def worker(contender: str, comparison: str, mask_name: str, size: int, scene: Path,
            repeat: int, slow_s: float) -> dict:
-    import gc
-
     code = code_fingerprint()
     runner = RUNNERS[contender]
-    classes = np.load(scene)
-    mask = classes == MASKS[mask_name]
-    del classes
-    runner(mask[:256, :256].copy(), comparison)  # compile numba kernels, import everything
-    gc.collect()
-    resettable = reset_peak()
-    base = status_kib("VmRSS") if resettable else 0
-    load_before = load()
-    times, values = timed_runs(lambda: runner(mask, comparison), repeat, slow_s)
-    peak_mib = (peak_kib() - base) / 1024
-    seconds = min(times)
+    mask = np.load(scene) == MASKS[mask_name]
+    run = measure(lambda m: runner(m, comparison), mask, repeat, slow_s)
     return {"contender": contender, "comparison": comparison, "mask": mask_name, "size": size,
-            "seconds": seconds, "all_seconds": times, "mpx_per_s": size * size / seconds / 1e6,
-            "values": values, "peak_mib": peak_mib, "peak_includes_input": not resettable,
-            "load_before": load_before, "code": code}
+            "seconds": run.seconds, "all_seconds": run.times,
+            "mpx_per_s": size * size / run.seconds / 1e6, "values": run.result,
+            "peak_mib": run.peak_mib, "peak_includes_input": run.peak_includes_input,
+            "load_before": run.load_before, "code": code}
 
 
 # -- comparing and the table ----------------------------------------------------------------------
@@ -188,28 +175,18 @@ def target_summary(rows: list[dict], target: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 8000],
-                        help="square map edges in pixels")
+    parser = contender_parser(__doc__.split("\n\n")[0], CONTENDERS, sizes=[1000, 4000, 8000])
     parser.add_argument("--masks", nargs="+", choices=list(MASKS), default=["forest"])
     parser.add_argument("--comparisons", nargs="+", choices=COMPARISONS,
                         default=list(COMPARISONS))
-    parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
-    parser.add_argument("--repeat", type=int, default=3, help="runs per contender; best counts")
     parser.add_argument("--slow", type=float, default=30.0,
                         help="run only once when the first run takes longer (seconds)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic scene")
-    parser.add_argument("--timeout", type=float, default=900.0,
-                        help="seconds allowed to one contender at one size")
     parser.add_argument("--pylandstats-budget", type=float, default=180.0,
                         help="skip pylandstats at a size predicted to take longer (s/run)")
     parser.add_argument("--tolerance", type=float, default=1e-9,
                         help="largest relative difference counted as equal")
     parser.add_argument("--target", type=float, default=3.0,
                         help="speed target of geoquant, times pylandstats'")
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
-    parser.add_argument("--scene", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -225,35 +202,29 @@ def main(argv: list[str] | None = None) -> int:
             scene = cached_landcover(size, args.seed, Path(folder))
             for mask_name in args.masks:
                 for comparison in args.comparisons:
+                    past = history.setdefault((mask_name, comparison), [])
                     for contender in args.contenders:
                         key = {"contender": contender, "comparison": comparison,
                                "mask": mask_name, "size": size}
-                        past = history.setdefault((mask_name, comparison), [])
-                        if contender == "pylandstats":
-                            predicted = predict_seconds(past, size, power_law=True)
-                            if predicted is not None and predicted > args.pylandstats_budget:
-                                rows.append(key | {"skipped": f"predicted {predicted:.0f} s "
-                                                   f"> {args.pylandstats_budget:.0f} s budget"})
-                                print(f"{contender} {mask_name} {comparison} {size}: "
-                                      f"{rows[-1]['skipped']}", file=sys.stderr)
-                                continue
-                        row = key | run_worker(__file__, [
-                            "--worker", contender, "--comparisons", comparison,
-                            "--masks", mask_name, "--sizes", str(size), "--scene", str(scene),
-                            "--repeat", str(args.repeat), "--slow", str(args.slow)],
-                            args.timeout)
-                        if contender == "pylandstats" and "skipped" not in row:
-                            past.append((size, row["seconds"]))
+                        if contender == "pylandstats" and (why := over_budget(
+                                past, size, args.pylandstats_budget, power_law=True)):
+                            row = key | {"skipped": why}
+                        else:
+                            row = key | run_worker(__file__, [
+                                "--worker", contender, "--comparisons", comparison,
+                                "--masks", mask_name, "--sizes", str(size),
+                                "--scene", str(scene), "--repeat", str(args.repeat),
+                                "--slow", str(args.slow)], args.timeout)
+                            if contender == "pylandstats" and "skipped" not in row:
+                                past.append((size, row["seconds"]))
                         rows.append(row)
-                        print(f"{contender} {mask_name} {comparison} {size}: "
-                              + (row.get("skipped") or f"{row['seconds']:.3f} s"),
-                              file=sys.stderr)
+                        progress(f"{contender} {mask_name} {comparison} {size}", row)
             scene.unlink()
 
     annotate(rows, args.tolerance)
     info["load_at_end"] = load()
     print(f"\nClass fragmentation metrics, 8-connectivity, best of {args.repeat}. "
-          f"{describe(info)}; load at end {info['load_at_end']}\n")
+          f"{describe(info)}\n")
     print(table(rows))
     print()
     print(target_summary(rows, args.target))

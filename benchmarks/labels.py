@@ -35,10 +35,10 @@ see ``_common.py``. The 1-minute load average is recorded before each contender'
 
 from __future__ import annotations
 
-import argparse
+import json
 import os
-import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +49,15 @@ from _common import (
     cached_landcover,
     check_fingerprints,
     code_fingerprint,
+    contender_parser,
     describe,
     load,
     machine,
     markdown,
-    peak_kib,
-    predict_seconds,
-    reset_peak,
+    measure,
+    over_budget,
+    progress,
     run_worker,
-    status_kib,
-    timed_runs,
     write_json,
 )
 
@@ -111,20 +110,10 @@ RUNNERS = {"scipy": run_scipy, "geoquant-label": run_geoquant_label,
 # -- one contender in this process ----------------------------------------------------------------
 def worker(contender: str, mask_name: str, size: int, scene: Path, repeat: int,
            slow_s: float) -> dict:
-    import gc
-
     code = code_fingerprint()
-    runner = RUNNERS[contender]
-    classes = np.load(scene)
-    mask = classes == MASKS[mask_name]
-    del classes
-    runner(mask[:256, :256].copy())  # compile numba kernels, import everything
-    gc.collect()
-    resettable = reset_peak()
-    base = status_kib("VmRSS") if resettable else 0
-    load_before = load()
-    times, (labels, n) = timed_runs(lambda: runner(mask), repeat, slow_s)
-    peak_mib = (peak_kib() - base) / 1024
+    mask = np.load(scene) == MASKS[mask_name]
+    run = measure(RUNNERS[contender], mask, repeat, slow_s)
+    labels, n = run.result
 
     dtype = None if labels is None else str(labels.dtype)
     if contender == "scipy":
@@ -137,25 +126,31 @@ def worker(contender: str, mask_name: str, size: int, scene: Path, repeat: int,
         else:
             objects = n
             agrees = "same count" if n == expected else f"DIFFERENT (scipy {expected})"
-    seconds = min(times)
-    return {"contender": contender, "mask": mask_name, "size": size, "seconds": seconds,
-            "all_seconds": times, "mpx_per_s": size * size / seconds / 1e6, "objects": objects,
-            "agrees": agrees, "peak_mib": peak_mib, "peak_includes_input": not resettable,
+    return {"contender": contender, "mask": mask_name, "size": size, "seconds": run.seconds,
+            "all_seconds": run.times, "mpx_per_s": size * size / run.seconds / 1e6,
+            "objects": objects, "agrees": agrees, "peak_mib": run.peak_mib,
+            "peak_includes_input": run.peak_includes_input,
             "object_fraction": float(mask.mean()), "output_dtype": dtype,
-            "load_before": load_before, "code": code}
+            "load_before": run.load_before, "code": code}
 
 
 # -- the table ------------------------------------------------------------------------------------
-def table(rows: list[dict]) -> str:
+def x_scipy(rows: list[dict]) -> Callable[[dict], float]:
+    """A measured row's throughput over scipy's at its size and mask (NaN without scipy's)."""
     scipy_speed = {(r["size"], r["mask"]): r["mpx_per_s"] for r in rows
                    if r["contender"] == "scipy" and "skipped" not in r}
+    return lambda r: r["mpx_per_s"] / scipy_speed.get((r["size"], r["mask"]), float("nan"))
+
+
+def table(rows: list[dict]) -> str:
+    ratio_of = x_scipy(rows)
     body = []
     for r in rows:
         head = [f"{r['size']}²", r["mask"], r["contender"]]
         if "skipped" in r:
             body.append(head + [f"skipped: {r['skipped']}", "", "", "", "", "", "", ""])
             continue
-        ratio = r["mpx_per_s"] / scipy_speed.get((r["size"], r["mask"]), float("nan"))
+        ratio = ratio_of(r)
         body.append(head + [f"{r['seconds']:.3f}", len(r["all_seconds"]),
                             f"{r['mpx_per_s']:.1f}", f"{ratio:.2f}", r["objects"], r["agrees"],
                             f"{r['peak_mib']:.0f}", f"{r['load_before'][0]:.2f}"])
@@ -166,15 +161,14 @@ def table(rows: list[dict]) -> str:
 
 def target_summary(rows: list[dict], target: float) -> str:
     """One line per geoquant contender: at which size/mask it reached ``target`` x scipy."""
-    scipy_speed = {(r["size"], r["mask"]): r["mpx_per_s"] for r in rows
-                   if r["contender"] == "scipy" and "skipped" not in r}
+    ratio_of = x_scipy(rows)
     lines = []
     for contender in ("geoquant-label", "geoquant-count"):
         parts = []
         for r in rows:
             if r["contender"] != contender or "skipped" in r:
                 continue
-            ratio = r["mpx_per_s"] / scipy_speed[(r["size"], r["mask"])]
+            ratio = ratio_of(r)
             parts.append(f"{r['mask']} {r['size']}²: {ratio:.2f}x "
                          f"({'met' if ratio >= target else 'missed'})")
         if parts:
@@ -183,29 +177,17 @@ def target_summary(rows: list[dict], target: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 8000, 20000],
-                        help="square mask edges in pixels")
+    parser = contender_parser(__doc__.split("\n\n")[0], CONTENDERS, sizes=[2000, 8000, 20000])
     parser.add_argument("--masks", nargs="+", choices=list(MASKS), default=list(MASKS))
-    parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
-    parser.add_argument("--repeat", type=int, default=3, help="runs per contender; best counts")
     parser.add_argument("--slow", type=float, default=30.0,
                         help="run only once when the first run takes longer (seconds)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic scene")
-    parser.add_argument("--timeout", type=float, default=900.0,
-                        help="seconds allowed to one contender at one size")
     parser.add_argument("--dask-image-budget", type=float, default=120.0,
                         help="skip dask-image at a size predicted to take longer (seconds/run)")
     parser.add_argument("--target", type=float, default=2.0,
                         help="throughput target of geoquant, times scipy's")
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
-    parser.add_argument("--scene", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        import json
-
         print(json.dumps(worker(args.worker, args.masks[0], args.sizes[0], args.scene,
                                 args.repeat, args.slow)))
         return 0
@@ -220,28 +202,23 @@ def main(argv: list[str] | None = None) -> int:
                 for contender in args.contenders:
                     key: dict[str, Any] = {"contender": contender, "mask": mask_name,
                                            "size": size}
-                    if contender == "dask-image":
-                        predicted = predict_seconds(history[mask_name], size, power_law=True)
-                        if predicted is not None and predicted > args.dask_image_budget:
-                            rows.append(key | {"skipped": f"predicted {predicted:.0f} s per "
-                                               f"run > {args.dask_image_budget:.0f} s budget"})
-                            print(f"{contender} {mask_name} {size}: {rows[-1]['skipped']}",
-                                  file=sys.stderr)
-                            continue
-                    row = key | run_worker(__file__, [
-                        "--worker", contender, "--masks", mask_name, "--sizes", str(size),
-                        "--scene", str(scene), "--repeat", str(args.repeat),
-                        "--slow", str(args.slow)], args.timeout)
-                    if contender == "dask-image" and "skipped" not in row:
-                        history[mask_name].append((size, row["seconds"]))
+                    if contender == "dask-image" and (why := over_budget(
+                            history[mask_name], size, args.dask_image_budget, power_law=True)):
+                        row = key | {"skipped": why}
+                    else:
+                        row = key | run_worker(__file__, [
+                            "--worker", contender, "--masks", mask_name, "--sizes", str(size),
+                            "--scene", str(scene), "--repeat", str(args.repeat),
+                            "--slow", str(args.slow)], args.timeout)
+                        if contender == "dask-image" and "skipped" not in row:
+                            history[mask_name].append((size, row["seconds"]))
                     rows.append(row)
-                    print(f"{contender} {mask_name} {size}: "
-                          + (row.get("skipped") or f"{row['seconds']:.3f} s"), file=sys.stderr)
+                    progress(f"{contender} {mask_name} {size}", row)
             scene.unlink()
 
     info["load_at_end"] = load()
     print(f"\nConnected-component labelling, 8-connectivity, best of {args.repeat}. "
-          f"{describe(info)}; load at end {info['load_at_end']}\n")
+          f"{describe(info)}\n")
     print(table(rows))
     print()
     print(target_summary(rows, args.target))

@@ -51,6 +51,7 @@ from typing import Any
 
 from _common import (
     FOREST,
+    RESOLUTION,
     RssSampler,
     check_fingerprints,
     code_fingerprint,
@@ -66,7 +67,6 @@ from _common import (
 STEPS = ("generate", "area", "count", "fragmentation")
 RUN_ORDER = (*STEPS, "generate")
 """Generation runs first and last; the faster counts (it varies with what else runs)."""
-RESOLUTION = 10.0
 
 
 class TaskCounter:
@@ -97,6 +97,16 @@ class TaskCounter:
     @property
     def tasks(self) -> int:
         return int(sum(call["tasks"] for call in self.calls))
+
+
+def _tiles(size: int, chunks: int) -> int:
+    return (-(-size // chunks)) ** 2
+
+
+def _rates(pixels: int, seconds: float, cpu: float) -> dict[str, float]:
+    """The fields of a step's record that follow from its time."""
+    return {"mpx_per_s": pixels / seconds / 1e6, "s_per_gpx": seconds / (pixels / 1e9),
+            "cpu_seconds": cpu, "cores_busy": cpu / seconds}
 
 
 def _cpu_seconds() -> float:
@@ -143,7 +153,7 @@ def worker(size: int, seed: int, chunks: int, progress: Path, max_seconds: float
 
     pixels = size * size
     record: dict[str, Any] = {"size": size, "chunks": chunks, "pixels": pixels,
-                              "tiles": (-(-size // chunks)) ** 2, "steps": {}, "pid": os.getpid(),
+                              "tiles": _tiles(size, chunks), "steps": {}, "pid": os.getpid(),
                               "code": code_fingerprint()}
     lock = threading.Lock()
 
@@ -190,15 +200,12 @@ def worker(size: int, seed: int, chunks: int, progress: Path, max_seconds: float
                 if earlier is not None:  # generate, again at the end: keep the faster time,
                     earlier["all_seconds"].append(seconds)  # and the first run's memory (the
                     if seconds < earlier["seconds"]:  # process keeps what later steps held)
-                        earlier.update(seconds=seconds, mpx_per_s=pixels / seconds / 1e6,
-                                       s_per_gpx=seconds / (pixels / 1e9), cpu_seconds=cpu,
-                                       cores_busy=cpu / seconds, load_before=load_before)
+                        earlier.update(seconds=seconds, **_rates(pixels, seconds, cpu),
+                                       load_before=load_before)
                     save()
                     continue
                 record["steps"][step] = {
-                    "seconds": seconds, "all_seconds": [seconds],
-                    "mpx_per_s": pixels / seconds / 1e6, "s_per_gpx": seconds / (pixels / 1e9),
-                    "cpu_seconds": cpu, "cores_busy": cpu / seconds,
+                    "seconds": seconds, "all_seconds": [seconds], **_rates(pixels, seconds, cpu),
                     "computes": counter.computes, "tasks": counter.tasks, "max_rss_mib": rss,
                     "per_compute": [{"tasks": c["tasks"], "seconds": c["end"] - c["start"],
                                      "max_rss_mib": sampler.between(c["start"], c["end"])}
@@ -228,8 +235,7 @@ def table(records: list[dict]) -> str:
                 body.append(head + [f"not reached: {rec.get('stopped', 'run did not finish')}"]
                             + [""] * 9)
                 continue
-            net = "" if step == "generate" else f"{s['net_s_per_gpx']:.1f}" \
-                if "net_s_per_gpx" in s else ""
+            net = f"{s['net_s_per_gpx']:.1f}" if "net_s_per_gpx" in s else ""  # not generate
             body.append(head + [f"{s['seconds']:.1f}", len(s.get("all_seconds", [1])),
                                 f"{s.get('cores_busy', float('nan')):.2f}",
                                 f"{s['mpx_per_s']:.1f}",
@@ -277,8 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded = [json.loads(path.read_text()) for path in args.table]
         records = [rec for payload in loaded for rec in payload["results"]]
         for payload in loaded:
-            end = payload["machine"].get("load_at_end")
-            print(f"* {describe(payload['machine'])}; load at end {end}")
+            print(f"* {describe(payload['machine'])}")
         print()
         print(table(records))
         if warning := check_fingerprints(records):
@@ -300,15 +305,14 @@ def main(argv: list[str] | None = None) -> int:
                 record = json.loads(progress.read_text())
             else:
                 record = {"size": size, "chunks": args.chunks, "pixels": size * size,
-                          "tiles": (-(-size // args.chunks)) ** 2, "steps": {}}
+                          "tiles": _tiles(size, args.chunks), "steps": {}}
             if "skipped" in outcome and "stopped" not in record:
                 record["stopped"] = outcome["skipped"]
             records.append(record)
             info["load_at_end"] = load()
             write_json(args.json, payload)
             print(f"{size}: " + record.get("stopped", "done"), file=sys.stderr)
-    print(f"\nScaling on lazily generated forest masks. {describe(info)}; "
-          f"load at end {info['load_at_end']}\n")
+    print(f"\nScaling on lazily generated forest masks. {describe(info)}\n")
     print(table(records))
     if warning := check_fingerprints(records):
         print(warning)
