@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from geoquant import __version__
 from geoquant.errors import GeoquantError
 
 
@@ -21,8 +22,13 @@ def _cmd_catalog_build(args: argparse.Namespace) -> int:
     from geoquant.sources import build_catalog
 
     written = build_catalog(args.root, args.out)
-    print(f"wrote {len(written) // 2} collections to {args.out}")
+    collections = sum(path.name == "collection.json" for path in written)
+    print(f"wrote {collections} collections to {args.out}")
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _cmd_catalog_serve(args: argparse.Namespace) -> int:
@@ -32,7 +38,7 @@ def _cmd_catalog_serve(args: argparse.Namespace) -> int:
     from geoquant.sources import CatalogServer
 
     # SIGTERM (kill, systemd, a test's terminate()) must stop the server too, not orphan it.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     with CatalogServer(args.folder, port=args.port) as server:
         print(f"STAC API on {server.url} (Ctrl-C stops it)", flush=True)
         try:
@@ -47,8 +53,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from geoquant.sources import search
 
     items = search(args.catalog, collections=args.collections, bbox=args.bbox,
-                   region=args.region, datetime=args.datetime,
-                   query=json.loads(args.query) if args.query else None,
+                   region=args.region, datetime=args.datetime, query=args.query,
                    max_items=args.max_items)
     for item in items:
         print(item["id"], item["properties"].get("datetime"), item.get("collection"))
@@ -69,12 +74,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json(text: str) -> object:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not JSON ({err}): {text!r}") from err
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geoquant",
         description="Exact quantitative answers about large areas of the Earth from satellite "
                     "imagery.")
-    parser.add_argument("--version", action="version", version="geoquant 0.1.0")
+    parser.add_argument("--version", action="version", version=f"geoquant {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="run the end-to-end demo on the embedded data")
@@ -101,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar=("WEST", "SOUTH", "EAST", "NORTH"))
     search.add_argument("--region", default=None, help="GeoJSON file of the region")
     search.add_argument("--datetime", default=None, help="e.g. 2021-06-01/2021-08-31")
-    search.add_argument("--query", default=None,
+    search.add_argument("--query", type=_json, default=None,
                         help='property filters as JSON, e.g. \'{"eo:cloud_cover": {"lt": 20}}\'')
     search.add_argument("--max-items", type=int, default=None)
     search.set_defaults(run=_cmd_search)

@@ -110,16 +110,18 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
     dict
         The summary written to ``summary.json``.
     """
-    from geoquant.sinks import atomic_output, check_output_path
+    from geoquant import sinks
 
-    out = check_output_path(out, overwrite=overwrite, kind="directory")
+    # The output path is checked before the heavy imports and before any work.
+    out = sinks.check_output_path(out, overwrite=overwrite, kind="directory")
     steps = Steps(total=8, say=say)
 
+    import dask
     import numpy as np
     import xarray as xr
     from distributed import Client, LocalCluster
 
-    from geoquant import sinks, sources
+    from geoquant import segment, sources
 
     work = Path(tempfile.mkdtemp(prefix="geoquant-demo-"))
     try:
@@ -151,19 +153,18 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
             steps.step("loaded the cubes lazily (land cover, S2 red/NIR + clear mask, S1 VV, "
                        "land use x2)")
 
+            # Read the rasters that the stores carry once: the SAR threshold, the figures and
+            # the stores all reuse them.
+            lulc, vv, landuse = dask.persist(lulc, vv, landuse)
             classified = lulc.notnull() & (lulc != 0)
             forest = (lulc == FOREST_CODE) & classified
-            from geoquant import segment
-
-            sar_water = segment.SarWater().fit(vv.expand_dims(band=["VV"]))
-            water_seg = segment.apply(vv.expand_dims(band=["VV"]), sar_water)
-            water = segment.class_mask(water_seg, "water") == 1
+            vv_cube = vv.expand_dims(band=["VV"])
+            sar_water = segment.SarWater().fit(vv_cube)
+            water = segment.class_mask(segment.apply(vv_cube, sar_water), "water") == 1
             red, nir = s2.sel(band="B04"), s2.sel(band="B08")
             ndvi = ((nir - red) / (nir + red)).where(clear)
             lu_valid = landuse.notnull().all("time")
             changed = (landuse.isel(time=0) != landuse.isel(time=1)) & lu_valid
-            import dask
-
             # Persist the small derived layers once: figures, stores and picture reuse them.
             forest, classified, water, sar_valid, ndvi, clear, changed, lu_valid = dask.persist(
                 forest, classified, water, vv.notnull(), ndvi, clear, changed, lu_valid)
@@ -206,7 +207,7 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                 },
             }
 
-            with atomic_output(out, overwrite=overwrite, kind="directory") as partial:
+            with sinks.atomic_output(out, overwrite=overwrite, kind="directory") as partial:
                 sinks.write_zarr(xr.Dataset({
                     "landcover": lulc.fillna(0).astype("uint16"), "forest": forest, "ndvi": ndvi}),
                     partial / "slovenia.zarr")
@@ -214,7 +215,8 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                                  partial / "camargue.zarr")
                 sinks.write_zarr(xr.Dataset({"landuse": landuse, "changed": changed}),
                                  partial / "lausanne.zarr")
-                steps.step("wrote slovenia.zarr, camargue.zarr, lausanne.zarr (Zarr v2, GDAL-readable)")
+                steps.step("wrote slovenia.zarr, camargue.zarr, lausanne.zarr "
+                           "(Zarr v2, GDAL-readable)")
 
                 _quicklook(partial / "quicklook.png", [
                     (f"Slovenia forest {summary['slovenia']['forest_share_percent']:.1f}%",
@@ -222,7 +224,8 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                     (f"Camargue open water {water_area / 1e6:.2f} km2 "
                      f"(VV < {sar_water.threshold:.1f} dB)",
                      _colour(water.values, (30, 90, 200), nodata=~sar_valid.values)),
-                    (f"Lausanne changed 2006-2012 {summary['lausanne']['changed_share_percent']:.1f}%",
+                    ("Lausanne changed 2006-2012 "
+                     f"{summary['lausanne']['changed_share_percent']:.1f}%",
                      _colour(changed.values, (200, 60, 40), nodata=~lu_valid.values)),
                 ])
                 summary["elapsed_s"] = time.perf_counter() - steps.started

@@ -116,10 +116,9 @@ def build_slovenia(src: Path, out: Path) -> None:
     for scene, t_index in enumerate(REFERENCE_SCENE_TIMESTAMP_INDEX):
         when = timestamps[t_index]
         item = l1c / f"S2_L1C_{when[:10].replace('-', '')}"
-        clear_share = float(1.0 - cloud[t_index].mean())
         tags = {"datetime": when + "Z", "stac_properties": json.dumps(
             {"platform": "sentinel-2", "instruments": ["msi"], "constellation": "sentinel-2",
-             "eo:cloud_cover": round(100.0 * (1.0 - clear_share), 2)})}
+             "eo:cloud_cover": round(100.0 * float(cloud[t_index].mean()), 2)})}
         for b, (name, common) in enumerate(S2_BANDS):
             # Stored as Sentinel-2 style digital numbers: reflectance = DN * 1e-4, 0 = no data.
             dn = np.clip(np.rint(scenes[scene, :, :, b] * 10000.0), 1, 65535).astype(np.uint16)

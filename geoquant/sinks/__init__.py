@@ -16,4 +16,6 @@ from geoquant.sinks._atomic import atomic_output, check_output_path
 from geoquant.sinks._json import to_jsonable, write_json
 from geoquant.sinks._zarr import open_zarr, write_zarr
 
-__all__ = ["atomic_output", "check_output_path", "open_zarr", "to_jsonable", "write_json", "write_zarr"]
+__all__ = [
+    "atomic_output", "check_output_path", "open_zarr", "to_jsonable", "write_json", "write_zarr",
+]

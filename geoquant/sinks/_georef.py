@@ -158,11 +158,11 @@ def _ensure_coords(ds: xr.Dataset, y_dim: str, x_dim: str) -> xr.Dataset:
     return ds.assign_coords({y_dim: coords[y_dim], x_dim: coords[x_dim]})
 
 
-def georeference(ds: xr.Dataset) -> tuple[xr.Dataset, Affine, list[str]]:
+def georeference(ds: xr.Dataset) -> tuple[xr.Dataset, str, str, list[str]]:
     """Validate the georeferencing of ``ds`` and write it in both conventions.
 
-    Returns the annotated Dataset (spatial variables transposed to end in ``(y, x)``), its
-    transform and the names of its spatial variables.
+    Returns the annotated Dataset (spatial variables transposed to end in ``(y, x)``), the
+    names of its y and x dimensions, and the names of its spatial variables.
 
     Raises
     ------
@@ -202,4 +202,4 @@ def georeference(ds: xr.Dataset) -> tuple[xr.Dataset, Affine, list[str]]:
         var = ds[name].transpose(..., y_dim, x_dim)
         var.attrs = {**var.attrs, GDAL_CRS_ATTR: {"wkt": wkt}}
         variables[name] = var
-    return ds.assign(variables), transform, names
+    return ds.assign(variables), y_dim, x_dim, names

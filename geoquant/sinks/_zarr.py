@@ -103,9 +103,7 @@ def _prepare(
     data: Any, *, zarr_format: int, chunks: tuple[int, int] | None, level: int
 ) -> xr.Dataset:
     """Georeference, chunk and set the compression of every variable, lazily."""
-    ds = as_dataset(data)
-    ds, _, names = georeference(ds)
-    y_dim, x_dim = ds.rio.y_dim, ds.rio.x_dim
+    ds, y_dim, x_dim, names = georeference(as_dataset(data))
 
     ds = ds.copy()  # shallow: the encodings set below must not leak into the caller's objects
     for name, var in ds.variables.items():

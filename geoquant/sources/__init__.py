@@ -17,5 +17,5 @@ from geoquant.sources._region import Region, datetime_range, region_from
 from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
-__all__ = ["CatalogServer", "free_port", "Region", "build_catalog", "clear_mask", "datetime_range", "load",
-           "open", "region_from", "search"]
+__all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range", "free_port",
+           "load", "open", "region_from", "search"]

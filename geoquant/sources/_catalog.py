@@ -6,9 +6,9 @@ stem), or each raster directly in the collection folder is an item with one asse
 An optional ``<collection>/collection.json`` gives title, description, licence and providers.
 
 Each item's datetime comes from the GeoTIFF tag ``datetime`` (ISO 8601), else from a date in
-the item's name (``YYYY-MM-DD``, ``YYYYMMDD`` or a year ``YYYY``); extra item properties come
-from the tag ``stac_properties`` (JSON). Band metadata (``name``, ``common_name``, ``unit``,
-``classes``, scale and offset) come from band tags.
+the item's name (``YYYYMMDDTHHMMSS``, ``YYYY-MM-DD``, ``YYYYMMDD`` or a year ``YYYY``); extra
+item properties come from the tag ``stac_properties`` (JSON). Band metadata (``name``,
+``common_name``, ``unit``, ``classes``, scale and offset) come from band tags.
 """
 
 from __future__ import annotations
@@ -30,24 +30,22 @@ EXTENSIONS = {
     "sar": "https://stac-extensions.github.io/sar/v1.0.0/schema.json",
     "classification": "https://stac-extensions.github.io/classification/v1.1.0/schema.json",
 }
+# Dates in file and folder names, most precise first; the groups of a match, joined, are read
+# with the format beside the pattern.
 _DATE_PATTERNS = (
-    (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), "%Y-%m-%d"),
+    (re.compile(r"(\d{8})T(\d{6})"), "%Y%m%d%H%M%S"),
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), "%Y%m%d"),
     (re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"), "%Y%m%d"),
-    (re.compile(r"(\d{8})T\d{6}"), None),
     (re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)"), "%Y"),
 )
 
 
 def _date_from_name(name: str) -> str | None:
-    match = re.search(r"(\d{8})T(\d{6})", name)
-    if match:
-        when = dt.datetime.strptime("".join(match.groups()), "%Y%m%d%H%M%S")
-        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
     for pattern, fmt in _DATE_PATTERNS:
         match = pattern.search(name)
-        if match and fmt:
+        if match:
             try:
-                when = dt.datetime.strptime("".join(match.groups()), fmt.replace("-", ""))
+                when = dt.datetime.strptime("".join(match.groups()), fmt)
             except ValueError:
                 continue
             return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -109,9 +109,10 @@ def _grid(items, assets, *, crs, resolution, region, chunks) -> Grid:
     elif len(epsgs) > 1:
         counts = {e: sum(_epsg_of(i, assets[0]) == e for i in items) for e in epsgs}
         best = max(counts, key=counts.get)
+        listed = ", ".join(f"EPSG:{e} x{counts[e]}" for e in epsgs)
         raise MixedCRSError(
-            f"items are in {len(epsgs)} CRSs ({', '.join(f'EPSG:{e} x{counts[e]}' for e in epsgs)});"
-            f" pass crs= to reproject them into one, e.g. crs='EPSG:{best}' (most items)")
+            f"items are in {len(epsgs)} CRSs ({listed}); pass crs= to reproject them into one, "
+            f"e.g. crs='EPSG:{best}' (most items)")
     elif epsgs:
         epsg = epsgs[0]
     else:
@@ -134,8 +135,10 @@ def _grid(items, assets, *, crs, resolution, region, chunks) -> Grid:
     elif native:
         bounds = _union_bounds(items, assets)
     else:
-        _, bounds = _items_bounds(items, epsg)
-        bounds = _snap(bounds, resolution)
+        from rasterio.warp import transform_bounds
+
+        bounds = _snap(transform_bounds("EPSG:4326", f"EPSG:{epsg}", *_lonlat_bounds(items)),
+                       resolution)
     return Grid(epsg, _whole_pixels(bounds, resolution), resolution, chunks)
 
 
@@ -191,15 +194,10 @@ def _align_to_native(items, asset, epsg, resolution, bounds):
     return (left, bottom, right, top)
 
 
-def _items_bounds(items, epsg: int):
-    from rasterio.warp import transform_bounds
-
-    west = min(i["bbox"][0] for i in items)
-    south = min(i["bbox"][1] for i in items)
-    east = max(i["bbox"][2] for i in items)
-    north = max(i["bbox"][3] for i in items)
-    return (west, south, east, north), transform_bounds("EPSG:4326", f"EPSG:{epsg}",
-                                                        west, south, east, north)
+def _lonlat_bounds(items) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees around all the items' bboxes."""
+    return (min(i["bbox"][0] for i in items), min(i["bbox"][1] for i in items),
+            max(i["bbox"][2] for i in items), max(i["bbox"][3] for i in items))
 
 
 def _stack(items, assets, grid: Grid, *, resampling: str, rescale: bool):
@@ -210,7 +208,7 @@ def _stack(items, assets, grid: Grid, *, resampling: str, rescale: bool):
         method = Resampling[resampling]
     except KeyError as err:
         raise InvalidOptionError(f"unknown resampling {resampling!r}; use one of "
-                         f"{[r.name for r in Resampling][:8]}") from err
+                                 f"{[r.name for r in Resampling][:8]}") from err
     kwargs: dict[str, Any] = {"assets": list(assets), "epsg": grid.epsg, "resampling": method,
                               "chunksize": grid.chunks, "dtype": np.dtype("float32"),
                               "fill_value": np.float32(np.nan), "rescale": rescale,
@@ -237,22 +235,26 @@ def _solar_days(items) -> list[str]:
     return days
 
 
-def _mosaic_days(arr, items):
-    """Merge acquisitions of the same solar day; the earliest valid pixel wins."""
+def _time_steps(arr, items, *, mosaic_same_day: bool):
+    """Label each time step with the ids of its items (coordinate ``item_ids``).
+
+    With ``mosaic_same_day``, acquisitions of the same solar day are merged first into one
+    step labelled with their ids joined by commas; the earliest valid pixel wins.
+    """
+    ids = [i["id"] for i in items]
+    days = _solar_days(items) if mosaic_same_day else None
+    if days is None or len(set(days)) == len(days):
+        return arr.assign_coords(item_ids=("time", ids))
     import stackstac
     import xarray as xr
 
     arr = arr.drop_vars([c for c in arr.coords if c not in ("time", "band", "y", "x")])
-    days = _solar_days(items)
-    ids = [i["id"] for i in items]
-    if len(set(days)) == len(days):
-        return arr.assign_coords(item_ids=("time", ids))
-    order = sorted(set(days))
     parts = []
-    for day in order:
+    for day in sorted(set(days)):
         index = [k for k, d in enumerate(days) if d == day]
         part = arr.isel(time=index)
-        merged = stackstac.mosaic(part, dim="time", reverse=True) if len(index) > 1 else part.isel(time=0)
+        merged = (stackstac.mosaic(part, dim="time", reverse=True) if len(index) > 1
+                  else part.isel(time=0))
         merged = merged.expand_dims(time=[arr.time.values[index[0]]])
         parts.append(merged.assign_coords(item_ids=("time", [",".join(ids[k] for k in index)])))
     return xr.concat(parts, dim="time", join="exact", combine_attrs="override")
@@ -280,7 +282,7 @@ def _prepare(items, assets, *, crs, resolution, bbox, region, chunks):
     area = region_from(bbox=bbox, region=region)
     grid = _grid(items, chosen, crs=crs, resolution=resolution, region=area, chunks=chunks)
     if area is not None:
-        (w, s, e, n), _ = _items_bounds(items, grid.epsg)
+        w, s, e, n = _lonlat_bounds(items)
         rw, rs, re_, rn = area.bbox
         if rw >= e or re_ <= w or rs >= n or rn <= s:
             raise RegionError(
@@ -360,10 +362,7 @@ def load(
     if profile.sar and sar_units is not None and units != sar_units:
         arr = _convert_sar(arr, to=sar_units)
         units = sar_units
-    if mosaic_same_day:
-        arr = _mosaic_days(arr, items)
-    else:
-        arr = arr.assign_coords(item_ids=("time", [i["id"] for i in items]))
+    arr = _time_steps(arr, items, mosaic_same_day=mosaic_same_day)
     attrs = {"sensor": profile.name, "collection": str(items[0].get("collection", "")),
              "units": units or ""}
     return _finish(arr, grid, attrs)
@@ -374,18 +373,23 @@ def _scale_offset(items, assets, profile: SensorProfile) -> tuple[np.ndarray, np
     scale = np.ones((len(items), len(assets)), dtype=np.float32)
     offset = np.zeros_like(scale)
     for t, item in enumerate(items):
+        if profile.item_scale_offset is not None:
+            scale[t], offset[t] = profile.item_scale_offset(item)
+            continue
         for b, key in enumerate(assets):
-            if profile.item_scale_offset is not None:
-                scale[t, b], offset[t, b] = profile.item_scale_offset(item)
-                continue
-            band = (item["assets"][key].get("raster:bands") or [{}])[0]
+            band = _raster_band(item, key)
             scale[t, b] = band.get("scale", 1.0)
             offset[t, b] = band.get("offset", 0.0)
     return scale, offset
 
 
+def _raster_band(item, key: str) -> dict[str, Any]:
+    """The ``raster:bands`` entry of a single-band asset, or ``{}`` when it has none."""
+    return (item["assets"][key].get("raster:bands") or [{}])[0]
+
+
 def _units(items, assets, profile: SensorProfile) -> str | None:
-    unit = items[0]["assets"][assets[0]].get("raster:bands", [{}])[0].get("unit")
+    unit = _raster_band(items[0], assets[0]).get("unit")
     if unit and unit.lower() in ("db", "decibel"):
         return "db"
     if profile.sar:
@@ -440,10 +444,7 @@ def clear_mask(items: Sequence[Any], *, like, mosaic_same_day: bool = True):
     grid = Grid(like.rio.crs.to_epsg(), (left, bottom, right, top), (abs(res_x), abs(res_y)),
                 (like.chunks[-2][0], like.chunks[-1][0]) if like.chunks else 1024)
     codes = _stack(items, [profile.quality_asset], grid, resampling="nearest", rescale=False)
-    if mosaic_same_day:
-        codes = _mosaic_days(codes, items)
-    else:
-        codes = codes.assign_coords(item_ids=("time", [i["id"] for i in items]))
+    codes = _time_steps(codes, items, mosaic_same_day=mosaic_same_day)
     clear = codes.isel(band=0, drop=True).copy(data=codes.data[:, 0].map_blocks(
         profile.clear, dtype=bool))
     return _finish(clear, grid, {"meaning": "True where the ground is seen clearly"})

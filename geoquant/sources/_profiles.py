@@ -90,8 +90,10 @@ SENTINEL2_L2A = SensorProfile(
     skip_assets=frozenset({"SCL", "AOT", "WVP", "visual", "preview"}))
 LANDSAT_C2_L2 = SensorProfile(
     "Landsat Collection 2 Level-2", LANDSAT_C2_L2_BANDS, "qa_pixel", _landsat_qa_clear)
-SENTINEL1_RTC = SensorProfile("Sentinel-1 RTC", None, None, None, None, sar=True)
-GENERIC = SensorProfile("generic raster", None, None, None, None)
+SENTINEL1_RTC = SensorProfile("Sentinel-1 RTC", sar=True)
+CLOUD_MASKED = SensorProfile("optical with cloud mask", quality_asset="CLM",
+                             clear=_cloud_mask_clear)
+GENERIC = SensorProfile("generic raster")
 
 
 def profile_for(items: Sequence[dict[str, Any]]) -> SensorProfile:
@@ -106,7 +108,7 @@ def profile_for(items: Sequence[dict[str, Any]]) -> SensorProfile:
     if "sar:polarizations" in props or "sentinel-1" in collection:
         return SENTINEL1_RTC
     if "CLM" in item.get("assets", {}):
-        return SensorProfile("optical with cloud mask", None, "CLM", _cloud_mask_clear)
+        return CLOUD_MASKED
     return GENERIC
 
 

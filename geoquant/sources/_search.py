@@ -18,20 +18,24 @@ _OPERATORS = {
 
 
 def _check_query(query: Mapping[str, Mapping[str, Any]] | None) -> None:
+    if query is not None and not isinstance(query, Mapping):
+        raise InvalidOptionError(f"query must map properties to conditions, e.g. "
+                                 f"{{'eo:cloud_cover': {{'lt': 20}}}}; got {query!r}")
     for prop, conditions in (query or {}).items():
         if not isinstance(conditions, Mapping):
             raise InvalidOptionError(f"query[{prop!r}] must map an operator to a value, "
-                             f"e.g. {{'lt': 20}}; got {conditions!r}")
+                                     f"e.g. {{'lt': 20}}; got {conditions!r}")
         for op in conditions:
             if op not in _OPERATORS and op != "in":
-                raise InvalidOptionError(f"unknown query operator {op!r} for {prop!r}; use one of "
-                                 f"{sorted([*_OPERATORS, 'in'])}")
+                raise InvalidOptionError(f"unknown query operator {op!r} for {prop!r}; use one "
+                                         f"of {sorted([*_OPERATORS, 'in'])}")
 
 
 def matches_query(properties: Mapping[str, Any], query: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Whether item ``properties`` satisfy a STAC-API ``query`` (``{"eo:cloud_cover": {"lt": 20}}``).
+    """Whether item ``properties`` satisfy a STAC-API ``query``.
 
-    An item that lacks a queried property does not match.
+    A query maps a property to conditions, such as ``{"eo:cloud_cover": {"lt": 20}}``. An item
+    that lacks a queried property does not match.
     """
     for prop, conditions in query.items():
         if prop not in properties or properties[prop] is None:

@@ -36,6 +36,16 @@ def _mix(z):
 
 
 @numba.njit(**_JIT)
+def _clip(x0, y0, x1, y1, r0, c0, ny, nx):
+    """Inclusive pixel box (x0, y0, x1, y1) cut to the ``ny`` x ``nx`` window at ``r0, c0``.
+
+    Returns the global rows ``jlo..jhi`` and columns ``ilo..ihi`` it covers there, inclusive;
+    the box misses the window when ``jlo > jhi`` or ``ilo > ihi``.
+    """
+    return max(y0, r0), min(y1, r0 + ny - 1), max(x0, c0), min(x1, c0 + nx - 1)
+
+
+@numba.njit(**_JIT)
 def add_octave(out, table, ia, wy, ib, wx, amp):
     """out += amp * (value noise of one octave), interpolated from lattice ``table``."""
     ny, nx = out.shape
@@ -100,10 +110,10 @@ def paint_thick_segments(out, segs, r0, c0, code):
         y1 = segs[s, 3]
         hw = segs[s, 4]
         hw2 = hw * hw
-        jlo = max(int(np.floor(min(y0, y1) - hw)), r0)
-        jhi = min(int(np.ceil(max(y0, y1) + hw)), r0 + ny - 1)
-        ilo = max(int(np.floor(min(x0, x1) - hw)), c0)
-        ihi = min(int(np.ceil(max(x0, x1) + hw)), c0 + nx - 1)
+        jlo, jhi, ilo, ihi = _clip(
+            int(np.floor(min(x0, x1) - hw)), int(np.floor(min(y0, y1) - hw)),
+            int(np.ceil(max(x0, x1) + hw)), int(np.ceil(max(y0, y1) + hw)), r0, c0, ny, nx,
+        )
         if jlo > jhi or ilo > ihi:
             continue
         dx = x1 - x0
@@ -169,10 +179,9 @@ def paint_rectangles(out, rects, r0, c0, code, keep_code):
     """Paint inclusive pixel rectangles (x0, y0, x1, y1), leaving pixels of ``keep_code``."""
     ny, nx = out.shape
     for s in range(rects.shape[0]):
-        ilo = max(rects[s, 0], c0)
-        ihi = min(rects[s, 2], c0 + nx - 1)
-        jlo = max(rects[s, 1], r0)
-        jhi = min(rects[s, 3], r0 + ny - 1)
+        jlo, jhi, ilo, ihi = _clip(
+            rects[s, 0], rects[s, 1], rects[s, 2], rects[s, 3], r0, c0, ny, nx
+        )
         for j in range(jlo, jhi + 1):
             for i in range(ilo, ihi + 1):
                 if out[j - r0, i - c0] != keep_code:
@@ -188,10 +197,9 @@ def paint_metaballs(out, bboxes, starts, circles, r0, c0, code):
     """
     ny, nx = out.shape
     for n in range(bboxes.shape[0]):
-        ilo = max(bboxes[n, 0], c0)
-        ihi = min(bboxes[n, 2], c0 + nx - 1)
-        jlo = max(bboxes[n, 1], r0)
-        jhi = min(bboxes[n, 3], r0 + ny - 1)
+        jlo, jhi, ilo, ihi = _clip(
+            bboxes[n, 0], bboxes[n, 1], bboxes[n, 2], bboxes[n, 3], r0, c0, ny, nx
+        )
         for j in range(jlo, jhi + 1):
             for i in range(ilo, ihi + 1):
                 field = 0.0

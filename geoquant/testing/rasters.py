@@ -29,6 +29,7 @@ def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
     """
     import rioxarray  # noqa: F401
     import xarray as xr
+    from affine import Affine
 
     values = np.asarray(values)
     dx, dy = (resolution, resolution) if np.isscalar(resolution) else resolution
@@ -36,13 +37,11 @@ def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
     x = origin[0] + (np.arange(cols) + 0.5) * dx
     y = origin[1] - (np.arange(rows) + 0.5) * dy
     array = xr.DataArray(values, dims=("y", "x"), coords={"y": y, "x": x}, name=name)
-    from affine import Affine
-
     array = array.rio.write_crs(crs)
     array = array.rio.write_transform(Affine(dx, 0.0, origin[0], 0.0, -dy, origin[1]))
     if chunks is not None:
-        array = array.chunk({"y": chunks if np.isscalar(chunks) else chunks[0],
-                             "x": chunks if np.isscalar(chunks) else chunks[1]})
+        cy, cx = (chunks, chunks) if np.isscalar(chunks) else chunks
+        array = array.chunk({"y": cy, "x": cx})
     return array
 
 
@@ -64,6 +63,8 @@ def as_cube(values: Any, bands: Any, *, resolution: float = 10.0, crs: str = "EP
     times : sequence, optional
         Time coordinate for 4-D values (default: daily from 2020-01-01).
     """
+    import xarray as xr
+
     values = np.asarray(values)
     plane = as_raster(np.zeros(values.shape[-2:], dtype=np.uint8), resolution=resolution,
                       crs=crs, origin=origin)
@@ -73,8 +74,6 @@ def as_cube(values: Any, bands: Any, *, resolution: float = 10.0, crs: str = "EP
         coords["time"] = (np.asarray(times, dtype="datetime64[ns]") if times is not None else
                           np.datetime64("2020-01-01", "ns")
                           + np.arange(values.shape[0]) * np.timedelta64(1, "D"))
-    import xarray as xr
-
     cube = xr.DataArray(values, dims=dims, coords=coords, name="cube")
     cube = cube.rio.write_crs(crs).rio.write_transform(plane.rio.transform())
     if chunks is not None:

@@ -72,8 +72,7 @@ def chunk_sizes(draw: st.DrawFn, length: int) -> tuple[int, ...]:
     sizes = []
     left = length
     while left > 0:
-        size = draw(st.one_of(st.just(1), st.integers(1, max(1, left))))
-        sizes.append(min(size, left))
+        sizes.append(draw(st.one_of(st.just(1), st.integers(1, left))))
         left -= sizes[-1]
     return tuple(sizes)
 

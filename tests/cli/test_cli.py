@@ -14,17 +14,36 @@ import pytest
 from geoquant.cli import main
 
 GEOQUANT = [sys.executable, "-m", "geoquant.cli"]
-HEAVY = ("dask", "distributed", "xarray", "rasterio", "torch", "numba", "zarr", "cupy",
-         "pystac_client", "stackstac")
+HEAVY = ("dask", "distributed", "xarray", "rioxarray", "rasterio", "pyproj", "shapely", "scipy",
+         "torch", "numba", "zarr", "numcodecs", "cupy", "pystac", "pystac_client", "stackstac",
+         "requests", "PIL", "jsonschema")
 
 
 def test_import_and_help_load_no_heavy_modules():
-    code = ("import sys, geoquant, geoquant.cli, geoquant.sources, geoquant.sinks\n"
+    code = ("import sys, geoquant, geoquant.cli, geoquant.sources, geoquant.sinks, geoquant.synth,"
+            " geoquant.demo\n"
             "try:\n    geoquant.cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_version_is_the_installed_one(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"geoquant {version('geoquant')}"
+
+
+def test_query_that_is_not_json_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["search", "http://127.0.0.1:9", "--query", "{'eo:cloud_cover': 1}"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --query: not JSON" in err and "Traceback" not in err
 
 
 def _run(*args, cwd=None):

@@ -23,8 +23,8 @@ def _build_raster(
 ):
     """A north-up raster with pixel-centre coordinates: resolution is (x size, y size) in m."""
     import dask.array as da
-    import xarray as xr
     import rioxarray  # noqa: F401  (registers .rio)
+    import xarray as xr
 
     rng = np.random.default_rng(seed)
     if np.dtype(dtype).kind == "f":

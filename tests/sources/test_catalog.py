@@ -10,6 +10,7 @@ from rasterio.transform import from_origin
 
 from geoquant.errors import AssetError, OutputPathError
 from geoquant.sources import build_catalog, load, search
+from geoquant.sources._catalog import _date_from_name
 from geoquant.testing.stac import write_raster
 
 
@@ -29,8 +30,10 @@ def test_demo_catalog_items_carry_metadata(demo_catalog):
     assert s1["properties"]["sar:polarizations"] == ["VV"]
     assert s1["assets"]["vv"]["raster:bands"][0]["unit"] == "dB"
     lulc = json.loads((demo_catalog / "slovenia-lulc/items.json").read_text())["features"][0]
-    classes = {c["value"]: c["description"] for c in lulc["assets"]["lulc"]["classification:classes"]}
-    assert classes[2] == "forest"
+    classes = lulc["assets"]["lulc"]["classification:classes"]
+    assert {c["value"]: c["description"] for c in classes} == {
+        0: "no data", 1: "cultivated land", 2: "forest", 3: "grassland", 4: "shrubland",
+        8: "artificial surface"}
     coll = json.loads((demo_catalog / "slovenia-s2-l1c/collection.json").read_text())
     assert "eo-learn" in coll["sci:citation"] and coll["license"] == "MIT"
 
@@ -53,6 +56,20 @@ def test_flat_folder_with_dates_in_names(tmp_path):
     assert cube.sizes["time"] == 1
     expected = np.where(values == 255, np.nan, values.astype(np.float32))  # 255 is nodata
     np.testing.assert_array_equal(cube.values[0, 0], expected)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("S1A_IW_20150309T173017", "2015-03-09T17:30:17Z"),
+    ("S1A_IW_20150309T173017_VV_2016-01-02", "2015-03-09T17:30:17Z"),  # most precise first
+    ("map_2019-05-01", "2019-05-01T00:00:00Z"),
+    ("map_20200601", "2020-06-01T00:00:00Z"),
+    ("landuse_2006", "2006-01-01T00:00:00Z"),
+    ("S2_20151340T250000_2014", "2014-01-01T00:00:00Z"),  # impossible dates are skipped
+    ("tile_123456789", None),
+    ("undated", None),
+])
+def test_dates_in_item_names(name, expected):
+    assert _date_from_name(name) == expected
 
 
 def test_raster_without_date_is_refused(tmp_path):

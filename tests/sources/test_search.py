@@ -6,8 +6,13 @@ import datetime as dt
 
 import pytest
 
-from geoquant.errors import (CatalogUnreachableError, DateRangeError, InvalidOptionError,
-                             NoItemsFoundError, RegionError)
+from geoquant.errors import (
+    CatalogUnreachableError,
+    DateRangeError,
+    InvalidOptionError,
+    NoItemsFoundError,
+    RegionError,
+)
 from geoquant.sources import free_port, search
 
 
@@ -92,3 +97,9 @@ def test_invalid_bbox(demo_api, bbox):
 def test_unknown_query_operator(demo_api):
     with pytest.raises(InvalidOptionError, match="operator"):
         search(demo_api, collections="camargue-s1", query={"eo:cloud_cover": {"less": 1}})
+
+
+@pytest.mark.parametrize("query", [[{"eo:cloud_cover": {"lt": 1}}], {"eo:cloud_cover": 1}])
+def test_malformed_query(demo_api, query):
+    with pytest.raises(InvalidOptionError, match="must map"):
+        search(demo_api, collections="camargue-s1", query=query)

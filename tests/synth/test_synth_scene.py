@@ -259,6 +259,15 @@ def test_bad_input_raises_region_error_saying_what_to_change(kwargs, hint):
         synth.landcover(shape, **args)
 
 
+def test_scene_and_landcover_take_the_same_options():
+    # scene() documents its parameters as "those of landcover": keep names and defaults equal.
+    import inspect
+
+    assert inspect.signature(synth.scene).parameters == inspect.signature(
+        synth.landcover
+    ).parameters
+
+
 def test_seed_must_be_an_integer():
     with pytest.raises(TypeError, match="seed"):
         synth.scene((64, 64), seed=1.5)
@@ -266,7 +275,7 @@ def test_seed_must_be_an_integer():
 
 @pytest.mark.slow
 def test_a_4096_chunk_renders_fast():
-    synth.landcover((256, 256), seed=0).values  # compile the kernels
+    synth.landcover((256, 256), seed=0).compute()  # compile the kernels
     lc = synth.landcover((4096, 4096), seed=0, chunks=4096)
     start = time.perf_counter()
     lc.data.compute(scheduler="sync")
