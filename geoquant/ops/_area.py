@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import PreparedMask, prepare_mask
+from geoquant.tiling import TileGrid, tree_reduce
 
 
 @dataclass(frozen=True)
@@ -42,24 +44,21 @@ def coverage_of(prepared: PreparedMask) -> Coverage:
 
 
 def coverage_totals(prepared: PreparedMask) -> Any:
-    """Lazy sums over tiles: object cells, valid cells, object area, valid area (dask, 4)."""
-    import dask.array as da
+    """Lazy sums over tiles: object cells, valid cells, object area, valid area.
 
-    codes = prepared.codes
-    per_tile = da.map_blocks(_tile_counts, codes, geometry=prepared.geometry, new_axis=2,
-                             chunks=((1,) * codes.numblocks[0], (1,) * codes.numblocks[1], (4,)),
-                             dtype=np.float64, meta=np.empty((0, 0, 0), np.float64))
-    return per_tile.sum(axis=(0, 1), split_every=8)
+    A Delayed of four float64 (counts are exact below 2**53), summed in a tree.
+    """
+    task = partial(_tile_counts, grid=TileGrid.from_chunks(prepared.chunks),
+                   geometry=prepared.geometry)
+    return tree_reduce([prepared.codes], task, np.add, name="gq-coverage")
 
 
 def coverage_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> Coverage:
     """The :class:`Coverage` of computed :func:`coverage_totals` (exact cell counts)."""
     objects, valid, object_area, valid_area = np.asarray(totals, np.float64)
     objects, valid = int(objects), int(valid)
-    if not geometry.geographic:
-        pixel = geometry.dx * geometry.dy
-        object_area, valid_area = objects * pixel, valid * pixel
-    return Coverage(objects, valid, float(object_area), float(valid_area))
+    return Coverage(objects, valid, float(geometry.area_of(objects, object_area)),
+                    float(geometry.area_of(valid, valid_area)))
 
 
 def area(mask: Any, *, valid: Any = None) -> float:
@@ -90,11 +89,10 @@ def share(mask: Any, *, valid: Any = None) -> float:
     return coverage_of(prepare_mask(mask, valid=valid)).share_percent
 
 
-def _tile_counts(codes: np.ndarray, geometry: PixelGeometry,
-                 block_info: Any = None) -> np.ndarray:
+def _tile_counts(codes: np.ndarray, *, block_index: tuple[int, int], grid: TileGrid,
+                 geometry: PixelGeometry) -> np.ndarray:
     from geoquant.ops.kernels.label import count_codes
 
-    r0 = int(block_info[0]["array-location"][0][0])
-    cell_area = geometry.cell_area(r0, r0 + codes.shape[0])
-    counts = count_codes(np.ascontiguousarray(codes), cell_area)
-    return np.asarray(counts, np.float64).reshape(1, 1, 4)
+    r0, r1, _, _ = grid.bounds(*block_index)
+    counts = count_codes(np.ascontiguousarray(codes), geometry.cell_area(r0, r1))
+    return np.asarray(counts, np.float64)

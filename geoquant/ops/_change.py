@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from geoquant.errors import MaskError
 from geoquant.ops._geometry import PixelGeometry
-from geoquant.ops._mask import EXCLUDED, as_tiles, check_2d, check_same_grid, nodata_value
-from geoquant.ops._objects import check_connectivity
+from geoquant.ops._mask import (
+    EXCLUDED,
+    as_tiles,
+    check_2d,
+    check_connectivity,
+    check_same_grid,
+    nodata_value,
+)
 from geoquant.ops._reducers import AbsentCountReducer
 from geoquant.ops._tree import object_pass
-from geoquant.tiling import tree_reduce
+from geoquant.tiling import TileGrid, tree_reduce
 
 
 @dataclass(frozen=True)
@@ -66,24 +73,26 @@ def change(before: Any, after: Any, *, connectivity: int = 8, objects: bool = Tr
     second, other = _categorical(after, "after")
     check_same_grid(geometry, other, ("before", "after"))
     second = second.rechunk(first.chunks)
-    row_starts = tuple(int(v) for v in np.cumsum((0, *first.chunks[0])))
-    (pairs,) = dask.compute(tree_reduce(
-        [first, second], _TileTransitions(geometry, row_starts), _add_counts, name="gq-change"))
+    per_tile = partial(_tile_transitions, grid=TileGrid.from_chunks(first.chunks),
+                       geometry=geometry)
+    (pairs,) = dask.compute(tree_reduce([first, second], per_tile, _add_counts,
+                                        name="gq-change"))
     classes = sorted({c for pair in pairs for c in pair})
     matrix = pd.DataFrame(0.0, index=pd.Index(classes, name="before"),
                           columns=pd.Index(classes, name="after"))
     for (b, a), (cells, area) in pairs.items():
-        matrix.loc[b, a] = cells * geometry.dx * geometry.dy if not geometry.geographic else area
+        matrix.loc[b, a] = geometry.area_of(cells, area)
     diagonal = pd.Series(np.diag(matrix.to_numpy()), index=classes)
     gained = matrix.sum(axis=0) - diagonal.to_numpy()
     lost = matrix.sum(axis=1) - diagonal.to_numpy()
     appeared = pd.Series(0, index=classes, dtype=np.int64)
     vanished = pd.Series(0, index=classes, dtype=np.int64)
     if objects and classes:
+        excluded = (first == NODATA_CLASS) | (second == NODATA_CLASS)
         passes = {}
         for c in classes:
-            passes[("appeared", c)] = _absent_objects(second, first, c, geometry, conn8)
-            passes[("vanished", c)] = _absent_objects(first, second, c, geometry, conn8)
+            passes[("appeared", c)] = _absent_objects(second, first, excluded, c, geometry, conn8)
+            passes[("vanished", c)] = _absent_objects(first, second, excluded, c, geometry, conn8)
         counts = dict(zip(passes, dask.compute(*passes.values()), strict=True))
         for (kind, c), value in counts.items():
             (appeared if kind == "appeared" else vanished)[c] = value
@@ -125,28 +134,21 @@ def _encode_classes(block: np.ndarray, nodata: float | None, name_: str) -> np.n
     return out
 
 
-@dataclass(frozen=True)
-class _TileTransitions:
+def _tile_transitions(before: np.ndarray, after: np.ndarray, *, block_index: tuple[int, int],
+                      grid: TileGrid, geometry: PixelGeometry) -> dict:
     """Per tile: cells and area (m²) of every (before, after) class pair."""
-
-    geometry: PixelGeometry
-    row_starts: tuple[int, ...]
-
-    def __call__(self, before: np.ndarray, after: np.ndarray, *,
-                 block_index: tuple[int, int]) -> dict:
-        keep = (before != NODATA_CLASS) & (after != NODATA_CLASS)
-        rows = np.nonzero(keep)[0]
-        if rows.size == 0:
-            return {}
-        pairs = np.stack([before[keep], after[keep]], axis=1)
-        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        cells = np.bincount(inverse, minlength=len(unique))
-        r0 = self.row_starts[block_index[0]]
-        cell_area = self.geometry.cell_area(r0, r0 + before.shape[0])
-        area = np.bincount(inverse, weights=cell_area[rows], minlength=len(unique))
-        return {(int(b), int(a)): (int(n), float(m))
-                for (b, a), n, m in zip(unique, cells, area, strict=True)}
+    keep = (before != NODATA_CLASS) & (after != NODATA_CLASS)
+    rows = np.nonzero(keep)[0]
+    if rows.size == 0:
+        return {}
+    pairs = np.stack([before[keep], after[keep]], axis=1)
+    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    cells = np.bincount(inverse, minlength=len(unique))
+    r0, r1, _, _ = grid.bounds(*block_index)
+    area = np.bincount(inverse, weights=geometry.cell_area(r0, r1)[rows], minlength=len(unique))
+    return {(int(b), int(a)): (int(n), float(m))
+            for (b, a), n, m in zip(unique, cells, area, strict=True)}
 
 
 def _add_counts(first: dict, second: dict) -> dict:
@@ -157,12 +159,15 @@ def _add_counts(first: dict, second: dict) -> dict:
     return out
 
 
-def _absent_objects(here: Any, there: Any, c: int, geometry: PixelGeometry, conn8: bool) -> Any:
-    """Delayed count of objects of class ``c`` in ``here`` with no ``c`` pixel in ``there``."""
+def _absent_objects(here: Any, there: Any, excluded: Any, c: int, geometry: PixelGeometry,
+                    conn8: bool) -> Any:
+    """Delayed count of objects of class ``c`` in ``here`` with no ``c`` pixel in ``there``.
+
+    ``excluded`` marks pixels that are nodata in either raster.
+    """
     import dask.array as da
 
-    invalid = (here == NODATA_CLASS) | (there == NODATA_CLASS)
-    codes = da.where(invalid, np.uint8(EXCLUDED), (here == c).astype(np.uint8)).astype(np.uint8)
+    codes = da.where(excluded, np.uint8(EXCLUDED), (here == c).astype(np.uint8)).astype(np.uint8)
     aux = da.where(there == c, 0.0, 1.0)
     return object_pass(codes, geometry, conn8=conn8, reducer=AbsentCountReducer(),
                        aux=(aux,)).result

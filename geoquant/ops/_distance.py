@@ -32,14 +32,19 @@ Excluded pixels (nodata, outside the region) are not objects and do not block pa
 
 from __future__ import annotations
 
-import math
 import os
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from geoquant.errors import InvalidOptionError
-from geoquant.ops._mask import OBJECT, PreparedMask, prepare_mask, prepare_pair
+from geoquant.ops._mask import (
+    OBJECT,
+    PreparedMask,
+    check_non_negative,
+    prepare_mask,
+    prepare_pair,
+)
+from geoquant.tiling import TileGrid
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.array as da
@@ -165,7 +170,8 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
     geoquant.errors.MaskError, geoquant.errors.GridMismatchError, geoquant.errors.CRSError
         As for :func:`min_distance`.
     """
-    limit = _check_distance(distance_m)
+    limit = check_non_negative(distance_m, "distance_m", unit="metres",
+                               example="within_distance(a, b, 2000.0) for 2 km")
     import dask.array as da
 
     first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
@@ -208,8 +214,8 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
     codes = prepared.codes
     row_chunks, col_chunks = codes.chunks
     ni, nj = len(row_chunks), len(col_chunks)
-    row0 = np.concatenate([[0], np.cumsum(row_chunks)]).tolist()
-    col0 = np.concatenate([[0], np.cumsum(col_chunks)]).tolist()
+    grid = TileGrid.from_chunks(codes.chunks)
+    row0, col0 = grid.row_starts.tolist(), grid.col_starts.tolist()
     ncols = col0[-1]
     token = tokenize(codes.name, dx, dy, excluded_nan)
     src = codes.name
@@ -347,16 +353,3 @@ def _min_over_objects(to_b: np.ndarray, codes_a: np.ndarray) -> np.ndarray:
 def _objects_within(to_b: np.ndarray, codes_a: np.ndarray, limit: float) -> np.ndarray:
     return (codes_a == OBJECT) & (to_b <= limit)
 
-
-# -- helpers --------------------------------------------------------------------------------------
-def _check_distance(distance_m: Any) -> float:
-    try:
-        value = float(distance_m)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise InvalidOptionError(
-            f"distance_m is {distance_m!r}; pass a finite number of metres >= 0, "
-            "for example within_distance(a, b, 2000.0) for 2 km"
-        )
-    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import PreparedMask
 from geoquant.ops.kernels.edges import object_background_faces
-from geoquant.tiling import TileGrid
+from geoquant.tiling import TileGrid, tree_reduce
 
 
 def class_edges(prepared: PreparedMask) -> dict[str, float]:
@@ -39,16 +40,13 @@ def class_edges(prepared: PreparedMask) -> dict[str, float]:
 
 
 def edge_totals(prepared: PreparedMask) -> Any:
-    """Lazy sums over tiles: horizontal faces, vertical faces, metres (geographic only)."""
-    import dask.array as da
+    """Lazy sums over tiles: horizontal faces, vertical faces, metres (geographic grids only).
 
-    geometry = prepared.geometry
-    grid = TileGrid.from_chunks(prepared.codes.chunks)
-    rows_tiles, cols_tiles = grid.tiles
-    parts = da.map_blocks(_tile_edges, prepared.padded_codes(), grid=grid, geometry=geometry,
-                          chunks=((1,) * rows_tiles, (3,) * cols_tiles), dtype=np.float64,
-                          meta=np.empty((0, 0), np.float64))
-    return parts.sum(axis=0).reshape(cols_tiles, 3).sum(axis=0)
+    A Delayed of three float64, summed in a tree.
+    """
+    task = partial(_tile_edges, grid=TileGrid.from_chunks(prepared.chunks),
+                   geometry=prepared.geometry)
+    return tree_reduce([prepared.padded_codes()], task, np.add, name="gq-edges")
 
 
 def edges_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> dict[str, float]:
@@ -64,14 +62,13 @@ def edges_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> dict[str, 
     return {"faces_x": faces_x, "faces_y": faces_y, "total_edge_m": float(total_edge)}
 
 
-def _tile_edges(padded: np.ndarray, *, grid: TileGrid, geometry: PixelGeometry,
-                block_id: tuple[int, int] | None = None) -> np.ndarray:
-    i, j = block_id
-    r0, r1, _, _ = grid.bounds(i, j)
+def _tile_edges(padded: np.ndarray, *, block_index: tuple[int, int], grid: TileGrid,
+                geometry: PixelGeometry) -> np.ndarray:
+    r0, r1, _, _ = grid.bounds(*block_index)
     faces_x, faces_y = object_background_faces(np.ascontiguousarray(padded, dtype=np.uint8))
     if geometry.geographic:
         metres = (float(faces_x @ geometry.edge_x(r0, r1)[1:])
                   + float(faces_y @ geometry.edge_y(r0, r1)))
     else:
         metres = 0.0  # computed once from the exact totals
-    return np.array([[faces_x.sum(), faces_y.sum(), metres]], dtype=np.float64)
+    return np.array([faces_x.sum(), faces_y.sum(), metres], dtype=np.float64)

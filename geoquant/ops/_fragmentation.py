@@ -2,9 +2,10 @@
 
 One object pass gives the patch sums (count, areas, squared areas, largest area, perimeter
 faces); one edge pass gives total edge; a count pass gives the landscape's valid area; and,
-for the distance metrics, global labels feed the nearest-neighbour search. The formulas and
-their conventions (those of pylandstats, FRAGSTATS where pylandstats has no such metric) are
-documented in :mod:`geoquant.ops._landscape`.
+for the distance metrics, the edge pixels of the global labels feed the nearest-neighbour
+search. All of them run in one compute, so the mask is read (or generated) once. The
+formulas and their conventions (those of pylandstats, FRAGSTATS where pylandstats has no such
+metric) are documented in :mod:`geoquant.ops._landscape`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Any
 
 from geoquant.ops._area import coverage_from_totals, coverage_totals
 from geoquant.ops._landscape import class_metrics
-from geoquant.ops._mask import prepare_mask
-from geoquant.ops._objects import check_connectivity
+from geoquant.ops._mask import check_connectivity, prepare_mask
 from geoquant.ops._reducers import PatchMomentsReducer
 from geoquant.ops._tree import object_pass, write_labels
 
@@ -59,24 +59,36 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
     import dask
 
     from geoquant.ops._edges import edge_totals, edges_from_totals
-    from geoquant.ops._neighbours import patch_neighbours
+    from geoquant.ops._neighbours import (
+        check_threshold,
+        edge_point_tasks,
+        gather_edge_points,
+        neighbours_of_points,
+    )
 
     conn8 = check_connectivity(connectivity)
     prepared = prepare_mask(mask, valid=valid)
     if neighbours:
         prepared.geometry.require_projected(
             "the distance metrics of fragmentation (enn_mn, connectance; or neighbours=False)")
+        if connectance_m is not None:
+            connectance_m = check_threshold(connectance_m)
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8,
-                      reducer=PatchMomentsReducer(prepared.geometry), padded=prepared.padded)
-    # One compute for the three passes, so a lazily built mask is read or generated once.
-    moments, edge_sums, coverage_sums = dask.compute(run.result, edge_totals(prepared),
-                                                     coverage_totals(prepared))
+                      reducer=PatchMomentsReducer(prepared.geometry),
+                      padded=prepared.padded_codes())
+    points = edge_point_tasks(write_labels(run)) if neighbours else []
+    # One compute for every pass, so the object pass runs once and a lazily built mask is
+    # read or generated once. All are Delayed: the installed dask returns a mix of Delayed
+    # and arrays grouped by type, not in the order asked for.
+    moments, edge_sums, coverage_sums, *points = dask.compute(
+        run.result, edge_totals(prepared), coverage_totals(prepared), *points)
     edges = edges_from_totals(edge_sums, prepared.geometry)
     coverage = coverage_from_totals(coverage_sums, prepared.geometry)
     enn = joined = None
     if neighbours:
-        found = patch_neighbours(write_labels(run), prepared.geometry,
-                                 n_patches=int(moments["patches"]), threshold_m=connectance_m)
+        found = neighbours_of_points(gather_edge_points(points), prepared.geometry,
+                                     n_patches=int(moments["patches"]),
+                                     threshold_m=connectance_m)
         enn, joined = found.enn_m, found.joined_pairs
     return class_metrics(moments, valid_cells=coverage.valid_cells,
                          valid_area_m2=coverage.valid_area_m2,

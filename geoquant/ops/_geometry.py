@@ -33,6 +33,8 @@ class PixelGeometry:
         True for a geographic (longitude/latitude) CRS.
     dx, dy : float
         Pixel width and height in metres on projected grids; NaN on geographic grids.
+    semi_major, inverse_flattening : float
+        The ellipsoid of geographic grids, m and 1/f; NaN on projected grids.
     """
 
     shape: tuple[int, int]
@@ -74,28 +76,15 @@ class PixelGeometry:
                 f"{name} has a rotated transform {tuple(transform)[:6]}; reproject it to a "
                 "north-up grid with .rio.reproject(...) first"
             )
-        shape = (int(array.shape[-2]), int(array.shape[-1]))
+        common = {"shape": (int(array.shape[-2]), int(array.shape[-1])), "transform": transform,
+                  "crs_wkt": crs.to_wkt()}
         if crs.is_geographic:
-            ellipsoid = crs.ellipsoid
-            return cls(
-                shape=shape,
-                transform=transform,
-                crs_wkt=crs.to_wkt(),
-                geographic=True,
-                dx=math.nan,
-                dy=math.nan,
-                semi_major=float(ellipsoid.semi_major_metre),
-                inverse_flattening=float(ellipsoid.inverse_flattening),
-            )
+            return cls(**common, geographic=True, dx=math.nan, dy=math.nan,
+                       semi_major=float(crs.ellipsoid.semi_major_metre),
+                       inverse_flattening=float(crs.ellipsoid.inverse_flattening))
         factor = _linear_unit_factor(crs)
-        return cls(
-            shape=shape,
-            transform=transform,
-            crs_wkt=crs.to_wkt(),
-            geographic=False,
-            dx=abs(transform.a) * factor,
-            dy=abs(transform.e) * factor,
-        )
+        return cls(**common, geographic=False, dx=abs(transform.a) * factor,
+                   dy=abs(transform.e) * factor)
 
     # -- checks ---------------------------------------------------------------------------------
     def require_projected(self, measure: str) -> None:
@@ -115,7 +104,17 @@ class PixelGeometry:
             and self.crs_wkt == other.crs_wkt
         )
 
-    # -- per-row sizes --------------------------------------------------------------------------
+    # -- sizes ----------------------------------------------------------------------------------
+    def area_of(self, cells: Any, summed_area: Any) -> Any:
+        """Area (m²) of ``cells`` pixels whose :meth:`cell_area` values sum to ``summed_area``.
+
+        Projected grids take it from the exact count, ``cells * (dx * dy)``, so every tiling
+        (every order of summation) gives the same number; geographic grids use the sum.
+        """
+        if self.geographic:
+            return summed_area
+        return cells * (self.dx * self.dy)
+
     def cell_area(self, row_start: int, row_stop: int) -> np.ndarray:
         """Area of one cell in each row ``row_start:row_stop``, m² (float64)."""
         n = row_stop - row_start
@@ -123,8 +122,8 @@ class PixelGeometry:
             return np.full(n, self.dx * self.dy)
         lat_top, lat_bottom = self._row_edge_latitudes(row_start, row_stop)
         dlon = math.radians(abs(self.transform.a))
-        return dlon * np.abs(_zone_area(lat_top, self._a, self._e2) -
-                             _zone_area(lat_bottom, self._a, self._e2))
+        return dlon * np.abs(_zone_area(lat_top, self.semi_major, self._e2) -
+                             _zone_area(lat_bottom, self.semi_major, self._e2))
 
     def edge_x(self, row_start: int, row_stop: int) -> np.ndarray:
         """Length of the horizontal cell edges at the top of rows ``row_start..row_stop``, m.
@@ -135,7 +134,7 @@ class PixelGeometry:
             return np.full(row_stop - row_start + 1, self.dx)
         rows = np.arange(row_start, row_stop + 1, dtype=np.float64)
         lat = np.radians(self.transform.f + rows * self.transform.e)
-        prime_vertical = self._a / np.sqrt(1.0 - self._e2 * np.sin(lat) ** 2)
+        prime_vertical = self.semi_major / np.sqrt(1.0 - self._e2 * np.sin(lat) ** 2)
         return math.radians(abs(self.transform.a)) * prime_vertical * np.abs(np.cos(lat))
 
     def edge_y(self, row_start: int, row_stop: int) -> np.ndarray:
@@ -146,7 +145,7 @@ class PixelGeometry:
         from pyproj import Geod
 
         lat_top, lat_bottom = self._row_edge_latitudes(row_start, row_stop)
-        geod = Geod(a=self._a, rf=self.inverse_flattening)
+        geod = Geod(a=self.semi_major, rf=self.inverse_flattening)
         zeros = np.zeros(n)
         _, _, dist = geod.inv(zeros, np.degrees(lat_top), zeros, np.degrees(lat_bottom))
         return np.asarray(dist, dtype=np.float64)
@@ -159,10 +158,6 @@ class PixelGeometry:
         return t.c + cols * t.a + rows * t.b, t.f + cols * t.d + rows * t.e
 
     # -- helpers --------------------------------------------------------------------------------
-    @property
-    def _a(self) -> float:
-        return self.semi_major
-
     @property
     def _e2(self) -> float:
         f = 1.0 / self.inverse_flattening if self.inverse_flattening else 0.0

@@ -6,21 +6,25 @@ Kernels never see xarray objects or NaN. They read one ``uint8`` code per pixel:
 * ``1`` object: a valid pixel of the mask,
 * ``2`` excluded: nodata or outside the region, neither object nor background.
 
+Kernels that read a tile with its one-pixel halo see ``3`` (outside) beyond the raster.
+
 Nodata comes from NaN in float masks, from the raster's nodata value (``rio.nodata`` or
 ``_FillValue``) in integer masks, and from an optional ``valid`` mask.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from geoquant.errors import GridMismatchError, MaskError
+from geoquant.errors import GridMismatchError, InvalidOptionError, MaskError
 from geoquant.ops._geometry import PixelGeometry
 
-BACKGROUND, OBJECT, EXCLUDED = 0, 1, 2
+BACKGROUND, OBJECT, EXCLUDED, OUTSIDE = 0, 1, 2, 3
 
 NODATA_ATTRS = ("_FillValue", "nodata", "missing_value", "flag_values", "flag_meanings")
 """Attributes describing an input's nodata, which per-pixel results do not inherit."""
@@ -42,6 +46,9 @@ class PreparedMask:
         Pixel sizes in metres.
     template : xarray.DataArray
         The input, for coordinates and attributes of per-pixel outputs.
+    padded : dask.array.Array or None
+        The code tiles with their halo, when they can be cut straight from an in-memory
+        mask; read them through :meth:`padded_codes`.
     """
 
     codes: Any
@@ -75,14 +82,11 @@ class PreparedMask:
         return padded_tiles(self.codes)
 
 
-OUTSIDE = 3
-
-
-def padded_tiles(codes: Any) -> Any:
-    """Tiles of a dask code array with a one-pixel halo of their neighbours (3 outside)."""
+def padded_tiles(array: Any, fill: int = OUTSIDE) -> Any:
+    """Tiles of a dask array with a one-pixel halo of their neighbours, ``fill`` outside."""
     import dask.array as da
 
-    return da.overlap.overlap(codes, depth={0: 1, 1: 1}, boundary={0: OUTSIDE, 1: OUTSIDE})
+    return da.overlap.overlap(array, depth={0: 1, 1: 1}, boundary={0: fill, 1: fill})
 
 
 def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> PreparedMask:
@@ -146,9 +150,31 @@ def prepare_pair(a: Any, b: Any, *, names: tuple[str, str] = ("a", "b"),
     second = prepare_mask(b, name=names[1], valid=valid)
     check_same_grid(first.geometry, second.geometry, names)
     if second.codes.chunks != first.codes.chunks:
-        second = PreparedMask(second.codes.rechunk(first.codes.chunks), second.geometry,
-                              second.template)
+        second = dataclasses.replace(second, codes=second.codes.rechunk(first.codes.chunks),
+                                     padded=None)
     return first, second
+
+
+def check_connectivity(connectivity: int) -> bool:
+    """True for 8-connectivity; raise for anything but 4 or 8."""
+    if connectivity not in (4, 8):
+        raise InvalidOptionError(
+            f"connectivity={connectivity!r}; use 8 (edges and corners, the default) or 4 (edges)"
+        )
+    return connectivity == 8
+
+
+def check_non_negative(value: Any, name: str, *, unit: str, example: str) -> float:
+    """``value`` as a float; :class:`InvalidOptionError` unless it is finite and >= 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise InvalidOptionError(
+            f"{name}={value!r}; pass a finite number of {unit} >= 0, for example {example}"
+        )
+    return number
 
 
 def check_same_grid(first: PixelGeometry, second: PixelGeometry,

@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from geoquant.errors import InvalidOptionError
 from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._mask import check_non_negative, padded_tiles
 
 FIRST_K = 16
 """Neighbours every edge pixel asks for first."""
@@ -114,8 +114,17 @@ def patch_neighbours(labels: Any, geometry: PixelGeometry, *, n_patches: int | N
     """
     geometry.require_projected("the nearest-neighbour distance between patches")
     if threshold_m is not None:
-        threshold_m = _check_threshold(threshold_m)
-    rows, cols, ids = edge_points(labels)
+        threshold_m = check_threshold(threshold_m)
+    return neighbours_of_points(edge_points(labels), geometry, n_patches=n_patches,
+                                threshold_m=threshold_m)
+
+
+def neighbours_of_points(points: tuple[np.ndarray, np.ndarray, np.ndarray],
+                         geometry: PixelGeometry, *, n_patches: int | None = None,
+                         threshold_m: float | None = None) -> PatchNeighbours:
+    """:func:`patch_neighbours` from edge points already gathered (:func:`gather_edge_points`)."""
+    geometry.require_projected("the nearest-neighbour distance between patches")
+    rows, cols, ids = points
     if n_patches is None:
         n_patches = int(ids.max()) if ids.size else 0
     enn = nearest_neighbour_distances(rows, cols, ids, n_patches, dx=geometry.dx, dy=geometry.dy)
@@ -143,17 +152,29 @@ def edge_points(labels: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         Global row and column of each edge pixel and its patch id, sorted by row then column.
     """
     import dask
-    import dask.array as da
+
+    return gather_edge_points(dask.compute(*edge_point_tasks(labels)))
+
+
+def edge_point_tasks(labels: Any) -> list[Any]:
+    """The edge pixels of each tile of ``labels``, lazily (Delayed, one per tile).
+
+    Compute them together with other work over the same graph, then
+    :func:`gather_edge_points`.
+    """
+    import dask
 
     from geoquant.tiling import TileGrid
 
     labels = labels.astype(np.int64)
     grid = TileGrid.from_chunks(labels.chunks)
-    padded = da.overlap.overlap(labels, depth={0: 1, 1: 1},
-                                boundary={0: _OUTSIDE, 1: _OUTSIDE}).to_delayed()
+    padded = padded_tiles(labels, _OUTSIDE).to_delayed(optimize_graph=False)
     task = dask.delayed(_tile_edge_points, pure=True)
-    parts = dask.compute(*[task(padded[i, j], grid.bounds(i, j)[0], grid.bounds(i, j)[2])
-                           for i, j in grid])
+    return [task(padded[i, j], *grid.bounds(i, j)[::2]) for i, j in grid]
+
+
+def gather_edge_points(parts: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Computed :func:`edge_point_tasks` as ``rows, cols, ids`` sorted by row then column."""
     rows = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
     ids = np.concatenate([p[2] for p in parts])
@@ -245,7 +266,7 @@ def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches:
     """
     from scipy.spatial import cKDTree
 
-    threshold_m = _check_threshold(threshold_m)
+    threshold_m = check_threshold(threshold_m)
     if n_patches < 2:
         return 0
     ids = np.asarray(ids, np.int64)
@@ -329,10 +350,6 @@ def _finish_isolated(coords: np.ndarray, ids: np.ndarray, pending: np.ndarray,
         best[patch] = min(best[patch], float(dist.min()))
 
 
-def _check_threshold(threshold_m: float) -> float:
-    value = float(threshold_m)
-    if not np.isfinite(value) or value < 0:
-        raise InvalidOptionError(
-            f"threshold_m={threshold_m!r}; pass a distance in metres >= 0, for example 100.0"
-        )
-    return value
+def check_threshold(threshold_m: Any) -> float:
+    """The connectance threshold as a float, m; :class:`InvalidOptionError` unless >= 0."""
+    return check_non_negative(threshold_m, "threshold_m", unit="metres", example="100.0")

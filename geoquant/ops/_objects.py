@@ -11,9 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from geoquant.errors import InvalidOptionError, MaskError
+from geoquant.errors import MaskError
 from geoquant.ops._mask import (
+    EXCLUDED,
+    OBJECT,
     PreparedMask,
+    check_connectivity,
+    check_non_negative,
     check_same_grid,
     is_dask,
     prepare_mask,
@@ -32,15 +36,6 @@ from geoquant.ops._tree import STAT_NAMES, object_pass, write_labels
 
 OBJECT_COLUMNS = ("id", "area_m2", "perimeter_m", "cells", "row_min", "col_min", "row_max",
                   "col_max", "x_min", "y_min", "x_max", "y_max", "centroid_x", "centroid_y")
-
-
-def check_connectivity(connectivity: int) -> bool:
-    """True for 8-connectivity; raise for anything but 4 or 8."""
-    if connectivity not in (4, 8):
-        raise InvalidOptionError(
-            f"connectivity={connectivity!r}; use 8 (edges and corners, the default) or 4 (edges)"
-        )
-    return connectivity == 8
 
 
 def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
@@ -75,7 +70,7 @@ def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
     conn8 = check_connectivity(connectivity)
     prepared = prepare_mask(mask, valid=valid)
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=NoReducer(),
-                      padded=prepared.padded)
+                      padded=prepared.padded_codes())
     if is_dask(mask.data):
         return prepared.like(write_labels(run), name="labels")
     # In memory in, in memory out: tiles are painted straight into one array, no concatenation.
@@ -104,11 +99,12 @@ def count(mask: Any, *, connectivity: int = 8, min_area_m2: float = 0.0,
     int
     """
     conn8 = check_connectivity(connectivity)
-    min_area_m2 = _non_negative(min_area_m2, "min_area_m2")
+    min_area_m2 = check_non_negative(min_area_m2, "min_area_m2", unit="square metres",
+                                     example="10000.0 for 1 ha")
     prepared = prepare_mask(mask, valid=valid)
     reducer = CountReducer(prepared.geometry, min_area_m2)
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=reducer,
-                      padded=prepared.padded)
+                      padded=prepared.padded_codes())
     return run.result.compute()[1]
 
 
@@ -152,7 +148,7 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
                                         valid=valid)
         aux = (distance_field(target),)
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=RowsReducer(),
-                      aux=aux)
+                      aux=aux, padded=prepared.padded_codes())
     parts = run.result.compute()
     if parts:
         table = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
@@ -195,23 +191,13 @@ def connected(through: Any, a: Any, b: Any, *, connectivity: int = 8, valid: Any
     codes = network.codes
     for end in ends:
         codes = _union_codes(codes, end)
-    aux = tuple(da.where(end == 1, 0.0, 1.0) for end in ends)
+    aux = tuple(da.where(end == OBJECT, 0.0, 1.0) for end in ends)
     run = object_pass(codes, network.geometry, conn8=conn8, reducer=TouchReducer(len(ends)),
                       aux=aux)
     return bool(run.result.compute())
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _non_negative(value: float, name: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise InvalidOptionError(f"{name}={value!r}; pass a number of square metres") from None
-    if not np.isfinite(value) or value < 0:
-        raise InvalidOptionError(f"{name}={value!r}; pass a finite number >= 0")
-    return value
-
-
 def _object_columns(table: Table, prepared: PreparedMask) -> dict[str, np.ndarray]:
     geometry = prepared.geometry
     cells = table["cells"].astype(np.int64)
@@ -272,4 +258,5 @@ def _point_block(point: tuple[int, int], block_info: Any = None) -> np.ndarray:
 def _union_codes(codes: Any, end: Any) -> Any:
     import dask.array as da
 
-    return da.where((end == 1) & (codes != 2), np.uint8(1), codes).astype(np.uint8)
+    passable = (end == OBJECT) & (codes != EXCLUDED)
+    return da.where(passable, np.uint8(OBJECT), codes).astype(np.uint8)

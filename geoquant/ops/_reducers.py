@@ -11,14 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._landscape import patch_moments
 from geoquant.ops._merge import Table
 
 
 def object_area(table: Table, geometry: PixelGeometry) -> np.ndarray:
     """Object areas in m²; on projected grids from the exact cell count, so any tiling agrees."""
-    if geometry.geographic:
-        return table["area"]
-    return table["cells"] * (geometry.dx * geometry.dy)
+    return geometry.area_of(table["cells"], table["area"])
 
 
 def object_perimeter(table: Table, geometry: PixelGeometry) -> np.ndarray:
@@ -74,19 +73,12 @@ class PatchMomentsReducer:
     geometry: PixelGeometry
 
     def reduce(self, table: Table) -> dict[str, float]:
-        area = object_area(table, self.geometry)
-        cells = table["cells"].astype(np.float64)
-        faces = (table["faces_x"] + table["faces_y"]).astype(np.float64)
-        return {
-            "patches": int(table["key"].size),
-            "cells": int(table["cells"].sum()),
-            "area": float(area.sum()),
-            "area_sq": float(np.square(area).sum()),
-            "area_max": float(area.max()) if area.size else 0.0,
-            "faces": float(faces.sum()),
-            "faces_sqrt_cells": float((faces * np.sqrt(cells)).sum()),
-            "perimeter": float(object_perimeter(table, self.geometry).sum()),
-        }
+        return patch_moments({
+            "cells": table["cells"],
+            "area_m2": object_area(table, self.geometry),
+            "perimeter_faces": table["faces_x"] + table["faces_y"],
+            "perimeter_m": object_perimeter(table, self.geometry),
+        })
 
     def combine(self, first: dict[str, float], second: dict[str, float]) -> dict[str, float]:
         out = {name: first[name] + second[name] for name in first}

@@ -26,19 +26,17 @@ import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import padded_tiles
-from geoquant.ops._merge import Reducer, Summary, merge, tile_summary
+from geoquant.ops._merge import Reducer, Summary, empty_remap, merge, tile_summary
 from geoquant.tiling import TileGrid
 
 STAT_NAMES = ("cells", "area", "sum_row", "sum_col", "row_min", "row_max", "col_min", "col_max",
               "faces_x", "faces_y", "perimeter")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Node:
     summary: Any  # graph key of the node's Summary
-    tile: tuple[int, int] | None = None
     children: tuple[_Node, ...] = ()
-    final: Any = None  # graph key of the node's final-key map
 
 
 @dataclass(frozen=True)
@@ -50,8 +48,6 @@ class ObjectPass:
     """
 
     grid: TileGrid
-    geometry: PixelGeometry
-    conn8: bool
     token: str
     graph: dict
     dependencies: tuple[Any, ...]
@@ -88,7 +84,7 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
                        reducer=reducer)
         graph[key] = (task, (padded.name, i, j), (runs_name, i, j),
                       [(a.name, i, j) for a in aux])
-        leaves[i, j] = _Node(key, tile=(i, j))
+        leaves[i, j] = _Node(key)
     counter = iter(range(len(leaves)))
 
     def build(i0: int, i1: int, j0: int, j1: int) -> _Node:
@@ -110,8 +106,8 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     graph[result_key] = (partial(_finish, reducer=reducer), root.summary)
     dependencies = (padded, *aux)
     layer = HighLevelGraph.from_collections(result_key, dict(graph), dependencies=dependencies)
-    return ObjectPass(grid, geometry, conn8, token, graph, dependencies, runs_name, root,
-                      leaves, Delayed(result_key, layer))
+    return ObjectPass(grid, token, graph, dependencies, runs_name, root, leaves,
+                      Delayed(result_key, layer))
 
 
 def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
@@ -126,16 +122,16 @@ def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
     grid, token = run.grid, run.token
     graph = dict(run.graph)
     empty_key = f"gq-empty-map-{token}"
-    graph[empty_key] = (_empty_map,)
-    run.root.final = empty_key
+    graph[empty_key] = (empty_remap,)
+    # graph key of each node's final-key map, by the graph key of its summary
+    final = {run.root.summary: empty_key}
     stack = [run.root]
-    count = 0
     while stack:
         node = stack.pop()
         for child in node.children:
-            child.final = (f"gq-final-keys-{token}", count)
-            count += 1
-            graph[child.final] = (_child_final_map, node.final, node.summary, child.summary)
+            final[child.summary] = (f"gq-final-keys-{token}", len(final))
+            graph[final[child.summary]] = (_child_final_map, final[node.summary], node.summary,
+                                           child.summary)
             stack.append(child)
 
     rows_tiles, cols_tiles = grid.tiles
@@ -148,16 +144,16 @@ def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
         band = [run.leaves[i, j] for j in range(cols_tiles)]
         band_start = int(row_starts[i])
         owned = (f"gq-band-owned-{token}", i)
-        graph[owned] = (_band_owned, [leaf.summary for leaf in band],
-                        [leaf.final for leaf in band])
-        for j, leaf in enumerate(band):
+        summaries = [leaf.summary for leaf in band]
+        finals = [final[leaf.summary] for leaf in band]
+        graph[owned] = (_band_owned, summaries, finals)
+        for j, (summary, leaf_final) in enumerate(zip(summaries, finals, strict=True)):
             graph[(name, i, j)] = (
                 partial(_relabel, width=width, band_start=band_start, out=out),
-                (run.runs_name, i, j), leaf.summary, leaf.final, owned, prefix, carry)
+                (run.runs_name, i, j), summary, leaf_final, owned, prefix, carry)
         next_carry = (f"gq-band-carry-{token}", i)
         graph[next_carry] = (partial(_band_carry, width=width, band_start=band_start), carry,
-                             owned, prefix, [leaf.summary for leaf in band],
-                             [leaf.final for leaf in band])
+                             owned, prefix, summaries, finals)
         next_prefix = (f"gq-band-prefix-{token}", i)
         graph[next_prefix] = (_add_count, prefix, owned)
         carry, prefix = next_carry, next_prefix
@@ -176,10 +172,6 @@ def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
 
 def _written(_: list) -> bool:
     return True
-
-
-def _empty_map() -> tuple[np.ndarray, np.ndarray]:
-    return np.empty(0, np.int64), np.empty(0, np.int64)
 
 
 # -- tasks ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geoquant as gq
-from geoquant.errors import CRSError
+from geoquant.errors import CRSError, InvalidOptionError
 from geoquant.ops._landscape import PYLANDSTATS_NAMES
 from geoquant.testing.rasters import as_raster
 from geoquant.testing.strategies import chunk_sizes
@@ -84,6 +84,28 @@ def test_cohesion_follows_fragstats_formula():
     assert got["patch_cohesion_index"] == pytest.approx(expected, rel=1e-12)
     assert got["connectance"] == 100.0  # 1 pair; nearest cells (3,3)-(6,6): 42.4 m
     assert gq.ops.fragmentation(as_raster(mask), connectance_m=40.0)["connectance"] == 0.0
+
+
+def test_one_read_of_a_lazy_mask_and_options_checked_first():
+    """Every pass, the nearest-neighbour one included, runs in one compute."""
+    import dask.array as da
+
+    values = np.random.default_rng(3).random((60, 80)) < 0.3
+    reads = []
+
+    def generate(block):
+        reads.append(block.shape)
+        return block
+
+    data = da.from_array(values, chunks=(20, 20)).map_blocks(generate, dtype=bool,
+                                                            meta=np.empty((0, 0), bool))
+    mask = as_raster(values).copy(data=data)
+    with pytest.raises(InvalidOptionError, match="threshold_m"):
+        gq.ops.fragmentation(mask, connectance_m=-1.0)
+    assert reads == []
+    got = gq.ops.fragmentation(mask, connectance_m=30.0)
+    assert len(reads) == 12  # each of the 3 x 4 tiles once
+    assert_metrics_equal(got, pylandstats_metrics(values.astype(float), 10.0, 8))
 
 
 def test_geographic_grid_needs_neighbours_off():

@@ -261,15 +261,23 @@ def test_enn_per_patch_identical_to_pylandstats(chunks, connectivity):
     np.testing.assert_array_equal(got, np.asarray(expected))
 
 
-def test_edge_points_do_not_depend_on_chunking():
-    labels, _, _ = reference_patches(blobs(12), 8, 1.0, 1.0)
-    whole = edge_points(da.from_array(labels, chunks=labels.shape))
-    for chunks in CHUNKINGS[1:]:
-        for got, expected in zip(edge_points(da.from_array(labels, chunks=chunks)), whole,
-                                 strict=True):
-            np.testing.assert_array_equal(got, expected)
-    rows, cols, ids = whole
-    assert np.all(ids == labels[rows, cols]) and np.all(ids > 0)
+def reference_edge_points(labels: np.ndarray, n: int) -> np.ndarray:
+    """Edge pixels from scipy: each patch minus its 4-erosion, the raster's outside in it."""
+    cross = ndimage.generate_binary_structure(2, 1)
+    edge = np.zeros(labels.shape, bool)
+    for patch in range(1, n + 1):
+        inside = labels == patch
+        edge |= inside & ~ndimage.binary_erosion(inside, cross, border_value=1)
+    return np.argwhere(edge)  # row-major: sorted by row, then column
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS)
+def test_edge_points_equal_scipy_erosion_for_any_chunking(chunks):
+    labels, n, _ = reference_patches(blobs(12), 8, 1.0, 1.0)
+    rows, cols, ids = edge_points(da.from_array(labels, chunks=chunks or labels.shape))
+    expected = reference_edge_points(labels, n)
+    np.testing.assert_array_equal(np.column_stack([rows, cols]), expected)
+    np.testing.assert_array_equal(ids, labels[expected[:, 0], expected[:, 1]])
 
 
 # -- nearest neighbours and connectance, exact -------------------------------------------------
@@ -340,7 +348,7 @@ def test_neighbours_refuse_geographic_grids_and_bad_thresholds():
     with pytest.raises(CRSError, match="reproject"):
         patch_neighbours(labels, geographic)
     projected = prepare_mask(as_raster(np.ones((1, 3), bool))).geometry
-    for bad in (-1.0, math.nan, math.inf):
+    for bad in (-1.0, math.nan, math.inf, "far"):
         with pytest.raises(InvalidOptionError, match="threshold_m"):
             patch_neighbours(labels, projected, threshold_m=bad)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -126,10 +128,16 @@ def test_objects_on_real_lausanne_land_use(shared_data):
         mask = landuse.copy(data=np.where(values == 255, np.nan, values == code))
         mask = mask.rio.write_nodata(None, encoded=False)
         expected, n = ndi.label(values == code, structure=STRUCTURE[8])
+        cells = np.bincount(expected.ravel(), minlength=n + 1)[1:]
+        boxes = np.array([(s[0].start, s[1].start, s[0].stop - 1, s[1].stop - 1)
+                          for s in ndi.find_objects(expected)]).reshape(-1, 4)
         first = None
         for chunks in [(325, 472), (50, 60), (17, 101)]:
             table = gq.ops.objects(mask.chunk({"y": chunks[0], "x": chunks[1]}))
             assert len(table) == n
+            np.testing.assert_array_equal(table["cells"], cells)
+            np.testing.assert_array_equal(
+                table[["row_min", "col_min", "row_max", "col_max"]].to_numpy(), boxes)
             np.testing.assert_array_equal(
                 gq.ops.label(mask.chunk({"y": chunks[0], "x": chunks[1]})).values, expected)
             if first is None:
@@ -148,7 +156,7 @@ def test_count_with_minimum_area_uses_whole_object_areas():
         assert gq.ops.count(raster, min_area_m2=threshold) == int((sizes >= threshold).sum())
 
 
-def test_objects_distance_column(monkeypatch):
+def test_objects_distance_column():
     mask = np.zeros((20, 20), bool)
     mask[2:4, 2:4] = True
     mask[15, 15] = True
@@ -156,6 +164,71 @@ def test_objects_distance_column(monkeypatch):
     target[2, 10] = True
     table = gq.ops.objects(as_raster(mask, chunks=6), distance_to=as_raster(target, chunks=6))
     np.testing.assert_allclose(table["distance_m"], [70.0, np.hypot(130.0, 50.0)])
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=chunked(max_side=18), seed=st.integers(0, 2**32 - 1),
+       density=st.sampled_from([0.0, 0.01, 0.1]),
+       resolution=st.sampled_from([(10.0, 10.0), (3.7, 12.0)]))
+def test_objects_distance_column_equals_scipy_edt(case, seed, density, resolution):
+    """Per object, the minimum over its pixels of scipy's EDT to the target (whole array)."""
+    mask, chunks = case
+    dx, dy = resolution
+    target = np.random.default_rng(seed).random(mask.shape) < density
+    labels, n = reference_labels(mask, 8)
+    table = gq.ops.objects(as_raster(mask, chunks=chunks, resolution=resolution),
+                           distance_to=as_raster(target, resolution=resolution))
+    if target.any():
+        field = ndi.distance_transform_edt(~target, sampling=(dy, dx))
+        expected = ndi.minimum(field, labels, index=np.arange(1, n + 1))
+    else:
+        expected = np.full(n, np.inf)
+    assert len(table) == n
+    np.testing.assert_allclose(table["distance_m"], expected, rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=chunked(max_side=16), seed=st.integers(0, 2**32 - 1),
+       connectivity=st.sampled_from([8, 4]))
+def test_valid_mask_excludes_pixels_like_numpy(case, seed, connectivity):
+    mask, chunks = case
+    valid = np.random.default_rng(seed).random(mask.shape) < 0.8
+    expected, n = reference_labels(mask & valid, connectivity)
+    raster = as_raster(mask, chunks=chunks, resolution=(10.0, 20.0))
+    region = as_raster(valid, chunks=chunks, name="valid")
+    got = gq.ops.label(raster, connectivity=connectivity, valid=region)
+    np.testing.assert_array_equal(got.values, expected)
+    assert gq.ops.count(raster, connectivity=connectivity, valid=region) == n
+    assert gq.ops.area(raster, valid=region) == 200.0 * np.count_nonzero(mask & valid)
+    share = gq.ops.share(raster, valid=region)
+    if valid.any():
+        assert share == pytest.approx(100.0 * np.count_nonzero(mask & valid) / valid.sum(),
+                                      rel=1e-12)
+    else:
+        assert np.isnan(share)
+
+
+def reference_connected(through: np.ndarray, ends: list[np.ndarray], valid: np.ndarray,
+                        connectivity: int) -> bool:
+    """scipy: one component of ``(through | a | b) & valid`` holds pixels of both ends."""
+    passable = (through | ends[0] | ends[1]) & valid
+    labels, _ = ndi.label(passable, structure=STRUCTURE[connectivity])
+    touched = [set(np.unique(labels[end & valid])) - {0} for end in ends]
+    return bool(touched[0] & touched[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=chunked(max_side=16), seed=st.integers(0, 2**32 - 1),
+       connectivity=st.sampled_from([8, 4]), holes=st.booleans())
+def test_connected_equals_scipy_labelling(case, seed, connectivity, holes):
+    through, chunks = case
+    rng = np.random.default_rng(seed)
+    ends = [rng.random(through.shape) < 0.05 for _ in range(2)]
+    valid = (rng.random(through.shape) < 0.85) if holes else np.ones(through.shape, bool)
+    got = gq.ops.connected(as_raster(through, chunks=chunks), as_raster(ends[0], name="a"),
+                           as_raster(ends[1], name="b"), connectivity=connectivity,
+                           valid=as_raster(valid, name="valid") if holes else None)
+    assert got == reference_connected(through, ends, valid, connectivity)
 
 
 def test_connected_through_roads_between_towns_and_points():
@@ -194,8 +267,9 @@ def test_bad_input_says_what_to_change():
         gq.ops.count(np.zeros((4, 4), bool))
     with pytest.raises(InvalidOptionError, match="connectivity"):
         gq.ops.label(good, connectivity=6)
-    with pytest.raises(InvalidOptionError, match="min_area_m2"):
-        gq.ops.count(good, min_area_m2=-1)
+    for bad in (-1, math.nan, math.inf, "large"):
+        with pytest.raises(InvalidOptionError, match="min_area_m2"):
+            gq.ops.count(good, min_area_m2=bad)
     with pytest.raises(CRSError, match="write_crs"):
         gq.ops.count(good.drop_vars("spatial_ref"))
     with pytest.raises(GridMismatchError, match="different grids"):
@@ -219,6 +293,25 @@ def test_area_and_share_with_nodata_and_geographic_cells():
     world = as_raster(np.ones((180, 360), bool), resolution=1.0, crs="EPSG:4326",
                       origin=(-180, 90), chunks=(7, 50))
     assert gq.ops.area(world) / 1e6 == pytest.approx(510_065_621.724, rel=1e-9)
+
+
+@pytest.mark.parametrize("chunks", [None, (2, 3)])
+def test_geographic_object_area_and_perimeter_equal_geodesic_outline(chunks):
+    from pyproj import Geod
+
+    mask = np.zeros((6, 8), bool)
+    mask[1:5, 2:7] = True  # 4 x 5 cells of 0.5 degree, north edge at 59.5 N
+    raster = as_raster(mask, resolution=0.5, crs="EPSG:4326", origin=(10.0, 60.0),
+                       chunks=chunks)
+    table = gq.ops.objects(raster)
+    west, east, north, south = 11.0, 13.5, 59.5, 57.5
+    steps = 4001  # parallels are not geodesics: densify them
+    lons = np.r_[np.linspace(west, east, steps), np.linspace(east, west, steps)]
+    lats = np.r_[np.full(steps, north), np.full(steps, south)]
+    area, perimeter = Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)
+    assert table.loc[0, "area_m2"] == pytest.approx(abs(area), rel=1e-7)
+    assert table.loc[0, "perimeter_m"] == pytest.approx(perimeter, rel=1e-7)
+    assert gq.ops.area(raster) == pytest.approx(abs(area), rel=1e-7)
 
 
 def test_in_memory_mask_spanning_several_default_tiles():

@@ -19,7 +19,6 @@ from numba import njit
 
 BACKGROUND = 0
 OBJECT = 1
-OUTSIDE = 3
 
 
 @njit(cache=True, nogil=True)

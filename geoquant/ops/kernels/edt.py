@@ -50,14 +50,39 @@ def column_extremes(codes, row0):
     first[:] = NO_ROW_BELOW
     last[:] = NO_ROW_ABOVE
     for r in range(h):
-        g = row0 + r
-        for c in range(w):
-            last[c] = g if codes[r, c] == OBJECT else last[c]
+        _track(codes[r], row0 + r, last)
     for r in range(h - 1, -1, -1):
-        g = row0 + r
-        for c in range(w):
-            first[c] = g if codes[r, c] == OBJECT else first[c]
+        _track(codes[r], row0 + r, first)
     return out
+
+
+# The column sweeps, one row at a time; every kernel below builds its column pass from them.
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _track(codes_row, g, near):
+    """Set ``near[c]`` to row ``g`` in every column where this row holds an object pixel."""
+    for c in range(near.shape[0]):
+        near[c] = g if codes_row[c] == OBJECT else near[c]
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _rows_up(codes_row, g, near, up_row):
+    """Sweeping down: :func:`_track`, then the rows from ``g`` up to the nearest object."""
+    for c in range(near.shape[0]):
+        near[c] = g if codes_row[c] == OBJECT else near[c]
+        up_row[c] = g - near[c]
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _vertical_row(codes_row, g, near_below, up_row, dy, f_row):
+    """Sweeping up: :func:`_track` ``near_below``, then ``f`` of the row from ``up_row``.
+
+    ``f_row`` may be ``up_row`` itself (each column is read before it is written).
+    """
+    for c in range(near_below.shape[0]):
+        near_below[c] = g if codes_row[c] == OBJECT else near_below[c]
+        d = min(up_row[c], near_below[c] - g)
+        t = dy * d
+        f_row[c] = t * t if d < _FAR else np.inf
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -67,22 +92,14 @@ def vertical_squared(codes, row0, above, below, dy, out):
     ``above[c]`` / ``below[c]`` are the global rows of the nearest object pixels of column ``c``
     above and below the tile (or the sentinels), so ``f`` is global, not tile-local.
     """
-    h, w = codes.shape
+    h = codes.shape[0]
     # Rows as float64 (exact below 2**53) keep both sweeps in one type, so they vectorise.
     near = above.astype(np.float64)
     for r in range(h):
-        g = np.float64(row0 + r)
-        for c in range(w):
-            near[c] = g if codes[r, c] == OBJECT else near[c]
-            out[r, c] = g - near[c]
+        _rows_up(codes[r], np.float64(row0 + r), near, out[r])
     near[:] = below
     for r in range(h - 1, -1, -1):
-        g = np.float64(row0 + r)
-        for c in range(w):
-            near[c] = g if codes[r, c] == OBJECT else near[c]
-            d = min(out[r, c], near[c] - g)
-            v = dy * d
-            out[r, c] = v * v if d < _FAR else np.inf
+        _vertical_row(codes[r], np.float64(row0 + r), near, out[r], dy, out[r])
 
 
 # -- row pass: lower envelope of parabolas (Felzenszwalb & Huttenlocher) --------------------------
@@ -309,15 +326,11 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
     for r in range(row_hi):
         if r >= row_lo and (r - row_lo) % _BLOCK == 0:
             near_above[(r - row_lo) // _BLOCK] = near
-        g = np.float64(row0 + r)
-        for c in range(w):
-            near[c] = g if codes[r, c] == OBJECT else near[c]
+        _track(codes[r], np.float64(row0 + r), near)
     up = np.empty((_BLOCK, w), np.float64)
     near_below = below.astype(np.float64)
     for r in range(h - 1, row_hi - 1, -1):
-        g = np.float64(row0 + r)
-        for c in range(w):
-            near_below[c] = g if codes[r, c] == OBJECT else near_below[c]
+        _track(codes[r], np.float64(row0 + r), near_below)
     f = np.empty(w, np.float64)
     half_inv_dx2 = 0.5 / (dx * dx)
     width = w + 1
@@ -331,17 +344,9 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
         r_stop = min(row_hi, r_start + _BLOCK)
         near[:] = near_above[b]
         for r in range(r_start, r_stop):
-            g = np.float64(row0 + r)
-            for c in range(w):
-                near[c] = g if codes[r, c] == OBJECT else near[c]
-                up[r - r_start, c] = g - near[c]
+            _rows_up(codes[r], np.float64(row0 + r), near, up[r - r_start])
         for r in range(r_stop - 1, r_start - 1, -1):
-            g = np.float64(row0 + r)
-            for c in range(w):
-                near_below[c] = g if codes[r, c] == OBJECT else near_below[c]
-                d = min(up[r - r_start, c], near_below[c] - g)
-                t = dy * d
-                f[c] = t * t if d < _FAR else np.inf
+            _vertical_row(codes[r], np.float64(row0 + r), near_below, up[r - r_start], dy, f)
             out_row = out[r]
             _row_pass(f, col0, dx, half_inv_dx2, off_l[r], off_l[r + 1], pos_l, val_l,
                       off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
@@ -361,21 +366,8 @@ def _row_pass(f, col0, dx, half_inv_dx2, l_start, l_stop, pos_l, val_l, r_start,
     for i in range(l_start, l_stop):
         n = _push(v, fv, z, n, np.float64(pos_l[i] - col0), val_l[i], half_inv_dx2)
     for c in range(w):
-        fq = f[c]
-        if fq < np.inf:  # _push, written out: this loop is the hot spot
-            q = np.float64(c)
-            s = -np.inf
-            while n > 0:
-                p = v[n - 1]
-                s = 0.5 * (q + p) + (fq - fv[n - 1]) * half_inv_dx2 / (q - p)
-                if s > z[n - 1]:
-                    break
-                n -= 1  # site p is nowhere strictly lowest
-                s = -np.inf
-            v[n] = q
-            fv[n] = fq
-            z[n] = s
-            n += 1
+        if f[c] < np.inf:  # a column without object pixels is no site
+            n = _push(v, fv, z, n, np.float64(c), f[c], half_inv_dx2)
     for i in range(r_start, r_stop):
         n = _push(v, fv, z, n, np.float64(pos_r[i] - col0), val_r[i], half_inv_dx2)
     if n == 0:

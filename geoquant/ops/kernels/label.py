@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-OBJECT = 1
+BACKGROUND, OBJECT = 0, 1
 
 
 @njit(cache=True, nogil=True)
@@ -196,18 +196,12 @@ def run_stats(padded: np.ndarray, row_ptr: np.ndarray, starts: np.ndarray, stops
             # Faces above and below: inside the tile from run overlaps (no pixel loop); on
             # the tile's first and last rows from the halo, pixel by pixel.
             if r == 0:
-                top = 0
-                for c in range(s + 1, e + 1):
-                    if above[c] != OBJECT:
-                        top += 1
+                top = _halo_faces(above, s, e)
             else:
                 up = _advance(starts, stops, up, row_ptr[r], s)
                 top = length - _covered(starts, stops, up, row_ptr[r], s, e)
             if r == h - 1:
-                bottom = 0
-                for c in range(s + 1, e + 1):
-                    if below[c] != OBJECT:
-                        bottom += 1
+                bottom = _halo_faces(below, s, e)
             else:
                 down = _advance(starts, stops, down, row_ptr[r + 2], s)
                 bottom = length - _covered(starts, stops, down, row_ptr[r + 2], s, e)
@@ -226,6 +220,16 @@ def run_stats(padded: np.ndarray, row_ptr: np.ndarray, starts: np.ndarray, stops
                         aux_min[f, lab] = value
     return (cells, area, sum_row, sum_col, row_min, row_max, col_min, col_max, faces_x,
             faces_y, perimeter, aux_min)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _halo_faces(padded_row: np.ndarray, s: int, e: int) -> int:
+    """Pixels of core columns ``[s, e)`` that are not object in a padded halo row."""
+    faces = 0
+    for c in range(s + 1, e + 1):
+        if padded_row[c] != OBJECT:
+            faces += 1
+    return faces
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -309,10 +313,10 @@ def count_codes(codes: np.ndarray, cell_area: np.ndarray) -> tuple:
         row_valid = 0
         for c in range(w):
             code = codes[r, c]
-            if code == 1:
+            if code == OBJECT:
                 row_objects += 1
                 row_valid += 1
-            elif code == 0:
+            elif code == BACKGROUND:
                 row_valid += 1
         objects += row_objects
         valid += row_valid
