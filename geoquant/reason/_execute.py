@@ -19,8 +19,9 @@ from geoquant.errors import PlanError
 from geoquant.reason._plan import AREA_UNITS, LENGTH_UNITS, Plan, Step
 
 NODATA = 255
-MaskSource = Callable[[str, "str | None"], Any]
-"""``source(class_name, date)`` -> uint8 mask (1, 0, 255 nodata) of that class."""
+MaskSource = Callable[["str | int", "str | None"], Any]
+"""``source(class_name_or_code, date)`` -> uint8 mask (1, 0, 255 nodata) of that class;
+``date`` is ``None``, ``"before"`` or ``"after"``."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def run_plan(plan: Plan, source: MaskSource) -> dict[str, StepResult]:
         a = step.args
         op = step.op
         if op == "mask":
-            result = StepResult(step, mask=source(a["class"], a.get("date")))
+            what = a["class"] if "class" in a else int(a["code"])
+            result = StepResult(step, mask=source(what, a.get("date")))
         elif op == "objects":
             low, high = a.get("min_area_m2", 0.0), a.get("max_area_m2", np.inf)
             result = StepResult(step, mask=_select_objects(
@@ -149,6 +151,8 @@ def run_plan(plan: Plan, source: MaskSource) -> dict[str, StepResult]:
             before = value_of(a["from"])
             value = 100.0 * (value_of(a["of"]) - before) / before if before else float("nan")
             result = StepResult(step, value=float(value), unit="%")
+        elif op == "number":
+            result = StepResult(step, value=float(a["value"]), unit=a.get("unit", ""))
         elif op == "compare":
             compare = COMPARE[a["comparison"]]
             result = StepResult(step, value=bool(compare(value_of(a["of"]), value_of(a["to"]))),

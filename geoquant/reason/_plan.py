@@ -1,9 +1,10 @@
 """Plans: what a question asks, as a small typed JSON document over the operators.
 
 A plan is a list of steps; each step has an ``id``, an ``op`` and arguments, and may refer to
-earlier steps by id. Mask steps make masks (a class, objects filtered by size, pixels or objects
-near or far from another mask, combinations); value steps measure them (share, area, count,
-object sizes, distances, connectivity, fragmentation, change) or compare two values. The plan's
+earlier steps by id. Mask steps make masks (a class by name, or by a product's class code;
+objects filtered by size; pixels or objects near or far from another mask; combinations); value
+steps measure them (share, area, count, object sizes, distances, connectivity, fragmentation,
+change), state a number, or compare two values. The plan's
 ``answer`` names the step whose value answers the question.
 
 Plans are data, never code: :func:`validate` checks every field against :data:`PLAN_SCHEMA`
@@ -51,7 +52,8 @@ _DATE = {"enum": ["before", "after"]}
 # op -> (kind of result, required arguments, optional arguments); each argument's JSON Schema.
 OPS: Mapping[str, tuple[str, dict[str, Any], dict[str, Any]]] = MappingProxyType({
     # masks
-    "mask": ("mask", {"class": {"type": "string"}}, {"date": _DATE}),
+    "mask": ("mask", {}, {"class": {"type": "string"}, "code": {"type": "integer", "minimum": 0},
+                          "date": _DATE}),
     "objects": ("mask", {"of": _REF}, {"min_area_m2": _AREA, "max_area_m2": _AREA}),
     "near": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
     "far": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
@@ -75,6 +77,7 @@ OPS: Mapping[str, tuple[str, dict[str, Any], dict[str, Any]]] = MappingProxyType
     "is_fragmented": ("value", {"of": _REF}, {}),
     "difference_of": ("value", {"of": _REF, "minus": _REF}, {}),
     "percent_change": ("value", {"of": _REF, "from": _REF}, {}),
+    "number": ("value", {"value": {"type": "number"}}, {"unit": {"type": "string"}}),
     "compare": ("value", {"of": _REF, "to": _REF, "comparison": {"enum": list(COMPARISONS)}},
                 {}),
 })
@@ -209,6 +212,9 @@ def _wanted_kind(op: str) -> str | None:
 
 
 def _check_ranges(step: Step) -> None:
+    if step.op == "mask" and ("class" in step.args) == ("code" in step.args):
+        raise PlanError(f"step {step.id!r} (mask) needs exactly one of 'class' (a class name) "
+                        "or 'code' (a product's class code)")
     low, high = step.args.get("min_area_m2"), step.args.get("max_area_m2")
     if low is not None and high is not None and low > high:
         raise PlanError(f"step {step.id!r} asks for objects of at least {low} m² and at most "
