@@ -19,6 +19,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from geoquant import demo, sinks, sources, synth  # noqa: F401
 
 
+def ask(question, **options):  # noqa: ANN001, ANN201 - documented on geoquant.reason.ask
+    """Answer a quantitative question about a region: :func:`geoquant.reason.ask`."""
+    from geoquant.reason import ask as _ask
+
+    return _ask(question, **options)
+
+
 def __getattr__(name: str):
     if name in _SUBMODULES:
         module = importlib.import_module(f"geoquant.{name}")
@@ -31,4 +38,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_SUBMODULES])
 
 
-__all__ = ["GeoquantError", "__version__", *_SUBMODULES]
+__all__ = ["GeoquantError", "__version__", "ask", *_SUBMODULES]

@@ -74,6 +74,33 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from geoquant.reason import ask
+
+    say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    source = args.source[0] if len(args.source) == 1 else args.source
+    answer = ask(args.question, source=source, bbox=args.bbox, region=args.region,
+                 datetime=args.datetime, product=args.product, segmenter=args.segmenter,
+                 sar=args.sar, planner=args.planner, out=args.out, overwrite=args.overwrite,
+                 say=say)
+    print(answer.to_json() if args.json else answer.summary())
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from geoquant.reason import evaluate
+
+    say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    report = evaluate(args.questions, catalog=args.catalog, use=args.use,
+                      planner=args.planner, say=say)
+    if args.report:
+        from geoquant.sinks import write_json
+
+        write_json(report.to_dict(), args.report, overwrite=True)
+    print(report.table())
+    return 0
+
+
 def _json(text: str) -> object:
     if not text:
         return None
@@ -146,6 +173,52 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--init", default=None, help="checkpoint to fine-tune from")
     train.add_argument("--quiet", action="store_true", help="no progress output")
     train.set_defaults(run=_cmd_train)
+
+    ask = commands.add_parser(
+        "ask", help="answer a quantitative question about a region",
+        description="Answer a question in plain words with a value, unit and range, the steps "
+                    "behind it and the masks as evidence. Examples: \"What share of the area is "
+                    "forest?\", \"How many water bodies larger than 1 ha are there?\"")
+    ask.add_argument("question", help="the question, in quotes (or a plan as JSON)")
+    ask.add_argument("--source", nargs="+", required=True,
+                     help="a STAC collection URL (http://host/collections/ID) or raster "
+                          "file(s) (GeoTIFF/Zarr; several = time steps in order)")
+    ask.add_argument("--bbox", nargs=4, type=float, default=None,
+                     metavar=("WEST", "SOUTH", "EAST", "NORTH"))
+    ask.add_argument("--region", default=None, help="GeoJSON file of the region")
+    ask.add_argument("--datetime", default=None,
+                     help="date range, e.g. 2015-07-01/2015-09-30 (change questions compare "
+                          "its first and last date)")
+    ask.add_argument("--product", default=None,
+                     help="code table of a land-cover raster (esa-worldcover, io-lulc, "
+                          "slovenia-lulc, geoquant-synth) or 'codes'")
+    ask.add_argument("--segmenter", default=None,
+                     help="model checkpoint (model.pt) to segment imagery with")
+    ask.add_argument("--sar", default=None,
+                     help="a Sentinel-1 source (collection URL or raster) to answer from where "
+                          "the optical view is cloudy")
+    ask.add_argument("--planner", choices=("rules", "llm"), default="rules",
+                     help="rules (offline, default) or llm (GEOQUANT_LLM_URL/_MODEL/_API_KEY)")
+    ask.add_argument("--out", default=None,
+                     help="evidence Zarr store (*.zarr); ANSWER.json and ANSWER.png go beside")
+    ask.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--quiet", action="store_true", help="no progress lines")
+    ask.set_defaults(run=_cmd_ask)
+
+    evaluate = commands.add_parser(
+        "eval", help="score answers to a SQuID-format question file",
+        description="Answer every question of a JSON-lines file and report accuracy by type "
+                    "and tier (SQuID's rule) and, from imagery, the evidence masks' IoU.")
+    evaluate.add_argument("questions", help="questions.jsonl")
+    evaluate.add_argument("--catalog", default=None,
+                          help="STAC API URL (default: the embedded demo data on loopback)")
+    evaluate.add_argument("--use", choices=("labels", "imagery"), default="labels",
+                          help="answer from reference labels or with geoquant's segmenters")
+    evaluate.add_argument("--planner", choices=("rules", "llm"), default="rules")
+    evaluate.add_argument("--report", default=None, help="also write the scores as JSON")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress lines")
+    evaluate.set_defaults(run=_cmd_eval)
     return parser
 
 

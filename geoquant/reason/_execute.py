@@ -32,6 +32,8 @@ class StepResult:
     mask: Any = None
     value: Any = None
     unit: str = ""
+    error: float = 0.0
+    """Half-width of the pixel-size error of ``value``, in ``unit`` (0 when exact)."""
 
 
 def _excluded(mask: Any) -> Any:
@@ -114,25 +116,37 @@ def run_plan(plan: Plan, source: MaskSource) -> dict[str, StepResult]:
                 part = _as_mask((of == 1) & (within == 1), of, _excluded(of))
                 total = ops.area(within)
                 value = 100.0 * ops.area(part) / total if total else float("nan")
+                error = 100.0 * _boundary_error_m2(part) / total if total else 0.0
             else:
                 value = ops.share(of)
-            result = StepResult(step, value=float(value), unit="%")
+                valid = ops.area(_as_mask(of != NODATA, of))
+                error = 100.0 * _boundary_error_m2(of) / valid if valid else 0.0
+            result = StepResult(step, value=float(value), unit="%", error=float(error))
         elif op == "area":
-            unit = a.get("unit", "m2")
-            result = StepResult(step, value=ops.area(mask_of(a["of"])) / AREA_UNITS[unit],
-                                unit=unit)
+            unit, of = a.get("unit", "m2"), mask_of(a["of"])
+            result = StepResult(step, value=ops.area(of) / AREA_UNITS[unit], unit=unit,
+                                error=_boundary_error_m2(of) / AREA_UNITS[unit])
         elif op in ("count", "connected_groups"):
             result = StepResult(step, value=int(ops.count(mask_of(a["of"]))), unit="objects")
         elif op in ("largest_object", "mean_object"):
-            unit = a.get("unit", "m2")
-            areas = ops.objects(mask_of(a["of"])).area_m2
-            value = (areas.max() if op == "largest_object" else areas.mean()) if len(areas) \
-                else 0.0
-            result = StepResult(step, value=float(value) / AREA_UNITS[unit], unit=unit)
+            unit, of = a.get("unit", "m2"), mask_of(a["of"])
+            table = ops.objects(of)
+            value = error = 0.0
+            if len(table):
+                row = table.loc[table.area_m2.idxmax()] if op == "largest_object" else table
+                value = float(row.area_m2 if op == "largest_object" else row.area_m2.mean())
+                side = _pixel_size_m(of)
+                edges = row.perimeter_m / side
+                errors = pixel_area_error_m2(edges, side ** 2) if op == "largest_object" \
+                    else [pixel_area_error_m2(e, side ** 2) for e in edges]
+                error = float(np.mean(errors))
+            result = StepResult(step, value=value / AREA_UNITS[unit], unit=unit,
+                                error=error / AREA_UNITS[unit])
         elif op == "min_distance":
             unit = a.get("unit", "m")
             value = ops.min_distance(mask_of(a["of"]), mask_of(a["to"]))
-            result = StepResult(step, value=float(value) / LENGTH_UNITS[unit], unit=unit)
+            result = StepResult(step, value=float(value) / LENGTH_UNITS[unit], unit=unit,
+                                error=_pixel_size_m(mask_of(a["of"])) / LENGTH_UNITS[unit])
         elif op == "connected":
             value = ops.connected(mask_of(a["through"]), mask_of(a["of"]), mask_of(a["to"]))
             result = StepResult(step, value=bool(value), unit="yes/no")
@@ -145,12 +159,17 @@ def run_plan(plan: Plan, source: MaskSource) -> dict[str, StepResult]:
             metrics = ops.fragmentation(mask_of(a["of"]), neighbours=False)
             result = StepResult(step, value=is_fragmented(metrics), unit="yes/no")
         elif op == "difference_of":
-            result = StepResult(step, value=value_of(a["of"]) - value_of(a["minus"]),
-                                unit=done[a["of"]].unit)
+            of, minus = done[a["of"]], done[a["minus"]]
+            result = StepResult(step, value=of.value - minus.value, unit=of.unit,
+                                error=of.error + minus.error)
         elif op == "percent_change":
-            before = value_of(a["from"])
-            value = 100.0 * (value_of(a["of"]) - before) / before if before else float("nan")
-            result = StepResult(step, value=float(value), unit="%")
+            now, before = done[a["of"]], done[a["from"]]
+            b = before.value
+            value = 100.0 * (now.value - b) / b if b else float("nan")
+            # first-order propagation of both errors through 100 (a - b) / b
+            error = 100.0 * (now.error / abs(b) + abs(now.value) * before.error / b ** 2) \
+                if b else 0.0
+            result = StepResult(step, value=float(value), unit="%", error=float(error))
         elif op == "number":
             result = StepResult(step, value=float(a["value"]), unit=a.get("unit", ""))
         elif op == "compare":
@@ -161,6 +180,38 @@ def run_plan(plan: Plan, source: MaskSource) -> dict[str, StepResult]:
             raise PlanError(f"no interpreter for op {op!r}")
         done[step.id] = result
     return done
+
+
+def _pixel_size_m(mask: Any) -> float:
+    """The side of a pixel in metres (the geometric mean of the two resolutions)."""
+    res_x, res_y = mask.rio.resolution()
+    return float(np.sqrt(abs(res_x * res_y)))
+
+
+#: Frolov & Maling (1969): the standard error of an area measured by counting grid cells of
+#: side d, for a figure of perimeter P, is sqrt(0.0724 P d³) = 0.269 sqrt(P / d) d².
+FROLOV_MALING = 0.269
+
+
+def pixel_area_error_m2(edges: float, pixel_area_m2: float) -> float:
+    """Two standard errors (about 95 %) of an area counted in pixels whose boundary is
+    ``edges`` pixel sides long (Frolov & Maling 1969), m²."""
+    return 2.0 * FROLOV_MALING * float(np.sqrt(edges)) * pixel_area_m2
+
+
+def _boundary_error_m2(mask: Any) -> float:
+    """The pixel-size error of the area of a mask, m² (:func:`pixel_area_error_m2`). Boundary
+    edges are counted between 4-neighbours where one is the class and the other valid
+    background; edges against nodata or the raster's border are not boundaries of the class."""
+    import dask.array as da
+
+    data = mask.data
+    xp = da if isinstance(data, da.Array) else np
+    inside, valid = data == 1, data != NODATA
+    edges = (xp.logical_xor(inside[:, 1:], inside[:, :-1]) & valid[:, 1:] & valid[:, :-1]).sum() \
+        + (xp.logical_xor(inside[1:], inside[:-1]) & valid[1:] & valid[:-1]).sum()
+    res_x, res_y = mask.rio.resolution()
+    return pixel_area_error_m2(float(edges), abs(res_x * res_y))
 
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {

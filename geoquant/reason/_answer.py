@@ -1,0 +1,250 @@
+"""Answers: a value with its unit and range, the trace of steps behind it, and its provenance."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from geoquant.reason._execute import StepResult
+from geoquant.reason._plan import Plan, Step
+
+UNIT_TEXT = {"m2": "m²", "km2": "km²", "ha": "ha", "m": "m", "km": "km", "%": "%",
+             "objects": "objects", "yes/no": ""}
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of an answer, in words, with its value and the name of its evidence layer."""
+
+    id: str
+    op: str
+    words: str
+    value: Any = None
+    unit: str = ""
+    evidence: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "op": self.op, "words": self.words, "value": self.value,
+                "unit": self.unit, "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A region-level answer.
+
+    Attributes
+    ----------
+    question : str
+    value : float, int or bool
+        The answer, in ``unit``.
+    unit : str
+        ``m2``, ``ha``, ``km2``, ``%``, ``m``, ``km``, ``objects``, ``yes/no`` or a
+        fragmentation metric's unit.
+    range : (low, high)
+        The acceptable range: the plan re-run on masks at a lower and a higher probability
+        threshold, each value widened by the pixel-size error of its measure; for yes/no, the
+        answers those runs gave (``(False, True)`` when they disagree).
+    plan : Plan
+        The validated plan that was run.
+    trace : tuple of TraceStep
+        Each step in words with its intermediate value and evidence layer names.
+    provenance : dict
+        Source (URL, paths), STAC item ids, dates used, segmenter and version, geoquant
+        version, time of the run.
+    elapsed_s : float
+        Wall time of the whole question, seconds.
+    outputs : dict
+        Paths written (``zarr``, ``json``, ``png``), empty when nothing was written.
+    """
+
+    question: str
+    value: Any
+    unit: str
+    range: tuple[Any, Any]
+    plan: Plan
+    trace: tuple[TraceStep, ...]
+    provenance: Mapping[str, Any]
+    elapsed_s: float
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready data (without the evidence arrays)."""
+        return {"question": self.question, "value": _plain(self.value), "unit": self.unit,
+                "range": [_plain(v) for v in self.range], "plan": self.plan.to_dict(),
+                "trace": [t.to_dict() for t in self.trace], "provenance": dict(self.provenance),
+                "elapsed_s": self.elapsed_s, "outputs": dict(self.outputs)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+    def text(self) -> str:
+        """The value with its unit and range, e.g. ``"12.4 ha (11.9 to 12.9 ha)"``."""
+        return answer_text(self.value, self.unit, self.range)
+
+    def summary(self) -> str:
+        """A short readable summary: answer, steps, sources, time."""
+        lines = [f"Q: {self.question}", f"A: {self.text()}", "Steps:"]
+        for n, t in enumerate(self.trace, 1):
+            value = f" = {format_value(t.value, t.unit)}" if t.value is not None else ""
+            shown = f"  [evidence: {', '.join(t.evidence)}]" if t.evidence else ""
+            lines.append(f"  {n}. {t.words}{value}{shown}")
+        prov = self.provenance
+        seg = prov.get("segmenter") or {}
+        lines.append(f"Source: {_source_text(prov.get('source'))}"
+                     + (f"; {len(prov['items'])} STAC items" if prov.get("items") else ""))
+        if seg:
+            lines.append(f"Segmenter: {seg.get('name')} {seg.get('version', '')}".rstrip())
+        dates = {k: v for k, v in (prov.get("dates") or {}).items() if v}
+        if dates:
+            lines.append("Dates: " + ", ".join(f"{k if k != 'None' else 'date'} {v}"
+                                               for k, v in dates.items()))
+        for kind, path in self.outputs.items():
+            lines.append(f"Wrote {kind}: {path}")
+        lines.append(f"Elapsed: {self.elapsed_s:.1f} s")
+        return "\n".join(lines)
+
+
+def _source_text(source: Any) -> str:
+    if isinstance(source, list):
+        return ", ".join(source)
+    return str(source)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else value
+    return value
+
+
+def format_value(value: Any, unit: str) -> str:
+    """``12.35 ha``, ``3 objects``, ``yes``."""
+    if unit == "yes/no" or isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) or (unit == "objects"):
+        return f"{int(value)} {UNIT_TEXT.get(unit, unit)}".strip()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "undefined"
+    magnitude = abs(value)
+    digits = 0 if magnitude >= 1000 else 1 if magnitude >= 100 else 2 if magnitude >= 1 else 4
+    return f"{value:,.{digits}f} {UNIT_TEXT.get(unit, unit)}".strip()
+
+
+def answer_text(value: Any, unit: str, bounds: Sequence[Any]) -> str:
+    main = format_value(value, unit)
+    low, high = bounds
+    if unit == "yes/no":
+        return main if low == high else f"{main} (uncertain: the range runs disagree)"
+    if low == high == value:
+        return main
+    return f"{main} ({format_value(low, unit)} to {format_value(high, unit)})"
+
+
+def answer_range(runs: Sequence[StepResult]) -> tuple[Any, Any]:
+    """Low and high over the runs, each value widened by its pixel-size error."""
+    if runs[0].unit == "yes/no":
+        values = [bool(r.value) for r in runs]
+        return min(values), max(values)
+    lows = [r.value - r.error for r in runs if _finite(r.value)]
+    highs = [r.value + r.error for r in runs if _finite(r.value)]
+    if not lows:
+        return float("nan"), float("nan")
+    low, high = min(lows), max(highs)
+    if runs[0].unit == "objects":
+        return int(low), int(high)
+    return float(low), float(high)
+
+
+def _finite(value: Any) -> bool:
+    return value is not None and math.isfinite(float(value))
+
+
+def _area(value: float) -> str:
+    for unit, size in (("km²", 1e6), ("ha", 1e4)):
+        if value >= size:
+            return f"{value / size:g} {unit}"
+    return f"{value:g} m²"
+
+
+def _length(value: float) -> str:
+    return f"{value / 1000:g} km" if value >= 1000 else f"{value:g} m"
+
+
+_TEMPLATES = {"difference": "{of} but not {minus}",
+              "connected": "is {of} connected to {to} through {through}",
+              "compare": "{of} {comparison} {to}", "difference_of": "{of} minus {minus}",
+              "percent_change": "change from {from} to {of}, percent",
+              "number": "the number {value}"}
+
+
+def step_words(step: Step) -> str:
+    """One step of a plan in words."""
+    a = step.args
+    op = step.op
+    if op == "mask":
+        what = a["class"] if "class" in a else f"class code {a['code']}"
+        when = f" ({a['date']})" if "date" in a else ""
+        return f"mask of {what}{when}"
+    if op == "objects":
+        parts = []
+        if "min_area_m2" in a:
+            parts.append(f"at least {_area(a['min_area_m2'])}")
+        if "max_area_m2" in a:
+            parts.append(f"at most {_area(a['max_area_m2'])}")
+        return f"objects of {a['of']} " + " and ".join(parts)
+    if op in ("near", "far"):
+        how = "within" if op == "near" else "farther than"
+        return f"pixels of {a['of']} {how} {_length(a['distance_m'])} of {a['to']}"
+    if op in ("objects_near", "objects_far"):
+        how = "within" if op == "objects_near" else "farther than"
+        return f"objects of {a['of']} {how} {_length(a['distance_m'])} of {a['to']}"
+    if op in ("union", "intersection"):
+        return f"{op} of {', '.join(a['of'])}"
+    if op == "share":
+        within = a.get("within")
+        return f"share of {a['of']}" + (f" within {within}" if within else " of the valid area")
+    if op == "fragmentation":
+        return f"{a['metric'].replace('_', ' ')} of {a['of']}"
+    if op in _TEMPLATES:
+        return _TEMPLATES[op].format(**a)
+    names = {"area": "area", "count": "number of objects", "largest_object": "largest object",
+             "mean_object": "mean object size", "min_distance": "minimum distance",
+             "connected_groups": "connected groups", "is_fragmented": "is fragmented"}
+    target = f" of {a['of']}" + (f" to {a['to']}" if "to" in a else "")
+    return names.get(op, op) + target
+
+
+def evidence_names(step: Step, results: Mapping[str, StepResult]) -> tuple[str, ...]:
+    """The evidence layers behind a step: its own mask, or the masks (and distances) it reads."""
+    if step.kind == "mask":
+        names = [step.id]
+    else:
+        names = [r for r in step.refs() if results[r].mask is not None]
+    if step.op in ("objects", "objects_near", "objects_far", "count", "connected_groups",
+                   "largest_object", "mean_object"):
+        names.append(f"{step.args['of']}_labels")
+    if step.op in ("near", "far", "objects_near", "objects_far", "min_distance"):
+        names.append(f"{step.args['to']}_distance_m")
+    return tuple(names)
+
+
+def answer_masks(plan: Plan, *, limit: int = 3) -> list[str]:
+    """The mask steps the answer rests on, nearest first: what the quick-look shows."""
+    found: list[str] = []
+    queue = [plan.answer]
+    seen = set()
+    while queue and len(found) < limit:
+        sid = queue.pop(0)
+        if sid in seen:
+            continue
+        seen.add(sid)
+        if plan.step(sid).kind == "mask":
+            found.append(sid)
+            continue
+        queue.extend(plan.step(sid).refs())
+    return found

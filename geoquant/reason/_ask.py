@@ -1,0 +1,295 @@
+"""``ask``: a question about a region becomes a plan, runs over the source, and comes back as an
+:class:`~geoquant.reason.Answer` with its range, trace, evidence and provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from geoquant.errors import InvalidOptionError, RegionError
+from geoquant.reason._answer import (
+    Answer,
+    TraceStep,
+    answer_masks,
+    answer_range,
+    answer_text,
+    evidence_names,
+    step_words,
+)
+from geoquant.reason._execute import StepResult, run_plan
+from geoquant.reason._plan import Plan, validate
+from geoquant.reason._source import Layers, open_source
+
+#: Probability thresholds of the range runs (lower: more permissive masks; higher: stricter).
+RANGE_THRESHOLDS = (0.3, 0.7)
+Planner = Callable[[str], Plan]
+
+
+def make_plan(question: str | Plan | Mapping[str, Any], planner: str | Planner = "rules"
+              ) -> Plan:
+    """The plan of a question: by the deterministic planner (``"rules"``, the default), an
+    OpenAI-compatible endpoint (``"llm"``, configured by environment or config file), or any
+    callable; a plan given as a :class:`Plan`, dict or JSON text is validated as it is."""
+    if isinstance(question, Plan):
+        return question
+    if isinstance(question, Mapping) or (isinstance(question, str)
+                                         and question.lstrip().startswith("{")):
+        return validate(question)
+    if callable(planner):
+        return validate(planner(question).to_dict())
+    if planner == "rules":
+        from geoquant.reason._planner import plan_question
+
+        return plan_question(question)
+    if planner == "llm":
+        from geoquant.reason._llm import LLMConfig, llm_plan
+
+        return llm_plan(question, config=LLMConfig.load())
+    raise InvalidOptionError(f"planner must be 'rules', 'llm' or a callable, not {planner!r}")
+
+
+def plan_dates(plan: Plan) -> tuple[str | None, ...]:
+    """The dates a plan's masks are read at: ``(None,)`` or ``("before", "after")``."""
+    dates = {s.args.get("date") for s in plan.steps if s.op == "mask"}
+    if dates & {"before", "after"}:
+        return ("before", "after")
+    return (None,)
+
+
+def _datetime_from_years(question: str) -> str | None:
+    from geoquant.reason._planner import question_years
+
+    years = question_years(question)
+    if not years:
+        return None
+    first, last = sorted(years)
+    start = first if len(first) > 4 else f"{first}-01-01"
+    end = last if len(last) > 4 else f"{last}-12-31"
+    return f"{start}/{end}"
+
+
+def _check_valid(layers: Layers) -> None:
+    """A region with no valid pixel at some date cannot be answered."""
+    import dask
+
+    checks = [(k, seg["label"] != 255) for k, seg in layers.segmentations.items()]
+    checks += [(k, codes.notnull()) for k, codes in layers.codes.items()]
+    found = dask.compute(*[c.any() for _, c in checks])
+    for (key, _), any_valid in zip(checks, found, strict=True):
+        if not bool(any_valid):
+            when = "" if key is None else f" at the {key!r} date"
+            raise RegionError(f"the region has no valid pixels{when} (all no data, clouds or "
+                              "outside the rasters): choose a region or dates with data")
+
+
+def _run(plan: Plan, layers: Layers, threshold: float | None) -> dict[str, StepResult]:
+    return run_plan(plan, lambda what, date: layers.mask(what, date, threshold=threshold))
+
+
+def _evidence(plan: Plan, results: Mapping[str, StepResult]) -> dict[str, Any]:
+    """Evidence layers of the central run: masks, object labels, distances."""
+    import geoquant.ops as ops
+
+    layers: dict[str, Any] = {}
+    for step in plan.steps:
+        result = results[step.id]
+        if result.mask is not None:
+            layers[step.id] = result.mask
+        for name in evidence_names(step, results):
+            if name in layers:
+                continue
+            if name.endswith("_labels"):
+                labels = ops.label(results[step.args["of"]].mask)
+                layers[name] = labels.astype("int32").rename(name)
+            elif name.endswith("_distance_m"):
+                layers[name] = ops.distance(results[step.args["to"]].mask).astype("float32")
+    for name, layer in layers.items():
+        layer.attrs = {**layer.attrs, "long_name": _layer_title(plan, name)}
+    return layers
+
+
+def _layer_title(plan: Plan, name: str) -> str:
+    if name.endswith("_labels"):
+        return f"object labels of {name[:-7]} (8-connected, 0 background)"
+    if name.endswith("_distance_m"):
+        return f"distance to {name[:-11]}, metres between pixel centres"
+    return step_words(plan.step(name))
+
+
+def answer_plan(plan: Plan, layers: Layers, *, thresholds: Sequence[float] | None =
+                RANGE_THRESHOLDS, started: float | None = None) -> Answer:
+    """Run a plan over opened layers: the central run on the class map, the range runs at
+    ``thresholds`` (skipped for categorical sources, whose classes are certain)."""
+    started = time.perf_counter() if started is None else started
+    _check_valid(layers)
+    central = _run(plan, layers, None)
+    runs = [central]
+    if thresholds and layers.segmentations and not layers.provenance.get("categorical"):
+        runs += [_run(plan, layers, float(t)) for t in thresholds]
+    final = central[plan.answer]
+    value = final.value
+    if final.unit == "objects":
+        value = int(value)
+    bounds = answer_range([r[plan.answer] for r in runs])
+    trace = tuple(TraceStep(s.id, s.op, step_words(s), _trace_value(central[s.id]),
+                            central[s.id].unit, evidence_names(s, central))
+                  for s in plan.steps)
+    provenance = {**layers.provenance,
+                  "range_thresholds": list(thresholds or []) if len(runs) > 1 else [],
+                  "geoquant": _version(),
+                  "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    return Answer(plan.question, value, final.unit, bounds, plan, trace, provenance,
+                  time.perf_counter() - started, evidence=_evidence(plan, central))
+
+
+def _trace_value(result: StepResult) -> Any:
+    if result.mask is not None:
+        return None
+    return int(result.value) if result.unit == "objects" else result.value
+
+
+def _version() -> str:
+    from geoquant import __version__
+
+    return __version__
+
+
+def _output_paths(out: str | Path, overwrite: bool) -> dict[str, Path]:
+    from geoquant.sinks import check_output_path
+
+    out = Path(out)
+    paths = {"zarr": out, "json": out.with_suffix(".json"), "png": out.with_suffix(".png")}
+    if out.suffix != ".zarr":
+        raise InvalidOptionError(f"--out names the evidence Zarr store and must end in "
+                                 f".zarr (the JSON and PNG go beside it); got {out}")
+    return {kind: check_output_path(path, overwrite=overwrite,
+                                    kind="directory" if kind == "zarr" else "file")
+            for kind, path in paths.items()}
+
+
+def write_answer(answer: Answer, layers: Layers, paths: Mapping[str, Path], *,
+                 overwrite: bool) -> Answer:
+    """Write the evidence Zarr, the answer JSON and the quick-look PNG; all or none."""
+    import dataclasses
+
+    import xarray as xr
+
+    from geoquant import sinks
+    from geoquant.reason._picture import draw
+
+    answer = dataclasses.replace(answer, outputs={k: str(p) for k, p in paths.items()})
+    masks = [(name, answer.evidence[name]) for name in answer_masks(answer.plan)]
+    picture = io.BytesIO()
+    draw(picture, layers.picture, [(n, m.compute()) for n, m in masks],
+         f"{answer.question}\n{answer.text()}")
+    store = xr.Dataset(dict(answer.evidence))
+    store.attrs = {"title": answer.question, "answer": answer_text(answer.value, answer.unit,
+                                                                     answer.range),
+                   "geoquant_answer": answer.to_json()}
+    written: list[Path] = []
+    try:
+        written.append(sinks.write_zarr(store, paths["zarr"], overwrite=overwrite))
+        written.append(sinks.write_json(answer.to_dict(), paths["json"], overwrite=overwrite))
+        tmp = paths["png"].with_name(f".{paths['png'].name}.partial")
+        tmp.write_bytes(picture.getvalue())
+        tmp.replace(paths["png"])
+        written.append(paths["png"])
+    except BaseException:
+        import shutil
+
+        for path in written:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(
+                missing_ok=True)
+        raise
+    return answer
+
+
+def ask(question: str | Plan, *, source: Any, region: Any = None,
+        bbox: Sequence[float] | None = None, datetime: str | None = None,
+        product: str | None = None, segmenter: Any = None, sar: Any = None,
+        planner: str | Planner = "rules",
+        thresholds: Sequence[float] | None = RANGE_THRESHOLDS,
+        out: str | Path | None = None, overwrite: bool = False,
+        say: Callable[[str], None] | None = None) -> Answer:
+    """Answer a quantitative question about a region.
+
+    Parameters
+    ----------
+    question : str or Plan
+        Plain words ("How many forest patches larger than 1 ha are within 500 m of water?"),
+        or a plan (:class:`Plan`, dict or JSON).
+    source
+        A STAC collection URL (``http://host/collections/<id>``), local raster path(s), an
+        xarray cube, or a segmentation (see :mod:`geoquant.reason._source`).
+    region, bbox
+        GeoJSON region (dict or file) or lon/lat bbox ``(west, south, east, north)`` for STAC
+        sources.
+    datetime
+        Date range ``"2015-07-01/2015-09-30"``. For a change question the first and the last
+        time step in it are compared; without one, the years the question names are used.
+    product
+        Code table of a categorical source (:data:`geoquant.segment.PRODUCTS`, or ``"codes"``).
+    segmenter
+        A segmenter (or a model file) for imagery; default: SAR water for radar, spectral rules
+        for optical imagery, the product for land-cover collections.
+    sar
+        A radar source (same forms as ``source``) to answer from where the optical view is
+        cloudy or missing: the optical segmentation is fused with SAR open water there.
+    planner
+        ``"rules"`` (deterministic, offline; default), ``"llm"`` or a callable.
+    thresholds
+        Lower and higher probability thresholds of the range runs; ``None`` skips them.
+    out
+        Evidence Zarr store (``*.zarr``); the answer JSON and the quick-look PNG are written
+        beside it with the same name. Checked before any work; written all or nothing.
+    overwrite
+        Replace existing outputs.
+    say
+        Progress lines go here (e.g. ``print``); silent by default.
+
+    Returns
+    -------
+    Answer
+
+    Raises
+    ------
+    QuestionError, ClassNameError, PlanError
+        The question or plan cannot be read (the message lists the supported forms).
+    NoItemsFoundError, DateRangeError, RegionError
+        No data for the region or dates, or no valid pixel.
+    OutputPathError
+        ``out`` exists (without ``overwrite``) or cannot be written.
+    """
+    started = time.perf_counter()
+    progress = _Progress(say, started)
+    paths = _output_paths(out, overwrite) if out is not None else None
+    plan = make_plan(question, planner)
+    progress(f"planned {len(plan.steps)} steps")
+    if datetime is None and plan_dates(plan) != (None,) and plan.question:
+        datetime = _datetime_from_years(plan.question)
+    layers = open_source(source, region=region, bbox=bbox, datetime=datetime,
+                         dates=plan_dates(plan), product=product, segmenter=segmenter,
+                         sar=sar)
+    progress("opened and segmented the source (read once)")
+    answer = answer_plan(plan, layers, thresholds=thresholds, started=started)
+    progress(f"ran the plan: {answer.text()}")
+    if paths is not None:
+        answer = write_answer(answer, layers, paths, overwrite=overwrite)
+        progress(f"wrote {paths['zarr']}, {paths['json'].name}, {paths['png'].name}")
+    import dataclasses
+
+    return dataclasses.replace(answer, elapsed_s=time.perf_counter() - started)
+
+
+class _Progress:
+    def __init__(self, say: Callable[[str], None] | None, started: float) -> None:
+        self.say, self.started, self.done = say, started, 0
+
+    def __call__(self, text: str) -> None:
+        self.done += 1
+        if self.say is not None:
+            self.say(f"[{self.done}/4] {text}  ({time.perf_counter() - self.started:.1f} s)")

@@ -1,0 +1,488 @@
+"""An optional planner: a language model behind any OpenAI-compatible endpoint writes the plan.
+
+:func:`llm_plan` sends a free-worded question to a chat-completions endpoint (a local server
+such as vLLM, llama.cpp or Ollama, or a hosted one) together with a system prompt holding the
+plan's JSON Schema, what each op means, the class vocabulary, the rules and worked examples. The
+reply is only ever parsed as JSON and checked by :func:`~geoquant.reason.validate`, exactly like
+a plan written by hand: nothing in it is executed, and a reply that is not a valid plan is a
+:class:`~geoquant.errors.PlanError`.
+
+Where the endpoint is comes from :meth:`LLMConfig.load`: arguments, then the environment
+variables ``GEOQUANT_LLM_URL``, ``GEOQUANT_LLM_MODEL`` and ``GEOQUANT_LLM_API_KEY``, then the
+``[llm]`` table of geoquant's TOML configuration file.
+
+Only the standard library is used (``urllib.request``, imported on first call).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from geoquant.errors import ClassNameError, InvalidOptionError, PlanError, QuestionError
+from geoquant.reason._plan import (
+    AREA_UNITS,
+    COMPARISONS,
+    FRAGMENTATION_METRICS,
+    LENGTH_UNITS,
+    OPS,
+    PLAN_SCHEMA,
+    PLAN_VERSION,
+    Plan,
+    validate,
+)
+
+#: Environment variable of each setting.
+ENV_VARS = {"url": "GEOQUANT_LLM_URL", "model": "GEOQUANT_LLM_MODEL",
+            "api_key": "GEOQUANT_LLM_API_KEY"}
+#: Environment variable naming the configuration file.
+CONFIG_ENV_VAR = "GEOQUANT_CONFIG"
+_FILE_KEYS = ("url", "model", "api_key", "timeout_s")
+_MAX_REPLY_BYTES = 8 * 1024 * 1024
+
+
+def default_config_path() -> Path:
+    """The configuration file read when none is named.
+
+    ``$GEOQUANT_CONFIG`` if set, else ``$XDG_CONFIG_HOME/geoquant/config.toml``, else
+    ``~/.config/geoquant/config.toml``.
+    """
+    named = os.environ.get(CONFIG_ENV_VAR)
+    if named:
+        return Path(named).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "geoquant" / "config.toml"
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """Where the planner's language model answers.
+
+    Attributes
+    ----------
+    url : str
+        Base URL of the OpenAI-compatible API, e.g. ``"http://127.0.0.1:8000/v1"``; requests
+        go to ``url + "/chat/completions"``.
+    model : str
+        The model name the endpoint serves.
+    api_key : str or None
+        Sent as ``Authorization: Bearer <api_key>`` when set; never printed.
+    timeout_s : float
+        Seconds to wait for the endpoint (connection and answer).
+    """
+
+    url: str
+    model: str
+    api_key: str | None = None
+    timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidOptionError(
+                f"the planner endpoint URL {_public_url(self.url)!r} is not an http(s) URL: "
+                "give its base URL, e.g. 'http://127.0.0.1:8000/v1'")
+        if not self.model:
+            raise InvalidOptionError("the planner model name is empty: give the name the "
+                                     "endpoint serves, e.g. 'qwen2.5-7b-instruct'")
+        if not self.timeout_s > 0:
+            raise InvalidOptionError(f"timeout_s must be a positive number of seconds, got "
+                                     f"{self.timeout_s!r}")
+
+    def __repr__(self) -> str:  # the key stays out of logs and tracebacks
+        key = "None" if self.api_key is None else "'***'"
+        return (f"LLMConfig(url={self.url!r}, model={self.model!r}, api_key={key}, "
+                f"timeout_s={self.timeout_s!r})")
+
+    @property
+    def endpoint(self) -> str:
+        """The chat-completions URL requests are sent to."""
+        return self.url.rstrip("/") + "/chat/completions"
+
+    @classmethod
+    def load(cls, *, url: str | None = None, model: str | None = None,
+             api_key: str | None = None, config_path: str | os.PathLike[str] | None = None,
+             ) -> LLMConfig:
+        """Gather the settings: arguments first, then environment variables, then the file.
+
+        Parameters
+        ----------
+        url, model, api_key : str, optional
+            Explicit settings; they win over everything else.
+        config_path : path, optional
+            TOML file whose ``[llm]`` table holds ``url``, ``model``, ``api_key`` (and
+            optionally ``timeout_s``). Default :func:`default_config_path`; a default file that
+            does not exist is simply skipped, a named one must exist.
+
+        Raises
+        ------
+        InvalidOptionError
+            When ``url`` or ``model`` is set nowhere (the message names the three ways to set
+            it), or the file cannot be read.
+        """
+        given = {"url": url, "model": model, "api_key": api_key}
+        settings: dict[str, Any] = {}
+        for key, value in given.items():
+            if value is None or value == "":
+                value = os.environ.get(ENV_VARS[key]) or None
+            settings[key] = value
+        named = config_path is not None or bool(os.environ.get(CONFIG_ENV_VAR))
+        path = Path(config_path).expanduser() if config_path is not None \
+            else default_config_path()
+        from_file = _read_llm_table(path, must_exist=named)
+        for key, value in from_file.items():
+            if settings.get(key) is None:
+                settings[key] = value
+        for key in ("url", "model"):
+            if not settings.get(key):
+                raise InvalidOptionError(_missing(key, path))
+        return cls(**settings)
+
+
+def _missing(key: str, path: Path) -> str:
+    what = {"url": "the planner endpoint URL (e.g. 'http://127.0.0.1:8000/v1')",
+            "model": "the planner model name"}[key]
+    example = {"url": '"http://127.0.0.1:8000/v1"', "model": '"qwen2.5-7b-instruct"'}[key]
+    return (f"no {key} is set for the LLM planner: it is {what}. Give it in one of three ways: "
+            f"the {key}= argument, the environment variable "
+            f"{ENV_VARS[key]}, or the line {key} = {example} under [llm] in {path}")
+
+
+def _read_llm_table(path: Path, *, must_exist: bool) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        if must_exist:
+            raise InvalidOptionError(f"the geoquant configuration file {path} does not exist: "
+                                     f"create it, or unset {CONFIG_ENV_VAR}") from None
+        return {}
+    except OSError as err:
+        raise InvalidOptionError(f"cannot read the geoquant configuration file {path}: "
+                                 f"{err.strerror or err}") from None
+    try:
+        document = tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InvalidOptionError(f"the geoquant configuration file {path} is not valid TOML: "
+                                 f"{err}") from None
+    table = document.get("llm", {})
+    if not isinstance(table, dict):
+        raise InvalidOptionError(f"'llm' in {path} must be a table: write [llm] on its own "
+                                 "line with url, model and api_key below it")
+    unknown = sorted(set(table) - set(_FILE_KEYS))
+    if unknown:
+        raise InvalidOptionError(f"unknown key(s) {', '.join(map(repr, unknown))} under [llm] "
+                                 f"in {path}; known keys are {', '.join(_FILE_KEYS)}")
+    for key in ("url", "model", "api_key"):
+        if key in table and not isinstance(table[key], str):
+            raise InvalidOptionError(f"{key} under [llm] in {path} must be a string, got "
+                                     f"{table[key]!r}")
+    if "timeout_s" in table and (isinstance(table["timeout_s"], bool)
+                                 or not isinstance(table["timeout_s"], (int, float))):
+        raise InvalidOptionError(f"timeout_s under [llm] in {path} must be a number of "
+                                 f"seconds, got {table['timeout_s']!r}")
+    return {k: v for k, v in table.items() if v != ""}
+
+
+# --- the system prompt -------------------------------------------------------------------------
+
+#: What each op does, one line each (the system prompt's op table).
+OP_MEANINGS: dict[str, str] = {
+    "mask": 'pixels of one class: "class" (a class name below) or "code" (a land-cover '
+            'product\'s integer class code, for "code 12"/"class 12"); "date": "before"/"after" '
+            "only in change questions",
+    "objects": 'the objects (connected patches) of mask "of" whose area is at least '
+               '"min_area_m2" and/or at most "max_area_m2" (square metres)',
+    "near": 'the pixels of mask "of" within "distance_m" metres of mask "to"',
+    "far": 'the pixels of mask "of" farther than "distance_m" metres from mask "to"',
+    "objects_near": 'the whole objects of mask "of" whose closest pixel is within "distance_m" '
+                    'metres of mask "to"',
+    "objects_far": 'the whole objects of mask "of" farther than "distance_m" metres from mask '
+                   '"to" (distance_m 0 = objects not touching "to")',
+    "union": 'the pixels in any of the masks listed in "of" (two or more)',
+    "intersection": 'the pixels in all of the masks listed in "of" (two or more)',
+    "difference": 'the pixels of mask "of" that are not in mask "minus"',
+    "share": 'percentage of the region covered by mask "of"; with "within", the percentage of '
+             'mask "within" that is also in "of" (value in %)',
+    "area": 'area of mask "of" in "unit" (m2 default, ha, km2)',
+    "count": 'number of objects (patches) in mask "of"',
+    "largest_object": 'area of the largest object of mask "of" in "unit" (m2 default, ha, km2)',
+    "mean_object": 'mean area of the objects of mask "of" in "unit" (m2 default, ha, km2)',
+    "min_distance": 'shortest distance between masks "of" and "to" in "unit" (m default, km)',
+    "connected_groups": 'number of connected groups of mask "of" ("are the X patches '
+                        'connected?" = compare connected_groups == a number step of 1)',
+    "connected": 'yes/no: mask "of" is joined to mask "to" through mask "through"',
+    "fragmentation": 'one landscape metric of mask "of", "metric" one of '
+                     f"{', '.join(FRAGMENTATION_METRICS)} (area_mn and effective_mesh_size "
+                     "in ha, edge_density in m/ha, patch_density per 100 ha)",
+    "is_fragmented": 'yes/no: mask "of" is split into several patches and its largest patch '
+                     "holds less than half of its area",
+    "difference_of": 'value step "of" minus value step "minus" (same unit)',
+    "percent_change": 'percentage change from value step "from" to value step "of": '
+                      "100 * (of - from) / from",
+    "number": 'a constant "value" (optional "unit") to compare a value step with; give it in '
+              "the unit of the value it is compared with",
+    "compare": 'yes/no: value step "of" <comparison> value step "to", comparison one of '
+               f"{' '.join(COMPARISONS)}",
+}
+
+_RULES = (
+    "Reply with one JSON object only: no prose, no comments, no code fences.",
+    f'Always "version": {PLAN_VERSION}. Use only the ops and fields of the schema; add no '
+    "other fields.",
+    "Step ids are short lower-case names (letters, digits, underscore), unique; a step may "
+    "only read steps that come before it.",
+    'compare, difference_of and percent_change read value steps; every other op that reads '
+    'steps ("of", "to", "within", "through", "minus") reads mask steps.',
+    "Class names must come from the class vocabulary (synonyms are accepted, e.g. trees -> "
+    "forest); a numbered class (\"code 12\", \"land-use class 12\") is "
+    '{"op": "mask", "code": 12}.',
+    'Size filters are in square metres: "min_area_m2"/"max_area_m2" (1 ha = 10000 m2, '
+    "1 km2 = 1000000 m2). Distances are in metres: \"distance_m\" (1 km = 1000 m).",
+    'The "unit" of an area or distance value is the unit the question asks the answer in '
+    f"(areas: {', '.join(AREA_UNITS)}; distances: {', '.join(LENGTH_UNITS)}); leave it out "
+    "when the question names none.",
+    'Change between two dates: make the class mask twice, with "date": "before" (the earlier '
+    'date) and "date": "after" (the later); area lost = area of difference(of=before, '
+    "minus=after); gained = area of difference(of=after, minus=before); net change = "
+    "difference_of(of=area after, minus=area before); percentage change = "
+    "percent_change(of=area after, from=area before); new patches = "
+    "objects_far(of=after, to=before, distance_m=0) then count.",
+    '"answer" is the id of the value step (never a mask step) that answers the question; '
+    "yes/no questions end in compare, connected or is_fragmented.",
+    'If the question cannot be answered with these ops, reply {"error": "<why, in one '
+    'sentence>"} instead of a plan.',
+)
+
+#: Worked examples for the system prompt: (question, plan). Each is a valid plan.
+EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("What share of the cropland lies within 200 m of a river?",
+     {"version": 1, "steps": [
+         {"id": "crop", "op": "mask", "class": "cropland"},
+         {"id": "river", "op": "mask", "class": "river"},
+         {"id": "near_river", "op": "near", "of": "crop", "to": "river", "distance_m": 200},
+         {"id": "pct", "op": "share", "of": "near_river", "within": "crop"}],
+      "answer": "pct"}),
+    ("How many forest patches larger than 1 ha lie within 0.5 km of water?",
+     {"version": 1, "steps": [
+         {"id": "forest", "op": "mask", "class": "forest"},
+         {"id": "large", "op": "objects", "of": "forest", "min_area_m2": 10000},
+         {"id": "water", "op": "mask", "class": "water"},
+         {"id": "near", "op": "objects_near", "of": "large", "to": "water", "distance_m": 500},
+         {"id": "n", "op": "count", "of": "near"}],
+      "answer": "n"}),
+    ("How much woodland was lost between 2018 and 2023, in hectares?",
+     {"version": 1, "steps": [
+         {"id": "before", "op": "mask", "class": "forest", "date": "before"},
+         {"id": "after", "op": "mask", "class": "forest", "date": "after"},
+         {"id": "lost", "op": "difference", "of": "before", "minus": "after"},
+         {"id": "lost_ha", "op": "area", "of": "lost", "unit": "ha"}],
+      "answer": "lost_ha"}),
+    ("Is the largest built-up patch bigger than 2 km²?",
+     {"version": 1, "steps": [
+         {"id": "built", "op": "mask", "class": "built-up"},
+         {"id": "largest", "op": "largest_object", "of": "built", "unit": "km2"},
+         {"id": "limit", "op": "number", "value": 2, "unit": "km2"},
+         {"id": "bigger", "op": "compare", "of": "largest", "to": "limit",
+          "comparison": ">"}],
+      "answer": "bigger"}),
+)
+
+
+@cache
+def system_prompt() -> str:
+    """The system prompt sent with every question (schema, ops, classes, rules, examples)."""
+    from geoquant.segment._vocabulary import CLASS_NAMES, MEMBERS
+
+    ops = "\n".join(f"- {op} ({OPS[op][0]}): {OP_MEANINGS[op]}" for op in OPS)
+    broad = "; ".join(f"{k} includes {', '.join(v)}" for k, v in MEMBERS.items())
+    rules = "\n".join(f"{i}. {rule}" for i, rule in enumerate(_RULES, 1))
+    examples = "\n\n".join(f"Question: {q}\nPlan: {json.dumps(p)}" for q, p in EXAMPLES)
+    return (
+        "You translate questions about a satellite-image region into a geoquant plan. A plan "
+        "is a JSON object: a list of steps, each with an \"id\", an \"op\" and its arguments, "
+        "and the \"answer\", the id of the step whose value answers the question. Mask steps "
+        "select pixels or objects (patches); value steps measure masks or combine values. "
+        "geoquant runs the plan exactly; you only write it.\n\n"
+        f"JSON Schema every plan must satisfy:\n{json.dumps(PLAN_SCHEMA)}\n\n"
+        f"Ops (kind: meaning):\n{ops}\n\n"
+        f"Class vocabulary: {', '.join(CLASS_NAMES)} ({broad}).\n\n"
+        f"Rules:\n{rules}\n\n"
+        f"Examples:\n\n{examples}"
+    )
+
+
+# --- asking the endpoint -----------------------------------------------------------------------
+
+def llm_plan(question: str, *, config: LLMConfig | None = None) -> Plan:
+    """Ask a language model behind an OpenAI-compatible endpoint to plan a question.
+
+    Parameters
+    ----------
+    question : str
+        The question in free words, e.g. ``"how much woodland is there, in ha?"``.
+    config : LLMConfig, optional
+        Endpoint, model and key; default :meth:`LLMConfig.load` (environment, config file).
+
+    Returns
+    -------
+    Plan
+        The validated plan (class names canonical), its ``question`` set to ``question``.
+
+    Raises
+    ------
+    PlanError
+        The endpoint could not be reached (connection refused, timeout, an HTTP error status:
+        "could not reach the planner endpoint ..."), or its reply is not a valid plan (not
+        JSON, no message, a schema or reference error: "... invalid plan: ...").
+    QuestionError
+        The question is empty, or the model replied that the ops cannot answer it.
+    InvalidOptionError
+        No endpoint URL or model is configured.
+    """
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty: ask something about the region, e.g. "
+                            "'what share of the area is forest?'")
+    if config is None:
+        config = LLMConfig.load()
+    request = {
+        "model": config.model,
+        "messages": [{"role": "system", "content": system_prompt()},
+                     {"role": "user", "content": question}],
+        "temperature": 0,
+        "response_format": {"type": "json_object"},
+    }
+    reply = _post_json(config, request)
+    return _plan_from_reply(reply, question, config)
+
+
+def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json", "Accept": "application/json",
+               "User-Agent": "geoquant"}
+    if config.api_key:
+        headers["Authorization"] = f"Bearer {config.api_key}"
+    request = urllib.request.Request(config.endpoint, data=json.dumps(payload).encode("utf-8"),
+                                     headers=headers, method="POST")
+    where = _public_url(config.endpoint)
+    try:
+        with urllib.request.urlopen(request, timeout=config.timeout_s) as response:
+            body = response.read(_MAX_REPLY_BYTES + 1)
+    except urllib.error.HTTPError as err:
+        detail = _error_detail(err)
+        hint = {401: "; check the API key (GEOQUANT_LLM_API_KEY)",
+                403: "; check the API key (GEOQUANT_LLM_API_KEY)",
+                404: "; check that the URL is the API's base URL (often ending in /v1) and "
+                     "that the endpoint serves the model"}.get(err.code, "")
+        message = f"HTTP {err.code} {err.reason}{detail}{hint}"
+        raise PlanError(f"could not reach the planner endpoint {where}: "
+                        f"{_redact(message, config)}") from None
+    except urllib.error.URLError as err:
+        raise PlanError(f"could not reach the planner endpoint {where}: "
+                        f"{_redact(str(err.reason), config)}") from None
+    except (OSError, http.client.HTTPException) as err:  # timeouts, resets mid-answer
+        reason = str(err) or type(err).__name__
+        raise PlanError(f"could not reach the planner endpoint {where}: "
+                        f"{_redact(reason, config)}") from None
+    if len(body) > _MAX_REPLY_BYTES:
+        raise PlanError(f"the planner endpoint {where} answered with more than "
+                        f"{_MAX_REPLY_BYTES // 2**20} MiB, which is no plan")
+    return body
+
+
+def _error_detail(err: Any) -> str:
+    """The server's own error message from an HTTP error body, if it gives one."""
+    try:
+        text = err.read(4096).decode("utf-8", "replace")
+    except Exception:  # the status alone is enough
+        return ""
+    try:
+        document = json.loads(text)
+        inner = document.get("error", document) if isinstance(document, dict) else document
+        text = inner.get("message", text) if isinstance(inner, dict) else str(inner)
+    except (json.JSONDecodeError, AttributeError):
+        pass
+    text = " ".join(str(text).split())
+    return f" ({_shorten(text)})" if text else ""
+
+
+def _plan_from_reply(body: bytes, question: str, config: LLMConfig) -> Plan:
+    where = _public_url(config.endpoint)
+    try:
+        reply = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        text = body[:200].decode("utf-8", "replace")
+        raise PlanError(f"the planner endpoint {where} answered with something that is not "
+                        f"JSON ({_shorten(text)!r}): is it an OpenAI-compatible API?") from None
+    content = _message_content(reply)
+    if content is None:
+        error = reply.get("error") if isinstance(reply, dict) else None
+        said = f": it said {_shorten(_redact(str(error), config))}" if error else ""
+        raise PlanError(f"the planner endpoint {where} answered without a message "
+                        f"(no choices[0].message.content){said}")
+    text = _unfence(content)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise PlanError(f"the endpoint answered with an invalid plan: its message is not JSON "
+                        f"({err.msg}): {_shorten(content)!r}") from None
+    if not isinstance(document, dict):
+        raise PlanError("the endpoint answered with an invalid plan: a plan is a JSON object, "
+                        f"got {type(document).__name__}")
+    if set(document) == {"error"}:
+        raise QuestionError(f"the LLM planner cannot plan this question: "
+                            f"{_shorten(str(document['error']))}")
+    document["question"] = question
+    try:
+        return validate(document)
+    except (PlanError, ClassNameError) as err:
+        raise PlanError(f"the endpoint answered with an invalid plan: {err}") from None
+
+
+def _message_content(reply: Any) -> str | None:
+    try:
+        content = reply["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return content if isinstance(content, str) and content.strip() else None
+
+
+_FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
+
+
+def _unfence(content: str) -> str:
+    """The JSON inside a reply, without the Markdown code fences some models add."""
+    text = content.strip()
+    if text.startswith("{"):
+        return text
+    fenced = _FENCE.search(text)
+    return fenced.group(1).strip() if fenced else text
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _redact(text: str, config: LLMConfig) -> str:
+    return text.replace(config.api_key, "***") if config.api_key else text
+
+
+def _public_url(url: str) -> str:
+    """``url`` without any user:password part."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))

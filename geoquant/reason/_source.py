@@ -1,0 +1,365 @@
+"""Sources: where a question's masks come from, opened once per question (or per source in eval).
+
+A source is one of
+
+- a STAC collection, given as its URL (``http://host/collections/<id>``): searched over the
+  region and dates, loaded lazily, and segmented by the given segmenter or by default
+  (:class:`~geoquant.segment.SarWater` for SAR, :func:`~geoquant.segment.spectral_rules` for
+  optical imagery; a land-cover collection whose items carry ``classification:classes`` is read
+  as that product);
+- local rasters: a path or a list of paths (GeoTIFF/COG or Zarr), one time step each, in order;
+- an xarray cube ``([time,] band, y, x)``, or a segmentation Dataset from
+  :func:`geoquant.segment.apply`.
+
+``product=`` names a land-cover code table (:data:`geoquant.segment.PRODUCTS`) for categorical
+rasters, or ``"codes"`` for rasters whose classes are only numbers (asked for as "code 12").
+
+What comes back, :class:`Layers`, holds one segmentation per date the plan needs (``None`` for a
+one-date question, ``"before"`` and ``"after"`` for change: the first and the last time step of
+the date range), the raw class codes of categorical sources, a picture for the quick-look and
+the provenance. Segmentations are persisted once, so every mask of every step and of the range
+runs reads the imagery a single time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geoquant.errors import (
+    ClassNameError,
+    DateRangeError,
+    InvalidOptionError,
+    NoItemsFoundError,
+)
+
+NODATA = 255
+CODES = "codes"
+
+
+@dataclass
+class Layers:
+    """The data a plan runs on: segmentations (or class codes) per date, picture, provenance."""
+
+    segmentations: dict[str | None, Any]
+    codes: dict[str | None, Any]
+    picture: Any
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dates(self) -> list[str | None]:
+        return list(self.segmentations or self.codes)
+
+    def mask(self, what: str | int, date: str | None, *, threshold: float | None = None) -> Any:
+        """uint8 mask (1, 0, 255 nodata) of a class name or code at a date."""
+        from geoquant.segment import class_mask
+
+        key = date if date in self.dates else None
+        if date is not None and key is None:
+            raise DateRangeError(f"the plan asks for the {date!r} date but this source was "
+                                 "opened for one date; pass a date range covering two dates")
+        if isinstance(what, (int, np.integer)):
+            codes = self.codes.get(key)
+            if codes is None:
+                raise ClassNameError(f"this source has no class codes (asked for code {what}); "
+                                     "ask for a class by name, or use a categorical raster")
+            return _code_mask(codes, int(what))
+        seg = self.segmentations.get(key)
+        if seg is None:
+            raise ClassNameError(f"this source's classes are numbers only (product 'codes'): "
+                                 f"ask for 'code N' instead of {what!r}, or pass product= with "
+                                 "a code table")
+        return class_mask(seg, what, threshold=threshold)
+
+
+def _code_mask(codes: Any, code: int) -> Any:
+    import rioxarray  # noqa: F401  (the .rio accessor)
+
+    mask = (codes == code).astype(np.uint8).where(codes.notnull(), NODATA).astype(np.uint8)
+    mask.name = f"code_{code}"
+    mask.attrs = {}
+    mask.rio.write_nodata(NODATA, encoded=False, inplace=True)
+    return mask.rio.write_crs(codes.rio.crs, inplace=True)
+
+
+def open_source(source: Any, *, region: Any = None, bbox: Sequence[float] | None = None,
+                datetime: str | None = None, dates: Sequence[str | None] = (None,),
+                product: str | None = None, segmenter: Any = None, sar: Any = None,
+                chunks: int = 1024) -> Layers:
+    """Open a source for the dates a plan needs (see the module docstring).
+
+    ``sar`` is a second source of radar backscatter (same forms as ``source``): the optical
+    segmentation is fused with SAR open water where the optical view is cloudy or missing
+    (:func:`geoquant.segment.fuse`), for one-date questions.
+
+    Raises
+    ------
+    NoItemsFoundError
+        A STAC search found nothing in the region and dates.
+    DateRangeError
+        A change question over fewer than two dates.
+    RegionError, AssetError, BandError, InvalidOptionError
+        From loading and segmenting, each saying what to change.
+    """
+    import xarray as xr
+
+    if isinstance(source, xr.Dataset) and "probability" in source:
+        return _from_segmentation(source, dates)
+    cube, clear, product, provenance = _open_cube(source, region=region, bbox=bbox,
+                                                  datetime=datetime, product=product,
+                                                  chunks=chunks)
+    # Optical imagery over several dates is composited (median of clear views); radar and
+    # class rasters are read at their latest date.
+    composite = product is None and not _is_sar(cube) and not _is_sar_segmenter(segmenter)
+    steps = _steps_for(cube, dates, datetime, composite=composite)
+    provenance["dates"] = {str(k): _date_text(cube, i) for k, i in steps.items()}
+    if sar is not None:
+        if list(steps) != [None] or product is not None:
+            raise InvalidOptionError("sar= fuses radar into optical imagery for one-date "
+                                     "questions; drop it for change questions and class "
+                                     "rasters")
+        view_clear = None if clear is None else (
+            clear.any("time") if steps[None] is None else clear.isel(time=steps[None]))
+        return _segment_fused(cube, steps, sar, clear=clear, view_clear=view_clear,
+                              segmenter=segmenter,
+                              provenance=provenance, region=region, bbox=bbox,
+                              datetime=datetime, chunks=chunks)
+    return _segment(cube, steps, clear=clear, product=product, segmenter=segmenter,
+                    provenance=provenance)
+
+
+def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
+               product: Any, chunks: int) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """``(time, band, y, x)`` cube, clear-sky mask or None, product, provenance."""
+    import xarray as xr
+
+    provenance: dict[str, Any] = {}
+    clear = None
+    if isinstance(source, xr.DataArray):
+        cube = source
+        provenance["source"] = "array"
+    elif isinstance(source, str) and source.startswith(("http://", "https://")):
+        cube, clear, items, product = _from_stac(source, region=region, bbox=bbox,
+                                                 datetime=datetime, product=product,
+                                                 chunks=chunks)
+        provenance.update(source=source, items=[i["id"] for i in items])
+    else:
+        cube = _from_paths(source, chunks=chunks)
+        paths = [source] if isinstance(source, (str, Path)) else list(source)
+        provenance["source"] = [str(p) for p in paths]
+    if "band" not in cube.dims:
+        cube = cube.expand_dims(band=["data"], axis=0)
+    if "time" not in cube.dims:
+        cube = cube.expand_dims(time=[np.datetime64("NaT", "ns")])
+    return cube.transpose("time", "band", "y", "x"), clear, product, provenance
+
+
+def _segment_fused(cube: Any, steps: dict[str | None, int | None], sar: Any, *, clear: Any,
+                   view_clear: Any, segmenter: Any, provenance: dict[str, Any],
+                   region: Any, bbox: Any, datetime: str | None, chunks: int) -> Layers:
+    import dask
+
+    from geoquant import segment
+
+    optical = _segment(cube, steps, clear=clear, product=None, segmenter=segmenter,
+                       provenance=provenance)
+    sar_cube, _, _, sar_provenance = _open_cube(sar, region=region, bbox=bbox,
+                                                datetime=datetime, product=None, chunks=chunks)
+    sar_view = sar_cube.isel(time=-1, drop=True)
+    like = optical.segmentations[None]
+    if sar_view.rio.shape != like.rio.shape or sar_view.rio.transform() != like.rio.transform():
+        sar_view = sar_view.rio.reproject_match(like)  # eager: radar onto the optical grid
+    water = segment.SarWater().fit(sar_view)
+    fused = segment.fuse(like, segment.apply(sar_view, water), clear=view_clear)
+    (fused,) = dask.persist(fused)
+    provenance["sar"] = {**sar_provenance, "segmenter": segment.describe(water)}
+    return Layers({None: fused}, {}, optical.picture, provenance)
+
+
+def _date_text(cube: Any, index: int | None) -> Any:
+    if index is None:
+        times = [str(t)[:10] for t in cube.time.values if not np.isnat(t)]
+        return f"composite of {', '.join(times)}" if times else None
+    value = cube.time.values[index]
+    return None if np.isnat(value) else str(value)[:10]
+
+
+def _is_sar(cube: Any) -> bool:
+    bands = {str(b).lower() for b in cube.band.values}
+    return str(cube.attrs.get("units", "")) in ("db", "linear") or bool(bands & {"vv", "vh"})
+
+
+def _is_sar_segmenter(segmenter: Any) -> bool:
+    from geoquant.segment import SarWater
+
+    return isinstance(segmenter, SarWater)
+
+
+def _steps_for(cube: Any, dates: Sequence[str | None], datetime: str | None, *,
+               composite: bool = False) -> dict[str | None, int | None]:
+    """Which time step answers each date the plan asks for (``None`` index: composite)."""
+    n = cube.sizes["time"]
+    if "before" in dates or "after" in dates:
+        if n < 2:
+            when = f"the date range {datetime!r}" if datetime else "the source"
+            raise DateRangeError(f"a change question needs two dates, but {when} has "
+                                 f"{n} time step: widen the date range to cover both dates")
+        return {"before": 0, "after": n - 1}
+    return {None: None if composite and n > 1 else n - 1}
+
+
+def _from_stac(url: str, *, region: Any, bbox: Any, datetime: str | None,
+               product: str | None, chunks: int):
+    from geoquant import sources
+    from geoquant.sources._profiles import profile_for
+
+    api, sep, collection = url.rstrip("/").rpartition("/collections/")
+    if not sep or not collection:
+        raise InvalidOptionError(f"a STAC source is the URL of a collection, "
+                                 f"'<api>/collections/<id>'; got {url!r}")
+    items = sources.search(api, collections=[collection], bbox=bbox, region=region,
+                           datetime=datetime)
+    if not items:
+        raise NoItemsFoundError(f"collection {collection!r} has no items in this region and "
+                                f"date range ({datetime or 'any date'}): widen either")
+    profile = profile_for(items)
+    cube = sources.load(items, bbox=bbox, region=region, chunks=chunks,
+                        sar_units="db" if profile.sar else None)
+    clear = None
+    if product is None and _classified(items, profile):
+        product = _stac_product(items[0])
+    if product is None and not profile.sar and cube.sizes["time"] > 1:
+        try:
+            clear = sources.clear_mask(items, like=cube)
+        except Exception:  # noqa: BLE001 - a collection without a quality layer: no mask
+            clear = None
+    return cube, clear, items, product
+
+
+def _classified(items: Sequence[Mapping[str, Any]], profile: Any) -> bool:
+    """Whether every data asset is a classification (a land-cover product)."""
+    from geoquant.sources._profiles import is_quality_asset
+
+    data = [a for k, a in items[0].get("assets", {}).items()
+            if not is_quality_asset(k, a, profile)]
+    return bool(data) and all("classification:classes" in a or "file:values" in a
+                              for a in data)
+
+
+def _stac_product(item: Mapping[str, Any]) -> Any:
+    from geoquant.segment import LandCoverProduct
+
+    asset = next(k for k, a in item["assets"].items()
+                 if "classification:classes" in a or "file:values" in a)
+    return LandCoverProduct.from_stac(item, asset=asset, name=str(item.get("collection")))
+
+
+def _from_paths(source: Any, *, chunks: int) -> Any:
+    import xarray as xr
+
+    from geoquant import sources
+
+    paths = [source] if isinstance(source, (str, Path)) else list(source)
+    if not paths:
+        raise InvalidOptionError("no source given: pass a STAC collection URL, raster paths, "
+                                 "or an xarray cube")
+    layers = []
+    for path in paths:
+        arr = sources.open(path, chunks=chunks)
+        if arr.dtype.kind in "iu" and arr.rio.nodata is not None:
+            arr = arr.where(arr != arr.rio.nodata).astype(np.float32)
+        layers.append(arr if "band" in arr.dims else arr.expand_dims(band=["data"]))
+    if len(layers) == 1:
+        return layers[0]
+    times = np.arange(len(layers)).astype("datetime64[D]").astype("datetime64[ns]")
+    return xr.concat(layers, dim="time", join="exact").assign_coords(time=times)
+
+
+def _from_segmentation(seg: Any, dates: Sequence[str | None]) -> Layers:
+    if "time" in seg.dims:
+        steps = _steps_for(seg, dates, None)
+        segs = {k: seg.isel(time=i if i is not None else -1, drop=True)
+                for k, i in steps.items()}
+    else:
+        if "before" in dates or "after" in dates:
+            raise DateRangeError("a change question needs a segmentation with a time "
+                                 "dimension of at least two steps")
+        segs = {None: seg}
+    return Layers(segs, {}, None, {"source": "segmentation",
+                                   "segmenter": seg.attrs.get("segmenter")})
+
+
+def _default_segmenter(cube: Any) -> Any:
+    from geoquant import segment
+
+    return segment.SarWater().fit(cube) if _is_sar(cube) else segment.spectral_rules()
+
+
+def _resolve_product(product: Any) -> Any:
+    from geoquant import segment
+
+    if product is None or product == CODES or not isinstance(product, str):
+        return product
+    return segment.product(product)
+
+
+def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, product: Any,
+             segmenter: Any, provenance: dict[str, Any]) -> Layers:
+    import dask
+
+    from geoquant import segment
+
+    product = _resolve_product(product)
+    categorical = product is not None
+    if isinstance(segmenter, (str, Path)):
+        segmenter = segment.load_model(segmenter)
+    if segmenter is None:
+        segmenter = product if product not in (None, CODES) else None
+    if segmenter is None and not categorical:
+        segmenter = _default_segmenter(cube)
+    segs: dict[str | None, Any] = {}
+    codes: dict[str | None, Any] = {}
+    for key, index in steps.items():
+        if index is None:
+            view = cube  # (time, band, y, x): composite
+        else:
+            view = cube.isel(time=index, drop=True)
+        if categorical:
+            codes[key] = (view.isel(time=-1, drop=True) if "time" in view.dims
+                          else view).isel(band=0, drop=True)
+        if segmenter is None:
+            continue
+        if "time" in view.dims and view.sizes["time"] > 1:
+            segs[key] = segment.apply(view, segmenter, composite=True, clear=clear)
+        elif "time" in view.dims:
+            segs[key] = segment.apply(view.isel(time=0, drop=True), segmenter)
+        else:
+            segs[key] = segment.apply(view, segmenter)
+    # A product's probabilities are one-hot: threshold runs could not differ.
+    provenance["categorical"] = categorical and (segmenter is None or segmenter is product)
+    if segmenter is not None:
+        provenance["segmenter"] = segment.describe(segmenter)
+    elif product == CODES:
+        provenance["segmenter"] = {"name": "class codes", "version": "-"}
+    segs_keys, codes_keys = list(segs), list(codes)
+    persisted = dask.persist(*segs.values(), *codes.values())
+    segs = dict(zip(segs_keys, persisted[:len(segs_keys)], strict=True))
+    codes = dict(zip(codes_keys, persisted[len(segs_keys):], strict=True))
+    picture = _picture_of(cube, steps)
+    return Layers(segs, codes, picture, provenance)
+
+
+def _picture_of(cube: Any, steps: dict[str | None, int | None]) -> Any:
+    """A lazy ``(band, y, x)`` view for the quick-look: true colour when the cube has it."""
+    from geoquant.segment._bands import common_name
+
+    index = list(steps.values())[-1]
+    last = cube.isel(time=-1 if index is None else index, drop=True)
+    names = [common_name(str(b)) for b in last.band.values]
+    if all(c in names for c in ("red", "green", "blue")):
+        return last.isel(band=[names.index(c) for c in ("red", "green", "blue")])
+    return last.isel(band=[0])

@@ -1,0 +1,341 @@
+"""The LLM planner: request, reply parsing, validation and configuration.
+
+No language model can run here, so the endpoint is a canned loopback server: a real
+``http.server`` on 127.0.0.1 that records each request and answers with a fixed
+OpenAI-format chat completion. Everything else (urllib, JSON, validation) is the real path.
+"""
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from geoquant.errors import InvalidOptionError, PlanError, QuestionError
+from geoquant.reason import OPS, PLAN_SCHEMA, validate
+from geoquant.reason._llm import EXAMPLES, OP_MEANINGS, LLMConfig, llm_plan, system_prompt
+from geoquant.segment._vocabulary import CLASS_NAMES
+
+KEY = "sk-test-secret-0123456789"
+PLAN = {"version": 1, "steps": [
+    {"id": "trees", "op": "mask", "class": "Trees"},
+    {"id": "big", "op": "objects", "of": "trees", "min_area_m2": 10000},
+    {"id": "n", "op": "count", "of": "big"}], "answer": "n"}
+
+
+class CannedEndpoint:
+    """A loopback chat-completions server answering every POST with ``self.reply``."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.status = 200
+        self.body = b""
+        self.delay_s = 0.0
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length", 0))
+                endpoint.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "json": json.loads(self.rfile.read(length))})
+                time.sleep(endpoint.delay_s)
+                try:
+                    self.send_response(endpoint.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(endpoint.body)))
+                    self.end_headers()
+                    self.wfile.write(endpoint.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (the timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def answer(self, content):
+        """Reply with a chat completion whose message is ``content`` (JSON-encoded if not str)."""
+        if not isinstance(content, str):
+            content = json.dumps(content)
+        self.respond(200, {"id": "chatcmpl-1", "object": "chat.completion", "model": "canned",
+                           "choices": [{"index": 0, "finish_reason": "stop",
+                                        "message": {"role": "assistant", "content": content}}]})
+
+    def respond(self, status, body):
+        self.status = status
+        self.body = body if isinstance(body, bytes) else json.dumps(body).encode()
+
+    @property
+    def last(self):
+        return self.requests[-1]
+
+
+@pytest.fixture
+def endpoint():
+    server = CannedEndpoint()
+    thread = threading.Thread(target=server.server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    """No user settings or proxies leak in: no GEOQUANT_* variables, an empty config home."""
+    for name in ("GEOQUANT_LLM_URL", "GEOQUANT_LLM_MODEL", "GEOQUANT_LLM_API_KEY",
+                 "GEOQUANT_CONFIG", "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                 "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+
+
+def _config(endpoint, **kw):
+    return LLMConfig(url=endpoint.url + "/", model="planner-7b", **kw)
+
+
+# --- asking ------------------------------------------------------------------------------------
+
+def test_a_valid_reply_comes_back_validated_with_canonical_classes(endpoint):
+    endpoint.answer(PLAN)
+    question = "how many tree patches bigger than a hectare are there?"
+    plan = llm_plan(question, config=_config(endpoint, api_key=KEY))
+    assert plan.step("trees").args["class"] == "forest"
+    assert plan.answer == "n"
+    assert plan.question == question
+    assert validate(plan.to_json()) == plan
+
+
+def test_the_request_carries_model_question_schema_and_key(endpoint):
+    endpoint.answer(PLAN)
+    question = "how many tree patches bigger than a hectare are there?"
+    llm_plan(question, config=_config(endpoint, api_key=KEY))
+    request = endpoint.last
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["Authorization"] == f"Bearer {KEY}"
+    body = request["json"]
+    assert body["model"] == "planner-7b"
+    assert body["temperature"] == 0
+    assert body["response_format"] == {"type": "json_object"}
+    system, user = body["messages"]
+    assert system["role"] == "system" and user == {"role": "user", "content": question}
+    assert json.dumps(PLAN_SCHEMA) in system["content"]
+
+
+def test_no_authorization_header_without_a_key(endpoint):
+    endpoint.answer(PLAN)
+    llm_plan("how many forest patches?", config=_config(endpoint))
+    assert "Authorization" not in endpoint.last["headers"]
+
+
+@pytest.mark.parametrize("content", [
+    "```json\n" + json.dumps(PLAN, indent=2) + "\n```",
+    "```\n" + json.dumps(PLAN) + "\n```\n",
+    "Here is the plan:\n```json\n" + json.dumps(PLAN) + "\n```",
+])
+def test_fenced_json_is_accepted(endpoint, content):
+    endpoint.answer(content)
+    plan = llm_plan("how many forest patches?", config=_config(endpoint))
+    assert plan.step("trees").args["class"] == "forest"
+
+
+def _with(*steps, answer=None):
+    return {"version": 1, "steps": list(steps), "answer": answer or steps[-1]["id"]}
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    (_with({"id": "a", "op": "maks", "class": "forest"}, {"id": "n", "op": "count", "of": "a"}),
+     "unknown op 'maks'"),
+    (_with({"id": "a", "op": "mask", "class": "forest", "python": "import os"},
+           {"id": "n", "op": "count", "of": "a"}), "'python' was unexpected"),
+    (_with({"id": "a", "op": "mask", "class": "forest"}), "is a mask"),
+    (_with({"id": "a", "op": "mask", "class": "forrest"}, {"id": "n", "op": "count", "of": "a"}),
+     "did you mean 'forest'"),
+    ({"steps": [], "answer": "x"}, "'version' is a required property"),
+])
+def test_an_invalid_plan_is_refused_naming_the_problem(endpoint, document, message):
+    endpoint.answer(document)
+    with pytest.raises(PlanError, match="invalid plan") as caught:
+        llm_plan("how many forest patches?", config=_config(endpoint))
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("There are about 12 forest patches.", "not JSON"),
+    ("[1, 2, 3]", "a plan is a JSON object"),
+])
+def test_a_message_that_is_no_plan_object_is_refused(endpoint, content, message):
+    endpoint.answer(content)
+    with pytest.raises(PlanError, match=message):
+        llm_plan("how many forest patches?", config=_config(endpoint))
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"<html>It works!</html>", "not JSON"),
+    ({"object": "chat.completion", "choices": []}, "without a message"),
+    ({"error": {"message": "context length exceeded"}}, "context length exceeded"),
+])
+def test_a_reply_that_is_no_chat_completion_is_refused(endpoint, body, message):
+    endpoint.respond(200, body)
+    with pytest.raises(PlanError, match=message):
+        llm_plan("how many forest patches?", config=_config(endpoint))
+
+
+def test_a_refusal_in_the_error_field_is_a_question_error(endpoint):
+    endpoint.answer({"error": "the ops cannot measure temperature"})
+    with pytest.raises(QuestionError, match="cannot measure temperature"):
+        llm_plan("how warm is the lake?", config=_config(endpoint))
+
+
+def test_an_http_error_names_url_and_status_but_not_the_key(endpoint):
+    endpoint.respond(500, {"error": {"message": f"internal failure for key {KEY}"}})
+    config = _config(endpoint, api_key=KEY)
+    with pytest.raises(PlanError, match="could not reach the planner endpoint") as caught:
+        llm_plan("how many forest patches?", config=config)
+    text = str(caught.value)
+    assert "HTTP 500" in text and config.endpoint in text and "internal failure" in text
+    assert KEY not in text and KEY not in repr(config)
+
+
+def test_a_closed_port_cannot_be_reached():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = LLMConfig(url=f"http://127.0.0.1:{port}/v1", model="m", timeout_s=5)
+    with pytest.raises(PlanError, match=f"could not reach the planner endpoint "
+                                        f"http://127.0.0.1:{port}/v1/chat/completions"):
+        llm_plan("how many forest patches?", config=config)
+
+
+def test_a_slow_endpoint_times_out(endpoint):
+    endpoint.answer(PLAN)
+    endpoint.delay_s = 2.0
+    with pytest.raises(PlanError, match="could not reach.*timed out"):
+        llm_plan("how many forest patches?", config=_config(endpoint, timeout_s=0.3))
+
+
+def test_an_empty_question_is_refused_before_any_request(endpoint):
+    with pytest.raises(QuestionError, match="empty"):
+        llm_plan("  ", config=_config(endpoint))
+    assert endpoint.requests == []
+
+
+# --- the prompt --------------------------------------------------------------------------------
+
+def test_the_prompt_explains_every_op_and_class_and_its_examples_are_valid():
+    assert list(OP_MEANINGS) == list(OPS)
+    prompt = system_prompt()
+    for op in OPS:
+        assert f"- {op} (" in prompt
+    for name in CLASS_NAMES:
+        assert name in prompt
+    assert 3 <= len(EXAMPLES) <= 4
+    for question, document in EXAMPLES:
+        validate(document)
+        assert question in prompt and json.dumps(document) in prompt
+
+
+def test_importing_the_planner_loads_no_heavy_or_network_modules():
+    heavy = ("torch", "dask", "xarray", "zarr", "numba", "jsonschema", "urllib.request",
+             "http.client")
+    code = ("import sys, geoquant.reason._llm\n"
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+def _write_config(path, **values):
+    lines = ["[llm]", *(f"{k} = {json.dumps(v)}" for k, v in values.items())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_arguments_win_over_environment_which_wins_over_the_file(monkeypatch, tmp_path):
+    path = _write_config(tmp_path / "gq.toml", url="http://file:1/v1", model="file-model",
+                         api_key="file-key", timeout_s=12)
+    config = LLMConfig.load(config_path=path)
+    assert config == LLMConfig("http://file:1/v1", "file-model", "file-key", 12)
+
+    monkeypatch.setenv("GEOQUANT_LLM_URL", "http://env:2/v1")
+    monkeypatch.setenv("GEOQUANT_LLM_API_KEY", "env-key")
+    config = LLMConfig.load(config_path=path)
+    assert (config.url, config.model, config.api_key) == ("http://env:2/v1", "file-model",
+                                                          "env-key")
+
+    config = LLMConfig.load(url="http://arg:3/v1", model="arg-model", config_path=path)
+    assert (config.url, config.model, config.api_key) == ("http://arg:3/v1", "arg-model",
+                                                          "env-key")
+    assert config.endpoint == "http://arg:3/v1/chat/completions"
+
+
+def test_the_file_is_found_through_geoquant_config_or_the_config_home(monkeypatch, tmp_path):
+    _write_config(tmp_path / "config-home" / "geoquant" / "config.toml",
+                  url="http://home:1/v1", model="home-model")
+    assert LLMConfig.load().url == "http://home:1/v1"
+    named = _write_config(tmp_path / "elsewhere.toml", url="http://named:1/v1", model="m")
+    monkeypatch.setenv("GEOQUANT_CONFIG", str(named))
+    assert LLMConfig.load().url == "http://named:1/v1"
+
+
+def test_environment_alone_is_enough(monkeypatch):
+    monkeypatch.setenv("GEOQUANT_LLM_URL", "http://127.0.0.1:8000/v1")
+    monkeypatch.setenv("GEOQUANT_LLM_MODEL", "qwen")
+    assert LLMConfig.load() == LLMConfig("http://127.0.0.1:8000/v1", "qwen")
+
+
+@pytest.mark.parametrize(("given", "missing"), [
+    ({"model": "m"}, "url"),
+    ({"url": "http://127.0.0.1:8000/v1"}, "model"),
+])
+def test_a_missing_setting_says_which_and_the_three_ways_to_give_it(given, missing):
+    with pytest.raises(InvalidOptionError, match=f"no {missing} is set") as caught:
+        LLMConfig.load(**given)
+    text = str(caught.value)
+    env = {"url": "GEOQUANT_LLM_URL", "model": "GEOQUANT_LLM_MODEL"}[missing]
+    assert f"{missing}= argument" in text and env in text
+    assert "[llm]" in text and "config.toml" in text
+
+
+def test_llm_plan_without_config_reads_the_environment(monkeypatch, endpoint):
+    endpoint.answer(PLAN)
+    monkeypatch.setenv("GEOQUANT_LLM_URL", endpoint.url)
+    monkeypatch.setenv("GEOQUANT_LLM_MODEL", "env-model")
+    monkeypatch.setenv("GEOQUANT_LLM_API_KEY", KEY)
+    llm_plan("how many forest patches?")
+    assert endpoint.last["json"]["model"] == "env-model"
+    assert endpoint.last["headers"]["Authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[llm\nurl = 1", "not valid TOML"),
+    ('llm = "x"\n', "must be a table"),
+    ('[llm]\nurl = "http://a/v1"\nmodle = "m"\n', "unknown key.*'modle'"),
+    ("[llm]\nurl = 5\n", "url under \\[llm\\].*must be a string"),
+])
+def test_a_bad_config_file_is_refused(tmp_path, text, message):
+    path = tmp_path / "gq.toml"
+    path.write_text(text)
+    with pytest.raises(InvalidOptionError, match=message):
+        LLMConfig.load(config_path=path)
+
+
+def test_a_named_config_file_must_exist(tmp_path):
+    with pytest.raises(InvalidOptionError, match="does not exist"):
+        LLMConfig.load(config_path=tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "127.0.0.1:8000/v1", "ftp://host/v1"])
+def test_only_http_urls_are_accepted(url):
+    with pytest.raises(InvalidOptionError, match="not an http"):
+        LLMConfig(url=url, model="m")
