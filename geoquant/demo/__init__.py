@@ -13,7 +13,9 @@ Figures (each documented in the summary it writes):
   reflector and returns far less than land), falling back to -18 dB when the histogram is not
   two-moded; the threshold and how it was chosen are in the summary;
 - the clear-sky mean NDVI of the Slovenia site on each of its Sentinel-2 L1C dates;
-- the share of the Lausanne area whose land-use class changed between 2006 and 2012.
+- the share of the Lausanne area whose land-use class changed between 2006 and 2012;
+- three questions in plain words answered by :func:`geoquant.ask` over the same API
+  (:data:`QUESTIONS`), each with its range, trace, evidence Zarr and quick-look in ``answers/``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ from pathlib import Path
 from typing import Any
 
 FOREST_CODE = 2
+#: (name, question, collection, product) answered by the demo with :func:`geoquant.ask`.
+QUESTIONS = (
+    ("slovenia-forest", "How many forest patches larger than 1 ha are within 100 m of "
+     "built-up land?", "slovenia-lulc", None),
+    ("camargue-water", "How many water patches larger than 1 ha are there?", "camargue-s1",
+     None),
+    ("lausanne-change", "By what percentage did the area of land-use code 41 change between "
+     "2006 and 2012?", "lausanne-landuse", "codes"),
+)
 DEMO_DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 
 
@@ -97,7 +108,8 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
     ----------
     out
         Output folder, written whole or not at all: ``slovenia.zarr``, ``camargue.zarr``,
-        ``lausanne.zarr`` (Zarr v2, GDAL-readable), ``summary.json`` and ``quicklook.png``.
+        ``lausanne.zarr`` (Zarr v2, GDAL-readable), ``summary.json``, ``quicklook.png`` and
+        ``answers/`` (per question: evidence ``.zarr``, answer ``.json``, quick-look ``.png``).
     overwrite
         Replace ``out`` if it exists.
     workers
@@ -114,7 +126,7 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
 
     # The output path is checked before the heavy imports and before any work.
     out = sinks.check_output_path(out, overwrite=overwrite, kind="directory")
-    steps = Steps(total=8, say=say)
+    steps = Steps(total=9, say=say)
 
     import dask
     import numpy as np
@@ -122,6 +134,7 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
     from distributed import Client, LocalCluster
 
     from geoquant import segment, sources
+    from geoquant.reason import ask
 
     work = Path(tempfile.mkdtemp(prefix="geoquant-demo-"))
     try:
@@ -228,6 +241,16 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                      f"{summary['lausanne']['changed_share_percent']:.1f}%",
                      _colour(changed.values, (200, 60, 40), nodata=~lu_valid.values)),
                 ])
+                (partial / "answers").mkdir()
+                summary["answers"] = {}
+                for name, question, collection, product in QUESTIONS:
+                    answer = ask(question, source=f"{server.url}/collections/{collection}",
+                                 product=product, out=partial / "answers" / f"{name}.zarr")
+                    summary["answers"][name] = {"question": question, "answer": answer.text(),
+                                                "value": answer.value, "unit": answer.unit,
+                                                "range": list(answer.range)}
+                steps.step(f"answered {len(QUESTIONS)} questions with geoquant.ask "
+                           "(answers/: evidence Zarr, JSON, quick-look each)")
                 summary["elapsed_s"] = time.perf_counter() - steps.started
                 sinks.write_json(summary, partial / "summary.json")
                 steps.step("wrote summary.json and quicklook.png")
@@ -242,4 +265,6 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
         f"{c['threshold_source']}).")
     say(f"Lausanne: {lu['changed_share_percent']:.1f}% of the area changed land use "
         f"between {lu['years'][0]} and {lu['years'][1]} ({lu['changed_area_ha']:.0f} ha).")
+    for entry in summary["answers"].values():
+        say(f"Q: {entry['question']}\nA: {entry['answer']}")
     return summary

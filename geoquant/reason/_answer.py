@@ -122,27 +122,38 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def format_value(value: Any, unit: str) -> str:
-    """``12.35 ha``, ``3 objects``, ``yes``."""
-    if unit == "yes/no" or isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int) or (unit == "objects"):
-        return f"{int(value)} {UNIT_TEXT.get(unit, unit)}".strip()
+def _number(value: Any, unit: str) -> str:
+    if unit == "objects" or isinstance(value, int):
+        return f"{int(value):,}"
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "undefined"
     magnitude = abs(value)
     digits = 0 if magnitude >= 1000 else 1 if magnitude >= 100 else 2 if magnitude >= 1 else 4
-    return f"{value:,.{digits}f} {UNIT_TEXT.get(unit, unit)}".strip()
+    return f"{value:,.{digits}f}"
+
+
+def _unit(value: Any, unit: str) -> str:
+    if unit == "objects" and value == 1:
+        return "object"
+    return UNIT_TEXT.get(unit, unit)
+
+
+def format_value(value: Any, unit: str) -> str:
+    """``12.35 ha``, ``3 objects``, ``1 object``, ``yes``."""
+    if unit == "yes/no" or isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{_number(value, unit)} {_unit(value, unit)}".strip()
 
 
 def answer_text(value: Any, unit: str, bounds: Sequence[Any]) -> str:
+    """The answer with its range: ``"20 objects (15 to 25)"``, ``"6.70 km² (5.95 to 7.67)"``."""
     main = format_value(value, unit)
     low, high = bounds
     if unit == "yes/no":
         return main if low == high else f"{main} (uncertain: the range runs disagree)"
     if low == high == value:
         return main
-    return f"{main} ({format_value(low, unit)} to {format_value(high, unit)})"
+    return f"{main} ({_number(low, unit)} to {_number(high, unit)})"
 
 
 def answer_range(runs: Sequence[StepResult]) -> tuple[Any, Any]:

@@ -22,7 +22,7 @@ from geoquant.reason._answer import (
 )
 from geoquant.reason._execute import StepResult, run_plan
 from geoquant.reason._plan import Plan, validate
-from geoquant.reason._source import Layers, open_source
+from geoquant.reason._source import Layers, open_source, quiet_cf_warnings
 
 #: Probability thresholds of the range runs (lower: more permissive masks; higher: stricter).
 RANGE_THRESHOLDS = (0.3, 0.7)
@@ -120,6 +120,7 @@ def _layer_title(plan: Plan, name: str) -> str:
     return step_words(plan.step(name))
 
 
+@quiet_cf_warnings
 def answer_plan(plan: Plan, layers: Layers, *, thresholds: Sequence[float] | None =
                 RANGE_THRESHOLDS, started: float | None = None) -> Answer:
     """Run a plan over opened layers: the central run on the class map, the range runs at
@@ -171,6 +172,7 @@ def _output_paths(out: str | Path, overwrite: bool) -> dict[str, Path]:
             for kind, path in paths.items()}
 
 
+@quiet_cf_warnings
 def write_answer(answer: Answer, layers: Layers, paths: Mapping[str, Path], *,
                  overwrite: bool) -> Answer:
     """Write the evidence Zarr, the answer JSON and the quick-look PNG; all or none."""

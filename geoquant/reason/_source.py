@@ -23,7 +23,9 @@ runs reads the imagery a single time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,20 @@ from geoquant.errors import (
 
 NODATA = 255
 CODES = "codes"
+
+
+def quiet_cf_warnings(func: Callable) -> Callable:
+    """Silence pyproj's note that an oblique-Mercator CRS (the Swiss EPSG:2056) loses a
+    parameter in its CF description: the CRS itself is kept as WKT, so nothing is lost."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="angle from rectified to skew grid",
+                                    category=UserWarning)
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass
@@ -86,6 +102,7 @@ def _code_mask(codes: Any, code: int) -> Any:
     return mask.rio.write_crs(codes.rio.crs, inplace=True)
 
 
+@quiet_cf_warnings
 def open_source(source: Any, *, region: Any = None, bbox: Sequence[float] | None = None,
                 datetime: str | None = None, dates: Sequence[str | None] = (None,),
                 product: str | None = None, segmenter: Any = None, sar: Any = None,
@@ -185,7 +202,8 @@ def _date_text(cube: Any, index: int | None) -> Any:
         times = [str(t)[:10] for t in cube.time.values if not np.isnat(t)]
         return f"composite of {', '.join(times)}" if times else None
     value = cube.time.values[index]
-    return None if np.isnat(value) else str(value)[:10]
+    return f"time step {index % cube.sizes['time'] + 1} of {cube.sizes['time']}" \
+        if np.isnat(value) else str(value)[:10]
 
 
 def _is_sar(cube: Any) -> bool:
@@ -275,8 +293,19 @@ def _from_paths(source: Any, *, chunks: int) -> Any:
         layers.append(arr if "band" in arr.dims else arr.expand_dims(band=["data"]))
     if len(layers) == 1:
         return layers[0]
-    times = np.arange(len(layers)).astype("datetime64[D]").astype("datetime64[ns]")
-    return xr.concat(layers, dim="time", join="exact").assign_coords(time=times)
+    first = layers[0]
+    # Rasters of other dates on another grid are resampled onto the first's (nearest
+    # neighbour, so class codes stay codes); the resampling reads them whole.
+    layers = [first] + [layer if _same_grid(layer, first) else
+                        layer.rio.reproject_match(first).chunk(dict(first.chunksizes))
+                        for layer in layers[1:]]
+    times = np.full(len(layers), np.datetime64("NaT", "ns"))   # file order, dates unknown
+    return xr.concat(layers, dim="time", join="override").assign_coords(time=times)
+
+
+def _same_grid(a: Any, b: Any) -> bool:
+    return a.rio.shape == b.rio.shape and a.rio.transform() == b.rio.transform() \
+        and a.rio.crs == b.rio.crs
 
 
 def _from_segmentation(seg: Any, dates: Sequence[str | None]) -> Layers:

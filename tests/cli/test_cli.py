@@ -118,9 +118,14 @@ def demo_run(tmp_path_factory):
 
 def test_demo_end_to_end(demo_run, shared_data):
     out, result = demo_run
-    assert "[8/8]" in result.stdout and "forest covers" in result.stdout
+    assert "[9/9]" in result.stdout and "forest covers" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "camargue.zarr", "lausanne.zarr", "quicklook.png", "slovenia.zarr", "summary.json"]
+        "answers", "camargue.zarr", "lausanne.zarr", "quicklook.png", "slovenia.zarr",
+        "summary.json"]
+    assert sorted(p.name for p in (out / "answers").iterdir()) == sorted(
+        f"{name}.{ext}" for name in ("camargue-water", "lausanne-change", "slovenia-forest")
+        for ext in ("json", "png", "zarr"))
+    assert "Q: How many forest patches larger than 1 ha" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
     # Independent figures straight from the source arrays.
     lulc = np.load(shared_data / "real/slovenia-s2/LULC.npy")[..., 0]
