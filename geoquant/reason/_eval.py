@@ -98,6 +98,14 @@ class EvalReport:
             groups[outcome.record.type].extend(outcome.iou.values())
         return {k: sum(v) / len(v) for k, v in sorted(groups.items()) if v}
 
+    def unknown_class_by_type(self) -> dict[str, int]:
+        """Questions per type the segmenter could not answer: it has no such class."""
+        counts: dict[str, int] = defaultdict(int)
+        for outcome in self.outcomes:
+            if outcome.error and outcome.error.startswith("ClassNameError"):
+                counts[outcome.record.type] += 1
+        return dict(counts)
+
     def table(self) -> str:
         """The scores as Markdown tables."""
         iou = self.iou_by_type()
@@ -105,9 +113,11 @@ class EvalReport:
                  f"{self.accuracy:.1f}%"
                  + (f" ({len(self.skipped)} skipped: no {self.use} source)"
                     if self.skipped else ""), "",
-                 "| type | questions | accuracy | evidence IoU |", "|---|---:|---:|---:|"]
+                 "| type | questions | accuracy | class not segmented | evidence IoU |",
+                 "|---|---:|---:|---:|---:|"]
+        unknown = self.unknown_class_by_type()
         for name, (acc, n) in self.by("type").items():
-            lines.append(f"| {name} | {n} | {acc:.1f}% | "
+            lines.append(f"| {name} | {n} | {acc:.1f}% | {unknown.get(name, 0)} | "
                          + (f"{iou[name]:.3f} |" if name in iou else "- |"))
         lines += ["", "| tier | questions | accuracy |", "|---|---:|---:|"]
         lines += [f"| {name} | {n} | {acc:.1f}% |" for name, (acc, n) in self.by("tier").items()]
@@ -126,6 +136,7 @@ class EvalReport:
                 "by_tier": {k: {"accuracy": a, "questions": n}
                             for k, (a, n) in self.by("tier").items()},
                 "iou_by_type": self.iou_by_type(),
+                "class_not_segmented_by_type": self.unknown_class_by_type(),
                 "skipped": [r.id or r.question for r in self.skipped],
                 "outcomes": [o.to_dict() for o in self.outcomes]}
 
@@ -274,7 +285,7 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
             answer = answer_plan(plan, layers(collection, record.product if use == "labels"
                                               else None, record, dates))
             iou = {}
-            if use == "imagery" and record.image:
+            if use == "imagery" and record.image and record.image != record.imagery:
                 reference = answer_plan(plan, layers(record.image, record.product, record,
                                                      dates), thresholds=None)
                 for step in plan.steps:

@@ -21,7 +21,7 @@ HEAVY = ("dask", "distributed", "xarray", "rioxarray", "rasterio", "pyproj", "sh
 
 def test_import_and_help_load_no_heavy_modules():
     code = ("import sys, geoquant, geoquant.cli, geoquant.sources, geoquant.sinks, geoquant.synth,"
-            " geoquant.demo\n"
+            " geoquant.demo, geoquant.reason\n"
             "try:\n    geoquant.cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -339,3 +339,25 @@ def test_a_named_config_file_must_exist(tmp_path):
 def test_only_http_urls_are_accepted(url):
     with pytest.raises(InvalidOptionError, match="not an http"):
         LLMConfig(url=url, model="m")
+
+
+def test_ask_with_the_llm_planner_answers_from_its_plan(monkeypatch, endpoint, demo_api,
+                                                       tmp_path):
+    """The whole path: gq.ask -> endpoint plan -> validation -> run on the demo labels; an
+    invalid plan from the endpoint writes nothing."""
+    import geoquant as gq
+
+    monkeypatch.setenv("GEOQUANT_LLM_URL", endpoint.url)
+    monkeypatch.setenv("GEOQUANT_LLM_MODEL", "env-model")
+    endpoint.answer(PLAN)
+    source = f"{demo_api}/collections/slovenia-lulc"
+    by_llm = gq.ask("how many tree patches bigger than a hectare are there?", source=source,
+                    planner="llm")
+    by_rules = gq.ask("How many forest patches larger than 1 ha are there?", source=source)
+    assert by_llm.value == by_rules.value and by_llm.plan.answer == "n"
+    endpoint.answer(_with({"id": "a", "op": "mask", "class": "forest"}))
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    with pytest.raises(PlanError, match="invalid plan"):
+        gq.ask("how much forest?", source=source, planner="llm", out=outputs / "a.zarr")
+    assert list(outputs.iterdir()) == []
