@@ -89,7 +89,30 @@ class Layers:
             raise ClassNameError(f"this source's classes are numbers only (product 'codes'): "
                                  f"ask for 'code N' instead of {what!r}, or pass product= with "
                                  "a code table")
+        if "probability" not in seg:
+            return _label_mask(seg, what)
         return class_mask(seg, what, threshold=threshold)
+
+
+def _label_mask(seg: Any, what: str) -> Any:
+    """The class mask of a label-only segmentation (a product's one-hot probabilities are not
+    kept: the class map says the same in a byte per pixel)."""
+    import rioxarray  # noqa: F401  (the .rio accessor)
+
+    from geoquant.segment import canonical_class, class_members
+
+    wanted = canonical_class(what)
+    classes = list(seg.attrs["classes"])
+    members = [m for m in class_members(wanted) if m in classes]
+    if not members:
+        raise ClassNameError(f"the segmentation has no class {wanted!r} (nor any class it "
+                             f"contains); its classes are {', '.join(classes)}")
+    label = seg["label"]
+    hit = label.isin([classes.index(m) + 1 for m in members])
+    mask = hit.astype(np.uint8).where(label != NODATA, NODATA).astype(np.uint8)
+    mask.name, mask.attrs = wanted, {"long_name": f"{wanted} mask"}
+    mask.rio.write_nodata(NODATA, encoded=False, inplace=True)
+    return mask.rio.write_crs(seg.rio.crs, inplace=True)
 
 
 def _code_mask(codes: Any, code: int) -> Any:
@@ -374,6 +397,11 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
         provenance["segmenter"] = segment.describe(segmenter)
     elif product == CODES:
         provenance["segmenter"] = {"name": "class codes", "version": "-"}
+    if provenance["categorical"]:
+        # One-hot probabilities carry nothing the class map does not: keep a byte per pixel.
+        segs = {k: seg[["label"]].assign_attrs(
+            classes=[str(c) for c in seg["probability"].coords["class"].values])
+            for k, seg in segs.items()}
     segs_keys, codes_keys = list(segs), list(codes)
     persisted = dask.persist(*segs.values(), *codes.values())
     segs = dict(zip(segs_keys, persisted[:len(segs_keys)], strict=True))
