@@ -100,7 +100,7 @@ class Answer:
             lines.append(f"Segmenter: {seg.get('name')} {seg.get('version', '')}".rstrip())
         dates = {k: v for k, v in (prov.get("dates") or {}).items() if v}
         if dates:
-            lines.append("Dates: " + ", ".join(f"{k if k != 'None' else 'date'} {v}"
+            lines.append("Dates: " + ", ".join(v if k == "None" else f"{k} {v}"
                                                for k, v in dates.items()))
         for kind, path in self.outputs.items():
             lines.append(f"Wrote {kind}: {path}")

@@ -224,9 +224,10 @@ def _date_text(cube: Any, index: int | None) -> Any:
     if index is None:
         times = [str(t)[:10] for t in cube.time.values if not np.isnat(t)]
         return f"composite of {', '.join(times)}" if times else None
-    value = cube.time.values[index]
-    return f"time step {index % cube.sizes['time'] + 1} of {cube.sizes['time']}" \
-        if np.isnat(value) else str(value)[:10]
+    value, n = cube.time.values[index], cube.sizes["time"]
+    if not np.isnat(value):
+        return str(value)[:10]
+    return f"time step {index % n + 1} of {n}" if n > 1 else None
 
 
 def _is_sar(cube: Any) -> bool:
