@@ -81,3 +81,20 @@ class PlanError(GeoquantError, ValueError):
 
 class QuestionError(GeoquantError, ValueError):
     """A question is outside the supported families, or cannot be read."""
+
+
+class ClusterError(GeoquantError):
+    """A Dask cluster cannot be started or reached: an unknown or invalid definition, a
+    scheduler that does not answer, workers that never join."""
+
+
+class ConfigError(GeoquantError, ValueError):
+    """A configuration file has unknown or missing keys, or values of the wrong kind."""
+
+
+class CheckpointError(GeoquantError):
+    """A run's saved state belongs to another job, or cannot be read."""
+
+
+class StoreLockedError(StoreError):
+    """Another run holds the lock of the store being written."""
