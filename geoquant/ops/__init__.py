@@ -14,10 +14,12 @@ from geoquant.ops._change import Change, change
 from geoquant.ops._distance import distance, min_distance, within_distance
 from geoquant.ops._fragmentation import fragmentation
 from geoquant.ops._objects import connected, count, label, objects
+from geoquant.ops._survey import Survey, survey
 
 __all__ = [
     "Change",
     "Coverage",
+    "Survey",
     "area",
     "change",
     "connected",
@@ -28,5 +30,6 @@ __all__ = [
     "min_distance",
     "objects",
     "share",
+    "survey",
     "within_distance",
 ]

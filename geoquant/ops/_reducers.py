@@ -113,3 +113,27 @@ class AbsentCountReducer:
 
     def combine(self, first: int, second: int) -> int:
         return first + second
+
+
+@dataclass(frozen=True)
+class SurveyReducer:
+    """Objects; those at least ``min_area_m2`` large; and of those, the ones that reach a mask.
+
+    With ``within``, the first auxiliary field is 0 on pixels within reach of the other mask
+    (its per-object minimum is 0 exactly when one of the object's pixels is).
+    """
+
+    geometry: PixelGeometry
+    min_area_m2: float = 0.0
+    within: bool = False
+
+    def reduce(self, table: Table) -> np.ndarray:
+        if not table["key"].size:
+            return np.zeros(3, np.int64)
+        big = object_area(table, self.geometry) >= self.min_area_m2
+        near = big & (table["aux0"] == 0.0) if self.within else np.zeros_like(big)
+        return np.array([table["key"].size, np.count_nonzero(big), np.count_nonzero(near)],
+                        np.int64)
+
+    def combine(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        return first + second

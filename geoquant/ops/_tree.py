@@ -58,11 +58,15 @@ class ObjectPass:
 
 
 def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Reducer,
-                aux: tuple[Any, ...] = (), padded: Any = None) -> ObjectPass:
+                aux: tuple[Any, ...] = (), padded: Any = None,
+                origin: tuple[int, int] = (0, 0), width: int | None = None) -> ObjectPass:
     """Build the leaf tasks and merge tree for ``codes`` (dask uint8); nothing is computed.
 
     ``padded``, when given, holds the same tiles with their one-pixel halo (as
     :meth:`PreparedMask.padded_codes`); otherwise the halo is gathered with dask's overlap.
+    ``origin`` and ``width`` place ``codes`` as a window of a larger raster (its first row and
+    column, and the raster's width): keys and spans are then global, so the summaries of
+    adjacent windows merge like those of adjacent tiles (batched runs over large regions).
     """
     from dask.base import tokenize
     from dask.delayed import Delayed
@@ -72,16 +76,18 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     if padded is None:
         padded = padded_tiles(codes)
     aux = tuple(a.rechunk(codes.chunks) for a in aux)
-    token = tokenize(padded.name, conn8, reducer, tuple(a.name for a in aux))
-    width = grid.shape[1]
+    token = tokenize(padded.name, conn8, reducer, tuple(a.name for a in aux), origin, width)
+    width = grid.shape[1] if width is None else int(width)
+    r_off, c_off = (int(v) for v in origin)
     graph: dict = {}
     leaves: dict[tuple[int, int], _Node] = {}
     runs_name = f"gq-tile-runs-{token}"
     for i, j in grid:
         graph[(runs_name, i, j)] = (partial(_link_runs, conn8=conn8), (padded.name, i, j))
         key = (f"gq-tile-summary-{token}", i, j)
-        task = partial(_leaf_summary, bounds=grid.bounds(i, j), width=width, geometry=geometry,
-                       reducer=reducer)
+        r0, r1, c0, c1 = grid.bounds(i, j)
+        task = partial(_leaf_summary, bounds=(r0 + r_off, r1 + r_off, c0 + c_off, c1 + c_off),
+                       width=width, geometry=geometry, reducer=reducer)
         graph[key] = (task, (padded.name, i, j), (runs_name, i, j),
                       [(a.name, i, j) for a in aux])
         leaves[i, j] = _Node(key)

@@ -1,0 +1,319 @@
+"""A survey of a region of any size in batches of tiles: objects, area, and proximity.
+
+:func:`survey` answers the questions of a large region in one pass of bounded batches (see
+:mod:`geoquant.tiling._batches`): how many objects, how many at least ``min_area_m2`` large,
+how many of those lie within ``within_m`` of another mask, and the areas. Each batch is an
+object pass over its tiles that keeps global keys, so batch summaries merge like tile
+summaries and the counts are exact for any batching and chunking.
+
+Proximity is exact with a bounded halo: a pixel lies within ``d`` metres of ``near`` exactly
+when a ``near`` pixel lies within ``floor(d / dy)`` rows and ``floor(d / dx)`` columns, so
+each batch reads ``near`` over its own window widened by that many pixels and no more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import asdict, dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from geoquant.errors import InvalidOptionError
+from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._mask import (
+    OBJECT,
+    OUTSIDE,
+    as_tiles,
+    check_connectivity,
+    check_non_negative,
+    check_same_grid,
+    is_dask,
+    prepare_mask,
+)
+from geoquant.ops._merge import merge
+from geoquant.ops._reducers import SurveyReducer
+from geoquant.ops._tree import object_pass
+from geoquant.tiling import TileGrid, tree_reduce
+from geoquant.tiling._batches import Batch, Checkpoint, plan_batches, run_batches
+
+DEFAULT_TILES_PER_BATCH = 256
+"""Tiles per batch by default: 16 x 16 tiles, a few thousand live tasks per batch."""
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What :func:`survey` found in a region.
+
+    Attributes
+    ----------
+    objects : int
+        Objects of the mask (connected components).
+    objects_min_area : int
+        Objects at least ``min_area_m2`` large.
+    objects_near : int or None
+        Objects at least ``min_area_m2`` large with a pixel within ``within_m`` of ``near``.
+    area_m2, valid_area_m2 : float
+        Area of the mask, and of the pixels that are not excluded, m².
+    area_near_m2 : float or None
+        Area of the mask's pixels within ``within_m`` of ``near``, m².
+    min_area_m2 : float
+        The size bound of ``objects_min_area``, m².
+    within_m : float or None
+        The distance bound, m.
+    connectivity : int
+        8 or 4.
+    pixels, tiles, batches : int
+        Size of the region and how it was cut.
+    resumed_batches : int
+        Batches read back from the checkpoint instead of computed.
+    elapsed_s : float
+        Wall time of the run, s.
+    """
+
+    objects: int
+    objects_min_area: int
+    objects_near: int | None
+    area_m2: float
+    valid_area_m2: float
+    area_near_m2: float | None
+    min_area_m2: float
+    within_m: float | None
+    connectivity: int
+    pixels: int
+    tiles: int
+    batches: int
+    resumed_batches: int
+    elapsed_s: float
+
+    @property
+    def share_percent(self) -> float:
+        """Mask area over valid area, % (NaN when nothing is valid)."""
+        return 100.0 * self.area_m2 / self.valid_area_m2 if self.valid_area_m2 else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (JSON-ready), with ``share_percent``."""
+        return {**asdict(self), "share_percent": self.share_percent}
+
+
+def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
+           min_area_m2: float = 0.0, connectivity: int = 8,
+           tiles_per_batch: int = DEFAULT_TILES_PER_BATCH, in_flight: int = 2,
+           checkpoint: Any = None, say: Any = None, client: Any = None) -> Survey:
+    """Count and measure a mask's objects over a region of any size, in batches of tiles.
+
+    The region is cut into batches of at most ``tiles_per_batch`` tiles (the mask's chunks);
+    at most ``in_flight`` batches run on the cluster at once, so the scheduler's graph stays
+    bounded whatever the region's size, and batch summaries merge as batches finish. Every
+    figure equals the whole-array result of :func:`count`, :func:`area` and
+    :func:`within_distance`, for any chunking and batching.
+
+    Parameters
+    ----------
+    mask : xarray.DataArray
+        2-D boolean mask with a CRS, NumPy- or dask-backed (the dask chunks are the tiles);
+        NaN or the nodata value marks excluded pixels.
+    near : xarray.DataArray, optional
+        A second mask on the same projected grid; with ``within_m``, adds the objects and
+        area of ``mask`` within that distance of it.
+    within_m : float, optional
+        Distance bound between pixel centres, m (inclusive).
+    min_area_m2 : float
+        Size bound of ``objects_min_area`` and ``objects_near``, m².
+    connectivity : {8, 4}
+        Pixel connectivity of objects.
+    tiles_per_batch : int
+        Upper bound on the tiles of one batch.
+    in_flight : int
+        Batches on the cluster at once.
+    checkpoint : str or path, optional
+        Folder for finished batches: a run started again with the same job and folder
+        resumes without recomputing them.
+    say : callable, optional
+        Receives one progress line per batch (tiles done, km² done, time left).
+    client : distributed.Client, optional
+        Default: the current client, else the local threaded scheduler.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    geoquant.errors.InvalidOptionError
+        When only one of ``near`` and ``within_m`` is given, or an option is out of range.
+    geoquant.errors.CheckpointError
+        When ``checkpoint`` holds another job's batches.
+    """
+    started = time.perf_counter()
+    conn8 = check_connectivity(connectivity)
+    min_area_m2 = check_non_negative(min_area_m2, "min_area_m2", unit="square metres",
+                                     example="10000.0 for 1 ha")
+    if (near is None) != (within_m is None):
+        raise InvalidOptionError(
+            "near and within_m go together: pass both (for example near=water, within_m=500.0) "
+            "or neither")
+    if within_m is not None:
+        within_m = check_non_negative(within_m, "within_m", unit="metres",
+                                      example="500.0")
+    mask = _as_dask(mask)
+    geometry = PixelGeometry.of(mask, name="mask")
+    halo = (0, 0)
+    if near is not None:
+        near = _as_dask(near)
+        check_same_grid(geometry, PixelGeometry.of(near, name="near"), ("mask", "near"))
+        geometry.require_projected("distance")
+        if near.data.chunks != mask.data.chunks:
+            near = near.chunk(dict(zip(near.dims, mask.data.chunks, strict=True)))
+        halo = (math.floor(within_m / geometry.dy) + 1, math.floor(within_m / geometry.dx) + 1)
+    grid = TileGrid.from_chunks(mask.data.chunks)
+    plan = plan_batches(grid, tiles_per_batch=tiles_per_batch)
+    reducer = SurveyReducer(geometry, min_area_m2, within=near is not None)
+    store = None
+    if checkpoint is not None:
+        store = Checkpoint(checkpoint, _fingerprint(mask, near, within_m, min_area_m2,
+                                                    connectivity, plan))
+    build = partial(_batch_graph, mask=mask, near=near, within_m=within_m, halo=halo,
+                    geometry=geometry, conn8=conn8, reducer=reducer)
+    areas = [_batch_km2(batch, geometry) for batch in plan]
+    (summary, totals), progress = run_batches(
+        plan, build, partial(_merge_batches, conn8=conn8, reducer=reducer),
+        in_flight=in_flight, checkpoint=store, area_km2=areas, say=say, client=client)
+    closed = reducer.combine(summary.closed, reducer.reduce(summary.open))
+    objects, big, big_near = (int(v) for v in closed)
+    cells, valid, area_sum, valid_sum, near_cells, near_sum = (float(v) for v in totals)
+    return Survey(
+        objects=objects, objects_min_area=big,
+        objects_near=big_near if near is not None else None,
+        area_m2=float(geometry.area_of(int(cells), area_sum)),
+        valid_area_m2=float(geometry.area_of(int(valid), valid_sum)),
+        area_near_m2=float(geometry.area_of(int(near_cells), near_sum))
+        if near is not None else None,
+        min_area_m2=min_area_m2, within_m=within_m, connectivity=connectivity,
+        pixels=int(np.prod(geometry.shape)), tiles=grid.tiles[0] * grid.tiles[1],
+        batches=len(plan), resumed_batches=progress.resumed_batches,
+        elapsed_s=time.perf_counter() - started)
+
+
+# -- one batch -------------------------------------------------------------------------------------
+def _batch_graph(batch: Batch, *, mask: Any, near: Any, within_m: float | None,
+                 halo: tuple[int, int], geometry: PixelGeometry, conn8: bool,
+                 reducer: SurveyReducer) -> Any:
+    """A Delayed of ``(object summary, totals)`` for one batch, with global keys."""
+    import dask.array as da
+    from dask import delayed
+    from dask.delayed import Delayed
+    from dask.highlevelgraph import HighLevelGraph
+
+    (r0, r1), (c0, c1) = batch.rows, batch.cols
+    height, width = geometry.shape
+    # The core tiles and a one-pixel ring of their neighbours: the ring's chunks are one pixel
+    # wide (the core starts and ends on tile boundaries), so the padded core tiles are exact.
+    w0, w1, v0, v1 = max(r0 - 1, 0), min(r1 + 1, height), max(c0 - 1, 0), min(c1 + 1, width)
+    window = prepare_mask(mask.isel({mask.dims[0]: slice(w0, w1), mask.dims[1]: slice(v0, v1)}))
+    padded_all = da.overlap.overlap(window.codes, depth={0: 1, 1: 1},
+                                    boundary={0: OUTSIDE, 1: OUTSIDE})
+    top, left = int(w0 < r0), int(v0 < c0)
+    bottom = padded_all.numblocks[0] - int(w1 > r1)
+    right = padded_all.numblocks[1] - int(v1 > c1)
+    padded = padded_all.blocks[top:bottom, left:right]
+    codes = window.codes.blocks[top:bottom, left:right]
+    aux: tuple[Any, ...] = ()
+    if near is not None:
+        aux = (_near_field(near, batch, halo, geometry, within_m, codes.chunks),)
+    run = object_pass(codes, geometry, conn8=conn8, reducer=reducer, aux=aux, padded=padded,
+                      origin=(r0, c0), width=width)
+    root = run.root.summary
+    summary = Delayed(root, HighLevelGraph.from_collections(root, dict(run.graph),
+                                                            dependencies=run.dependencies))
+    totals = tree_reduce([codes, *aux],
+                         partial(_tile_totals, grid=TileGrid.from_chunks(codes.chunks),
+                                 row0=r0, geometry=geometry),
+                         np.add, name="gq-survey-totals")
+    return delayed(_pair, pure=True)(summary, totals)
+
+
+def _near_field(near: Any, batch: Batch, halo: tuple[int, int], geometry: PixelGeometry,
+                within_m: float, chunks: tuple[tuple[int, ...], ...]) -> Any:
+    """0.0 where a core pixel lies within ``within_m`` of ``near``, 1.0 elsewhere."""
+    import dask.array as da
+
+    from geoquant.ops._distance import distance_to
+
+    (r0, r1), (c0, c1) = batch.rows, batch.cols
+    height, width = geometry.shape
+    w0, w1 = max(r0 - halo[0], 0), min(r1 + halo[0], height)
+    v0, v1 = max(c0 - halo[1], 0), min(c1 + halo[1], width)
+    window = prepare_mask(near.isel({near.dims[0]: slice(w0, w1), near.dims[1]: slice(v0, v1)}),
+                          name="near")
+    to_near = distance_to(window, excluded_nan=False)[r0 - w0:r1 - w0, c0 - v0:c1 - v0]
+    field = da.map_blocks(_within_field, to_near, limit=within_m, dtype=np.float64,
+                          meta=np.empty((0, 0), np.float64))
+    return field.rechunk(chunks)
+
+
+def _within_field(distance: np.ndarray, *, limit: float) -> np.ndarray:
+    return np.where(distance <= limit, 0.0, 1.0)
+
+
+def _tile_totals(codes: np.ndarray, *aux: np.ndarray, block_index: tuple[int, int],
+                 grid: TileGrid, row0: int, geometry: PixelGeometry) -> np.ndarray:
+    """Object and valid cells and areas of one tile; and those within reach of ``near``."""
+    from geoquant.ops.kernels.label import count_codes
+
+    r0, r1, _, _ = grid.bounds(*block_index)
+    cell_area = geometry.cell_area(row0 + r0, row0 + r1)
+    codes = np.ascontiguousarray(codes)
+    counts = np.zeros(6, np.float64)
+    counts[:4] = count_codes(codes, cell_area)
+    if aux:
+        near = (codes == OBJECT) & (aux[0] == 0.0)
+        counts[4] = np.count_nonzero(near)
+        counts[5] = float(np.sum(near.sum(axis=1) * cell_area))
+    return counts
+
+
+def _pair(summary: Any, totals: np.ndarray) -> tuple[Any, np.ndarray]:
+    return summary, totals
+
+
+def _merge_batches(first: tuple, second: tuple, axis: int, *, conn8: bool,
+                   reducer: SurveyReducer) -> tuple:
+    return (merge(first[0], second[0], axis=axis, conn8=conn8, reducer=reducer),
+            first[1] + second[1])
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _as_dask(mask: Any) -> Any:
+    """A dask-backed copy of an in-memory mask (tiles are views, nothing is copied)."""
+    if is_dask(mask.data):
+        return mask
+    return mask.copy(data=as_tiles(mask.data))
+
+
+def _batch_km2(batch: Batch, geometry: PixelGeometry) -> float:
+    (r0, r1), (c0, c1) = batch.rows, batch.cols
+    return float(np.sum(geometry.cell_area(r0, r1)) * (c1 - c0) / 1e6)
+
+
+def _fingerprint(mask: Any, near: Any, within_m: float | None, min_area_m2: float,
+                 connectivity: int, plan: Any) -> dict[str, Any]:
+    """What makes two runs the same job: the inputs' identity, the options and the batches."""
+    return {"operator": "survey", "mask": _identity(mask),
+            "near": _identity(near) if near is not None else None, "within_m": within_m,
+            "min_area_m2": min_area_m2, "connectivity": connectivity, **plan.describe()}
+
+
+def _identity(array: Any) -> str:
+    """A dask graph's name (deterministic for stores and synthetic scenes); for in-memory
+    tiles (random names) a hash of the pixels."""
+    data = array.data
+    if not data.name.startswith("gq-tiles-"):
+        return data.name
+    digest = hashlib.blake2b(digest_size=16)
+    for block in data.to_delayed().ravel():
+        digest.update(np.ascontiguousarray(block.compute()).tobytes())
+    return f"pixels-{digest.hexdigest()}"
