@@ -194,6 +194,8 @@ class Checkpoint:
                     f"checkpoint {self.folder} belongs to another job (differs in "
                     f"{', '.join(changed)}); pass a new checkpoint folder, or remove this one "
                     "to start afresh")
+            for stale in self.folder.glob(".batch-*.partial-*"):
+                stale.unlink()  # left by a run killed while writing; that batch is recomputed
         elif self.folder.exists() and any(self.folder.iterdir()):
             raise CheckpointError(
                 f"checkpoint {self.folder} is a folder geoquant did not write (no job.json); "

@@ -1,0 +1,119 @@
+"""survey under faults: a worker process killed mid-run, and a whole run killed and restarted.
+
+Real processes only: a ``dask scheduler`` and ``dask worker`` processes on loopback, and the
+run itself in a separate Python process that is killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import geoquant as gq
+from geoquant.sources._server import free_port
+
+DASK = str(Path(sys.executable).with_name("dask"))
+
+
+def _start(args: list[str], processes: list[subprocess.Popen]) -> subprocess.Popen:
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes.append(proc)
+    return proc
+
+
+@pytest.fixture
+def scheduler_and_two_workers():
+    """A scheduler and two single-thread workers (no nanny: a killed worker stays dead)."""
+    processes: list[subprocess.Popen] = []
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    try:
+        _start([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                "--dashboard-address", "127.0.0.1:0"], processes)
+        workers = [_start([DASK, "worker", address, "--nthreads", "1", "--no-nanny",
+                           "--host", "127.0.0.1", "--no-dashboard"], processes)
+                   for _ in range(2)]
+        yield address, workers
+    finally:
+        for proc in processes:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+def test_a_worker_killed_mid_run_changes_nothing(scheduler_and_two_workers):
+    from distributed import Client
+
+    address, workers = scheduler_and_two_workers
+    lc = gq.synth.landcover((1024, 1024), seed=5, chunks=128)
+    forest, water = lc == 2, (lc == 1) | (lc == 7)
+    expected = gq.ops.survey(forest, near=water, within_m=300.0, min_area_m2=5000.0,
+                             tiles_per_batch=4)
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        if line.startswith("batch 3/"):
+            workers[0].send_signal(signal.SIGKILL)  # batches are still in flight
+
+    with Client(address, timeout="30s") as client:
+        client.wait_for_workers(2, timeout=60)
+        got = gq.ops.survey(forest, near=water, within_m=300.0, min_area_m2=5000.0,
+                            tiles_per_batch=4, say=say, client=client)
+        assert workers[0].wait(timeout=30) == -signal.SIGKILL
+        assert len(client.scheduler_info()["workers"]) == 1
+    assert lines[0].startswith("Dask dashboard: http://127.0.0.1:")
+    assert got.batches == 16 and len([x for x in lines if x.startswith("batch ")]) == 16
+    for name in ("objects", "objects_min_area", "objects_near", "area_m2", "area_near_m2",
+                 "valid_area_m2"):
+        assert getattr(got, name) == getattr(expected, name), name
+
+
+RUN = textwrap.dedent("""
+    import json, sys, time
+    import geoquant as gq
+
+    lc = gq.synth.landcover((1536, 1536), seed=6, chunks=128)
+    paced = lambda line: time.sleep(0.15)   # slow enough for the test to kill it mid-run
+    result = gq.ops.survey(lc == 2, min_area_m2=5000.0, tiles_per_batch=2,
+                           checkpoint=sys.argv[1], say=paced if sys.argv[2] == "paced" else None)
+    print(json.dumps(result.to_dict()))
+""")
+
+
+def test_a_killed_run_resumes_from_its_finished_batches(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(RUN)
+    state = tmp_path / "state"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, str(script), str(state), "paced"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(state.glob("batch-*.pkl"))) < 5:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the run never saved five batches"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    finished = len(list(state.glob("batch-*.pkl")))
+    assert 5 <= finished < 72  # 12 x 12 tiles in batches of 2
+    done = subprocess.run([sys.executable, str(script), str(state), "fast"], env=env,
+                          capture_output=True, text=True, timeout=300, check=True)
+    resumed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not list(state.glob(".batch-*")), "half-written batch files are cleared on resume"
+    assert resumed["resumed_batches"] == finished
+    lc = gq.synth.landcover((1536, 1536), seed=6, chunks=128)
+    whole = gq.ops.survey(lc == 2, min_area_m2=5000.0, tiles_per_batch=1000)
+    assert resumed["objects"] == whole.objects == gq.ops.count(lc == 2)
+    assert resumed["objects_min_area"] == whole.objects_min_area
+    assert resumed["area_m2"] == whole.area_m2
