@@ -13,10 +13,11 @@ from geoquant.errors import GeoquantError
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "segment", "reason")
+_SUBMODULES = ("sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "segment", "reason",
+               "cluster")
 
 if TYPE_CHECKING:  # pragma: no cover
-    from geoquant import demo, sinks, sources, synth  # noqa: F401
+    from geoquant import cluster, demo, sinks, sources, synth  # noqa: F401
 
 
 def ask(question, **options):  # noqa: ANN001, ANN201 - documented on geoquant.reason.ask
@@ -24,6 +25,10 @@ def ask(question, **options):  # noqa: ANN001, ANN201 - documented on geoquant.r
     from geoquant.reason import ask as _ask
 
     return _ask(question, **options)
+
+
+# ``geoquant.cluster(...)`` starts a cluster: the subpackage ``geoquant.cluster`` is callable
+# (a function of the same name here would be hidden by the subpackage once it is imported).
 
 
 def __getattr__(name: str):

@@ -1,4 +1,4 @@
-"""survey: batched counts, areas and proximity equal whole-array scipy, any chunking and batching."""
+"""survey: batched counts, areas and proximity equal whole-array scipy for any batching."""
 
 from __future__ import annotations
 
