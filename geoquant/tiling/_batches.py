@@ -120,9 +120,10 @@ def plan_batches(grid: TileGrid, *, tiles_per_batch: int) -> BatchPlan:
             f"tiles_per_batch={tiles_per_batch!r}; pass a whole number of tiles >= 1, for "
             "example 256 (16 x 16 tiles per batch)")
     ny, nx = grid.tiles
-    side = max(1, math.isqrt(tiles_per_batch))
-    bw = min(nx, side)
-    bh = min(ny, max(1, tiles_per_batch // bw))
+    # Near-square batches, then evened out: 49 tiles in batches of up to 16 become 4 x 13
+    # (12 or 13 wide), not 16 + 16 + 16 + 1.
+    bw = _even(nx, min(nx, max(1, math.isqrt(tiles_per_batch))))
+    bh = _even(ny, min(ny, max(1, tiles_per_batch // bw)))
     row_starts, col_starts = grid.row_starts, grid.col_starts
     row_spans = [(i, min(i + bh, ny)) for i in range(0, ny, bh)]
     col_spans = [(j, min(j + bw, nx)) for j in range(0, nx, bw)]
@@ -133,6 +134,11 @@ def plan_batches(grid: TileGrid, *, tiles_per_batch: int) -> BatchPlan:
                                  (int(row_starts[i0]), int(row_starts[i1])),
                                  (int(col_starts[j0]), int(col_starts[j1]))))
     return BatchPlan(grid, tuple(batches), (len(row_spans), len(col_spans)))
+
+
+def _even(n: int, most: int) -> int:
+    """The smallest span that cuts ``n`` into as few pieces as spans of ``most`` would."""
+    return -(-n // -(-n // most))
 
 
 @dataclass
@@ -296,7 +302,7 @@ def run_batches(plan: BatchPlan, batch_graph: Callable[[Batch], Any],
     if client is None:
         client = _current_client()
     if client is not None and say is not None:
-        say(f"Dask dashboard: {client.dashboard_link}")
+        say(f"Dask dashboard: {_dashboard(client)}")
     areas = list(area_km2) if area_km2 is not None else [0.0] * len(plan)
     progress = BatchProgress(len(plan), plan.grid.tiles[0] * plan.grid.tiles[1],
                              float(sum(areas)))
@@ -364,6 +370,17 @@ def _run_on_client(client: Any, todo: list[Batch], batch_graph: Callable[[Batch]
         following = submit()
         if following is not None:
             queue.add(following)
+
+
+def _dashboard(client: Any) -> str:
+    """The dashboard's address, or why there is none (the client guesses one regardless)."""
+    try:
+        services = client.scheduler_info().get("services", {})
+    except Exception:  # noqa: BLE001 - the line is informative only
+        services = {}
+    if "dashboard" not in services:
+        return "off (the scheduler serves none)"
+    return client.dashboard_link
 
 
 def _current_client() -> Any:
