@@ -14,6 +14,7 @@ import numpy as np
 
 from geoquant.errors import (
     AssetError,
+    GridMismatchError,
     InvalidOptionError,
     MixedCRSError,
     NoItemsFoundError,
@@ -447,4 +448,22 @@ def clear_mask(items: Sequence[Any], *, like, mosaic_same_day: bool = True):
     codes = _time_steps(codes, items, mosaic_same_day=mosaic_same_day)
     clear = codes.isel(band=0, drop=True).copy(data=codes.data[:, 0].map_blocks(
         profile.clear, dtype=bool))
-    return _finish(clear, grid, {"meaning": "True where the ground is seen clearly"})
+    clear = _finish(clear, grid, {"meaning": "True where the ground is seen clearly"})
+    return _on_grid_of(clear, like)
+
+
+def _on_grid_of(layer, like):
+    """``layer`` with ``like``'s pixel-centre coordinates, after checking both share a grid.
+
+    Layers stacked separately onto one grid can carry coordinates that differ in the last
+    bits; xarray would then align them by an inner join and silently drop rows.
+    """
+    a, b = layer.rio.transform(), like.rio.transform()
+    same_shape = (layer.sizes["y"], layer.sizes["x"]) == (like.sizes["y"], like.sizes["x"])
+    close = all(abs(p - q) <= 1e-6 * abs(b.a) for p, q in zip(a[:6], b[:6], strict=True))
+    if not (same_shape and close):
+        raise GridMismatchError(
+            f"the clear-sky mask's grid ({layer.sizes['y']} x {layer.sizes['x']}, {tuple(a)[:6]}) "
+            f"differs from the cube's ({like.sizes['y']} x {like.sizes['x']}, {tuple(b)[:6]}); "
+            "pass the same items that made the cube")
+    return layer.assign_coords(y=like.y.values, x=like.x.values)

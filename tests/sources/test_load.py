@@ -58,6 +58,10 @@ def test_clear_mask_matches_source_masks(demo_api, slovenia):
     valid = slovenia["IS_VALID"][index, ..., 0]
     cloud = slovenia["CLM"][index, ..., 0]
     np.testing.assert_array_equal(clear.values, valid & (cloud == 0))
+    # Same coordinates as the cube, bit for bit: combining them must not drop rows.
+    np.testing.assert_array_equal(clear.y.values, cube.y.values)
+    np.testing.assert_array_equal(clear.x.values, cube.x.values)
+    assert (cube.isel(band=0) > 0).where(clear).sizes["y"] == 101
 
 
 def test_multitemporal_stack_mosaics_same_day(demo_api, slovenia):
