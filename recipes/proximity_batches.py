@@ -64,7 +64,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     from geoquant.cluster import add_cluster_option
 
     p = _common.parser(__doc__.splitlines()[0], default_out="proximity")
-    p.set_defaults(chunk=2048)
+    p.set_defaults(chunk=2048, workers=None)  # the cluster definition sizes the workers
     p.add_argument("--size", type=int, default=30_000, help="region side, pixels (10 m)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic region")
     p.add_argument("--distance-m", type=float, default=500.0, help="distance to water, m")
