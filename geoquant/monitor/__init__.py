@@ -1,0 +1,36 @@
+"""Monitoring: scheduled regional jobs that append new acquisitions to a Zarr store.
+
+- :func:`load_config`, :func:`parse_config`, :class:`MonitorConfig` (with
+  :class:`RegionSpec`, :class:`SourceSpec`, :class:`MetricSpec`, :class:`BandClass`,
+  :class:`AlertRule`, :class:`Cadence`) — the YAML configuration, validated with every
+  problem named.
+- :func:`run`, :class:`RunReport` — one run: new acquisitions in, one time step per date
+  appended, alerts out; idempotent, locked, safe to interrupt.
+- :func:`status`, :class:`MonitorStatus` — what has been done, read from the store.
+- :func:`store_lock` — the store's exclusive lock; :class:`BandThresholds` — classes as
+  thresholds on a band (index products such as NDVI).
+- :func:`add_commands` — the ``geoquant monitor run|status`` commands.
+
+``docs/monitoring.md`` documents the configuration key by key, with a crontab line and a systemd
+timer.
+"""
+
+from geoquant.monitor._cli import add_commands
+from geoquant.monitor._config import load_config, parse_config
+from geoquant.monitor._run import RunReport, run
+from geoquant.monitor._segmenters import BandThresholds
+from geoquant.monitor._specs import (
+    AlertRule,
+    BandClass,
+    Cadence,
+    MetricSpec,
+    MonitorConfig,
+    RegionSpec,
+    SourceSpec,
+)
+from geoquant.monitor._state import store_lock
+from geoquant.monitor._status import MonitorStatus, status
+
+__all__ = ["AlertRule", "BandClass", "BandThresholds", "Cadence", "MetricSpec", "MonitorConfig",
+           "MonitorStatus", "RegionSpec", "RunReport", "SourceSpec", "add_commands",
+           "load_config", "parse_config", "run", "status", "store_lock"]
