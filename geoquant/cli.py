@@ -8,13 +8,14 @@ import sys
 from collections.abc import Sequence
 
 from geoquant import __version__
+from geoquant.cluster import add_cluster_option, cluster_from_args
 from geoquant.errors import GeoquantError
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from geoquant.demo import run_demo
 
-    run_demo(args.out, overwrite=args.overwrite, workers=args.workers)
+    run_demo(args.out, overwrite=args.overwrite, workers=args.workers, cluster=args.cluster)
     return 0
 
 
@@ -79,10 +80,11 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     source = args.source[0] if len(args.source) == 1 else args.source
-    answer = ask(args.question, source=source, bbox=args.bbox, region=args.region,
-                 datetime=args.datetime, product=args.product, segmenter=args.segmenter,
-                 sar=args.sar, planner=args.planner, out=args.out, overwrite=args.overwrite,
-                 say=say)
+    with cluster_from_args(args):
+        answer = ask(args.question, source=source, bbox=args.bbox, region=args.region,
+                     datetime=args.datetime, product=args.product, segmenter=args.segmenter,
+                     sar=args.sar, planner=args.planner, out=args.out,
+                     overwrite=args.overwrite, say=say)
     print(answer.to_json() if args.json else answer.summary())
     return 0
 
@@ -91,13 +93,79 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from geoquant.reason import evaluate
 
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    report = evaluate(args.questions, catalog=args.catalog, use=args.use,
-                      planner=args.planner, say=say)
+    with cluster_from_args(args):
+        report = evaluate(args.questions, catalog=args.catalog, use=args.use,
+                          planner=args.planner, say=say)
     if args.report:
         from geoquant.sinks import write_json
 
         write_json(report.to_dict(), args.report, overwrite=True)
     print(report.table())
+    return 0
+
+
+def _class_mask(raster, codes: list[int], what: str):
+    """Pixels of ``raster`` holding one of ``codes``; its nodata stays excluded (NaN)."""
+    from geoquant.errors import InvalidOptionError
+
+    if not codes:
+        raise InvalidOptionError(f"{what}: pass at least one class code, for example 2")
+    mask = raster.isin(codes)
+    nodata = raster.rio.nodata
+    if nodata is not None:
+        mask = mask.where(raster != nodata)
+    return mask
+
+
+def _open_classes(source: str, chunk: int):
+    """A 2-D class raster: ``synthetic:SIDE[:SEED]`` or a GeoTIFF/Zarr path."""
+    import geoquant as gq
+    from geoquant.errors import InvalidOptionError
+
+    if source.startswith("synthetic:"):
+        parts = source.split(":")[1:]
+        try:
+            side, seed = int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+        except (ValueError, IndexError):
+            raise InvalidOptionError(
+                f"{source!r}: write synthetic:SIDE or synthetic:SIDE:SEED, for example "
+                "synthetic:100000 (a 100,000 x 100,000 px land-cover region)") from None
+        return gq.synth.landcover((side, side), seed=seed, chunks=chunk)
+    raster = gq.sources.open(source, chunks=chunk)
+    if "band" in raster.dims:
+        if raster.sizes["band"] != 1:
+            raise InvalidOptionError(f"{source} has {raster.sizes['band']} bands; pass a "
+                                     "single-band class raster")
+        raster = raster.isel(band=0, drop=True)
+    return raster
+
+
+def _cmd_survey(args: argparse.Namespace) -> int:
+    import geoquant as gq
+
+    classes = _open_classes(args.source, args.chunk)
+    mask = _class_mask(classes, args.codes, "--codes")
+    near = _class_mask(classes, args.near_codes, "--near-codes") if args.near_codes else None
+    say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    with cluster_from_args(args, workers=args.workers) as handle:
+        result = gq.ops.survey(mask, near=near, within_m=args.within_m,
+                               min_area_m2=args.min_area_m2, connectivity=args.connectivity,
+                               tiles_per_batch=args.tiles_per_batch, checkpoint=args.checkpoint,
+                               say=say, client=handle.client if handle is not None else None)
+    if args.json:
+        from geoquant.sinks import to_jsonable
+
+        print(json.dumps(to_jsonable(result.to_dict()), indent=1))
+        return 0
+    print(f"objects: {result.objects:,} ({result.objects_min_area:,} of at least "
+          f"{result.min_area_m2:g} m²)")
+    print(f"area: {result.area_m2 / 1e6:,.3f} km² ({result.share_percent:.2f} % of "
+          f"{result.valid_area_m2 / 1e6:,.1f} km² valid)")
+    if near is not None:
+        print(f"within {result.within_m:g} m of the --near-codes classes: "
+              f"{result.objects_near:,} objects, {result.area_near_m2 / 1e6:,.3f} km²")
+    print(f"{result.pixels / 1e9:.2f} Gpx in {result.batches} batches of {result.tiles:,} "
+          f"tiles ({result.resumed_batches} resumed), {result.elapsed_s:.1f} s")
     return 0
 
 
@@ -121,7 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the end-to-end demo on the embedded data")
     demo.add_argument("--out", default="geoquant-demo-out", help="output folder")
     demo.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    demo.add_argument("--workers", type=int, default=2, help="Dask worker processes")
+    demo.add_argument("--workers", type=int, default=None,
+                      help="Dask worker processes (default: 2 on a local cluster, else the "
+                           "definition's)")
+    add_cluster_option(demo, default="local")
     demo.set_defaults(run=_cmd_demo)
 
     catalog = commands.add_parser("catalog", help="build or serve a local STAC catalog")
@@ -204,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_cluster_option(ask)
     ask.set_defaults(run=_cmd_ask)
 
     evaluate = commands.add_parser(
@@ -218,7 +290,38 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--planner", choices=("rules", "llm"), default="rules")
     evaluate.add_argument("--report", default=None, help="also write the scores as JSON")
     evaluate.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_cluster_option(evaluate)
     evaluate.set_defaults(run=_cmd_eval)
+
+    survey = commands.add_parser(
+        "survey", help="count and measure a class over a region of any size, in batches",
+        description="Objects, area and proximity of a class over a region of any size, run in "
+                    "bounded batches of tiles on a cluster, resumable with --checkpoint. "
+                    "Example: geoquant survey synthetic:100000 --codes 6 --near-codes 1 7 "
+                    "--within-m 500 --cluster local")
+    survey.add_argument("source", help="class raster (GeoTIFF/COG/Zarr) or synthetic:SIDE[:SEED]")
+    survey.add_argument("--codes", type=int, nargs="+", required=True,
+                        help="class codes that make the objects")
+    survey.add_argument("--near-codes", type=int, nargs="+", default=None,
+                        help="class codes to measure proximity to (with --within-m)")
+    survey.add_argument("--within-m", type=float, default=None, help="distance bound, m")
+    survey.add_argument("--min-area-m2", type=float, default=0.0,
+                        help="count objects at least this large, m² (10000 = 1 ha)")
+    survey.add_argument("--connectivity", type=int, choices=(8, 4), default=8)
+    survey.add_argument("--chunk", type=int, default=2048, help="tile edge, pixels")
+    survey.add_argument("--tiles-per-batch", type=int, default=256)
+    survey.add_argument("--checkpoint", default=None,
+                        help="folder keeping finished batches; run again to resume")
+    survey.add_argument("--json", action="store_true", help="print the survey as JSON")
+    survey.add_argument("--quiet", action="store_true", help="no progress lines")
+    survey.add_argument("--workers", type=int, default=None,
+                        help="worker processes of the cluster (default: the definition's)")
+    add_cluster_option(survey, default="local")
+    survey.set_defaults(run=_cmd_survey)
+
+    from geoquant.monitor._cli import add_commands as add_monitor_commands
+
+    add_monitor_commands(commands)
     return parser
 
 

@@ -101,7 +101,8 @@ def _colour(mask, on, off=(235, 235, 235), nodata=None):
 
 
 def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
-             workers: int = 2, say: Callable[[str], None] = print) -> dict[str, Any]:
+             workers: int | None = None, cluster: str | Path = "local",
+             say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the end-to-end demo and return its summary.
 
     Parameters
@@ -113,7 +114,11 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
     overwrite
         Replace ``out`` if it exists.
     workers
-        Worker processes of the local Dask cluster.
+        Dask worker processes; ``None``: 2 on a ``local`` cluster (one thread each), the
+        definition's own number on other kinds.
+    cluster
+        The Dask cluster to compute on: a definition name or YAML file, as for
+        :func:`geoquant.cluster` (default ``local``).
     say
         Where progress and the summary lines go.
 
@@ -123,15 +128,21 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
         The summary written to ``summary.json``.
     """
     from geoquant import sinks
+    from geoquant.cluster import check_definition, load_definition
+    from geoquant.cluster import cluster as start_cluster
 
-    # The output path is checked before the heavy imports and before any work.
+    # The output path and the cluster definition are checked before the heavy imports and
+    # before any work.
     out = sinks.check_output_path(out, overwrite=overwrite, kind="directory")
+    definition = load_definition(cluster)
+    sizes = ({"workers": workers or 2, "threads": 1} if definition.kind == "local"
+             else {"workers": workers})
+    check_definition(definition, **sizes)
     steps = Steps(total=9, say=say)
 
     import dask
     import numpy as np
     import xarray as xr
-    from distributed import Client, LocalCluster
 
     from geoquant import segment, sources
     from geoquant.reason import ask
@@ -141,9 +152,9 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
         sources.build_catalog(DEMO_DATA, work / "catalog")
         steps.step(f"built a STAC catalog over the demo rasters in {DEMO_DATA}")
         with sources.CatalogServer(work / "catalog") as server, \
-                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                             dashboard_address=None) as cluster, Client(cluster):
-            steps.step(f"STAC API on {server.url}; Dask cluster of {workers} worker processes")
+                start_cluster(definition, say=say, **sizes) as dask_cluster:
+            steps.step(f"STAC API on {server.url}; Dask cluster of {dask_cluster.n_workers} "
+                       "worker processes")
             slovenia_region = {"type": "Polygon", "coordinates": [[
                 [14.5514, 45.8659], [14.5643, 45.8659], [14.5643, 45.8750],
                 [14.5514, 45.8750], [14.5514, 45.8659]]]}

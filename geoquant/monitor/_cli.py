@@ -11,16 +11,20 @@ import argparse
 import sys
 from typing import Any
 
+from geoquant.cluster import add_cluster_option
+
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from geoquant.cluster import cluster_from_args
     from geoquant.monitor._run import run
 
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    report = run(args.config, client=getattr(args, "client", None),
-                 say=None if args.quiet else say,
-                 echo_alert=lambda line: print(line, flush=True))
+    with cluster_from_args(args) as handle:
+        report = run(args.config, client=handle.client if handle is not None else None,
+                     say=None if args.quiet else say,
+                     echo_alert=lambda line: print(line, flush=True))
     if not args.quiet:
         say(report.summary())
     return 1 if report.hook_failures else 0
@@ -65,6 +69,7 @@ def add_commands(commands: Any) -> None:
                     "1 an alert hook failed, 2 an error (nothing half-written).")
     run.add_argument("config", help="monitoring configuration (YAML)")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_cluster_option(run)
     run.set_defaults(run=_cmd_run)
     show = monitor_cmds.add_parser(
         "status", help="show the runs, dates, last acquisitions and alerts of a monitor",

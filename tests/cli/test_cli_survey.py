@@ -1,0 +1,60 @@
+"""``geoquant survey``: a class raster surveyed in batches on a local cluster of worker
+processes; figures equal scipy's on the whole raster; resumable; one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import rasterio
+from scipy import ndimage
+
+from geoquant.cli import main
+from geoquant.demo import DEMO_DATA
+
+LANDUSE = DEMO_DATA / "lausanne-landuse" / "landuse_2012" / "landuse.tif"
+
+
+def test_survey_of_a_real_raster_equals_scipy_and_resumes(tmp_path, capsys):
+    with rasterio.open(LANDUSE) as src:
+        codes, nodata = src.read(1), src.nodata
+        dx, dy = src.res
+    mask, water = np.isin(codes, [2, 3]), codes == 41
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    areas = np.bincount(labels.ravel())[1:] * dx * dy
+    near = mask & (ndimage.distance_transform_edt(~water, sampling=(dy, dx)) <= 300.0)
+    ids = np.unique(labels[near])
+    ids = ids[ids > 0]
+
+    args = ["survey", str(LANDUSE), "--codes", "2", "3", "--near-codes", "41", "--within-m",
+            "300", "--min-area-m2", "20000", "--chunk", "64", "--tiles-per-batch", "6",
+            "--workers", "1", "--checkpoint", str(tmp_path / "state"), "--json"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    got = json.loads(captured.out)
+    assert "Dask dashboard:" in captured.err and "batch 8/8" in captured.err
+    assert got["objects"] == n
+    assert got["objects_min_area"] == np.count_nonzero(areas >= 20000.0)
+    assert got["objects_near"] == np.count_nonzero(areas[ids - 1] >= 20000.0)
+    assert got["area_m2"] == pytest.approx(mask.sum() * dx * dy, rel=1e-12)
+    assert got["valid_area_m2"] == pytest.approx((codes != nodata).sum() * dx * dy, rel=1e-12)
+    assert got["tiles"] == 48 and got["batches"] == 8
+
+    assert main(args) == 0  # again: every batch comes from the checkpoint
+    again = json.loads(capsys.readouterr().out)
+    assert again["resumed_batches"] == 8
+    assert {k: again[k] for k in ("objects", "objects_near", "area_m2")} == \
+        {k: got[k] for k in ("objects", "objects_near", "area_m2")}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["synthetic:ten", "--codes", "2"], "write synthetic:SIDE"),
+    (["/no/such/raster.tif", "--codes", "2"], "does not exist"),
+    ([str(LANDUSE), "--codes", "2", "--within-m", "100"], "near and within_m go together"),
+    ([str(LANDUSE), "--codes", "2", "--cluster", "nonesuch"], "nonesuch"),
+])
+def test_survey_bad_input_is_one_line(args, message, capsys):
+    assert main(["survey", *args, "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("geoquant: error: ") and message in err and err.count("\n") == 1
