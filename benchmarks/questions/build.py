@@ -288,7 +288,9 @@ def lausanne(before: np.ndarray, after: np.ndarray, g: Grid) -> list[tuple[Q, st
     pa, span = g.pa / 1e4, "between 2006 and 2012"
 
     def change(code: int, what: str) -> Q:
-        b, a = before == code, after == code   # difference(of, minus) = of & (minus != 1)
+        # Both dates compare only where both maps have data (the 2012 map covers more shore).
+        both = np.isfinite(before) & np.isfinite(after)
+        b, a = (before == code) & both, (after == code) & both   # difference: of & (minus != 1)
         text = CHANGE[what].format(c[code], span)
         if what == "new":                      # patches of after without a pixel of before
             labels, sizes = patches(a)

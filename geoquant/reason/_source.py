@@ -41,6 +41,7 @@ from geoquant.errors import (
 
 NODATA = 255
 CODES = "codes"
+CHANGE_DATES = ("before", "after")
 
 
 def quiet_cf_warnings(func: Callable) -> Callable:
@@ -83,15 +84,33 @@ class Layers:
             if codes is None:
                 raise ClassNameError(f"this source has no class codes (asked for code {what}); "
                                      "ask for a class by name, or use a categorical raster")
-            return _code_mask(codes, int(what))
+            return self._on_common_area(_code_mask(codes, int(what)), key)
         seg = self.segmentations.get(key)
         if seg is None:
             raise ClassNameError(f"this source's classes are numbers only (product 'codes'): "
                                  f"ask for 'code N' instead of {what!r}, or pass product= with "
                                  "a code table")
         if "probability" not in seg:
-            return _label_mask(seg, what)
-        return class_mask(seg, what, threshold=threshold)
+            return self._on_common_area(_label_mask(seg, what), key)
+        return self._on_common_area(class_mask(seg, what, threshold=threshold), key)
+
+    def _on_common_area(self, mask: Any, key: str | None) -> Any:
+        """A mask of one date of a change, excluded where the other date has no data.
+
+        Two dates compare only where both were seen: otherwise a map that covers more ground
+        at one date (a longer shore, a wider swath) reads as change.
+        """
+        if key not in CHANGE_DATES or not all(d in self.dates for d in CHANGE_DATES):
+            return mask
+        both = None
+        for date in CHANGE_DATES:
+            seg = self.segmentations.get(date)
+            seen = seg["label"] != NODATA if seg is not None else self.codes[date].notnull()
+            both = seen if both is None else both & seen
+        out = mask.where(both.data, NODATA).astype(np.uint8)
+        out.name, out.attrs = mask.name, mask.attrs
+        out.rio.write_nodata(NODATA, encoded=False, inplace=True)
+        return out.rio.write_crs(mask.rio.crs, inplace=True)
 
 
 def _label_mask(seg: Any, what: str) -> Any:

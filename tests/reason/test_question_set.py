@@ -130,7 +130,8 @@ def test_new_patches_between_the_two_dates(records, cubes):
     from skimage.measure import label, regionprops
 
     codes = cubes["lausanne"].values[:, 0]
-    before, after = codes[0] == 41, codes[1] == 41
+    both = ~np.isnan(codes[0]) & ~np.isnan(codes[1])   # compared where both maps have data
+    before, after = (codes[0] == 41) & both, (codes[1] == 41) & both
     regions = regionprops(label(after, connectivity=2))
     expected = sum(not before[tuple(p.coords.T)].any() for p in regions)
     r = records["How many new land-use code 41 patches appeared between 2006 and 2012?"]
