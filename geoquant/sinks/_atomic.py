@@ -74,8 +74,8 @@ def check_output_path(path: str | os.PathLike[str], *, overwrite: bool, kind: st
     if target.exists() or target.is_symlink():
         if not overwrite:
             raise OutputPathError(
-                f"{target} already exists: pass overwrite=True to replace it, "
-                "or choose another path."
+                f"{target} already exists: pass overwrite=True (--overwrite on the command "
+                "line) to replace it, or choose another path."
             )
         existing = "directory" if target.is_dir() else "file"
         if existing != kind:
@@ -118,8 +118,8 @@ def _publish(partial: Path, target: Path, *, overwrite: bool) -> None:
         return
     if not overwrite:
         raise OutputPathError(
-            f"{target} appeared while it was being written: pass overwrite=True to replace it, "
-            "or choose another path."
+            f"{target} appeared while it was being written: pass overwrite=True (--overwrite "
+            "on the command line) to replace it, or choose another path."
         )
     aside = sibling_name(target, "old")
     os.rename(target, aside)
