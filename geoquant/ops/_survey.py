@@ -209,18 +209,14 @@ def _batch_graph(batch: Batch, *, mask: Any, near: Any, within_m: float | None,
     from dask.highlevelgraph import HighLevelGraph
 
     (r0, r1), (c0, c1) = batch.rows, batch.cols
-    height, width = geometry.shape
-    # The core tiles and a one-pixel ring of their neighbours: the ring's chunks are one pixel
-    # wide (the core starts and ends on tile boundaries), so the padded core tiles are exact.
-    w0, w1, v0, v1 = max(r0 - 1, 0), min(r1 + 1, height), max(c0 - 1, 0), min(c1 + 1, width)
-    window = prepare_mask(mask.isel({mask.dims[0]: slice(w0, w1), mask.dims[1]: slice(v0, v1)}))
-    padded_all = da.overlap.overlap(window.codes, depth={0: 1, 1: 1},
-                                    boundary={0: OUTSIDE, 1: OUTSIDE})
-    top, left = int(w0 < r0), int(v0 < c0)
-    bottom = padded_all.numblocks[0] - int(w1 > r1)
-    right = padded_all.numblocks[1] - int(v1 > c1)
-    padded = padded_all.blocks[top:bottom, left:right]
-    codes = window.codes.blocks[top:bottom, left:right]
+    width = geometry.shape[1]
+    codes = prepare_mask(mask.isel({mask.dims[0]: slice(r0, r1),
+                                    mask.dims[1]: slice(c0, c1)})).codes
+    # The halo beyond the batch is filled as if it were the raster's edge: reading the real
+    # one would load (or generate) every neighbouring tile whole for a one-pixel ring. Object
+    # identity across the batch border comes from the merged border strips, not the halo;
+    # only the per-object face counts (perimeters) would need it, and a survey keeps none.
+    padded = da.overlap.overlap(codes, depth={0: 1, 1: 1}, boundary={0: OUTSIDE, 1: OUTSIDE})
     aux: tuple[Any, ...] = ()
     if near is not None:
         aux = (_near_field(near, batch, halo, geometry, within_m, codes.chunks),)
