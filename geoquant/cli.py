@@ -113,8 +113,10 @@ def _class_mask(raster, codes: list[int], what: str):
     mask = raster.isin(codes)
     nodata = raster.rio.nodata
     if nodata is not None:
-        mask = mask.where(raster != nodata)
-    return mask
+        mask = mask.where(raster != nodata)  # NaN there: excluded
+    # The mask's 0/1 values are not codes: the raster's nodata value must not carry over.
+    mask.attrs, mask.encoding = {}, {}
+    return mask.rio.write_crs(raster.rio.crs)
 
 
 def _open_classes(source: str, chunk: int):

@@ -13,6 +13,7 @@ each batch reads ``near`` over its own window widened by that many pixels and no
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import time
@@ -245,6 +246,9 @@ def _near_field(near: Any, batch: Batch, halo: tuple[int, int], geometry: PixelG
     v0, v1 = max(c0 - halo[1], 0), min(c1 + halo[1], width)
     window = prepare_mask(near.isel({near.dims[0]: slice(w0, w1), near.dims[1]: slice(v0, v1)}),
                           name="near")
+    # The raster's own pixel size, not the window's: read off the window's coordinates it can
+    # differ in the last bits, and a distance tie at within_m would then depend on the batch.
+    window = dataclasses.replace(window, geometry=geometry)
     to_near = distance_to(window, excluded_nan=False)[r0 - w0:r1 - w0, c0 - v0:c1 - v0]
     field = da.map_blocks(_within_field, to_near, limit=within_m, dtype=np.float64,
                           meta=np.empty((0, 0), np.float64))
@@ -298,18 +302,28 @@ def _batch_km2(batch: Batch, geometry: PixelGeometry) -> float:
 def _fingerprint(mask: Any, near: Any, within_m: float | None, min_area_m2: float,
                  connectivity: int, plan: Any) -> dict[str, Any]:
     """What makes two runs the same job: the inputs' identity, the options and the batches."""
-    return {"operator": "survey", "mask": _identity(mask),
+    from geoquant import __version__
+
+    return {"operator": "survey", "geoquant": __version__, "mask": _identity(mask),
             "near": _identity(near) if near is not None else None, "within_m": within_m,
             "min_area_m2": min_area_m2, "connectivity": connectivity, **plan.describe()}
 
 
-def _identity(array: Any) -> str:
-    """A dask graph's name (deterministic for stores and synthetic scenes); for in-memory
-    tiles (random names) a hash of the pixels."""
+def _identity(array: Any) -> dict[str, Any]:
+    """What the pixels are: the dask graph's name (deterministic for stores and synthetic
+    scenes; for in-memory tiles, whose names are random, a hash of the pixels), and how they
+    are read: dtype, nodata, CRS and transform (the same pixels at another resolution, or
+    with another nodata value, are another job)."""
+    from geoquant.ops._mask import nodata_value
+
     data = array.data
-    if not data.name.startswith("gq-tiles-"):
-        return data.name
-    digest = hashlib.blake2b(digest_size=16)
-    for block in data.to_delayed().ravel():
-        digest.update(np.ascontiguousarray(block.compute()).tobytes())
-    return f"pixels-{digest.hexdigest()}"
+    if data.name.startswith("gq-tiles-"):
+        digest = hashlib.blake2b(digest_size=16)
+        for block in data.to_delayed().ravel():
+            digest.update(np.ascontiguousarray(block.compute()).tobytes())
+        name = f"pixels-{digest.hexdigest()}"
+    else:
+        name = data.name
+    geometry = PixelGeometry.of(array)
+    return {"data": name, "dtype": str(array.dtype), "nodata": nodata_value(array),
+            "crs": geometry.crs_wkt, "transform": list(tuple(geometry.transform)[:6])}

@@ -55,6 +55,7 @@ class ObjectPass:
     root: _Node
     leaves: dict[tuple[int, int], _Node]
     result: Any
+    origin: tuple[int, int] = (0, 0)
 
 
 def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Reducer,
@@ -113,7 +114,7 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     dependencies = (padded, *aux)
     layer = HighLevelGraph.from_collections(result_key, dict(graph), dependencies=dependencies)
     return ObjectPass(grid, token, graph, dependencies, runs_name, root, leaves,
-                      Delayed(result_key, layer))
+                      Delayed(result_key, layer), origin=(r_off, c_off))
 
 
 def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
@@ -125,6 +126,10 @@ def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
     import dask.array as da
     from dask.highlevelgraph import HighLevelGraph
 
+    if run.origin != (0, 0):
+        # Ids are ranked by raster position within the pass; a window of a larger raster
+        # would need the raster's ranks (batched runs keep summaries, never labels).
+        raise NotImplementedError("labels of a windowed object pass are not supported")
     grid, token = run.grid, run.token
     graph = dict(run.graph)
     empty_key = f"gq-empty-map-{token}"

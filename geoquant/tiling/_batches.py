@@ -200,14 +200,15 @@ class Checkpoint:
                     f"checkpoint {self.folder} belongs to another job (differs in "
                     f"{', '.join(changed)}); pass a new checkpoint folder, or remove this one "
                     "to start afresh")
-            for stale in self.folder.glob(".batch-*.partial-*"):
-                stale.unlink()  # left by a run killed while writing; that batch is recomputed
-        elif self.folder.exists() and any(self.folder.iterdir()):
+            _clear_partials(self.folder)
+        elif self.folder.exists() and any(p for p in self.folder.iterdir()
+                                           if not _is_partial(p)):
             raise CheckpointError(
                 f"checkpoint {self.folder} is a folder geoquant did not write (no job.json); "
                 "pass an empty or new folder")
         else:
             self.folder.mkdir(parents=True, exist_ok=True)
+            _clear_partials(self.folder)
             _write_atomic(job, json.dumps(self.fingerprint, indent=1, sort_keys=True).encode())
 
     def path(self, index: int) -> Path:
@@ -227,6 +228,22 @@ class Checkpoint:
 
     def save(self, index: int, summary: Any) -> None:
         _write_atomic(self.path(index), pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _is_partial(path: Path) -> bool:
+    return path.name.startswith(".") and ".partial-" in path.name
+
+
+def _clear_partials(folder: Path) -> None:
+    """Remove half-written files left by runs that were killed (their process is gone);
+    a live run's files are its own. Their batches are simply computed again."""
+    for partial in folder.glob(".*.partial-*"):
+        try:
+            os.kill(int(partial.name.rsplit("-", 1)[1]), 0)
+        except (ValueError, ProcessLookupError):
+            partial.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # a live process of another user
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -362,14 +379,18 @@ def _run_on_client(client: Any, todo: list[Batch], batch_graph: Callable[[Batch]
 
     futures = [f for f in (submit() for _ in range(in_flight)) if f is not None]
     queue = as_completed(futures)
-    for future in queue:
-        batch = running.pop(future)
-        summary = future.result()
-        future.release()
-        finish(batch, summary, resumed=False)
-        following = submit()
-        if following is not None:
-            queue.add(following)
+    try:
+        for future in queue:
+            batch = running.pop(future)
+            summary = future.result()
+            future.release()
+            finish(batch, summary, resumed=False)
+            following = submit()
+            if following is not None:
+                queue.add(following)
+    finally:
+        if running:  # a batch failed or the run was interrupted: stop the others too
+            client.cancel(list(running))
 
 
 def _dashboard(client: Any) -> str:

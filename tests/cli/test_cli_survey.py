@@ -58,3 +58,25 @@ def test_survey_bad_input_is_one_line(args, message, capsys):
     assert main(["survey", *args, "--workers", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("geoquant: error: ") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("nodata", [0, 1])
+def test_survey_of_a_raster_whose_nodata_is_0_or_1(tmp_path, nodata, capsys):
+    """The mask's 0/1 values are not the raster's codes: its nodata value must not carry over."""
+    from affine import Affine
+
+    codes = np.random.default_rng(7).integers(0, 4, (64, 64)).astype(np.uint8)
+    path = tmp_path / "classes.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint8",
+                       crs="EPSG:32633", transform=Affine(10, 0, 500000, 0, -10, 5100000),
+                       nodata=nodata) as dst:
+        dst.write(codes, 1)
+    wanted = [c for c in (2, 3) if c != nodata]
+    assert main(["survey", str(path), "--codes", *map(str, wanted), "--chunk", "16",
+                 "--tiles-per-batch", "4", "--cluster", "local", "--workers", "1",
+                 "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    mask = np.isin(codes, wanted)
+    assert got["objects"] == ndimage.label(mask, structure=np.ones((3, 3), bool))[1]
+    assert got["area_m2"] == mask.sum() * 100.0
+    assert got["valid_area_m2"] == (codes != nodata).sum() * 100.0

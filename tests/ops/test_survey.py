@@ -100,6 +100,23 @@ def test_numpy_mask_and_progress_lines():
     assert len(lines) == 1 and "tiles" in lines[0] and "km²" in lines[0] and "left" in lines[0]
 
 
+@pytest.mark.parametrize("within_m", [0.3, 0.6, float(np.hypot(0.3, 0.1)),
+                                      float(np.hypot(0.6, 0.2))])
+def test_distance_ties_do_not_depend_on_the_batching(within_m):
+    """Pixel sizes not exact in binary, and distances exactly at the bound: every batch
+    measures with the raster's pixel size, so ties fall the same way as on the whole array."""
+    mask, near = np.ones((16, 8), bool), np.zeros((16, 8), bool)
+    near[8, 4] = True
+    rasters = [as_raster(m, resolution=(0.1, 0.3)) for m in (mask, near)]
+    whole = gq.ops.area(gq.ops.within_distance(*rasters, within_m))
+    for chunks, tiles_per_batch in (((1, 8), 1), ((3, 5), 2), ((16, 8), 1)):
+        result = gq.ops.survey(*(r.chunk(dict(zip(r.dims, chunks, strict=True)))
+                                 for r in rasters[:1]),
+                               near=rasters[1].chunk(dict(zip(("y", "x"), chunks, strict=True))),
+                               within_m=within_m, tiles_per_batch=tiles_per_batch)
+        assert result.area_near_m2 == pytest.approx(whole, rel=1e-12), chunks
+
+
 def test_checkpoint_resumes_without_recomputing(tmp_path):
     mask = np.random.default_rng(2).random((90, 80)) < 0.55
     raster = as_raster(mask, chunks=10)
@@ -129,11 +146,30 @@ def test_checkpoint_of_another_job_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match="another job.*mask"):
         gq.ops.survey(as_raster(other, chunks=10), tiles_per_batch=4, checkpoint=folder)
     assert sorted(p.read_bytes() for p in folder.iterdir()) == before
+    # the same pixels read another way are another job
+    coarser = as_raster(mask, chunks=10, resolution=20.0)
+    with pytest.raises(CheckpointError, match="another job.*mask"):
+        gq.ops.survey(coarser, tiles_per_batch=4, checkpoint=folder)
+    other_nodata = as_raster(mask.astype(np.uint8), chunks=10).rio.write_nodata(0)
+    with pytest.raises(CheckpointError, match="another job.*mask"):
+        gq.ops.survey(other_nodata, tiles_per_batch=4, checkpoint=folder)
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
     with pytest.raises(CheckpointError, match="did not write"):
         gq.ops.survey(as_raster(mask, chunks=10), checkpoint=foreign)
+
+
+def test_half_written_files_of_killed_runs_are_cleared(tmp_path):
+    mask = as_raster(np.random.default_rng(5).random((30, 30)) < 0.5, chunks=10)
+    folder = tmp_path / "state"
+    folder.mkdir()
+    (folder / ".job.json.partial-999999999").write_text("{")   # killed while starting
+    first = gq.ops.survey(mask, tiles_per_batch=1, checkpoint=folder)
+    (folder / ".batch-000003.pkl.partial-999999999").write_bytes(b"half")
+    again = gq.ops.survey(mask, tiles_per_batch=1, checkpoint=folder)
+    assert again.resumed_batches == first.batches == 9
+    assert not [p.name for p in folder.iterdir() if ".partial-" in p.name]
 
 
 def test_bad_options_name_the_fix():
