@@ -124,6 +124,12 @@ def _connect(address: str, timeout_s: float) -> Any:
         raise ClusterError(f"no scheduler answers at {address} within {timeout_s:g} s: start "
                            f"one with `dask scheduler --port {port}`, or check the address"
                            ) from None
+    except Exception as err:  # e.g. tls:// without certificates: TypeError deep in comm
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ClusterError(f"cannot connect to the scheduler at {address}: "
+                           f"{type(err).__name__}: {first}; check the address and, for "
+                           "tls://, the security settings (dask's distributed.comm.tls "
+                           "configuration)") from None
 
 
 def _worker_hint(definition: ClusterDefinition, address: str) -> str:
@@ -148,9 +154,10 @@ def _wait(handle: ClusterHandle) -> None:
     try:
         handle.client.wait_for_workers(wanted, timeout=timeout)
     except TimeoutError:
-        joined = handle.n_workers
-        address = handle.scheduler_address
-        handle.close()
+        try:
+            joined, address = handle.n_workers, handle.scheduler_address
+        finally:
+            handle.close()
         raise ClusterError(f"{joined} of {wanted} workers joined the scheduler at {address} "
                            f"within {timeout:g} s: "
                            f"{_worker_hint(handle.definition, address)}") from None
@@ -176,7 +183,13 @@ def _start_owned(launch: ClusterLaunch) -> Any:
         raise ClusterError(f"the {definition.kind} cluster {definition.name!r} did not start "
                            f"({definition.source}): {type(err).__name__}: {first}") from None
     if launch.jobs:
-        cluster.scale(jobs=launch.jobs)
+        try:
+            cluster.scale(jobs=launch.jobs)
+        except Exception as err:
+            cluster.close()  # never leave a scheduler running behind a failed start
+            raise ClusterError(f"the {definition.kind} cluster {definition.name!r} started but "
+                               f"could not submit {launch.jobs} job(s): "
+                               f"{type(err).__name__}: {err}") from None
     return cluster
 
 

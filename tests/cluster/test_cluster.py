@@ -126,6 +126,13 @@ def test_unreachable_scheduler_is_a_clear_error_quickly(closed_port):
     assert _no_default_client()
 
 
+def test_tls_address_without_certificates_is_a_clear_error(closed_port):
+    with pytest.raises(ClusterError, match="security settings") as info:
+        gq.cluster("address", address=f"tls://127.0.0.1:{closed_port}", timeout_s=1)
+    assert "\n" not in str(info.value)
+    assert _no_default_client()
+
+
 def test_workers_that_never_join_are_a_clear_error(scheduler_without_workers):
     address = scheduler_without_workers
     started = time.monotonic()
