@@ -117,6 +117,7 @@ def _needs(kind: str) -> None:
 def _connect(address: str, timeout_s: float) -> Any:
     from distributed import Client
 
+    before = _default_client()
     try:
         return Client(address, timeout=timeout_s)
     except (OSError, TimeoutError):
@@ -125,11 +126,23 @@ def _connect(address: str, timeout_s: float) -> Any:
                            f"one with `dask scheduler --port {port}`, or check the address"
                            ) from None
     except Exception as err:  # e.g. tls:// without certificates: TypeError deep in comm
+        dangling = _default_client()
+        if dangling is not None and dangling is not before:
+            dangling.close()  # the half-made client had set itself as dask's default
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ClusterError(f"cannot connect to the scheduler at {address}: "
                            f"{type(err).__name__}: {first}; check the address and, for "
                            "tls://, the security settings (dask's distributed.comm.tls "
                            "configuration)") from None
+
+
+def _default_client() -> Any:
+    from distributed import default_client
+
+    try:
+        return default_client()
+    except ValueError:
+        return None
 
 
 def _worker_hint(definition: ClusterDefinition, address: str) -> str:
