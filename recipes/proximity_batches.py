@@ -130,8 +130,9 @@ def recipe(args: argparse.Namespace) -> None:
         factor -= 1
     say = (lambda line: print(f"    {line}", flush=True))  # noqa: E731
     with cluster_from_args(args, workers=args.workers) as handle:
-        steps.step(f"cluster {handle.kind}: {len(handle.client.scheduler_info()['workers'])} "
-                   f"workers, dashboard {handle.dashboard_link}")
+        steps.step(f"cluster {handle.kind}: {handle.n_workers} workers, "
+                   + (f"dashboard {handle.dashboard_link}" if handle.dashboard_link
+                      else "no dashboard"))
         started = time.perf_counter()
         survey = gq.ops.survey(buildings, near=water, within_m=args.distance_m,
                                tiles_per_batch=args.tiles_per_batch,
