@@ -350,9 +350,7 @@ class _Job:
         clear = None
         if not is_sar(cube) and not isinstance(segmenter, segment.LandCoverProduct) \
                 and set(QUALITY_ASSETS) & set(items[0].get("assets", {})):
-            clear = sources.clear_mask(items, like=cube)
-            # The same grid, coordinates recomputed: match by position, not by float value.
-            clear = clear.assign_coords(y=cube["y"].values, x=cube["x"].values)
+            clear = sources.clear_mask(items, like=cube)   # on the cube's own coordinates
         inside = region_mask(region.region, cube)
         region_pixels = int(inside.sum())
         if region_pixels == 0:
