@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
+
+# Without an NVIDIA driver, numba.cuda kernels run under numba's CUDA simulator (on the CPU,
+# thread by thread), so the GPU kernels are checked against the CPU path here too. It must be
+# set before anything imports numba.cuda.
+if shutil.which("nvidia-smi") is None:
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -68,3 +76,27 @@ def real_api(real_items, tmp_path_factory):
             json.dumps({"type": "FeatureCollection", "features": items}))
     with CatalogServer(folder) as server:
         yield server.url
+
+
+def _cupy_reason() -> str | None:
+    try:
+        import cupy
+    except ImportError:
+        return "CuPy is not installed (pip install 'geoquant[gpu]')"
+    try:
+        if cupy.cuda.is_available():
+            return None
+    except Exception as err:  # CUDARuntimeError and kin
+        return f"CuPy sees no GPU: {err}"
+    return "CuPy sees no usable GPU here (cupy.cuda.is_available() is False)"
+
+
+@pytest.fixture(scope="session")
+def cupy():
+    """CuPy on a real GPU; tests that take it skip, saying why, where there is none."""
+    reason = _cupy_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    import cupy
+
+    return cupy

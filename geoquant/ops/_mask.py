@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from geoquant._backend import array_module, is_cupy
 from geoquant.errors import GridMismatchError, InvalidOptionError, MaskError
 from geoquant.ops._geometry import PixelGeometry
 
@@ -128,7 +129,7 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
         )
     padded = None
     if dtype == np.bool_ and valid is None and not is_dask(mask.data):
-        padded = _padded_from_memory(np.asarray(mask.data), codes.chunks)
+        padded = _padded_from_memory(mask.data, codes.chunks)
     if valid is not None:
         check_2d(valid, "valid")
         if tuple(valid.shape) != tuple(mask.shape):
@@ -225,7 +226,7 @@ def as_tiles(data: Any) -> Any:
 
     if is_dask(data):
         return data
-    array = np.asarray(data)
+    array = data if is_cupy(data) else np.asarray(data)
     chunks = tuple(_split(n) for n in array.shape)
     name = f"gq-tiles-{uuid.uuid4().hex}"
     graph = {}
@@ -233,10 +234,10 @@ def as_tiles(data: Any) -> Any:
         for j, (c0, c1) in enumerate(_bounds(chunks[1])):
             graph[(name, i, j)] = array[r0:r1, c0:c1]
     return da.Array(graph, name, chunks=chunks, dtype=array.dtype,
-                    meta=np.empty((0, 0), array.dtype))
+                    meta=array_module(array).empty((0, 0), array.dtype))
 
 
-def _padded_from_memory(array: np.ndarray, chunks: tuple[tuple[int, ...], ...]) -> Any:
+def _padded_from_memory(array: Any, chunks: tuple[tuple[int, ...], ...]) -> Any:
     """Padded code tiles cut straight from an in-memory boolean mask (no overlap tasks)."""
     import uuid
     from functools import partial
@@ -252,12 +253,12 @@ def _padded_from_memory(array: np.ndarray, chunks: tuple[tuple[int, ...], ...]) 
             graph[(name, i, j)] = (partial(_padded_tile, rows=rows, cols=cols), source)
     padded_chunks = tuple(tuple(c + 2 for c in axis) for axis in chunks)
     return da.Array(graph, name, chunks=padded_chunks, dtype=np.uint8,
-                    meta=np.empty((0, 0), np.uint8))
+                    meta=array_module(array).empty((0, 0), np.uint8))
 
 
-def _padded_tile(array: np.ndarray, *, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+def _padded_tile(array: Any, *, rows: tuple[int, int], cols: tuple[int, int]) -> Any:
     (r0, r1), (c0, c1) = rows, cols
-    out = np.full((r1 - r0 + 2, c1 - c0 + 2), OUTSIDE, np.uint8)
+    out = array_module(array).full((r1 - r0 + 2, c1 - c0 + 2), OUTSIDE, np.uint8)
     src_r0, src_r1 = max(r0 - 1, 0), min(r1 + 1, array.shape[0])
     src_c0, src_c1 = max(c0 - 1, 0), min(c1 + 1, array.shape[1])
     out[src_r0 - r0 + 1:src_r1 - r0 + 1, src_c0 - c0 + 1:src_c1 - c0 + 1] = \
@@ -287,17 +288,18 @@ def nodata_value(mask: Any) -> float | None:
     return None
 
 
-def _encode_numbers(block: np.ndarray, nodata: float | None, name_: str) -> np.ndarray:
-    codes = np.full(block.shape, EXCLUDED, dtype=np.uint8)
+def _encode_numbers(block: Any, nodata: float | None, name_: str) -> Any:
+    xp = array_module(block)
+    codes = xp.full(block.shape, EXCLUDED, dtype=np.uint8)
     if block.dtype.kind == "f":
-        finite = ~np.isnan(block)
+        finite = ~xp.isnan(block)
     else:
-        finite = np.ones(block.shape, dtype=bool)
+        finite = xp.ones(block.shape, dtype=bool)
     if nodata is not None:
         finite &= block != nodata
     values = block[finite]
-    if values.size and not np.all((values == 0) | (values == 1)):
-        bad = np.unique(values[(values != 0) & (values != 1)])[:5].tolist()
+    if values.size and not bool(xp.all((values == 0) | (values == 1))):
+        bad = xp.unique(values[(values != 0) & (values != 1)])[:5].tolist()
         raise MaskError(
             f"{name_} holds values {bad} besides 0 and 1; pass a boolean mask (for example "
             f"`{name_} > 0.5`) or mark nodata with NaN or .rio.write_nodata()"

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from geoquant._backend import array_module
 from geoquant.errors import MaskError
 from geoquant.ops._mask import (
     EXCLUDED,
@@ -73,8 +74,9 @@ def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
                       padded=prepared.padded_codes())
     if is_dask(mask.data):
         return prepared.like(write_labels(run), name="labels")
-    # In memory in, in memory out: tiles are painted straight into one array, no concatenation.
-    out = np.empty(prepared.geometry.shape, np.int64)
+    # In memory in, in memory out: tiles are painted straight into one array, no concatenation
+    # (a CuPy array for a CuPy mask).
+    out = array_module(mask.data).empty(prepared.geometry.shape, np.int64)
     write_labels(run, out=out).compute(scheduler="threads")
     return prepared.like(out, name="labels")
 

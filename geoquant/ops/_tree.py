@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from geoquant._backend import array_module, uses_cuda_kernels
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import padded_tiles
 from geoquant.ops._merge import Reducer, Summary, empty_remap, merge, tile_summary
@@ -186,8 +187,13 @@ def _written(_: list) -> bool:
 
 
 # -- tasks ---------------------------------------------------------------------------------------
-def _link_runs(padded: np.ndarray, *, conn8: bool) -> tuple:
-    """Runs of a tile's core and the local part label of each (see ``kernels.label``)."""
+def _link_runs(padded: Any, *, conn8: bool) -> Any:
+    """The parts of a tile's core: runs and their local labels on the CPU (``kernels.label``),
+    or :class:`~geoquant.ops.kernels.cuda_label.DeviceParts` for device tiles."""
+    if uses_cuda_kernels(padded):
+        from geoquant.ops.kernels.cuda_label import label_tile
+
+        return label_tile(padded, conn8)
     from geoquant.ops.kernels.label import link_runs, tile_runs
 
     row_ptr, starts, stops = tile_runs(np.ascontiguousarray(padded, dtype=np.uint8))
@@ -195,14 +201,23 @@ def _link_runs(padded: np.ndarray, *, conn8: bool) -> tuple:
     return row_ptr, starts, stops, run_label, n
 
 
-def _leaf_summary(padded: np.ndarray, runs: tuple, aux: list[np.ndarray], *,
-                  bounds: tuple[int, ...], width: int, geometry: PixelGeometry,
-                  reducer: Reducer) -> Summary:
+def _leaf_summary(padded: Any, runs: Any, aux: list[Any], *, bounds: tuple[int, ...],
+                  width: int, geometry: PixelGeometry, reducer: Reducer) -> Summary:
     from geoquant.ops.kernels.label import run_keys, run_stats, run_strips
 
     r0, r1, c0, c1 = bounds
-    padded = np.ascontiguousarray(padded, dtype=np.uint8)
     h, w = r1 - r0, c1 - c0
+    if not isinstance(runs, tuple):  # device parts: the GPU kernels, host summary
+        from geoquant.ops.kernels.cuda_label import part_stats
+
+        xp = array_module(padded)
+        aux_stack = (xp.stack([xp.asarray(a, np.float64) for a in aux]) if aux
+                     else xp.empty((0, h, w), np.float64))
+        keys, stats, strips = part_stats(padded, runs, r0, c0, width,
+                                         geometry.cell_area(r0, r1), geometry.edge_x(r0, r1),
+                                         geometry.edge_y(r0, r1), aux_stack)
+        return _summary_of(keys, stats, strips, bounds, reducer)
+    padded = np.ascontiguousarray(padded, dtype=np.uint8)
     row_ptr, starts, stops, run_label, n = runs
     keys = run_keys(row_ptr, starts, run_label, n, r0, c0, width)
     aux_stack = (np.stack([np.asarray(a, np.float64) for a in aux]) if aux
@@ -210,12 +225,18 @@ def _leaf_summary(padded: np.ndarray, runs: tuple, aux: list[np.ndarray], *,
     stats = run_stats(padded, row_ptr, starts, stops, run_label, n, r0, c0,
                       geometry.cell_area(r0, r1), geometry.edge_x(r0, r1),
                       geometry.edge_y(r0, r1), aux_stack)
+    strips = run_strips(row_ptr, starts, stops, run_label, keys, w)
+    return _summary_of(keys, stats, strips, bounds, reducer)
+
+
+def _summary_of(keys: np.ndarray, stats: tuple, strips: tuple, bounds: tuple[int, ...],
+                reducer: Reducer) -> Summary:
+    r0, r1, c0, c1 = bounds
     table = {"key": keys[1:]}
     for name, values in zip(STAT_NAMES, stats[:-1], strict=True):
         table[name] = values[1:]
     for index, values in enumerate(stats[-1]):
         table[f"aux{index}"] = values[1:]
-    strips = run_strips(row_ptr, starts, stops, run_label, keys, w)
     return tile_summary(table, strips, (r0, r1), (c0, c1), reducer)
 
 
@@ -280,11 +301,19 @@ def _relabel(runs: tuple, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
     """Global labels of one tile: a new array, or written into ``out`` (then None)."""
     from geoquant.ops.kernels.label import paint_runs
 
-    row_ptr, starts, stops, run_label, _ = runs
     finals = _lookup(leaf.part_keys, final)
     lut = np.zeros(finals.size + 1, np.int64)
     lut[1:] = _ranks(finals, owned, prefix, carry, width=width, band_start=band_start)
     (r0, r1), (c0, c1) = leaf.rows, leaf.cols
+    if not isinstance(runs, tuple):  # device parts: ids painted on the device
+        from geoquant.ops.kernels.cuda_label import relabel
+
+        tile = relabel(runs, lut)
+        if out is None:
+            return tile
+        out[r0:r1, c0:c1] = tile
+        return None
+    row_ptr, starts, stops, run_label, _ = runs
     if out is None:
         tile = np.empty((r1 - r0, c1 - c0), np.int64)
         paint_runs(row_ptr, starts, stops, lut[run_label], tile)

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from geoquant._backend import is_cupy
+
 
 def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
               crs: str = "EPSG:32633", origin: tuple[float, float] = (500_000.0, 5_100_000.0),
@@ -31,7 +33,7 @@ def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
     import xarray as xr
     from affine import Affine
 
-    values = np.asarray(values)
+    values = values if is_cupy(values) else np.asarray(values)
     dx, dy = (resolution, resolution) if np.isscalar(resolution) else resolution
     rows, cols = values.shape
     x = origin[0] + (np.arange(cols) + 0.5) * dx
