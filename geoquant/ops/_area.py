@@ -89,10 +89,10 @@ def share(mask: Any, *, valid: Any = None) -> float:
     return coverage_of(prepare_mask(mask, valid=valid)).share_percent
 
 
-def _tile_counts(codes: np.ndarray, *, block_index: tuple[int, int], grid: TileGrid,
+def _tile_counts(codes: Any, *, block_index: tuple[int, int], grid: TileGrid,
                  geometry: PixelGeometry) -> np.ndarray:
-    from geoquant.ops.kernels.label import count_codes
+    from geoquant.ops.kernels.dispatch import count_codes
 
     r0, r1, _, _ = grid.bounds(*block_index)
-    counts = count_codes(np.ascontiguousarray(codes), geometry.cell_area(r0, r1))
+    counts = count_codes(codes, geometry.cell_area(r0, r1))
     return np.asarray(counts, np.float64)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from geoquant._backend import array_module, uses_cuda_kernels
 from geoquant.errors import MaskError
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import (
@@ -120,24 +121,31 @@ def _categorical(raster: Any, name: str) -> tuple[Any, PixelGeometry]:
     return codes, geometry
 
 
-def _encode_classes(block: np.ndarray, nodata: float | None, name_: str) -> np.ndarray:
-    excluded = np.zeros(block.shape, bool)
+def _encode_classes(block: Any, nodata: float | None, name_: str) -> Any:
+    xp = array_module(block)
+    excluded = xp.zeros(block.shape, bool)
     if block.dtype.kind == "f":
-        excluded |= np.isnan(block)
+        excluded |= xp.isnan(block)
         finite = block[~excluded]
-        if finite.size and not np.all(finite == np.round(finite)):
+        if finite.size and not bool(xp.all(finite == xp.round(finite))):
             raise MaskError(f"{name_} holds fractional values; pass integer class codes")
     if nodata is not None:
         excluded |= block == nodata
-    out = np.where(excluded, 0, block).astype(np.int64)
+    out = xp.where(excluded, 0, block).astype(np.int64)
     out[excluded] = NODATA_CLASS
     return out
 
 
-def _tile_transitions(before: np.ndarray, after: np.ndarray, *, block_index: tuple[int, int],
+def _tile_transitions(before: Any, after: Any, *, block_index: tuple[int, int],
                       grid: TileGrid, geometry: PixelGeometry) -> dict:
     """Per tile: cells and area (m²) of every (before, after) class pair."""
     keep = (before != NODATA_CLASS) & (after != NODATA_CLASS)
+    if uses_cuda_kernels(before):
+        from geoquant.ops.kernels.cuda_counts import transitions
+
+        r0, r1, _, _ = grid.bounds(*block_index)
+        found = transitions(before, after, keep, geometry.cell_area(r0, r1))
+        return {(int(b), int(a)): (int(n), float(m)) for b, a, n, m in zip(*found, strict=True)}
     rows = np.nonzero(keep)[0]
     if rows.size == 0:
         return {}

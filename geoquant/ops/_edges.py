@@ -9,7 +9,7 @@ import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import PreparedMask
-from geoquant.ops.kernels.edges import object_background_faces
+from geoquant.ops.kernels.dispatch import object_background_faces
 from geoquant.tiling import TileGrid, tree_reduce
 
 
@@ -62,10 +62,10 @@ def edges_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> dict[str, 
     return {"faces_x": faces_x, "faces_y": faces_y, "total_edge_m": float(total_edge)}
 
 
-def _tile_edges(padded: np.ndarray, *, block_index: tuple[int, int], grid: TileGrid,
+def _tile_edges(padded: Any, *, block_index: tuple[int, int], grid: TileGrid,
                 geometry: PixelGeometry) -> np.ndarray:
     r0, r1, _, _ = grid.bounds(*block_index)
-    faces_x, faces_y = object_background_faces(np.ascontiguousarray(padded, dtype=np.uint8))
+    faces_x, faces_y = object_background_faces(padded)
     if geometry.geographic:
         metres = (float(faces_x @ geometry.edge_x(r0, r1)[1:])
                   + float(faces_y @ geometry.edge_y(r0, r1)))

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from geoquant._backend import array_module
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import check_non_negative, padded_tiles
 
@@ -303,16 +304,21 @@ def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _tile_edge_points(padded: np.ndarray, row0: int, col0: int
+def _tile_edge_points(padded: Any, row0: int, col0: int
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    padded = np.asarray(padded, np.int64)
+    """Edge pixels of one tile as host arrays (found on the tile's device)."""
+    from geoquant.ops.kernels._launch import to_host
+
+    xp = array_module(padded)
+    padded = xp.asarray(padded, np.int64)
     core = padded[1:-1, 1:-1]
-    edge = np.zeros(core.shape, bool)
+    edge = xp.zeros(core.shape, bool)
     for neighbour in (padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]):
         edge |= (neighbour != core) & (neighbour != _OUTSIDE)
     edge &= core > 0
-    r, c = np.nonzero(edge)
-    return r.astype(np.int64) + row0, c.astype(np.int64) + col0, core[r, c]
+    r, c = xp.nonzero(edge)
+    return (to_host(r).astype(np.int64) + row0, to_host(c).astype(np.int64) + col0,
+            to_host(core[r, c]))
 
 
 def _coordinates(rows: np.ndarray, cols: np.ndarray, dx: float,

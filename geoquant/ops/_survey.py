@@ -259,20 +259,20 @@ def _within_field(distance: np.ndarray, *, limit: float) -> np.ndarray:
     return np.where(distance <= limit, 0.0, 1.0)
 
 
-def _tile_totals(codes: np.ndarray, *aux: np.ndarray, block_index: tuple[int, int],
+def _tile_totals(codes: Any, *aux: Any, block_index: tuple[int, int],
                  grid: TileGrid, row0: int, geometry: PixelGeometry) -> np.ndarray:
     """Object and valid cells and areas of one tile; and those within reach of ``near``."""
-    from geoquant.ops.kernels.label import count_codes
+    from geoquant.ops.kernels._launch import to_host
+    from geoquant.ops.kernels.dispatch import count_codes
 
     r0, r1, _, _ = grid.bounds(*block_index)
     cell_area = geometry.cell_area(row0 + r0, row0 + r1)
-    codes = np.ascontiguousarray(codes)
     counts = np.zeros(6, np.float64)
     counts[:4] = count_codes(codes, cell_area)
     if aux:
-        near = (codes == OBJECT) & (aux[0] == 0.0)
-        counts[4] = np.count_nonzero(near)
-        counts[5] = float(np.sum(near.sum(axis=1) * cell_area))
+        near_per_row = to_host(((codes == OBJECT) & (aux[0] == 0.0)).sum(axis=1))
+        counts[4] = int(near_per_row.sum())
+        counts[5] = float(np.sum(near_per_row * cell_area))
     return counts
 
 
