@@ -10,11 +10,16 @@ Segmenters (all follow :class:`Segmenter`):
   WorldCover, IO LULC, the Slovenia reference, geoquant's synthetic classes) as segmenters.
 - :func:`convnext_unet`, :func:`load_model`, :class:`UNetSegmenter`, :data:`SIZES` — the
   ConvNeXt-UNet in torch; :func:`train` trains it on labelled rasters (:class:`TrainReport`).
+  ``UNetSegmenter.predict_batch`` segments many tiles per forward pass (on a GPU with
+  host-to-device copies overlapping the work); :data:`GPU_PRECISION` (bf16) is what
+  ``precision="auto"`` uses on a GPU, and :func:`precision_agreement` measures how often a
+  reduced precision keeps fp32's classes.
 - :func:`ensemble`, :class:`Ensemble` — max-logit fusion over the union of classes.
 
 Applying them:
 
-- :func:`apply` — lazily over a cube of any size, tiles with halos blended seamlessly.
+- :func:`apply` — lazily over a cube of any size, tiles with halos blended seamlessly
+  (``batch=`` windows per task, ``precision=`` for models).
 - :func:`fuse` — optical where clear, SAR elsewhere, with a ``source`` evidence layer.
 - :func:`temporal_composite` — median of cloud-free observations.
 - :func:`class_mask` — the mask of a named class, at the class map or a probability threshold.
@@ -50,6 +55,8 @@ _TORCH_NAMES = {
     "convnext_unet": "geoquant.segment._model",
     "load_model": "geoquant.segment._model",
     "UNetSegmenter": "geoquant.segment._model",
+    "GPU_PRECISION": "geoquant.segment._model",
+    "precision_agreement": "geoquant.segment._model",
     "SIZES": "geoquant.segment._convnext",
     "train": "geoquant.segment._train",
     "TrainReport": "geoquant.segment._train",

@@ -37,6 +37,13 @@ class Segmenter(Protocol):
         Whether the classes exclude one another (a softmax model, a land-cover product), so
         that the probabilities of a pixel sum to one. Rule segmenters score each class on its
         own (``False``).
+
+    Notes
+    -----
+    A segmenter may also have ``predict_batch(tiles, bands, *, batch_size)``, returning one
+    output per tile as ``predict`` would; :func:`geoquant.segment.apply` uses it with
+    ``batch=`` (the ConvNeXt-UNet runs a batch in one forward pass). It is optional and not
+    part of the ``isinstance`` check.
     """
 
     name: str

@@ -67,7 +67,7 @@ def as_cube(values: Any, bands: Any, *, resolution: float = 10.0, crs: str = "EP
     """
     import xarray as xr
 
-    values = np.asarray(values)
+    values = values if is_cupy(values) else np.asarray(values)
     plane = as_raster(np.zeros(values.shape[-2:], dtype=np.uint8), resolution=resolution,
                       crs=crs, origin=origin)
     dims = ("band", "y", "x") if values.ndim == 3 else ("time", "band", "y", "x")

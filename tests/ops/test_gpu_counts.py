@@ -72,7 +72,8 @@ def test_change_matrix_equals_the_cpu_path():
     expected = gq.ops.change(first, second)
     with cuda_kernels():
         got = gq.ops.change(first, second)
-    np.testing.assert_allclose(got.transitions.to_numpy(), expected.transitions.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got.transitions.to_numpy(), expected.transitions.to_numpy(),
+                               rtol=1e-12)
     assert list(got.transitions.index) == list(expected.transitions.index)
     assert got.appeared.equals(expected.appeared)
     assert got.vanished.equals(expected.vanished)
@@ -104,4 +105,5 @@ def test_cupy_rasters_give_the_cpu_answers(cupy):
     on_gpu = gq.ops.change(a.copy(data=a.data.map_blocks(cupy.asarray)),
                            b.copy(data=b.data.map_blocks(cupy.asarray)), objects=False)
     on_cpu = gq.ops.change(a, b, objects=False)
-    np.testing.assert_allclose(on_gpu.transitions.to_numpy(), on_cpu.transitions.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(on_gpu.transitions.to_numpy(), on_cpu.transitions.to_numpy(),
+                               rtol=1e-6)

@@ -46,3 +46,11 @@ def test_an_overlap_inside_the_receptive_field_shows_seams(model, image, whole):
     with pytest.warns(UserWarning, match="receptive-field"):
         out = gq.segment.apply(as_cube(image, S2), model, tile=416, overlap=64)
     assert np.nanmax(np.abs(out.probability.values - whole)) > 1e-4
+
+
+def test_tiles_in_batches_equal_whole_image_inference(model, image, whole):
+    lazy = gq.segment.apply(as_cube(image, S2), model, tile=448, overlap=448, batch=4)
+    assert any("segment-batch" in str(k) for k in dict(lazy.probability.data.dask))
+    got = lazy.probability.values
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(whole))
+    np.testing.assert_allclose(np.nan_to_num(got), np.nan_to_num(whole), atol=1e-5, rtol=0)
