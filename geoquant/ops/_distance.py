@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from geoquant._backend import array_module, uses_cuda_kernels
 from geoquant.ops._mask import (
     OBJECT,
     PreparedMask,
@@ -177,7 +178,7 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
     first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
     to_b = distance_to(second, excluded_nan=False)
     near = da.map_blocks(_objects_within, to_b, first.codes, limit=limit, dtype=np.bool_,
-                         meta=np.empty((0, 0), np.bool_))
+                         meta=array_module(to_b._meta).empty((0, 0), np.bool_))
     out = first.like(near, name="within_distance",
                      attrs={"long_name": f"object pixels within {limit} m of b"})
     out.attrs.pop("units", None)  # a mask, not metres
@@ -253,8 +254,8 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
                     out: {*source, above, below, left, right}}
     graph = HighLevelGraph({**codes.dask.layers, **layers},
                            {**codes.dask.dependencies, **dependencies})
-    return da.Array(graph, out, chunks=codes.chunks, dtype=np.float64,
-                    meta=np.empty((0, 0), np.float64))
+    return da.Array(graph, out, chunks=codes.chunks, dtype=np.float64,  # on the tiles' device
+                    meta=array_module(codes._meta).empty((0, 0), np.float64))
 
 
 # -- tasks: plain arrays in, plain arrays out -----------------------------------------------------
@@ -267,6 +268,10 @@ class Sites(NamedTuple):
 
 
 def _column_extremes(codes: np.ndarray, row0: int) -> np.ndarray:
+    if uses_cuda_kernels(codes):
+        from geoquant.ops.kernels.cuda_edt import column_extremes as on_gpu
+
+        return on_gpu(codes, row0)
     from geoquant.ops.kernels.edt import column_extremes
 
     return column_extremes(np.ascontiguousarray(codes), row0)
@@ -296,6 +301,11 @@ def _carry_up(below: np.ndarray, extremes: np.ndarray) -> np.ndarray:
 def _border_sites(codes: np.ndarray, row0: int, col0: int, ncols: int, above: np.ndarray,
                   below: np.ndarray, dx: float, dy: float) -> tuple[Sites, Sites]:
     """The tile's sites that matter left of it and right of it."""
+    if uses_cuda_kernels(codes):
+        from geoquant.ops.kernels.cuda_edt import border_sites as on_gpu
+
+        parts = on_gpu(codes, row0, col0, ncols, above, below, dx, dy)
+        return Sites(*parts[:3]), Sites(*parts[3:])
     from geoquant.ops.kernels.edt import border_sites
 
     parts = border_sites(np.ascontiguousarray(codes), row0, col0, ncols, above, below, dx, dy)
@@ -322,7 +332,14 @@ def _carry_right(border: tuple[Sites, Sites], carry: Sites, lo: int, hi: int, dx
 def _distance_tile(codes: np.ndarray, row0: int, col0: int, above: np.ndarray,
                    below: np.ndarray, left: Sites, right: Sites, dx: float, dy: float,
                    excluded_nan: bool, bands: int) -> np.ndarray:
-    """Distances (m) of one tile; ``bands > 1`` splits its rows over as many threads."""
+    """Distances (m) of one tile; ``bands > 1`` splits its rows over as many threads.
+
+    A GPU tile is computed on its device, one thread per row, and stays there.
+    """
+    if uses_cuda_kernels(codes):
+        from geoquant.ops.kernels.cuda_edt import distance_tile as on_gpu
+
+        return on_gpu(codes, row0, col0, above, below, dx, dy, left, right, excluded_nan)
     from geoquant.ops.kernels.edt import distance_tile
 
     codes = np.ascontiguousarray(codes)
@@ -346,10 +363,12 @@ def _distance_tile(codes: np.ndarray, row0: int, col0: int, above: np.ndarray,
 
 
 def _min_over_objects(to_b: np.ndarray, codes_a: np.ndarray) -> np.ndarray:
+    """The tile's smallest distance over the object pixels of ``a``, as a host (1, 1) array."""
     values = to_b[codes_a == OBJECT]
-    return np.full((1, 1), values.min() if values.size else np.inf)
+    return np.full((1, 1), float(values.min()) if values.size else np.inf)
 
 
 def _objects_within(to_b: np.ndarray, codes_a: np.ndarray, limit: float) -> np.ndarray:
+    """Object pixels of ``a`` within ``limit`` m, on the tile's device."""
     return (codes_a == OBJECT) & (to_b <= limit)
 

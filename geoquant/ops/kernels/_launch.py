@@ -25,6 +25,10 @@ def blocks(n: int, threads: int = THREADS) -> int:
     return max(1, (int(n) + threads - 1) // threads)
 
 
+SIMULATOR_THREADS = 32
+"""Threads per block under the CUDA simulator, which runs every thread of a block as a Python
+thread: small tiles then start few idle ones. The kernels do not depend on the block size."""
+
 _SIMULATOR_LOCK = threading.Lock()
 
 
@@ -32,13 +36,13 @@ def launch(kernel: Any, n: int, *args: Any) -> None:
     """Run ``kernel`` over ``n`` threads (1-D, :data:`THREADS` per block) on ``args``.
 
     Under the CUDA simulator, launches from several threads (dask's threaded scheduler) take
-    turns: the simulator runs one kernel at a time.
+    turns (the simulator runs one kernel at a time), with :data:`SIMULATOR_THREADS` per block.
     """
     from numba import config
 
     if config.ENABLE_CUDASIM:
         with _SIMULATOR_LOCK:
-            kernel[blocks(n), THREADS](*args)
+            kernel[blocks(n, SIMULATOR_THREADS), SIMULATOR_THREADS](*args)
     else:
         kernel[blocks(n), THREADS](*args)
 

@@ -20,6 +20,8 @@ sites
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -108,6 +110,8 @@ def _push(v, fv, z, k, q, fq, half_inv_dx2):
     """Add site ``q`` (value ``fq``) right of every site on the stack; returns the new size.
 
     Positions are float64 columns (exact for integers below 2**53) relative to any origin.
+    Written for both targets: :mod:`~geoquant.ops.kernels.cuda_edt` compiles the same
+    function as a CUDA device function (so no ``np.`` calls beyond constants).
     """
     s = -np.inf
     while k > 0:
@@ -129,7 +133,8 @@ def _restrict(v, fv, z, n, origin, lo, hi, pos, val, m):
 
     ``v`` holds positions relative to ``origin``; ``lo``, ``hi`` and ``pos`` are global.
     ``z[k]`` is where site ``k`` starts being lowest; the envelope uses site ``k`` at ``x`` when
-    ``z[k] <= x < z[k + 1]``. Returns the new length.
+    ``z[k] <= x < z[k + 1]``. Returns the new length. Compiled for CUDA too (see :func:`_push`);
+    ``z[k]`` of an inner site lies in ``(lo, hi]``, so ``math.ceil`` of it is a safe integer.
     """
     if n == 0 or lo > hi:
         return m
@@ -142,7 +147,7 @@ def _restrict(v, fv, z, n, origin, lo, hi, pos, val, m):
     while last > first and z[last] > hi_f:
         last -= 1
     for k in range(first, last + 1):
-        if first < k < last and np.ceil(z[k]) >= z[k + 1]:
+        if first < k < last and math.ceil(z[k]) >= z[k + 1]:
             continue  # lowest on no integer column
         pos[m] = np.int64(v[k]) + origin
         val[m] = fv[k]

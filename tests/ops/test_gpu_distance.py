@@ -1,0 +1,153 @@
+"""Exact distances through the GPU kernels: equal to the CPU kernels and to scipy.
+
+Without a GPU the numba.cuda kernels run under numba's CUDA simulator (see tests/conftest.py)
+on small rasters, and ``cuda_kernels()`` sends NumPy tiles through them. Under the simulator
+the arithmetic is the CPU kernels' own, so the results must be bit for bit those of the CPU
+path; on a GPU (CuPy tests, marked ``gpu``) fused multiply-adds may move the last bit, so
+those compare within 1e-12 relative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import ndimage
+
+from geoquant._backend import cuda_kernels
+from geoquant.ops._distance import distance, min_distance, within_distance
+from geoquant.ops.kernels import cuda_edt, edt
+from geoquant.testing.rasters import as_raster
+
+DX, DY = 10.0, 7.5
+
+
+def _tile(seed: int, shape: tuple[int, int], density: float):
+    rng = np.random.default_rng(seed)
+    codes = (rng.random(shape) < density).astype(np.uint8)
+    codes[rng.random(shape) < 0.1] = edt.EXCLUDED
+    w = shape[1]
+    above = np.where(rng.random(w) < 0.5, edt.NO_ROW_ABOVE, rng.integers(0, 10, w))
+    below = np.where(rng.random(w) < 0.5, edt.NO_ROW_BELOW, rng.integers(60, 90, w))
+    return codes, above.astype(np.int64), below.astype(np.int64)
+
+
+@pytest.mark.parametrize(("shape", "density"), [((1, 1), 0.5), ((19, 20), 0.02),
+                                                 ((24, 5), 0.3), ((2, 33), 0.0),
+                                                 ((15, 34), 0.7)])
+def test_tile_kernels_equal_the_cpu_kernels(shape, density):
+    codes, above, below = _tile(sum(shape), shape, density)
+    row0, col0, ncols = 10, 7, 7 + shape[1] + 11
+    np.testing.assert_array_equal(cuda_edt.column_extremes(codes, row0),
+                                  edt.column_extremes(codes, row0))
+    f = np.empty(shape)
+    edt.vertical_squared(codes, row0, above, below, DY, f)
+    np.testing.assert_array_equal(cuda_edt.vertical_squared(codes, row0, above, below, DY), f)
+    want = edt.border_sites(codes, row0, col0, ncols, above, below, DX, DY)
+    got = cuda_edt.border_sites(codes, row0, col0, ncols, above, below, DX, DY)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_border_sites_grow_their_room_until_every_row_fits(monkeypatch):
+    # A diagonal rising to the right on narrow, tall pixels: seen from the left edge, each
+    # column is nearer than the last, so every column up to the line is a candidate site.
+    rows, cols = 30, 40
+    codes = np.zeros((rows, cols), np.uint8)
+    codes[np.maximum(rows - 1 - np.arange(cols), 0), np.arange(cols)] = edt.OBJECT
+    above = np.full(cols, edt.NO_ROW_ABOVE, np.int64)
+    below = np.full(cols, edt.NO_ROW_BELOW, np.int64)
+    want = edt.border_sites(codes, 0, 5, 50, above, below, 0.1, 30.0)
+    rooms = []
+    launch = cuda_edt.launch
+
+    def recording(kernel, n, *args):
+        if kernel is cuda_edt._side:
+            rooms.append(args[7].shape[1])  # cand_pos: (rows, room)
+        launch(kernel, n, *args)
+
+    monkeypatch.setattr(cuda_edt, "launch", recording)
+    monkeypatch.setattr(cuda_edt, "FIRST_ROOM", 2)
+    got = cuda_edt.border_sites(codes, 0, 5, 50, above, below, 0.1, 30.0)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert rooms[:3] == [2, 8, 32]  # the left side grew twice, then every row fitted
+
+
+def _both_paths(values: np.ndarray, chunks, dx: float = DX, dy: float = DY):
+    mask = as_raster(values, chunks=chunks, resolution=(dx, dy))
+    want = distance(mask).values
+    with cuda_kernels():
+        got = distance(mask).values
+    return got, want
+
+
+def _scipy(values: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    objects = values == 1
+    ref = (ndimage.distance_transform_edt(~objects, sampling=(dy, dx)) if objects.any()
+           else np.full(values.shape, np.inf))
+    return np.where(np.isnan(values), np.nan, ref)
+
+
+@pytest.mark.parametrize("chunks", [(7, 9), (1, 13), (16, 5), (40, 40)])
+def test_distance_equals_the_cpu_path_and_scipy(chunks):
+    rng = np.random.default_rng(4)
+    values = (rng.random((23, 37)) < 0.03).astype(np.float64)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    got, want = _both_paths(values, chunks)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(got, _scipy(values, DX, DY), rtol=1e-9, atol=0)
+
+
+def test_far_objects_empty_and_full_masks():
+    corner = np.zeros((20, 26))
+    corner[19, 25] = 1
+    for values in (corner, np.zeros((9, 11)), np.ones((9, 11))):
+        got, want = _both_paths(values, (4, 5), dx=3.7, dy=0.6)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(got, _scipy(values, 3.7, 0.6), rtol=1e-9, atol=0)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.integers(1, 18), cols=st.integers(1, 18), seed=st.integers(0, 2**32 - 1),
+       density=st.sampled_from([0.0, 0.02, 0.2, 0.9]), chunk=st.integers(1, 20))
+def test_any_chunking_equals_the_cpu_path(rows, cols, seed, density, chunk):
+    rng = np.random.default_rng(seed)
+    values = (rng.random((rows, cols)) < density).astype(np.float64)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    got, want = _both_paths(values, (chunk, max(1, chunk // 2)))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_min_and_within_distance_equal_the_cpu_path():
+    rng = np.random.default_rng(9)
+    a = as_raster(rng.random((21, 19)) < 0.05, chunks=(8, 6), resolution=DX)
+    b = as_raster(rng.random((21, 19)) < 0.02, chunks=(8, 6), resolution=DX)
+    want = (min_distance(a, b), within_distance(a, b, 35.0).values)
+    with cuda_kernels():
+        got = (min_distance(a, b), within_distance(a, b, 35.0).values)
+    assert got[0] == want[0]
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+@pytest.mark.gpu
+def test_cupy_distances_stay_on_the_device_and_give_the_cpu_answers(cupy):
+    rng = np.random.default_rng(12)
+    values = (rng.random((4096, 3000)) < 0.0005).astype(np.float64)
+    values[rng.random(values.shape) < 0.01] = np.nan
+    cpu = as_raster(values, chunks=1024, resolution=(10.0, 12.5))
+    gpu = cpu.copy(data=cpu.data.map_blocks(cupy.asarray))
+    on_gpu = distance(gpu)
+    assert type(on_gpu.data._meta).__module__.startswith("cupy")
+    got = on_gpu.data.compute()
+    assert type(got).__module__.startswith("cupy")
+    np.testing.assert_allclose(got.get(), distance(cpu).values, rtol=1e-12, atol=0)
+    a = as_raster(rng.random((4096, 3000)) < 0.001, chunks=1024)
+    b = as_raster(rng.random((4096, 3000)) < 0.0002, chunks=1024)
+    a_gpu = a.copy(data=a.data.map_blocks(cupy.asarray))
+    b_gpu = b.copy(data=b.data.map_blocks(cupy.asarray))
+    assert min_distance(a_gpu, b_gpu) == pytest.approx(min_distance(a, b), rel=1e-12)
+    near = within_distance(a_gpu, b_gpu, 150.0).data.compute().get()
+    np.testing.assert_array_equal(near, within_distance(a, b, 150.0).values)
