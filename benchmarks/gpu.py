@@ -52,7 +52,9 @@ BYTES_PER_PX = {
     "label": 1 + 8 + 4 * 3,  # mask, int64 ids, int32 parents written, read and rewritten
     "label-kernel": 1 + 4 * 4,  # mask, parents (init, merge, flatten) and int32 local labels
     "cupyx-label": 1 + 4 * 2,
-    "distance": 1 + 8 * 3,  # mask, f written and read, float64 distances written
+    # mask read twice; f written twice (border sites, write-back) and read twice; distances
+    # written (the per-row envelope stacks come on top, as many entries as sites)
+    "distance": 2 + 8 * 4 + 8,
     "cupyx-edt": 1 + 8 * 2,
     "fragmentation": 1 + 4 * 4,
 }
