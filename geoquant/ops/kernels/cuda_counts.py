@@ -62,7 +62,8 @@ def _faces(padded, faces_x, faces_y):
     c0 = (i - r * per_row) * SEGMENT
     fx = 0
     fy = 0
-    for c in range(c0, min(c0 + SEGMENT, w)):
+    stop = c0 + SEGMENT if c0 + SEGMENT < w else w  # no min(): numba's CUDA target lacks it
+    for c in range(c0, stop):
         here = padded[r + 1, c + 1]
         if here == OBJECT or here == BACKGROUND:
             other = OBJECT - here

@@ -16,6 +16,10 @@ object rows per column, site lists per row) do not change:
   columns each nearer the edge than the last); the site lists are then packed into the CSR
   form on the device and copied to the host, a few values per row.
 
+The kernels avoid the ``min``/``max`` builtins, which numba 0.68's CUDA target fails to type
+(``Signature mismatch``) when compiling for a real device; the simulator accepts them, so
+``tests/ops/ptx_compile.py`` compiles every kernel to PTX to catch such cases without a GPU.
+
 Squares and sums are those of the CPU kernels in the same order; CUDA may contract a multiply
 and an add into one fused operation, so distances agree to rounding (well within 1e-12
 relative), and exactly under the simulator.
@@ -81,7 +85,8 @@ def _vertical(codes, row0, above, below, dy, f):
         g = np.float64(row0 + r)
         if codes[r, c] == OBJECT:
             near = g
-        d = min(f[r, c], near - g)
+        up = f[r, c]
+        d = up if up <= near - g else near - g  # no min()/max() in kernels: see module doc
         t = dy * d
         f[r, c] = t * t if d < _FAR else np.inf
 
@@ -163,7 +168,7 @@ def _rows(f, codes, col0, dx, off_l, pos_l, val_l, off_r, pos_r, val_r, excluded
         for x in range(c, stop):
             t = dx * (np.float64(x) - vk)
             out[r, x] = math.sqrt(fk + t * t)
-        c = max(c, stop)
+        c = c if c > stop else stop
     if excluded_nan:
         for c in range(w):
             if codes[r, c] == EXCLUDED:
