@@ -267,14 +267,20 @@ class Sites(NamedTuple):
     val: np.ndarray
 
 
-def _column_extremes(codes: np.ndarray, row0: int) -> np.ndarray:
+def _edt_kernels(codes: np.ndarray) -> tuple[object, np.ndarray]:
+    """The tile kernel module for ``codes`` (CPU or GPU) and the codes as it takes them."""
     if uses_cuda_kernels(codes):
-        from geoquant.ops.kernels.cuda_edt import column_extremes as on_gpu
+        from geoquant.ops.kernels import cuda_edt
 
-        return on_gpu(codes, row0)
-    from geoquant.ops.kernels.edt import column_extremes
+        return cuda_edt, codes
+    from geoquant.ops.kernels import edt
 
-    return column_extremes(np.ascontiguousarray(codes), row0)
+    return edt, np.ascontiguousarray(codes)
+
+
+def _column_extremes(codes: np.ndarray, row0: int) -> np.ndarray:
+    kernels, codes = _edt_kernels(codes)
+    return kernels.column_extremes(codes, row0)
 
 
 def _no_rows_above(width: int) -> np.ndarray:
@@ -301,14 +307,8 @@ def _carry_up(below: np.ndarray, extremes: np.ndarray) -> np.ndarray:
 def _border_sites(codes: np.ndarray, row0: int, col0: int, ncols: int, above: np.ndarray,
                   below: np.ndarray, dx: float, dy: float) -> tuple[Sites, Sites]:
     """The tile's sites that matter left of it and right of it."""
-    if uses_cuda_kernels(codes):
-        from geoquant.ops.kernels.cuda_edt import border_sites as on_gpu
-
-        parts = on_gpu(codes, row0, col0, ncols, above, below, dx, dy)
-        return Sites(*parts[:3]), Sites(*parts[3:])
-    from geoquant.ops.kernels.edt import border_sites
-
-    parts = border_sites(np.ascontiguousarray(codes), row0, col0, ncols, above, below, dx, dy)
+    kernels, codes = _edt_kernels(codes)
+    parts = kernels.border_sites(codes, row0, col0, ncols, above, below, dx, dy)
     return Sites(*parts[:3]), Sites(*parts[3:])
 
 

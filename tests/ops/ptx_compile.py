@@ -1,7 +1,7 @@
 """Compile the numba.cuda kernels to PTX for a real GPU, without a GPU.
 
 Usage: ``python tests/ops/ptx_compile.py [module ...]`` (no module: every module of
-:data:`SIGNATURES` that exists).
+:data:`SIGNATURES`).
 
 CI runs the GPU kernels under numba's CUDA simulator, which executes them as Python and so
 cannot catch code that CUDA compilation rejects (``np.ceil`` in a kernel, say). This script
@@ -42,15 +42,6 @@ I64_1D, I64_2D = int64[::1], int64[:, ::1]
 F64_1D, F64_2D, F64_3D = float64[::1], float64[:, ::1], float64[:, :, ::1]
 
 
-class Placeholder(dict):
-    """PLACEHOLDER: a module's kernel table still to be written.
-
-    Where the module does not exist yet, the module counts as not listed. Where it exists, the
-    (empty) table is checked like any other, so every kernel of the module is reported missing
-    until the table names it.
-    """
-
-
 SIGNATURES: dict[str, dict[str, tuple]] = {
     "geoquant.ops.kernels.cuda_label": {
         # label_tile(padded, conn8)
@@ -69,7 +60,7 @@ SIGNATURES: dict[str, dict[str, tuple]] = {
         # object_background_faces(padded)
         "_faces": (U8_2D, I64_1D, I64_1D),
     },
-    # PLACEHOLDER: the GPU distance transform; fill in {kernel_name: (types...)}.
+    # column_extremes, vertical_squared, border_sites (_side_sites), distance_tile
     "geoquant.ops.kernels.cuda_edt": {
         "_extremes": (U8_2D, int64, I64_2D),
         "_vertical": (U8_2D, int64, I64_1D, I64_1D, float64, F64_2D),
@@ -96,37 +87,13 @@ def nvcc_home() -> str | None:
     return list(spec.submodule_search_locations)[0]
 
 
-def module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # a parent package is missing
-        return False
-
-
-def listed(name: str) -> bool:
-    """Whether ``name`` has a table: an entry that is not a placeholder of a missing module."""
-    table = SIGNATURES.get(name)
-    if table is None:
-        return False
-    return not (isinstance(table, Placeholder) and not module_exists(name))
-
-
 def kernels_of(module: types.ModuleType) -> dict[str, object]:
-    """The ``@cuda.jit`` kernels (not device functions) in a module's namespace.
-
-    Kernels defined in another module of the table are that module's to check.
-    """
+    """The ``@cuda.jit`` kernels (not device functions) defined in a module."""
     from numba.cuda.dispatcher import CUDADispatcher
 
-    out = {}
-    for name, value in vars(module).items():
-        if not isinstance(value, CUDADispatcher) or value.targetoptions.get("device"):
-            continue
-        home = getattr(value.py_func, "__module__", module.__name__)
-        if home != module.__name__ and home in SIGNATURES:
-            continue
-        out[name] = value
-    return out
+    return {name: value for name, value in vars(module).items()
+            if isinstance(value, CUDADispatcher) and not value.targetoptions.get("device")
+            and value.py_func.__module__ == module.__name__}
 
 
 def fake_device() -> None:
@@ -143,7 +110,7 @@ def compile_module(name: str) -> list[str]:
     """Compile every kernel of module ``name``; print a line per kernel, return the failures."""
     from numba import cuda
 
-    if not listed(name):
+    if name not in SIGNATURES:
         raise ListError(f"{name}: not in SIGNATURES of {__file__}; add its kernels' types")
     table = SIGNATURES[name]
     module = importlib.import_module(name)
@@ -152,8 +119,7 @@ def compile_module(name: str) -> list[str]:
     stale = sorted(set(table) - set(found))
     problems = []
     if missing:
-        what = "placeholder table" if isinstance(table, Placeholder) else "table"
-        problems.append(f"{name}: kernels missing from its {what} in SIGNATURES: "
+        problems.append(f"{name}: kernels missing from its table in SIGNATURES: "
                         f"{', '.join(missing)}")
     if stale:
         problems.append(f"{name}: SIGNATURES names no kernel of the module: {', '.join(stale)}")
@@ -195,15 +161,8 @@ def main(argv: list[str]) -> int:
             return 2
         os.environ["CUDA_HOME"] = home
     fake_device()
-    if argv:
-        names = argv
-    else:
-        names = [n for n in SIGNATURES if listed(n)]
-        for n in SIGNATURES:
-            if not listed(n):
-                print(f"skip {n}: not written yet (placeholder table)")
     failures = []
-    for name in names:
+    for name in argv or SIGNATURES:
         try:
             failures += compile_module(name)
         except ListError as err:

@@ -119,17 +119,22 @@ def test_any_chunking_equals_the_cpu_path(rows, cols, seed, density, chunk):
     values[rng.random(values.shape) < 0.1] = np.nan
     got, want = _both_paths(values, (chunk, max(1, chunk // 2)))
     np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(got, _scipy(values, DX, DY), rtol=1e-9, atol=0)
 
 
-def test_min_and_within_distance_equal_the_cpu_path():
+def test_min_and_within_distance_equal_the_cpu_path_and_scipy():
     rng = np.random.default_rng(9)
-    a = as_raster(rng.random((21, 19)) < 0.05, chunks=(8, 6), resolution=DX)
-    b = as_raster(rng.random((21, 19)) < 0.02, chunks=(8, 6), resolution=DX)
+    a_values, b_values = rng.random((21, 19)) < 0.05, rng.random((21, 19)) < 0.02
+    a = as_raster(a_values, chunks=(8, 6), resolution=DX)
+    b = as_raster(b_values, chunks=(8, 6), resolution=DX)
     want = (min_distance(a, b), within_distance(a, b, 35.0).values)
     with cuda_kernels():
         got = (min_distance(a, b), within_distance(a, b, 35.0).values)
     assert got[0] == want[0]
     np.testing.assert_array_equal(got[1], want[1])
+    to_b = ndimage.distance_transform_edt(~b_values, sampling=DX)
+    assert got[0] == pytest.approx(to_b[a_values].min(), rel=1e-12)
+    np.testing.assert_array_equal(got[1], a_values & (to_b <= 35.0))
 
 
 @pytest.mark.gpu

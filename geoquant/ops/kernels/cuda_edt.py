@@ -10,7 +10,9 @@ object rows per column, site lists per row) do not change:
 - The row passes run one thread per row, each building the lower envelope of its row's
   parabolas (Felzenszwalb & Huttenlocher) in a stack of its own in global memory. The envelope
   steps are the CPU kernels' own functions (``edt._push``, ``edt._restrict``) compiled as CUDA
-  device functions, so both targets take the same decisions.
+  device functions, so both targets take the same decisions. The loops around them
+  (``edt._row_pass``, the scan of ``edt._side_sites``) are written again here: they call other
+  numba functions by name, which the simulator cannot run on its device arrays.
 - :func:`border_sites` gives each row's stack room for 32 candidate sites first and retries
   the rows' tile with 4x the room while some row needs more (rare: it takes a long run of
   columns each nearer the edge than the last); the site lists are then packed into the CSR
@@ -39,7 +41,7 @@ from geoquant.ops.kernels._launch import launch, to_device, to_host
 
 OBJECT, EXCLUDED = edt.OBJECT, edt.EXCLUDED
 NO_ROW_ABOVE, NO_ROW_BELOW = edt.NO_ROW_ABOVE, edt.NO_ROW_BELOW
-_FAR = 2.0**61  # as edt._FAR: row distances from a sentinel
+_FAR = edt._FAR  # row distances at or beyond this come from a sentinel
 
 FIRST_ROOM = 32
 """Candidate sites per row that :func:`border_sites` makes room for at first."""

@@ -111,7 +111,7 @@ def _push(v, fv, z, k, q, fq, half_inv_dx2):
 
     Positions are float64 columns (exact for integers below 2**53) relative to any origin.
     Written for both targets: :mod:`~geoquant.ops.kernels.cuda_edt` compiles the same
-    function as a CUDA device function (so no ``np.`` calls beyond constants).
+    function as a CUDA device function (so NumPy only for constants and scalar casts).
     """
     s = -np.inf
     while k > 0:
