@@ -8,11 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoquant.reason._execute import StepResult
+from geoquant.reason._ops import OPS, StepResult
 from geoquant.reason._plan import Plan, Step
 
+#: Units of answers that are categories, not numbers.
+CATEGORICAL_UNITS = ("yes/no", "connected/fragmented")
 UNIT_TEXT = {"m2": "m²", "km2": "km²", "ha": "ha", "m": "m", "km": "km", "%": "%",
-             "objects": "objects", "yes/no": ""}
+             "objects": "objects", "yes/no": "", "connected/fragmented": ""}
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Answer:
             value = f" = {format_value(t.value, t.unit)}" if t.value is not None else ""
             shown = f"  [evidence: {', '.join(t.evidence)}]" if t.evidence else ""
             lines.append(f"  {n}. {t.words}{value}{shown}")
+        lines += [f"Read as: {note}" for note in self.plan.notes]
         prov = self.provenance
         seg = prov.get("segmenter") or {}
         lines.append(f"Source: {_source_text(prov.get('source'))}"
@@ -142,6 +145,8 @@ def format_value(value: Any, unit: str) -> str:
     """``12.35 ha``, ``3 objects``, ``1 object``, ``yes``."""
     if unit == "yes/no" or isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
     return f"{_number(value, unit)} {_unit(value, unit)}".strip()
 
 
@@ -149,7 +154,7 @@ def answer_text(value: Any, unit: str, bounds: Sequence[Any]) -> str:
     """The answer with its range: ``"20 objects (15 to 25)"``, ``"6.70 km² (5.95 to 7.67)"``."""
     main = format_value(value, unit)
     low, high = bounds
-    if unit == "yes/no":
+    if unit in CATEGORICAL_UNITS:
         return main if low == high else f"{main} (uncertain: the range runs disagree)"
     if low == high == value:
         return main
@@ -161,6 +166,9 @@ def answer_range(runs: Sequence[StepResult]) -> tuple[Any, Any]:
     if runs[0].unit == "yes/no":
         values = [bool(r.value) for r in runs]
         return min(values), max(values)
+    if runs[0].unit in CATEGORICAL_UNITS:
+        values = sorted({str(r.value) for r in runs})
+        return values[0], values[-1]
     lows = [r.value - r.error for r in runs if _finite(r.value)]
     highs = [r.value + r.error for r in runs if _finite(r.value)]
     if not lows:
@@ -175,59 +183,9 @@ def _finite(value: Any) -> bool:
     return value is not None and math.isfinite(float(value))
 
 
-def _area(value: float) -> str:
-    for unit, size in (("km²", 1e6), ("ha", 1e4)):
-        if value >= size:
-            return f"{value / size:g} {unit}"
-    return f"{value:g} m²"
-
-
-def _length(value: float) -> str:
-    return f"{value / 1000:g} km" if value >= 1000 else f"{value:g} m"
-
-
-_TEMPLATES = {"difference": "{of} but not {minus}",
-              "connected": "is {of} connected to {to} through {through}",
-              "compare": "{of} {comparison} {to}", "difference_of": "{of} minus {minus}",
-              "percent_change": "change from {from} to {of}, percent",
-              "number": "the number {value}"}
-
-
 def step_words(step: Step) -> str:
-    """One step of a plan in words."""
-    a = step.args
-    op = step.op
-    if op == "mask":
-        what = a["class"] if "class" in a else f"class code {a['code']}"
-        when = f" ({a['date']})" if "date" in a else ""
-        return f"mask of {what}{when}"
-    if op == "objects":
-        parts = []
-        if "min_area_m2" in a:
-            parts.append(f"at least {_area(a['min_area_m2'])}")
-        if "max_area_m2" in a:
-            parts.append(f"at most {_area(a['max_area_m2'])}")
-        return f"objects of {a['of']} " + " and ".join(parts)
-    if op in ("near", "far"):
-        how = "within" if op == "near" else "farther than"
-        return f"pixels of {a['of']} {how} {_length(a['distance_m'])} of {a['to']}"
-    if op in ("objects_near", "objects_far"):
-        how = "within" if op == "objects_near" else "farther than"
-        return f"objects of {a['of']} {how} {_length(a['distance_m'])} of {a['to']}"
-    if op in ("union", "intersection"):
-        return f"{op} of {', '.join(a['of'])}"
-    if op == "share":
-        within = a.get("within")
-        return f"share of {a['of']}" + (f" within {within}" if within else " of the valid area")
-    if op == "fragmentation":
-        return f"{a['metric'].replace('_', ' ')} of {a['of']}"
-    if op in _TEMPLATES:
-        return _TEMPLATES[op].format(**a)
-    names = {"area": "area", "count": "number of objects", "largest_object": "largest object",
-             "mean_object": "mean object size", "min_distance": "minimum distance",
-             "connected_groups": "connected groups", "is_fragmented": "is fragmented"}
-    target = f" of {a['of']}" + (f" to {a['to']}" if "to" in a else "")
-    return names.get(op, op) + target
+    """One step of a plan in words (its op's entry says how)."""
+    return OPS[step.op].words(step.args)
 
 
 def evidence_names(step: Step, results: Mapping[str, StepResult]) -> tuple[str, ...]:
@@ -236,11 +194,9 @@ def evidence_names(step: Step, results: Mapping[str, StepResult]) -> tuple[str, 
         names = [step.id]
     else:
         names = [r for r in step.refs() if results[r].mask is not None]
-    if step.op in ("objects", "objects_near", "objects_far", "count", "connected_groups",
-                   "largest_object", "mean_object"):
-        names.append(f"{step.args['of']}_labels")
-    if step.op in ("near", "far", "objects_near", "objects_far", "min_distance"):
-        names.append(f"{step.args['to']}_distance_m")
+    spec = OPS[step.op]
+    names += [f"{step.args[arg]}_labels" for arg in spec.labels]
+    names += [f"{step.args[arg]}_distance_m" for arg in spec.distances]
     return tuple(names)
 
 

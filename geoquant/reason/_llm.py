@@ -2,7 +2,10 @@
 
 :func:`llm_plan` sends a free-worded question to a chat-completions endpoint (a local server
 such as vLLM, llama.cpp or Ollama, or a hosted one) together with a system prompt holding the
-plan's JSON Schema, what each op means, the class vocabulary, the rules and worked examples. The
+plan's JSON Schema, what each op means (from the op table, :data:`~geoquant.reason._ops.OPS`),
+the class vocabulary, the rules and worked examples (one per family of the phrasing corpus,
+:mod:`geoquant.reason._corpus`). The plan is asked for by the endpoint's JSON Schema option
+(``response_format`` ``json_schema``), or by plain JSON mode where the server refuses it. The
 reply is only ever parsed as JSON and checked by :func:`~geoquant.reason.validate`, exactly like
 a plan written by hand: nothing in it is executed, and a reply that is not a valid plan is a
 :class:`~geoquant.errors.PlanError`.
@@ -25,17 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from geoquant.errors import ClassNameError, InvalidOptionError, PlanError, QuestionError
-from geoquant.reason._plan import (
-    AREA_UNITS,
-    COMPARISONS,
-    FRAGMENTATION_METRICS,
-    LENGTH_UNITS,
-    OPS,
-    PLAN_SCHEMA,
-    PLAN_VERSION,
-    Plan,
-    validate,
-)
+from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS, OPS
+from geoquant.reason._plan import PLAN_SCHEMA, PLAN_VERSION, Plan, validate
 
 #: Environment variable of each setting.
 ENV_VARS = {"url": "GEOQUANT_LLM_URL", "model": "GEOQUANT_LLM_MODEL",
@@ -194,46 +188,6 @@ def _read_llm_table(path: Path, *, must_exist: bool) -> dict[str, Any]:
 
 # --- the system prompt -------------------------------------------------------------------------
 
-#: What each op does, one line each (the system prompt's op table).
-OP_MEANINGS: dict[str, str] = {
-    "mask": 'pixels of one class: "class" (a class name below) or "code" (a land-cover '
-            'product\'s integer class code, for "code 12"/"class 12"); "date": "before"/"after" '
-            "only in change questions",
-    "objects": 'the objects (connected patches) of mask "of" whose area is at least '
-               '"min_area_m2" and/or at most "max_area_m2" (square metres)',
-    "near": 'the pixels of mask "of" within "distance_m" metres of mask "to"',
-    "far": 'the pixels of mask "of" farther than "distance_m" metres from mask "to"',
-    "objects_near": 'the whole objects of mask "of" whose closest pixel is within "distance_m" '
-                    'metres of mask "to"',
-    "objects_far": 'the whole objects of mask "of" farther than "distance_m" metres from mask '
-                   '"to" (distance_m 0 = objects not touching "to")',
-    "union": 'the pixels in any of the masks listed in "of" (two or more)',
-    "intersection": 'the pixels in all of the masks listed in "of" (two or more)',
-    "difference": 'the pixels of mask "of" that are not in mask "minus"',
-    "share": 'percentage of the region covered by mask "of"; with "within", the percentage of '
-             'mask "within" that is also in "of" (value in %)',
-    "area": 'area of mask "of" in "unit" (m2 default, ha, km2)',
-    "count": 'number of objects (patches) in mask "of"',
-    "largest_object": 'area of the largest object of mask "of" in "unit" (m2 default, ha, km2)',
-    "mean_object": 'mean area of the objects of mask "of" in "unit" (m2 default, ha, km2)',
-    "min_distance": 'shortest distance between masks "of" and "to" in "unit" (m default, km)',
-    "connected_groups": 'number of connected groups of mask "of" ("are the X patches '
-                        'connected?" = compare connected_groups == a number step of 1)',
-    "connected": 'yes/no: mask "of" is joined to mask "to" through mask "through"',
-    "fragmentation": 'one landscape metric of mask "of", "metric" one of '
-                     f"{', '.join(FRAGMENTATION_METRICS)} (area_mn and effective_mesh_size "
-                     "in ha, edge_density in m/ha, patch_density per 100 ha)",
-    "is_fragmented": 'yes/no: mask "of" is split into several patches and its largest patch '
-                     "holds less than half of its area",
-    "difference_of": 'value step "of" minus value step "minus" (same unit)',
-    "percent_change": 'percentage change from value step "from" to value step "of": '
-                      "100 * (of - from) / from",
-    "number": 'a constant "value" (optional "unit") to compare a value step with; give it in '
-              "the unit of the value it is compared with",
-    "compare": 'yes/no: value step "of" <comparison> value step "to", comparison one of '
-               f"{' '.join(COMPARISONS)}",
-}
-
 _RULES = (
     "Reply with one JSON object only: no prose, no comments, no code fences.",
     f'Always "version": {PLAN_VERSION}. Use only the ops and fields of the schema; add no '
@@ -262,39 +216,19 @@ _RULES = (
     'sentence>"} instead of a plan.',
 )
 
-#: Worked examples for the system prompt: (question, plan). Each is a valid plan.
-EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("What share of the cropland lies within 200 m of a river?",
-     {"version": 1, "steps": [
-         {"id": "crop", "op": "mask", "class": "cropland"},
-         {"id": "river", "op": "mask", "class": "river"},
-         {"id": "near_river", "op": "near", "of": "crop", "to": "river", "distance_m": 200},
-         {"id": "pct", "op": "share", "of": "near_river", "within": "crop"}],
-      "answer": "pct"}),
-    ("How many forest patches larger than 1 ha lie within 0.5 km of water?",
-     {"version": 1, "steps": [
-         {"id": "forest", "op": "mask", "class": "forest"},
-         {"id": "large", "op": "objects", "of": "forest", "min_area_m2": 10000},
-         {"id": "water", "op": "mask", "class": "water"},
-         {"id": "near", "op": "objects_near", "of": "large", "to": "water", "distance_m": 500},
-         {"id": "n", "op": "count", "of": "near"}],
-      "answer": "n"}),
-    ("How much woodland was lost between 2018 and 2023, in hectares?",
-     {"version": 1, "steps": [
-         {"id": "before", "op": "mask", "class": "forest", "date": "before"},
-         {"id": "after", "op": "mask", "class": "forest", "date": "after"},
-         {"id": "lost", "op": "difference", "of": "before", "minus": "after"},
-         {"id": "lost_ha", "op": "area", "of": "lost", "unit": "ha"}],
-      "answer": "lost_ha"}),
-    ("Is the largest built-up patch bigger than 2 km²?",
-     {"version": 1, "steps": [
-         {"id": "built", "op": "mask", "class": "built-up"},
-         {"id": "largest", "op": "largest_object", "of": "built", "unit": "km2"},
-         {"id": "limit", "op": "number", "value": 2, "unit": "km2"},
-         {"id": "bigger", "op": "compare", "of": "largest", "to": "limit",
-          "comparison": ">"}],
-      "answer": "bigger"}),
-)
+def examples() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Worked examples for the system prompt: the first phrasing of each family of the phrasing
+    corpus (:mod:`geoquant.reason._corpus`) with the plan the rules planner makes of it."""
+    from geoquant.reason._corpus import families
+    from geoquant.reason._planner import plan_question
+
+    found = []
+    for _, phrasings in families().values():
+        document = plan_question(phrasings[0]).to_dict()
+        question = document.pop("question")
+        document.pop("notes", None)
+        found.append((question, document))
+    return tuple(found)
 
 
 @cache
@@ -302,10 +236,10 @@ def system_prompt() -> str:
     """The system prompt sent with every question (schema, ops, classes, rules, examples)."""
     from geoquant.segment._vocabulary import CLASS_NAMES, MEMBERS
 
-    ops = "\n".join(f"- {op} ({OPS[op][0]}): {OP_MEANINGS[op]}" for op in OPS)
+    ops = "\n".join(f"- {op} ({spec.kind}): {spec.meaning}" for op, spec in OPS.items())
     broad = "; ".join(f"{k} includes {', '.join(v)}" for k, v in MEMBERS.items())
     rules = "\n".join(f"{i}. {rule}" for i, rule in enumerate(_RULES, 1))
-    examples = "\n\n".join(f"Question: {q}\nPlan: {json.dumps(p)}" for q, p in EXAMPLES)
+    shown = "\n\n".join(f"Question: {q}\nPlan: {json.dumps(p)}" for q, p in examples())
     return (
         "You translate questions about a satellite-image region into a geoquant plan. A plan "
         "is a JSON object: a list of steps, each with an \"id\", an \"op\" and its arguments, "
@@ -316,7 +250,7 @@ def system_prompt() -> str:
         f"Ops (kind: meaning):\n{ops}\n\n"
         f"Class vocabulary: {', '.join(CLASS_NAMES)} ({broad}).\n\n"
         f"Rules:\n{rules}\n\n"
-        f"Examples:\n\n{examples}"
+        f"Examples:\n\n{shown}"
     )
 
 
@@ -358,10 +292,19 @@ def llm_plan(question: str, *, config: LLMConfig | None = None) -> Plan:
         "messages": [{"role": "system", "content": system_prompt()},
                      {"role": "user", "content": question}],
         "temperature": 0,
-        "response_format": {"type": "json_object"},
+        "response_format": {"type": "json_schema",
+                            "json_schema": {"name": "geoquant_plan", "schema": PLAN_SCHEMA}},
     }
-    reply = _post_json(config, request)
+    try:
+        reply = _post_json(config, request)
+    except _SchemaRefused:      # servers without structured output: plain JSON mode
+        request["response_format"] = {"type": "json_object"}
+        reply = _post_json(config, request)
     return _plan_from_reply(reply, question, config)
+
+
+class _SchemaRefused(Exception):
+    """The endpoint does not take a JSON Schema as its response format."""
 
 
 def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
@@ -381,6 +324,9 @@ def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
             body = response.read(_MAX_REPLY_BYTES + 1)
     except urllib.error.HTTPError as err:
         detail = _error_detail(err)
+        if err.code in (400, 422) and "json_schema" in json.dumps(payload) and (
+                "response_format" in detail or "json_schema" in detail or "schema" in detail):
+            raise _SchemaRefused(detail) from None
         hint = {401: "; check the API key (GEOQUANT_LLM_API_KEY)",
                 403: "; check the API key (GEOQUANT_LLM_API_KEY)",
                 404: "; check that the URL is the API's base URL (often ending in /v1) and "

@@ -32,62 +32,23 @@ from types import MappingProxyType
 from typing import Any
 
 from geoquant.errors import PlanError
-from geoquant.segment._vocabulary import canonical_class
+from geoquant.reason._ops import (  # noqa: F401  (re-exported: the plan's units and metrics)
+    AREA_UNITS,
+    COMPARISONS,
+    FRAGMENTATION_METRICS,
+    LENGTH_UNITS,
+    OPS,
+)
+from geoquant.segment._vocabulary import Vocabulary
 
 PLAN_VERSION = 1
-AREA_UNITS = MappingProxyType({"m2": 1.0, "ha": 1e4, "km2": 1e6})
-LENGTH_UNITS = MappingProxyType({"m": 1.0, "km": 1e3})
-#: Metric names of :func:`geoquant.ops.fragmentation` a plan may ask for.
-FRAGMENTATION_METRICS = ("number_of_patches", "patch_density", "largest_patch_index",
-                         "total_edge", "edge_density", "area_mn", "effective_mesh_size",
-                         "patch_cohesion_index", "proportion_of_landscape", "enn_mn")
-COMPARISONS = (">", "<", ">=", "<=", "==", "!=")
-
-_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
+#: The JSON Schema of a step id.
+STEP_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
 _REF = {"type": "string"}
-_AREA = {"type": "number", "minimum": 0}
-_DISTANCE = {"type": "number", "minimum": 0}
-_DATE = {"enum": ["before", "after"]}
-
-# op -> (kind of result, required arguments, optional arguments); each argument's JSON Schema.
-OPS: Mapping[str, tuple[str, dict[str, Any], dict[str, Any]]] = MappingProxyType({
-    # masks
-    "mask": ("mask", {}, {"class": {"type": "string"}, "code": {"type": "integer", "minimum": 0},
-                          "date": _DATE}),
-    "objects": ("mask", {"of": _REF}, {"min_area_m2": _AREA, "max_area_m2": _AREA}),
-    "near": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
-    "far": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
-    "objects_near": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
-    "objects_far": ("mask", {"of": _REF, "to": _REF, "distance_m": _DISTANCE}, {}),
-    "union": ("mask", {"of": {"type": "array", "items": _REF, "minItems": 2}}, {}),
-    "intersection": ("mask", {"of": {"type": "array", "items": _REF, "minItems": 2}}, {}),
-    "difference": ("mask", {"of": _REF, "minus": _REF}, {}),
-    # values
-    "share": ("value", {"of": _REF}, {"within": _REF}),
-    "area": ("value", {"of": _REF}, {"unit": {"enum": list(AREA_UNITS)}}),
-    "count": ("value", {"of": _REF}, {}),
-    "largest_object": ("value", {"of": _REF}, {"unit": {"enum": list(AREA_UNITS)}}),
-    "mean_object": ("value", {"of": _REF}, {"unit": {"enum": list(AREA_UNITS)}}),
-    "min_distance": ("value", {"of": _REF, "to": _REF},
-                     {"unit": {"enum": list(LENGTH_UNITS)}}),
-    "connected_groups": ("value", {"of": _REF}, {}),
-    "connected": ("value", {"through": _REF, "of": _REF, "to": _REF}, {}),
-    "fragmentation": ("value", {"of": _REF, "metric": {"enum": list(FRAGMENTATION_METRICS)}},
-                      {}),
-    "is_fragmented": ("value", {"of": _REF}, {}),
-    "difference_of": ("value", {"of": _REF, "minus": _REF}, {}),
-    "percent_change": ("value", {"of": _REF, "from": _REF}, {}),
-    "number": ("value", {"value": {"type": "number"}}, {"unit": {"type": "string"}}),
-    "compare": ("value", {"of": _REF, "to": _REF, "comparison": {"enum": list(COMPARISONS)}},
-                {}),
-})
 
 
 def _step_schema(op: str) -> dict[str, Any]:
-    _, required, optional = OPS[op]
-    properties = {"id": _ID, "op": {"const": op}, **required, **optional}
-    return {"type": "object", "properties": properties,
-            "required": ["id", "op", *required], "additionalProperties": False}
+    return OPS[op].schema()
 
 
 #: The JSON Schema (draft 2020-12) every plan must satisfy.
@@ -102,6 +63,8 @@ PLAN_SCHEMA: dict[str, Any] = {
         "steps": {"type": "array", "minItems": 1,
                   "items": {"oneOf": [_step_schema(op) for op in OPS]}},
         "answer": _REF,
+        "notes": {"type": "array", "items": {"type": "string", "maxLength": 400},
+                  "maxItems": 20},
     },
     "required": ["version", "steps", "answer"],
     "additionalProperties": False,
@@ -119,7 +82,7 @@ class Step:
     @property
     def kind(self) -> str:
         """``"mask"`` or ``"value"``."""
-        return OPS[self.op][0]
+        return OPS[self.op].kind
 
     def refs(self) -> list[str]:
         """Ids of the earlier steps this step reads."""
@@ -140,6 +103,8 @@ class Plan:
     steps: tuple[Step, ...]
     answer: str
     question: str = ""
+    notes: tuple[str, ...] = ()
+    """How the planner read the question where a rule decided (e.g. area, not count)."""
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
@@ -150,14 +115,18 @@ class Plan:
             out["question"] = self.question
         out["steps"] = [{"id": s.id, "op": s.op, **s.args} for s in self.steps]
         out["answer"] = self.answer
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
 
-def validate(document: Any) -> Plan:
+def validate(document: Any, *, vocabulary: Vocabulary | None = None) -> Plan:
     """Check a plan document (a dict or JSON text) and return the :class:`Plan`.
+
+    ``vocabulary`` adds the class names of a source's legend to the built-in ones.
 
     Raises
     ------
@@ -183,7 +152,7 @@ def validate(document: Any) -> Plan:
     for raw in document["steps"]:
         args = {k: v for k, v in raw.items() if k not in ("id", "op")}
         if "class" in args:
-            args["class"] = canonical_class(args["class"])
+            args["class"] = (vocabulary or Vocabulary()).canonical(args["class"])
         step = Step(raw["id"], raw["op"], MappingProxyType(args))
         if step.id in kinds:
             raise PlanError(f"step id {step.id!r} is used twice: give every step its own id")
@@ -191,8 +160,8 @@ def validate(document: Any) -> Plan:
             if ref not in kinds:
                 raise PlanError(f"step {step.id!r} reads {ref!r}, which is not an earlier "
                                 "step: order the steps so that each reads only earlier ones")
-            wanted = _wanted_kind(step.op)
-            if wanted and kinds[ref] != wanted:
+            wanted = OPS[step.op].reads
+            if kinds[ref] != wanted:
                 raise PlanError(f"step {step.id!r} ({step.op}) needs a {wanted} but {ref!r} is "
                                 f"a {kinds[ref]}")
         _check_ranges(step)
@@ -204,11 +173,8 @@ def validate(document: Any) -> Plan:
     if kinds[answer] != "value":
         raise PlanError(f"the answer {answer!r} is a mask; answer with a value step "
                         "(share, area, count, ...)")
-    return Plan(tuple(steps), answer, str(document.get("question", "")))
-
-
-def _wanted_kind(op: str) -> str | None:
-    return "value" if op in ("compare", "difference_of", "percent_change") else "mask"
+    return Plan(tuple(steps), answer, str(document.get("question", "")),
+                tuple(document.get("notes", ())))
 
 
 def _check_ranges(step: Step) -> None:

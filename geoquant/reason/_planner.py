@@ -1,12 +1,33 @@
 """The question planner: an English quantitative question about a region becomes a plan.
 
-Deterministic and offline. The question is normalised first (case, units spelled out, "the",
-filler such as "in the region", the answer unit named by "in ha"), then read by one function
-per question family, tried in a fixed order, most specific first. A family that recognises the
-question builds a plan document over the operators of :mod:`geoquant.reason._plan` and the
-planner returns it validated. Class words go through the shared vocabulary
-(:func:`geoquant.segment._vocabulary.canonical_class`); sizes and distances in any unit become
-m² and m.
+Deterministic and offline. A question is read as parts that combine freely
+(:mod:`geoquant.reason._phrases` prepares the words):
+
+1. its sentences, the pixel size it states ("(GSD: 0.5m)"), the unit the answer is asked in
+   ("in hectares", "(ha)", "as a percentage"), and whole-question filters in a sentence or
+   clause of their own ("When counting, ignore patches smaller than 0.1 hectares");
+2. two-step wording ("Find X ..., then calculate how much of their area ..."): the first step
+   is a target, the second a question about "them";
+3. the **measure**, from the question's frame: share/percentage (of the image, or of a class:
+   the denominator), area, count, largest/smallest/mean object size, distance, existence and
+   comparisons (yes/no), connected/fragmented, connected groups, landscape metrics, change;
+4. each **target** the measure reads (:mod:`geoquant.reason._targets`): classes and unions,
+   object words, size filters, relations to other targets, negations and chains.
+
+Every word must be read. A question with a part the planner cannot read is refused with an
+error that names that part: no part of a question is ever dropped. Where English is ambiguous
+a documented rule decides, and the plan's ``notes`` say which (they appear in the answer):
+
+- "more A than B" compares **areas**, unless the question counts: "number of", "fewer", plural
+  object words ("patches", "regions", "bodies"), or countable classes (buildings, solar
+  panels, playgrounds);
+- "how much of A ..." is a share of A, or an area when an area unit is asked;
+- "vegetation (forest, agricultural, or rangeland)": the list in brackets defines the word;
+- "is A connected?" means one connected group (8-connectivity).
+
+Class words go through the built-in vocabulary and a source's own legend
+(:class:`~geoquant.segment._vocabulary.Vocabulary`); sizes and distances in any unit become
+m² and m. Every plan passes :func:`~geoquant.reason.validate`; nothing is executed as code.
 """
 
 from __future__ import annotations
@@ -14,29 +35,60 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
-from geoquant.errors import ClassNameError, QuestionError
-from geoquant.reason._plan import AREA_UNITS, LENGTH_UNITS, PLAN_VERSION, Plan, validate
-from geoquant.segment._vocabulary import canonical_class
+from geoquant.errors import QuestionError
+from geoquant.reason._ops import AREA_UNITS
+from geoquant.reason._phrases import (
+    DATE,
+    SPAN,
+    area_unit,
+    cut,
+    length_unit,
+    normalise_units,
+    question_gsd,
+    split_words,
+    tidy,
+)
+from geoquant.reason._plan import Plan, validate
+from geoquant.reason._targets import (
+    REFERENCE,
+    Document,
+    TargetReader,
+    mentions_objects,
+    read_size,
+    tokens,
+)
+from geoquant.segment._vocabulary import Vocabulary
 
-#: The canonical question templates, one per supported form (``<class>``: a class word or
-#: ``code 12``; ``<area>``: a size such as ``1 ha``; ``<distance>``: ``500 m``; ``<year>``: a
-#: year or ISO date).
+__all__ = ["SUPPORTED_FORMS", "plan_question", "question_gsd", "question_years"]
+
+#: Examples of the question forms the planner reads (``<class>``: a class word, a union such
+#: as "forest or grass", or ``code 12``; ``<area>``: a size such as ``1 ha``; ``<distance>``:
+#: ``500 m``; ``<year>``: a year or ISO date). Forms combine: any target may carry size
+#: filters and chained relations, and any question may state its GSD.
 SUPPORTED_FORMS: tuple[str, ...] = (
     "what share of the area is <class>?",
+    "what percentage of the image is covered by <class>?",
     "what is the area of <class> in ha?",
     "how many <class> patches are there?",
     "how many <class> patches larger than <area> are there?",
     "how many <class> patches between <area> and <area> are there?",
     "how many <class> patches are there, ignoring patches smaller than <area>?",
+    "how many separate <class> regions are there? when counting, ignore patches smaller than "
+    "<area>.",
     "what is the size of the largest <class> patch in ha?",
+    "what is the size of the smallest <class> patch in m²?",
     "what is the mean size of <class> patches in m²?",
+    "what percentage of the image is covered by the largest <class> patch?",
     "is there more <class> than <class>?",
     "is the area of <class> larger than the area of <class>?",
     "are there more <class> patches than <class> patches?",
     "is the largest <class> patch larger than <area>?",
+    "is there any <class> within <distance> of <class>?",
+    "is <class> adjacent to <class>?",
     "are the <class> patches connected?",
+    "is the <class> connected or fragmented?",
     "how many connected groups of <class> are there?",
     "is <class> connected to <class> through <class>?",
     "what is the mean patch size of <class> in ha?",
@@ -47,11 +99,16 @@ SUPPORTED_FORMS: tuple[str, ...] = (
     "is the <class> fragmented?",
     "what share of <class> lies within <distance> of <class>?",
     "what area of <class> lies within <distance> of <class>, in ha?",
+    "what is the total <class> area within <distance> of <class> but more than <distance> "
+    "from <class>?",
     "how much <class> is farther than <distance> from <class>?",
     "how many <class> patches are within <distance> of <class>?",
+    "how many <class> patches are adjacent to <class>?",
     "how many <class> patches are farther than <distance> from <class>?",
     "how many <class> patches larger than <area> are within <distance> of <class> and "
     "farther than <distance> from <class>?",
+    "find <class> patches larger than <area>, then calculate how much of their area falls "
+    "within <distance> of <class>",
     "what is the minimum distance between <class> and <class> in m?",
     "how far is <class> from <class>?",
     "how much <class> area was lost between <year> and <year>, in ha?",
@@ -61,282 +118,130 @@ SUPPORTED_FORMS: tuple[str, ...] = (
     "how many new <class> patches appeared between <year> and <year>?",
 )
 
-_NUM = r"-?(?:\d+(?:\.\d+)?|\.\d+)"
-_AREA_UNIT = r"(?:m2|ha|km2)"
-_LENGTH_UNIT = r"(?:m|km)"
-_DATE = r"(?:19|20)\d{2}(?:-\d{2}(?:-\d{2})?)?"
-_OBJECT_WORDS = ("patches|patch|objects|object|areas|area|bodies|body|parcels|parcel|fields|"
-                 "field|clusters|cluster|regions|region|polygons|polygon|blobs|blob|stands|"
-                 "stand|pieces|piece|plots|plot|features|feature|components|component|zones|zone")
-_STRIPPABLE = frozenset(_OBJECT_WORDS.split("|")) | {"land", "cover", "coverage", "surface",
-                                                    "surfaces", "class", "type"}
-_NOT_CLASS = frozenset("is are was were be been has have had did does do than there lie lies by "
-                       "of within from between larger smaller bigger more less fewer connected how "
-                       "what which much many lost gained change".split())
+#: Classes whose members people count rather than measure ("more buildings than ...").
+COUNTABLE_CLASSES = frozenset({"building", "solar panel", "playground"})
+_TAIL = frozenset("are there is there exist exists exist? in total altogether overall total "
+                  "combined together in all found located , can be do you see we have "
+                  "of them".split())
+_AREA_RULE = ("'more A than B' compares areas (geoquant's rule: areas, unless the question "
+              "counts objects: 'number of', 'fewer', or patches, regions, bodies, buildings)")
+_COUNT_RULE = ("'more A than B' compares numbers of objects: the question counts ('number "
+               "of', 'fewer', or patches, regions, bodies, buildings)")
+
+
+class _Reader:
+    """One question being read: its document, target reader and answer unit."""
+
+    def __init__(self, vocabulary: Vocabulary, unit: str | None, *,
+                 size_filter: tuple[Any, Any] | None = None,
+                 reference: str | None = None, doc: Document | None = None,
+                 date: str | None = None) -> None:
+        self.doc = doc or Document()
+        self.unit = unit
+        self.vocabulary = vocabulary
+        self.targets = TargetReader(self.doc, vocabulary, reference=reference, date=date)
+        self.targets.size_filter = size_filter
+
+    def dated(self, date: str | None) -> TargetReader:
+        reader = TargetReader(self.doc, self.vocabulary, reference=self.targets.reference,
+                              date=date)
+        reader.size_filter = self.targets.size_filter
+        return reader
+
+    def target(self, phrase: str, *, objects: bool = False, tail: frozenset[str] = _TAIL,
+               reader: TargetReader | None = None):
+        """The selection of a whole phrase; every word must be read (``tail`` words may
+        close it: "are there", "in total")."""
+        words = tokens(phrase)
+        reader = reader or self.targets
+        selection, i = reader.target(words, 0, objects=objects)
+        while True:     # "how many buildings are there (larger than 0.01 ha)?"
+            j = i
+            while j < len(words) and words[j] in tail:
+                j += 1
+            if j == i or j >= len(words):
+                break
+            more, after = reader.modifiers(words, j, selection.mask, objects=selection.objects)
+            if after == j:
+                break
+            selection, i = selection._replace(mask=more.mask, scope=more.scope), after
+        finish(words, i, tail, phrase)
+        return selection
+
+    def answer(self, step: str) -> dict[str, Any]:
+        return self.doc.answer(step)
+
+
+def finish(words: list[str], i: int, tail: frozenset[str], phrase: str) -> None:
+    """Refuse a phrase with words left that are not ``tail`` words, naming them."""
+    rest = [w for w in words[i:]]
+    if all(w in tail for w in rest):
+        return
+    unread = " ".join(rest).strip(" ,")
+    raise QuestionError(f"cannot read '{unread}' in '{phrase}': geoquant reads classes, sizes "
+                        "('larger than 1 ha') and distances ('within 100 m of water', "
+                        "'adjacent to roads'); rephrase or leave that part out")
 
 
 def _compile(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
-_REWRITES = tuple((re.compile(p), r) for p, r in (
-    (r"²", "2"), (r"[−–]", "-"), (r"[’`]", "'"), (r"(?<=\d),(?=\d{3}\b)", ""),
-    (r"\bsquare\s+(?:kilomet(?:re|er)s?|km)\b|\bsq\.?\s*km\b|\bkm\^2", "km2"),
-    (r"\bsquare\s+(?:met(?:re|er)s?|m)\b|\bsq\.?\s*m\b|\bm\^2", "m2"),
-    (r"\bhectares?\b", "ha"), (r"\bkilomet(?:re|er)s?\b|\bkms\b", "km"),
-    (r"\bmet(?:re|er)s?\b", "m"), (r"\bper\s*cent\b|\bpercent\b", "%"),
-    (r"(\d)\s*(m2|ha|km2|km|m|%)(?!\w)", r"\1 \2"),
-    (r"\bwhat's\b|\bwhats\b", "what is"), (r"^what was\b", "what is"),
-    (r"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell\s+me\s+)?", ""),
-    (r",?\s*please$", ""),
-    (r",?\s*\b(?:in|within|of|across|over|for|inside|on)\s+(?:the\s+|this\s+|that\s+)?"
-     r"(?:region|scene|image|study\s+area|area\s+of\s+interest|aoi|tile|map|picture|raster|"
-     r"landscape)\b", " "),
-    (r",?\s*\b(?:in|across|over)\s+(?:the|this)\s+area\b", " "),
-    (r"^((?:ignoring|excluding|disregarding|not counting)\b[^,]+),\s*(.+)$", r"\2, \1"),
-    (r"\bthe\b", " "), (r"\s+", " "), (r"\s+,", ","),
-))
-_ANSWER_UNIT = re.compile(r"\s*,?\s*\(?\b(?:expressed\s+in|in|as)\s+(?:a\s+)?"
-                          r"(m2|ha|km2|km|m|%|percentage)(?![\w%])\)?")
-_SPAN = re.compile(rf"\b(?:between|from)\s+(?P<t1>{_DATE})(?:\s+(?:and|to|until|till)\s+|\s*-\s*)"
-                   rf"(?P<t2>{_DATE})\b(?!\s*(?:m2|ha|km2|km|m|%)(?!\w))")
-
-
-def _normalise(question: str) -> str:
-    text = question.lower().strip().rstrip("?.! ")
-    for pattern, replacement in _REWRITES:
-        text = pattern.sub(replacement, text)
-    return text.strip().rstrip("?.! ").strip(" ,")
-
-
-def _answer_unit(text: str) -> tuple[str, str | None]:
-    """The question without its answer unit ("in ha"), and that unit (None if not named)."""
-    matches = list(_ANSWER_UNIT.finditer(text))
-    if not matches:
-        return text, None
-    last = matches[-1]
-    unit = "%" if last[1] == "percentage" else last[1]
-    return _cut(text, last), unit
-
-
-def _cut(text: str, match: re.Match[str]) -> str:
-    return re.sub(r"\s+", " ", f"{text[:match.start()]} {text[match.end():]}").strip(" ,")
-
-
 def _match(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
     return next((m for p in patterns if (m := p.match(text))), None)
 
 
-# --- numbers and units ----------------------------------------------------------------------
+# --- whole-question filters --------------------------------------------------------------------
 
-def _tidy(value: float) -> float | int:
-    value = round(value, 6)
-    return int(value) if value.is_integer() else value
-
-
-def _area_m2(value: str, unit: str) -> float | int:
-    """A size in m² from a number and an area unit; sizes must be >= 0."""
-    if float(value) < 0:
-        raise QuestionError(f"sizes must be >= 0, not {value} {unit}: give a non-negative size")
-    return _tidy(float(value) * AREA_UNITS[unit])
-
-
-def _length_m(value: str, unit: str) -> float | int:
-    """A distance in m from a number and a length unit; distances must be >= 0."""
-    if float(value) < 0:
-        raise QuestionError(f"distances must be >= 0, not {value} {unit}: give a non-negative "
-                            "distance (e.g. 'within 5 m of')")
-    return _tidy(float(value) * LENGTH_UNITS[unit])
+_IGNORE = re.compile(
+    r"(?:^|,\s*|\s)(?:(?:when|while|for|in)\s+(?:counting|measuring|computing|calculating|"
+    r"this|doing so|that)\s*,?\s*)?(?:please\s+)?(?:ignore|ignoring|exclude|excluding|disregard|"
+    r"disregarding|discard|discarding|skip|skipping|drop|dropping|do not count|not counting|"
+    r"leave out|leaving out|omit|omitting|without counting|without)\s+(?:all\s+|any\s+)?"
+    r"(?:(?:patches|objects|regions|areas|ones|those|anything|polygons|parts|pieces|"
+    r"fragments|blobs|components|clusters|segments|features|instances)\s+)?(?:that\s+are\s+|"
+    r"which\s+are\s+|that\s+is\s+)?(?P<size>.+)$")
+_ONLY = re.compile(
+    r"(?:^|,\s*)(?:(?:when|while)\s+(?:counting|measuring)\s*,?\s*)?(?:only\s+)?(?:count|"
+    r"consider|include|keep|use|counting|considering|including)\s+(?:only\s+)?(?:patches|"
+    r"objects|regions|areas|ones|those)\s+(?:that\s+are\s+|which\s+are\s+)?(?P<size>.+)$")
 
 
-def _area_unit(unit: str | None) -> str:
-    if unit is not None and unit not in AREA_UNITS:
-        raise QuestionError(f"an area cannot be given in {unit!r}: ask for it in m2, ha or km2")
-    return unit or "m2"
+def _whole_question_filter(text: str) -> tuple[str, tuple[Any, Any] | None]:
+    """A sentence or clause that filters every object by size: the text without it, and the
+    (min m², max m²) it keeps."""
+    if "," in text and re.match(r"^(?:ignoring|excluding|disregarding|not counting|counting "
+                                r"only|considering only|only counting)\b", text):
+        clause, rest = text.split(",", 1)       # "Ignoring patches smaller than 1 ha, how ..."
+        left, found = _whole_question_filter(clause)
+        if found is not None and not left:
+            return rest.strip(), found
+    for pattern, invert in ((_IGNORE, True), (_ONLY, False)):
+        m = pattern.search(text)
+        if m is None:
+            continue
+        words = tokens(m["size"])
+        size = read_size(words, 0)
+        if size is None or size[1] != len(words):
+            continue
+        low, high = size[0]
+        if invert:       # ignoring what is smaller than x keeps what is at least x
+            low, high = high, low
+        return text[:m.start()].strip(" ,"), (low, high)
+    return text, None
 
 
-def _length_unit(unit: str | None) -> str:
-    if unit is not None and unit not in LENGTH_UNITS:
-        raise QuestionError(f"a distance cannot be given in {unit!r}: ask for it in m or km")
-    return unit or "m"
+def _merge_filters(a: tuple[Any, Any] | None, b: tuple[Any, Any] | None
+                   ) -> tuple[Any, Any] | None:
+    if a is None or b is None:
+        return a or b
+    return (b[0] if b[0] is not None else a[0], b[1] if b[1] is not None else a[1])
 
 
-# --- plan documents, class phrases, selections ----------------------------------------------
+# --- change --------------------------------------------------------------------------------------
 
-class _NotThisFamily(Exception):
-    """A family's pattern matched, but what it took for a class word is not one."""
-
-
-class _Document:
-    """A plan document being written: steps in order, each with its own readable id."""
-
-    def __init__(self) -> None:
-        self.steps: list[dict[str, Any]] = []
-        self._masks: dict[tuple[Any, ...], str] = {}
-
-    def add(self, name: str, op: str, /, **args: Any) -> str:
-        taken = {step["id"] for step in self.steps}
-        base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:29] or "step"
-        base = base if base[0].isalpha() else f"s_{base}"[:29]
-        step_id, n = base, 2
-        while step_id in taken:
-            step_id, n = f"{base}_{n}", n + 1
-        self.steps.append({"id": step_id, "op": op, **args})
-        return step_id
-
-    def mask(self, what: dict[str, Any], date: str | None = None) -> str:
-        key = (*what.items(), date)
-        if key not in self._masks:
-            name = what.get("class") or f"code_{what['code']}"
-            dated = {"date": date} if date else {}
-            self._masks[key] = self.add(f"{name}_{date}" if date else name, "mask",
-                                        **what, **dated)
-        return self._masks[key]
-
-    def redated(self, mask_id: str, date: str) -> str:
-        """The mask of the same class as mask step ``mask_id``, at another date."""
-        step = next(s for s in self.steps if s["id"] == mask_id)
-        return self.mask({k: v for k, v in step.items() if k in ("class", "code")}, date)
-
-    def answer(self, step_id: str) -> dict[str, Any]:
-        return {"version": PLAN_VERSION, "steps": self.steps, "answer": step_id}
-
-
-_LEADING = re.compile(r"^(?:(?:of|are|is|that|which|there|all|any|each|a|an|nearest|closest)"
-                      r"\s+)+")
-_TRAILING = re.compile(r"(?:\s+(?:are there|is there|are|is|there|exist|exists|present|"
-                       r"in total|altogether|lie|lies|located|and|but|that|which|overall))+$")
-_OBJECTS_OF = re.compile(rf"^(?:{_OBJECT_WORDS})\s+of\s+")
-_CODE = re.compile(r"^(?:(?:land[- ]?(?:use|cover)|lulc)\s+)?(?:class\s+)?(?:code|class|value)"
-                   r"\s+(\d+)$")
-
-
-def _clean(phrase: str) -> str:
-    """A phrase without the verbs, articles and punctuation around its class word."""
-    previous = None
-    while phrase != previous:
-        previous = phrase
-        phrase = phrase.strip(" ,;:")
-        phrase = _OBJECTS_OF.sub("", _TRAILING.sub("", _LEADING.sub("", phrase)))
-    return phrase
-
-
-def _class_spec(phrase: str) -> dict[str, Any]:
-    """The mask arguments of a class phrase: ``{"class": name}`` or ``{"code": n}``.
-
-    The whole phrase is tried first, then without trailing object words ("forest patches",
-    "built-up land"), so multi-word synonyms ("water bodies", "cultivated land") win.
-    """
-    words = _clean(phrase).split()
-    candidates = [" ".join(words)]
-    while len(words) > 1 and words[-1] in _STRIPPABLE:
-        words = words[:-1]
-        candidates.append(" ".join(words))
-    for candidate in candidates:
-        if code := _CODE.match(candidate):
-            return {"code": int(code[1])}
-    shortest = candidates[-1].split()
-    if (not shortest or len(shortest) > 4 or _NOT_CLASS.intersection(shortest)
-            or re.search(r"\d", candidates[-1])):
-        raise _NotThisFamily(phrase)
-    for candidate in candidates:
-        try:
-            return {"class": canonical_class(candidate)}
-        except ClassNameError as error:
-            unknown = error
-    if set(shortest) <= _STRIPPABLE:    # only object words ("patches"): no class named
-        raise _NotThisFamily(phrase)
-    raise unknown
-
-
-_LEAD = (r"(?:(?:(?:that|which)\s+)?(?:are|is|each|of|with\s+(?:an\s+)?(?:area|size)(?:\s+of)?|"
-         r"of\s+an?\s+(?:area|size)\s+of)\s+)?")
-_SIZE = rf"(?P<v>{_NUM})\s*(?P<u>{_AREA_UNIT})\b"
-_IGNORE = re.compile(rf",?\s*\b(?:ignoring|ignore|excluding|exclude|disregarding|discarding|"
-                     rf"not counting|without)\s+(?:(?:all|any)\s+)?(?:(?:{_OBJECT_WORDS}|ones|"
-                     rf"those)\s+)?(?:(?:that|which)\s+are\s+)?(?:smaller|less)\s+than\s+{_SIZE}")
-_BETWEEN = re.compile(rf"\b{_LEAD}between\s+(?P<v>{_NUM})\s*(?P<u>{_AREA_UNIT})?\s+and\s+"
-                      rf"(?P<v2>{_NUM})\s*(?P<u2>{_AREA_UNIT})\b")
-_AT_LEAST = re.compile(rf"\b{_LEAD}(?:(?:larger|bigger|greater|more)\s+than|at\s+least|over|"
-                       rf"above|exceeding|no\s+smaller\s+than)\s+{_SIZE}")
-_AT_MOST = re.compile(rf"\b{_LEAD}(?:(?:smaller|less)\s+than|at\s+most|under|below|up\s+to|"
-                      rf"no\s+larger\s+than|not\s+exceeding)\s+{_SIZE}")
-_CONDITION = re.compile(
-    r"(?:\b(?:that|which|and|but)\s+)?(?:\b(?:are|is|lie|lies|lying|located|situated|found|"
-    r"fall|falls)\s+)*\b(?:(?P<near>within|closer\s+than|nearer\s+than|less\s+than|at\s+most|"
-    r"no\s+more\s+than|up\s+to)|(?P<far>farther\s+than|further\s+than|more\s+than|at\s+least|"
-    rf"beyond|over|no\s+closer\s+than))\s+(?P<v>{_NUM})\s*(?P<u>{_LENGTH_UNIT})\b\s*"
-    r"(?:away\s+)?(?:of|from|to)\s+")
-
-
-def _size_filter(text: str) -> tuple[str, float | None, float | None]:
-    """The text without its size filter, and the filter's bounds in m² (None: unbounded)."""
-    low = high = None
-    if match := _IGNORE.search(text):
-        text, low = _cut(text, match), _area_m2(match["v"], match["u"])
-    if match := _BETWEEN.search(text):
-        text, low, high = (_cut(text, match), _area_m2(match["v"], match["u"] or match["u2"]),
-                           _area_m2(match["v2"], match["u2"]))
-        if low > high:
-            raise QuestionError(f"'{match[0].strip()}' names the larger size first: swap the "
-                                "bounds (e.g. 'between 1 and 10 ha')")
-    if match := _AT_LEAST.search(text):
-        text, low = _cut(text, match), _area_m2(match["v"], match["u"])
-    if match := _AT_MOST.search(text):
-        text, high = _cut(text, match), _area_m2(match["v"], match["u"])
-    if low is not None and high is not None and low > high:
-        raise QuestionError(f"the size filter asks for objects of at least {low} m² and at most "
-                            f"{high} m², which no object can be: swap the bounds")
-    return text, low, high
-
-
-def _conditions(text: str) -> tuple[str, list[tuple[str, float | int, str]]]:
-    """The text before its distance conditions, and each as (near/far, metres, class phrase)."""
-    matches = list(_CONDITION.finditer(text))
-    if not matches:
-        return text, []
-    ends = [m.start() for m in matches[1:]] + [len(text)]
-    found = [("near" if m["near"] else "far", _length_m(m["v"], m["u"]), text[m.end():end])
-             for m, end in zip(matches, ends, strict=True)]
-    return text[:matches[0].start()], found
-
-
-class _Selection(NamedTuple):
-    mask: str    # the selection, filters and conditions applied
-    scope: str   # the selection before its distance conditions
-    base: str    # the bare class mask
-
-
-def _selection(doc: _Document, phrase: str, *, objects: bool,
-               date: str | None = None) -> _Selection:
-    """Steps for a class phrase with an optional size filter and distance conditions.
-
-    ``objects`` keeps or drops whole objects by distance (objects_near/objects_far); otherwise
-    pixels are kept (near/far).
-    """
-    phrase, low, high = _size_filter(phrase)
-    head, conditions = _conditions(phrase)
-    base = current = doc.mask(_class_spec(head), date)
-    if low is not None or high is not None:
-        bounds = {k: v for k, v in (("min_area_m2", low), ("max_area_m2", high)) if v is not None}
-        label = "large" if high is None else "small" if low is None else "sized"
-        current = doc.add(f"{base}_{label}", "objects", of=current, **bounds)
-    scope = current
-    for kind, distance, target in conditions:
-        to = doc.mask(_class_spec(target), date)
-        current = doc.add(kind, f"objects_{kind}" if objects else kind, of=current, to=to,
-                          distance_m=distance)
-    return _Selection(current, scope, base)
-
-
-def _mentions_objects(phrase: str) -> bool:
-    return re.search(rf"\b(?:{_OBJECT_WORDS})$", phrase.strip()) is not None
-
-
-# --- the families, most specific first ------------------------------------------------------
-
-_LOSS, _GAIN = ("lost|lose|loss|disappeared|removed|cleared|destroyed|converted",
-                "gained|gain|added|appeared|created|grew|expanded")
+_LOSS, _GAIN = ("lost|lose|loss|disappeared|removed|cleared|destroyed|converted|declined",
+                "gained|gain|added|appeared|created|grew|expanded|new")
 _CHANGE_NEW = _compile(r"^how many new (?P<a>.+?)(?: (?:appeared|emerged|formed|were created|"
                        r"have appeared|have formed|are there))?$",
                        r"^how many (?P<a>.+?) (?:appeared|emerged|were created|have appeared|"
@@ -356,137 +261,92 @@ _CHANGE_PERCENT = _compile(
     r"^what is (?:%|percentage|relative) change (?:in|of) (?P<a>.+?)(?: area)?$")
 
 
-def _change(text: str, unit: str | None) -> dict[str, Any] | None:
+def _change(r: _Reader, text: str) -> dict[str, Any] | None:
     """Change between the first (``before``) and last (``after``) date of the run."""
-    if span := _SPAN.search(text):
+    if span := SPAN.search(text):
         if span["t1"] >= span["t2"]:
             raise QuestionError(f"'{span[0]}' must name the earlier date first")
-        text = _cut(text, span)
-    doc = _Document()
+        text = cut(text, span)
+    elif re.search(rf"\b{DATE}\b", text) and not re.search(r"\b(?:m2|ha|km2|km|m|%)\b", text):
+        raise QuestionError("a change question names two dates: 'between 2006 and 2012'")
     for name, patterns, now, then in (("new", _CHANGE_NEW, "after", "before"),
                                       ("gone", _CHANGE_GONE, "before", "after")):
         if m := _match(patterns, text):
-            objects = _selection(doc, m["a"], objects=True, date=now)
-            found = doc.add(name, "objects_far", of=objects.mask,
-                            to=doc.redated(objects.base, then), distance_m=0)
-            return doc.answer(doc.add("n", "count", of=found))
+            objects = r.target(m["a"], objects=True, reader=r.dated(now))
+            found = r.doc.add(name, "objects_far", of=objects.mask,
+                              to=r.doc.redated(objects.base, then), distance_m=0)
+            return r.answer(r.doc.add("n", "count", of=found))
     if m := _match(_CHANGE_AMOUNT, text):
-        before = _selection(doc, m["a"], objects=False, date="before").mask
-        after = _selection(doc, m["a"], objects=False, date="after").mask
+        before = r.target(m["a"], reader=r.dated("before")).mask
+        after = r.target(m["a"], reader=r.dated("after")).mask
         lost = re.fullmatch(_LOSS, m["v"]) is not None
         name, of, minus = ("lost", before, after) if lost else ("gained", after, before)
-        changed = doc.add(name, "difference", of=of, minus=minus)
-        return doc.answer(doc.add(f"{name}_area", "area", of=changed, unit=_area_unit(unit)))
+        changed = r.doc.add(name, "difference", of=of, minus=minus)
+        if r.unit == "%":
+            return r.answer(r.doc.add(f"{name}_share", "share", of=changed, within=of))
+        return r.answer(r.doc.add(f"{name}_area", "area", of=changed, unit=area_unit(r.unit)))
     if not (m := _match(_CHANGE_PERCENT, text) or _match(_CHANGE_NET, text)):
         return None
-    as_percent = m.re in _CHANGE_PERCENT or unit == "%"    # "how much did A change, in %"
-    area_unit = "m2" if as_percent else _area_unit(unit)
+    as_percent = m.re in _CHANGE_PERCENT or r.unit == "%"    # "how much did A change, in %"
+    unit = "m2" if as_percent else area_unit(r.unit)
     areas = {}
     for date in ("before", "after"):
-        mask = _selection(doc, m["a"], objects=False, date=date).mask
-        areas[date] = doc.add(f"area_{date}", "area", of=mask, unit=area_unit)
+        mask = r.target(m["a"], reader=r.dated(date)).mask
+        areas[date] = r.doc.add(f"area_{date}", "area", of=mask, unit=unit)
     if as_percent:
-        return doc.answer(doc.add("percent_change", "percent_change", of=areas["after"],
+        return r.answer(r.doc.add("percent_change", "percent_change", of=areas["after"],
                                   **{"from": areas["before"]}))
-    return doc.answer(doc.add("net_change", "difference_of", of=areas["after"],
+    return r.answer(r.doc.add("net_change", "difference_of", of=areas["after"],
                               minus=areas["before"]))
 
 
+# --- connectivity and fragmentation --------------------------------------------------------------
+
 _CONNECTED_THROUGH = _compile(r"^(?:is|are) (?P<a>.+?) connected (?:to|with) (?P<b>.+?) "
-                              r"(?:through|via|by way of|across|along) (?P<c>.+)$")
-_CONNECTED_ALL = _compile(r"^(?:is|are) (?P<a>.+?) (?:all |fully |well )?connected(?: to each "
-                          r"other| with each other| together| to one another)?$",
-                          r"^do(?:es)? (?P<a>.+?) form (?:one|a single) (?:connected )?"
-                          r"(?:group|network|cluster|component|patch)$")
+                              r"(?:through|via|by way of|across|along) (?P<c>.+)$",
+                              r"^can (?:one|you) (?:go|travel|get|move) from (?P<a>.+?) to "
+                              r"(?P<b>.+?) (?:through|via|along|across) (?P<c>.+)$")
+_CONNECTED_STATE = _compile(r"^(?:is|are) (?P<a>.+?) (?:connected or fragmented|fragmented or "
+                            r"connected|connected or disconnected|contiguous or fragmented)$",
+                            r"^(?:is|are) (?P<a>.+?) (?:one|a single) connected (?:region|area|"
+                            r"patch|mass|block) or (?:fragmented|split)(?: into .+)?$")
+_CONNECTED_ALL = _compile(r"^(?:is|are) (?P<a>.+?) (?:all |fully |well |completely )?"
+                          r"(?:connected|contiguous)(?: to each other| with each other| together|"
+                          r"| to one another)?$",
+                          r"^do(?:es)? (?P<a>.+?) form (?:one|a single) (?:connected |"
+                          r"contiguous )?(?:group|network|cluster|component|patch|region|"
+                          r"area|mass|block)$")
 _CONNECTED_GROUPS = _compile(r"^how many (?:connected|separate|distinct|disconnected) (?:groups|"
                              r"components|networks|clusters|parts) (?:of|in) (?P<a>.+)$",
                              r"^how many (?:connected|separate|distinct) (?:groups|components|"
-                             r"networks|clusters|parts) do(?:es)? (?P<a>.+?) (?:form|have)$")
+                             r"networks|clusters|parts) do(?:es)? (?P<a>.+?) (?:form|have)$",
+                             r"^into how many (?:connected )?(?:groups|components|parts|pieces|"
+                             r"clusters) (?:is|are) (?P<a>.+?) (?:split|divided|broken)$")
 
 
-def _connectivity(text: str, unit: str | None) -> dict[str, Any] | None:
-    doc = _Document()
+def _connectivity(r: _Reader, text: str) -> dict[str, Any] | None:
     if m := _match(_CONNECTED_THROUGH, text):
-        of, to, through = (_selection(doc, m[k], objects=True).mask for k in "abc")
-        return doc.answer(doc.add("connected", "connected", through=through, of=of, to=to))
+        of, to, through = (r.target(m[k]).mask for k in "abc")
+        return r.answer(r.doc.add("connected", "connected", through=through, of=of, to=to))
+    if m := _match(_CONNECTED_STATE, text):
+        mask = r.target(m["a"], objects=True).mask
+        r.doc.note("connected means one connected group (8-connectivity); otherwise "
+                   "fragmented")
+        return r.answer(r.doc.add("connectivity", "connectivity", of=mask))
     whole = _match(_CONNECTED_ALL, text)
     if not (m := whole or _match(_CONNECTED_GROUPS, text)):
         return None
-    mask = _selection(doc, m["a"], objects=True).mask
-    groups = doc.add("groups", "connected_groups", of=mask)
+    mask = r.target(m["a"], objects=True).mask
+    groups = r.doc.add("groups", "connected_groups", of=mask)
     if not whole:
-        return doc.answer(groups)
-    one = doc.add("one", "number", value=1)
-    return doc.answer(doc.add("connected", "compare", of=groups, to=one, comparison="=="))
+        return r.answer(groups)
+    one = r.doc.add("one", "number", value=1)
+    r.doc.note("connected means one connected group (8-connectivity)")
+    return r.answer(r.doc.add("connected", "compare", of=groups, to=one, comparison="=="))
 
 
-_COMPARISONS = {"larger": ">", "bigger": ">", "greater": ">", "more": ">", "higher": ">",
-                "wider": ">", "smaller": "<", "less": "<", "fewer": "<", "lower": "<"}
-_CMP = "|".join(_COMPARISONS)
-_COMPARE_COUNT = re.compile(rf"^(?:is|are) there (?P<c>more|fewer|less) than (?P<v>{_NUM}) "
-                            r"(?P<a>.+)$")
-_COMPARE_THERE = _compile(r"^(?:is|are) there (?P<c>more|less|fewer) (?P<a>.+?) than (?P<b>.+)$",
-                          r"^do(?:es)? (?P<a>.+?) cover (?P<c>more|less) (?:area |land |ground )?"
-                          r"than (?P<b>.+)$")
-_COMPARE = re.compile(rf"^(?:is|are) (?P<a>.+?) (?P<c>{_CMP}) than (?P<b>.+)$")
-_QUANTITY = re.compile(rf"^(?P<v>{_NUM})\s*(?P<u>m2|ha|km2|%)?$")
-_MEASURES = tuple((kind, re.compile(p)) for kind, p in (
-    ("largest", r"^(?:(?:size|area) of )?largest (?P<a>.+?)(?:'s)?(?: size| area)?$"),
-    ("mean", r"^(?:mean|average) (?:size|area) of (?P<a>.+)$"),
-    ("share", r"^(?:share|%|percentage|fraction|proportion) of (?P<a>.+)$"),
-    ("count", r"^(?:number|count) of (?P<a>.+)$"),
-    ("area", r"^(?:total )?(?:area|extent|cover) of (?P<a>.+)$"),
-))
-_MEASURE_OPS = {"largest": "largest_object", "mean": "mean_object", "share": "share",
-                "count": "count", "area": "area"}
-
-
-def _read_measure(phrase: str, default: str) -> tuple[str, str]:
-    """(kind of measure, class phrase) of "area of forest", "largest forest patch", ..."""
-    phrase = _clean(re.sub(r"^\s*(?:that|those|one) of ", "", phrase))
-    return next(((kind, m["a"]) for kind, p in _MEASURES if (m := p.match(phrase))),
-                (default, phrase))
-
-
-def _add_measure(doc: _Document, kind: str, phrase: str, unit: str) -> str:
-    selection = _selection(doc, phrase, objects=kind in ("count", "largest", "mean"))
-    units = {"unit": unit} if kind in ("largest", "mean", "area") else {}
-    return doc.add(f"{selection.base}_{kind}", _MEASURE_OPS[kind], of=selection.mask, **units)
-
-
-def _comparison(text: str, unit: str | None) -> dict[str, Any] | None:
-    """Two measures, or a measure and a number, compared."""
-    doc = _Document()
-    if m := _COMPARE_COUNT.match(text):
-        lhs = _add_measure(doc, "count", m["a"], "")
-        rhs = doc.add("threshold", "number", value=_tidy(float(m["v"])))
-    elif m := _match(_COMPARE_THERE, text):
-        plural = _mentions_objects(m["a"]) or _mentions_objects(m["b"])
-        kind = "count" if plural and not m[0].startswith("do") else "area"
-        lhs = _add_measure(doc, kind, m["a"], "m2")
-        rhs = _add_measure(doc, kind, m["b"], "m2")
-    elif m := _COMPARE.match(text):
-        kind, phrase = _read_measure(m["a"], "area")
-        if quantity := _QUANTITY.match(m["b"].strip()):
-            value, given = float(quantity["v"]), quantity["u"]
-            wanted = {"share": ("%", None), "count": (None,)}.get(kind, tuple(AREA_UNITS))
-            if given not in wanted or value < 0:
-                raise QuestionError(f"cannot compare the {kind} of {phrase!r} with {m['b']!r}: "
-                                    f"give a non-negative number in {wanted[0] or 'objects'}")
-            lhs = _add_measure(doc, kind, phrase, given or "")
-            rhs = doc.add("threshold", "number", value=_tidy(value),
-                          **({"unit": given} if given else {}))
-        else:
-            lhs = _add_measure(doc, kind, phrase, "m2")
-            rhs = _add_measure(doc, *_read_measure(m["b"], kind), "m2")
-    else:
-        return None
-    return doc.answer(doc.add("compare", "compare", of=lhs, to=rhs,
-                              comparison=_COMPARISONS[m["c"]]))
-
-
-_METRICS = tuple((metric, re.compile(rf"^(?:what is |compute |give )?(?:{words}) (?:of|for) "
-                                     r"(?P<a>.+)$")) for metric, words in (
+_METRICS = tuple((metric, re.compile(rf"^(?:what is |compute |give |calculate |report )?"
+                                     rf"(?:{words}) (?:of|for) (?P<a>.+)$")) for metric, words in (
     ("area_mn", r"(?:mean|average) patch (?:size|area)"),
     ("largest_patch_index", r"largest patch index|lpi"),
     ("effective_mesh_size", r"(?:effective )?mesh size|meff"),
@@ -496,155 +356,458 @@ _METRICS = tuple((metric, re.compile(rf"^(?:what is |compute |give )?(?:{words})
     ("enn_mn", r"(?:mean|average) (?:euclidean )?nearest[- ]neighbou?r distance"),
     ("number_of_patches", r"number of patches"),
 ))
-_METRIC_UNITS = {"area_mn": "ha", "effective_mesh_size": "ha", "total_edge": "m", "enn_mn": "m"}
+_METRIC_UNITS = {"area_mn": "ha", "effective_mesh_size": "ha", "total_edge": "m", "enn_mn": "m",
+                 "largest_patch_index": "%"}
 _FRAGMENTED = _compile(r"^(?:is|are) (?P<a>.+?) fragmented$",
                        r"^how fragmented (?:is|are) (?P<a>.+)$")
 
 
-def _fragmentation(text: str, unit: str | None) -> dict[str, Any] | None:
+def _fragmentation(r: _Reader, text: str) -> dict[str, Any] | None:
     """Landscape metrics of one class (area metrics come in ha, as the operator gives them)."""
-    doc = _Document()
     if m := _match(_FRAGMENTED, text):
-        mask = _selection(doc, m["a"], objects=True).mask
-        return doc.answer(doc.add("fragmented", "is_fragmented", of=mask))
+        mask = r.target(m["a"], objects=True).mask
+        return r.answer(r.doc.add("fragmented", "is_fragmented", of=mask))
     for metric, pattern in _METRICS:
         if m := pattern.match(text):
-            fixed = _METRIC_UNITS.get(metric, unit)
-            if unit is not None and unit != fixed:
-                raise QuestionError(f"the {metric} metric is reported in {fixed}, not {unit}: "
-                                    f"ask for it in {fixed} or leave the unit out")
-            mask = _selection(doc, m["a"], objects=True).mask
-            return doc.answer(doc.add(metric, "fragmentation", of=mask, metric=metric))
+            fixed = _METRIC_UNITS.get(metric, r.unit)
+            if r.unit is not None and r.unit != fixed:
+                raise QuestionError(f"the {metric} metric is reported in {fixed}, not "
+                                    f"{r.unit}: ask for it in {fixed} or leave the unit out")
+            mask = r.target(m["a"], objects=True).mask
+            return r.answer(r.doc.add(metric, "fragmentation", of=mask, metric=metric))
     return None
 
 
-_CLOSEST = r"(?:minimum |min |shortest |smallest |closest |nearest )?"
-_DISTANCE = _compile(rf"^what is {_CLOSEST}distance between (?P<a>.+?) and (?P<b>.+)$",
-                     rf"^what is {_CLOSEST}distance from (?P<a>.+?) to (?P<b>.+)$",
+# --- distance ------------------------------------------------------------------------------------
+
+_CLOSEST = r"(?:minimum |min |shortest |smallest |closest |nearest |least |minimal )?"
+_WH = (r"(?:what is|what are|give|give me|calculate|compute|find|report|determine|measure|"
+       r"estimate|state|provide|return|quantify|get|tell)")
+_DISTANCE = _compile(rf"^(?:{_WH} )?{_CLOSEST}(?:distance|gap|separation) between (?P<a>.+?) "
+                     r"and (?P<b>.+)$",
+                     rf"^(?:{_WH} )?{_CLOSEST}(?:distance|gap) (?:from|of) (?P<a>.+?) to "
+                     r"(?P<b>.+)$",
                      r"^how far (?:away )?(?:is|are|lies|lie) (?P<a>.+?) from (?P<b>.+)$",
+                     r"^how far (?:is it|does one have to go) from (?P<a>.+?) to (?P<b>.+)$",
                      r"^how far apart (?:is|are) (?P<a>.+?) and (?P<b>.+)$",
-                     r"^how close (?:is|are) (?P<a>.+?) to (?P<b>.+)$")
+                     r"^how (?:close|near) (?:is|are|does|do) (?P<a>.+?) (?:come |get )?to "
+                     r"(?P<b>.+)$")
 
 
-def _distance(text: str, unit: str | None) -> dict[str, Any] | None:
+def _distance(r: _Reader, text: str) -> dict[str, Any] | None:
     if not (m := _match(_DISTANCE, text)):
         return None
-    doc = _Document()
-    of, to = (_selection(doc, m[k], objects=True).mask for k in "ab")
-    return doc.answer(doc.add("distance", "min_distance", of=of, to=to,
-                              unit=_length_unit(unit)))
+    b = re.sub(r"^(?:any |nearest |closest |a |an )+", "", m["b"])
+    of, to = r.target(m["a"], objects=True).mask, r.target(b, objects=True).mask
+    return r.answer(r.doc.add("distance", "min_distance", of=of, to=to,
+                              unit=length_unit(r.unit)))
 
 
-_LARGEST = _compile(r"^(?:what is|how (?:large|big) is|what size is) (?:(?:size|area) of )?"
-                    r"largest (?P<a>.+?)(?: size| area)?$")
-_MEAN = _compile(r"^what is (?:mean|average) (?:size|area) of (?P<a>.+)$",
-                 r"^how (?:large|big) are (?P<a>.+?) on average$",
-                 r"^what is (?:mean|average) (?P<a>.+?) (?:size|area)$")
+# --- comparisons and yes/no ----------------------------------------------------------------------
+
+_COMPARISONS = {"larger": ">", "bigger": ">", "greater": ">", "more": ">", "higher": ">",
+                "wider": ">", "more extensive": ">", "smaller": "<", "less": "<", "fewer": "<",
+                "lower": "<", "less extensive": "<", "above": ">", "over": ">",
+                "below": "<", "under": "<", "at least": ">=", "at most": "<=",
+                "more than": ">", "less than": "<", "greater than": ">", "larger than": ">",
+                "smaller than": "<", "bigger than": ">", "exceeding": ">", "exceed": ">",
+                "exceeds": ">", "outnumber": ">", "outnumbers": ">", "fewer than": "<",
+                "a larger": ">", "a greater": ">", "a smaller": "<", "a larger amount of": ">",
+                "a greater amount of": ">", "a smaller amount of": "<", "a bigger": ">"}
+_CMP = "|".join(sorted((re.escape(k) for k in _COMPARISONS), key=len, reverse=True))
+_NUMBER_SIDE = re.compile(r"^(?P<v>-?(?:\d+(?:\.\d+)?|\.\d+))\s*(?P<u>m2|ha|km2|km|m|%)?"
+                          r"(?: (?P<w>objects|patches|of them|regions))?$")
+_COMPARE_THERE = _compile(rf"^(?:is|are) there (?P<c>{_CMP}) (?P<a>.+?) than (?P<b>.+)$",
+                          rf"^do(?:es)? (?P<a>.+?) (?:cover|occupy|take up|have) (?P<c>{_CMP}) "
+                          r"(?:area |land |ground |space |surface )?than (?P<b>.+?)"
+                          r"(?: do(?:es)?)?$")
+_COMPARE_COUNT = re.compile(r"^(?:is|are) there (?P<c>more than|fewer than|less than|at least|"
+                            r"at most|over|under) (?P<v>\d+) (?P<a>.+)$")
+_COMPARE = _compile(rf"^(?:is|are|was|were) (?P<a>.+?) (?P<c>{_CMP}) than (?P<b>.+)$",
+                    rf"^(?:is|are) (?P<a>.+?) (?P<c>{_CMP}) (?P<b>-?[\d.]+ ?(?:m2|ha|km2|km|m|%)"
+                    r"?)$",
+                    r"^do(?:es)? (?P<a>.+?) (?P<c>exceed|outnumber) (?P<b>.+)$")
+_EXISTS = _compile(r"^(?:is|are) there (?:any |some |at least one |a |an )?(?P<t>.+)$",
+                   r"^do(?:es)? (?:it |image |scene |region |area |map )?(?:contain|have|"
+                   r"include|show|hold) (?:any |some |at least one |a |an )?(?P<t>.+)$",
+                   r"^(?:does|do) (?:any |some )?(?P<t>.+?) exist$",
+                   r"^(?:is|are) (?:any|some) (?P<t>.+)$",
+                   r"^(?:does|do) any (?P<t>.+)$",
+                   r"^(?:does|do) (?P<t>.+? (?:lie|fall|sit|occur) .+)$",
+                   r"^(?:is|are) (?P<t>.+? (?:within|adjacent|touching|bordering|next to|"
+                   r"farther|further|closer|beyond|at least|at most|more than|less than) .+)$")
+_TOUCH = re.compile(r"^do(?:es)? (?:any )?(?P<a>.+?) (?P<r>touch|border|adjoin|neighbou?r|"
+                    r"abut) (?P<b>.+)$")
+_WHICH = re.compile(r"^which (?:is|are|one is|class is|covers|has) .+ or .+$|"
+                    r"^(?:is|are) there (?:more|less|fewer) (?:(?! than ).)+ or .+$|"
+                    r"^which (?:class|land cover|cover type) .+$")
+_MEASURE_WORDS = (
+    ("largest", r"^(?:(?:size|area) of )?(?:largest|biggest) (?P<a>.+?)(?:'s)?(?: size| area)?$"),
+    ("smallest", r"^(?:(?:size|area) of )?smallest (?P<a>.+?)(?:'s)?(?: size| area)?$"),
+    ("mean", r"^(?:mean|average) (?:size|area) of (?P<a>.+)$"),
+    ("mean", r"^(?:mean|average) (?P<a>.+?) (?:size|area)$"),
+    ("share", r"^(?:share|%|percentage|fraction|proportion|coverage) of (?P<a>.+)$"),
+    ("share", r"^(?P<a>.+?) (?:share|percentage|coverage|fraction|proportion)$"),
+    ("count", r"^(?:number|count) of (?P<a>.+)$"),
+    ("count", r"^(?P<a>.+?) count$"),
+    ("area", r"^(?:total )?(?:area|extent|cover|surface) of (?P<a>.+)$"),
+    ("area", r"^(?:total )?(?P<a>.+?) (?:area|extent|surface)$"),
+)
+_MEASURE_PATTERNS = tuple((kind, re.compile(p)) for kind, p in _MEASURE_WORDS)
+_MEASURE_OPS = {"largest": "largest_object", "smallest": "smallest_object",
+                "mean": "mean_object", "share": "share", "count": "count", "area": "area"}
 
 
-def _object_size(text: str, unit: str | None) -> dict[str, Any] | None:
-    doc = _Document()
-    for op, name, patterns in (("largest_object", "largest", _LARGEST),
-                               ("mean_object", "mean_size", _MEAN)):
-        if m := _match(patterns, text):
-            mask = _selection(doc, m["a"], objects=True).mask
-            return doc.answer(doc.add(name, op, of=mask, unit=_area_unit(unit)))
+def _read_measure(phrase: str, default: str) -> tuple[str, str]:
+    """(kind of measure, target phrase) of "area of forest", "largest forest patch", ..."""
+    phrase = re.sub(r"^\s*(?:that|those|one|ones) of ", "", phrase.strip(" ,"))
+    phrase = re.sub(r"^(?:amount|quantity) of ", "", phrase)
+    return next(((kind, m["a"]) for kind, p in _MEASURE_PATTERNS if (m := p.match(phrase))),
+                (default, phrase))
+
+
+def _add_measure(r: _Reader, kind: str, phrase: str, unit: str) -> str:
+    selection = r.target(phrase, objects=kind in ("count", "largest", "smallest", "mean"))
+    units = {"unit": unit} if kind in ("largest", "smallest", "mean", "area") else {}
+    return r.doc.add(f"{selection.base}_{kind}", _MEASURE_OPS[kind], of=selection.mask,
+                     **units)
+
+
+def _counts(phrase: str, r: _Reader) -> bool:
+    """Whether a side of "more A than B" names objects to count (see the module's rule)."""
+    words = tokens(phrase)
+    if mentions_objects(words) or re.match(r"^(?:number|count) of\b", phrase):
+        return True
+    found = r.targets.class_at(words, 0)
+    return bool(found and isinstance(found[0], dict) and found[0].get("class")
+                in COUNTABLE_CLASSES and words[found[1] - 1].endswith("s"))
+
+
+def _comparison(r: _Reader, text: str) -> dict[str, Any] | None:
+    """Two measures, or a measure and a number, compared; existence; touching."""
+    if _WHICH.match(text):
+        raise QuestionError("geoquant answers with a number or yes/no, not a class name: ask "
+                            "'is there more forest than water?' instead of 'which is larger'")
+    if m := _COMPARE_COUNT.match(text):
+        return _compare_number(r, "count", m["a"], m["v"], m["c"])
+    if m := _match(_COMPARE_THERE, text):
+        plural = m.re is _COMPARE_THERE[0] and text.startswith("are") and (
+            _counts(m["a"], r) or _counts(m["b"], r))
+        kind = "count" if plural or m["c"] == "fewer" else "area"
+        a, b = re.sub(r"^(?:number of|area of|amount of) ", "", m["a"]), m["b"]
+        b = re.sub(r"^(?:(?:number|area|amount) of|there (?:is|are)) ", "", b.strip())
+        b = re.sub(r" (?:there (?:is|are)|are there|is there|do(?:es)?)$", "", b)
+        if _NUMBER_SIDE.match(b):
+            return _compare_number(r, kind, a, b, m["c"])
+        r.doc.note(_COUNT_RULE if kind == "count" else _AREA_RULE)
+        lhs = _add_measure(r, kind, a, "m2")
+        rhs = _add_measure(r, kind, b, "m2")
+        return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                                  comparison=_COMPARISONS[m["c"]]))
+    if m := _match(_COMPARE, text):
+        kind, phrase = _read_measure(m["a"], "area")
+        if _NUMBER_SIDE.match(m["b"].strip()):
+            return _compare_number(r, kind, phrase, m["b"].strip(), m["c"])
+        if m["c"] in ("outnumber", "fewer"):
+            kind = "count"
+        other_kind, other = _read_measure(m["b"], kind)
+        if {kind, other_kind} - {"area", "share"} and kind != other_kind:
+            raise QuestionError(f"cannot compare the {kind} of {phrase!r} with the {other_kind}"
+                                f" of {other!r}: compare like with like")
+        lhs = _add_measure(r, kind, phrase, "m2")
+        rhs = _add_measure(r, other_kind, other, "m2")
+        return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                                  comparison=_COMPARISONS[m["c"]]))
+    if m := _TOUCH.match(text):
+        a = r.target(m["a"], objects=True)
+        b = r.target(m["b"]).mask
+        touching = r.doc.add("adjacent", "objects_adjacent", of=a.mask, to=b)
+        return _exists(r, touching)
+    if m := _match(_EXISTS, text):
+        selection = r.target(m["t"])
+        return _exists(r, selection.mask)
     return None
 
 
-_SHARE = r"(?:share|%|percentage|fraction|proportion|part|portion)"
-_WHOLE = r"(?:area|land|total area|surface)"
-_SHARE_OF_WHOLE = _compile(
-    rf"^(?:what|which) {_SHARE} (?:of {_WHOLE} )?(?:is|are) (?:covered by |occupied by |"
-    r"made up of |taken up by )?(?P<a>.+)$",
-    rf"^how much (?:of {_WHOLE} )?is (?:covered by |occupied by )?(?P<a>.+)$",
-    rf"^how much of {_WHOLE} do(?:es)? (?P<a>.+?) (?:cover|occupy)$",
-    rf"^what is {_SHARE} (?:of {_WHOLE} )?(?:covered|occupied) by (?P<a>.+)$")
-_SHARE_OF_CLASS = _compile(rf"^(?:what|which) (?:is )?{_SHARE} of (?P<a>.+)$",
-                           r"^how much of (?P<a>.+)$")
+def _exists(r: _Reader, mask: str) -> dict[str, Any]:
+    area = r.doc.add("area", "area", of=mask, unit="m2")
+    zero = r.doc.add("zero", "number", value=0, unit="m2")
+    r.doc.note("'is there any ...' asks whether the selection covers any pixel (area > 0)")
+    return r.answer(r.doc.add("exists", "compare", of=area, to=zero, comparison=">"))
 
 
-def _share(text: str, unit: str | None) -> dict[str, Any] | None:
-    """Share of the region, or (with a distance condition) share of a class near another."""
-    whole = _match(_SHARE_OF_WHOLE, text)
-    if not (m := whole or _match(_SHARE_OF_CLASS, text)):
+def _compare_number(r: _Reader, kind: str, phrase: str, side: str, word: str
+                    ) -> dict[str, Any]:
+    q = _NUMBER_SIDE.match(side)
+    value, given = float(q["v"]), q["u"]
+    if q["w"]:
+        kind = "count"
+    wanted = {"share": ("%",), "count": (None,)}.get(kind, tuple(AREA_UNITS))
+    if given not in wanted or value < 0:
+        raise QuestionError(f"cannot compare the {kind} of {phrase!r} with {side!r}: give a "
+                            f"non-negative number in {wanted[0] or 'objects'}")
+    lhs = _add_measure(r, kind, phrase, given or "")
+    rhs = r.doc.add("threshold", "number", value=tidy(value),
+                    **({"unit": given} if given else {}))
+    return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                              comparison=_COMPARISONS[word]))
+
+
+# --- shares --------------------------------------------------------------------------------------
+
+_SHARE = r"(?:share|%|percentage|fraction|proportion|part|portion|ratio|percent)"
+_VERB = (r"(?:is|are|lies|lie|falls|fall|sits|sit|is located|are located|is situated|"
+         r"are situated|is found|are found|can be found|was|were)")
+_COVERED = (r"(?:covered by|occupied by|made up of|taken up by|classified as|labell?ed as|"
+            r"composed of|comprised of|)")
+_SHARE_PATTERNS = _compile(
+    rf"^(?:what|which|how much|how large a|how big a) {_SHARE} (?:of (?P<d>.+?) )?{_VERB} "
+    rf"{_COVERED} ?(?P<t>.+)$",
+    rf"^(?:what|how much|how large|how big) is {_SHARE} (?:of (?P<d>.+?) )?(?:that is |which is )?"
+    rf"(?:covered|occupied|taken up) by (?P<t>.+)$",
+    rf"^(?:what|which) (?:is )?(?:{_SHARE}|coverage) of (?P<t>.+)$",
+    rf"^(?:{_WH}) (?:{_SHARE}|coverage|cover) of (?P<t>.+)$",
+    rf"^(?:{_WH}) (?P<t>.+?) (?:coverage|cover|share|percentage|fraction|proportion)"
+    r"(?: %| percentage| ratio)?$",
+    rf"^(?P<t>.+?) (?:covers|occupies|makes up|accounts for|represents|is|are|takes up) "
+    rf"what {_SHARE}$",
+    r"^how much of (?P<d>area|land|surface|total area) (?:is|are) (?:covered by |occupied by )?"
+    r"(?P<t>.+)$",
+    r"^how much (?:area )?(?:is|are) (?:covered|occupied) by (?P<t>.+)$")
+
+
+def _share(r: _Reader, text: str) -> dict[str, Any] | None:
+    """Share of the region, of a class (the denominator), or of a class near another."""
+    m = _match(_SHARE_PATTERNS, text)
+    how_much_of = re.match(r"^how much of (?P<d>.+)$", text)
+    if m is None and how_much_of is None:
         return None
-    if unit not in (None, "%"):
-        raise QuestionError(f"a share is a percentage, not {unit}: leave out 'in {unit}'")
-    doc = _Document()
-    selection = _selection(doc, m["a"], objects=False)
-    within = {} if whole or selection.mask == selection.scope else {"within": selection.scope}
-    return doc.answer(doc.add("share", "share", of=selection.mask, **within))
+    if m is not None and m.re is _SHARE_PATTERNS[-1] and r.unit in AREA_UNITS:
+        return None     # "how much area is covered by forest, in km2": an area
+    if m is None:
+        if r.unit in AREA_UNITS:          # "how much of their area ... (in ha)": an area
+            return _area_of_phrase(r, how_much_of["d"])
+        return _share_of_denominator(r, how_much_of["d"], None)
+    if r.unit not in (None, "%"):
+        raise QuestionError(f"a share is a percentage, not {r.unit}: leave out 'in {r.unit}'")
+    groups = m.groupdict()
+    if groups.get("d") and groups["d"] not in ("area", "land", "surface", "total area"):
+        return _share_of_denominator(r, groups["d"], groups["t"], covered=m.re is not
+                                     _SHARE_PATTERNS[0] or _is_covered(m["t"], text))
+    if m.re in (_SHARE_PATTERNS[2], _SHARE_PATTERNS[3]):
+        return _share_of_denominator(r, groups["t"], None)
+    selection = r.target(groups["t"])
+    return r.answer(r.doc.add("share", "share", of=selection.mask))
+
+
+def _is_covered(predicate: str, text: str) -> bool:
+    """Whether the verb of a share question was "covered by" (or the like), cut from
+    ``predicate``."""
+    before = text[:len(text) - len(predicate)]
+    return re.search(r"\b(?:covered|occupied|made up|taken up|classified|labell?ed|composed|"
+                     r"comprised)(?: by| of| as)? ?$", before) is not None
+
+
+def _share_of_denominator(r: _Reader, denominator: str, predicate: str | None, *,
+                          covered: bool = False) -> dict[str, Any]:
+    """A share of a class D: "what share of D is covered by T" (T within D), "what share of D
+    lies within 100 m of water" (the words after the verb select within D), or "what share of
+    D within 100 m of water" (no verb: the relations select within D)."""
+    if r.unit not in (None, "%"):
+        raise QuestionError(f"a share is a percentage, not {r.unit}: leave out 'in {r.unit}'")
+    if predicate is None:
+        words = tokens(denominator)
+        head, i = r.targets.target(words, 0, relations=False, filters=False)
+        selection, i = r.targets.modifiers(words, i, head.mask, objects=head.objects)
+        finish(words, i, _TAIL, denominator)
+        if selection.mask == head.mask:      # "what percentage of forest?": of the whole image
+            return r.answer(r.doc.add("share", "share", of=head.mask))
+        return r.answer(r.doc.add("share", "share", of=selection.mask, within=head.mask))
+    scope = r.target(denominator)
+    words = tokens(predicate)
+    selection, i = r.targets.modifiers(words, 0, scope.mask, objects=scope.objects)
+    if i == 0 or covered:                # "what share of the forest is (covered by) wetland"
+        part = r.target(predicate)
+        both = r.doc.add("overlap", "intersection", of=[part.mask, scope.mask])
+        return r.answer(r.doc.add("share", "share", of=both, within=scope.mask))
+    finish(words, i, _TAIL, predicate)
+    return r.answer(r.doc.add("share", "share", of=selection.mask, within=scope.mask))
+
+
+# --- object sizes, areas, counts -----------------------------------------------------------------
+
+_LARGEST = _compile(
+    rf"^(?:{_WH}|how (?:large|big) is|what size is|what is size of) (?:(?:size|area|extent) of )?"
+    r"(?P<k>largest|biggest|smallest|tiniest|maximum|minimum) (?P<a>.+?)(?: size| area)?$",
+    r"^how (?:large|big) (?:is|are) (?P<k>largest|biggest|smallest) (?P<a>.+)$",
+    r"^(?P<k>largest|biggest|smallest) (?P<a>.+?) (?:is|has) what (?:size|area)$")
+_MEAN = _compile(rf"^(?:{_WH}) (?:mean|average|typical) (?:size|area|extent) of (?P<a>.+)$",
+                 r"^how (?:large|big) (?:is|are) (?P<a>.+?) on average$",
+                 r"^on average,? how (?:large|big) (?:is|are) (?P<a>.+)$",
+                 rf"^(?:{_WH}) (?:mean|average|typical) (?P<a>.+?)(?: size| area)?$")
+
+
+def _object_size(r: _Reader, text: str) -> dict[str, Any] | None:
+    for patterns, kind in ((_LARGEST, None), (_MEAN, "mean")):
+        if m := _match(patterns, text):
+            if r.unit == "%":
+                return None      # "what percentage ... largest ...": a share
+            kind = kind or ("smallest" if m["k"] in ("smallest", "tiniest", "minimum")
+                            else "largest")
+            mask = r.target(m["a"], objects=True).mask
+            op = _MEASURE_OPS[kind]
+            name = "mean_size" if kind == "mean" else kind
+            return r.answer(r.doc.add(name, op, of=mask,
+                                      unit=area_unit(r.unit, "an object's size")))
+    return None
 
 
 _AREA_IN_UNITS = re.compile(r"^how many (?P<u>m2|ha|km2) (?:of |(?:are|is) (?:covered|occupied) "
-                            r"by |do(?:es)? )?(?P<a>.+?)(?: cover| occupy)?$")
+                            r"by |do(?:es)? |are there of )?(?P<a>.+?)(?: cover| occupy| are there|"
+                            r" is there| take up)?$")
 _AREA = _compile(
-    r"^(?:what|how large|how big|how much) is (?:total )?(?:area|extent|surface area|surface|"
-    r"size) (?:of|covered by|occupied by|under) (?P<a>.+)$",
-    r"^how much (?:area|land|surface|ground) (?:is|are) (?:covered|occupied|taken up) by "
+    rf"^(?:{_WH}|how (?:large|big|much|extensive) is) (?:total |combined |overall |entire )?"
+    r"(?:area|extent|surface area|surface|size|footprint|amount of land|land area) (?:of|covered "
+    r"by|occupied by|under|taken up by|of land covered by) (?P<a>.+)$",
+    r"^how much (?:area|land|surface|ground|space) (?:is|are) (?:covered|occupied|taken up) by "
     r"(?P<a>.+)$",
-    r"^how much (?:area |land |ground )?do(?:es)? (?P<a>.+?) (?:cover|occupy|take up)$",
+    r"^how much (?:area |land |ground |space |surface )?do(?:es)? (?P<a>.+?) (?:cover|occupy|"
+    r"take up|span)$",
     r"^what area (?:is (?:covered|occupied) by |do(?:es)? )(?P<a>.+?)(?: cover| occupy)?$",
     r"^what area of (?P<a>.+)$",
-    r"^what is (?:total )?(?P<a>.+?) (?:area|extent)$",
+    r"^how (?:large|big|extensive) (?:is|are) (?:area of |area covered by )?(?P<a>.+)$",
     r"^how much (?P<a>.+)$")
+_AREA_WORDS = frozenset({"area", "areas", "extent", "surface", "coverage", "cover"})
+_AREA_ANY = re.compile(rf"^(?:{_WH}) (?:total |combined |overall |entire )?(?P<a>.+)$")
 
 
-def _area(text: str, unit: str | None) -> dict[str, Any] | None:
-    """Area of a class, or of the part of it near or far from another."""
+def _area(r: _Reader, text: str) -> dict[str, Any] | None:
+    """Area of a target (classes with filters and relations)."""
     if m := _AREA_IN_UNITS.match(text):
-        unit = m["u"]
+        r.unit = m["u"]
     elif not (m := _match(_AREA, text)):
-        return None
-    doc = _Document()
-    mask = _selection(doc, m["a"], objects=False).mask
-    return doc.answer(doc.add("area", "area", of=mask, unit=_area_unit(unit)))
+        m = _AREA_ANY.match(text)
+        if m is None:
+            return None
+        words = tokens(m["a"])
+        if not (_AREA_WORDS & set(words) or r.unit in AREA_UNITS):
+            return None
+    if r.unit == "%":
+        return r.answer(r.doc.add("share", "share", of=r.target(m["a"]).mask))
+    return _area_of_phrase(r, m["a"])
 
 
-_COUNT = _compile(r"^how many (?P<a>.+)$", r"^(?:what is|give) (?:number|count) of (?P<a>.+)$",
-                  r"^count (?:number of )?(?P<a>.+)$")
-_THERE = re.compile(r",?\s*\b(?:are there|is there|there are|exist|can be found|are present|"
-                    r"do you see|do we have|in total|altogether)\b")
+def _area_of_phrase(r: _Reader, phrase: str) -> dict[str, Any]:
+    mask = r.target(phrase).mask
+    return r.answer(r.doc.add("area", "area", of=mask, unit=area_unit(r.unit)))
 
 
-def _count(text: str, unit: str | None) -> dict[str, Any] | None:
-    """Objects counted, optionally filtered by size and by distance to other classes."""
+_COUNT = _compile(r"^how many (?P<a>.+)$",
+                  rf"^(?:{_WH}) (?:total )?(?:number|count|amount|quantity|tally) of (?P<a>.+)$",
+                  r"^count (?:number of |all |up )?(?P<a>.+)$",
+                  r"^what number of (?P<a>.+)$",
+                  rf"^(?:{_WH}) (?P<a>.+?) count$")
+
+
+def _count(r: _Reader, text: str) -> dict[str, Any] | None:
+    """Objects counted, optionally filtered by size and by distance to other targets."""
     if not (m := _match(_COUNT, text)):
         return None
-    doc = _Document()
-    mask = _selection(doc, _THERE.sub(" ", m["a"]), objects=True).mask
-    return doc.answer(doc.add("n", "count", of=mask))
+    if r.unit is not None:
+        raise QuestionError(f"a count is a number of objects, not {r.unit}: leave out "
+                            f"'in {r.unit}'")
+    mask = r.target(m["a"], objects=True).mask
+    return r.answer(r.doc.add("n", "count", of=mask))
 
 
-_Family = Callable[[str, "str | None"], "dict[str, Any] | None"]
+_Family = Callable[[_Reader, str], "dict[str, Any] | None"]
 _FAMILIES: tuple[_Family, ...] = (_change, _connectivity, _comparison, _fragmentation,
-                                  _distance, _object_size, _share, _area, _count)
+                                  _distance, _share, _object_size, _area, _count)
 
 
-# --- public ---------------------------------------------------------------------------------
+# --- two-step questions --------------------------------------------------------------------------
 
-def plan_question(question: str) -> Plan:
+_TWO_STEP = re.compile(
+    r"^(?:first,? )?(?:find|identify|select|take|locate|detect|consider|get|extract|segment|"
+    r"isolate|look at|keep|pick|mark|map|delineate)\s+(?:all |every |each |only )?(?P<x>.+?)"
+    r"\s*[,;:]?\s+(?:and\s+)?then,?\s+(?P<y>.+)$")
+_PRONOUNS = (
+    (r"\b(?:their|its|those patches'|these patches'|these objects'|those objects') "
+     r"(?:total |combined |overall )?(?:area|areas|surface|extent)\b", REFERENCE),
+    (r"\b(?:of )?(?:these|those|them|they|it|the selected|selected|found|such)"
+     r"(?: (?:patches|objects|regions|areas|ones|polygons|parcels|features|bodies|pixels))?\b",
+     REFERENCE),
+    (r"\b(?:their|its)\b", REFERENCE),
+)
+
+
+def _two_step(r: _Reader, text: str) -> dict[str, Any] | None:
+    m = _TWO_STEP.match(text)
+    if m is None:
+        return None
+    first = r.target(m["x"], objects=True)
+    second = m["y"]
+    referred = second
+    for pattern, replacement in _PRONOUNS:
+        referred = re.sub(pattern, f" {replacement} ", referred)
+    referred = re.sub(r"\s+", " ", referred).strip()
+    if REFERENCE not in referred:
+        raise QuestionError(f"the second step '{second}' does not refer to what the first step "
+                            f"found ('{m['x']}'): say 'their area' or 'how many of them'")
+    referred = re.sub(rf"^(?:calculate|compute|find|determine|measure|report|give|tell me|"
+                      rf"estimate)\s+(?=how|what|{REFERENCE}|number|area|total)", "",
+                      referred)
+    referred = re.sub(rf"^how many of {REFERENCE}", f"how many {REFERENCE}", referred)
+    referred = re.sub(rf"^(?:what is )?(?:total |combined )?(?:{REFERENCE})$",
+                      f"what is area of {REFERENCE}", referred)
+    if referred.startswith(("how", "what", "which", "is", "are", "do", "does", "number",
+                            "area", "total", "count", "the")):
+        pass
+    else:
+        referred = f"what is {referred}"
+    child = _Reader(r.vocabulary, r.unit, reference=first.mask, doc=r.doc)
+    return _read(child, referred)
+
+
+def _read(r: _Reader, text: str) -> dict[str, Any]:
+    for family in _FAMILIES:
+        document = family(r, text)
+        if document is not None:
+            return document
+    raise _Unread(text)
+
+
+class _Unread(Exception):
+    """No question frame fits the text."""
+
+
+# --- public --------------------------------------------------------------------------------------
+
+def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Plan:
     """The validated plan that answers an English quantitative question about a region.
 
     Parameters
     ----------
     question : str
-        A question in one of :data:`SUPPORTED_FORMS` or a close variant. Sizes may be given in
-        m², ha or km², distances in m or km; the answer unit is the one named ("in ha"),
-        else m² for areas and m for distances.
+        A question in plain words (see the module docstring and :data:`SUPPORTED_FORMS`).
+        Sizes may be given in m², ha or km², distances in m or km; the answer unit is the one
+        named ("in ha"), else m² for areas and m for distances. A stated ground sample
+        distance ("(GSD: 0.5m)") is read by :func:`question_gsd`, not planned.
+    vocabulary : Vocabulary, optional
+        Class words beyond the built-in vocabulary: a source's legend.
 
     Returns
     -------
     Plan
-        The plan, with ``plan.question`` set to the question. Sizes and distances in it are in
-        m² and m.
+        The plan, with ``plan.question`` set to the question and ``plan.notes`` saying which
+        documented rule decided an ambiguous reading. Sizes and distances in it are in m² and m.
 
     Raises
     ------
     QuestionError
-        When the question fits no supported form (the message lists them and names the closest),
-        or asks for something impossible (a negative size or distance, swapped size bounds).
+        When a part of the question cannot be read (the message names it), the question fits
+        no form (the message names the closest), or asks for something impossible (a
+        negative size, swapped bounds, contradictory distances, a unit that does not fit).
     ClassNameError
         When a class word is unknown; the message suggests the closest known class.
 
@@ -658,15 +821,23 @@ def plan_question(question: str) -> Plan:
     """
     if not isinstance(question, str) or not question.strip():
         raise QuestionError(f"a question must be a non-empty string, not {question!r}")
-    text, unit = _answer_unit(_normalise(question))
-    for family in _FAMILIES:
-        try:
-            document = family(text, unit)
-        except _NotThisFamily:
-            continue
-        if document is not None:
-            return validate({**document, "question": question.strip()})
-    raise _unsupported(question, text)
+    vocabulary = vocabulary or Vocabulary()
+    words = split_words(question)
+    main, *extra = words.sentences
+    main, size_filter = _whole_question_filter(main)
+    for sentence in extra:
+        rest, found = _whole_question_filter(sentence)
+        if found is None or rest:
+            raise QuestionError(f"cannot read the sentence '{sentence}' of {question.strip()!r}:"
+                                " a question is one sentence, optionally followed by a size "
+                                "filter such as 'Ignore patches smaller than 0.1 ha.'")
+        size_filter = _merge_filters(size_filter, found)
+    reader = _Reader(vocabulary, words.unit, size_filter=size_filter)
+    try:
+        document = _two_step(reader, main) or _read(reader, main)
+    except _Unread:
+        raise _unsupported(question, main) from None
+    return validate({**document, "question": question.strip()}, vocabulary=vocabulary)
 
 
 def question_years(question: str) -> tuple[str, str] | None:
@@ -688,13 +859,13 @@ def question_years(question: str) -> tuple[str, str] | None:
     >>> question_years("How much forest area was lost between 2006 and 2012 in ha?")
     ('2006', '2012')
     """
-    span = _SPAN.search(_normalise(question))
+    span = SPAN.search(normalise_units(question))
     return (span["t1"], span["t2"]) if span else None
 
 
 def _unsupported(question: str, text: str) -> QuestionError:
     def likeness(form: str) -> float:
-        return difflib.SequenceMatcher(None, text, _normalise(form)).ratio()
+        return difflib.SequenceMatcher(None, text, form).ratio()
 
     closest = max(SUPPORTED_FORMS, key=likeness)
     listing = "\n".join(f"  {form}" for form in SUPPORTED_FORMS)
@@ -703,3 +874,4 @@ def _unsupported(question: str, text: str) -> QuestionError:
         f"The closest is:\n  {closest}\nSupported forms (<class>: a class word such as forest, "
         "water or built-up, or 'code 12'; <area>: e.g. 1 ha; <distance>: e.g. 500 m; <year>: "
         f"e.g. 2015 or 2015-07-11):\n{listing}")
+

@@ -28,7 +28,7 @@ import numpy as np
 from geoquant._backend import array_module
 from geoquant.errors import BandError, ClassNameError, InvalidOptionError
 from geoquant.segment._bands import band_indices
-from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class
+from geoquant.segment._vocabulary import CLASS_NAMES, Vocabulary, canonical_class
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class LandCoverProduct:
     name : str
         The product's name.
     codes : mapping of int to str
-        Pixel code -> class word (canonical name or synonym). Codes not in the table are
+        Pixel code -> class word: a vocabulary name or synonym, or a word of the product's own
+        legend ("vineyard"), which becomes a class of its own. Codes not in the table are
         classes outside the vocabulary: every probability is zero there.
     nodata : tuple of int
         Codes that mean no data: probabilities are NaN there.
@@ -63,10 +64,13 @@ class LandCoverProduct:
     classes: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        table = {int(code): canonical_class(word) for code, word in self.codes.items()}
+        vocabulary = Vocabulary([str(word) for word in self.codes.values()])
+        table = {int(code): vocabulary.canonical(word) for code, word in self.codes.items()}
         object.__setattr__(self, "codes", MappingProxyType(table))
         present = set(table.values())
-        object.__setattr__(self, "classes", tuple(c for c in CLASS_NAMES if c in present))
+        legend = tuple(dict.fromkeys(c for c in table.values() if c not in CLASS_NAMES))
+        object.__setattr__(self, "classes",
+                           tuple(c for c in CLASS_NAMES if c in present) + legend)
         object.__setattr__(self, "bands", () if self.band is None else (self.band,))
 
     def reading(self, band: str) -> LandCoverProduct:
@@ -79,8 +83,9 @@ class LandCoverProduct:
         """A product from a STAC item's class metadata.
 
         Reads ``classification:classes`` (``value``, ``description``/``name``) or
-        ``file:values`` (``values``, ``summary``) of the asset; descriptions that are not in
-        the vocabulary ("Rangeland" is, as grass; "No Data" marks nodata) are left out.
+        ``file:values`` (``values``, ``summary``) of the asset; descriptions the vocabulary knows
+        become its names ("Rangeland" is grass), the others classes of the legend's own;
+        "No Data" marks nodata.
         """
         meta = dict(item.get("assets", {}).get(asset, {}))
         pairs: list[tuple[int, str]] = []
@@ -98,9 +103,7 @@ class LandCoverProduct:
             if words.strip().lower().replace(" ", "") in ("nodata", "no-data", ""):
                 nodata.append(value)
                 continue
-            matched = _vocabulary_class(words)
-            if matched is not None:
-                codes[value] = matched
+            codes[value] = _vocabulary_class(words) or words
         return cls(name or str(item.get("collection") or item.get("id")), codes,
                    tuple(nodata) or (0,))
 

@@ -17,7 +17,8 @@ import pytest
 
 from geoquant.errors import InvalidOptionError, PlanError, QuestionError
 from geoquant.reason import OPS, PLAN_SCHEMA, validate
-from geoquant.reason._llm import EXAMPLES, OP_MEANINGS, LLMConfig, llm_plan, system_prompt
+from geoquant.reason._corpus import families
+from geoquant.reason._llm import LLMConfig, examples, llm_plan, system_prompt
 from geoquant.segment._vocabulary import CLASS_NAMES
 
 KEY = "sk-test-secret-0123456789"
@@ -35,6 +36,7 @@ class CannedEndpoint:
         self.status = 200
         self.body = b""
         self.delay_s = 0.0
+        self.queue: list[tuple[int, bytes]] = []
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +45,8 @@ class CannedEndpoint:
                 endpoint.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "json": json.loads(self.rfile.read(length))})
                 time.sleep(endpoint.delay_s)
+                if endpoint.queue:
+                    endpoint.respond(*endpoint.queue.pop(0))
                 try:
                     self.send_response(endpoint.status)
                     self.send_header("Content-Type", "application/json")
@@ -70,6 +74,10 @@ class CannedEndpoint:
     def respond(self, status, body):
         self.status = status
         self.body = body if isinstance(body, bytes) else json.dumps(body).encode()
+
+    def sequence(self, replies):
+        """Answer the next requests with these (status, body) replies, in order."""
+        self.queue = list(replies)
 
     @property
     def last(self):
@@ -123,10 +131,21 @@ def test_the_request_carries_model_question_schema_and_key(endpoint):
     body = request["json"]
     assert body["model"] == "planner-7b"
     assert body["temperature"] == 0
-    assert body["response_format"] == {"type": "json_object"}
+    assert body["response_format"] == {
+        "type": "json_schema", "json_schema": {"name": "geoquant_plan", "schema": PLAN_SCHEMA}}
     system, user = body["messages"]
     assert system["role"] == "system" and user == {"role": "user", "content": question}
     assert json.dumps(PLAN_SCHEMA) in system["content"]
+
+
+def test_a_server_without_json_schema_output_is_asked_for_plain_json(endpoint):
+    replies = [(400, {"error": {"message": "response_format json_schema is not supported"}}),
+               (200, {"choices": [{"message": {"content": json.dumps(PLAN)}}]})]
+    endpoint.sequence(replies)
+    plan = llm_plan("how many forest patches?", config=_config(endpoint))
+    assert plan.answer == PLAN["answer"]
+    formats = [r["json"]["response_format"]["type"] for r in endpoint.requests]
+    assert formats == ["json_schema", "json_object"]
 
 
 def test_no_authorization_header_without_a_key(endpoint):
@@ -230,14 +249,14 @@ def test_an_empty_question_is_refused_before_any_request(endpoint):
 # --- the prompt --------------------------------------------------------------------------------
 
 def test_the_prompt_explains_every_op_and_class_and_its_examples_are_valid():
-    assert list(OP_MEANINGS) == list(OPS)
     prompt = system_prompt()
-    for op in OPS:
-        assert f"- {op} (" in prompt
+    for op, spec in OPS.items():
+        assert f"- {op} ({spec.kind}): {spec.meaning}" in prompt
     for name in CLASS_NAMES:
         assert name in prompt
-    assert 3 <= len(EXAMPLES) <= 4
-    for question, document in EXAMPLES:
+    shown = examples()
+    assert len(shown) == len(families())     # one per family of the phrasing corpus
+    for question, document in shown:
         validate(document)
         assert question in prompt and json.dumps(document) in prompt
 

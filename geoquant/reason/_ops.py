@@ -1,0 +1,530 @@
+"""The plan ops: one entry per op, read by everything that needs to know what an op is.
+
+Each :class:`OpSpec` holds an op's JSON Schema arguments (what :func:`~geoquant.reason.validate`
+checks), how it runs over masks (what :func:`~geoquant.reason._execute.run_plan` calls), its
+words in an answer's steps, the evidence layers it rests on, and the line that explains it to
+an LLM planner. Adding an op is adding one entry here.
+
+Masks are ``uint8`` DataArrays (1 object, 0 background, 255 excluded) as
+:func:`geoquant.segment.class_mask` makes them; every measure is a :mod:`geoquant.ops`
+operator, exact for any chunking.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from geoquant.reason._plan import Step
+
+NODATA = 255
+AREA_UNITS = MappingProxyType({"m2": 1.0, "ha": 1e4, "km2": 1e6})
+LENGTH_UNITS = MappingProxyType({"m": 1.0, "km": 1e3})
+#: Metric names of :func:`geoquant.ops.fragmentation` a plan may ask for.
+FRAGMENTATION_METRICS = ("number_of_patches", "patch_density", "largest_patch_index",
+                         "total_edge", "edge_density", "area_mn", "effective_mesh_size",
+                         "patch_cohesion_index", "proportion_of_landscape", "enn_mn")
+FRAGMENTATION_UNITS = {"number_of_patches": "patches", "patch_density": "patches/100 ha",
+                       "largest_patch_index": "%", "total_edge": "m", "edge_density": "m/ha",
+                       "area_mn": "ha", "effective_mesh_size": "ha",
+                       "patch_cohesion_index": "", "proportion_of_landscape": "%",
+                       "enn_mn": "m"}
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
+    "==": operator.eq, "!=": operator.ne}
+COMPARISONS = tuple(COMPARE)
+
+_REF = {"type": "string"}
+_REFS = {"type": "array", "items": _REF, "minItems": 2}
+_AREA = {"type": "number", "minimum": 0}
+_DISTANCE = {"type": "number", "minimum": 0}
+_AREA_UNIT = {"unit": {"enum": list(AREA_UNITS)}}
+_LENGTH_UNIT = {"unit": {"enum": list(LENGTH_UNITS)}}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step produced: a mask, or a value with its unit."""
+
+    step: Step
+    mask: Any = None
+    value: Any = None
+    unit: str = ""
+    error: float = 0.0
+    """Half-width of the pixel-size error of ``value``, in ``unit`` (0 when exact)."""
+
+
+class Context:
+    """What a running op sees: earlier results by id, and where class masks come from."""
+
+    def __init__(self, source: Callable[[Any, Any], Any]) -> None:
+        self.source = source
+        self.done: dict[str, StepResult] = {}
+
+    def mask(self, ref: str) -> Any:
+        return self.done[ref].mask
+
+    def result(self, ref: str) -> StepResult:
+        return self.done[ref]
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One plan op.
+
+    Attributes
+    ----------
+    name : str
+    kind : {"mask", "value"}
+        What the op makes.
+    required, optional : dict
+        JSON Schema of each argument.
+    reads : {"mask", "value"}
+        What the steps it refers to must make.
+    meaning : str
+        One line for an LLM planner's op table.
+    run : callable
+        ``run(step, context) -> StepResult``.
+    words : callable
+        ``words(args) -> str``: the step in an answer's trace.
+    labels, distances : tuple of str
+        Arguments whose masks' object labels / distance fields are evidence of the step.
+    """
+
+    name: str
+    kind: str
+    required: Mapping[str, Any]
+    optional: Mapping[str, Any]
+    reads: str
+    meaning: str
+    run: Callable[[Step, Context], StepResult]
+    words: Callable[[Mapping[str, Any]], str]
+    labels: tuple[str, ...] = ()
+    distances: tuple[str, ...] = ()
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of one step of this op."""
+        from geoquant.reason._plan import STEP_ID
+
+        properties = {"id": STEP_ID, "op": {"const": self.name}, **self.required,
+                      **self.optional}
+        return {"type": "object", "properties": properties,
+                "required": ["id", "op", *self.required], "additionalProperties": False}
+
+
+# --- helpers over masks --------------------------------------------------------------------------
+
+def excluded(mask: Any) -> Any:
+    return mask == NODATA
+
+
+def as_mask(hit: Any, like: Any, *excluded_by: Any) -> Any:
+    """uint8 mask from a boolean ``hit``, excluded where any of ``excluded_by`` is."""
+    out = hit.astype(np.uint8)
+    for ex in excluded_by:
+        out = out.where(~ex, NODATA)
+    out = out.astype(np.uint8)
+    out.attrs = {}
+    out.rio.write_nodata(NODATA, encoded=False, inplace=True)
+    crs = like.rio.crs
+    return out.rio.write_crs(crs, inplace=True) if crs is not None else out
+
+
+def _select_objects(mask: Any, keep: Callable[[Any], Any], *, distance_to: Any = None) -> Any:
+    import geoquant.ops as ops
+
+    table = ops.objects(mask, distance_to=distance_to)
+    ids = table.loc[keep(table), "id"].to_numpy() if len(table) else np.array([], np.int64)
+    labels = ops.label(mask)
+    return as_mask(labels.isin(ids), mask, excluded(mask))
+
+
+def pixel_size_m(mask: Any) -> float:
+    """The side of a pixel in metres (the geometric mean of the two resolutions)."""
+    res_x, res_y = mask.rio.resolution()
+    return float(np.sqrt(abs(res_x * res_y)))
+
+
+def touching_m(mask: Any) -> float:
+    """The distance at which two pixels touch (8-connected): one pixel diagonal, metres."""
+    res_x, res_y = mask.rio.resolution()
+    return float(np.hypot(res_x, res_y)) * (1 + 1e-9)
+
+
+#: Frolov & Maling (1969): the standard error of an area measured by counting grid cells of
+#: side d, for a figure of perimeter P, is sqrt(0.0724 P d³) = 0.269 sqrt(P / d) d².
+FROLOV_MALING = 0.269
+
+
+def pixel_area_error_m2(edges: float, pixel_area_m2: float) -> float:
+    """Two standard errors (about 95 %) of an area counted in pixels whose boundary is
+    ``edges`` pixel sides long (Frolov & Maling 1969), m²."""
+    return 2.0 * FROLOV_MALING * float(np.sqrt(edges)) * pixel_area_m2
+
+
+def boundary_error_m2(mask: Any) -> float:
+    """The pixel-size error of the area of a mask, m² (:func:`pixel_area_error_m2`). Boundary
+    edges are counted between 4-neighbours where one is the class and the other valid
+    background; edges against nodata or the raster's border are not boundaries of the class."""
+    import dask.array as da
+
+    data = mask.data
+    xp = da if isinstance(data, da.Array) else np
+    inside, valid = data == 1, data != NODATA
+    edges = (xp.logical_xor(inside[:, 1:], inside[:, :-1]) & valid[:, 1:] & valid[:, :-1]).sum() \
+        + (xp.logical_xor(inside[1:], inside[:-1]) & valid[1:] & valid[:-1]).sum()
+    res_x, res_y = mask.rio.resolution()
+    return pixel_area_error_m2(float(edges), abs(res_x * res_y))
+
+
+def is_fragmented(metrics: Mapping[str, float]) -> bool:
+    """geoquant's rule: a class is fragmented when it is split into more than one patch and
+    its largest patch holds less than half of its area (LPI < PLAND / 2)."""
+    patches = metrics["number_of_patches"]
+    return bool(patches > 1 and metrics["largest_patch_index"]
+                < metrics["proportion_of_landscape"] / 2)
+
+
+def _area_text(value: float) -> str:
+    for unit, size in (("km²", 1e6), ("ha", 1e4)):
+        if value >= size:
+            return f"{value / size:g} {unit}"
+    return f"{value:g} m²"
+
+
+def _length_text(value: float) -> str:
+    return f"{value / 1000:g} km" if value >= 1000 else f"{value:g} m"
+
+
+# --- mask ops ------------------------------------------------------------------------------------
+
+def _run_mask(step: Step, ctx: Context) -> StepResult:
+    a = step.args
+    what = a["class"] if "class" in a else int(a["code"])
+    return StepResult(step, mask=ctx.source(what, a.get("date")))
+
+
+def _words_mask(a: Mapping[str, Any]) -> str:
+    what = a["class"] if "class" in a else f"class code {a['code']}"
+    when = f" ({a['date']})" if "date" in a else ""
+    return f"mask of {what}{when}"
+
+
+def _run_objects(step: Step, ctx: Context) -> StepResult:
+    a = step.args
+    low, high = a.get("min_area_m2", 0.0), a.get("max_area_m2", np.inf)
+    def keep(t):
+        return ((t.area_m2 >= low) & (t.area_m2 <= high))
+    return StepResult(step, mask=_select_objects(ctx.mask(a["of"]), keep))
+
+
+def _words_objects(a: Mapping[str, Any]) -> str:
+    parts = []
+    if "min_area_m2" in a:
+        parts.append(f"at least {_area_text(a['min_area_m2'])}")
+    if "max_area_m2" in a:
+        parts.append(f"at most {_area_text(a['max_area_m2'])}")
+    return f"objects of {a['of']} " + " and ".join(parts)
+
+
+def _run_largest_of(step: Step, ctx: Context) -> StepResult:
+    def keep(table: Any) -> Any:
+        return table.area_m2 == table.area_m2.max()
+
+    return StepResult(step, mask=_select_objects(ctx.mask(step.args["of"]), keep))
+
+
+def _run_near_pixels(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    a = step.args
+    of, to = ctx.mask(a["of"]), ctx.mask(a["to"])
+    reach = touching_m(of) if step.op == "adjacent" else a["distance_m"]
+    near = ops.within_distance(of, to, reach)
+    hit = (of == 1) & ~near if step.op == "far" else near
+    return StepResult(step, mask=as_mask(hit, of, excluded(of)))
+
+
+def _run_near_objects(step: Step, ctx: Context) -> StepResult:
+    a = step.args
+    of = ctx.mask(a["of"])
+    reach = touching_m(of) if step.op == "objects_adjacent" else a["distance_m"]
+    if step.op == "objects_far":
+        def keep(t: Any) -> Any:
+            return t.distance_m > reach
+    else:
+        def keep(t: Any) -> Any:
+            return t.distance_m <= reach
+    return StepResult(step, mask=_select_objects(of, keep, distance_to=ctx.mask(a["to"])))
+
+
+def _words_near(what: str, how: str) -> Callable[[Mapping[str, Any]], str]:
+    def words(a: Mapping[str, Any]) -> str:
+        reach = "touching" if "distance_m" not in a else f"{how} {_length_text(a['distance_m'])}" \
+            f" {'of' if how == 'within' else 'from'}"
+        return f"{what} of {a['of']} {reach} {a['to']}"
+    return words
+
+
+def _run_combine(step: Step, ctx: Context) -> StepResult:
+    masks = [ctx.mask(r) for r in step.args["of"]]
+    combine = operator.or_ if step.op == "union" else operator.and_
+    hit = masks[0] == 1
+    for m in masks[1:]:
+        hit = combine(hit, m == 1)
+    return StepResult(step, mask=as_mask(hit, masks[0], *(excluded(m) for m in masks)))
+
+
+def _run_difference(step: Step, ctx: Context) -> StepResult:
+    of, minus = ctx.mask(step.args["of"]), ctx.mask(step.args["minus"])
+    return StepResult(step, mask=as_mask((of == 1) & (minus != 1), of, excluded(of)))
+
+
+# --- value ops -----------------------------------------------------------------------------------
+
+def _run_share(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    a = step.args
+    of = ctx.mask(a["of"])
+    if "within" in a:
+        within = ctx.mask(a["within"])
+        part = as_mask((of == 1) & (within == 1), of, excluded(of))
+        total = ops.area(within)
+        value = 100.0 * ops.area(part) / total if total else float("nan")
+        error = 100.0 * boundary_error_m2(part) / total if total else 0.0
+    else:
+        value = ops.share(of)
+        valid = ops.area(as_mask(of != NODATA, of))
+        error = 100.0 * boundary_error_m2(of) / valid if valid else 0.0
+    return StepResult(step, value=float(value), unit="%", error=float(error))
+
+
+def _words_share(a: Mapping[str, Any]) -> str:
+    within = a.get("within")
+    return f"share of {a['of']}" + (f" within {within}" if within else " of the valid area")
+
+
+def _run_area(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    unit, of = step.args.get("unit", "m2"), ctx.mask(step.args["of"])
+    return StepResult(step, value=ops.area(of) / AREA_UNITS[unit], unit=unit,
+                      error=boundary_error_m2(of) / AREA_UNITS[unit])
+
+
+def _run_count(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    return StepResult(step, value=int(ops.count(ctx.mask(step.args["of"]))), unit="objects")
+
+
+def _run_object_size(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    unit, of = step.args.get("unit", "m2"), ctx.mask(step.args["of"])
+    table = ops.objects(of)
+    value = error = 0.0
+    if len(table):
+        side = pixel_size_m(of)
+        if step.op == "mean_object":
+            value = float(table.area_m2.mean())
+            error = float(np.mean([pixel_area_error_m2(e, side ** 2)
+                                   for e in table.perimeter_m / side]))
+        else:
+            pick = table.area_m2.idxmax() if step.op == "largest_object" \
+                else table.area_m2.idxmin()
+            row = table.loc[pick]
+            value = float(row.area_m2)
+            error = pixel_area_error_m2(row.perimeter_m / side, side ** 2)
+    return StepResult(step, value=value / AREA_UNITS[unit], unit=unit,
+                      error=error / AREA_UNITS[unit])
+
+
+def _run_min_distance(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    a = step.args
+    unit = a.get("unit", "m")
+    value = ops.min_distance(ctx.mask(a["of"]), ctx.mask(a["to"]))
+    return StepResult(step, value=float(value) / LENGTH_UNITS[unit], unit=unit,
+                      error=pixel_size_m(ctx.mask(a["of"])) / LENGTH_UNITS[unit])
+
+
+def _run_connected(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    a = step.args
+    value = ops.connected(ctx.mask(a["through"]), ctx.mask(a["of"]), ctx.mask(a["to"]))
+    return StepResult(step, value=bool(value), unit="yes/no")
+
+
+def _run_connectivity(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    groups = int(ops.count(ctx.mask(step.args["of"])))
+    return StepResult(step, value="connected" if groups == 1 else "fragmented",
+                      unit="connected/fragmented")
+
+
+def _run_fragmentation(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    metric = step.args["metric"]
+    metrics = ops.fragmentation(ctx.mask(step.args["of"]), neighbours=metric == "enn_mn")
+    return StepResult(step, value=float(metrics[metric]), unit=FRAGMENTATION_UNITS[metric])
+
+
+def _run_is_fragmented(step: Step, ctx: Context) -> StepResult:
+    import geoquant.ops as ops
+
+    metrics = ops.fragmentation(ctx.mask(step.args["of"]), neighbours=False)
+    return StepResult(step, value=is_fragmented(metrics), unit="yes/no")
+
+
+def _run_difference_of(step: Step, ctx: Context) -> StepResult:
+    of, minus = ctx.result(step.args["of"]), ctx.result(step.args["minus"])
+    return StepResult(step, value=of.value - minus.value, unit=of.unit,
+                      error=of.error + minus.error)
+
+
+def _run_percent_change(step: Step, ctx: Context) -> StepResult:
+    now, before = ctx.result(step.args["of"]), ctx.result(step.args["from"])
+    b = before.value
+    value = 100.0 * (now.value - b) / b if b else float("nan")
+    # first-order propagation of both errors through 100 (a - b) / b
+    error = 100.0 * (now.error / abs(b) + abs(now.value) * before.error / b ** 2) if b else 0.0
+    return StepResult(step, value=float(value), unit="%", error=float(error))
+
+
+def _run_number(step: Step, ctx: Context) -> StepResult:
+    return StepResult(step, value=float(step.args["value"]), unit=step.args.get("unit", ""))
+
+
+def _run_compare(step: Step, ctx: Context) -> StepResult:
+    a = step.args
+    value = COMPARE[a["comparison"]](ctx.result(a["of"]).value, ctx.result(a["to"]).value)
+    return StepResult(step, value=bool(value), unit="yes/no")
+
+
+def _of(name: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda a: f"{name} of {a['of']}" + (f" to {a['to']}" if "to" in a else "")
+
+
+def _spec(name: str, kind: str, required: dict[str, Any], optional: dict[str, Any],
+          meaning: str, run: Callable[[Step, Context], StepResult],
+          words: Callable[[Mapping[str, Any]], str], *, reads: str = "mask",
+          labels: tuple[str, ...] = (), distances: tuple[str, ...] = ()) -> OpSpec:
+    return OpSpec(name, kind, MappingProxyType(required), MappingProxyType(optional), reads,
+                  meaning, run, words, labels, distances)
+
+
+_NEAR = {"of": _REF, "to": _REF, "distance_m": _DISTANCE}
+_DATE = {"enum": ["before", "after"]}
+
+#: Every op a plan may use, by name.
+OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
+    _spec("mask", "mask", {}, {"class": {"type": "string"},
+                               "code": {"type": "integer", "minimum": 0}, "date": _DATE},
+          'pixels of one class: "class" (a class name below) or "code" (a land-cover '
+          'product\'s integer class code, for "code 12"/"class 12"); "date": "before"/"after" '
+          "only in change questions", _run_mask, _words_mask),
+    _spec("objects", "mask", {"of": _REF}, {"min_area_m2": _AREA, "max_area_m2": _AREA},
+          'the objects (connected patches) of mask "of" whose area is at least "min_area_m2" '
+          'and/or at most "max_area_m2" (square metres)', _run_objects, _words_objects,
+          labels=("of",)),
+    _spec("largest_of", "mask", {"of": _REF}, {},
+          'the largest object (connected patch) of mask "of" (all of them if tied)',
+          _run_largest_of, lambda a: f"largest object of {a['of']}", labels=("of",)),
+    _spec("near", "mask", dict(_NEAR), {},
+          'the pixels of mask "of" within "distance_m" metres of mask "to"', _run_near_pixels,
+          _words_near("pixels", "within"), distances=("to",)),
+    _spec("far", "mask", dict(_NEAR), {},
+          'the pixels of mask "of" farther than "distance_m" metres from mask "to"',
+          _run_near_pixels, _words_near("pixels", "farther than"), distances=("to",)),
+    _spec("adjacent", "mask", {"of": _REF, "to": _REF}, {},
+          'the pixels of mask "of" touching mask "to" (8-neighbours)', _run_near_pixels,
+          _words_near("pixels", "within"), distances=("to",)),
+    _spec("objects_near", "mask", dict(_NEAR), {},
+          'the whole objects of mask "of" whose closest pixel is within "distance_m" metres of '
+          'mask "to"', _run_near_objects, _words_near("objects", "within"), labels=("of",),
+          distances=("to",)),
+    _spec("objects_far", "mask", dict(_NEAR), {},
+          'the whole objects of mask "of" farther than "distance_m" metres from mask "to" '
+          '(distance_m 0 = objects not touching "to")', _run_near_objects,
+          _words_near("objects", "farther than"), labels=("of",), distances=("to",)),
+    _spec("objects_adjacent", "mask", {"of": _REF, "to": _REF}, {},
+          'the whole objects of mask "of" that touch mask "to" (8-neighbours)',
+          _run_near_objects, _words_near("objects", "within"), labels=("of",),
+          distances=("to",)),
+    _spec("union", "mask", {"of": _REFS}, {},
+          'the pixels in any of the masks listed in "of" (two or more)', _run_combine,
+          lambda a: f"union of {', '.join(a['of'])}"),
+    _spec("intersection", "mask", {"of": _REFS}, {},
+          'the pixels in all of the masks listed in "of" (two or more)', _run_combine,
+          lambda a: f"intersection of {', '.join(a['of'])}"),
+    _spec("difference", "mask", {"of": _REF, "minus": _REF}, {},
+          'the pixels of mask "of" that are not in mask "minus"', _run_difference,
+          lambda a: f"{a['of']} but not {a['minus']}"),
+    _spec("share", "value", {"of": _REF}, {"within": _REF},
+          'percentage of the region covered by mask "of"; with "within", the percentage of '
+          'mask "within" that is also in "of" (value in %)', _run_share, _words_share),
+    _spec("area", "value", {"of": _REF}, dict(_AREA_UNIT),
+          'area of mask "of" in "unit" (m2 default, ha, km2)', _run_area, _of("area")),
+    _spec("count", "value", {"of": _REF}, {},
+          'number of objects (patches) in mask "of"', _run_count, _of("number of objects"),
+          labels=("of",)),
+    _spec("largest_object", "value", {"of": _REF}, dict(_AREA_UNIT),
+          'area of the largest object of mask "of" in "unit" (m2 default, ha, km2)',
+          _run_object_size, _of("largest object"), labels=("of",)),
+    _spec("smallest_object", "value", {"of": _REF}, dict(_AREA_UNIT),
+          'area of the smallest object of mask "of" in "unit" (m2 default, ha, km2)',
+          _run_object_size, _of("smallest object"), labels=("of",)),
+    _spec("mean_object", "value", {"of": _REF}, dict(_AREA_UNIT),
+          'mean area of the objects of mask "of" in "unit" (m2 default, ha, km2)',
+          _run_object_size, _of("mean object size"), labels=("of",)),
+    _spec("min_distance", "value", {"of": _REF, "to": _REF}, dict(_LENGTH_UNIT),
+          'shortest distance between masks "of" and "to" in "unit" (m default, km)',
+          _run_min_distance, _of("minimum distance"), distances=("to",)),
+    _spec("connected_groups", "value", {"of": _REF}, {},
+          'number of connected groups of mask "of" ("are the X patches connected?" = compare '
+          "connected_groups == a number step of 1)", _run_count, _of("connected groups"),
+          labels=("of",)),
+    _spec("connectivity", "value", {"of": _REF}, {},
+          '"connected" when mask "of" is one connected group, else "fragmented" (for '
+          '"is X connected or fragmented?")', _run_connectivity,
+          _of("connected or fragmented"), labels=("of",)),
+    _spec("connected", "value", {"through": _REF, "of": _REF, "to": _REF}, {},
+          'yes/no: mask "of" is joined to mask "to" through mask "through"', _run_connected,
+          lambda a: f"is {a['of']} connected to {a['to']} through {a['through']}"),
+    _spec("fragmentation", "value", {"of": _REF, "metric": {"enum": list(FRAGMENTATION_METRICS)}},
+          {}, 'one landscape metric of mask "of", "metric" one of '
+          f"{', '.join(FRAGMENTATION_METRICS)} (area_mn and effective_mesh_size in ha, "
+          "edge_density in m/ha, patch_density per 100 ha)", _run_fragmentation,
+          lambda a: f"{a['metric'].replace('_', ' ')} of {a['of']}"),
+    _spec("is_fragmented", "value", {"of": _REF}, {},
+          'yes/no: mask "of" is split into several patches and its largest patch holds less '
+          "than half of its area", _run_is_fragmented, _of("is fragmented")),
+    _spec("difference_of", "value", {"of": _REF, "minus": _REF}, {},
+          'value step "of" minus value step "minus" (same unit)', _run_difference_of,
+          lambda a: f"{a['of']} minus {a['minus']}", reads="value"),
+    _spec("percent_change", "value", {"of": _REF, "from": _REF}, {},
+          'percentage change from value step "from" to value step "of": 100 * (of - from) / '
+          "from", _run_percent_change,
+          lambda a: f"change from {a['from']} to {a['of']}, percent", reads="value"),
+    _spec("number", "value", {"value": {"type": "number"}}, {"unit": {"type": "string"}},
+          'a constant "value" (optional "unit") to compare a value step with; give it in the '
+          "unit of the value it is compared with", _run_number,
+          lambda a: f"the number {a['value']:g}" + (f" {a['unit']}" if a.get("unit") else ""),
+          reads="value"),
+    _spec("compare", "value", {"of": _REF, "to": _REF, "comparison": {"enum": list(COMPARISONS)}},
+          {}, 'yes/no: value step "of" <comparison> value step "to", comparison one of '
+          f"{' '.join(COMPARISONS)}", _run_compare,
+          lambda a: f"{a['of']} {a['comparison']} {a['to']}", reads="value"),
+)})
