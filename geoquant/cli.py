@@ -84,7 +84,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         answer = ask(args.question, source=source, bbox=args.bbox, region=args.region,
                      datetime=args.datetime, product=args.product, segmenter=args.segmenter,
                      sar=args.sar, planner=args.planner, out=args.out,
-                     overwrite=args.overwrite, say=say)
+                     overwrite=args.overwrite, gsd=args.gsd, say=say)
     print(answer.to_json() if args.json else answer.summary())
     return 0
 
@@ -95,7 +95,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with cluster_from_args(args):
         report = evaluate(args.questions, catalog=args.catalog, use=args.use,
-                          planner=args.planner, say=say)
+                          planner=args.planner, images=args.images, say=say)
     if args.report:
         from geoquant.sinks import write_json
 
@@ -264,7 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "its first and last date)")
     ask.add_argument("--product", default=None,
                      help="code table of a land-cover raster (esa-worldcover, io-lulc, "
-                          "slovenia-lulc, geoquant-synth) or 'codes'")
+                          "dynamic-world, deepglobe, earthvqa, slovenia-lulc, geoquant-synth) "
+                          "or 'codes'; its legend's class words are accepted in the question")
+    ask.add_argument("--gsd", type=float, default=None,
+                     help="metres per pixel of an image without georeferencing (PNG, JPEG, "
+                          "GeoTIFF without CRS); default: the '(GSD: 0.5m)' in the question")
     ask.add_argument("--segmenter", default=None,
                      help="model checkpoint (model.pt) to segment imagery with")
     ask.add_argument("--sar", default=None,
@@ -284,7 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", help="score answers to a SQuID-format question file",
         description="Answer every question of a JSON-lines file and report accuracy by type "
                     "and tier (SQuID's rule) and, from imagery, the evidence masks' IoU.")
-    evaluate.add_argument("questions", help="questions.jsonl")
+    evaluate.add_argument("questions", help="questions: JSON lines, a JSON list, or SQuID's "
+                                            "parquet")
+    evaluate.add_argument("--images", default=None,
+                          help="folder of the records' image files (masks or imagery); "
+                               "default: beside the questions file")
     evaluate.add_argument("--catalog", default=None,
                           help="STAC API URL (default: the embedded demo data on loopback)")
     evaluate.add_argument("--use", choices=("labels", "imagery"), default="labels",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from geoquant.errors import InvalidOptionError, RegionError
+from geoquant.errors import ClassNameError, InvalidOptionError, RegionError
 from geoquant.reason._answer import (
     Answer,
     TraceStep,
@@ -22,29 +22,37 @@ from geoquant.reason._answer import (
 )
 from geoquant.reason._execute import StepResult, run_plan
 from geoquant.reason._plan import Plan, validate
-from geoquant.reason._source import Layers, open_source, quiet_cf_warnings
+from geoquant.reason._source import (
+    Layers,
+    open_source,
+    quiet_cf_warnings,
+    source_vocabulary,
+    stac_vocabulary,
+)
+from geoquant.segment._vocabulary import Vocabulary
 
 #: Probability thresholds of the range runs (lower: more permissive masks; higher: stricter).
 RANGE_THRESHOLDS = (0.3, 0.7)
 Planner = Callable[[str], Plan]
 
 
-def make_plan(question: str | Plan | Mapping[str, Any], planner: str | Planner = "rules"
-              ) -> Plan:
+def make_plan(question: str | Plan | Mapping[str, Any], planner: str | Planner = "rules",
+              *, vocabulary: Vocabulary | None = None) -> Plan:
     """The plan of a question: by the deterministic planner (``"rules"``, the default), an
     OpenAI-compatible endpoint (``"llm"``, configured by environment or config file), or any
-    callable; a plan given as a :class:`Plan`, dict or JSON text is validated as it is."""
+    callable; a plan given as a :class:`Plan`, dict or JSON text is validated as it is.
+    ``vocabulary`` adds a source's legend to the class words the plan may use."""
     if isinstance(question, Plan):
         return question
     if isinstance(question, Mapping) or (isinstance(question, str)
                                          and question.lstrip().startswith("{")):
-        return validate(question)
+        return validate(question, vocabulary=vocabulary)
     if callable(planner):
-        return validate(planner(question).to_dict())
+        return validate(planner(question).to_dict(), vocabulary=vocabulary)
     if planner == "rules":
         from geoquant.reason._planner import plan_question
 
-        return plan_question(question)
+        return plan_question(question, vocabulary=vocabulary)
     if planner == "llm":
         from geoquant.reason._llm import LLMConfig, llm_plan
 
@@ -216,6 +224,7 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
         planner: str | Planner = "rules",
         thresholds: Sequence[float] | None = RANGE_THRESHOLDS,
         out: str | Path | None = None, overwrite: bool = False,
+        gsd: float | None = None,
         say: Callable[[str], None] | None = None) -> Answer:
     """Answer a quantitative question about a region.
 
@@ -250,6 +259,11 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
         beside it with the same name. Checked before any work; written all or nothing.
     overwrite
         Replace existing outputs.
+    gsd
+        Ground sample distance, metres per pixel, of images without georeferencing (PNG,
+        JPEG, GeoTIFF or arrays without a CRS), which are then read as a local metric grid.
+        Default: the GSD the question states ("(GSD: 0.5m)"). For georeferenced rasters it
+        must agree with their own pixel size.
     say
         Progress lines go here (e.g. ``print``); silent by default.
 
@@ -269,13 +283,23 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
     started = time.perf_counter()
     progress = _Progress(say, started)
     paths = _output_paths(out, overwrite) if out is not None else None
-    plan = make_plan(question, planner)
+    gsd = _pixel_size(question, gsd)
+    try:
+        plan = make_plan(question, planner, vocabulary=source_vocabulary(source, product))
+    except ClassNameError:
+        # a word of a STAC land-cover collection's own legend ("vineyard")?
+        legend = stac_vocabulary(source, region=region, bbox=bbox, datetime=datetime) \
+            if isinstance(source, str) and source.startswith(("http://", "https://")) \
+            and product is None else None
+        if legend is None or not legend.legend:
+            raise
+        plan = make_plan(question, planner, vocabulary=legend)
     progress(f"planned {len(plan.steps)} steps")
     if datetime is None and plan_dates(plan) != (None,) and plan.question:
         datetime = _datetime_from_years(plan.question)
     layers = open_source(source, region=region, bbox=bbox, datetime=datetime,
                          dates=plan_dates(plan), product=product, segmenter=segmenter,
-                         sar=sar)
+                         sar=sar, gsd_m=gsd)
     progress("opened and segmented the source (read once)")
     answer = answer_plan(plan, layers, thresholds=thresholds, started=started)
     progress(f"ran the plan: {answer.text()}")
@@ -285,6 +309,21 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
     import dataclasses
 
     return dataclasses.replace(answer, elapsed_s=time.perf_counter() - started)
+
+
+def _pixel_size(question: Any, gsd: float | None) -> float | None:
+    """The pixel size given, or stated in the question; both must agree."""
+    from geoquant.reason._phrases import question_gsd
+
+    if gsd is not None and (isinstance(gsd, bool) or not isinstance(gsd, (int, float))
+                            or not 0 < gsd < 1e6):
+        raise InvalidOptionError(f"gsd must be a positive number of metres per pixel, not "
+                                 f"{gsd!r}")
+    stated = question_gsd(question) if isinstance(question, str) else None
+    if gsd is not None and stated is not None and abs(stated - gsd) > 1e-9 * gsd:
+        raise InvalidOptionError(f"the question states a GSD of {stated:g} m but gsd={gsd:g} "
+                                 "was given: keep one")
+    return gsd if gsd is not None else stated
 
 
 class _Progress:

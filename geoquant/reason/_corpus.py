@@ -11,9 +11,11 @@ An expected plan is written as a nested expression, independent of step ids and 
   ``("objects", m, min_m2, max_m2)``, ``("largest_of", m)``,
   ``(op, m, to, distance_m)`` for near/far/objects_near/objects_far,
   ``(op, m, to)`` for adjacent/objects_adjacent, ``("difference", m, minus)``,
+  ``("smallest_of", m)``,
   ``("intersection", m1, m2)``; a dated mask is ``("mask", "forest", "before")``;
 - values: ``(op, m)`` or ``(op, m, unit)`` for share/area/count/largest_object/...,
-  ``("share", m, within)`` (``within`` a mask), ``("min_distance", a, b, unit)``,
+  ``("share", m, within)`` (``within`` a mask), ``("min_distance", a, b, unit)`` (the two
+  masks sorted: the distance is symmetric),
   ``("compare", v1, comparison, v2)``, ``("number", value, unit)``,
   ``("fragmentation", m, metric)``, ``("connectivity", m)``, ``("connected_groups", m)``,
   ``("difference_of", v1, v2)``, ``("percent_change", v_now, v_before)``.
@@ -30,7 +32,7 @@ from geoquant.reason._plan import Plan
 FOREST, WATER, ROAD = ("mask", "forest"), ("mask", "water"), ("mask", "road")
 BUILT, BARE, BUILDING = ("mask", "built-up"), ("mask", "bare"), ("mask", "building")
 VEGETATION = ("mask", "vegetation")
-DEEPGLOBE_VEGETATION = ("union", ("mask", "forest"), ("mask", "cropland"), ("mask", "grass"))
+DEEPGLOBE_VEGETATION = ("union", ("mask", "cropland"), ("mask", "forest"), ("mask", "grass"))
 
 
 def expression(plan: Plan) -> Any:
@@ -50,9 +52,11 @@ def expression(plan: Plan) -> Any:
             return ("objects", of(a["of"]), a.get("min_area_m2"), a.get("max_area_m2"))
         if op in ("near", "far", "objects_near", "objects_far"):
             return (op, of(a["of"]), of(a["to"]), a["distance_m"])
-        if op in ("adjacent", "objects_adjacent", "min_distance"):
-            out = (op, of(a["of"]), of(a["to"]))
-            return (*out, a.get("unit", "m")) if op == "min_distance" else out
+        if op == "min_distance":     # symmetric: the two masks in a fixed order
+            first, second = sorted((of(a["of"]), of(a["to"])), key=repr)
+            return (op, first, second, a.get("unit", "m"))
+        if op in ("adjacent", "objects_adjacent"):
+            return (op, of(a["of"]), of(a["to"]))
         if op == "difference":
             return ("difference", of(a["of"]), of(a["minus"]))
         if op == "share":

@@ -1,13 +1,20 @@
 """Evaluation: SQuID-format question files scored by type and tier, with evidence IoU.
 
-A record is one JSON object per line with SQuID's fields ``question``, ``answer``,
-``acceptable_range_lower``, ``acceptable_range_upper``, ``type`` and ``tier``, and where to
-answer it: ``image`` (a STAC collection id with reference labels, or imagery), ``product``
-(its code table, ``"codes"``, or null), ``imagery`` (a collection for geoquant's own segmenters,
-or null), ``datetime`` and ``bbox`` (optional).
+A record has SQuID's fields ``question``, ``answer``, ``acceptable_range_lower``,
+``acceptable_range_upper``, ``type`` and ``tier`` (and ``gsd``, metres per pixel), and where to
+answer it: ``image`` (a STAC collection id with reference labels, or an image file: a class
+mask or imagery), ``mask`` (a reference mask file beside an imagery ``image``, optional),
+``product`` (the code table or legend of the labels: ``deepglobe``, ``earthvqa``, ``codes``...,
+or null), ``imagery`` (a collection for geoquant's own segmenters, or null), ``datetime`` and
+``bbox`` (optional). Files are read as SQuID publishes them: JSON lines, a JSON list, or
+parquet (its ``image`` column a path or an embedded image, ``{"bytes": ..., "path": ...}``).
+Image files are found beside the questions file, or in ``images=``. Plain pictures without
+georeferencing are read as a local metric grid at the record's GSD (or the question's
+"(GSD: 0.5m)").
 
 Scoring follows SQuID: an answer is right when it lies inside the acceptable range; yes/no
-answers, and counts given without a range, must be exact.
+answers (stored as yes/no, true/false or 1/0), connected/fragmented answers, and counts given
+without a range, must be exact.
 
 Two ways to answer (``use=``): ``"labels"`` reads ``image`` with its ``product`` (with reference
 labels, every answer should be right); ``"imagery"`` segments ``imagery`` with the default
@@ -50,6 +57,8 @@ class Record:
     datetime: str | None = None
     bbox: tuple[float, ...] | None = None
     id: str = ""
+    gsd: float | None = None
+    mask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,41 +150,114 @@ class EvalReport:
                 "outcomes": [o.to_dict() for o in self.outcomes]}
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _share(outcomes: Sequence[Outcome]) -> float:
     return 100.0 * sum(o.correct for o in outcomes) / len(outcomes) if outcomes else float("nan")
 
 
-def read_questions(path: str | Path) -> list[Record]:
-    """Records of a SQuID-format JSON-lines file.
+def read_questions(path: str | Path, *, images: str | Path | None = None) -> list[Record]:
+    """Records of a SQuID-format file: JSON lines, a JSON list, or parquet.
+
+    Embedded images of a parquet file are written to ``images`` (default: a folder
+    ``<file>.images`` beside it) and their records point to them.
 
     Raises
     ------
     InvalidOptionError
-        Naming the line that is not JSON or lacks a field.
+        Naming the record that is not JSON or lacks a field, or a file that cannot be read.
     """
     path = Path(path)
     if not path.is_file():
-        raise InvalidOptionError(f"{path} is not a file of questions (JSON lines)")
-    records = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+        raise InvalidOptionError(f"{path} is not a file of questions (JSON lines, a JSON list "
+                                 "or parquet)")
+    if path.suffix == ".parquet":
+        rows = _parquet_rows(path, Path(images) if images else path.with_suffix(".images"))
+    else:
+        text = path.read_text(encoding="utf-8")
+        if text.lstrip().startswith("["):
+            try:
+                rows = [(n, raw) for n, raw in enumerate(json.loads(text), 1)]
+            except json.JSONDecodeError as err:
+                raise InvalidOptionError(f"{path} is not a JSON list: {err}") from None
+        else:
+            rows = []
+            for number, line in enumerate(text.splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append((number, json.loads(line)))
+                except json.JSONDecodeError as err:
+                    raise InvalidOptionError(f"{path}:{number} is not JSON: {err}") from None
+    return [_record(path, number, raw) for number, raw in rows]
+
+
+def _record(path: Path, number: int, raw: Any) -> Record:
+    if not isinstance(raw, dict):
+        raise InvalidOptionError(f"{path}:{number} is not a JSON object")
+    missing = [k for k in REQUIRED if k not in raw]
+    if missing:
+        raise InvalidOptionError(f"{path}:{number} lacks {', '.join(missing)} (SQuID "
+                                 f"records need {', '.join(REQUIRED)})")
+    bbox = raw.get("bbox")
+    gsd = raw.get("gsd")
+    if gsd is not None and not isinstance(gsd, (int, float)):
         try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InvalidOptionError(f"{path}:{number} is not JSON: {err}") from None
-        missing = [k for k in REQUIRED if k not in raw]
-        if missing:
-            raise InvalidOptionError(f"{path}:{number} lacks {', '.join(missing)} (SQuID "
-                                     f"records need {', '.join(REQUIRED)})")
-        bbox = raw.get("bbox")
-        records.append(Record(
-            raw["question"], raw["answer"], raw["acceptable_range_lower"],
-            raw["acceptable_range_upper"], str(raw["type"]), raw["tier"],
-            raw.get("image") or raw.get("region"), raw.get("product"), raw.get("imagery"),
-            raw.get("datetime"), tuple(bbox) if bbox else None,
-            str(raw.get("id", number))))
-    return records
+            gsd = float(str(gsd).lower().removesuffix("m").strip())
+        except ValueError:
+            raise InvalidOptionError(f"{path}:{number} has gsd {gsd!r}: give metres per "
+                                     "pixel, e.g. 0.5") from None
+    return Record(
+        raw["question"], raw["answer"], _bound(raw["acceptable_range_lower"]),
+        _bound(raw["acceptable_range_upper"]), str(raw["type"]), raw["tier"],
+        raw.get("image") or raw.get("region"), raw.get("product"), raw.get("imagery"),
+        raw.get("datetime"), tuple(bbox) if bbox else None,
+        str(raw.get("id", number)), float(gsd) if gsd is not None else None, raw.get("mask"))
+
+
+def _bound(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _parquet_rows(path: Path, images: Path) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InvalidOptionError(f"reading {path} needs pyarrow: pip install "
+                                 "'geoquant[eval]'") from None
+    try:
+        table = pq.read_table(path).to_pylist()
+    except Exception as err:  # noqa: BLE001 - any unreadable parquet: one line
+        raise InvalidOptionError(f"cannot read {path} as parquet: {err}") from None
+    rows = []
+    for number, raw in enumerate(table, 1):
+        for key in ("image", "mask"):
+            value = raw.get(key)
+            if isinstance(value, dict):       # a Hugging Face Image: {"bytes", "path"}
+                raw[key] = _embedded_image(value, images, f"{number}-{key}")
+        rows.append((number, raw))
+    return rows
+
+
+def _embedded_image(value: dict[str, Any], folder: Path, stem: str) -> str | None:
+    data, name = value.get("bytes"), value.get("path")
+    if not data:
+        return name
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (Path(name).name if name else f"{stem}.png")
+    if not target.exists() or target.read_bytes() != data:
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_bytes(data)
+        partial.replace(target)
+    return str(target)
 
 
 def is_correct(value: Any, record: Record) -> bool:
@@ -186,6 +268,10 @@ def is_correct(value: Any, record: Record) -> bool:
                                       and expected.lower() in ("yes", "no", "true", "false")):
         want = expected if isinstance(expected, bool) else expected.lower() in ("yes", "true")
         return isinstance(value, bool) and value == want
+    if isinstance(value, bool) and expected in (0, 1) and record.lower is None:
+        return value == bool(expected)            # SQuID stores yes/no as 1/0
+    if isinstance(expected, str) and not _is_number(expected):   # "connected", "fragmented"
+        return isinstance(value, str) and value.strip().lower() == expected.strip().lower()
     if value is None or isinstance(value, bool):
         return False
     value = float(value)
@@ -227,7 +313,8 @@ def _iou(a: Any, b: Any) -> float | None:
 
 
 def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels",
-             planner: Any = "rules", say: Callable[[str], None] | None = None) -> EvalReport:
+             planner: Any = "rules", images: str | Path | None = None,
+             say: Callable[[str], None] | None = None) -> EvalReport:
     """Answer every question of a SQuID-format file and score the answers.
 
     Parameters
@@ -242,6 +329,8 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
         segmenters on ``imagery`` (records without imagery are skipped and listed).
     planner : str or callable
         As for :func:`geoquant.reason.ask`.
+    images : str or Path, optional
+        Folder of the records' image files; default: beside ``path``.
     say : callable, optional
         Progress lines, one per question.
 
@@ -251,43 +340,64 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
     """
     if use not in USES:
         raise InvalidOptionError(f"use must be one of {USES}, not {use!r}")
-    records = read_questions(path)
-    if catalog is None:
+    records = read_questions(path, images=images)
+    folder = Path(images) if images else Path(path).parent
+    if catalog is None and not all(_is_file(r, folder) for r in records):
         with _demo_catalog() as url:
-            return _evaluate(records, url, use, planner, say)
-    return _evaluate(records, catalog.rstrip("/"), use, planner, say)
+            return _evaluate(records, url, use, planner, say, folder)
+    return _evaluate(records, (catalog or "").rstrip("/"), use, planner, say, folder)
+
+
+def _is_file(record: Record, folder: Path) -> bool:
+    """Whether a record's data are image files (not STAC collections)."""
+    names = [n for n in (record.image, record.mask, record.imagery) if n]
+    return bool(names) and all(_file(n, folder) is not None for n in names)
+
+
+def _file(name: str, folder: Path) -> Path | None:
+    for candidate in (Path(name), folder / name):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
-              say: Callable[[str], None] | None) -> EvalReport:
+              say: Callable[[str], None] | None, folder: Path) -> EvalReport:
     from geoquant.reason._ask import answer_plan, make_plan, plan_dates
-    from geoquant.reason._source import open_source
+    from geoquant.reason._phrases import question_gsd
+    from geoquant.reason._source import open_source, source_vocabulary
 
     cache: dict[tuple, Any] = {}
 
-    def layers(collection: str, product: str | None, record: Record, dates: tuple) -> Any:
-        key = (collection, product, record.datetime, record.bbox, dates)
+    def layers(name: str, product: str | None, record: Record, dates: tuple) -> Any:
+        gsd = record.gsd if record.gsd is not None else question_gsd(record.question)
+        key = (name, product, record.datetime, record.bbox, dates, gsd)
         if key not in cache:
-            cache[key] = open_source(f"{url}/collections/{collection}", bbox=record.bbox,
-                                     datetime=record.datetime, dates=dates, product=product)
+            found = _file(name, folder)
+            source = str(found) if found is not None else f"{url}/collections/{name}"
+            cache[key] = open_source(source, bbox=record.bbox, datetime=record.datetime,
+                                     dates=dates, product=product,
+                                     gsd_m=gsd if found is not None else None)
         return cache[key]
 
     outcomes, skipped = [], []
     for n, record in enumerate(records, 1):
-        collection = record.image if use == "labels" else record.imagery
+        labels = record.mask or record.image
+        collection = labels if use == "labels" else record.imagery
         if not collection:
             skipped.append(record)
             continue
         started = time.perf_counter()
         try:
-            plan = make_plan(record.question, planner)
+            vocabulary = source_vocabulary(None, record.product)
+            plan = make_plan(record.question, planner, vocabulary=vocabulary)
             dates = plan_dates(plan)
             answer = answer_plan(plan, layers(collection, record.product if use == "labels"
                                               else None, record, dates))
             iou = {}
-            if use == "imagery" and record.image and record.image != record.imagery:
-                reference = answer_plan(plan, layers(record.image, record.product, record,
-                                                     dates), thresholds=None)
+            if use == "imagery" and labels and labels != record.imagery:
+                reference = answer_plan(plan, layers(labels, record.product, record, dates),
+                                        thresholds=None)
                 for step in plan.steps:
                     if step.kind == "mask":
                         score = _iou(answer.evidence[step.id], reference.evidence[step.id])

@@ -235,7 +235,8 @@ def _words_objects(a: Mapping[str, Any]) -> str:
 
 def _run_largest_of(step: Step, ctx: Context) -> StepResult:
     def keep(table: Any) -> Any:
-        return table.area_m2 == table.area_m2.max()
+        pick = table.area_m2.max() if step.op == "largest_of" else table.area_m2.min()
+        return table.area_m2 == pick
 
     return StepResult(step, mask=_select_objects(ctx.mask(step.args["of"]), keep))
 
@@ -442,6 +443,9 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
     _spec("largest_of", "mask", {"of": _REF}, {},
           'the largest object (connected patch) of mask "of" (all of them if tied)',
           _run_largest_of, lambda a: f"largest object of {a['of']}", labels=("of",)),
+    _spec("smallest_of", "mask", {"of": _REF}, {},
+          'the smallest object (connected patch) of mask "of" (all of them if tied)',
+          _run_largest_of, lambda a: f"smallest object of {a['of']}", labels=("of",)),
     _spec("near", "mask", dict(_NEAR), {},
           'the pixels of mask "of" within "distance_m" metres of mask "to"', _run_near_pixels,
           _words_near("pixels", "within"), distances=("to",)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from geoquant.errors import QuestionError
 from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS
@@ -34,9 +34,12 @@ _GSD = re.compile(
     rf"\s*(?:[:=]|of|is)?\s*(?P<v>{NUMBER})\s*(?P<u>cm|m|km)\b\s*(?:/\s*(?:px|pixel)|"
     r"per\s+pixel)?\s*\)?", re.IGNORECASE)
 
+_UNIT_LEAD = (r"(?:expressed\s+in|measured\s+in|given\s+in|reported\s+in|in\s+units\s+of|"
+              r"in\s+terms\s+of|in|as)\s+(?:a\s+|the\s+)?")
+_UNIT_NAMES = r"(?:m2|ha|km2|km|m|%|percentage|percent)(?:\s+terms)?"
 _ANSWER_UNIT = re.compile(
-    r"\s*,?\s*\(?\b(?:expressed\s+in|measured\s+in|given\s+in|reported\s+in|in\s+units\s+of|in|"
-    r"as)\s+(?:a\s+|the\s+)?(?P<u>m2|ha|km2|km|m|%|percentage|percent)(?![\w%])\)?"
+    rf",\s*{_UNIT_LEAD}(?P<c>{_UNIT_NAMES})(?![\w%])\s*,"
+    rf"|\s*,?\s*\(?\b{_UNIT_LEAD}(?P<u>{_UNIT_NAMES})(?![\w%])\)?"
     r"|\s*\((?P<bare>m2|ha|km2|km|m|%)\)")
 
 #: A trailing sentence that only names the answer's unit ("Answer in hectares.").
@@ -119,8 +122,10 @@ def split_words(question: str) -> Words:
 
 
 def _sentences(text: str) -> list[str]:
+    text = re.sub(r"\b(i)\.\s?e\.|\b(e)\.\s?g\.", lambda m: "ie" if m[1] else "eg", text)
+    text = re.sub(r"\s*;\s*", ", ", text)
     # a full stop ends a sentence unless it is a decimal point
-    return re.split(r"(?<!\d)[.?!;]+(?!\d)|(?<=\d)[.?!;]+(?=\s|$)|\?", text)
+    return re.split(r"(?<!\d)[.?!]+(?!\d)|(?<=\d)[.?!]+(?=\s|$)|\?", text)
 
 
 _FILLER = tuple((re.compile(p), r) for p, r in (
@@ -158,13 +163,14 @@ def answer_unit(text: str) -> tuple[str, str | None]:
     matches = list(_ANSWER_UNIT.finditer(text))
     if not matches:
         return text, None
-    units = {_unit_name(m["u"] or m["bare"]) for m in matches}
+    units = {_unit_name((m["u"] or m["bare"] or m["c"]).removesuffix(" terms"))
+             for m in matches}
     if len(units) > 1:
         raise QuestionError(f"the question asks for the answer in {' and '.join(sorted(units))}:"
                             " keep one unit")
     for match in reversed(matches):
-        text = cut(text, match)
-    return text, units.pop()
+        text = f"{text[:match.start()]} {text[match.end():]}"
+    return re.sub(r"\s+", " ", text).strip(" ,"), units.pop()
 
 
 def cut(text: str, match: re.Match[str]) -> str:
@@ -216,3 +222,125 @@ def length_unit(unit: str | None) -> str:
     if unit is not None and unit not in LENGTH_UNITS:
         raise QuestionError(f"a distance cannot be given in {unit!r}: ask for it in m or km")
     return unit or "m"
+
+
+# --- question frames -----------------------------------------------------------------------------
+# Ways of asking that say the same as a plainer frame: imperatives ("calculate the ..."),
+# bare noun phrases ("number of water bodies?"), fronted clauses ("within 200 m of water, how
+# much ..."), embedded questions ("tell me whether ..."). Each rewrite keeps every word's sense.
+
+_VERBS = (r"(?:calculate|compute|find|determine|measure|estimate|report|give me|give|tell me|"
+          r"show me|show|get|quantify|work out|figure out|find out|provide|return|state|list|"
+          r"identify|check|say|indicate|let me know|i want|i need|i'd like|output|derive|assess|"
+          r"evaluate|obtain|retrieve)")
+_QUESTION_START = re.compile(r"^(?:what|which|how|is|are|was|were|do|does|did|can|could|count|"
+                             r"has|have|find|identify|select|take|locate|detect|consider|extract|"
+                             r"segment|isolate|look at|keep|pick|mark|map|delineate|filter|first|"
+                             r"by|into|on average|after|having|once)\b")
+_THIRD_PERSON = {"exceeds": "exceed", "covers": "cover", "touches": "touch", "borders": "border",
+                 "contains": "contain", "has": "have", "outnumbers": "outnumber",
+                 "occupies": "occupy", "forms": "form", "lies": "lie", "falls": "fall"}
+_RELATION_START = (r"(?:within|farther than|further than|more than|less than|at least|at most|"
+                   r"beyond|no more than|no closer than|closer than|adjacent to|next to|"
+                   r"bordering|touching)")
+
+_PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
+    # adverbs and politeness that add nothing
+    (r"^(?:so|ok|okay|now|roughly|approximately|about|exactly|precisely|just|quickly|briefly)"
+     r",?\s+", ""),
+    (r"\s+(?:approximately|roughly|exactly|precisely|overall|in total|altogether|together|"
+     r"combined|in all|in (?:area|size)|by area|in terms of area)$", ""),
+    (r",?\s+and\s+(?:give|report|express|state|return|provide)\s+(?:it|the\s+(?:answer|result|"
+     r"value|figure))$", ""),
+    # two steps in other words: "after selecting X, ...", "filter X to patches ..."
+    (r"^(?:after|having|once|when) (?:selecting|selected|identified|identifying|found|finding|"
+     r"isolating|isolated|picking|picked|extracting|extracted|taking|taken)(?: out)? "
+     r"(?P<x>[^,]+),\s*(?P<q>.+)$", r"find \g<x>, then \g<q>"),
+    (r"^(?:please\s+)?filter (?P<x>.+?) to (?:patches|objects|regions|those|ones) ",
+     r"find \g<x> patches "),
+    (r"^(?:please\s+)?pick out\b", "pick"),
+))
+
+_REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
+    # embedded yes/no questions: "tell me whether the forest is connected"
+    (rf"^(?:please\s+)?{_VERBS}\s+(?:whether|if)\s+there\s+(is|are)\s+(.+)$", r"\1 there \2"),
+    (rf"^(?:please\s+)?{_VERBS}\s+(?:whether|if)\s+(.+?)\s+(is|are|was|were)\s+(.+)$",
+     r"\2 \1 \3"),
+    (rf"^(?:please\s+)?{_VERBS}\s+(?:whether|if)\s+(.+?)\s+"
+     rf"({'|'.join(_THIRD_PERSON)})\s+(.+)$",
+     lambda m: f"does {m[1]} {_THIRD_PERSON[m[2]]} {m[3]}"),
+    # imperatives: "calculate how much ...", "count how many ...", "give me the number of ..."
+    (rf"^(?:please\s+)?(?:{_VERBS}|count)\s+(?=how\b|what\b|which\b)", ""),
+    (rf"^(?:please\s+)?{_VERBS}\s+(?:me\s+)?(?:the\s+|a\s+|an\s+)?", "what is "),
+    (r"^please\s+count\b", "count"),
+    # fronted denominators and clauses
+    (r"^(?:of|considering(?: only)?|among|looking at|out of|for) (?:all |only |just )?"
+     r"(?P<d>[^,]+?),\s*(?P<q>what (?:%|percentage|percent|share|fraction|proportion|part|"
+     r"portion)|how much)(?: of (?:it|that|them|this))? (?P<rest>.+)$",
+     r"\g<q> of \g<d> \g<rest>"),
+    (rf"^(?P<c>{_RELATION_START} [^,]+),\s*(?P<q>.+)$", r"\g<q> \g<c>"),
+    (r"^(?P<c>(?:between|from) (?:19|20)\d\d(?:-\d\d(?:-\d\d)?)? (?:and|to) (?:19|20)\d\d"
+     r"(?:-\d\d(?:-\d\d)?)?),\s*(?P<q>.+)$", r"\g<q> \g<c>"),
+    (r"^compared (?:with|to) (?P<b>[^,]+),\s*(?:is|are) there (?P<c>more|fewer|less) "
+     r"(?P<a>.+)$", r"are there \g<c> \g<a> than \g<b>"),
+    (r"^compared (?:with|to) (?P<b>[^,]+),\s*(?P<v>is|are) (?P<a>.+?) (?P<c>larger|bigger|"
+     r"greater|smaller|more extensive|less extensive)$", r"\g<v> \g<a> \g<c> than \g<b>"),
+    # vague nearness made precise by an aside: "close to water (within 200 m)"
+    (r"\b(?:close to|near to|near|nearby|in proximity to|in (?:the )?vicinity of)\s+"
+     r"(?P<x>[^,()]+?)\s*(?:,\s*(?:ie|that is|meaning|namely)\s*|\(\s*)(?P<r>(?:within|less "
+     r"than|at most|no more than|up to)\s+[\d.]+\s*(?:m|km))\s*\)?",
+     r"\g<r> of \g<x>"),
+    # "the image contains / the scene has": the image is the scope already
+    (r"\s+(?:does|do)\s+(?:image|scene|map|it|region|area|picture|tile)\s+(?:contain|have|show|"
+     r"hold|include|feature)$", ""),
+    (r"^(?:does|do)\s+(?:image|scene|map|region|area|picture|tile)\s+(?:contain|have|show|hold|"
+     r"include)\s+(?P<c>more|fewer|less)\s+(?P<a>.+)\s+than\s+(?P<b>.+)$",
+     r"are there \g<c> \g<a> than \g<b>"),
+    (r"^(?:is|are)\s+(?:image|scene|map|region|area)\s+covered\s+by\s+(?P<c>more|less)\s+"
+     r"(?P<a>.+)\s+than\s+(?P<b>.+)$", r"is there \g<c> \g<a> than \g<b>"),
+    # "does A have an area of more than 5 ha"
+    (r"^do(?:es)? (?P<a>.+?) (?:have|has|cover|occupy|span) (?:an area of |a size of |an area |"
+     r"a size |)(?P<c>more|less|bigger|larger|greater|smaller|over|under|above|below)(?: than)? "
+     r"(?P<b>[\d.]+ (?:m2|ha|km2))$", r"is \g<a> \g<c> than \g<b>"),
+    # distances: "building-to-water distance", "how many m separate A from B"
+    (r"\b(?P<a>[a-z-]+?)-to-(?P<b>[a-z-]+) distance\b", r"distance from \g<a> to \g<b>"),
+    (r"^how many (?:m|km) (?:separate|lie between) (?P<a>.+?) (?:from|and) (?P<b>.+)$",
+     r"what is distance from \g<a> to \g<b>"),
+    (r"^what is (?:closest|nearest) (?:any |that )?(?P<a>.+?) (?:gets|comes|is) to (?P<b>.+)$",
+     r"what is distance from \g<a> to \g<b>"),
+    (r"\s+at (?:their|its) (?:closest|nearest)(?: point)?$", ""),
+    # object sizes: "how many m2 does the average building cover", "how big is the average X"
+    (r"^how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?P<a>(?:an? |the )?(?:average|mean|"
+     r"typical|largest|biggest|smallest) .+?)(?: cover| occupy| span| take up| measure)?$",
+     r"what is area of \g<a>"),
+    (r"^how (?:big|large|small) (?:is|are) (?:an? |the )?(?P<k>average|mean|typical) (?P<a>.+)$",
+     r"what is \g<k> size of \g<a>"),
+    (r"^how small (?:is|are) ", "how large is "),
+))
+
+
+def prepare(text: str) -> str:
+    """A sentence without words that add nothing, two-step wording made plain."""
+    for pattern, replacement in _PRE:
+        text = pattern.sub(replacement, text).strip(" ,")
+    return re.sub(r"\s+", " ", text)
+
+
+def reframe(text: str) -> str:
+    """A sentence rewritten into the planner's plainer frames (see ``_REFRAMES``)."""
+    text = prepare(text)
+    for _ in range(4):
+        before = text
+        for pattern, replacement in _REFRAMES:
+            text = pattern.sub(replacement, text).strip(" ,")
+        if not _QUESTION_START.match(text):          # a bare noun phrase: "number of lakes?"
+            if text.startswith(("any ", "some ")):
+                text = f"is there {text}"
+            elif re.search(r"\b(?:than|connected|fragmented)\b", text):
+                text = f"is {text}"
+            else:
+                text = f"what is {text}"
+        text = re.sub(r"\s+", " ", text)
+        if text == before:
+            break
+    return text

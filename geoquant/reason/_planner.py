@@ -43,10 +43,11 @@ from geoquant.reason._phrases import (
     DATE,
     SPAN,
     area_unit,
-    cut,
     length_unit,
     normalise_units,
+    prepare,
     question_gsd,
+    reframe,
     split_words,
     tidy,
 )
@@ -122,7 +123,8 @@ SUPPORTED_FORMS: tuple[str, ...] = (
 COUNTABLE_CLASSES = frozenset({"building", "solar panel", "playground"})
 _TAIL = frozenset("are there is there exist exists exist? in total altogether overall total "
                   "combined together in all found located , can be do you see we have "
-                  "of them".split())
+                  "of them appear appears occur occurs remain remains showing shown seen "
+                  "present counted detected identified".split())
 _AREA_RULE = ("'more A than B' compares areas (geoquant's rule: areas, unless the question "
               "counts objects: 'number of', 'fewer', or patches, regions, bodies, buildings)")
 _COUNT_RULE = ("'more A than B' compares numbers of objects: the question counts ('number "
@@ -231,6 +233,36 @@ def _whole_question_filter(text: str) -> tuple[str, tuple[Any, Any] | None]:
     return text, None
 
 
+_DEFINE = "(?:includes?|means|is defined as|covers|consists of|comprises|is made up of|counts)"
+_DEFINITIONS = (
+    re.compile(rf"^if (?P<w>[a-z -]+?) {_DEFINE} (?P<l>[^,]+),\s*(?P<rest>.+)$"),
+    re.compile(rf"^(?P<rest>.+?),?\s+where (?P<w>[a-z -]+?) {_DEFINE} (?P<l>.+)$"),
+    re.compile(r"^(?P<rest>.+?),\s*(?:counting|including|ie|meaning|namely|defined as|that is)"
+               r"\s+(?:the\s+|as\s+)?(?P<l>.+?)(?:\s+classes|\s+together|\s+as vegetation)?$"),
+)
+
+
+def _definitions(text: str, r: _Reader) -> tuple[str, dict[Any, list[Any]]]:
+    """Definitions of a class word by a list of classes ("where vegetation means forest,
+    cropland or rangeland"; ", counting forest, farmland and rangeland"): the text without
+    them, and ``{class or None: [class specs]}`` (None: the first class the question reads)."""
+    found: dict[Any, list[Any]] = {}
+    for pattern in _DEFINITIONS:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        listed = r.targets.class_list(tokens(m["l"]))
+        if listed is None or len(listed) < 2:
+            continue
+        word = m.groupdict().get("w")
+        key = None if word is None else r.vocabulary.find(word)
+        if word is not None and key is None:
+            continue
+        found[key] = listed
+        text = m["rest"].strip(" ,")
+    return text, found
+
+
 def _merge_filters(a: tuple[Any, Any] | None, b: tuple[Any, Any] | None
                    ) -> tuple[Any, Any] | None:
     if a is None or b is None:
@@ -240,58 +272,92 @@ def _merge_filters(a: tuple[Any, Any] | None, b: tuple[Any, Any] | None
 
 # --- change --------------------------------------------------------------------------------------
 
-_LOSS, _GAIN = ("lost|lose|loss|disappeared|removed|cleared|destroyed|converted|declined",
-                "gained|gain|added|appeared|created|grew|expanded|new")
-_CHANGE_NEW = _compile(r"^how many new (?P<a>.+?)(?: (?:appeared|emerged|formed|were created|"
-                       r"have appeared|have formed|are there))?$",
-                       r"^how many (?P<a>.+?) (?:appeared|emerged|were created|have appeared|"
-                       r"formed|have formed)$")
-_CHANGE_GONE = _compile(r"^how many (?P<a>.+?) (?:disappeared|vanished|were lost|"
-                        r"have disappeared|were removed)$")
-_CHANGE_AMOUNT = _compile(
-    rf"^(?:how much|what area of|what is area of|how much area of) (?P<a>.+?) (?:area )?"
-    rf"(?:(?:was|were|has been|have been|had been|got|did region|did) )?(?P<v>{_LOSS}|{_GAIN})$",
-    r"^(?:what|how much) is (?:total )?(?:area of )?(?P<a>.+?) (?P<v>loss|gain)(?: area)?$")
-_CHANGE_NET = _compile(r"^what is (?:net |total )?change (?:in|of) (?P<a>.+?)(?: area)?$",
-                       r"^(?:by )?how much did (?P<a>.+?)(?: area)? change$",
-                       r"^what is net (?P<a>.+?)(?: area)? change$")
-_CHANGE_PERCENT = _compile(
-    r"^by (?:what|how much|how many) (?:%|percentage) did (?P<a>.+?)(?: area)? (?:change|grow|"
-    r"shrink|increase|decrease|decline)$",
-    r"^what is (?:%|percentage|relative) change (?:in|of) (?P<a>.+?)(?: area)?$")
+_DATE_WORDS = re.compile(rf"\s*\b(?:between|from|in|by|since|until|till|to|and|compared (?:with|"
+                         rf"to)|versus|vs|as of|-)?\s*(?:year\s+)?{DATE}\b\s*,?")
+_CHANGE_KINDS = (
+    ("percent", re.compile(r"(?:%|\bpercentage\b|\bpercent\b|\brelative\b).*\b(?:change|"
+                           r"changed|grow|grown|grew|shrink|shrunk|shrank|increase|increased|"
+                           r"decrease|decreased|decline|declined|differ)\b|\b(?:change|"
+                           r"changed)\b.*(?:%|\bpercentage\b|\bpercent\b)")),
+    ("new", re.compile(r"\b(?:new|appeared|emerged|formed|showed up|were created|did not exist|"
+                       r"came into being|have appeared|newly)\b")),
+    ("gone", re.compile(r"\b(?:disappeared|vanished|no longer exist|were removed)\b.*$|"
+                        r"^how many .*\b(?:were lost|lost)\b")),
+    ("lost", re.compile(r"\b(?:lost|loss|lose|losses|cleared|destroyed|removed|gone|converted|"
+                        r"declined|shrank|disappeared|deforested)\b")),
+    ("gained", re.compile(r"\b(?:gained|gain|gains|added|grew|expanded|increase|appeared|"
+                          r"created|new)\b")),
+    ("net", re.compile(r"\b(?:net|change|changed|changes|difference|differ)\b")),
+)
+#: Words of a change question's frame, read and dropped to leave its target.
+_CHANGE_FRAME = frozenset(
+    "how much many what is was were the area total net change changed changes in did does do "
+    "has have been had got lost loss lose losses gained gain gains cleared destroyed removed "
+    "gone converted declined shrank disappeared deforested added grew expanded increase "
+    "increased decrease decreased appeared created new newly emerged formed showed up "
+    "exist existed not percentage percent % relative terms grow grown shrink shrunk decline "
+    "differ difference by there that which vanished no longer being came into count number "
+    "amount extent size cover coverage region image scene of".split())
+_COUNT_FRAME = re.compile(r"^(?:how many|what is number of|count|number of|what number of)\b")
+
+
+def _change_dates(text: str) -> tuple[str, bool]:
+    """The text without its two dates; whether it had them. A "between t1 and t2" span must
+    name the earlier date first."""
+    if span := SPAN.search(text):
+        if span["t1"] >= span["t2"]:
+            raise QuestionError(f"'{span[0]}' must name the earlier date first")
+    dates = re.findall(rf"\b{DATE}\b", text)
+    if not dates:
+        return text, False
+    if len(dates) != 2 or not re.search(r"\b(?:lost|loss|lose|gain|gained|change|changed|new|"
+                                        r"appeared|disappeared|grow|grown|grew|shrink|shrunk|"
+                                        r"increase|decrease|cleared|gone|exist|formed|emerged|"
+                                        r"showed up|differ|difference|compared)", text):
+        if re.search(r"\b(?:m2|ha|km2|km|m|%)\b", text) and len(dates) < 2:
+            return text, False
+        raise QuestionError("a change question names two dates: 'between 2006 and 2012'")
+    return re.sub(r"\s+", " ", _DATE_WORDS.sub(" ", text)).strip(" ,"), True
 
 
 def _change(r: _Reader, text: str) -> dict[str, Any] | None:
     """Change between the first (``before``) and last (``after``) date of the run."""
-    if span := SPAN.search(text):
-        if span["t1"] >= span["t2"]:
-            raise QuestionError(f"'{span[0]}' must name the earlier date first")
-        text = cut(text, span)
-    elif re.search(rf"\b{DATE}\b", text) and not re.search(r"\b(?:m2|ha|km2|km|m|%)\b", text):
-        raise QuestionError("a change question names two dates: 'between 2006 and 2012'")
-    for name, patterns, now, then in (("new", _CHANGE_NEW, "after", "before"),
-                                      ("gone", _CHANGE_GONE, "before", "after")):
-        if m := _match(patterns, text):
-            objects = r.target(m["a"], objects=True, reader=r.dated(now))
-            found = r.doc.add(name, "objects_far", of=objects.mask,
-                              to=r.doc.redated(objects.base, then), distance_m=0)
-            return r.answer(r.doc.add("n", "count", of=found))
-    if m := _match(_CHANGE_AMOUNT, text):
-        before = r.target(m["a"], reader=r.dated("before")).mask
-        after = r.target(m["a"], reader=r.dated("after")).mask
-        lost = re.fullmatch(_LOSS, m["v"]) is not None
+    text, dated = _change_dates(text)
+    kind = next((k for k, p in _CHANGE_KINDS if p.search(text)), None)
+    if not dated and not (kind == "new" and _COUNT_FRAME.match(text)):
+        return None
+    if kind is None:
+        raise QuestionError(f"'{text}' names two dates but not what changed: ask how much was "
+                            "lost or gained, the net or percentage change, or how many new "
+                            "patches appeared")
+    unit_word = re.search(r"\b(?:how many|what is) (m2|ha|km2)\b", text)
+    if unit_word:
+        r.unit = unit_word[1]
+    phrase = _change_target(text)
+    counting = bool(_COUNT_FRAME.match(text))
+    if kind in ("new", "gone") and counting:
+        now, then = ("after", "before") if kind == "new" else ("before", "after")
+        objects = r.target(phrase, objects=True, reader=r.dated(now))
+        found = r.doc.add(kind, "objects_far", of=objects.mask,
+                          to=r.doc.redated(objects.base, then), distance_m=0)
+        return r.answer(r.doc.add("n", "count", of=found))
+    if counting:
+        raise QuestionError(f"cannot count what '{text}' asks: count new patches ('how many "
+                            "new forest patches appeared') or ask for an area")
+    if kind in ("lost", "gained", "new", "gone"):
+        before = r.target(phrase, reader=r.dated("before")).mask
+        after = r.target(phrase, reader=r.dated("after")).mask
+        lost = kind in ("lost", "gone")
         name, of, minus = ("lost", before, after) if lost else ("gained", after, before)
         changed = r.doc.add(name, "difference", of=of, minus=minus)
         if r.unit == "%":
             return r.answer(r.doc.add(f"{name}_share", "share", of=changed, within=of))
         return r.answer(r.doc.add(f"{name}_area", "area", of=changed, unit=area_unit(r.unit)))
-    if not (m := _match(_CHANGE_PERCENT, text) or _match(_CHANGE_NET, text)):
-        return None
-    as_percent = m.re in _CHANGE_PERCENT or r.unit == "%"    # "how much did A change, in %"
+    as_percent = kind == "percent" or r.unit == "%"
     unit = "m2" if as_percent else area_unit(r.unit)
     areas = {}
     for date in ("before", "after"):
-        mask = r.target(m["a"], reader=r.dated(date)).mask
+        mask = r.target(phrase, reader=r.dated(date)).mask
         areas[date] = r.doc.add(f"area_{date}", "area", of=mask, unit=unit)
     if as_percent:
         return r.answer(r.doc.add("percent_change", "percent_change", of=areas["after"],
@@ -300,22 +366,55 @@ def _change(r: _Reader, text: str) -> dict[str, Any] | None:
                               minus=areas["before"]))
 
 
+def _change_target(text: str) -> str:
+    """What changed: the question's words without its change frame."""
+    text = re.sub(r"\b(?:grown or shrunk|grow or shrink|increased or decreased|increase or "
+                  r"decrease|gained or lost|by how much|by what)\b", " ", text)
+    text = re.sub(r"^(?:how many|what is|count|number of|what number of)\s+(?:(?:m2|ha|km2)\s+)?",
+                  "", text)
+    words = [w for w in tokens(text) if w not in _CHANGE_FRAME or w in ("of",)]
+    while words and words[0] in ("of", ","):
+        words = words[1:]
+    while words and words[-1] in ("of", ","):
+        words = words[:-1]
+    phrase = " ".join(w for i, w in enumerate(words)
+                      if not (w == "of" and (i == 0 or words[i - 1] in (",", "of"))))
+    if not phrase:
+        raise QuestionError(f"'{text}' does not say what changed: name a class, e.g. forest")
+    return phrase
+
+
 # --- connectivity and fragmentation --------------------------------------------------------------
 
 _CONNECTED_THROUGH = _compile(r"^(?:is|are) (?P<a>.+?) connected (?:to|with) (?P<b>.+?) "
                               r"(?:through|via|by way of|across|along) (?P<c>.+)$",
                               r"^can (?:one|you) (?:go|travel|get|move) from (?P<a>.+?) to "
                               r"(?P<b>.+?) (?:through|via|along|across) (?P<c>.+)$")
-_CONNECTED_STATE = _compile(r"^(?:is|are) (?P<a>.+?) (?:connected or fragmented|fragmented or "
-                            r"connected|connected or disconnected|contiguous or fragmented)$",
-                            r"^(?:is|are) (?P<a>.+?) (?:one|a single) connected (?:region|area|"
-                            r"patch|mass|block) or (?:fragmented|split)(?: into .+)?$")
-_CONNECTED_ALL = _compile(r"^(?:is|are) (?P<a>.+?) (?:all |fully |well |completely )?"
-                          r"(?:connected|contiguous)(?: to each other| with each other| together|"
-                          r"| to one another)?$",
+_CONNECTED_WORDS = frozenset("connected continuous contiguous unbroken joined intact linked "
+                             "unified".split())
+_FRAGMENTED_WORDS = frozenset("fragmented broken fragments split scattered disconnected patchy "
+                              "separated pieces".split())
+#: Words a "connected or fragmented?" question may hold besides its target.
+_STATE_FRAME = frozenset(
+    "is are it the one a single or into would you describe as classify which describes here "
+    "whole , : ( ) area patch region piece block mass what state condition does do have show "
+    "mostly largely rather than say tell me whether if big up several many multiple parts "
+    "of best better this that they them these be considered".split()) | _CONNECTED_WORDS \
+    | _FRAGMENTED_WORDS
+_ONE = (r"(?:all )?(?:in )?(?:one|a single|a|1)\s*,?\s*(?:single\s*,?\s*)?(?:connected|continuous|"
+        r"contiguous|unbroken|joined|intact)?\s*,?\s*(?:connected |continuous |contiguous |"
+        r"unbroken )?(?:patch|piece|area|region|block|mass|whole|unit|component|network|expanse|"
+        r"body|cluster|group|object|stretch|tract)")
+_CONNECTED_ALL = _compile(rf"^(?:is|are) (?:all (?:of )?)?(?P<a>.+?) {_ONE}$",
+                          r"^(?:is|are) (?:all (?:of )?)?(?P<a>.+?) (?:all |fully |well |"
+                          r"completely |entirely )?(?:connected|contiguous|continuous|unbroken)"
+                          r"(?: to each other| with each other| together| to one another| into "
+                          r"one (?:patch|piece|area|region|whole|unit))?$",
+                          r"^(?:is|are) every (?P<a>.+?) connected to (?:all )?(?:the )?"
+                          r"others?$",
                           r"^do(?:es)? (?P<a>.+?) form (?:one|a single) (?:connected |"
-                          r"contiguous )?(?:group|network|cluster|component|patch|region|"
-                          r"area|mass|block)$")
+                          r"contiguous |continuous )?(?:group|network|cluster|component|patch|"
+                          r"region|area|mass|block|whole|unit|piece)$")
 _CONNECTED_GROUPS = _compile(r"^how many (?:connected|separate|distinct|disconnected) (?:groups|"
                              r"components|networks|clusters|parts) (?:of|in) (?P<a>.+)$",
                              r"^how many (?:connected|separate|distinct) (?:groups|components|"
@@ -328,8 +427,9 @@ def _connectivity(r: _Reader, text: str) -> dict[str, Any] | None:
     if m := _match(_CONNECTED_THROUGH, text):
         of, to, through = (r.target(m[k]).mask for k in "abc")
         return r.answer(r.doc.add("connected", "connected", through=through, of=of, to=to))
-    if m := _match(_CONNECTED_STATE, text):
-        mask = r.target(m["a"], objects=True).mask
+    words = tokens(text)
+    if "or" in words and _CONNECTED_WORDS & set(words) and _FRAGMENTED_WORDS & set(words):
+        mask = _state_target(r, words)
         r.doc.note("connected means one connected group (8-connectivity); otherwise "
                    "fragmented")
         return r.answer(r.doc.add("connectivity", "connectivity", of=mask))
@@ -343,6 +443,22 @@ def _connectivity(r: _Reader, text: str) -> dict[str, Any] | None:
     one = r.doc.add("one", "number", value=1)
     r.doc.note("connected means one connected group (8-connectivity)")
     return r.answer(r.doc.add("connected", "compare", of=groups, to=one, comparison="=="))
+
+
+def _state_target(r: _Reader, words: list[str]) -> str:
+    """The one target of a "connected or fragmented?" question; every other word must be one
+    of that frame's."""
+    for i in range(len(words)):
+        if words[i] in _STATE_FRAME and words[i] not in ("area", "patch", "region"):
+            continue
+        if r.targets.class_at(words, i) is None and words[i] not in ("largest", "biggest"):
+            continue
+        selection, end = r.targets.target(words, i, objects=True)
+        rest = [w for w in words[:i] + words[end:] if w not in _STATE_FRAME]
+        if rest:
+            finish(rest, 0, frozenset(), " ".join(words))
+        return selection.mask
+    raise QuestionError(f"'{' '.join(words)}' names no class to call connected or fragmented")
 
 
 _METRICS = tuple((metric, re.compile(rf"^(?:what is |compute |give |calculate |report )?"
@@ -493,9 +609,11 @@ def _comparison(r: _Reader, text: str) -> dict[str, Any] | None:
     if m := _match(_COMPARE_THERE, text):
         plural = m.re is _COMPARE_THERE[0] and text.startswith("are") and (
             _counts(m["a"], r) or _counts(m["b"], r))
-        kind = "count" if plural or m["c"] == "fewer" else "area"
-        a, b = re.sub(r"^(?:number of|area of|amount of) ", "", m["a"]), m["b"]
-        b = re.sub(r"^(?:(?:number|area|amount) of|there (?:is|are)) ", "", b.strip())
+        by_number = bool(re.search(r" (?:by|in) (?:number|count)$", m["b"]))
+        kind = "count" if plural or by_number or m["c"] == "fewer" else "area"
+        a = re.sub(r"^(?:number of|area of|amount of|(?:m2|ha|km2) of) ", "", m["a"])
+        b = re.sub(r" (?:by|in) (?:number|count)$", "", m["b"])
+        b = re.sub(r"^(?:(?:number|area|amount) of|there (?:is|are)|of|that of) ", "", b.strip())
         b = re.sub(r" (?:there (?:is|are)|are there|is there|do(?:es)?)$", "", b)
         if _NUMBER_SIDE.match(b):
             return _compare_number(r, kind, a, b, m["c"])
@@ -508,7 +626,7 @@ def _comparison(r: _Reader, text: str) -> dict[str, Any] | None:
         kind, phrase = _read_measure(m["a"], "area")
         if _NUMBER_SIDE.match(m["b"].strip()):
             return _compare_number(r, kind, phrase, m["b"].strip(), m["c"])
-        if m["c"] in ("outnumber", "fewer"):
+        if m["c"] in ("outnumber", "outnumbers", "fewer", "more numerous", "less numerous"):
             kind = "count"
         other_kind, other = _read_measure(m["b"], kind)
         if {kind, other_kind} - {"area", "share"} and kind != other_kind:
@@ -559,7 +677,7 @@ _SHARE = r"(?:share|%|percentage|fraction|proportion|part|portion|ratio|percent)
 _VERB = (r"(?:is|are|lies|lie|falls|fall|sits|sit|is located|are located|is situated|"
          r"are situated|is found|are found|can be found|was|were)")
 _COVERED = (r"(?:covered by|occupied by|made up of|taken up by|classified as|labell?ed as|"
-            r"composed of|comprised of|)")
+            r"composed of|comprised of|under|)")
 _SHARE_PATTERNS = _compile(
     rf"^(?:what|which|how much|how large a|how big a) {_SHARE} (?:of (?P<d>.+?) )?{_VERB} "
     rf"{_COVERED} ?(?P<t>.+)$",
@@ -573,6 +691,9 @@ _SHARE_PATTERNS = _compile(
     rf"what {_SHARE}$",
     r"^how much of (?P<d>area|land|surface|total area) (?:is|are) (?:covered by |occupied by )?"
     r"(?P<t>.+)$",
+    rf"^(?:what|which|how much) {_SHARE} (?:of (?P<d>.+?) )?do(?:es)? (?P<t>.+?) (?:cover|occupy|"
+    r"take up|make up|account for|represent|fill|span)$",
+    rf"^(?:what|how much) is {_SHARE} (?:of (?P<d>.+?) )?under (?P<t>.+)$",
     r"^how much (?:area )?(?:is|are) (?:covered|occupied) by (?P<t>.+)$")
 
 
@@ -716,7 +837,8 @@ def _count(r: _Reader, text: str) -> dict[str, Any] | None:
     if r.unit is not None:
         raise QuestionError(f"a count is a number of objects, not {r.unit}: leave out "
                             f"'in {r.unit}'")
-    mask = r.target(m["a"], objects=True).mask
+    phrase = re.sub(r"^of (?=(?:all |the )?(?!them\b))", "", m["a"])
+    mask = r.target(phrase, objects=True).mask
     return r.answer(r.doc.add("n", "count", of=mask))
 
 
@@ -727,10 +849,13 @@ _FAMILIES: tuple[_Family, ...] = (_change, _connectivity, _comparison, _fragment
 
 # --- two-step questions --------------------------------------------------------------------------
 
+_STEP_VERBS = (r"(?:calculate|compute|find|determine|measure|report|give|tell|work out|count|"
+               r"get|return|estimate|say|figure out|quantify|sum|add up|check|provide)")
 _TWO_STEP = re.compile(
-    r"^(?:first,? )?(?:find|identify|select|take|locate|detect|consider|get|extract|segment|"
-    r"isolate|look at|keep|pick|mark|map|delineate)\s+(?:all |every |each |only )?(?P<x>.+?)"
-    r"\s*[,;:]?\s+(?:and\s+)?then,?\s+(?P<y>.+)$")
+    r"^(?:please\s+)?(?:first,? )?(?:find|identify|select|take|locate|detect|consider|get|"
+    r"extract|segment|isolate|look at|keep|pick|mark|map|delineate)\s+(?:all |every |each |only )?"
+    rf"(?P<x>.+?)(?:\s*[,;:]?\s+(?:and\s+)?then,?\s+|\s*,?\s+and\s+(?={_STEP_VERBS}\b))"
+    r"(?P<y>.+)$")
 _PRONOUNS = (
     (r"\b(?:their|its|those patches'|these patches'|these objects'|those objects') "
      r"(?:total |combined |overall )?(?:area|areas|surface|extent)\b", REFERENCE),
@@ -754,19 +879,15 @@ def _two_step(r: _Reader, text: str) -> dict[str, Any] | None:
     if REFERENCE not in referred:
         raise QuestionError(f"the second step '{second}' does not refer to what the first step "
                             f"found ('{m['x']}'): say 'their area' or 'how many of them'")
-    referred = re.sub(rf"^(?:calculate|compute|find|determine|measure|report|give|tell me|"
-                      rf"estimate)\s+(?=how|what|{REFERENCE}|number|area|total)", "",
-                      referred)
+    referred = re.sub(rf"^(?:please\s+)?(?:calculate|compute|find|determine|measure|report|"
+                      rf"give(?: me)?|tell me|estimate|work out|figure out|get|return|say)\s+"
+                      rf"(?=how|what|{REFERENCE}|number|area|total)", "", referred)
     referred = re.sub(rf"^how many of {REFERENCE}", f"how many {REFERENCE}", referred)
-    referred = re.sub(rf"^(?:what is )?(?:total |combined )?(?:{REFERENCE})$",
+    referred = re.sub(rf"^(?:what is )?(?:total |combined |overall )?{REFERENCE}$",
                       f"what is area of {REFERENCE}", referred)
-    if referred.startswith(("how", "what", "which", "is", "are", "do", "does", "number",
-                            "area", "total", "count", "the")):
-        pass
-    else:
-        referred = f"what is {referred}"
     child = _Reader(r.vocabulary, r.unit, reference=first.mask, doc=r.doc)
-    return _read(child, referred)
+    child.targets.definitions = r.targets.definitions
+    return _read(child, reframe(referred))
 
 
 def _read(r: _Reader, text: str) -> dict[str, Any]:
@@ -833,8 +954,10 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
                                 "filter such as 'Ignore patches smaller than 0.1 ha.'")
         size_filter = _merge_filters(size_filter, found)
     reader = _Reader(vocabulary, words.unit, size_filter=size_filter)
+    main, definitions = _definitions(prepare(main), reader)
+    reader.targets.definitions = definitions
     try:
-        document = _two_step(reader, main) or _read(reader, main)
+        document = _two_step(reader, main) or _read(reader, reframe(main))
     except _Unread:
         raise _unsupported(question, main) from None
     return validate({**document, "question": question.strip()}, vocabulary=vocabulary)

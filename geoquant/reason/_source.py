@@ -38,6 +38,7 @@ from geoquant.errors import (
     InvalidOptionError,
     NoItemsFoundError,
 )
+from geoquant.segment._vocabulary import Vocabulary
 
 NODATA = 255
 CODES = "codes"
@@ -113,16 +114,51 @@ class Layers:
         return out.rio.write_crs(mask.rio.crs, inplace=True)
 
 
+def source_vocabulary(source: Any, product: Any) -> Vocabulary:
+    """The class words of a source: the built-in vocabulary and the legend of its product
+    (a :class:`~geoquant.segment.LandCoverProduct` or a built-in product's name), or of a
+    segmentation's classes."""
+    import xarray as xr
+
+    legend: list[str] = []
+    resolved = _resolve_product(product) if isinstance(product, str) else product
+    if resolved is not None and resolved != CODES and hasattr(resolved, "classes"):
+        legend += [str(c) for c in resolved.classes]
+    if isinstance(source, xr.Dataset) and "classes" in source.attrs:
+        legend += [str(c) for c in source.attrs["classes"]]
+    elif isinstance(source, xr.Dataset) and "probability" in source:
+        legend += [str(c) for c in source["probability"].coords["class"].values]
+    return Vocabulary(legend)
+
+
+def stac_vocabulary(url: str, *, region: Any, bbox: Any, datetime: str | None
+                    ) -> Vocabulary | None:
+    """The legend of a STAC land-cover collection over the region (its items'
+    ``classification:classes``), or None when its items carry none."""
+    from geoquant import sources
+    from geoquant.sources._profiles import profile_for
+
+    api, sep, collection = url.rstrip("/").rpartition("/collections/")
+    if not sep or not collection:
+        return None
+    items = sources.search(api, collections=[collection], bbox=bbox, region=region,
+                           datetime=datetime)
+    if not items or not _classified(items, profile_for(items)):
+        return None
+    return Vocabulary([str(c) for c in _stac_product(items[0]).classes])
+
+
 def _label_mask(seg: Any, what: str) -> Any:
     """The class mask of a label-only segmentation (a product's one-hot probabilities are not
     kept: the class map says the same in a byte per pixel)."""
     import rioxarray  # noqa: F401  (the .rio accessor)
 
-    from geoquant.segment import canonical_class, class_members
+    from geoquant.segment._vocabulary import Vocabulary
 
-    wanted = canonical_class(what)
     classes = list(seg.attrs["classes"])
-    members = [m for m in class_members(wanted) if m in classes]
+    legend = Vocabulary(classes)
+    wanted = legend.canonical(what)
+    members = [m for m in legend.members(wanted) if m in classes]
     if not members:
         raise ClassNameError(f"the segmentation has no class {wanted!r} (nor any class it "
                              f"contains); its classes are {', '.join(classes)}")
@@ -148,12 +184,16 @@ def _code_mask(codes: Any, code: int) -> Any:
 def open_source(source: Any, *, region: Any = None, bbox: Sequence[float] | None = None,
                 datetime: str | None = None, dates: Sequence[str | None] = (None,),
                 product: str | None = None, segmenter: Any = None, sar: Any = None,
-                chunks: int = 1024) -> Layers:
+                chunks: int = 1024, gsd_m: float | None = None) -> Layers:
     """Open a source for the dates a plan needs (see the module docstring).
 
     ``sar`` is a second source of radar backscatter (same forms as ``source``): the optical
     segmentation is fused with SAR open water where the optical view is cloudy or missing
     (:func:`geoquant.segment.fuse`), for one-date questions.
+
+    ``gsd_m`` is the pixel size of images without georeferencing (PNG, JPEG, GeoTIFF or
+    arrays without a CRS), read as a local metric grid; for georeferenced local rasters it
+    must agree with their own pixel size.
 
     Raises
     ------
@@ -170,7 +210,7 @@ def open_source(source: Any, *, region: Any = None, bbox: Sequence[float] | None
         return _from_segmentation(source, dates)
     cube, clear, product, provenance = _open_cube(source, region=region, bbox=bbox,
                                                   datetime=datetime, product=product,
-                                                  chunks=chunks)
+                                                  chunks=chunks, gsd_m=gsd_m)
     # Optical imagery over several dates is composited (median of clear views); radar and
     # class rasters are read at their latest date.
     composite = product is None and not _is_sar(cube) and not _is_sar_segmenter(segmenter)
@@ -192,7 +232,8 @@ def open_source(source: Any, *, region: Any = None, bbox: Sequence[float] | None
 
 
 def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
-               product: Any, chunks: int) -> tuple[Any, Any, Any, dict[str, Any]]:
+               product: Any, chunks: int, gsd_m: float | None = None
+               ) -> tuple[Any, Any, Any, dict[str, Any]]:
     """``(time, band, y, x)`` cube, clear-sky mask or None, product, provenance."""
     import xarray as xr
 
@@ -201,17 +242,30 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
     if isinstance(source, xr.DataArray):
         cube = source
         provenance["source"] = "array"
+        if cube.rio.crs is None:
+            if gsd_m is None:
+                raise InvalidOptionError("the array has no CRS: give its pixel size (gsd=0.5) "
+                                         "to read it as a local metric grid, or write a CRS "
+                                         "(arr.rio.write_crs(...))")
+            from geoquant.sources._local import local_metric_grid
+
+            cube = local_metric_grid(cube, gsd_m)
     elif isinstance(source, str) and source.startswith(("http://", "https://")):
         cube, clear, items, product = _from_stac(source, region=region, bbox=bbox,
                                                  datetime=datetime, product=product,
                                                  chunks=chunks)
         provenance.update(source=source, items=[i["id"] for i in items])
     else:
-        cube = _from_paths(source, chunks=chunks)
+        cube = _from_paths(source, chunks=chunks, gsd_m=gsd_m)
         paths = [source] if isinstance(source, (str, Path)) else list(source)
         provenance["source"] = [str(p) for p in paths]
     if "band" not in cube.dims:
         cube = cube.expand_dims(band=["data"], axis=0)
+    if "georeferencing" in cube.attrs:
+        provenance["georeferencing"] = cube.attrs["georeferencing"]
+    resolved = _resolve_product(product)
+    if getattr(resolved, "colours", None) and cube.sizes["band"] >= 3:
+        cube = resolved.codes_from_colours(cube)     # colour-coded class masks
     if "time" not in cube.dims:
         cube = cube.expand_dims(time=[np.datetime64("NaT", "ns")])
     return cube.transpose("time", "band", "y", "x"), clear, product, provenance
@@ -319,7 +373,7 @@ def _stac_product(item: Mapping[str, Any]) -> Any:
     return LandCoverProduct.from_stac(item, asset=asset, name=str(item.get("collection")))
 
 
-def _from_paths(source: Any, *, chunks: int) -> Any:
+def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
     import xarray as xr
 
     from geoquant import sources
@@ -330,7 +384,7 @@ def _from_paths(source: Any, *, chunks: int) -> Any:
                                  "or an xarray cube")
     layers = []
     for path in paths:
-        arr = sources.open(path, chunks=chunks)
+        arr = sources.open(path, chunks=chunks, gsd_m=gsd_m)
         if arr.dtype.kind in "iu" and arr.rio.nodata is not None:
             arr = arr.where(arr != arr.rio.nodata).astype(np.float32)
         layers.append(arr if "band" in arr.dims else arr.expand_dims(band=["data"]))

@@ -44,12 +44,14 @@ OBJECT_WORDS = frozenset(
 PLAIN_WORDS = frozenset("area areas land lands cover coverage surface surfaces class classes "
                         "type types category pixels pixel".split())
 ADJECTIVES = frozenset("separate distinct individual isolated contiguous disconnected "
-                       "discrete single standalone unconnected independent".split())
+                       "discrete single standalone unconnected independent different unique "
+                       "detached".split())
 DETERMINERS = frozenset("a an any all each every some only those these total combined "
-                        "overall entire".split())
-_LINKS = frozenset("that which who are is was were lie lies lying located situated found "
-                   "fall falls falling sit sits sitting being also each and but , with "
-                   "have has having measuring covering occupying extending".split())
+                        "overall entire either both whole nearest closest".split())
+_LINKS = frozenset("that which who whose are is was were lie lies lying located situated "
+                   "found fall falls falling sit sits sitting being also each and but yet , with "
+                   "have has having measuring covering occupying extending directly "
+                   "immediately right both there still only entirely wholly".split())
 
 _QUANTITY = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
 _UNITS = set(AREA_UNITS) | set(LENGTH_UNITS) | {"cm"}
@@ -59,6 +61,10 @@ _CODE_WORDS = ("code", "class", "value", "category")
 @dataclass
 class Document:
     """A plan document being written: steps in order, each with its own readable id."""
+
+    #: "area of the largest X" is the size of the largest object of X: one op, not two.
+    SIMPLER = {("area", "largest_of"): "largest_object", ("area", "smallest_of"):
+               "smallest_object"}
 
     steps: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -95,8 +101,31 @@ class Document:
         if text not in self.notes:
             self.notes.append(text)
 
+    def simplified(self, answer: str) -> list[dict[str, Any]]:
+        """The steps with measures of one object made one op, and steps no one reads gone."""
+        by_id = {s["id"]: s for s in self.steps}
+        steps = []
+        for step in self.steps:
+            inner = by_id.get(step.get("of")) if isinstance(step.get("of"), str) else None
+            simpler = self.SIMPLER.get((step["op"], inner["op"] if inner else None))
+            if simpler:
+                step = {**step, "op": simpler, "of": inner["of"]}
+            steps.append(step)
+        used, queue = set(), [answer]
+        refs = {s["id"]: s for s in steps}
+        while queue:
+            sid = queue.pop()
+            if sid in used:
+                continue
+            used.add(sid)
+            for key in ("of", "to", "through", "minus", "from", "within"):
+                value = refs[sid].get(key)
+                queue.extend(value if isinstance(value, list) else [value] if value else [])
+        return [s for s in steps if s["id"] in used]
+
     def answer(self, step_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"version": PLAN_VERSION, "steps": self.steps, "answer": step_id}
+        out: dict[str, Any] = {"version": PLAN_VERSION, "steps": self.simplified(step_id),
+                               "answer": step_id}
         if self.notes:
             out["notes"] = list(self.notes)
         return out
@@ -133,6 +162,10 @@ class TargetReader:
         #: A size filter of the whole question ("ignore patches smaller than 0.1 ha"), applied
         #: to every measured target: (min m² or None, max m² or None).
         self.size_filter: tuple[Any, Any] | None = None
+        #: Class words the question defines by a list ("vegetation (forest, crops or grass)"
+        #: said once, or "where vegetation means ..."): class -> class specs; None: the first
+        #: class read.
+        self.definitions: dict[Any, list[Any]] = {}
         self._words = sorted(vocabulary.words(), key=lambda w: -len(w.split()))
         self._longest = max(len(w.split()) for w in self._words)
 
@@ -181,7 +214,7 @@ class TargetReader:
                     i = after
                     continue
             j = i
-            while j < len(words) and words[j] in (",", "or", "and", "and/or", "as", "well"):
+            while j < len(words) and words[j] in _JOINERS:
                 j += 1
             if j == i or j >= len(words):
                 break
@@ -190,29 +223,48 @@ class TargetReader:
                 break
             parts.append(found[0])
             i = found[1]
+        parts = self._defined(parts)
         ids = list(dict.fromkeys(self._mask_id(p) for p in parts))
         if len(ids) == 1:
             return ids[0], i
         return self.doc.add("_or_".join(ids), "union", of=ids), i
 
+    def _defined(self, parts: list[Any]) -> list[Any]:
+        out = []
+        for part in parts:
+            name = part.get("class") if isinstance(part, dict) else None
+            if None in self.definitions:            # "..., counting forest, crops and grass"
+                out.extend(self.definitions.pop(None))
+            elif name in self.definitions:
+                out.extend(self.definitions[name])
+            else:
+                out.append(part)
+        return out
+
+    def class_list(self, words: list[str]) -> list[Any] | None:
+        """The classes of a whole list ("forest, cropland or rangeland"), or None when the
+        words are not only classes and joiners."""
+        found, j = [], 0
+        while j < len(words):
+            if words[j] in _JOINERS | _LIST_WORDS:
+                j += 1
+                continue
+            hit = self.class_at(words, j)
+            if hit is None:
+                return None
+            found.append(hit[0])
+            j = hit[1]
+            while j < len(words) and words[j] in OBJECT_WORDS | PLAIN_WORDS:
+                j += 1
+        return found
+
     def _bracketed_list(self, words: list[str], i: int) -> tuple[list[Any], int]:
         close = _closing(words, i)
         if close is None:
             return [], i
-        inner = words[i + 1:close]
-        found, j = [], 0
-        while j < len(inner):
-            if inner[j] in (",", "or", "and", "e.g", "eg", "i.e", "ie", "such", "including",
-                            "namely", "like"):
-                j += 1
-                continue
-            hit = self.class_at(inner, j)
-            if hit is None:
-                return [], i     # not a list of classes: a filter in brackets, read later
-            found.append(hit[0])
-            j = hit[1]
-            while j < len(inner) and inner[j] in OBJECT_WORDS | PLAIN_WORDS:
-                j += 1
+        found = self.class_list(words[i + 1:close])
+        if not found:
+            return [], i     # not a list of classes: a filter in brackets, read later
         return found, close + 1
 
     def _mask_id(self, part: dict[str, Any] | str) -> str:
@@ -246,11 +298,11 @@ class TargetReader:
         about objects. ``relations=False`` stops before relations, ``filters=False`` before
         size filters too. Returns the selection and the position of the first word not read.
         """
-        largest = False
+        extreme = None
         while i < len(words) and (words[i] in DETERMINERS or words[i] in ADJECTIVES
-                                  or words[i] in ("largest", "biggest")):
+                                  or words[i] in _EXTREMES):
             objects = objects or words[i] in ADJECTIVES
-            largest = largest or words[i] in ("largest", "biggest")
+            extreme = _EXTREMES.get(words[i], extreme)
             i += 1
         # "patches of forest", "areas of urban land"
         while i + 1 < len(words) and words[i] in OBJECT_WORDS | PLAIN_WORDS \
@@ -266,8 +318,8 @@ class TargetReader:
         current = base
         if relations and self.size_filter is not None:
             current = self._sized(current, base, *self.size_filter)
-        if largest:
-            current = self.doc.add(f"largest_{base}", "largest_of", of=current)
+        if extreme is not None:
+            current = self.doc.add(f"{extreme}_{base}", f"{extreme}_of", of=current)
         if not filters:
             return Selection(current, current, base, objects), i
         selection, i = self.modifiers(words, i, current, objects=objects, relations=relations,
@@ -315,8 +367,12 @@ class TargetReader:
 
     def _relation(self, words: list[str], i: int) -> tuple[tuple[str, Any, Any, bool], int] | None:
         negated = False
-        if i < len(words) and words[i] in ("not", "never"):
+        if i < len(words) and words[i] in ("not", "never", "excluding", "except", "minus"):
             negated, i = True, i + 1
+            while i < len(words) and words[i] in ("anything", "any", "those", "what", "is",
+                                                  "areas", "parts", "pixels", "ones", "that",
+                                                  "for"):
+                i += 1
         found = read_relation_head(words, i)
         if found is None:
             if negated:
@@ -370,6 +426,13 @@ def _check_relations(pending: list[tuple[str, Any, Any, bool]]) -> None:
                                 f"from {to}, which nothing can be: check the distances")
 
 
+_EXTREMES = {"largest": "largest", "biggest": "largest", "smallest": "smallest",
+             "tiniest": "smallest"}
+_JOINERS = frozenset({",", "or", "and", "and/or", "as", "well", "plus", "+", "&", "/"})
+_LIST_WORDS = frozenset({"eg", "ie", "such", "including", "namely", "like", "either", "both",
+                         "the", "classes", "class", "types", "i", "e", "g"})
+
+
 _STOP = (OBJECT_WORDS | PLAIN_WORDS | _LINKS | {"than", "within", "of", "from", "to", "near",
                                                 "larger", "smaller", "bigger", "more", "less",
                                                 "(", ")", ",", "not", "in", "between"})
@@ -398,14 +461,17 @@ _AT_LEAST = (("larger", "than"), ("bigger", "than"), ("greater", "than"), ("more
              ("not", "smaller", "than"), ("no", "less", "than"), ("minimum", "of"),
              ("a", "minimum", "of"), (">",), (">=",), ("of", "at", "least"),
              ("of", "more", "than"), ("of", "over",), ("greater", "or", "equal", "to"),
-             ("larger", "or", "equal", "to"))
+             ("larger", "or", "equal", "to"), ("exceed",), ("exceeds",), ("of", "above"),
+             ("bigger", "or", "equal", "to"), ("not", "less", "than"))
 _AT_MOST = (("smaller", "than"), ("less", "than"), ("at", "most"), ("under",), ("below",),
             ("up", "to"), ("no", "larger", "than"), ("no", "bigger", "than"),
             ("not", "exceeding"), ("not", "larger", "than"), ("maximum", "of"),
             ("a", "maximum", "of"), ("<",), ("<=",), ("of", "at", "most"), ("of", "less", "than"),
             ("of", "under",), ("no", "more", "than"), ("smaller", "or", "equal", "to"))
-_SIZE_LEAD = (("with", "an", "area", "of"), ("with", "area", "of"), ("with", "a", "size", "of"),
-              ("with", "size", "of"), ("with", "an", "area"), ("with", "area"),
+_SIZE_LEAD = (("whose", "size", "is"), ("whose", "area", "is"), ("whose", "area"),
+              ("whose", "size"), ("with", "an", "area", "of"), ("with", "area", "of"),
+              ("with", "a", "size", "of"), ("with", "size", "of"), ("with", "an", "area"),
+              ("with", "area"),
               ("in", "size"), ("in", "area"), ("of", "size"), ("of", "area"), ("sized",),
               ("area",), ("size",))
 
@@ -452,6 +518,19 @@ def read_size(words: list[str], i: int) -> tuple[tuple[Any, Any], int] | None:
                                         "the larger size first: swap the bounds")
                 return (low, high), _after_size(words, second[1])
         return None
+    lead = i + 1 if _starts(words, i, ("of",)) else i
+    found = quantity(words, lead)       # "of 0.1 ha or more", "1000 m2 and above"
+    if found and found[0][1] in AREA_UNITS:
+        for tail, bound in ((("or", "more"), "low"), (("or", "larger"), "low"),
+                            (("or", "bigger"), "low"), (("or", "greater"), "low"),
+                            (("and", "above"), "low"), (("and", "up"), "low"),
+                            (("and", "over"), "low"), (("plus",), "low"),
+                            (("or", "less"), "high"), (("or", "smaller"), "high"),
+                            (("and", "below"), "high"), (("and", "under"), "high")):
+            if _starts(words, found[1], tail):
+                size = area_m2(*found[0])
+                return ((size, None) if bound == "low" else (None, size)), \
+                    found[1] + len(tail)
     for bound, phrases in (("low", _AT_LEAST), ("high", _AT_MOST)):
         for phrase in phrases:
             if _starts(words, i, phrase):
@@ -487,7 +566,9 @@ _FAR = (("farther", "than"), ("further", "than"), ("more", "than"), ("at", "leas
 _ADJACENT = (("adjacent", "to"), ("touching",), ("touch",), ("touches",), ("bordering",),
              ("border",), ("borders",), ("next", "to"), ("neighbouring",), ("neighboring",),
              ("in", "contact", "with"), ("abutting",), ("adjoining",), ("contiguous", "with"),
-             ("sharing", "a", "border", "with"), ("that", "border"), ("that", "touch"))
+             ("sharing", "a", "border", "with"), ("share", "a", "border", "with"),
+             ("shares", "a", "border", "with"), ("adjoin",), ("adjoins",), ("abut",),
+             ("abuts",), ("next", "door", "to"), ("alongside",), ("directly", "adjacent", "to"))
 _VAGUE = (("near",), ("close", "to"), ("nearby",), ("around",), ("far", "from"),
           ("away", "from"), ("close", "by"), ("in", "proximity", "of"),
           ("in", "vicinity", "of"), ("surrounding",))
@@ -504,6 +585,8 @@ def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] 
             j = i + len(phrase)
             if _starts(words, j, ("a", "distance", "of")):
                 j += 3
+            elif _starts(words, j, ("a",)):
+                j += 1                     # "within a 200 m distance of", "a 200 m radius"
             found = quantity(words, j)
             if not found:
                 continue
@@ -512,7 +595,7 @@ def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] 
                 continue          # a size or share, not a distance
             distance = length_m(value, unit)
             j = found[1]
-            if j < len(words) and words[j] in ("away", "distance"):
+            if j < len(words) and words[j] in ("away", "distance", "radius", "buffer", "band"):
                 j += 1
             if j < len(words) and words[j] in ("of", "from", "to"):
                 return (kind, distance), j + 1

@@ -50,6 +50,10 @@ class LandCoverProduct:
     band : str, optional
         Name of the band holding the codes. Without it the tile must have exactly one band;
         name it to read the codes from a cube with other bands, or inside an ensemble.
+    colours : tuple of (code, (red, green, blue)), optional
+        For colour-coded class masks (DeepGlobe's RGB PNGs): the colour of each code.
+        :meth:`codes_from_colours` turns such an image into one band of codes; a colour
+        not listed reads as the first nodata code.
     """
 
     name: str
@@ -57,6 +61,7 @@ class LandCoverProduct:
     nodata: tuple[int, ...] = (0,)
     version: str = "1"
     band: str | None = None
+    colours: tuple[tuple[int, tuple[int, int, int]], ...] = ()
     bands: tuple[str, ...] = field(init=False)
     halo: int = 0
     stride: int = 1
@@ -108,8 +113,36 @@ class LandCoverProduct:
                    tuple(nodata) or (0,))
 
     def parameters(self) -> dict[str, Any]:
-        return {"codes": {str(k): v for k, v in self.codes.items()},
-                "nodata": list(self.nodata), "band": self.band}
+        out = {"codes": {str(k): v for k, v in self.codes.items()},
+               "nodata": list(self.nodata), "band": self.band}
+        if self.colours:
+            out["colours"] = {str(k): list(c) for k, c in self.colours}
+        return out
+
+    def codes_from_colours(self, image: Any) -> Any:
+        """One band of class codes (``uint8``) from a colour-coded mask image.
+
+        Parameters
+        ----------
+        image : xarray.DataArray
+            ``(band, y, x)`` or ``(time, band, y, x)`` with red, green and blue as its first
+            three bands.
+        """
+        import xarray as xr
+
+        red, green, blue = (image.isel(band=k, drop=True) for k in range(3))
+        codes = xr.full_like(red, self.nodata[0], dtype=np.uint8)
+        for code, (r, g, b) in self.colours:
+            # colours within 64 of the legend's: JPEG-compressed masks keep their classes
+            hit = (abs(red.astype(np.int16) - r) < 64) & (abs(green.astype(np.int16) - g) < 64) \
+                & (abs(blue.astype(np.int16) - b) < 64)
+            codes = xr.where(hit, np.uint8(code), codes)
+        codes = codes.astype(np.uint8).expand_dims(band=["codes"], axis=-3)
+        codes.attrs = {}
+        if image.rio.crs is not None:
+            codes = codes.rio.write_crs(image.rio.crs).rio.write_transform(
+                image.rio.transform())
+        return codes
 
     def predict(self, tile: Any, bands: Sequence[str]) -> Any:
         xp = array_module(tile)
@@ -155,9 +188,26 @@ GEOQUANT_SYNTH = LandCoverProduct("geoquant-synth", {
     1: "water", 2: "forest", 3: "cropland", 4: "grass", 5: "road", 6: "building", 7: "river"},
     (0,), "1")
 
+#: DeepGlobe land cover (SQuID's DeepGlobe images): colour-coded RGB masks.
+DEEPGLOBE = LandCoverProduct(
+    "deepglobe", {1: "urban", 2: "agriculture", 3: "rangeland", 4: "forest", 5: "water",
+                  6: "barren"}, (0,), "2018",
+    colours=((1, (0, 255, 255)), (2, (255, 255, 0)), (3, (255, 0, 255)), (4, (0, 255, 0)),
+             (5, (0, 0, 255)), (6, (255, 255, 255))))
+#: EarthVQA / LoveDA masks (SQuID's EarthVQA images): class indices, 0 no data.
+EARTHVQA = LandCoverProduct(
+    "earthvqa", {1: "background", 2: "building", 3: "road", 4: "water", 5: "barren",
+                 6: "forest", 7: "agriculture", 8: "playground"}, (0,), "2024")
+#: Dynamic World's class indices (0 water ... 8 snow and ice).
+DYNAMIC_WORLD = LandCoverProduct(
+    "dynamic-world", {0: "water", 1: "trees", 2: "grass", 3: "flooded vegetation", 4: "crops",
+                      5: "shrub and scrub", 6: "built", 7: "bare", 8: "snow and ice"},
+    (255,), "1")
+
 #: Built-in products by name.
 PRODUCTS: MappingProxyType[str, LandCoverProduct] = MappingProxyType({
-    p.name: p for p in (ESA_WORLDCOVER, IO_LULC, SLOVENIA_LULC, GEOQUANT_SYNTH)})
+    p.name: p for p in (ESA_WORLDCOVER, IO_LULC, SLOVENIA_LULC, GEOQUANT_SYNTH, DEEPGLOBE,
+                        EARTHVQA, DYNAMIC_WORLD)})
 
 
 def product(name: str, *, band: str | None = None) -> LandCoverProduct:

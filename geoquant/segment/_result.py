@@ -21,7 +21,7 @@ import numpy as np
 
 from geoquant._backend import array_module
 from geoquant.errors import ClassNameError, InvalidOptionError
-from geoquant.segment._vocabulary import canonical_class, class_members
+from geoquant.segment._vocabulary import Vocabulary
 
 NONE, NODATA = 0, 255
 
@@ -29,8 +29,9 @@ NONE, NODATA = 0, 255
 def nested(classes: Sequence[str]) -> list[tuple[int, list[int]]]:
     """Broad classes among ``classes`` with the positions of their narrower classes there."""
     found = []
+    legend = Vocabulary(list(classes))
     for k, cls in enumerate(classes):
-        inner = [classes.index(m) for m in class_members(cls)[1:] if m in classes]
+        inner = [classes.index(m) for m in legend.members(cls)[1:] if m in classes]
         if inner:
             found.append((k, inner))
     return found
@@ -108,9 +109,10 @@ def class_mask(segmentation: Any, name: str, *, threshold: float | None = None) 
     """
     import rioxarray  # noqa: F401  (the .rio accessor)
 
-    wanted = canonical_class(name)
     classes = classes_of(segmentation)
-    members = [m for m in class_members(wanted) if m in classes]
+    legend = Vocabulary([str(c) for c in classes])
+    wanted = legend.canonical(name)
+    members = [m for m in legend.members(wanted) if m in classes]
     if not members:
         raise ClassNameError(f"the segmentation has no class {wanted!r} (nor any class it "
                              f"contains); its classes are {', '.join(classes)}")

@@ -6,18 +6,32 @@ from pathlib import Path
 
 from geoquant.errors import AssetError, StoreError
 
+#: The CRS of a raster without georeferencing read with a pixel size: a local metric grid
+#: (transverse Mercator at 0°, 0°: metres, with negligible scale error over any image).
+LOCAL_METRIC_CRS = "+proj=tmerc +lat_0=0 +lon_0=0 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m"
 
-def _open_geotiff(path: Path, chunks):
+
+def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
+    import warnings
+
     import rioxarray
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
     try:
-        arr = rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunks, "x": chunks},
-                                      mask_and_scale=False, lock=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            arr = rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunks, "x": chunks},
+                                          mask_and_scale=False, lock=False)
     except RasterioIOError as err:
         raise AssetError(f"cannot read raster {path}: {err}; check the file") from err
     if arr.rio.crs is None:
-        raise AssetError(f"raster {path} has no CRS; set one (gdal_edit.py -a_srs EPSG:....)")
+        if gsd_m is None:
+            raise AssetError(f"raster {path} has no CRS: give its pixel size (gsd=0.5, "
+                             "--gsd 0.5, or '(GSD: 0.5m)' in the question) to read it as a "
+                             "local metric grid, or set a CRS (gdal_edit.py -a_srs EPSG:....)")
+        arr = local_metric_grid(arr, gsd_m)
+    elif gsd_m is not None:
+        _check_gsd(arr, gsd_m, path)
     names = arr.attrs.get("long_name")
     if isinstance(names, (tuple, list)) and len(names) == arr.sizes["band"]:
         arr = arr.assign_coords(band=list(names))
@@ -38,7 +52,8 @@ def _open_geotiff(path: Path, chunks):
     return arr
 
 
-def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None):  # noqa: A001
+def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  # noqa: A001
+         gsd_m: float | None = None):
     """Open a local raster as a lazy DataArray with its CRS.
 
     Parameters
@@ -50,6 +65,11 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None): 
         Spatial chunk size in pixels.
     variable
         For a Zarr store with several variables, the one to open (default: the only one).
+    gsd_m
+        Ground sample distance in metres per pixel. A raster without georeferencing (a PNG or
+        JPEG, a GeoTIFF without a CRS) is read with it as a local metric grid
+        (:data:`LOCAL_METRIC_CRS`, origin at the top-left corner); for a georeferenced raster
+        it must agree with the raster's own pixel size.
 
     Returns
     -------
@@ -61,7 +81,8 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None): 
     Raises
     ------
     AssetError
-        The file is missing, unreadable or has no CRS.
+        The file is missing or unreadable, has no CRS and no ``gsd_m`` was given, or
+        ``gsd_m`` contradicts its georeferencing.
     StoreError
         The Zarr store is corrupt, lacks georeferencing, or the variable is not in it.
     """
@@ -83,4 +104,34 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None): 
         if arr.rio.crs is None:
             raise StoreError(f"{path}:{variable} has no CRS")
         return arr
-    return _open_geotiff(path, chunks)
+    if gsd_m is not None and not (isinstance(gsd_m, (int, float)) and 0 < gsd_m < 1e6):
+        raise AssetError(f"the pixel size must be a positive number of metres, not {gsd_m!r}")
+    return _open_geotiff(path, chunks, gsd_m)
+
+
+def local_metric_grid(arr, gsd_m: float):
+    """``arr`` (no georeferencing) on a local metric grid of ``gsd_m`` metres per pixel."""
+    import numpy as np
+    from affine import Affine
+
+    height, width = arr.sizes["y"], arr.sizes["x"]
+    transform = Affine(gsd_m, 0.0, 0.0, 0.0, -gsd_m, height * gsd_m)
+    arr = arr.assign_coords(x=(np.arange(width) + 0.5) * gsd_m,
+                            y=height * gsd_m - (np.arange(height) + 0.5) * gsd_m)
+    arr = arr.rio.write_crs(LOCAL_METRIC_CRS).rio.write_transform(transform)
+    arr.attrs["georeferencing"] = f"local metric grid, {gsd_m:g} m per pixel (no CRS in file)"
+    return arr
+
+
+def _check_gsd(arr, gsd_m: float, path: Path) -> None:
+    """Refuse a stated pixel size that contradicts the raster's own (by more than 1 %)."""
+    crs = arr.rio.crs
+    if not crs.is_projected:
+        return      # degrees: the metric size varies; geoquant measures geodesically
+    factor = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
+    res_x, res_y = (abs(r) * factor for r in arr.rio.resolution())
+    size = (res_x * res_y) ** 0.5
+    if abs(size - gsd_m) > 0.01 * size:
+        raise AssetError(f"the stated pixel size {gsd_m:g} m contradicts {path}'s own "
+                         f"georeferencing ({res_x:g} x {res_y:g} m per pixel): drop the GSD, "
+                         "or fix the raster's transform")
