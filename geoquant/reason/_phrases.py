@@ -20,6 +20,11 @@ LARGEST_NUMBER = 1e15
 
 _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"²", "2"), (r"[−–—]", "-"), (r"[’`´]", "'"), (r"(?<=\d),(?=\d{3}\b)", ""),
+    (r"\s*(?:->|=>|→)\s*", " to "), (r"\s*(?:<=|≤|=<)\s*", " at most "),
+    (r"\s*(?:>=|≥|=>)\s*", " at least "), (r"(?<![<>=-])\s*>\s*(?!=)", " more than "),
+    (r"(?<![<>=])\s*<\s*(?![=-])", " less than "), (r"\s+=\s+|(?<=\w)=(?=\w)", " is "),
+    (r"\bvs\.?\b|\bversus\b", "or"), (r"^\s*%\s*(?:of\s+)?", "percentage of "),
+    (r"\bpercentage-wise\b|\bpercent-wise\b|\bin percentage terms\b", "in %"),
     (r"\bsquare\s+(?:kilomet(?:re|er)s?|km)\b|\bsq\.?\s*km\b|\bkm\s*\^\s*2|\bkm\s*sq\b", "km2"),
     (r"\bsquare\s+(?:met(?:re|er)s?|m)\b|\bsq\.?\s*m\b|\bm\s*\^\s*2|\bsqm\b", "m2"),
     (r"\bhectares?\b|\bhas\b(?=\s*(?:\)|,|$))", "ha"), (r"\bkilomet(?:re|er)s?\b|\bkms\b", "km"),
@@ -39,13 +44,19 @@ _UNIT_LEAD = (r"(?:expressed\s+in|measured\s+in|given\s+in|reported\s+in|in\s+un
 _UNIT_NAMES = r"(?:m2|ha|km2|km|m|%|percentage|percent)(?:\s+terms)?"
 _ANSWER_UNIT = re.compile(
     rf",\s*{_UNIT_LEAD}(?P<c>{_UNIT_NAMES})(?![\w%])\s*,"
+    r"|,\s*(?P<tail>m2|ha|km2|km|m|%)\s*$"
     rf"|\s*,?\s*\(?\b{_UNIT_LEAD}(?P<u>{_UNIT_NAMES})(?![\w%])\)?"
     r"|\s*\((?P<bare>m2|ha|km2|km|m|%)\)")
 
 #: A trailing sentence that only names the answer's unit ("Answer in hectares.").
 _UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:give|answer|report|express|state|provide)"
-                            r"(?:\s+(?:the|your)\s+answer|\s+it|\s+the\s+result|\s+the\s+value)?"
-                            r"\s+(?:in|as)\s+(?:a\s+)?(?P<u>m2|ha|km2|km|m|%|percentage)$")
+                            r"(?:\s+(?:me\s+)?(?:(?:the|your)\s+)?(?:answer|result|value|mean|"
+                            r"average|number|figure)|\s+it)?"
+                            r"\s+(?:in|as)\s+(?:a\s+)?(?P<u>m2|ha|km2|km|m|%|percentage)"
+                            r"(?:\s+please)?$")
+#: Sentences that ask nothing: greetings, thanks, "yes or no".
+_NOTHING = re.compile(r"^(?:hi|hello|hey|dear \w+|thanks|thank you|thx|cheers|please|yes or no|"
+                      r"yes/no|y/n|answer yes or no|true or false|(?:a )?quick question)$")
 
 SPAN = re.compile(rf"\b(?:between|from)\s+(?P<t1>{DATE})(?:\s+(?:and|to|until|till)\s+|\s*-\s*)"
                   rf"(?P<t2>{DATE})\b(?!\s*(?:m2|ha|km2|km|m|%)(?!\w))")
@@ -103,11 +114,14 @@ def split_words(question: str) -> Words:
         if _GSD.search(text):
             raise QuestionError("the question states the pixel size (GSD) twice: keep one")
     sentences = [s for s in (_clean_sentence(s) for s in _sentences(text)) if s]
-    if not sentences:
+    if not sentences or all(_NOTHING.match(s) for s in sentences):
         raise QuestionError(f"cannot plan {question.strip()!r}: it asks nothing")
     unit = None
     kept = []
     for sentence in sentences:
+        sentence = re.sub(r",?\s*\b(?:yes or no|yes/no|y/n|true or false)$", "", sentence)
+        if _NOTHING.match(sentence) or not sentence:
+            continue
         if kept and (m := _UNIT_SENTENCE.match(sentence)):
             unit = _unit_name(m["u"])
             continue
@@ -135,11 +149,15 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell\s+me\s+|"
      r"let\s+me\s+know\s+|estimate\s+for\s+me\s+)?", ""),
     (r"^(?:i\s+(?:want|would\s+like|need)\s+to\s+know\s+|i\s+wonder\s+)", ""),
+    (r"^(?:i'?m|i am|we are|we're)\s+(?:curious|wondering|interested)(?:\s+(?:to know|about))?"
+     r",?\s*", ""),
+    (r"^for (?:our|my|the|a|this) (?:report|study|analysis|project|paper|work),?\s*", ""),
+    (r"\s+for me\b", ""), (r"\s+(?:in )?here\b(?!\s+(?:is|are))", ""),
     (r",?\s*please$", ""),
     (r",?\s*\b(?:in|within|of|across|over|for|inside|on|from|throughout)\s+(?:the\s+|this\s+|"
-     r"that\s+|given\s+|entire\s+|whole\s+|provided\s+|shown\s+)*(?:region|scene|image|imagery|"
-     r"study\s+area|area\s+of\s+interest|aoi|tile|map|picture|photo|raster|landscape|"
-     r"satellite\s+image|view|frame)\b(?:\s+shown)?", " "),
+     r"that\s+|given\s+|entire\s+|whole\s+|provided\s+|shown\s+|total\s+)*(?:region|scene|"
+     r"image|imagery|study\s+area|area\s+of\s+interest|aoi|tile|map|picture|photo|raster|"
+     r"landscape|satellite\s+image|view|frame)\b(?:\s+area)?(?:\s+shown)?", " "),
     (r",?\s*\b(?:in|across|over)\s+(?:the|this)\s+area\b", " "),
     (r"\b(?:visible|shown|depicted|pictured|present|to be seen|that can be seen|"
      r"can be seen|can you see|do you see|do we have|that you can see|you can see)\b", " "),
@@ -163,7 +181,7 @@ def answer_unit(text: str) -> tuple[str, str | None]:
     matches = list(_ANSWER_UNIT.finditer(text))
     if not matches:
         return text, None
-    units = {_unit_name((m["u"] or m["bare"] or m["c"]).removesuffix(" terms"))
+    units = {_unit_name((m["u"] or m["bare"] or m["c"] or m["tail"]).removesuffix(" terms"))
              for m in matches}
     if len(units) > 1:
         raise QuestionError(f"the question asks for the answer in {' and '.join(sorted(units))}:"
@@ -233,20 +251,24 @@ _VERBS = (r"(?:calculate|compute|find|determine|measure|estimate|report|give me|
           r"show me|show|get|quantify|work out|figure out|find out|provide|return|state|list|"
           r"identify|check|say|indicate|let me know|i want|i need|i'd like|output|derive|assess|"
           r"evaluate|obtain|retrieve)")
-_QUESTION_START = re.compile(r"^(?:what|which|how|is|are|was|were|do|does|did|can|could|count|"
+_QUESTION_START = re.compile(r"^(?:what|which|how|is|are|was|were|do|does|did|can|could|"
+                             r"count(?! of)|"
+                             r"would|should|will|shall|"
                              r"has|have|find|identify|select|take|locate|detect|consider|extract|"
                              r"segment|isolate|look at|keep|pick|mark|map|delineate|filter|first|"
                              r"by|into|on average|after|having|once)\b")
 _THIRD_PERSON = {"exceeds": "exceed", "covers": "cover", "touches": "touch", "borders": "border",
                  "contains": "contain", "has": "have", "outnumbers": "outnumber",
-                 "occupies": "occupy", "forms": "form", "lies": "lie", "falls": "fall"}
+                 "occupies": "occupy", "forms": "form", "lies": "lie", "falls": "fall",
+                 "stands": "stand"}
 _RELATION_START = (r"(?:within|farther than|further than|more than|less than|at least|at most|"
                    r"beyond|no more than|no closer than|closer than|adjacent to|next to|"
                    r"bordering|touching)")
 
 _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
     # adverbs and politeness that add nothing
-    (r"^(?:so|ok|okay|now|roughly|approximately|about|exactly|precisely|just|quickly|briefly)"
+    (r"^(?:so|ok|okay|now|roughly|approximately|about|exactly|precisely|just|quickly|briefly|"
+     r"together|overall|altogether|in total|combined)"
      r",?\s+", ""),
     (r"\s+(?:approximately|roughly|exactly|precisely|overall|in total|altogether|together|"
      r"combined|in all|in (?:area|size)|by area|in terms of area)$", ""),
@@ -263,10 +285,11 @@ _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, 
 
 _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
     # embedded yes/no questions: "tell me whether the forest is connected"
-    (rf"^(?:please\s+)?{_VERBS}\s+(?:whether|if)\s+there\s+(is|are)\s+(.+)$", r"\1 there \2"),
-    (rf"^(?:please\s+)?{_VERBS}\s+(?:whether|if)\s+(.+?)\s+(is|are|was|were)\s+(.+)$",
+    (rf"^(?:(?:please\s+)?{_VERBS}\s+)?(?:whether|if)\s+there\s+(is|are)\s+(.+)$",
+     r"\1 there \2"),
+    (rf"^(?:(?:please\s+)?{_VERBS}\s+)?(?:whether|if)\s+(.+?)\s+(is|are|was|were)\s+(.+)$",
      r"\2 \1 \3"),
-    (rf"^(?:please\s+)?{_VERBS}\s+(?:whether|if)\s+(.+?)\s+"
+    (rf"^(?:(?:please\s+)?{_VERBS}\s+)?(?:whether|if)\s+(.+?)\s+"
      rf"({'|'.join(_THIRD_PERSON)})\s+(.+)$",
      lambda m: f"does {m[1]} {_THIRD_PERSON[m[2]]} {m[3]}"),
     # imperatives: "calculate how much ...", "count how many ...", "give me the number of ..."
@@ -275,8 +298,8 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     (r"^please\s+count\b", "count"),
     # fronted denominators and clauses
     (r"^(?:of|considering(?: only)?|among|looking at|out of|for) (?:all |only |just )?"
-     r"(?P<d>[^,]+?),\s*(?P<q>what (?:%|percentage|percent|share|fraction|proportion|part|"
-     r"portion)|how much)(?: of (?:it|that|them|this))? (?P<rest>.+)$",
+     r"(?P<d>[^,]+?),\s*(?P<q>(?:what|which) (?:%|percentage|percent|share|fraction|proportion|"
+     r"part|portion)|how much)(?: of (?:it|that|them|this))? (?P<rest>.+)$",
      r"\g<q> of \g<d> \g<rest>"),
     (rf"^(?P<c>{_RELATION_START} [^,]+),\s*(?P<q>.+)$", r"\g<q> \g<c>"),
     (r"^(?P<c>(?:between|from) (?:19|20)\d\d(?:-\d\d(?:-\d\d)?)? (?:and|to) (?:19|20)\d\d"
@@ -287,9 +310,25 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
      r"greater|smaller|more extensive|less extensive)$", r"\g<v> \g<a> \g<c> than \g<b>"),
     # vague nearness made precise by an aside: "close to water (within 200 m)"
     (r"\b(?:close to|near to|near|nearby|in proximity to|in (?:the )?vicinity of)\s+"
-     r"(?P<x>[^,()]+?)\s*(?:,\s*(?:ie|that is|meaning|namely)\s*|\(\s*)(?P<r>(?:within|less "
-     r"than|at most|no more than|up to)\s+[\d.]+\s*(?:m|km))\s*\)?",
+     r"(?P<x>[^,()]+?)\s*(?:,\s*(?:ie|that is|meaning|namely|i mean)?\s*|\(\s*)(?P<r>(?:within|"
+     r"less than|at most|no more than|up to)\s+[\d.]+\s*(?:m|km))\s*\)?",
      r"\g<r> of \g<x>"),
+    (r"\b(?:close to|near to|near|nearby)\s+(?P<x>[^,()]+?)\s*(?:,\s*(?:ie|that is|meaning|"
+     r"namely)?\s*|\(\s*)(?P<d>[\d.]+\s*(?:m|km))\s+or\s+less\s*\)?", r"within \g<d> of \g<x>"),
+    # "patches that have water within 500 m (of them)": the relation the other way round
+    (r"\b(?:that|which) (?:have|has) (?P<x>[a-z -]+?) within (?P<d>[\d.]+ (?:m|km))"
+     r"(?: of (?:them|it))?\b", r"within \g<d> of \g<x>"),
+    # counting comparisons said in a clause of their own
+    (r"^(?:if you count them|counting (?:individual |separate )?(?:patches|objects|them|regions)|"
+     r"by count|by number|in number)\s*,\s*(?P<q>.+)$", r"\g<q> by number"),
+    (r"^(?:comparing|compared|measured|judged) by (?:surface|area|size)\s*,\s*", ""),
+    (r"^do(?:es)? (?P<a>.+?) have more (?:of them|patches|objects|regions) than (?P<b>.+?)"
+     r"(?P<n> by number)?$", r"are there more \g<a> patches than \g<b> patches"),
+    # "which size has the smallest house"
+    (r"^which (?:size|area) (?:has|does) (?P<a>.+?)(?: have)?$", r"what is size of \g<a>"),
+    # "forest connectivity", "connectivity of forest"
+    (r"^what is (?P<a>.+?) connectivity$", r"is \g<a> connected or fragmented"),
+    (r"^what is connectivity of (?P<a>.+)$", r"is \g<a> connected or fragmented"),
     # "the image contains / the scene has": the image is the scope already
     (r"\s+(?:does|do)\s+(?:image|scene|map|it|region|area|picture|tile)\s+(?:contain|have|show|"
      r"hold|include|feature)$", ""),
@@ -310,12 +349,17 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
      r"what is distance from \g<a> to \g<b>"),
     (r"\s+at (?:their|its) (?:closest|nearest)(?: point)?$", ""),
     # object sizes: "how many m2 does the average building cover", "how big is the average X"
-    (r"^how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?P<a>(?:an? |the )?(?:average|mean|"
-     r"typical|largest|biggest|smallest) .+?)(?: cover| occupy| span| take up| measure)?$",
-     r"what is area of \g<a>"),
+    (r"^how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?:an? |the )?(?P<k>average|mean|typical) "
+     r"(?P<a>.+?)(?: cover| occupy| span| take up| measure)?$",
+     r"what is average size of \g<a> in \g<u>"),
+    (r"^how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?P<a>(?:an? |the )?(?:largest|biggest|"
+     r"smallest|tiniest) .+?)(?: cover| occupy| span| take up| measure)?$",
+     r"what is area of \g<a> in \g<u>"),
     (r"^how (?:big|large|small) (?:is|are) (?:an? |the )?(?P<k>average|mean|typical) (?P<a>.+)$",
      r"what is \g<k> size of \g<a>"),
     (r"^how small (?:is|are) ", "how large is "),
+    (r"^(?:typically|usually|on average),? how (?:big|large) (?:is|are) (?:an? |one )?(?P<a>.+)$",
+     r"what is average size of \g<a>"),
 ))
 
 
@@ -333,10 +377,24 @@ def reframe(text: str) -> str:
         before = text
         for pattern, replacement in _REFRAMES:
             text = pattern.sub(replacement, text).strip(" ,")
-        if not _QUESTION_START.match(text):          # a bare noun phrase: "number of lakes?"
+        if not _QUESTION_START.match(text) and not re.search(
+                r"\b(?:what|how much|how many)\b", text):   # a bare noun phrase
+            verb = re.match(r"^(?P<a>.+?) (?P<v>exceeds|outnumbers|forms|touches|borders) "
+                            r"(?P<b>.+)$", text)
+            copula = re.match(r"^(?P<a>(?:(?!\b(?:is|are)\b).)+?) (?P<v>is|are) (?P<b>.+)$", text)
             if text.startswith(("any ", "some ")):
                 text = f"is there {text}"
-            elif re.search(r"\b(?:than|connected|fragmented)\b", text):
+            elif copula and re.search(r"\b(?:connected|fragmented|single|one)\b", copula["b"]):
+                text = f"{copula['v']} {copula['a']} {copula['b']}"
+            elif verb:
+                text = f"does {verb['a']} {_THIRD_PERSON.get(verb['v'], verb['v'])} {verb['b']}"
+            elif re.search(r"\b(?:connected|fragmented)\b", text) or re.search(
+                    r"\b(?:larger|bigger|greater|smaller|more|less|fewer|higher|lower) than "
+                    r"(?!\d|\.\d)(?!(?:[\d.]+ )?(?:m|km)\b)", text) or re.search(
+                    r"\b(?:larger|bigger|greater|smaller|more|less|over|above|under|below) "
+                    r"(?:than )?[\d.]+ (?:m2|ha|km2|%)$", text) and not re.match(
+                    r"(?:number|count|total|area|size|share|percentage|proportion|fraction|"
+                    r"average|mean|distance|extent)\b", text):
                 text = f"is {text}"
             else:
                 text = f"what is {text}"

@@ -37,11 +37,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from geoquant.errors import QuestionError
+from geoquant.errors import ClassNameError, QuestionError
 from geoquant.reason._ops import AREA_UNITS
 from geoquant.reason._phrases import (
     DATE,
     SPAN,
+    answer_unit,
     area_unit,
     length_unit,
     normalise_units,
@@ -124,7 +125,7 @@ COUNTABLE_CLASSES = frozenset({"building", "solar panel", "playground"})
 _TAIL = frozenset("are there is there exist exists exist? in total altogether overall total "
                   "combined together in all found located , can be do you see we have "
                   "of them appear appears occur occurs remain remains showing shown seen "
-                  "present counted detected identified".split())
+                  "present counted detected identified that which".split())
 _AREA_RULE = ("'more A than B' compares areas (geoquant's rule: areas, unless the question "
               "counts objects: 'number of', 'fewer', or patches, regions, bodies, buildings)")
 _COUNT_RULE = ("'more A than B' compares numbers of objects: the question counts ('number "
@@ -197,11 +198,13 @@ def _match(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | 
 
 _IGNORE = re.compile(
     r"(?:^|,\s*|\s)(?:(?:when|while|for|in)\s+(?:counting|measuring|computing|calculating|"
-    r"this|doing so|that)\s*,?\s*)?(?:please\s+)?(?:ignore|ignoring|exclude|excluding|disregard|"
+    r"this|doing so|that)\s*,?\s*)?(?:but\s+|and\s+)?(?:please\s+)?(?:ignore|ignoring|exclude|"
+    r"excluding|disregard|"
     r"disregarding|discard|discarding|skip|skipping|drop|dropping|do not count|not counting|"
     r"leave out|leaving out|omit|omitting|without counting|without)\s+(?:all\s+|any\s+)?"
-    r"(?:(?:patches|objects|regions|areas|ones|those|anything|polygons|parts|pieces|"
-    r"fragments|blobs|components|clusters|segments|features|instances)\s+)?(?:that\s+are\s+|"
+    r"(?:(?:[a-z-]+\s+){0,3}?(?:patches|objects|regions|areas|polygons|parts|pieces|ones|"
+    r"fragments|blobs|components|clusters|segments|features|instances)\s+|(?:ones|those|"
+    r"anything|any)\s+)?(?:that\s+are\s+|"
     r"which\s+are\s+|that\s+is\s+)?(?P<size>.+)$")
 _ONLY = re.compile(
     r"(?:^|,\s*)(?:(?:when|while)\s+(?:counting|measuring)\s*,?\s*)?(?:only\s+)?(?:count|"
@@ -209,9 +212,20 @@ _ONLY = re.compile(
     r"objects|regions|areas|ones|those)\s+(?:that\s+are\s+|which\s+are\s+)?(?P<size>.+)$")
 
 
+_IGNORED = re.compile(r"(?:,\s*|\s)(?:if|when|with|where|provided)\s+(?:(?:all|any)\s+)?(?:patches|"
+                      r"objects|regions|areas|polygons|ones|parts)\s+(?P<size>.+?)\s+(?:are|is|get|"
+                      r"have been|were)\s+(?:ignored|excluded|not counted|left out|dropped|"
+                      r"removed|discarded|disregarded|skipped)$")
+
+
 def _whole_question_filter(text: str) -> tuple[str, tuple[Any, Any] | None]:
     """A sentence or clause that filters every object by size: the text without it, and the
     (min m², max m²) it keeps."""
+    if m := _IGNORED.search(text):           # "if patches under 0.1 ha are ignored"
+        words = tokens(m["size"])
+        size = read_size(words, 0)
+        if size is not None and size[1] == len(words):
+            return text[:m.start()].strip(" ,"), (size[0][1], size[0][0])
     if "," in text and re.match(r"^(?:ignoring|excluding|disregarding|not counting|counting "
                                 r"only|considering only|only counting)\b", text):
         clause, rest = text.split(",", 1)       # "Ignoring patches smaller than 1 ha, how ..."
@@ -233,9 +247,18 @@ def _whole_question_filter(text: str) -> tuple[str, tuple[Any, Any] | None]:
     return text, None
 
 
-_DEFINE = "(?:includes?|means|is defined as|covers|consists of|comprises|is made up of|counts)"
+_DEFINE = ("(?:includes?|means|is defined as|covers|consists of|comprises|is made up of|counts|"
+           "is|are|stands for|refers to|to mean|as|to be)")
+_QUESTION = r"(?:what|how|is|are|which|do|does|give|calculate|compute).+"
 _DEFINITIONS = (
-    re.compile(rf"^if (?P<w>[a-z -]+?) {_DEFINE} (?P<l>[^,]+),\s*(?P<rest>.+)$"),
+    re.compile(rf"^if (?:i |we |you )?(?:take |treat |consider |define |count )?(?P<w>[a-z -]+?) "
+               rf"{_DEFINE} (?P<l>.+?),\s*(?P<rest>{_QUESTION})$"),
+    re.compile(rf"^(?:counting|treating|taking|with) (?P<l>.+?) (?:together )?as (?P<w>[a-z -]+?)"
+               rf",\s*(?P<rest>{_QUESTION})$"),
+    re.compile(rf"^(?:treat|consider|define|take|let|count) (?P<w>[a-z -]+?) (?:as|to be|to mean|"
+               rf"be|is) (?P<l>.+?)[,:]\s*(?P<rest>{_QUESTION})$"),
+    re.compile(rf"^(?P<w>[a-z -]+?) (?:includes?|means|is defined as|consists of|comprises|"
+               rf"stands for) (?P<l>.+?)[,:]\s*(?P<rest>{_QUESTION})$"),
     re.compile(rf"^(?P<rest>.+?),?\s+where (?P<w>[a-z -]+?) {_DEFINE} (?P<l>.+)$"),
     re.compile(r"^(?P<rest>.+?),\s*(?:counting|including|ie|meaning|namely|defined as|that is)"
                r"\s+(?:the\s+|as\s+)?(?P<l>.+?)(?:\s+classes|\s+together|\s+as vegetation)?$"),
@@ -255,12 +278,35 @@ def _definitions(text: str, r: _Reader) -> tuple[str, dict[Any, list[Any]]]:
         if listed is None or len(listed) < 2:
             continue
         word = m.groupdict().get("w")
-        key = None if word is None else r.vocabulary.find(word)
-        if word is not None and key is None:
-            continue
+        key = None if word is None else (r.vocabulary.find(word) or word.strip())
         found[key] = listed
         text = m["rest"].strip(" ,")
+        if word is not None:     # "... what share is that?": the pronoun is the defined word
+            text = _pronoun_to(word.strip(), text)
     return text, found
+
+
+def _pronoun_to(word: str, text: str) -> str:
+    """``text`` with its last "it"/"that"/"they" (the subject of a defined word) as ``word``."""
+    def swap(found: re.Match[str]) -> str:
+        return re.sub(r"\b(?:it|that|this|they|them)\b", word, found[0])
+
+    return re.sub(r"\b(?:it|that|this|they|them)\b(?=[^a-z]*$)|\b(?:does it|do they)\b", swap,
+                  text, count=1)
+
+
+def _defining_sentence(sentence: str, r: _Reader) -> dict[Any, list[Any]] | None:
+    """A sentence that only defines a word ("Treat natural land as forest plus shrubland.")."""
+    m = re.match(r"^(?:treat|consider|define|take|let|count|by) (?P<w>[a-z -]+?) (?:as|to be|"
+                 r"to mean|be|is|means|mean) (?P<l>.+)$", sentence) or re.match(
+        r"^(?P<w>[a-z -]+?) (?:includes?|means|is defined as|consists of|comprises|stands for)"
+        r" (?P<l>.+)$", sentence)
+    if m is None:
+        return None
+    listed = r.targets.class_list(tokens(m["l"]))
+    if listed is None or len(listed) < 2:
+        return None
+    return {r.vocabulary.find(m["w"]) or m["w"].strip(): listed}
 
 
 def _merge_filters(a: tuple[Any, Any] | None, b: tuple[Any, Any] | None
@@ -277,17 +323,20 @@ _DATE_WORDS = re.compile(rf"\s*\b(?:between|from|in|by|since|until|till|to|and|c
 _CHANGE_KINDS = (
     ("percent", re.compile(r"(?:%|\bpercentage\b|\bpercent\b|\brelative\b).*\b(?:change|"
                            r"changed|grow|grown|grew|shrink|shrunk|shrank|increase|increased|"
-                           r"decrease|decreased|decline|declined|differ)\b|\b(?:change|"
+                           r"decrease|decreased|decline|declined|differ|expand|expanded)\b|"
+                           r"\b(?:change|"
                            r"changed)\b.*(?:%|\bpercentage\b|\bpercent\b)")),
     ("new", re.compile(r"\b(?:new|appeared|emerged|formed|showed up|were created|did not exist|"
-                       r"came into being|have appeared|newly)\b")),
+                       r"came into being|have appeared|newly|were built|were constructed)\b")),
     ("gone", re.compile(r"\b(?:disappeared|vanished|no longer exist|were removed)\b.*$|"
                         r"^how many .*\b(?:were lost|lost)\b")),
     ("lost", re.compile(r"\b(?:lost|loss|lose|losses|cleared|destroyed|removed|gone|converted|"
                         r"declined|shrank|disappeared|deforested)\b")),
     ("gained", re.compile(r"\b(?:gained|gain|gains|added|grew|expanded|increase|appeared|"
                           r"created|new)\b")),
-    ("net", re.compile(r"\b(?:net|change|changed|changes|difference|differ)\b")),
+    ("net", re.compile(r"\b(?:net|change|changed|changes|difference|differ|grow|grown|grew|"
+                       r"shrink|shrunk|shrank|expand|expanded|decline|declined|increase|"
+                       r"decrease)\b")),
 )
 #: Words of a change question's frame, read and dropped to leave its target.
 _CHANGE_FRAME = frozenset(
@@ -297,8 +346,10 @@ _CHANGE_FRAME = frozenset(
     "increased decrease decreased appeared created new newly emerged formed showed up "
     "exist existed not percentage percent % relative terms grow grown shrink shrunk decline "
     "differ difference by there that which vanished no longer being came into count number "
+    "brand-new brand built constructed erected expand expanded "
     "amount extent size cover coverage region image scene of".split())
-_COUNT_FRAME = re.compile(r"^(?:how many|what is number of|count|number of|what number of)\b")
+_COUNT_FRAME = re.compile(r"^(?:how many(?! (?:m2|ha|km2|%)(?!\w))|what is (?:number|count) of|"
+                          r"count|number of|what number of)\b")
 
 
 def _change_dates(text: str) -> tuple[str, bool]:
@@ -313,7 +364,9 @@ def _change_dates(text: str) -> tuple[str, bool]:
     if len(dates) != 2 or not re.search(r"\b(?:lost|loss|lose|gain|gained|change|changed|new|"
                                         r"appeared|disappeared|grow|grown|grew|shrink|shrunk|"
                                         r"increase|decrease|cleared|gone|exist|formed|emerged|"
-                                        r"showed up|differ|difference|compared)", text):
+                                        r"showed up|differ|difference|compared|vanished|expand|"
+                                        r"expanded|decline|declined|built|constructed|added)",
+                                        text):
         if re.search(r"\b(?:m2|ha|km2|km|m|%)\b", text) and len(dates) < 2:
             return text, False
         raise QuestionError("a change question names two dates: 'between 2006 and 2012'")
@@ -368,8 +421,9 @@ def _change(r: _Reader, text: str) -> dict[str, Any] | None:
 
 def _change_target(text: str) -> str:
     """What changed: the question's words without its change frame."""
-    text = re.sub(r"\b(?:grown or shrunk|grow or shrink|increased or decreased|increase or "
-                  r"decrease|gained or lost|by how much|by what)\b", " ", text)
+    text = re.sub(r"\b(?:grown or shrunk|grow or shrink|grew or shrank|increased or decreased|"
+                  r"increase or decrease|gained or lost|expand(?:ed)? or (?:decline|shrink|"
+                  r"contract)(?:ed)?|by how much|by what)\b", " ", text)
     text = re.sub(r"^(?:how many|what is|count|number of|what number of)\s+(?:(?:m2|ha|km2)\s+)?",
                   "", text)
     words = [w for w in tokens(text) if w not in _CHANGE_FRAME or w in ("of",)]
@@ -399,14 +453,15 @@ _STATE_FRAME = frozenset(
     "is are it the one a single or into would you describe as classify which describes here "
     "whole , : ( ) area patch region piece block mass what state condition does do have show "
     "mostly largely rather than say tell me whether if big up several many multiple parts "
-    "of best better this that they them these be considered".split()) | _CONNECTED_WORDS \
+    "of best better this that they them these be considered how well say form forms network "
+    "in is".split()) | _CONNECTED_WORDS \
     | _FRAGMENTED_WORDS
-_ONE = (r"(?:all )?(?:in )?(?:one|a single|a|1)\s*,?\s*(?:single\s*,?\s*)?(?:connected|continuous|"
+_ONE = (r"(?:all )?(?:in )?(?:exactly |just |only )?(?:one|a single|a|1)\s*,?\s*"
+        r"(?:single\s*,?\s*)?(?:connected|continuous|"
         r"contiguous|unbroken|joined|intact)?\s*,?\s*(?:connected |continuous |contiguous |"
         r"unbroken )?(?:patch|piece|area|region|block|mass|whole|unit|component|network|expanse|"
         r"body|cluster|group|object|stretch|tract)")
-_CONNECTED_ALL = _compile(rf"^(?:is|are) (?:all (?:of )?)?(?P<a>.+?) {_ONE}$",
-                          r"^(?:is|are) (?:all (?:of )?)?(?P<a>.+?) (?:all |fully |well |"
+_CONNECTED_ALL = _compile(r"^(?:is|are) (?:all (?:of )?)?(?P<a>.+?) (?:all |fully |well |"
                           r"completely |entirely )?(?:connected|contiguous|continuous|unbroken)"
                           r"(?: to each other| with each other| together| to one another| into "
                           r"one (?:patch|piece|area|region|whole|unit))?$",
@@ -414,7 +469,10 @@ _CONNECTED_ALL = _compile(rf"^(?:is|are) (?:all (?:of )?)?(?P<a>.+?) {_ONE}$",
                           r"others?$",
                           r"^do(?:es)? (?P<a>.+?) form (?:one|a single) (?:connected |"
                           r"contiguous |continuous )?(?:group|network|cluster|component|patch|"
-                          r"region|area|mass|block|whole|unit|piece)$")
+                          r"region|area|mass|block|whole|unit|piece)$",
+                          rf"^do(?:es)? (?P<a>.+?) (?:form|make up|constitute|consist of) {_ONE}"
+                          r"(?: without .+)?$",
+                          rf"^(?:is|are) (?:all (?:of )?)?(?P<a>(?:(?!connected).)+?) {_ONE}$")
 _CONNECTED_GROUPS = _compile(r"^how many (?:connected|separate|distinct|disconnected) (?:groups|"
                              r"components|networks|clusters|parts) (?:of|in) (?P<a>.+)$",
                              r"^how many (?:connected|separate|distinct) (?:groups|components|"
@@ -506,6 +564,8 @@ _DISTANCE = _compile(rf"^(?:{_WH} )?{_CLOSEST}(?:distance|gap|separation) betwee
                      r"^how far (?:away )?(?:is|are|lies|lie) (?P<a>.+?) from (?P<b>.+)$",
                      r"^how far (?:is it|does one have to go) from (?P<a>.+?) to (?P<b>.+)$",
                      r"^how far apart (?:is|are) (?P<a>.+?) and (?P<b>.+)$",
+                     rf"^(?:{_WH} )?(?:minimum |min |shortest |smallest |closest |nearest )"
+                     r"distance (?P<a>[a-z ]+?)(?: to |-| and )(?P<b>[a-z ]+)$",
                      r"^how (?:close|near) (?:is|are|does|do) (?P<a>.+?) (?:come |get )?to "
                      r"(?P<b>.+)$")
 
@@ -529,6 +589,7 @@ _COMPARISONS = {"larger": ">", "bigger": ">", "greater": ">", "more": ">", "high
                 "smaller than": "<", "bigger than": ">", "exceeding": ">", "exceed": ">",
                 "exceeds": ">", "outnumber": ">", "outnumbers": ">", "fewer than": "<",
                 "a larger": ">", "a greater": ">", "a smaller": "<", "a larger amount of": ">",
+                "more numerous": ">", "less numerous": "<",
                 "a greater amount of": ">", "a smaller amount of": "<", "a bigger": ">"}
 _CMP = "|".join(sorted((re.escape(k) for k in _COMPARISONS), key=len, reverse=True))
 _NUMBER_SIDE = re.compile(r"^(?P<v>-?(?:\d+(?:\.\d+)?|\.\d+))\s*(?P<u>m2|ha|km2|km|m|%)?"
@@ -624,11 +685,14 @@ def _comparison(r: _Reader, text: str) -> dict[str, Any] | None:
                                   comparison=_COMPARISONS[m["c"]]))
     if m := _match(_COMPARE, text):
         kind, phrase = _read_measure(m["a"], "area")
-        if _NUMBER_SIDE.match(m["b"].strip()):
-            return _compare_number(r, kind, phrase, m["b"].strip(), m["c"])
+        if re.search(r" (?:by|in) (?:number|count)$", m["b"]):
+            kind = "count"
+        b_side = re.sub(r" (?:by|in) (?:number|count)$", "", m["b"]).strip()
+        if _NUMBER_SIDE.match(b_side):
+            return _compare_number(r, kind, phrase, b_side, m["c"])
         if m["c"] in ("outnumber", "outnumbers", "fewer", "more numerous", "less numerous"):
             kind = "count"
-        other_kind, other = _read_measure(m["b"], kind)
+        other_kind, other = _read_measure(b_side, kind)
         if {kind, other_kind} - {"area", "share"} and kind != other_kind:
             raise QuestionError(f"cannot compare the {kind} of {phrase!r} with the {other_kind}"
                                 f" of {other!r}: compare like with like")
@@ -683,26 +747,42 @@ _SHARE_PATTERNS = _compile(
     rf"{_COVERED} ?(?P<t>.+)$",
     rf"^(?:what|how much|how large|how big) is {_SHARE} (?:of (?P<d>.+?) )?(?:that is |which is )?"
     rf"(?:covered|occupied|taken up) by (?P<t>.+)$",
-    rf"^(?:what|which) (?:is )?(?:{_SHARE}|coverage) of (?P<t>.+)$",
-    rf"^(?:{_WH}) (?:{_SHARE}|coverage|cover) of (?P<t>.+)$",
-    rf"^(?:{_WH}) (?P<t>.+?) (?:coverage|cover|share|percentage|fraction|proportion)"
-    r"(?: %| percentage| ratio)?$",
+    rf"^(?:what|which) (?:is )?(?:combined |total |overall )?(?:{_SHARE}|coverage)"
+    r"(?: cover| coverage)? of (?P<t>.+)$",
+    rf"^(?:{_WH}) (?:combined |total |overall )?(?:{_SHARE}|coverage|cover)(?: cover| coverage)?"
+    r" of (?P<t>.+)$",
+    rf"^(?:{_WH}) (?P<t>.+?) (?:coverage|share|percentage|fraction|proportion|cover %|cover "
+    r"percentage)(?: %| percentage| ratio)?$",
     rf"^(?P<t>.+?) (?:covers|occupies|makes up|accounts for|represents|is|are|takes up) "
     rf"what {_SHARE}$",
     r"^how much of (?P<d>area|land|surface|total area) (?:is|are) (?:covered by |occupied by )?"
     r"(?P<t>.+)$",
-    rf"^(?:what|which|how much) {_SHARE} (?:of (?P<d>.+?) )?do(?:es)? (?P<t>.+?) (?:cover|occupy|"
-    r"take up|make up|account for|represent|fill|span)$",
+    rf"^(?:what|which|how much) {_SHARE} (?:of (?P<d>.+?) )?(?:do(?:es)? )?(?P<t>.+?) (?:covers?|"
+    r"occup(?:y|ies)|takes? up|makes? up|accounts? for|represents?|fills?|spans?)$",
+    rf"^what is (?:combined |total |overall )?{_SHARE} (?:of (?P<d>.+?) )?(?:that|which) "
+    r"(?:is|are) (?P<t>.+)$",
     rf"^(?:what|how much) is {_SHARE} (?:of (?P<d>.+?) )?under (?P<t>.+)$",
     r"^how much (?:area )?(?:is|are) (?:covered|occupied) by (?P<t>.+)$")
+# "what is the forest coverage", "forest covers what percentage": after the others
+_SHARE_PATTERNS = _SHARE_PATTERNS[:4] + _SHARE_PATTERNS[6:-1] + _SHARE_PATTERNS[4:6] \
+    + _SHARE_PATTERNS[-1:]
 
 
 def _share(r: _Reader, text: str) -> dict[str, Any] | None:
     """Share of the region, of a class (the denominator), or of a class near another."""
     m = _match(_SHARE_PATTERNS, text)
     how_much_of = re.match(r"^how much of (?P<d>.+)$", text)
+    # "how much (of the image) is forest"
+    if how_much := re.match(r"^how much (?:is|are) (?:covered by |occupied by |taken up by |"
+                            r"made up by |filled by )?(?P<t>.+)$", text):
+        if r.unit in AREA_UNITS:
+            return _area_of_phrase(r, how_much["t"])
+        return r.answer(r.doc.add("share", "share", of=r.target(how_much["t"]).mask))
     if m is None and how_much_of is None:
         return None
+    if r.unit in AREA_UNITS and re.search(r"\b(?:coverage|cover)\b", text) and not re.search(
+            rf"\b{_SHARE}\b", text):
+        return None      # "the water coverage in ha": an area
     if m is not None and m.re is _SHARE_PATTERNS[-1] and r.unit in AREA_UNITS:
         return None     # "how much area is covered by forest, in km2": an area
     if m is None:
@@ -759,10 +839,11 @@ def _share_of_denominator(r: _Reader, denominator: str, predicate: str | None, *
 
 _LARGEST = _compile(
     rf"^(?:{_WH}|how (?:large|big) is|what size is|what is size of) (?:(?:size|area|extent) of )?"
-    r"(?P<k>largest|biggest|smallest|tiniest|maximum|minimum) (?P<a>.+?)(?: size| area)?$",
+    r"(?P<k>largest|biggest|smallest|tiniest|maximum|minimum|max|min) (?P<a>.+?)(?: size| area)?$",
     r"^how (?:large|big) (?:is|are) (?P<k>largest|biggest|smallest) (?P<a>.+)$",
     r"^(?P<k>largest|biggest|smallest) (?P<a>.+?) (?:is|has) what (?:size|area)$")
-_MEAN = _compile(rf"^(?:{_WH}) (?:mean|average|typical) (?:size|area|extent) of (?P<a>.+)$",
+_MEAN = _compile(rf"^(?:{_WH}) (?:mean|average|typical) (?:footprint area|footprint size|footprint|"
+                 r"size|area|extent|surface) (?:of|per) (?P<a>.+)$",
                  r"^how (?:large|big) (?:is|are) (?P<a>.+?) on average$",
                  r"^on average,? how (?:large|big) (?:is|are) (?P<a>.+)$",
                  rf"^(?:{_WH}) (?:mean|average|typical) (?P<a>.+?)(?: size| area)?$")
@@ -773,7 +854,7 @@ def _object_size(r: _Reader, text: str) -> dict[str, Any] | None:
         if m := _match(patterns, text):
             if r.unit == "%":
                 return None      # "what percentage ... largest ...": a share
-            kind = kind or ("smallest" if m["k"] in ("smallest", "tiniest", "minimum")
+            kind = kind or ("smallest" if m["k"] in ("smallest", "tiniest", "minimum", "min")
                             else "largest")
             mask = r.target(m["a"], objects=True).mask
             op = _MEASURE_OPS[kind]
@@ -783,9 +864,10 @@ def _object_size(r: _Reader, text: str) -> dict[str, Any] | None:
     return None
 
 
-_AREA_IN_UNITS = re.compile(r"^how many (?P<u>m2|ha|km2) (?:of |(?:are|is) (?:covered|occupied) "
-                            r"by |do(?:es)? |are there of )?(?P<a>.+?)(?: cover| occupy| are there|"
-                            r" is there| take up)?$")
+_AREA_IN_UNITS = re.compile(r"^(?:how many |what is (?:total |combined )?)(?P<u>m2|ha|km2) "
+                            r"(?:of |(?:are|is) (?:covered|occupied) by |do(?:es)? |are there of |"
+                            r"(?:are|is) )?(?P<a>.+?)(?: cover| occupy| are there| is there| take "
+                            r"up)?$")
 _AREA = _compile(
     rf"^(?:{_WH}|how (?:large|big|much|extensive) is) (?:total |combined |overall |entire )?"
     r"(?:area|extent|surface area|surface|size|footprint|amount of land|land area) (?:of|covered "
@@ -811,7 +893,9 @@ def _area(r: _Reader, text: str) -> dict[str, Any] | None:
         if m is None:
             return None
         words = tokens(m["a"])
-        if not (_AREA_WORDS & set(words) or r.unit in AREA_UNITS):
+        if re.match(r"(?:number|count|amount|quantity|tally) of\b", m["a"]):
+            return None
+        if not (_AREA_WORDS & set(words) or r.unit in AREA_UNITS or r.unit == "%"):
             return None
     if r.unit == "%":
         return r.answer(r.doc.add("share", "share", of=r.target(m["a"]).mask))
@@ -852,14 +936,16 @@ _FAMILIES: tuple[_Family, ...] = (_change, _connectivity, _comparison, _fragment
 _STEP_VERBS = (r"(?:calculate|compute|find|determine|measure|report|give|tell|work out|count|"
                r"get|return|estimate|say|figure out|quantify|sum|add up|check|provide)")
 _TWO_STEP = re.compile(
-    r"^(?:please\s+)?(?:first,? )?(?:find|identify|select|take|locate|detect|consider|get|"
-    r"extract|segment|isolate|look at|keep|pick|mark|map|delineate)\s+(?:all |every |each |only )?"
-    rf"(?P<x>.+?)(?:\s*[,;:]?\s+(?:and\s+)?then,?\s+|\s*,?\s+and\s+(?={_STEP_VERBS}\b))"
+    r"^(?:please\s+)?(?:first,? |step one,? )?(?:find|identify|select|take|locate|detect|"
+    r"consider|considering|get|extract|segment|isolate|look at|keep|pick|mark|map|delineate)"
+    r"\s+(?:all |every |each |only )?"
+    rf"(?P<x>.+?)(?:\s*[,;:]?\s+(?:and\s+)?then,?\s+|\s*,?\s+and\s+(?={_STEP_VERBS}\b)|"
+    rf"\s*[,:]\s+(?:step two,?\s+)?(?=(?:how|what|which|{_STEP_VERBS})\b))"
     r"(?P<y>.+)$")
 _PRONOUNS = (
     (r"\b(?:their|its|those patches'|these patches'|these objects'|those objects') "
      r"(?:total |combined |overall )?(?:area|areas|surface|extent)\b", REFERENCE),
-    (r"\b(?:of )?(?:these|those|them|they|it|the selected|selected|found|such)"
+    (r"\b(?:these|those|them|they|it|the selected|selected|found|such)"
      r"(?: (?:patches|objects|regions|areas|ones|polygons|parcels|features|bodies|pixels))?\b",
      REFERENCE),
     (r"\b(?:their|its)\b", REFERENCE),
@@ -870,7 +956,7 @@ def _two_step(r: _Reader, text: str) -> dict[str, Any] | None:
     m = _TWO_STEP.match(text)
     if m is None:
         return None
-    first = r.target(m["x"], objects=True)
+    first = r.target(m["x"])
     second = m["y"]
     referred = second
     for pattern, replacement in _PRONOUNS:
@@ -891,10 +977,27 @@ def _two_step(r: _Reader, text: str) -> dict[str, Any] | None:
 
 
 def _read(r: _Reader, text: str) -> dict[str, Any]:
+    text, unit = answer_unit(text)          # a frame may have named the unit ("in ha")
+    if unit is not None:
+        if r.unit is not None and r.unit != unit:
+            raise QuestionError(f"the question asks for the answer in both {r.unit} and {unit}:"
+                                " keep one")
+        r.unit = unit
+    first_error: Exception | None = None
     for family in _FAMILIES:
-        document = family(r, text)
+        saved = r.doc.snapshot()
+        try:
+            document = family(r, text)
+        except (QuestionError, ClassNameError) as error:
+            # A frame that fits but whose words do not all read: another frame may read them
+            # all; if none does, the first frame's error names the part that was not read.
+            r.doc.restore(saved)
+            first_error = first_error or error
+            continue
         if document is not None:
             return document
+    if first_error is not None:
+        raise first_error
     raise _Unread(text)
 
 
@@ -944,7 +1047,13 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
         raise QuestionError(f"a question must be a non-empty string, not {question!r}")
     vocabulary = vocabulary or Vocabulary()
     words = split_words(question)
-    main, *extra = words.sentences
+    reader = _Reader(vocabulary, words.unit)
+    sentences = list(words.sentences)
+    defined: dict[Any, list[Any]] = {}
+    while len(sentences) > 1 and (found := _defining_sentence(sentences[0], reader)):
+        defined.update(found)             # "Treat natural land as forest ... . What share ..."
+        sentences.pop(0)
+    main, *extra = sentences
     main, size_filter = _whole_question_filter(main)
     for sentence in extra:
         rest, found = _whole_question_filter(sentence)
@@ -953,9 +1062,10 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
                                 " a question is one sentence, optionally followed by a size "
                                 "filter such as 'Ignore patches smaller than 0.1 ha.'")
         size_filter = _merge_filters(size_filter, found)
-    reader = _Reader(vocabulary, words.unit, size_filter=size_filter)
+    reader.targets.size_filter = size_filter
+    reader.targets.definitions = defined
     main, definitions = _definitions(prepare(main), reader)
-    reader.targets.definitions = definitions
+    reader.targets.definitions.update(definitions)
     try:
         document = _two_step(reader, main) or _read(reader, reframe(main))
     except _Unread:

@@ -39,19 +39,20 @@ OBJECT_WORDS = frozenset(
     "cluster clusters blob blobs stand stands piece pieces plot plots feature features "
     "component components zone zones segment segments instance instances item items unit units "
     "spot spots island islands fragment fragments part parts group groups section sections "
-    "block blocks tract tracts".split())
+    "block blocks tract tracts field fields".split())
 #: Words after a class that name no more than the class: "forest area", "urban land".
 PLAIN_WORDS = frozenset("area areas land lands cover coverage surface surfaces class classes "
-                        "type types category pixels pixel".split())
+                        "type types category pixels pixel extent total".split())
 ADJECTIVES = frozenset("separate distinct individual isolated contiguous disconnected "
                        "discrete single standalone unconnected independent different unique "
                        "detached".split())
 DETERMINERS = frozenset("a an any all each every some only those these total combined "
-                        "overall entire either both whole nearest closest".split())
+                        "overall entire either both whole nearest closest one".split())
 _LINKS = frozenset("that which who whose are is was were lie lies lying located situated "
                    "found fall falls falling sit sits sitting being also each and but yet , with "
                    "have has having measuring covering occupying extending directly "
-                   "immediately right both there still only entirely wholly".split())
+                   "immediately right both there still only entirely wholly come comes coming "
+                   "get gets reach reaches stand stands standing".split())
 
 _QUANTITY = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
 _UNITS = set(AREA_UNITS) | set(LENGTH_UNITS) | {"cm"}
@@ -96,6 +97,12 @@ class Document:
             parts = [self.redated(ref, date) for ref in step["of"]]
             return self.add(f"{mask_id}_{date}", "union", of=parts)
         return self.mask({k: v for k, v in step.items() if k in ("class", "code")}, date)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        return list(self.steps), list(self.notes), dict(self._masks)
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        self.steps, self.notes, self._masks = (type(v)(v) for v in saved)
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -191,7 +198,10 @@ class TargetReader:
             chunk = words[i:i + n]
             if any(w in ",()" for w in chunk):
                 continue
-            found = self.vocabulary.find(" ".join(chunk))
+            phrase = " ".join(chunk)
+            if phrase in self.definitions:          # a word the question itself defines
+                return {"defined": phrase}, i + n
+            found = self.vocabulary.find(phrase)
             if found is not None:
                 return {"class": found}, i + n
         return None
@@ -223,16 +233,23 @@ class TargetReader:
                 break
             parts.append(found[0])
             i = found[1]
-        parts = self._defined(parts)
+        parts = self._without_members(self._defined(parts))
         ids = list(dict.fromkeys(self._mask_id(p) for p in parts))
         if len(ids) == 1:
             return ids[0], i
         return self.doc.add("_or_".join(ids), "union", of=ids), i
 
+    def _without_members(self, parts: list[Any]) -> list[Any]:
+        """A union without classes another class of it contains ("lakes or rivers" is water:
+        rivers are water)."""
+        names = {p["class"] for p in parts if isinstance(p, dict) and "class" in p}
+        inside = {m for n in names for m in self.vocabulary.members(n)[1:]}
+        return [p for p in parts if not (isinstance(p, dict) and p.get("class") in inside)]
+
     def _defined(self, parts: list[Any]) -> list[Any]:
         out = []
         for part in parts:
-            name = part.get("class") if isinstance(part, dict) else None
+            name = part.get("class", part.get("defined")) if isinstance(part, dict) else None
             if None in self.definitions:            # "..., counting forest, crops and grass"
                 out.extend(self.definitions.pop(None))
             elif name in self.definitions:
@@ -304,6 +321,10 @@ class TargetReader:
             objects = objects or words[i] in ADJECTIVES
             extreme = _EXTREMES.get(words[i], extreme)
             i += 1
+        if i < len(words) and words[i] == "of" and (i == 0 or words[i - 1] in DETERMINERS):
+            i += 1                               # "any of the forest", "all of the woodland"
+            while i < len(words) and words[i] in DETERMINERS | ADJECTIVES:
+                i += 1
         # "patches of forest", "areas of urban land"
         while i + 1 < len(words) and words[i] in OBJECT_WORDS | PLAIN_WORDS \
                 and words[i + 1] == "of":
@@ -427,7 +448,8 @@ def _check_relations(pending: list[tuple[str, Any, Any, bool]]) -> None:
 
 
 _EXTREMES = {"largest": "largest", "biggest": "largest", "smallest": "smallest",
-             "tiniest": "smallest"}
+             "tiniest": "smallest", "max": "largest", "maximum": "largest", "min": "smallest",
+             "minimum": "smallest"}
 _JOINERS = frozenset({",", "or", "and", "and/or", "as", "well", "plus", "+", "&", "/"})
 _LIST_WORDS = frozenset({"eg", "ie", "such", "including", "namely", "like", "either", "both",
                          "the", "classes", "class", "types", "i", "e", "g"})
@@ -468,12 +490,14 @@ _AT_MOST = (("smaller", "than"), ("less", "than"), ("at", "most"), ("under",), (
             ("not", "exceeding"), ("not", "larger", "than"), ("maximum", "of"),
             ("a", "maximum", "of"), ("<",), ("<=",), ("of", "at", "most"), ("of", "less", "than"),
             ("of", "under",), ("no", "more", "than"), ("smaller", "or", "equal", "to"))
-_SIZE_LEAD = (("whose", "size", "is"), ("whose", "area", "is"), ("whose", "area"),
+_SIZE_LEAD = (("an", "area", "of"), ("a", "size", "of"), ("whose", "size", "is"),
+              ("whose", "area", "is"), ("whose", "area"),
               ("whose", "size"), ("with", "an", "area", "of"), ("with", "area", "of"),
               ("with", "a", "size", "of"), ("with", "size", "of"), ("with", "an", "area"),
               ("with", "area"),
               ("in", "size"), ("in", "area"), ("of", "size"), ("of", "area"), ("sized",),
-              ("area",), ("size",))
+              ("size", "is"), ("area", "is"), ("size", "of"), ("area", "of"), ("area",),
+              ("size",))
 
 
 def quantity(words: list[str], i: int) -> tuple[tuple[str, str], int] | None:
@@ -601,6 +625,17 @@ def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] 
                 return (kind, distance), j + 1
             raise QuestionError(f"'{' '.join(words[i:j])}' needs what it is measured from: "
                                 f"'{' '.join(words[i:j])} of water'")
+    found = quantity(words, i)              # "30 m or less from", "500 m or more away from"
+    if found and found[0][1] not in AREA_UNITS and found[0][1] != "%":
+        for tail, kind in ((("or", "less"), "near"), (("or", "closer"), "near"),
+                           (("or", "nearer"), "near"), (("or", "more"), "far"),
+                           (("or", "farther"), "far"), (("or", "further"), "far")):
+            j = found[1] + len(tail)
+            if _starts(words, found[1], tail):
+                if j < len(words) and words[j] == "away":
+                    j += 1
+                if j < len(words) and words[j] in ("of", "from", "to"):
+                    return (kind, length_m(*found[0])), j + 1
     for phrase in _ADJACENT:
         if _starts(words, i, phrase):
             return ("adjacent", None), i + len(phrase)
