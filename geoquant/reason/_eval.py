@@ -52,7 +52,7 @@ class Record:
     type: str
     tier: Any
     image: str | None = None
-    product: str | None = None
+    product: Any = None
     imagery: str | None = None
     datetime: str | None = None
     bbox: tuple[float, ...] | None = None
@@ -268,8 +268,9 @@ def is_correct(value: Any, record: Record) -> bool:
                                       and expected.lower() in ("yes", "no", "true", "false")):
         want = expected if isinstance(expected, bool) else expected.lower() in ("yes", "true")
         return isinstance(value, bool) and value == want
-    if isinstance(value, bool) and expected in (0, 1) and record.lower is None:
-        return value == bool(expected)            # SQuID stores yes/no as 1/0
+    if isinstance(value, bool) and str(expected).strip() in ("0", "1", "0.0", "1.0") \
+            and record.lower is None:
+        return value == (float(expected) == 1.0)  # SQuID stores yes/no as 1/0
     if isinstance(expected, str) and not _is_number(expected):   # "connected", "fragmented"
         return isinstance(value, str) and value.strip().lower() == expected.strip().lower()
     if value is None or isinstance(value, bool):
@@ -371,7 +372,8 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
 
     def layers(name: str, product: str | None, record: Record, dates: tuple) -> Any:
         gsd = record.gsd if record.gsd is not None else question_gsd(record.question)
-        key = (name, product, record.datetime, record.bbox, dates, gsd)
+        key = (name, json.dumps(product, sort_keys=True), record.datetime, record.bbox, dates,
+               gsd)
         if key not in cache:
             found = _file(name, folder)
             source = str(found) if found is not None else f"{url}/collections/{name}"

@@ -369,6 +369,10 @@ def _change_dates(text: str) -> tuple[str, bool]:
                                         text):
         if re.search(r"\b(?:m2|ha|km2|km|m|%)\b", text) and len(dates) < 2:
             return text, False
+        if len(dates) == 2:
+            raise QuestionError(f"'{text}' names two dates but not what changed: ask how much "
+                                "was lost or gained, the net or percentage change, or how many "
+                                "new patches appeared")
         raise QuestionError("a change question names two dates: 'between 2006 and 2012'")
     return re.sub(r"\s+", " ", _DATE_WORDS.sub(" ", text)).strip(" ,"), True
 

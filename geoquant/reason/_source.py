@@ -121,7 +121,7 @@ def source_vocabulary(source: Any, product: Any) -> Vocabulary:
     import xarray as xr
 
     legend: list[str] = []
-    resolved = _resolve_product(product) if isinstance(product, str) else product
+    resolved = _resolve_product(product) if isinstance(product, (str, Mapping)) else product
     if resolved is not None and resolved != CODES and hasattr(resolved, "classes"):
         legend += [str(c) for c in resolved.classes]
     if isinstance(source, xr.Dataset) and "classes" in source.attrs:
@@ -426,8 +426,24 @@ def _default_segmenter(cube: Any) -> Any:
 
 
 def _resolve_product(product: Any) -> Any:
+    """A product from its name, or from a legend given as ``{code: class word}`` (a mapping,
+    or its JSON text)."""
     from geoquant import segment
 
+    if isinstance(product, str) and product.lstrip().startswith("{"):
+        import json
+
+        try:
+            product = json.loads(product)
+        except json.JSONDecodeError as err:
+            raise InvalidOptionError(f"the product legend is not valid JSON: {err}") from None
+    if isinstance(product, Mapping):
+        try:
+            codes = {int(code): str(word) for code, word in product.items()}
+        except (TypeError, ValueError):
+            raise InvalidOptionError("a product legend maps integer codes to class words, "
+                                     'e.g. {"1": "building", "2": "road"}') from None
+        return segment.LandCoverProduct("legend", codes, (0,), "user")
     if product is None or product == CODES or not isinstance(product, str):
         return product
     return segment.product(product)

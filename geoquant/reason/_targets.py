@@ -559,6 +559,10 @@ def read_size(words: list[str], i: int) -> tuple[tuple[Any, Any], int] | None:
         for phrase in phrases:
             if _starts(words, i, phrase):
                 found = quantity(words, i + len(phrase))
+                if found and found[0][1] in LENGTH_UNITS and phrase[0] in _SIZE_WORDS and (
+                        found[1] >= len(words) or words[found[1]] not in _TO):
+                    raise QuestionError(f"'{' '.join(found[0])}' is not an area: give sizes in "
+                                        "m2, ha or km2 ('larger than 1 ha')")
                 if found and found[0][1] in AREA_UNITS:
                     size = area_m2(*found[0])
                     return ((size, None) if bound == "low" else (None, size)), \
@@ -597,6 +601,8 @@ _VAGUE = (("near",), ("close", "to"), ("nearby",), ("around",), ("far", "from"),
           ("away", "from"), ("close", "by"), ("in", "proximity", "of"),
           ("in", "vicinity", "of"), ("surrounding",))
 _TO = ("of", "from", "to", "away", "distance")
+_SIZE_WORDS = frozenset({"larger", "bigger", "greater", "smaller", "exceeding", "exceed",
+                         "exceeds"})
 
 
 def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] | None:

@@ -38,8 +38,10 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
     elif arr.sizes["band"] == 1:
         import rasterio
 
-        with rasterio.open(path) as src:
-            name = src.tags(1).get("name") or src.descriptions[0] or path.stem
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(path) as src:
+                name = src.tags(1).get("name") or src.descriptions[0] or path.stem
         arr = arr.assign_coords(band=[name])
     nodata = arr.rio.nodata
     scale = arr.attrs.get("scale_factor", 1.0)
@@ -111,8 +113,15 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  
 
 def local_metric_grid(arr, gsd_m: float):
     """``arr`` (no georeferencing) on a local metric grid of ``gsd_m`` metres per pixel."""
+    import warnings
+
     import numpy as np
     from affine import Affine
+    from rasterio.errors import NotGeoreferencedWarning
+
+    # The chunks are read later, in dask's threads: rasterio's note that the file has no
+    # georeferencing is answered here, so it is not repeated there.
+    warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
 
     height, width = arr.sizes["y"], arr.sizes["x"]
     transform = Affine(gsd_m, 0.0, 0.0, 0.0, -gsd_m, height * gsd_m)
