@@ -746,35 +746,40 @@ _VERB = (r"(?:is|are|lies|lie|falls|fall|sits|sit|is located|are located|is situ
          r"are situated|is found|are found|can be found|was|were)")
 _COVERED = (r"(?:covered by|occupied by|made up of|taken up by|classified as|labell?ed as|"
             r"composed of|comprised of|under|)")
-_SHARE_PATTERNS = _compile(
+#: "what share of D is (covered by) T": the words after the verb select within D.
+_SHARE_VERB = re.compile(
     rf"^(?:what|which|how much|how large a|how big a) {_SHARE} (?:of (?P<d>.+?) )?{_VERB} "
-    rf"{_COVERED} ?(?P<t>.+)$",
+    rf"{_COVERED} ?(?P<t>.+)$")
+#: Frames where T is covered by something: "what share (of D) is covered by T", "what % do T
+#: cover", "what is the share (of D) that is T", "what is the share under T".
+_SHARE_COVERED = _compile(
     rf"^(?:what|how much|how large|how big) is {_SHARE} (?:of (?P<d>.+?) )?(?:that is |which is )?"
     rf"(?:covered|occupied|taken up) by (?P<t>.+)$",
-    rf"^(?:what|which) (?:is )?(?:combined |total |overall )?(?:{_SHARE}|coverage)"
-    r"(?: cover| coverage)? of (?P<t>.+)$",
-    rf"^(?:{_WH}) (?:combined |total |overall )?(?:{_SHARE}|coverage|cover)(?: cover| coverage)?"
-    r" of (?P<t>.+)$",
-    rf"^(?:{_WH}) (?P<t>.+?) (?:coverage|share|percentage|fraction|proportion|cover %|cover "
-    r"percentage)(?: %| percentage| ratio)?$",
-    rf"^(?P<t>.+?) (?:covers|occupies|makes up|accounts for|represents|is|are|takes up) "
-    rf"what {_SHARE}$",
     r"^how much of (?P<d>area|land|surface|total area) (?:is|are) (?:covered by |occupied by )?"
     r"(?P<t>.+)$",
     rf"^(?:what|which|how much) {_SHARE} (?:of (?P<d>.+?) )?(?:do(?:es)? )?(?P<t>.+?) (?:covers?|"
     r"occup(?:y|ies)|takes? up|makes? up|accounts? for|represents?|fills?|spans?)$",
     rf"^what is (?:combined |total |overall )?{_SHARE} (?:of (?P<d>.+?) )?(?:that|which) "
     r"(?:is|are) (?P<t>.+)$",
-    rf"^(?:what|how much) is {_SHARE} (?:of (?P<d>.+?) )?under (?P<t>.+)$",
-    r"^how much (?:area )?(?:is|are) (?:covered|occupied) by (?P<t>.+)$")
-# "what is the forest coverage", "forest covers what percentage": after the others
-_SHARE_PATTERNS = _SHARE_PATTERNS[:4] + _SHARE_PATTERNS[6:-1] + _SHARE_PATTERNS[4:6] \
-    + _SHARE_PATTERNS[-1:]
+    rf"^(?:what|how much) is {_SHARE} (?:of (?P<d>.+?) )?under (?P<t>.+)$")
+#: "what is the share of T": of the image, or (with relations) of T's classes.
+_SHARE_OF = _compile(
+    rf"^(?:what|which) (?:is )?(?:combined |total |overall )?(?:{_SHARE}|coverage)"
+    r"(?: cover| coverage)? of (?P<t>.+)$",
+    rf"^(?:{_WH}) (?:combined |total |overall )?(?:{_SHARE}|coverage|cover)(?: cover| coverage)?"
+    r" of (?P<t>.+)$")
+#: The measure after its target: "the forest coverage", "forest covers what percentage".
+_SHARE_AFTER = _compile(
+    rf"^(?:{_WH}) (?P<t>.+?) (?:coverage|share|percentage|fraction|proportion|cover %|cover "
+    r"percentage)(?: %| percentage| ratio)?$",
+    rf"^(?P<t>.+?) (?:covers|occupies|makes up|accounts for|represents|is|are|takes up) "
+    rf"what {_SHARE}$")
+#: "how much area is covered by T": an area when an area unit is asked, else a share.
+_AREA_COVERED = re.compile(r"^how much (?:area )?(?:is|are) (?:covered|occupied) by (?P<t>.+)$")
 
 
 def _share(r: _Reader, text: str) -> dict[str, Any] | None:
     """Share of the region, of a class (the denominator), or of a class near another."""
-    m = _match(_SHARE_PATTERNS, text)
     how_much_of = re.match(r"^how much of (?P<d>.+)$", text)
     # "how much (of the image) is forest"
     if how_much := re.match(r"^how much (?:is|are) (?:covered by |occupied by |taken up by |"
@@ -782,12 +787,17 @@ def _share(r: _Reader, text: str) -> dict[str, Any] | None:
         if r.unit in AREA_UNITS:
             return _area_of_phrase(r, how_much["t"])
         return r.answer(r.doc.add("share", "share", of=r.target(how_much["t"]).mask))
+    # in this order: the "share of T" frames before the "share of D that is T" ones
+    frames = ((_SHARE_VERB,), _SHARE_COVERED[:1], _SHARE_OF, _SHARE_COVERED[1:], _SHARE_AFTER,
+              (_AREA_COVERED,))
+    m, kind = next(((m, n) for n, patterns in enumerate(frames)
+                    if (m := _match(patterns, text))), (None, None))
     if m is None and how_much_of is None:
         return None
     if r.unit in AREA_UNITS and re.search(r"\b(?:coverage|cover)\b", text) and not re.search(
             rf"\b{_SHARE}\b", text):
         return None      # "the water coverage in ha": an area
-    if m is not None and m.re is _SHARE_PATTERNS[-1] and r.unit in AREA_UNITS:
+    if kind == 5 and r.unit in AREA_UNITS:
         return None     # "how much area is covered by forest, in km2": an area
     if m is None:
         if r.unit in AREA_UNITS:          # "how much of their area ... (in ha)": an area
@@ -797,9 +807,9 @@ def _share(r: _Reader, text: str) -> dict[str, Any] | None:
         raise QuestionError(f"a share is a percentage, not {r.unit}: leave out 'in {r.unit}'")
     groups = m.groupdict()
     if groups.get("d") and groups["d"] not in ("area", "land", "surface", "total area"):
-        return _share_of_denominator(r, groups["d"], groups["t"], covered=m.re is not
-                                     _SHARE_PATTERNS[0] or _is_covered(m["t"], text))
-    if m.re in (_SHARE_PATTERNS[2], _SHARE_PATTERNS[3]):
+        return _share_of_denominator(r, groups["d"], groups["t"], covered=kind != 0
+                                     or _is_covered(m["t"], text))
+    if kind == 2:
         return _share_of_denominator(r, groups["t"], None)
     selection = r.target(groups["t"])
     return r.answer(r.doc.add("share", "share", of=selection.mask))

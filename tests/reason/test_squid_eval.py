@@ -21,6 +21,7 @@ def fixture(shared_data, tmp_path_factory):
     return write_fixture(tmp_path_factory.mktemp("squid"), shared_data)
 
 
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 def test_the_fixture_is_plain_pictures_with_the_gsd_in_the_question(fixture):
     import rasterio
 
