@@ -114,3 +114,15 @@ def test_a_legend_word_of_the_source_is_a_class(fixture):
     with pytest.raises(Exception, match="did you mean 'vineyard'"):
         ask("How many vinyards are there? (GSD: 100m)",
             source=str(fixture.parent / "lausanne-2006.png"), product=legend)
+
+
+def test_cli_ask_reads_a_colour_coded_picture_at_the_given_gsd(fixture, capsys):
+    picture = str(fixture.parent / "slovenia-deepglobe.png")
+    assert main(["ask", "What share of the image is forest?", "--source", picture,
+                 "--product", "deepglobe", "--gsd", "10", "--json", "--quiet"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["unit"] == "%" and 70 < answer["value"] < 80
+    assert answer["provenance"]["georeferencing"].startswith("local metric grid, 10 m")
+    assert main(["ask", "What share of the image is forest?", "--source", picture,
+                 "--product", "deepglobe", "--quiet"]) == 2
+    assert "give its pixel size" in capsys.readouterr().err

@@ -13,12 +13,31 @@ from geoquant.testing.real import slovenia_reference
 
 
 def test_builtin_products_map_codes_to_the_vocabulary():
-    assert set(PRODUCTS) == {"esa-worldcover", "io-lulc", "slovenia-lulc", "geoquant-synth"}
+    assert set(PRODUCTS) == {"esa-worldcover", "io-lulc", "slovenia-lulc", "geoquant-synth",
+                             "deepglobe", "earthvqa", "dynamic-world"}
     assert product("esa-worldcover").codes[10] == "forest"
+    assert product("deepglobe").codes[3] == "grass"          # DeepGlobe's rangeland
+    assert product("dynamic-world").codes[6] == "built-up"
+    assert product("earthvqa").classes[-1] == "background"   # a legend class of its own
     assert product("io-lulc").codes[11] == "grass"
     assert product("slovenia-lulc").codes[8] == "built-up"
     with pytest.raises(InvalidOptionError, match="did you mean 'io-lulc'"):
         product("io-lulcc")
+
+
+def test_a_legend_word_outside_the_vocabulary_is_a_class_of_its_own():
+    vineyards = LandCoverProduct("vines", {1: "Vineyard", 2: "forest", 3: "Orchards"})
+    assert vineyards.classes == ("forest", "vineyard", "orchards")
+    codes = np.array([[[1, 2, 3, 0]]], dtype=np.uint8)
+    out = gq.segment.apply(as_cube(codes, ["data"]), vineyards)
+    assert gq.segment.class_mask(out, "vineyards").values.tolist() == [[1, 0, 0, 255]]
+
+
+def test_colour_coded_masks_become_codes():
+    colours = np.array([[[0, 255, 0], [255, 255, 0], [0, 0, 0], [250, 5, 250]]], np.uint8)
+    image = as_cube(np.moveaxis(colours, -1, 0), ["r", "g", "b"])
+    codes = product("deepglobe").codes_from_colours(image)
+    assert codes.squeeze().values.tolist() == [4, 2, 0, 3]       # near colours keep class
 
 
 def test_product_probabilities_are_one_hot_with_nodata_nan():
