@@ -335,14 +335,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received (systemctl stop, a timeout, a container stop): handled like Ctrl-C, so
+    every ``finally`` runs (locks released, partial outputs removed)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``geoquant`` command; returns the exit status."""
+    """Entry point of the ``geoquant`` command; returns the exit status (130 after Ctrl-C,
+    143 after SIGTERM)."""
+    import signal
+    import threading
+
     args = build_parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.run(args)
     except GeoquantError as err:
         print(f"geoquant: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as stop:
+        what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+        print(f"geoquant: {what}; nothing half-written is kept, locks are released",
+              file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,7 +42,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(to_jsonable(found.to_dict()), indent=1))
     else:
         print("\n".join(found.lines()))
-    return 0
+    return 0 if found.healthy else 1
 
 
 def add_commands(commands: Any) -> None:
@@ -73,7 +73,9 @@ def add_commands(commands: Any) -> None:
     run.set_defaults(run=_cmd_run)
     show = monitor_cmds.add_parser(
         "status", help="show the runs, dates, last acquisitions and alerts of a monitor",
-        description="Show what a monitor has done, from its store (read-only).")
+        description="Show what a monitor has done, from its store (read-only), and check the "
+                    "store against its recorded state. Exit status: 0 the store agrees with "
+                    "its state, 1 it needs repair (the next run repairs it), 2 an error.")
     show.add_argument("target", help="monitoring configuration (YAML) or its Zarr store")
     show.add_argument("--json", action="store_true", help="print the state as JSON")
     show.set_defaults(run=_cmd_status)

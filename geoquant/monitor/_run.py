@@ -155,7 +155,8 @@ def run(config: MonitorConfig | str | Path, *, client: Any = None, say: Say | No
                      echo=echo_alert, warn=say)
     sink.check()
     _check_state(store.read_state(), config, store)   # before the lock: a foreign store fails
-    with store_lock(store.path, purpose=str(config.path or config.name)), _scheduler(client):
+    with store_lock(store.path, purpose=str(config.path or config.name),
+                    say=lambda line: _say(say, line)), _scheduler(client):
         state = _check_state(store.read_state(), config, store)
         repaired = tuple(store.repair(state)) if state is not None else ()
         for line in repaired:

@@ -30,7 +30,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,11 @@ def read_lock(store: Path) -> dict[str, Any] | None:
 
 
 def holder_alive(holder: Mapping[str, Any]) -> bool | None:
-    """Whether the lock's process still runs: None when that cannot be told from here."""
+    """Whether the lock's process still runs: None when that cannot be told from here.
+
+    A process with the holder's pid that started after the lock was taken is another process
+    (the pid was reused): the holder is gone.
+    """
     if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
         return None
     try:
@@ -148,7 +152,29 @@ def holder_alive(holder: Mapping[str, Any]) -> bool | None:
         return False
     except PermissionError:
         return True
+    started = _process_start(holder["pid"])
+    taken = _instant(holder.get("started"))
+    if started is not None and taken is not None and started > taken + 2.0:
+        return False
     return True
+
+
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started, seconds since the epoch (Linux ``/proc``), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text()
+                    .splitlines() if line.startswith("btime"))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None
+
+
+def _instant(text: Any) -> float | None:
+    try:
+        return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def describe_holder(holder: Mapping[str, Any]) -> str:
@@ -176,8 +202,34 @@ def _locked_error(store: Path, holder: Mapping[str, Any]) -> StoreLockedError:
         f"the lock is {path}")
 
 
+def _break_stale(path: Path, holder: Mapping[str, Any]) -> bool:
+    """Remove a lock whose holder is gone; False when another run got to it first."""
+    aside = path.with_name(f"{path.name}.broken-{uuid.uuid4().hex[:8]}")
+    try:
+        os.rename(path, aside)                  # atomic: one breaker wins
+    except FileNotFoundError:
+        return False
+    moved = read_lock_file(aside)
+    if moved.get("token") != holder.get("token"):   # not the lock we judged: put it back
+        with contextlib.suppress(OSError):
+            os.link(aside, path)
+        aside.unlink(missing_ok=True)
+        return False
+    aside.unlink(missing_ok=True)
+    return True
+
+
+def read_lock_file(path: Path) -> dict[str, Any]:
+    try:
+        holder = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
 @contextlib.contextmanager
-def store_lock(store: str | Path, *, purpose: str = "") -> Iterator[dict[str, Any]]:
+def store_lock(store: str | Path, *, purpose: str = "",
+               say: Callable[[str], None] | None = None) -> Iterator[dict[str, Any]]:
     """Hold the exclusive lock of a monitor store for the block.
 
     Parameters
@@ -186,6 +238,8 @@ def store_lock(store: str | Path, *, purpose: str = "") -> Iterator[dict[str, An
         The store's path (the lock is ``<store>.lock`` beside it; the store need not exist).
     purpose
         Recorded in the lock for ``status`` and error messages (e.g. the config path).
+    say
+        Told, in one line, when a lock left by a process that is gone (on this host) is broken.
 
     Yields
     ------
@@ -195,8 +249,9 @@ def store_lock(store: str | Path, *, purpose: str = "") -> Iterator[dict[str, An
     Raises
     ------
     StoreLockedError
-        Another run holds the lock; the message names it, and when its process is dead, says
-        to remove the lock file.
+        Another run holds the lock (the message names it), or an unreadable lock or one of
+        another host whose state cannot be told from here (the message says what to do). A
+        lock of this host whose process is gone is broken instead, and ``say`` told so.
     OutputPathError
         The lock cannot be created (the store's folder is missing or not writable).
     """
@@ -206,13 +261,22 @@ def store_lock(store: str | Path, *, purpose: str = "") -> Iterator[dict[str, An
     path = lock_path(store)
     holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": now_text(),
               "token": uuid.uuid4().hex, "purpose": purpose}
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        raise _locked_error(store, read_lock(store) or {"unreadable": "vanished"}) from None
-    except OSError as err:
-        raise OutputPathError(f"cannot create the lock {path}: {err.strerror or err}; check "
-                              f"that {path.parent} exists and can be written") from err
+    for attempt in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            current = read_lock(store) or {"unreadable": "vanished"}
+            if attempt == 0 and "unreadable" not in current and holder_alive(current) is False \
+                    and _break_stale(path, current):
+                if say is not None:
+                    say(f"broke the lock {path}: its run ({describe_holder(current)}) is no "
+                        "longer running; what it left half-written is repaired now")
+                continue
+            raise _locked_error(store, current) from None
+        except OSError as err:
+            raise OutputPathError(f"cannot create the lock {path}: {err.strerror or err}; "
+                                  f"check that {path.parent} exists and can be written") from err
     try:
         with os.fdopen(fd, "w") as out:
             json.dump(holder, out)

@@ -31,6 +31,10 @@ class MonitorStatus:
         The lock's holder, when the store is locked.
     config : MonitorConfig, optional
         When status was asked with a configuration file.
+    problems : tuple of str
+        Where the store disagrees with its recorded state (arrays longer or shorter than the
+        recorded steps, unreadable metadata, dates stored twice, leftovers of an interrupted
+        run); empty when it agrees.
     """
 
     store: Path
@@ -38,6 +42,12 @@ class MonitorStatus:
     latest: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     lock: Mapping[str, Any] | None = None
     config: MonitorConfig | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def healthy(self) -> bool:
+        """Whether the store agrees with its recorded state."""
+        return not self.problems
 
     def lines(self, *, now: dt.datetime | None = None) -> list[str]:
         """The status in words, one fact a line."""
@@ -62,6 +72,12 @@ class MonitorStatus:
                           if last.get("hook_failures") else ""))
             out.extend(self._due_lines(last, now))
         out.extend(self._lock_lines())
+        if self.problems:
+            out.append("  needs repair (the next 'monitor run' repairs it before anything "
+                       "else):")
+            out.extend(f"    {problem}" for problem in self.problems)
+        else:
+            out.append("  store agrees with its recorded state")
         for key, series in state["series"].items():
             dates = series["dates"]
             span = f"{dates[0]} .. {dates[-1]}" if dates else "none"
@@ -101,13 +117,13 @@ class MonitorStatus:
         if self.lock is None:
             return []
         alive = holder_alive(self.lock)
-        state = {True: "running", False: "stale: its process is gone; remove "
-                 f"{lock_path(self.store)}", None: "on another host"}[alive]
+        state = {True: "running", False: "stale: its process is gone; the next run breaks "
+                 f"it ({lock_path(self.store)})", None: "on another host"}[alive]
         return [f"  locked by {describe_holder(self.lock)} ({state})"]
 
     def to_dict(self) -> dict[str, Any]:
         return {"store": str(self.store), "state": self.state, "latest": dict(self.latest),
-                "lock": self.lock}
+                "lock": self.lock, "healthy": self.healthy, "problems": list(self.problems)}
 
 
 def _age(seconds: float) -> str:
@@ -153,10 +169,11 @@ def status(target: str | Path | MonitorConfig) -> MonitorStatus:
         raise ConfigError(f"{store.path} is neither a monitor store nor a .yaml config: give "
                           "the config file or the store written by 'geoquant monitor run'")
     state = store.read_state()
+    problems = tuple(store.check(state)) if state is not None else ()
     latest: dict[str, dict[str, float]] = {}
     for key, series in (state or {}).get("series", {}).items():
         names = list(series.get("metrics", []))
-        if series["steps"] and names and store.has_series(key):
+        if series["steps"] and names and store.has_series(key) and not problems:
             history = store.history(key, names)
             latest[key] = {n: float(history[n][series["steps"] - 1]) for n in names}
-    return MonitorStatus(store.path, state, latest, read_lock(store.path), config)
+    return MonitorStatus(store.path, state, latest, read_lock(store.path), config, problems)

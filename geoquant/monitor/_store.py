@@ -14,7 +14,12 @@ Writes: a new series is written whole beside the store and renamed into it; late
 appended along ``time`` (xarray ``append_dim``: the arrays are resized and the new step written
 into its own chunks, so chunks of earlier dates are never rewritten). The state in the root
 attributes is replaced (atomically) only after a step's data are in, and metadata are then
-consolidated. :meth:`MonitorStore.repair` undoes what an interrupted run left beyond the state.
+consolidated. Before each append, the series' metadata as recorded are copied into a journal
+beside the store (``.<store>.journal/<region>/<source>.json``, outside the Zarr hierarchy). :meth:`MonitorStore.repair` undoes what an
+interrupted run left beyond the state, reading each array's own metadata (never the
+consolidated copy, which an interrupted append leaves stale) and restoring from the journal
+any metadata file a kill left unreadable; :meth:`MonitorStore.check` tells the same without
+writing (``monitor status``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from geoquant.errors import StoreError
 from geoquant.monitor._state import STATE_KEY, check_state
 
 SERIES_MARK = "geoquant_monitor_series"
+JOURNAL_SUFFIX = ".journal"
 NODATA_MASK = 255
 TIME_ENCODING = {"units": "seconds since 1970-01-01T00:00:00", "calendar": "proleptic_gregorian",
                  "dtype": "int64"}
@@ -208,6 +214,7 @@ class MonitorStore:
                 f"run writes {', '.join(sorted(given))}: the source's metrics or masks changed; "
                 "write to a new output store, or restore the metrics and masks")
         step = step.drop_vars([v for v in ("x", "y", "spatial_ref") if v in step.variables])
+        self._journal(key)
         for name, chunk in chunks.items():
             # Each task writes whole chunks of the stored layout: (1, rows, columns).
             if chunk and step[name].chunks is not None:
@@ -244,20 +251,153 @@ class MonitorStore:
     def _temporary(self) -> Path:
         return self.path.with_name(f".{self.path.name}.series-{uuid.uuid4().hex[:12]}")
 
+    # -- consistency with the state --------------------------------------------------------------
+
+    def _metadata_files(self, key: str) -> list[Path]:
+        """The metadata files of series ``key``: its group's and every array's."""
+        folder = self.series_path(key)
+        files = [folder / ".zgroup", folder / ".zattrs"]
+        for child in sorted(p for p in folder.iterdir() if p.is_dir()):
+            files += [child / ".zarray", child / ".zattrs"]
+        return files
+
+    def journal_path(self, key: str) -> Path:
+        """Where series ``key``'s metadata are journaled before an append."""
+        return self.path.with_name(f".{self.path.name}{JOURNAL_SUFFIX}") / f"{key}.json"
+
+    def _journal(self, key: str) -> None:
+        """Copy the series' metadata as recorded, before an append changes them."""
+        folder = self.series_path(key)
+        copy = {}
+        for path in self._metadata_files(key):
+            value = _read_json(path, self.path)
+            if value is not None:
+                copy[str(path.relative_to(folder))] = value
+        target = self.journal_path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(target, copy)
+
+    def _lengths(self, key: str, *, restore: bool) -> tuple[dict[str, int | None], list[str]]:
+        """Time length of every time array of series ``key`` from its own ``.zarray``; with
+        ``restore``, unreadable metadata files are put back from the journal first."""
+        folder = self.series_path(key)
+        journal = None
+        done: list[str] = []
+        lengths: dict[str, int | None] = {}
+        for path in self._metadata_files(key):
+            try:
+                value = json.loads(path.read_text()) if path.exists() else None
+                broken = path.exists() and not isinstance(value, Mapping)
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                value, broken = None, True
+            if broken or (value is None and path.name == ".zarray"):
+                if journal is None:
+                    journal = _read_json(self.journal_path(key), self.path) or {}
+                saved = journal.get(str(path.relative_to(folder)))
+                if not restore or saved is None:
+                    if path.name == ".zarray":
+                        lengths[path.parent.name] = None
+                    continue
+                _write_json(path, saved)
+                value = saved
+                done.append(f"restored {key}/{path.relative_to(folder)} from the journal")
+            if path.name == ".zarray" and isinstance(value, Mapping):
+                attrs = _read_json(path.with_name(".zattrs"), self.path) \
+                    if path.with_name(".zattrs").exists() else {}
+                dims = (attrs or {}).get("_ARRAY_DIMENSIONS", [])
+                if dims and dims[0] == "time":
+                    lengths[path.parent.name] = int(value["shape"][0])
+        return lengths, done
+
+    def _trim(self, key: str, name: str, steps: int) -> None:
+        """Cut array ``name`` of series ``key`` to ``steps`` time steps: its shape, and the
+        chunk files wholly beyond it."""
+        folder = self.series_path(key) / name
+        meta = json.loads((folder / ".zarray").read_text())
+        chunk = int(meta["chunks"][0]) or 1
+        separator = meta.get("dimension_separator") or "."
+        first_gone = -(-steps // chunk)
+        for path in folder.iterdir():
+            head = path.name.split(separator)[0]
+            if head.isdigit() and int(head) >= first_gone:
+                path.unlink()
+        meta["shape"][0] = steps
+        _write_json(folder / ".zarray", meta)
+
+    def check(self, state: Mapping[str, Any]) -> list[str]:
+        """What differs between the store and its recorded state, in words (nothing written):
+        arrays longer or shorter than the recorded steps, unreadable metadata, dates stored
+        twice, series never recorded, leftovers of interrupted runs."""
+        problems: list[str] = []
+        leftovers = list(self.path.parent.glob(f".{self.path.name}.series-*")) \
+            + list(self.path.glob(".*.tmp"))
+        if leftovers:
+            problems.append(f"{len(leftovers)} leftover file(s) of an interrupted run")
+        for key, series in state["series"].items():
+            if not self.has_series(key):
+                problems.append(f"series {key} is recorded but its data are gone")
+                continue
+            lengths, _ = self._lengths(key, restore=False)
+            for name, length in lengths.items():
+                if length is None:
+                    problems.append(f"{key}/{name} has unreadable metadata")
+                elif length != series["steps"]:
+                    problems.append(f"{key}/{name} holds {length} time steps, "
+                                    f"{series['steps']} recorded")
+            if all(length == series["steps"] for length in lengths.values()):
+                problems += self._check_dates(key, series)
+        for key in self._unrecorded(state):
+            problems.append(f"series {key} was written but never recorded")
+        return problems
+
+    def _check_dates(self, key: str, series: Mapping[str, Any]) -> list[str]:
+        import numpy as np
+
+        try:
+            with self.open_series(key) as ds:
+                days = [str(t)[:10] for t in ds["time"].values]
+        except StoreError as err:
+            return [str(err)]
+        problems = []
+        if len(set(days)) != len(days):
+            twice = sorted({d for d in days if days.count(d) > 1})
+            problems.append(f"{key} holds date(s) {', '.join(twice)} more than once")
+        if days != list(series["dates"]):
+            problems.append(f"{key}'s dates differ from the recorded ones")
+        if days and np.any(np.diff(np.array(days, dtype="datetime64[D]")) < 0):
+            problems.append(f"{key}'s dates are out of order")
+        return problems
+
+    def _unrecorded(self, state: Mapping[str, Any]) -> list[str]:
+        found = []
+        for region in (p for p in self.path.iterdir() if p.is_dir()):
+            for group in (p for p in region.iterdir() if p.is_dir()):
+                key = f"{region.name}/{group.name}"
+                if key in state["series"]:
+                    continue
+                try:
+                    attrs = _read_json(group / ".zattrs", self.path) or {}
+                except StoreError:
+                    attrs = {}
+                if isinstance(attrs, Mapping) and attrs.get(SERIES_MARK) == key:
+                    found.append(key)
+        return found
+
     def repair(self, state: Mapping[str, Any]) -> list[str]:
         """Undo what an interrupted run left beyond the recorded state.
 
-        Steps written after the last recorded one are trimmed, series written but never
-        recorded are removed (only groups this monitor marked as its own), and leftover
-        temporary series beside the store are deleted. Returns what was done, in words.
+        Every time array of every series is cut to the recorded number of steps, read from
+        the array's own metadata; metadata files a kill left unreadable are restored from the
+        journal; series written but never recorded are removed (only groups this monitor
+        marked as its own), and leftover temporary series beside the store are deleted.
+        Returns what was done, in words.
 
         Raises
         ------
         StoreError
-            A series holds fewer steps than recorded (data were lost or removed by hand).
+            A series holds fewer steps than recorded (data were lost or removed by hand), or
+            metadata that cannot be restored.
         """
-        import zarr
-
         done: list[str] = []
         for leftover in self.path.parent.glob(f".{self.path.name}.series-*"):
             shutil.rmtree(leftover, ignore_errors=True)
@@ -271,27 +411,23 @@ class MonitorStore:
                 raise StoreError(f"series {key!r} is recorded in {self.path} but its data are "
                                  "gone: restore the store, or move it aside and run again to "
                                  "rebuild it")
-            group = zarr.open_group(str(self.path), path=key, mode="r+", zarr_format=2)
-            for name, array in group.arrays():
-                dims = array.attrs.get("_ARRAY_DIMENSIONS", [])
-                if not dims or dims[0] != "time":
-                    continue
-                if array.shape[0] < series["steps"]:
-                    raise StoreError(f"{key}/{name} in {self.path} holds {array.shape[0]} time "
+            lengths, restored = self._lengths(key, restore=True)
+            done += restored
+            for name, length in lengths.items():
+                if length is None:
+                    raise StoreError(f"{key}/{name} in {self.path} has unreadable metadata and "
+                                     "no journal to restore it from: move the store aside and "
+                                     "run again to rebuild it")
+                if length < series["steps"]:
+                    raise StoreError(f"{key}/{name} in {self.path} holds {length} time "
                                      f"steps but {series['steps']} are recorded: the store is "
                                      "damaged; move it aside and run again to rebuild it")
-                if array.shape[0] > series["steps"]:
-                    array.resize((series["steps"], *array.shape[1:]))
+                if length > series["steps"]:
+                    self._trim(key, name, series["steps"])
                     done.append(f"trimmed {key}/{name} to the {series['steps']} recorded steps")
-        for region in (p for p in self.path.iterdir() if p.is_dir()):
-            for group in (p for p in region.iterdir() if p.is_dir()):
-                key = f"{region.name}/{group.name}"
-                if key in recorded:
-                    continue
-                attrs = _read_json(group / ".zattrs", self.path) or {}
-                if isinstance(attrs, Mapping) and attrs.get(SERIES_MARK) == key:
-                    shutil.rmtree(group)
-                    done.append(f"removed series {key}, written but never recorded")
+        for key in self._unrecorded(state):
+            shutil.rmtree(self.series_path(key))
+            done.append(f"removed series {key}, written but never recorded")
         if done:
             self.consolidate()
             for key in recorded:

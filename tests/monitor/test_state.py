@@ -4,6 +4,7 @@ the checks on a recorded state."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -12,7 +13,14 @@ import pytest
 
 from geoquant.errors import OutputPathError, StoreError, StoreLockedError
 from geoquant.monitor import store_lock
-from geoquant.monitor._state import check_state, lock_path, new_state, record_step
+from geoquant.monitor._state import (
+    check_state,
+    holder_alive,
+    lock_path,
+    new_state,
+    read_lock,
+    record_step,
+)
 
 
 def test_the_lock_is_exclusive_and_names_its_holder(tmp_path):
@@ -43,20 +51,38 @@ def _dead_pid() -> int:
     return int(done.stdout)
 
 
+def test_a_lock_whose_process_is_gone_is_broken_with_a_line(tmp_path):
+    store = tmp_path / "m.zarr"
+    lock_path(store).write_text(json.dumps({"pid": _dead_pid(), "host": socket.gethostname(),
+                                            "started": "2026-01-01T00:00:00Z", "token": "old"}))
+    said = []
+    with store_lock(store, say=said.append) as holder:
+        assert read_lock(store)["token"] == holder["token"]
+    assert len(said) == 1 and said[0].startswith("broke the lock")
+    assert not lock_path(store).exists()
+
+
+def test_a_reused_pid_does_not_keep_a_lock_alive(tmp_path):
+    store = tmp_path / "m.zarr"
+    # pid 1 runs, but it started long before this lock was taken "now"
+    lock_path(store).write_text(json.dumps({"pid": 1, "host": socket.gethostname(),
+                                            "started": "2099-01-01T00:00:00Z", "token": "x"}))
+    assert holder_alive(read_lock(store)) is True        # started before: cannot tell
+    lock_path(store).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                            "started": "2000-01-01T00:00:00Z", "token": "x"}))
+    assert holder_alive(read_lock(store)) is False       # this process started after 2000
+
+
 @pytest.mark.parametrize(("holder", "expected"), [
-    ({"pid": "dead", "host": "here"}, "no longer running"),
     ({"pid": 1, "host": "elsewhere.example", "started": "2026-01-01T00:00:00Z"},
      "another host"),
     (None, "no longer running"),
 ])
-def test_a_stale_or_foreign_lock_says_what_to_do(tmp_path, holder, expected):
+def test_a_foreign_or_unreadable_lock_says_what_to_do(tmp_path, holder, expected):
     store = tmp_path / "m.zarr"
     if holder is None:
         lock_path(store).write_text("garbage")
     else:
-        if holder["pid"] == "dead":
-            holder = {"pid": _dead_pid(), "host": socket.gethostname(),
-                      "started": "2026-01-01T00:00:00Z"}
         lock_path(store).write_text(json.dumps(holder))
     with pytest.raises(StoreLockedError) as info:
         with store_lock(store):

@@ -61,4 +61,5 @@ def test_status_shows_a_held_or_stale_lock(tmp_path):
         assert "(running)" in "\n".join(status(config).lines())
     (tmp_path / "out.zarr.lock").write_text(json.dumps(
         {"pid": 2 ** 22 + 1, "host": socket.gethostname(), "started": "2026-01-01T00:00:00Z"}))
-    assert "stale: its process is gone; remove" in "\n".join(status(config).lines())
+    assert "stale: its process is gone; the next run breaks it" in "\n".join(
+        status(config).lines())
