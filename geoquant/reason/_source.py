@@ -37,6 +37,7 @@ from geoquant.errors import (
     DateRangeError,
     InvalidOptionError,
     NoItemsFoundError,
+    RegionError,
 )
 from geoquant.segment._vocabulary import Vocabulary
 
@@ -259,6 +260,8 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
         cube = _from_paths(source, chunks=chunks, gsd_m=gsd_m)
         paths = [source] if isinstance(source, (str, Path)) else list(source)
         provenance["source"] = [str(p) for p in paths]
+        cube = _within(cube, region=region, bbox=bbox, datetime=datetime,
+                       provenance=provenance)
     if "band" not in cube.dims:
         cube = cube.expand_dims(band=["data"], axis=0)
     if "georeferencing" in cube.attrs:
@@ -373,6 +376,53 @@ def _stac_product(item: Mapping[str, Any]) -> Any:
     return LandCoverProduct.from_stac(item, asset=asset, name=str(item.get("collection")))
 
 
+def _within(cube: Any, *, region: Any, bbox: Any, datetime: str | None,
+            provenance: dict[str, Any]) -> Any:
+    """A local cube clipped to the region and dates asked for, with the same errors as a STAC
+    source (a region outside the data, a reversed box, an unreadable or empty date range)."""
+    from geoquant.sources._region import datetime_range, region_from
+
+    span = datetime_range(datetime)
+    if span is not None:
+        times = cube.time.values if "time" in cube.dims else np.array([np.datetime64("NaT")])
+        if np.isnat(times).all():
+            provenance["datetime"] = (f"{datetime} not applied: local rasters carry no dates; "
+                                      "they were taken in the order given")
+        else:
+            start, stop = (None if part == ".." else np.datetime64(part.rstrip("Z"))
+                           for part in span.split("/"))
+            keep = np.ones(times.shape, dtype=bool)
+            keep &= True if start is None else times >= start
+            keep &= True if stop is None else times <= stop
+            if not keep.any():
+                raise DateRangeError(f"no time step of the rasters lies in {datetime}: they "
+                                     f"run from {str(times.min())[:10]} to "
+                                     f"{str(times.max())[:10]}; widen the date range")
+            cube = cube.isel(time=np.flatnonzero(keep))
+    area = region_from(bbox=bbox, region=region)
+    if area is None:
+        return cube
+    if "georeferencing" in cube.attrs:
+        raise RegionError("a region in degrees cannot be placed on an image without "
+                          "georeferencing (read with a pixel size only): drop bbox/region, "
+                          "or give a georeferenced raster")
+    from rioxarray.exceptions import NoDataInBounds, OneDimensionalRaster
+
+    if cube.dtype.kind in "iub":          # outside the region becomes no data (NaN)
+        nodata = cube.rio.nodata
+        cube = (cube.where(cube != nodata) if nodata is not None else cube).astype(np.float32)
+        cube = cube.rio.write_nodata(np.nan, encoded=False)
+    try:
+        clipped = cube.rio.clip([area.geometry], crs="EPSG:4326", drop=True)
+    except (NoDataInBounds, OneDimensionalRaster):
+        left, bottom, right, top = cube.rio.transform_bounds("EPSG:4326")
+        raise RegionError(f"the region {area.bbox} lies outside the rasters (they cover "
+                          f"{left:.5f}, {bottom:.5f}, {right:.5f}, {top:.5f} in lon/lat): choose "
+                          "a region over the data") from None
+    provenance["region"] = list(area.bbox)
+    return clipped
+
+
 def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
     import xarray as xr
 
@@ -386,7 +436,10 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
     for path in paths:
         arr = sources.open(path, chunks=chunks, gsd_m=gsd_m)
         if arr.dtype.kind in "iu" and arr.rio.nodata is not None:
+            # no data becomes NaN, and the raster says so: a resampling onto another date's
+            # grid must fill with NaN, not with the old code (which reads as a valid class)
             arr = arr.where(arr != arr.rio.nodata).astype(np.float32)
+            arr = arr.rio.write_nodata(np.nan, encoded=False)
         layers.append(arr if "band" in arr.dims else arr.expand_dims(band=["data"]))
     if len(layers) == 1:
         return layers[0]
@@ -394,10 +447,17 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
     # Rasters of other dates on another grid are resampled onto the first's (nearest
     # neighbour, so class codes stay codes); the resampling reads them whole.
     layers = [first] + [layer if _same_grid(layer, first) else
-                        layer.rio.reproject_match(first).chunk(dict(first.chunksizes))
-                        for layer in layers[1:]]
+                        _resampled(layer, first) for layer in layers[1:]]
     times = np.full(len(layers), np.datetime64("NaT", "ns"))   # file order, dates unknown
     return xr.concat(layers, dim="time", join="override").assign_coords(time=times)
+
+
+def _resampled(layer: Any, like: Any) -> Any:
+    """``layer`` on ``like``'s grid (nearest neighbour), NaN where it has no data."""
+    if layer.dtype.kind != "f":
+        layer = layer.astype(np.float32)
+    layer = layer.rio.write_nodata(np.nan, encoded=False)
+    return layer.rio.reproject_match(like, nodata=np.nan).chunk(dict(like.chunksizes))
 
 
 def _same_grid(a: Any, b: Any) -> bool:
