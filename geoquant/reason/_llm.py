@@ -308,6 +308,52 @@ class _SchemaRefused(Exception):
 
 
 def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
+    """POST ``payload``; the reply's bytes. One deadline covers connecting, sending and the
+    whole reply (a server trickling bytes cannot hold a run); redirects are refused, so the
+    API key never goes to another host."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def request() -> None:
+        try:
+            outcome["body"] = _exchange(config, payload)
+        except BaseException as err:  # handed to the caller's thread below
+            outcome["error"] = err
+
+    worker = threading.Thread(target=request, name="geoquant-llm-request", daemon=True)
+    worker.start()
+    worker.join(config.timeout_s)
+    if worker.is_alive():
+        raise PlanError(f"the planner endpoint {_public_url(config.endpoint)} did not answer "
+                        f"within {config.timeout_s:g} s (timeout_s): check the server, or "
+                        "raise timeout_s under [llm]")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["body"]
+
+
+class _NoRedirects:
+    """A urllib handler that refuses every redirect (the key must not follow one)."""
+
+    def __new__(cls) -> Any:
+        import urllib.request
+
+        class Handler(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                                 newurl: str) -> None:
+                raise _Redirected(code, newurl)
+
+        return Handler()
+
+
+class _Redirected(Exception):
+    def __init__(self, code: int, target: str) -> None:
+        super().__init__(code, target)
+        self.code, self.target = code, target
+
+
+def _exchange(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     import http.client
     import urllib.error
     import urllib.request
@@ -319,9 +365,15 @@ def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     request = urllib.request.Request(config.endpoint, data=json.dumps(payload).encode("utf-8"),
                                      headers=headers, method="POST")
     where = _public_url(config.endpoint)
+    opener = urllib.request.build_opener(_NoRedirects())
     try:
-        with urllib.request.urlopen(request, timeout=config.timeout_s) as response:
+        with opener.open(request, timeout=config.timeout_s) as response:
             body = response.read(_MAX_REPLY_BYTES + 1)
+    except _Redirected as moved:
+        raise PlanError(f"the planner endpoint {where} redirected (HTTP {moved.code}) to "
+                        f"{_public_url(moved.target)}; geoquant does not follow redirects, so "
+                        "the API key stays with the host you named: give the final URL") \
+            from None
     except urllib.error.HTTPError as err:
         detail = _error_detail(err)
         if err.code in (400, 422) and "json_schema" in json.dumps(payload) and (
@@ -335,6 +387,9 @@ def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
         raise PlanError(f"could not reach the planner endpoint {where}: "
                         f"{_redact(message, config)}") from None
     except urllib.error.URLError as err:
+        if isinstance(err.reason, _Redirected):
+            raise PlanError(f"the planner endpoint {where} redirected; geoquant does not "
+                            "follow redirects: give the final URL") from None
         raise PlanError(f"could not reach the planner endpoint {where}: "
                         f"{_redact(str(err.reason), config)}") from None
     except (OSError, http.client.HTTPException) as err:  # timeouts, resets mid-answer
@@ -383,6 +438,10 @@ def _plan_from_reply(body: bytes, question: str, config: LLMConfig) -> Plan:
     except json.JSONDecodeError as err:
         raise PlanError(f"the endpoint answered with an invalid plan: its message is not JSON "
                         f"({err.msg}): {_shorten(content)!r}") from None
+    except (RecursionError, ValueError) as err:   # nested too deeply, a 5000-digit number
+        raise PlanError(f"the endpoint answered with an invalid plan: its JSON is nested too "
+                        f"deeply or holds a number too long to be one ({type(err).__name__})"
+                        ) from None
     if not isinstance(document, dict):
         raise PlanError("the endpoint answered with an invalid plan: a plan is a JSON object, "
                         f"got {type(document).__name__}")

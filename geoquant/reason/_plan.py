@@ -42,6 +42,10 @@ from geoquant.reason._ops import (  # noqa: F401  (re-exported: the plan's units
 from geoquant.segment._vocabulary import Vocabulary
 
 PLAN_VERSION = 1
+#: The most steps a plan may have (the longest question of the corpus needs 12).
+MAX_STEPS = 64
+#: The largest magnitude of a number in a plan: no size or distance on Earth is larger.
+MAX_NUMBER = 1e15
 #: The JSON Schema of a step id.
 STEP_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
 _REF = {"type": "string"}
@@ -60,7 +64,7 @@ PLAN_SCHEMA: dict[str, Any] = {
     "properties": {
         "version": {"const": PLAN_VERSION},
         "question": {"type": "string"},
-        "steps": {"type": "array", "minItems": 1,
+        "steps": {"type": "array", "minItems": 1, "maxItems": MAX_STEPS,
                   "items": {"oneOf": [_step_schema(op) for op in OPS]}},
         "answer": _REF,
         "notes": {"type": "array", "items": {"type": "string", "maxLength": 400},
@@ -141,6 +145,14 @@ def validate(document: Any, *, vocabulary: Vocabulary | None = None) -> Plan:
             document = json.loads(document)
         except json.JSONDecodeError as err:
             raise PlanError(f"the plan is not valid JSON: {err}") from None
+        except (RecursionError, ValueError) as err:
+            raise PlanError(f"the plan's JSON is nested too deeply or holds a number too long "
+                            f"to read ({type(err).__name__})") from None
+    _check_numbers(document)
+    if isinstance(document, Mapping) and isinstance(document.get("steps"), list) \
+            and len(document["steps"]) > MAX_STEPS:
+        raise PlanError(f"the plan has {len(document['steps'])} steps; plans have at most "
+                        f"{MAX_STEPS}: split the question")
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(PLAN_SCHEMA)
@@ -175,6 +187,25 @@ def validate(document: Any, *, vocabulary: Vocabulary | None = None) -> Plan:
                         "(share, area, count, ...)")
     return Plan(tuple(steps), answer, str(document.get("question", "")),
                 tuple(document.get("notes", ())))
+
+
+def _check_numbers(value: Any, depth: int = 0) -> None:
+    """Refuse documents nested beyond any plan's shape and numbers no size can be."""
+    import math
+
+    if depth > 8:
+        raise PlanError("the plan is nested deeper than any plan can be: a plan is a list of "
+                        "flat steps")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _check_numbers(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_numbers(item, depth + 1)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            raise PlanError(f"the plan holds the number {str(value)[:24]}, beyond any size or "
+                            f"distance on Earth (at most {MAX_NUMBER:g}): give a real value")
 
 
 def _check_ranges(step: Step) -> None:

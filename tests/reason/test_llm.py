@@ -37,6 +37,8 @@ class CannedEndpoint:
         self.body = b""
         self.delay_s = 0.0
         self.queue: list[tuple[int, bytes]] = []
+        self.trickle_s = 0.0
+        self.location = None
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,8 +53,16 @@ class CannedEndpoint:
                     self.send_response(endpoint.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(endpoint.body)))
+                    if endpoint.location:
+                        self.send_header("Location", endpoint.location)
                     self.end_headers()
-                    self.wfile.write(endpoint.body)
+                    if endpoint.trickle_s:
+                        for k in range(len(endpoint.body)):
+                            self.wfile.write(endpoint.body[k:k + 1])
+                            self.wfile.flush()
+                            time.sleep(endpoint.trickle_s)
+                    else:
+                        self.wfile.write(endpoint.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (the timeout test)
 
@@ -236,8 +246,46 @@ def test_a_closed_port_cannot_be_reached():
 def test_a_slow_endpoint_times_out(endpoint):
     endpoint.answer(PLAN)
     endpoint.delay_s = 2.0
-    with pytest.raises(PlanError, match="could not reach.*timed out"):
+    with pytest.raises(PlanError, match="did not answer within 0.3 s"):
         llm_plan("how many forest patches?", config=_config(endpoint, timeout_s=0.3))
+
+
+def test_a_reply_trickled_byte_by_byte_is_cut_at_the_deadline(endpoint):
+    endpoint.answer(PLAN)
+    endpoint.trickle_s = 0.2          # a byte every 0.2 s: no single read ever times out
+    started = time.monotonic()
+    with pytest.raises(PlanError, match="did not answer within 1 s"):
+        llm_plan("how many forest patches?", config=_config(endpoint, timeout_s=1.0))
+    assert time.monotonic() - started < 2.0
+
+
+def test_redirects_are_refused_and_the_key_stays_with_the_named_host(endpoint):
+    other = CannedEndpoint()
+    threading.Thread(target=other.server.serve_forever, daemon=True).start()
+    try:
+        other.answer(PLAN)
+        endpoint.respond(307, b"")
+        endpoint.location = other.url + "/chat/completions"
+        with pytest.raises(PlanError, match="redirected \\(HTTP 307\\).*does not follow"):
+            llm_plan("how many?", config=_config(endpoint, api_key="sk-secret"))
+        assert other.requests == []            # nothing, and so no key, went to the other host
+    finally:
+        other.server.shutdown()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+    (json.dumps({"version": 1, "steps": [{"id": f"s{i}", "op": "number", "value": i}
+                                         for i in range(65)], "answer": "s0"}), "at most 64"),
+    ('{"version": 1, "steps": [{"id": "a", "op": "number", "value": ' + "9" * 400 + '}], '
+     '"answer": "a"}', "beyond any size"),
+    ('{"version": 1, "steps": [{"id": "a", "op": "number", "value": 1e400}], "answer": "a"}',
+     "beyond any size"),
+])
+def test_hostile_plans_are_refused_with_a_specific_error(endpoint, content, message):
+    endpoint.answer(content)
+    with pytest.raises(PlanError, match=message):
+        llm_plan("how many forest patches?", config=_config(endpoint))
 
 
 def test_an_empty_question_is_refused_before_any_request(endpoint):
