@@ -37,7 +37,7 @@ def read_definition(path: str | os.PathLike[str]) -> ClusterDefinition:
     ConfigError
         If it is not YAML, or not a valid definition.
     """
-    import yaml
+    from geoquant._yaml import load_yaml
 
     path = Path(path)
     shown = _shown(path)
@@ -48,13 +48,7 @@ def read_definition(path: str | os.PathLike[str]) -> ClusterDefinition:
                            f"name ({', '.join(known_names())})") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ClusterError(f"cannot read the cluster definition {shown}: {err}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"{shown}: not valid YAML{where}: {problem}") from None
+    raw = load_yaml(text, source=shown)
     if raw is None:
         raise ConfigError(f"{shown}: the file is empty: a definition needs at least "
                           f"'kind:' ({', '.join(sorted(KINDS))})")

@@ -84,21 +84,20 @@ def load_config(path: str | Path) -> MonitorConfig:
     RegionError
         A region file is missing or not valid GeoJSON.
     """
-    import yaml
+    from geoquant._yaml import MAX_CONFIG_BYTES, load_yaml
 
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(f"monitoring config {path} does not exist (or is not a file); "
                           "start from docs/monitoring.md's example")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES // 1024} KiB, which no "
+                          "configuration needs: check that it is the right file")
     try:
-        document = yaml.safe_load(path.read_text())
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        where = ""
-        mark = getattr(err, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"{path} is not valid YAML{where}: {reason}") from err
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read {path} as UTF-8 text: {err}") from None
+    document = load_yaml(text, source=str(path))
     return parse_config(document, base=path.absolute().parent, origin=str(path), path=path)
 
 

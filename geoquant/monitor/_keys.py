@@ -26,7 +26,10 @@ class Problems(list):
     """What is wrong with a configuration, one entry per problem."""
 
     def add(self, where: str, text: str) -> None:
-        self.append(f"{where}: {text}" if where else text)
+        from geoquant._yaml import shorten
+
+        # a problem quotes what it found; a megabyte value must not make a megabyte message
+        self.append(shorten(f"{where}: {text}" if where else text, 400))
 
 
 def suggestion(word: str, known: Iterable[str]) -> str:

@@ -15,8 +15,9 @@ appended along ``time`` (xarray ``append_dim``: the arrays are resized and the n
 into its own chunks, so chunks of earlier dates are never rewritten). The state in the root
 attributes is replaced (atomically) only after a step's data are in, and metadata are then
 consolidated. Before each append, the series' metadata as recorded are copied into a journal
-beside the store (``.<store>.journal/<region>/<source>.json``, outside the Zarr hierarchy). :meth:`MonitorStore.repair` undoes what an
-interrupted run left beyond the state, reading each array's own metadata (never the
+beside the store (``.<store>.journal/<region>/<source>.json``, outside the Zarr hierarchy).
+:meth:`MonitorStore.repair` undoes what an interrupted run left beyond the state, reading each
+array's own metadata (never the
 consolidated copy, which an interrupted append leaves stale) and restoring from the journal
 any metadata file a kill left unreadable; :meth:`MonitorStore.check` tells the same without
 writing (``monitor status``).

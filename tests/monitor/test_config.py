@@ -193,3 +193,27 @@ def test_the_documented_example_is_valid():
                 "threshold_db", "window_days", "min_span_days", "masks", "classes"):
         assert f"`{key}`" in text, key        # every key is documented
     assert "OnCalendar=" in text and "* * *" in text   # a systemd timer and a crontab line
+
+
+def test_yaml_aliases_and_oversized_configs_are_refused(tmp_path):
+    """A billion-laughs config would grow without bound; a huge value must not make a huge
+    message."""
+    from geoquant.monitor import load_config
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text('a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+                    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+                    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
+                    'name: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n')
+    with pytest.raises(ConfigError, match=r"uses the YAML alias \*a at line 2"):
+        load_config(bomb)
+    big = tmp_path / "big.yaml"
+    big.write_text("name: " + "x" * (2 * 1024 * 1024) + "\n")
+    with pytest.raises(ConfigError, match="larger than 1024 KiB"):
+        load_config(big)
+    long_value = tmp_path / "long.yaml"
+    long_value.write_text("name: n\ncatalog: http://127.0.0.1:9\noutput: o.zarr\n"
+                          "cadence: " + "y" * 500_000 + "\nregions: []\nsources: []\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(long_value)
+    assert len(str(info.value)) < 3000 and "characters)" in str(info.value)

@@ -1,0 +1,53 @@
+"""YAML read safely: no aliases (a few lines of anchors can expand to gigabytes), a size cap,
+and errors that say where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geoquant.errors import ConfigError
+
+#: The largest configuration geoquant reads, bytes (its own are a few kilobytes).
+MAX_CONFIG_BYTES = 1024 * 1024
+#: The longest value quoted in an error message, characters.
+MAX_QUOTED = 200
+
+
+def shorten(text: Any, limit: int = MAX_QUOTED) -> str:
+    """``text`` cut to ``limit`` characters with the length it had, for messages."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def load_yaml(text: str, *, source: str) -> Any:
+    """The YAML document in ``text``.
+
+    Raises
+    ------
+    ConfigError
+        The text is larger than :data:`MAX_CONFIG_BYTES`, uses an alias (``*name``), or is not
+        YAML (with the line and column).
+    """
+    import yaml
+
+    if len(text.encode("utf-8", "replace")) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{source} is larger than {MAX_CONFIG_BYTES // 1024} KiB, which no "
+                          "configuration needs: check that it is the right file")
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise ConfigError(f"{source} uses the YAML alias *{shorten(event.anchor, 40)} "
+                                  f"at line {event.start_mark.line + 1}: geoquant reads no "
+                                  "aliases (they can expand without bound); write the value "
+                                  "out")
+            return super().compose_node(parent, index)
+
+    try:
+        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{source} is not valid YAML{where}: {shorten(problem)}") from None
