@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from geoquant.errors import InvalidOptionError
+from geoquant.errors import CheckpointError, InvalidOptionError
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import (
     OBJECT,
@@ -178,11 +178,14 @@ def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
         store = Checkpoint(checkpoint, _fingerprint(mask, near, within_m, min_area_m2,
                                                     connectivity, plan))
     build = partial(_batch_graph, mask=mask, near=near, within_m=within_m, halo=halo,
-                    geometry=geometry, conn8=conn8, reducer=reducer)
+                    geometry=geometry, conn8=conn8, reducer=reducer,
+                    with_digest=store is not None)
     areas = [_batch_km2(batch, geometry) for batch in plan]
-    (summary, totals), progress = run_batches(
+    digest = partial(_batch_digest, mask=mask, near=near, halo=halo, geometry=geometry)
+    (summary, totals, *_), progress = run_batches(
         plan, build, partial(_merge_batches, conn8=conn8, reducer=reducer),
-        in_flight=in_flight, checkpoint=store, area_km2=areas, say=say, client=client)
+        in_flight=in_flight, checkpoint=store, area_km2=areas, say=say, client=client,
+        check_resumed=partial(_check_resumed, digest=digest, folder=checkpoint))
     closed = reducer.combine(summary.closed, reducer.reduce(summary.open))
     objects, big, big_near = (int(v) for v in closed)
     cells, valid, area_sum, valid_sum, near_cells, near_sum = (float(v) for v in totals)
@@ -202,8 +205,10 @@ def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
 # -- one batch -------------------------------------------------------------------------------------
 def _batch_graph(batch: Batch, *, mask: Any, near: Any, within_m: float | None,
                  halo: tuple[int, int], geometry: PixelGeometry, conn8: bool,
-                 reducer: SurveyReducer) -> Any:
-    """A Delayed of ``(object summary, totals)`` for one batch, with global keys."""
+                 reducer: SurveyReducer, with_digest: bool = False) -> Any:
+    """A Delayed of ``(object summary, totals)`` for one batch, with global keys; with
+    ``with_digest``, also the digest of the pixels it read (checked when a checkpoint is
+    resumed)."""
     import dask.array as da
     from dask import delayed
     from dask.delayed import Delayed
@@ -230,7 +235,68 @@ def _batch_graph(batch: Batch, *, mask: Any, near: Any, within_m: float | None,
                          partial(_tile_totals, grid=TileGrid.from_chunks(codes.chunks),
                                  row0=r0, geometry=geometry),
                          np.add, name="gq-survey-totals")
+    if with_digest:
+        digest = _batch_digest(batch, mask=mask, near=near, halo=halo, geometry=geometry)
+        return delayed(_pair, pure=True)(summary, totals, digest)
     return delayed(_pair, pure=True)(summary, totals)
+
+
+def _batch_windows(batch: Batch, *, mask: Any, near: Any, halo: tuple[int, int],
+                   geometry: PixelGeometry) -> list[Any]:
+    """The dask arrays of what a batch reads: its mask window and its near window (halo)."""
+    (r0, r1), (c0, c1) = batch.rows, batch.cols
+    windows = [mask.data[r0:r1, c0:c1]]
+    if near is not None:
+        height, width = geometry.shape
+        w0, w1 = max(r0 - halo[0], 0), min(r1 + halo[0], height)
+        v0, v1 = max(c0 - halo[1], 0), min(c1 + halo[1], width)
+        windows.append(near.data[w0:w1, v0:v1])
+    return windows
+
+
+def _batch_digest(batch: Batch, *, mask: Any, near: Any, halo: tuple[int, int],
+                  geometry: PixelGeometry) -> Any:
+    """A Delayed hex digest of every pixel a batch reads, block by block (memory: a block)."""
+    from dask import delayed
+
+    parts = [delayed(_block_digest, pure=True)(block)
+             for window in _batch_windows(batch, mask=mask, near=near, halo=halo,
+                                          geometry=geometry)
+             for block in window.to_delayed().ravel()]
+    return delayed(_join_digests, pure=True)(parts)
+
+
+def _block_digest(block: Any) -> bytes:
+    from geoquant.ops.kernels._launch import to_host
+
+    values = np.ascontiguousarray(to_host(block))
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{values.dtype.str}{values.shape}".encode())
+    digest.update(values.tobytes())
+    return digest.digest()
+
+
+def _join_digests(parts: list[bytes]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _check_resumed(batch: Batch, saved: Any, *, digest: Any, folder: Any) -> None:
+    """Refuse a saved batch whose input pixels are not those it was computed from (a raster
+    replaced in place, even with the same modification time)."""
+    import dask
+
+    if not isinstance(saved, tuple) or len(saved) != 3:
+        raise CheckpointError(f"checkpoint {folder} holds batch {batch.index} without the "
+                              "digest of its input: remove the folder to start afresh")
+    (now,) = dask.compute(digest(batch), scheduler="threads")
+    if now != saved[2]:
+        raise CheckpointError(
+            f"the input changed since checkpoint {folder} saved batch {batch.index} (its pixels "
+            "differ): its batches would mix two rasters; pass a new checkpoint folder, or "
+            "remove this one to start afresh")
 
 
 def _near_field(near: Any, batch: Batch, halo: tuple[int, int], geometry: PixelGeometry,
@@ -276,8 +342,8 @@ def _tile_totals(codes: Any, *aux: Any, block_index: tuple[int, int],
     return counts
 
 
-def _pair(summary: Any, totals: np.ndarray) -> tuple[Any, np.ndarray]:
-    return summary, totals
+def _pair(summary: Any, totals: np.ndarray, *digest: str) -> tuple[Any, ...]:
+    return (summary, totals, *digest)
 
 
 def _merge_batches(first: tuple, second: tuple, axis: int, *, conn8: bool,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 
 from geoquant.errors import CheckpointError, InvalidOptionError
 from geoquant.tiling._grid import TileGrid
+from geoquant.tiling._safe_files import FORMAT
 
 Say = Callable[[str], None]
 
@@ -176,12 +176,15 @@ def _clock(seconds: float) -> str:
 class Checkpoint:
     """A folder of finished batch summaries for one job, written atomically.
 
-    ``job.json`` holds the job's fingerprint; ``batch-NNNNNN.pkl`` one summary each. A folder
-    of another job (another fingerprint) is refused, never mixed in.
+    ``job.json`` holds the job's fingerprint; ``batch-NNNNNN.npz`` one summary each, in a
+    format that cannot run code when read (:mod:`geoquant.tiling._safe_files`; never pickle).
+    A folder of another job (another fingerprint, or checkpoints of an older format) is
+    refused, never mixed in.
     """
 
     def __init__(self, folder: str | os.PathLike[str], fingerprint: dict[str, Any]) -> None:
         self.folder = Path(folder)
+        fingerprint = {**fingerprint, "checkpoint_format": FORMAT}
         self.fingerprint = json.loads(json.dumps(fingerprint, sort_keys=True, default=str))
         job = self.folder / "job.json"
         if self.folder.exists() and not self.folder.is_dir():
@@ -212,22 +215,25 @@ class Checkpoint:
             _write_atomic(job, json.dumps(self.fingerprint, indent=1, sort_keys=True).encode())
 
     def path(self, index: int) -> Path:
-        return self.folder / f"batch-{index:06d}.pkl"
+        return self.folder / f"batch-{index:06d}.npz"
 
     def saved(self) -> set[int]:
-        return {int(p.stem.split("-")[1]) for p in self.folder.glob("batch-*.pkl")}
+        return {int(p.stem.split("-")[1]) for p in self.folder.glob("batch-*.npz")}
 
     def load(self, index: int) -> Any:
+        from geoquant.tiling._safe_files import loads
+
         try:
-            with open(self.path(index), "rb") as handle:
-                return pickle.load(handle)
+            return loads(self.path(index).read_bytes())
         except Exception as err:  # noqa: BLE001 - any unreadable file means the same to users
             raise CheckpointError(
                 f"checkpoint file {self.path(index)} cannot be read ({err}); delete that file "
                 "and run again to recompute its batch") from err
 
     def save(self, index: int, summary: Any) -> None:
-        _write_atomic(self.path(index), pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
+        from geoquant.tiling._safe_files import dumps
+
+        _write_atomic(self.path(index), dumps(summary))
 
 
 def _is_partial(path: Path) -> bool:
@@ -286,7 +292,9 @@ class _OrderedMerge:
 def run_batches(plan: BatchPlan, batch_graph: Callable[[Batch], Any],
                 merge: Callable[[Any, Any, int], Any], *, in_flight: int = 2,
                 checkpoint: Checkpoint | None = None, area_km2: Sequence[float] | None = None,
-                say: Say | None = None, client: Any = None) -> tuple[Any, BatchProgress]:
+                say: Say | None = None, client: Any = None,
+                check_resumed: Callable[[Batch, Any], None] | None = None,
+                ) -> tuple[Any, BatchProgress]:
     """Compute every batch, merging the summaries in raster order.
 
     Parameters
@@ -310,6 +318,10 @@ def run_batches(plan: BatchPlan, batch_graph: Callable[[Batch], Any],
     client : distributed.Client, optional
         Default: the current client if there is one, else the local threaded scheduler (one
         batch at a time).
+    check_resumed : callable, optional
+        ``check_resumed(batch, summary)`` for every batch read from the checkpoint: raises
+        :class:`~geoquant.errors.CheckpointError` when the saved summary is not of the input
+        as it is now.
 
     Returns
     -------
@@ -343,7 +355,10 @@ def run_batches(plan: BatchPlan, batch_graph: Callable[[Batch], Any],
     todo = []
     for batch in plan:
         if batch.index in saved:
-            finish(batch, checkpoint.load(batch.index), resumed=True)
+            summary = checkpoint.load(batch.index)
+            if check_resumed is not None:
+                check_resumed(batch, summary)
+            finish(batch, summary, resumed=True)
         else:
             todo.append(batch)
     if progress.resumed_batches and say is not None:

@@ -122,7 +122,7 @@ def test_checkpoint_resumes_without_recomputing(tmp_path):
     raster = as_raster(mask, chunks=10)
     folder = tmp_path / "state"
     first = gq.ops.survey(raster, tiles_per_batch=4, checkpoint=folder)
-    saved = sorted(folder.glob("batch-*.pkl"))
+    saved = sorted(folder.glob("batch-*.npz"))
     assert len(saved) == first.batches == 20
     for path in saved[5:]:
         path.unlink()  # as if the run had stopped after five batches
@@ -166,7 +166,7 @@ def test_half_written_files_of_killed_runs_are_cleared(tmp_path):
     folder.mkdir()
     (folder / ".job.json.partial-999999999").write_text("{")   # killed while starting
     first = gq.ops.survey(mask, tiles_per_batch=1, checkpoint=folder)
-    (folder / ".batch-000003.pkl.partial-999999999").write_bytes(b"half")
+    (folder / ".batch-000003.npz.partial-999999999").write_bytes(b"half")
     again = gq.ops.survey(mask, tiles_per_batch=1, checkpoint=folder)
     assert again.resumed_batches == first.batches == 9
     assert not [p.name for p in folder.iterdir() if ".partial-" in p.name]
@@ -180,3 +180,70 @@ def test_bad_options_name_the_fix():
         gq.ops.survey(mask, tiles_per_batch=0)
     with pytest.raises(InvalidOptionError, match="within_m"):
         gq.ops.survey(mask, near=mask, within_m=-1.0)
+
+
+def test_a_raster_replaced_with_the_same_mtime_is_not_resumed(tmp_path):
+    """The checkpoint keeps a digest of the pixels each batch read: a GeoTIFF rewritten in
+    place with its old modification time (same path, same graph name) is not mixed in."""
+    import os
+
+    import rasterio
+
+    from geoquant import sources
+
+    path = tmp_path / "mask.tif"
+    first_mask = (np.random.default_rng(6).random((60, 60)) < 0.5).astype(np.uint8)
+    profile = {"driver": "GTiff", "height": 60, "width": 60, "count": 1, "dtype": "uint8",
+               "crs": "EPSG:32633", "transform": rasterio.Affine(10, 0, 500000, 0, -10, 5e6)}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(first_mask, 1)
+    stamp = os.stat(path).st_mtime_ns
+    folder = tmp_path / "state"
+    gq.ops.survey(sources.open(path, chunks=20).isel(band=0), tiles_per_batch=1,
+                      checkpoint=folder)
+    for saved in sorted(folder.glob("batch-*.npz"))[4:]:
+        saved.unlink()                            # stopped after four batches
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(1 - first_mask, 1)              # another raster, same path...
+    os.utime(path, ns=(stamp, stamp))             # ...and the same modification time
+    with pytest.raises(CheckpointError, match="input changed since checkpoint"):
+        gq.ops.survey(sources.open(path, chunks=20).isel(band=0), tiles_per_batch=1,
+                      checkpoint=folder)
+
+
+def test_checkpoint_files_cannot_run_code(tmp_path):
+    """A crafted batch file is refused: the format has no way to name code to run."""
+    import pickle
+
+    from geoquant.tiling._safe_files import UnsafeContent, dumps, loads
+
+    mask = as_raster(np.random.default_rng(7).random((30, 30)) < 0.5, chunks=10)
+    folder = tmp_path / "state"
+    gq.ops.survey(mask, tiles_per_batch=1, checkpoint=folder)
+    target = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (open, (str(target), "w"))
+
+    (folder / "batch-000002.npz").write_bytes(pickle.dumps(Exploit()))
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        gq.ops.survey(mask, tiles_per_batch=1, checkpoint=folder)
+    assert not target.exists()
+    with pytest.raises(UnsafeContent, match="not one of geoquant's own"):
+        loads(_forged_dataclass("os:system"))
+    value = {"a": (1, 2.5, None, "s"), "b": [np.arange(3), np.float32(1.5)]}
+    back = loads(dumps(value))
+    assert back["a"] == (1, 2.5, None, "s") and back["b"][1] == np.float32(1.5)
+    assert np.array_equal(back["b"][0], np.arange(3))
+
+
+def _forged_dataclass(name):
+    import io
+    import json
+
+    buffer = io.BytesIO()
+    tree = {"format": "geoquant-summary-1",
+            "tree": {"dataclass": name, "fields": {"dict": {}}}}
+    np.savez(buffer, tree=np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8))
+    return buffer.getvalue()

@@ -113,7 +113,7 @@ def test_a_killed_run_resumes_from_its_finished_batches(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while len(list(state.glob("batch-*.pkl"))) < 5:
+        while len(list(state.glob("batch-*.npz"))) < 5:
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the run never saved five batches"
             time.sleep(0.02)
@@ -121,7 +121,7 @@ def test_a_killed_run_resumes_from_its_finished_batches(tmp_path):
         proc.wait(timeout=30)
     finally:
         proc.kill()
-    finished = len(list(state.glob("batch-*.pkl")))
+    finished = len(list(state.glob("batch-*.npz")))
     assert 5 <= finished < 72  # 12 x 12 tiles in batches of 2
     done = subprocess.run([sys.executable, str(script), str(state), "fast"], env=env,
                           capture_output=True, text=True, timeout=300, check=True)
