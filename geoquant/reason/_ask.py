@@ -175,6 +175,8 @@ def _output_paths(out: str | Path, overwrite: bool) -> dict[str, Path]:
     if out.suffix != ".zarr":
         raise InvalidOptionError(f"--out names the evidence Zarr store and must end in "
                                  f".zarr (the JSON and PNG go beside it); got {out}")
+    if out.parent.is_dir():
+        recover_outputs({k: p.absolute() for k, p in paths.items()})
     return {kind: check_output_path(path, overwrite=overwrite,
                                     kind="directory" if kind == "zarr" else "file")
             for kind, path in paths.items()}
@@ -183,7 +185,14 @@ def _output_paths(out: str | Path, overwrite: bool) -> dict[str, Path]:
 @quiet_cf_warnings
 def write_answer(answer: Answer, layers: Layers, paths: Mapping[str, Path], *,
                  overwrite: bool) -> Answer:
-    """Write the evidence Zarr, the answer JSON and the quick-look PNG; all or none."""
+    """Write the evidence Zarr, the answer JSON and the quick-look PNG, published together.
+
+    The three are written whole into one hidden staging folder beside them
+    (``.<name>.ask-<pid>-<token>``); only then are they moved into place, the previous outputs
+    set aside in the same folder first. A run killed while publishing is finished by the next
+    (:func:`recover_outputs`): it completes the move, so the outputs are all new or, if the
+    staging was not complete, all previous.
+    """
     import dataclasses
 
     import xarray as xr
@@ -200,22 +209,108 @@ def write_answer(answer: Answer, layers: Layers, paths: Mapping[str, Path], *,
     store.attrs = {"title": answer.question, "answer": answer_text(answer.value, answer.unit,
                                                                      answer.range),
                    "geoquant_answer": answer.to_json()}
-    written: list[Path] = []
+    recover_outputs(paths)
+    stage = _stage_folder(paths["zarr"])
     try:
-        written.append(sinks.write_zarr(store, paths["zarr"], overwrite=overwrite))
-        written.append(sinks.write_json(answer.to_dict(), paths["json"], overwrite=overwrite))
-        tmp = paths["png"].with_name(f".{paths['png'].name}.partial")
-        tmp.write_bytes(picture.getvalue())
-        tmp.replace(paths["png"])
-        written.append(paths["png"])
+        staged = {kind: stage / "new" / path.name for kind, path in paths.items()}
+        staged["zarr"].parent.mkdir(parents=True)
+        sinks.write_zarr(store, staged["zarr"])
+        sinks.write_json(answer.to_dict(), staged["json"])
+        staged["png"].write_bytes(picture.getvalue())
     except BaseException:
         import shutil
 
-        for path in written:
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(
-                missing_ok=True)
+        shutil.rmtree(stage, ignore_errors=True)
         raise
+    _publish_outputs(stage, paths, overwrite=overwrite)
     return answer
+
+
+_READY = "READY"
+
+
+def _stage_folder(zarr_path: Path) -> Path:
+    import os
+    import uuid
+
+    stage = zarr_path.with_name(f".{zarr_path.stem}.ask-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    stage.mkdir()
+    return stage
+
+
+def _publish_outputs(stage: Path, paths: Mapping[str, Path], *, overwrite: bool) -> None:
+    """Move the staged outputs into place together (see :func:`write_answer`)."""
+    from geoquant.errors import OutputPathError
+
+    if not overwrite:
+        taken = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
+        if taken:
+            import shutil
+
+            shutil.rmtree(stage, ignore_errors=True)
+            raise OutputPathError(f"{', '.join(taken)} appeared while the answer was computed: "
+                                  "pass overwrite=True (--overwrite) to replace it")
+    (stage / "old").mkdir()
+    (stage / _READY).write_text("\n".join(f"{k}\t{p}" for k, p in paths.items()))
+    _finish_publish(stage)
+
+
+def _finish_publish(stage: Path) -> None:
+    """Set the previous outputs aside, move the new ones in, remove the staging folder. Each
+    step can be repeated: a run killed at any point is finished by calling this again."""
+    import os
+    import shutil
+
+    targets = [Path(line.split("\t", 1)[1])
+               for line in (stage / _READY).read_text().splitlines()]
+    for target in targets:
+        new = stage / "new" / target.name
+        if not new.exists():
+            continue                  # already moved in
+        if target.exists() or target.is_symlink():
+            os.rename(target, stage / "old" / target.name)
+    for target in targets:
+        new = stage / "new" / target.name
+        if new.exists():
+            os.rename(new, target)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def recover_outputs(paths: Mapping[str, Path]) -> list[str]:
+    """Finish or clear what runs killed while writing these outputs left (their staging
+    folders beside them, of processes that are gone). Returns what was done."""
+    import shutil
+
+    zarr_path = paths["zarr"]
+    done = []
+    for stage in zarr_path.parent.glob(f".{zarr_path.stem}.ask-*"):
+        try:
+            pid = int(stage.name.rsplit("-", 2)[1])
+        except (IndexError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        if (stage / _READY).is_file():
+            _finish_publish(stage)
+            done.append(f"finished publishing the outputs of an interrupted run ({stage.name})")
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
+            done.append(f"removed the unfinished outputs of an interrupted run ({stage.name})")
+    return done
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def ask(question: str | Plan, *, source: Any, region: Any = None,
