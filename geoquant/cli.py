@@ -355,7 +355,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return args.run(args)
+        from geoquant.sources._assets import unreadable_assets_named
+
+        with unreadable_assets_named():
+            return args.run(args)
     except GeoquantError as err:
         print(f"geoquant: error: {err}", file=sys.stderr)
         return 2

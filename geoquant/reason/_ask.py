@@ -375,6 +375,18 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
     OutputPathError
         ``out`` exists (without ``overwrite``) or cannot be written.
     """
+    from geoquant.sources import unreadable_assets_named
+
+    with unreadable_assets_named():
+        return _ask(question, source=source, region=region, bbox=bbox, datetime=datetime,
+                    product=product, segmenter=segmenter, sar=sar, planner=planner,
+                    thresholds=thresholds, out=out, overwrite=overwrite, gsd=gsd, say=say)
+
+
+def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float] | None,
+         datetime: str | None, product: str | None, segmenter: Any, sar: Any,
+         planner: str | Planner, thresholds: Sequence[float] | None, out: str | Path | None,
+         overwrite: bool, gsd: float | None, say: Callable[[str], None] | None) -> Answer:
     started = time.perf_counter()
     progress = _Progress(say, started)
     paths = _output_paths(out, overwrite) if out is not None else None

@@ -10,6 +10,7 @@ Public names (re-exported from private modules):
 - :class:`CatalogServer` — a real STAC API on loopback (``rustac serve``).
 """
 
+from geoquant.sources._assets import unreadable_assets_named
 from geoquant.sources._catalog import build_catalog
 from geoquant.sources._load import clear_mask, load
 from geoquant.sources._local import open  # noqa: A004
@@ -18,4 +19,4 @@ from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
 __all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range", "free_port",
-           "load", "open", "region_from", "search"]
+           "load", "open", "region_from", "search", "unreadable_assets_named"]

@@ -214,7 +214,10 @@ def _stack(items, assets, grid: Grid, *, resampling: str, rescale: bool):
                               "chunksize": grid.chunks, "dtype": np.dtype("float32"),
                               "fill_value": np.float32(np.nan), "rescale": rescale,
                               "xy_coords": "center", "properties": False,
-                              "band_coords": False, "snap_bounds": False}
+                              "band_coords": False, "snap_bounds": False,
+                              # an asset that cannot be read is an error, never silent no data
+                              # (stackstac's default turns a 404 into an empty tile)
+                              "errors_as_nodata": ()}
     if grid.resolution is not None:
         kwargs["resolution"] = grid.resolution
     if grid.bounds is not None:
