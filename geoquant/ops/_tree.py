@@ -59,6 +59,27 @@ class ObjectPass:
     origin: tuple[int, int] = (0, 0)
 
 
+#: The most tiles one object pass builds into a single graph. Each tile makes about four
+#: tasks (halo, runs, summary, merges); a Dask scheduler copes with a few hundred thousand.
+MAX_GRAPH_TILES = 65_536
+
+
+def check_graph_size(grid: TileGrid) -> None:
+    """Refuse one whole graph over more tiles than a scheduler copes with, before any work,
+    with the estimate and what to use instead."""
+    from geoquant.errors import InvalidOptionError
+
+    tiles = grid.tiles[0] * grid.tiles[1]
+    if tiles > MAX_GRAPH_TILES:
+        pixels = grid.shape[0] * grid.shape[1]
+        raise InvalidOptionError(
+            f"this raster is {pixels / 1e9:,.1f} Gpx in {tiles:,} tiles: one graph over it "
+            f"would hold about {4 * tiles:,} tasks, beyond what a Dask scheduler handles "
+            f"(this check stops at {MAX_GRAPH_TILES:,} tiles). Use gq.ops.survey(...) (or "
+            "'geoquant survey'), which computes it exactly in bounded batches, or larger "
+            "chunks")
+
+
 def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Reducer,
                 aux: tuple[Any, ...] = (), padded: Any = None,
                 origin: tuple[int, int] = (0, 0), width: int | None = None) -> ObjectPass:
@@ -75,6 +96,7 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     from dask.highlevelgraph import HighLevelGraph
 
     grid = TileGrid.from_chunks(codes.chunks)
+    check_graph_size(grid)
     if padded is None:
         padded = padded_tiles(codes)
     aux = tuple(a.rechunk(codes.chunks) for a in aux)

@@ -323,3 +323,23 @@ def test_in_memory_mask_spanning_several_default_tiles():
     assert isinstance(got.data, np.ndarray)
     np.testing.assert_array_equal(got.values, expected)
     assert gq.ops.count(as_raster(mask)) == n
+
+
+def test_a_region_far_beyond_one_graph_is_refused_with_the_estimate():
+    """1e6 x 1e6 px in 2048² tiles: no 950k-task graph is built; survey is named instead."""
+    import time
+
+    import dask.array as da
+    import rioxarray  # noqa: F401
+    import xarray as xr
+
+    from geoquant.errors import InvalidOptionError
+
+    huge = xr.DataArray(da.zeros((1_000_000, 1_000_000), dtype=bool, chunks=2048),
+                        dims=("y", "x"), coords={"y": np.arange(1_000_000)[::-1] * 10.0,
+                                                 "x": np.arange(1_000_000) * 10.0})
+    huge = huge.rio.write_crs("EPSG:32633")
+    started = time.perf_counter()
+    with pytest.raises(InvalidOptionError, match=r"1,000.0 Gpx in 239,121 tiles.*survey"):
+        gq.ops.count(huge)
+    assert time.perf_counter() - started < 30
