@@ -49,6 +49,32 @@ def catalog_files(folder: str | Path) -> list[Path]:
     return collections + others
 
 
+def _check_port_free(port: int) -> None:
+    """Refuse a port another process holds: the API there would not be this catalog."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", int(port)))
+        except OSError as err:
+            raise CatalogUnreachableError(
+                f"port {port} on 127.0.0.1 is in use by another process ({err.strerror}): "
+                "choose another --port, or leave it out to take a free one") from None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the server gets SIGTERM when the process that started it dies (even by
+    SIGKILL), so a killed 'catalog serve' leaves no server listening."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class CatalogServer:
     """Serve a folder of STAC collections and items as a STAC API on ``127.0.0.1``.
 
@@ -79,10 +105,12 @@ class CatalogServer:
         self._process: subprocess.Popen | None = None
 
     def start(self) -> CatalogServer:
+        _check_port_free(self.port)
         command = [_rustac_executable(), "serve", "--addr", f"127.0.0.1:{self.port}",
                    *map(str, self.files)]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.PIPE, text=True)
+                                         stderr=subprocess.PIPE, text=True,
+                                         preexec_fn=_die_with_parent)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -92,8 +120,8 @@ class CatalogServer:
                     " check the catalog JSON and that the port is free")
             try:
                 with urllib.request.urlopen(f"{self.url}/collections", timeout=1.0) as resp:
-                    if resp.status == 200:
-                        return self
+                    if resp.status == 200 and self._process.poll() is None:
+                        return self     # and it is ours: our process still holds the port
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.05)
         self.stop()
