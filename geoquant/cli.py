@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -124,6 +125,9 @@ def _open_classes(source: str, chunk: int):
     import geoquant as gq
     from geoquant.errors import InvalidOptionError
 
+    if not isinstance(chunk, int) or chunk < 16:
+        raise InvalidOptionError(f"--chunk {chunk} is no tile edge: give a whole number of "
+                                 "pixels of at least 16 (2048 is a good default)")
     if source.startswith("synthetic:"):
         parts = source.split(":")[1:]
         try:
@@ -154,6 +158,11 @@ def _cmd_survey(args: argparse.Namespace) -> int:
                                min_area_m2=args.min_area_m2, connectivity=args.connectivity,
                                tiles_per_batch=args.tiles_per_batch, checkpoint=args.checkpoint,
                                say=say, client=handle.client if handle is not None else None)
+    if not result.valid_area_m2:
+        from geoquant.errors import RegionError
+
+        raise RegionError(f"{args.source} has no valid pixel (all no data): nothing to survey; "
+                          "check the raster's nodata value or choose another one")
     if args.json:
         from geoquant.sinks import to_jsonable
 
@@ -350,7 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     import signal
     import threading
 
+    import warnings
+
     args = build_parser().parse_args(argv)
+    # pyproj's note that an oblique-Mercator CRS (the Swiss EPSG:2056) drops a parameter in its
+    # CF description: the CRS is kept as WKT, nothing is lost, and it is not the user's to fix
+    warnings.filterwarnings("ignore", message="angle from rectified to skew grid")
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -362,14 +376,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoquantError as err:
         print(f"geoquant: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:                  # a full disk, a folder that cannot be written
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        print(f"geoquant: error: {err.strerror or err}{where}; free space or choose another "
+              "output folder; nothing half-written is kept", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as stop:
         what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
         print(f"geoquant: {what}; nothing half-written is kept, locks are released",
               file=sys.stderr)
         return 143 if isinstance(stop, Terminated) else 130
+    except Exception as err:  # noqa: BLE001 - the cluster's and libraries' own failures
+        kind = type(err).__name__
+        if kind in ("KilledWorker", "CommClosedError", "StreamClosedError"):
+            print(f"geoquant: error: the Dask cluster failed ({kind}: {_one_line(err)}): a "
+                  "worker was killed (often for memory: use smaller chunks or more memory per "
+                  "worker) or the scheduler was lost; run again to resume", file=sys.stderr)
+            return 2
+        if os.environ.get("GEOQUANT_DEBUG"):
+            raise
+        print(f"geoquant: error: {kind}: {_one_line(err)} (unexpected: set GEOQUANT_DEBUG=1 "
+              "for the traceback, and report it)", file=sys.stderr)
+        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line(err: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 if __name__ == "__main__":  # pragma: no cover

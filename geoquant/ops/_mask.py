@@ -139,6 +139,15 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
             )
         if np.dtype(valid.dtype) != np.bool_:
             raise MaskError(f"valid has dtype {valid.dtype}; pass a boolean DataArray")
+        # the same shape is not the same grid: a valid mask of another place or resolution
+        # would exclude the wrong pixels
+        if valid.rio.crs is not None:
+            check_same_grid(geometry, PixelGeometry.of(valid, name="valid"), (name, "valid"))
+        elif all(c in valid.coords and c in mask.coords for c in ("x", "y")) and not (
+                np.allclose(valid["x"].values, mask["x"].values)
+                and np.allclose(valid["y"].values, mask["y"].values)):
+            raise GridMismatchError(f"valid lies on other coordinates than {name}: pass a "
+                                    "valid mask on the same grid")
         valid_data = as_tiles(valid.data).rechunk(codes.chunks)
         codes = da.where(valid_data, codes, np.uint8(EXCLUDED)).astype(np.uint8)
     return PreparedMask(codes=codes, geometry=geometry, template=mask, padded=padded)

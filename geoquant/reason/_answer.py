@@ -81,7 +81,10 @@ class Answer:
                 "elapsed_s": self.elapsed_s, "outputs": dict(self.outputs)}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=str)
+        """Strict JSON (RFC 8259): no NaN or Infinity anywhere."""
+        from geoquant.sinks import to_jsonable
+
+        return json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False, default=str)
 
     def text(self) -> str:
         """The value with its unit and range, e.g. ``"12.4 ha (11.9 to 12.9 ha)"``."""
@@ -121,7 +124,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else value
+        return None                  # NaN and infinities are not JSON: null (undefined)
     return value
 
 

@@ -1115,10 +1115,8 @@ def _unsupported(question: str, text: str) -> QuestionError:
         return difflib.SequenceMatcher(None, text, form).ratio()
 
     closest = max(SUPPORTED_FORMS, key=likeness)
-    listing = "\n".join(f"  {form}" for form in SUPPORTED_FORMS)
     return QuestionError(
-        f"cannot plan {question.strip()!r}: it fits none of the supported question forms. "
-        f"The closest is:\n  {closest}\nSupported forms (<class>: a class word such as forest, "
-        "water or built-up, or 'code 12'; <area>: e.g. 1 ha; <distance>: e.g. 500 m; <year>: "
-        f"e.g. 2015 or 2015-07-11):\n{listing}")
-
+        f"cannot plan {question.strip()[:200]!r}: it fits none of the supported question "
+        f"forms; the closest is '{closest}' (<class>: a class word such as forest or water "
+        "bodies, or 'code 12'; <area>: e.g. 1 ha; <distance>: e.g. 500 m; all "
+        f"{len(SUPPORTED_FORMS)} forms: geoquant.reason.SUPPORTED_FORMS)")

@@ -257,6 +257,7 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
                                                  chunks=chunks)
         provenance.update(source=source, items=[i["id"] for i in items])
     else:
+        _check_paths(source)
         cube = _from_paths(source, chunks=chunks, gsd_m=gsd_m)
         paths = [source] if isinstance(source, (str, Path)) else list(source)
         provenance["source"] = [str(p) for p in paths]
@@ -374,6 +375,16 @@ def _stac_product(item: Mapping[str, Any]) -> Any:
     asset = next(k for k, a in item["assets"].items()
                  if "classification:classes" in a or "file:values" in a)
     return LandCoverProduct.from_stac(item, asset=asset, name=str(item.get("collection")))
+
+
+def _check_paths(source: Any) -> None:
+    ok = isinstance(source, (str, Path)) or (
+        isinstance(source, (list, tuple)) and all(isinstance(p, (str, Path)) for p in source))
+    if not ok:
+        raise InvalidOptionError(
+            f"source must be a STAC collection URL, a raster path or a list of them, an xarray "
+            f"DataArray or a segmentation Dataset; got {type(source).__name__} "
+            f"{str(source)[:80]!r}")
 
 
 def _within(cube: Any, *, region: Any, bbox: Any, datetime: str | None,

@@ -107,7 +107,17 @@ def region_from(*, bbox=None, region=None) -> Region | None:
         geometry = transform_geom(source, "EPSG:4326", geometry, precision=9)
     import shapely.geometry
 
-    shape = shapely.geometry.shape(geometry)
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except Exception as err:  # noqa: BLE001 - shapely raises several kinds for bad rings
+        raise RegionError(f"the region's geometry is not a valid polygon ({err}): each ring "
+                          "needs at least four [lon, lat] positions, the last equal to the "
+                          "first") from None
+    if not shape.is_valid:
+        from shapely.validation import explain_validity
+
+        raise RegionError(f"the region's polygon is invalid ({explain_validity(shape)}): fix "
+                          "its rings (no self-intersections), e.g. with shapely's make_valid")
     if shape.is_empty or shape.area == 0:
         raise RegionError("the region's geometry is empty; give a polygon with an area")
     return Region(geometry, _check_bbox(shape.bounds))

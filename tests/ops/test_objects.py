@@ -196,7 +196,7 @@ def test_valid_mask_excludes_pixels_like_numpy(case, seed, connectivity):
     valid = np.random.default_rng(seed).random(mask.shape) < 0.8
     expected, n = reference_labels(mask & valid, connectivity)
     raster = as_raster(mask, chunks=chunks, resolution=(10.0, 20.0))
-    region = as_raster(valid, chunks=chunks, name="valid")
+    region = as_raster(valid, chunks=chunks, name="valid", resolution=(10.0, 20.0))
     got = gq.ops.label(raster, connectivity=connectivity, valid=region)
     np.testing.assert_array_equal(got.values, expected)
     assert gq.ops.count(raster, connectivity=connectivity, valid=region) == n
@@ -343,3 +343,13 @@ def test_a_region_far_beyond_one_graph_is_refused_with_the_estimate():
     with pytest.raises(InvalidOptionError, match=r"1,000.0 Gpx in 239,121 tiles.*survey"):
         gq.ops.count(huge)
     assert time.perf_counter() - started < 30
+
+
+def test_a_valid_mask_of_another_grid_is_refused():
+    from geoquant.errors import GridMismatchError
+
+    mask = as_raster(np.ones((20, 20), bool))
+    elsewhere = as_raster(np.ones((20, 20), bool), origin=(600000.0, 5_000_000.0))
+    with pytest.raises(GridMismatchError):
+        gq.ops.count(mask, valid=elsewhere)
+    assert gq.ops.count(mask, valid=as_raster(np.ones((20, 20), bool))) == 1
