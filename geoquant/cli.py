@@ -358,7 +358,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     143 after SIGTERM)."""
     import signal
     import threading
-
     import warnings
 
     args = build_parser().parse_args(argv)

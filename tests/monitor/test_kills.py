@@ -12,8 +12,15 @@ import sys
 import time
 
 import pytest
-from monitor_kit import NDVI, NDVI_CLASSES, day_of, footprint, item_dirs, ndvi_reference, \
-    write_region
+from monitor_kit import (
+    NDVI,
+    NDVI_CLASSES,
+    day_of,
+    footprint,
+    item_dirs,
+    ndvi_reference,
+    write_region,
+)
 
 #: Runs the monitor in this process after arranging to SIGKILL itself at one stage of the
 #: third date (dates 1 and 2 are written and recorded first). The stages are the points
