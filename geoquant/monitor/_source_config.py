@@ -112,6 +112,17 @@ def _source(entry: Mapping[str, Any], name: str | None, where: str, region_names
             c for c in (_class_name(m, f"{where}.masks", available, problems) for m in masks)
             if c))
     crs = text(entry, "crs", where, problems)
+    if crs is not None:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            if not CRS.from_user_input(crs).is_projected:
+                problems.add(f"{where}.crs", f"{crs!r} is not a projected CRS: give one in "
+                                             "metres, e.g. EPSG:32633 (UTM 33N)")
+        except CRSError:
+            problems.add(f"{where}.crs", f"{crs[:60]!r} is not a CRS geoquant knows: give an "
+                                         "EPSG code such as EPSG:32633")
     resolution = number(entry, "resolution", where, problems, positive=True)
     min_clear = number(entry, "min_clear_percent", where, problems, default=0.0, minimum=0.0)
     if min_clear is not None and min_clear > 100:

@@ -110,16 +110,16 @@ def region_from(*, bbox=None, region=None) -> Region | None:
     try:
         shape = shapely.geometry.shape(geometry)
     except Exception as err:  # noqa: BLE001 - shapely raises several kinds for bad rings
-        raise RegionError(f"the region's geometry is not a valid polygon ({err}): each ring "
-                          "needs at least four [lon, lat] positions, the last equal to the "
-                          "first") from None
+        raise RegionError(f"the region is not valid GeoJSON: its polygon cannot be built "
+                          f"({err}); each ring needs at least four [lon, lat] positions, the "
+                          "last equal to the first") from None
+    if shape.is_empty or shape.area == 0:
+        raise RegionError("the region's geometry is empty; give a polygon with an area")
     if not shape.is_valid:
         from shapely.validation import explain_validity
 
         raise RegionError(f"the region's polygon is invalid ({explain_validity(shape)}): fix "
                           "its rings (no self-intersections), e.g. with shapely's make_valid")
-    if shape.is_empty or shape.area == 0:
-        raise RegionError("the region's geometry is empty; give a polygon with an area")
     return Region(geometry, _check_bbox(shape.bounds))
 
 

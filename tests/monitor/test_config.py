@@ -217,3 +217,19 @@ def test_yaml_aliases_and_oversized_configs_are_refused(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(long_value)
     assert len(str(info.value)) < 3000 and "characters)" in str(info.value)
+
+
+def test_an_unknown_crs_and_an_impossible_start_are_named_together(tmp_path):
+    from geoquant.monitor._config import parse_config
+
+    (tmp_path / "r.geojson").write_text(json.dumps({"type": "Polygon", "coordinates": [
+        [[6.5, 46.5], [6.6, 46.5], [6.6, 46.6], [6.5, 46.5]]]}))
+    document = {"name": "n", "catalog": "http://127.0.0.1:9", "output": "o.zarr",
+                "cadence": "daily", "start": "2021-13-45",
+                "regions": [{"name": "r", "geojson": "r.geojson"}],
+                "sources": [{"name": "s", "collection": "c", "crs": "EPSG:999999",
+                             "metrics": ["vegetation_share_percent"]}]}
+    with pytest.raises(ConfigError) as info:
+        parse_config(document, base=tmp_path)
+    assert "cannot read '2021-13-45'" in str(info.value)
+    assert "'EPSG:999999' is not a CRS geoquant knows" in str(info.value)
