@@ -290,10 +290,26 @@ def is_dask(data: Any) -> bool:
 
 
 def nodata_value(mask: Any) -> float | None:
-    for value in (mask.rio.nodata, mask.rio.encoded_nodata, mask.attrs.get("_FillValue"),
-                  mask.encoding.get("_FillValue")):
-        if value is not None and not (isinstance(value, float) and np.isnan(value)):
-            return float(value)
+    """The mask's nodata value, if it has one; refused when it cannot be one of its values."""
+    try:
+        candidates = (mask.rio.nodata, mask.rio.encoded_nodata)
+    except (OverflowError, ValueError, TypeError) as err:    # rioxarray's own conversion
+        raise MaskError(f"{getattr(mask, 'name', None) or 'the mask'}'s nodata value cannot "
+                        f"be held by its dtype {mask.dtype} ({err}): write a nodata value "
+                        "that fits (mask.rio.write_nodata(...)) or drop _FillValue") from None
+    for value in (*candidates, mask.attrs.get("_FillValue"), mask.encoding.get("_FillValue")):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise MaskError(f"the mask's nodata value {str(value)[:40]!r} is not a number: "
+                            "write a numeric one (mask.rio.write_nodata(...))") from None
+        kind = np.dtype(mask.dtype)
+        if kind.kind in "iu" and not (np.iinfo(kind).min <= number <= np.iinfo(kind).max):
+            raise MaskError(f"the mask's nodata value {number:g} does not fit its dtype "
+                            f"{kind}: write one that does (mask.rio.write_nodata(...))")
+        return number
     return None
 
 

@@ -353,3 +353,11 @@ def test_a_valid_mask_of_another_grid_is_refused():
     with pytest.raises(GridMismatchError):
         gq.ops.count(mask, valid=elsewhere)
     assert gq.ops.count(mask, valid=as_raster(np.ones((20, 20), bool))) == 1
+
+
+@pytest.mark.parametrize("fill", [300, -1, "abc"])
+def test_a_nodata_value_the_dtype_cannot_hold_is_named(fill):
+    mask = as_raster(np.array([[0, 1], [1, 0]], np.uint8))
+    mask.attrs["_FillValue"] = fill
+    with pytest.raises(MaskError, match="nodata value"):
+        gq.ops.count(mask)
