@@ -403,7 +403,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(err: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(err).split())
+    try:
+        text = " ".join(str(err).split())
+    except Exception:  # noqa: BLE001 - some exceptions cannot print themselves
+        text = type(err).__name__
     return text if len(text) <= limit else text[:limit] + "..."
 
 

@@ -163,3 +163,37 @@ def test_any_question_is_planned_or_refused_with_a_geoquant_error(question):
         plan_question(question)
     except GeoquantError:
         pass
+
+
+@pytest.mark.parametrize(("raised", "expected", "code"), [
+    (OSError(28, "No space left on device", "/full/disk/a.zarr"), "No space left", 2),
+    ("KilledWorker", "a worker was killed", 2),
+    (RuntimeError("something unforeseen"), "GEOQUANT_DEBUG", 1),
+])
+def test_failures_outside_the_input_are_one_line_too(monkeypatch, capsys, raised, expected,
+                                                     code):
+    import argparse
+
+    from geoquant import cli
+
+    if raised == "KilledWorker":       # distributed's exception, as the scheduler raises it
+        raised = type("KilledWorker", (Exception,), {})("task ('survey', 3) lost 3 workers")
+
+    def fail(args):
+        raise raised
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: _Parser(parser, fail))
+    assert cli.main(["demo"]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0]
+
+
+class _Parser:
+    def __init__(self, parser, run):
+        self.parser, self.run = parser, run
+
+    def parse_args(self, argv):
+        args = self.parser.parse_args(argv)
+        args.run = self.run
+        return args
