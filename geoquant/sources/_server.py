@@ -54,6 +54,9 @@ def _check_port_free(port: int) -> None:
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as the server will bind: connections of a server just stopped (TIME_WAIT) do not
+        # hold the port, a listening socket does
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", int(port)))
         except OSError as err:

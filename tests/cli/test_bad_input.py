@@ -37,7 +37,7 @@ def rasters(shared_data, tmp_path_factory):
         dst.write(np.full((profile["height"], profile["width"]), 255, np.uint8), 1)
     bad_region = folder / "bowtie.geojson"
     bad_region.write_text(json.dumps({"type": "Polygon", "coordinates": [
-        [[6.5, 46.5], [6.7, 46.6], [6.7, 46.5], [6.5, 46.6], [6.5, 46.5]]]}))
+        [[6.5, 46.5], [6.7, 46.6], [6.7, 46.5], [6.5, 46.65], [6.5, 46.5]]]}))
     bomb = folder / "bomb.yaml"
     bomb.write_text("a: &a [x, x]\nb: [*a, *a]\n")
     return {"lausanne": lausanne, "truncated": truncated, "nodata": empty,
