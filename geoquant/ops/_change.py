@@ -19,7 +19,7 @@ from geoquant.ops._mask import (
     check_same_grid,
     nodata_value,
 )
-from geoquant.ops._reducers import AbsentCountReducer
+from geoquant.ops._reducers import AbsentByClassReducer
 from geoquant.ops._tree import object_pass
 from geoquant.tiling import TileGrid, tree_reduce
 
@@ -79,10 +79,12 @@ def change(before: Any, after: Any, *, connectivity: int = 8, objects: bool = Tr
     (pairs,) = dask.compute(tree_reduce([first, second], per_tile, _add_counts,
                                         name="gq-change"))
     classes = sorted({c for pair in pairs for c in pair})
-    matrix = pd.DataFrame(0.0, index=pd.Index(classes, name="before"),
-                          columns=pd.Index(classes, name="after"))
+    position = {c: k for k, c in enumerate(classes)}
+    values = np.zeros((len(classes), len(classes)))
     for (b, a), (cells, area) in pairs.items():
-        matrix.loc[b, a] = geometry.area_of(cells, area)
+        values[position[b], position[a]] = geometry.area_of(cells, area)
+    matrix = pd.DataFrame(values, index=pd.Index(classes, name="before"),
+                          columns=pd.Index(classes, name="after"))
     diagonal = pd.Series(np.diag(matrix.to_numpy()), index=classes)
     gained = matrix.sum(axis=0) - diagonal.to_numpy()
     lost = matrix.sum(axis=1) - diagonal.to_numpy()
@@ -90,13 +92,18 @@ def change(before: Any, after: Any, *, connectivity: int = 8, objects: bool = Tr
     vanished = pd.Series(0, index=classes, dtype=np.int64)
     if objects and classes:
         excluded = (first == NODATA_CLASS) | (second == NODATA_CLASS)
-        passes = {}
-        for c in classes:
-            passes[("appeared", c)] = _absent_objects(second, first, excluded, c, geometry, conn8)
-            passes[("vanished", c)] = _absent_objects(first, second, excluded, c, geometry, conn8)
-        counts = dict(zip(passes, dask.compute(*passes.values()), strict=True))
-        for (kind, c), value in counts.items():
-            (appeared if kind == "appeared" else vanished)[c] = value
+        # One object pass per group of classes that never touch (a colouring of the classes'
+        # adjacency): the passes grow with the colours (a handful), not with the classes.
+        passes = []
+        for kind, here, there in (("appeared", second, first), ("vanished", first, second)):
+            for group in class_groups(here, excluded):
+                passes.append((kind, _absent_by_class(here, there, excluded, group, geometry,
+                                                      conn8)))
+        found = dask.compute(*(p for _, p in passes))
+        for (kind, _), counts in zip(passes, found, strict=True):
+            target = appeared if kind == "appeared" else vanished
+            for c, n in counts.items():
+                target[c] += n
     return Change(matrix, gained.rename("gained_m2"), lost.rename("lost_m2"),
                   (gained - lost).rename("net_m2"), appeared.rename("appeared"),
                   vanished.rename("vanished"))
@@ -167,15 +174,69 @@ def _add_counts(first: dict, second: dict) -> dict:
     return out
 
 
-def _absent_objects(here: Any, there: Any, excluded: Any, c: int, geometry: PixelGeometry,
-                    conn8: bool) -> Any:
-    """Delayed count of objects of class ``c`` in ``here`` with no ``c`` pixel in ``there``.
-
-    ``excluded`` marks pixels that are nodata in either raster.
-    """
+def class_groups(codes: Any, excluded: Any) -> list[list[int]]:
+    """Classes of ``codes`` in groups no two members of which touch (8-neighbours, across
+    tiles): the union of a group's masks has components of one class each. A greedy colouring
+    of the classes' adjacency, largest degree first: one pass over the pixels."""
+    import dask
     import dask.array as da
 
-    codes = da.where(excluded, np.uint8(EXCLUDED), (here == c).astype(np.uint8)).astype(np.uint8)
-    aux = da.where(there == c, 0.0, 1.0)
-    return object_pass(codes, geometry, conn8=conn8, reducer=AbsentCountReducer(),
-                       aux=(aux,)).result
+    marked = da.where(excluded, NODATA_CLASS, codes)
+    padded = da.overlap.overlap(marked, depth={0: 1, 1: 1},
+                                boundary={0: NODATA_CLASS, 1: NODATA_CLASS})
+    parts = [dask.delayed(_touching, pure=True)(block)
+             for block in padded.to_delayed().ravel()]
+    (pairs, present) = dask.compute(dask.delayed(_join_touching, pure=True)(parts))[0]
+    neighbours: dict[int, set[int]] = {int(c): set() for c in present}
+    for a, b in pairs:
+        neighbours[int(a)].add(int(b))
+        neighbours[int(b)].add(int(a))
+    colour: dict[int, int] = {}
+    for c in sorted(neighbours, key=lambda k: (-len(neighbours[k]), k)):
+        taken = {colour[n] for n in neighbours[c] if n in colour}
+        colour[c] = next(k for k in range(len(taken) + 1) if k not in taken)
+    groups: dict[int, list[int]] = {}
+    for c, k in colour.items():
+        groups.setdefault(k, []).append(c)
+    return [sorted(g) for _, g in sorted(groups.items())]
+
+
+def _touching(block: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of different classes that are 8-neighbours in a haloed tile, and its classes."""
+    from geoquant.ops.kernels._launch import to_host
+
+    block = to_host(block)
+    found = []
+    h, w = block.shape
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a = block[0:h - dy, max(0, -dx):w - max(0, dx)]
+        b = block[dy:h, max(0, dx):w - max(0, -dx)]
+        keep = (a != b) & (a != NODATA_CLASS) & (b != NODATA_CLASS)
+        if keep.any():
+            found.append(np.stack([np.minimum(a[keep], b[keep]),
+                                   np.maximum(a[keep], b[keep])], axis=1))
+    pairs = np.unique(np.concatenate(found), axis=0) if found else np.empty((0, 2), np.int64)
+    present = np.unique(block[block != NODATA_CLASS])
+    return pairs, present
+
+
+def _join_touching(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    pairs = np.unique(np.concatenate([p for p, _ in parts]), axis=0) if parts \
+        else np.empty((0, 2), np.int64)
+    present = np.unique(np.concatenate([c for _, c in parts])) if parts \
+        else np.empty(0, np.int64)
+    return pairs, present
+
+
+def _absent_by_class(here: Any, there: Any, excluded: Any, group: list[int],
+                     geometry: PixelGeometry, conn8: bool) -> Any:
+    """Delayed ``{class: objects}`` of the objects of ``here``'s classes in ``group`` with no
+    pixel of their own class in ``there`` (no two classes of the group touch)."""
+    import dask.array as da
+
+    inside = da.isin(here, np.asarray(group, dtype=np.int64))
+    codes = da.where(excluded, np.uint8(EXCLUDED), inside.astype(np.uint8)).astype(np.uint8)
+    kept = da.where(there == here, 0.0, 1.0)            # 0 where the class stayed
+    label = here.astype(np.float64)                      # constant over each object
+    return object_pass(codes, geometry, conn8=conn8, reducer=AbsentByClassReducer(),
+                       aux=(kept, label)).result

@@ -105,14 +105,22 @@ class TouchReducer:
 
 
 @dataclass(frozen=True)
-class AbsentCountReducer:
-    """Objects whose first auxiliary field stays above zero: none of their pixels is marked."""
+class AbsentByClassReducer:
+    """Per class (the second auxiliary field, constant over an object): the objects whose first
+    auxiliary field stays above zero."""
 
-    def reduce(self, table: Table) -> int:
-        return int(np.count_nonzero(table["aux0"] > 0)) if table["key"].size else 0
+    def reduce(self, table: Table) -> dict[int, int]:
+        if not table["key"].size:
+            return {}
+        absent = table["aux0"] > 0
+        classes, counts = np.unique(table["aux1"][absent], return_counts=True)
+        return {int(c): int(n) for c, n in zip(classes, counts, strict=True)}
 
-    def combine(self, first: int, second: int) -> int:
-        return first + second
+    def combine(self, first: dict[int, int], second: dict[int, int]) -> dict[int, int]:
+        out = dict(first)
+        for c, n in second.items():
+            out[c] = out.get(c, 0) + n
+        return out
 
 
 @dataclass(frozen=True)

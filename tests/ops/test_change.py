@@ -83,3 +83,23 @@ def test_change_bad_input():
         gq.ops.change(as_raster(np.array([[0.5, 1.0]])), as_raster(np.array([[1.0, 1.0]])))
     with pytest.raises(GridMismatchError):
         gq.ops.change(as_raster(np.ones((2, 2), np.uint8)), as_raster(np.ones((3, 2), np.uint8)))
+
+
+@pytest.mark.parametrize("chunks", [None, 7, (4, 13)])
+def test_many_classes_scale_with_pixels_not_classes(chunks):
+    """900 codes on 30x30 px (was two object passes per class: 1,800 passes, two minutes):
+    one pass per colour of the classes' adjacency, the same counts as scipy class by class."""
+    import time
+
+    rng = np.random.default_rng(11)
+    before = rng.permutation(900).reshape(30, 30).astype(np.int32) + 1
+    after = np.where(rng.random(before.shape) < 0.3, rng.integers(1, 901, before.shape),
+                     before)
+    b, a = as_raster(before, chunks=chunks), as_raster(after, chunks=chunks)
+    started = time.perf_counter()
+    got = gq.ops.change(b, a)
+    elapsed = time.perf_counter() - started
+    classes, _, appeared, vanished = reference(before, after, -1, 100.0)
+    assert {c: int(got.appeared[c]) for c in classes} == appeared
+    assert {c: int(got.vanished[c]) for c in classes} == vanished
+    assert elapsed < 30, elapsed
