@@ -144,10 +144,19 @@ def _grid(items, assets, *, crs, resolution, region, chunks) -> Grid:
 
 
 def _native_resolution(items, assets) -> tuple[float, float]:
-    sizes = [(abs(t[0]), abs(t[4])) for item in items for a in assets
-             if len(t := item["assets"][a].get("proj:transform", ())) >= 6]
+    sizes = []
+    for item in items:
+        for a in assets:
+            transform = item["assets"][a].get("proj:transform", ())
+            try:
+                size = (abs(float(transform[0])), abs(float(transform[4])))
+            except (TypeError, ValueError, IndexError, KeyError):
+                continue                        # a bogus transform tells no resolution
+            if all(0 < v < float("inf") for v in size):
+                sizes.append(size)
     if not sizes:
-        raise InvalidOptionError("the items carry no proj:transform; pass resolution=")
+        raise InvalidOptionError("the items carry no usable proj:transform (missing, or not six "
+                                 "numbers); pass resolution= in CRS units")
     return (min(s[0] for s in sizes), min(s[1] for s in sizes))
 
 

@@ -172,7 +172,6 @@ def test_any_question_is_planned_or_refused_with_a_geoquant_error(question):
 ])
 def test_failures_outside_the_input_are_one_line_too(monkeypatch, capsys, raised, expected,
                                                      code):
-    import argparse
 
     from geoquant import cli
 

@@ -60,3 +60,24 @@ def test_the_cli_says_it_in_one_line(broken_api, capsys):
                  f"{broken_api}/collections/slovenia-lulc", "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "gone/lulc.tif" in err[0]
+
+
+@pytest.mark.parametrize("transform", [[0, 0, "x"], ["a", "b", "c", "d", "e", "f"],
+                                       [0, 0, 0, 0, 0, 0]])
+def test_a_bogus_proj_transform_is_named(demo_catalog, tmp_path, transform):
+    from geoquant.errors import InvalidOptionError
+    from geoquant.reason import ask
+    from geoquant.sources import CatalogServer
+
+    folder = tmp_path / "catalog"
+    shutil.copytree(demo_catalog / "slovenia-lulc", folder / "slovenia-lulc")
+    items_file = folder / "slovenia-lulc" / "items.json"
+    items = json.loads(items_file.read_text())
+    for item in items["features"]:
+        for asset in item["assets"].values():
+            asset["proj:transform"] = transform
+    items_file.write_text(json.dumps(items))
+    with CatalogServer(folder) as api:
+        with pytest.raises(InvalidOptionError, match="no usable proj:transform"):
+            ask("What share of the area is forest?",
+                source=f"{api.url}/collections/slovenia-lulc")
