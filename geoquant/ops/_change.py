@@ -185,7 +185,7 @@ def class_groups(codes: Any, excluded: Any) -> list[list[int]]:
     padded = da.overlap.overlap(marked, depth={0: 1, 1: 1},
                                 boundary={0: NODATA_CLASS, 1: NODATA_CLASS})
     parts = [dask.delayed(_touching, pure=True)(block)
-             for block in padded.to_delayed().ravel()]
+             for block in padded.to_delayed(optimize_graph=False).ravel()]
     (pairs, present) = dask.compute(dask.delayed(_join_touching, pure=True)(parts))[0]
     neighbours: dict[int, set[int]] = {int(c): set() for c in present}
     for a, b in pairs:

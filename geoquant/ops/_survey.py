@@ -262,7 +262,7 @@ def _batch_digest(batch: Batch, *, mask: Any, near: Any, halo: tuple[int, int],
     parts = [delayed(_block_digest, pure=True)(block)
              for window in _batch_windows(batch, mask=mask, near=near, halo=halo,
                                           geometry=geometry)
-             for block in window.to_delayed().ravel()]
+             for block in window.to_delayed(optimize_graph=False).ravel()]
     return delayed(_join_digests, pure=True)(parts)
 
 
