@@ -87,18 +87,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", default=None, help="git revision of a planner to compare")
     parser.add_argument("--json", default=None, help="write the figures here")
+    parser.add_argument("--show-failures", action="store_true", help="list misread questions")
     args = parser.parse_args(argv)
 
     from geoquant.reason._corpus import families
 
-    sets = {"corpus": families(),
-            "held-out": runpy.run_path(str(ROOT / "benchmarks" / "planner_holdout.py"))
-            ["HOLDOUT"]}
+    sets = {"corpus": families()}
+    for path in sorted((ROOT / "benchmarks").glob("planner_holdout*.py")):
+        name = "held-out" + path.stem.removeprefix("planner_holdout")
+        sets[name] = runpy.run_path(str(path))["HOLDOUT"]
     planners = {"geoquant": _planner_at(None)}
     if args.baseline:
         planners[f"baseline {args.baseline}"] = _planner_at(args.baseline)
     results = {who: {name: measure(plan, questions) for name, questions in sets.items()}
                for who, plan in planners.items()}
+    if args.show_failures:
+        for name in sets:
+            for question in results["geoquant"][name]["misread"]:
+                print(f"MISREAD [{name}] {question}")
 
     for set_name in sets:
         print(f"\n### {set_name}\n")

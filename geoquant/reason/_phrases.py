@@ -18,8 +18,18 @@ DATE = r"(?:19|20)\d{2}(?:-\d{2}(?:-\d{2})?)?"
 #: Numbers above this are refused: no region on Earth has sizes or distances this large.
 LARGEST_NUMBER = 1e15
 
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+                 "seven": "7", "eight": "8", "nine": "9", "ten": "10", "twenty": "20",
+                 "fifty": "50", "hundred": "100", "a hundred": "100", "one hundred": "100",
+                 "a thousand": "1000", "one thousand": "1000"}
 _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"²", "2"), (r"[−–—]", "-"), (r"[’`´]", "'"), (r"(?<=\d),(?=\d{3}\b)", ""),
+    (r"\s+--+\s*|\s+-\s+(?=[a-z])", ", "),
+    (r"\bhalf an?\s+(?=(?:hectare|ha|kilomet|km|square|met))", "0.5 "),
+    (r"\ba quarter of an?\s+(?=(?:hectare|ha|kilomet|km|square|met))", "0.25 "),
+    (r"\b(a hundred|one hundred|a thousand|one thousand|one|two|three|four|five|six|seven|"
+     r"eight|nine|ten|twenty|fifty|hundred)\s+(?=(?:hectares?|ha|kilomet(?:re|er)s?|km|square|"
+     r"met(?:re|er)s?|m)\b)", lambda m: _NUMBER_WORDS[m[1]] + " "),
     (r"\s*(?:->|=>|→)\s*", " to "), (r"\s*(?:<=|≤|=<)\s*", " at most "),
     (r"\s*(?:>=|≥|=>)\s*", " at least "), (r"(?<![<>=-])\s*>\s*(?!=)", " more than "),
     (r"(?<![<>=])\s*<\s*(?![=-])", " less than "), (r"\s+=\s+|(?<=\w)=(?=\w)", " is "),
@@ -44,7 +54,8 @@ _UNIT_LEAD = (r"(?:expressed\s+in|measured\s+in|given\s+in|reported\s+in|in\s+un
 _UNIT_NAMES = r"(?:m2|ha|km2|km|m|%|percentage|percent)(?:\s+terms)?"
 _ANSWER_UNIT = re.compile(
     rf",\s*{_UNIT_LEAD}(?P<c>{_UNIT_NAMES})(?![\w%])\s*,"
-    r"|,\s*(?P<tail>m2|ha|km2|km|m|%)\s*$"
+    r"|,\s*(?:(?:area|size|distance|answer|result|value|unit)\s+)?(?:in\s+)?"
+    r"(?P<tail>m2|ha|km2|km|m|%)\s*$"
     rf"|\s*,?\s*\(?\b{_UNIT_LEAD}(?P<u>{_UNIT_NAMES})(?![\w%])\)?"
     r"|\s*\((?P<bare>m2|ha|km2|km|m|%)\)")
 
@@ -324,14 +335,28 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     (r"^(?:comparing|compared|measured|judged) by (?:surface|area|size)\s*,\s*", ""),
     (r"^do(?:es)? (?P<a>.+?) have more (?:of them|patches|objects|regions) than (?P<b>.+?)"
      r"(?P<n> by number)?$", r"are there more \g<a> patches than \g<b> patches"),
+    # "how many percent of ...", "X -- how many?"
+    (r"^how many (?:%|percent) ", "what % "),
+    (r"^(?P<np>[^,]+?),\s*how many$", r"how many \g<np>"),
+    (r"^(?P<np>[^,]+?),\s*(?:what|which) (?:area|size)$", r"what is area of \g<np>"),
+    # "is there more than 10 ha of forest"
+    (r"^(?:is|are) there (?P<c>more|less|fewer) than (?P<v>[\d.]+ (?:m2|ha|km2)) of (?P<a>.+)$",
+     r"is area of \g<a> \g<c> than \g<v>"),
+    # "on average, how many ha does one water body cover"
+    (r"^on average,? how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?:an? |one |each |the )?"
+     r"(?P<a>.+?)(?: cover| occupy| measure| span)?$",
+     r"what is average size of \g<a> in \g<u>"),
+    # "the smallest distance separating A from B"
+    (r"\bdistance (?:separating|that separates|dividing) (?P<a>.+?) (?:from|and) (?P<b>.+)$",
+     r"distance from \g<a> to \g<b>"),
     # "which size has the smallest house"
     (r"^which (?:size|area) (?:has|does) (?P<a>.+?)(?: have)?$", r"what is size of \g<a>"),
     # "forest connectivity", "connectivity of forest"
     (r"^what is (?P<a>.+?) connectivity$", r"is \g<a> connected or fragmented"),
     (r"^what is connectivity of (?P<a>.+)$", r"is \g<a> connected or fragmented"),
     # "the image contains / the scene has": the image is the scope already
-    (r"\s+(?:does|do)\s+(?:image|scene|map|it|region|area|picture|tile)\s+(?:contain|have|show|"
-     r"hold|include|feature)$", ""),
+    (r"\s+(?:does|do)\s+(?:this\s+|the\s+)?(?:image|scene|map|it|region|area|picture|tile)\s+"
+     r"(?:contain|have|show|hold|include|feature)$", ""),
     (r"^(?:does|do)\s+(?:image|scene|map|region|area|picture|tile)\s+(?:contain|have|show|hold|"
      r"include)\s+(?P<c>more|fewer|less)\s+(?P<a>.+)\s+than\s+(?P<b>.+)$",
      r"are there \g<c> \g<a> than \g<b>"),

@@ -202,7 +202,8 @@ _IGNORE = re.compile(
     r"excluding|disregard|"
     r"disregarding|discard|discarding|skip|skipping|drop|dropping|do not count|not counting|"
     r"leave out|leaving out|omit|omitting|without counting|without)\s+(?:all\s+|any\s+)?"
-    r"(?:(?:[a-z-]+\s+){0,3}?(?:patches|objects|regions|areas|polygons|parts|pieces|ones|"
+    r"(?:(?:[a-z-]+\s+){0,3}?(?:patch|patches|object|objects|region|regions|areas|polygons|"
+    r"polygon|parts|pieces|ones|"
     r"fragments|blobs|components|clusters|segments|features|instances)\s+|(?:ones|those|"
     r"anything|any)\s+)?(?:that\s+are\s+|"
     r"which\s+are\s+|that\s+is\s+)?(?P<size>.+)$")
@@ -333,7 +334,7 @@ _CHANGE_KINDS = (
     ("lost", re.compile(r"\b(?:lost|loss|lose|losses|cleared|destroyed|removed|gone|converted|"
                         r"declined|shrank|disappeared|deforested)\b")),
     ("gained", re.compile(r"\b(?:gained|gain|gains|added|grew|expanded|increase|appeared|"
-                          r"created|new)\b")),
+                          r"created|new|became|become|turned into|converted to)\b")),
     ("net", re.compile(r"\b(?:net|change|changed|changes|difference|differ|grow|grown|grew|"
                        r"shrink|shrunk|shrank|expand|expanded|decline|declined|increase|"
                        r"decrease)\b")),
@@ -346,7 +347,9 @@ _CHANGE_FRAME = frozenset(
     "increased decrease decreased appeared created new newly emerged formed showed up "
     "exist existed not percentage percent % relative terms grow grown shrink shrunk decline "
     "differ difference by there that which vanished no longer being came into count number "
-    "brand-new brand built constructed erected expand expanded "
+    "brand-new brand built constructed erected expand expanded became become turned at all "
+    "entirely completely wholly m2 ha km2 % images image maps map scenes dates acquisitions "
+    "two "
     "amount extent size cover coverage region image scene of".split())
 _COUNT_FRAME = re.compile(r"^(?:how many(?! (?:m2|ha|km2|%)(?!\w))|what is (?:number|count) of|"
                           r"count|number of|what number of)\b")
@@ -365,7 +368,8 @@ def _change_dates(text: str) -> tuple[str, bool]:
                                         r"appeared|disappeared|grow|grown|grew|shrink|shrunk|"
                                         r"increase|decrease|cleared|gone|exist|formed|emerged|"
                                         r"showed up|differ|difference|compared|vanished|expand|"
-                                        r"expanded|decline|declined|built|constructed|added)",
+                                        r"expanded|decline|declined|built|constructed|added|"
+                                        r"became|become|turned)",
                                         text):
         if re.search(r"\b(?:m2|ha|km2|km|m|%)\b", text) and len(dates) < 2:
             return text, False
@@ -387,7 +391,7 @@ def _change(r: _Reader, text: str) -> dict[str, Any] | None:
         raise QuestionError(f"'{text}' names two dates but not what changed: ask how much was "
                             "lost or gained, the net or percentage change, or how many new "
                             "patches appeared")
-    unit_word = re.search(r"\b(?:how many|what is) (m2|ha|km2)\b", text)
+    unit_word = re.search(r"\b(?:how many|what is|by how many) (m2|ha|km2)\b", text)
     if unit_word:
         r.unit = unit_word[1]
     phrase = _change_target(text)
@@ -614,7 +618,8 @@ _EXISTS = _compile(r"^(?:is|are) there (?:any |some |at least one |a |an )?(?P<t
                    r"^(?:does|do) (?:any |some )?(?P<t>.+?) exist$",
                    r"^(?:is|are) (?:any|some) (?P<t>.+)$",
                    r"^(?:does|do) any (?P<t>.+)$",
-                   r"^(?:does|do) (?P<t>.+? (?:lie|fall|sit|occur) .+)$",
+                   r"^(?:does|do) (?:at least one |any |some |a |an )?(?P<t>.+? (?:lie|fall|sit|"
+                   r"occur|stand|exist|come|get) .+)$",
                    r"^(?:is|are) (?P<t>.+? (?:within|adjacent|touching|bordering|next to|"
                    r"farther|further|closer|beyond|at least|at most|more than|less than) .+)$")
 _TOUCH = re.compile(r"^do(?:es)? (?:any )?(?P<a>.+?) (?P<r>touch|border|adjoin|neighbou?r|"
@@ -884,7 +889,8 @@ _AREA_IN_UNITS = re.compile(r"^(?:how many |what is (?:total |combined )?)(?P<u>
                             r"up)?$")
 _AREA = _compile(
     rf"^(?:{_WH}|how (?:large|big|much|extensive) is) (?:total |combined |overall |entire )?"
-    r"(?:area|extent|surface area|surface|size|footprint|amount of land|land area) (?:of|covered "
+    r"(?:area|extent|surface area|surface|size|footprint|amount of land|land area|sum|total) "
+    r"(?:of|covered "
     r"by|occupied by|under|taken up by|of land covered by) (?P<a>.+)$",
     r"^how much (?:area|land|surface|ground|space) (?:is|are) (?:covered|occupied|taken up) by "
     r"(?P<a>.+)$",
@@ -958,7 +964,7 @@ _TWO_STEP = re.compile(
     r"(?P<y>.+)$")
 _PRONOUNS = (
     (r"\b(?:their|its|those patches'|these patches'|these objects'|those objects') "
-     r"(?:total |combined |overall )?(?:area|areas|surface|extent)\b", REFERENCE),
+     r"(?:total |combined |overall )?(?:area|areas|surface|extent|size|sizes)\b", REFERENCE),
     (r"\b(?:these|those|them|they|it|the selected|selected|found|such)"
      r"(?: (?:patches|objects|regions|areas|ones|polygons|parcels|features|bodies|pixels))?\b",
      REFERENCE),

@@ -38,11 +38,12 @@ OBJECT_WORDS = frozenset(
     "patch patches object objects region regions body bodies parcel parcels polygon polygons "
     "cluster clusters blob blobs stand stands piece pieces plot plots feature features "
     "component components zone zones segment segments instance instances item items unit units "
-    "spot spots island islands fragment fragments part parts group groups section sections "
+    "spot spots island islands fragment fragments group groups "
     "block blocks tract tracts field fields".split())
 #: Words after a class that name no more than the class: "forest area", "urban land".
 PLAIN_WORDS = frozenset("area areas land lands cover coverage surface surfaces class classes "
-                        "type types category pixels pixel extent total".split())
+                        "type types category pixels pixel extent total part parts portion "
+                        "portions section sections".split())
 ADJECTIVES = frozenset("separate distinct individual isolated contiguous disconnected "
                        "discrete single standalone unconnected independent different unique "
                        "detached".split())
@@ -147,7 +148,7 @@ class Selection(NamedTuple):
 
 def tokens(text: str) -> list[str]:
     """Words of a phrase, with commas and brackets as words of their own."""
-    return re.sub(r"([,()\[\]:])", r" \1 ", text).replace("[", "(").replace("]", ")").split()
+    return re.sub(r"([,()\[\]:/])", r" \1 ", text).replace("[", "(").replace("]", ")").split()
 
 
 class TargetReader:
@@ -585,7 +586,7 @@ def _after_size(words: list[str], i: int) -> int:
     return i
 
 
-_NEAR = (("within",), ("closer", "than"), ("nearer", "than"), ("less", "than"),
+_NEAR = (("within",), ("inside",), ("closer", "than"), ("nearer", "than"), ("less", "than"),
          ("at", "most"), ("no", "more", "than"), ("no", "farther", "than"),
          ("no", "further", "than"), ("up", "to"), ("inside",), ("under",))
 _FAR = (("farther", "than"), ("further", "than"), ("more", "than"), ("at", "least"),
@@ -625,9 +626,10 @@ def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] 
                 continue          # a size or share, not a distance
             distance = length_m(value, unit)
             j = found[1]
-            if j < len(words) and words[j] in ("away", "distance", "radius", "buffer", "band"):
+            if j < len(words) and words[j] in ("away", "distance", "radius", "buffer", "band",
+                                               "zone", "corridor"):
                 j += 1
-            if j < len(words) and words[j] in ("of", "from", "to"):
+            if j < len(words) and words[j] in ("of", "from", "to", "around"):
                 return (kind, distance), j + 1
             raise QuestionError(f"'{' '.join(words[i:j])}' needs what it is measured from: "
                                 f"'{' '.join(words[i:j])} of water'")
