@@ -1,0 +1,221 @@
+"""How much and how many: shares of the image or of a class, areas, object sizes and counts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from geoquant.errors import QuestionError
+from geoquant.reason._ops import AREA_UNITS
+from geoquant.reason._phrases import area_unit
+from geoquant.reason._reading import (
+    MEASURE_OPS,
+    TAIL,
+    WH,
+    Reader,
+    compile_all,
+    finish,
+    first_match,
+)
+from geoquant.reason._targets import tokens
+
+# --- shares --------------------------------------------------------------------------------------
+
+_SHARE = r"(?:share|%|percentage|fraction|proportion|part|portion|ratio|percent)"
+_VERB = (r"(?:is|are|lies|lie|falls|fall|sits|sit|is located|are located|is situated|"
+         r"are situated|is found|are found|can be found|was|were)")
+_COVERED = (r"(?:covered by|occupied by|made up of|taken up by|classified as|labell?ed as|"
+            r"composed of|comprised of|under|)")
+#: "what share of D is (covered by) T": the words after the verb select within D.
+_SHARE_VERB = re.compile(
+    rf"^(?:what|which|how much|how large a|how big a) {_SHARE} (?:of (?P<d>.+?) )?{_VERB} "
+    rf"{_COVERED} ?(?P<t>.+)$")
+#: Frames where T is covered by something: "what share (of D) is covered by T", "what % do T
+#: cover", "what is the share (of D) that is T", "what is the share under T".
+_SHARE_COVERED = compile_all(
+    rf"^(?:what|how much|how large|how big) is {_SHARE} (?:of (?P<d>.+?) )?(?:that is |which is )?"
+    rf"(?:covered|occupied|taken up) by (?P<t>.+)$",
+    r"^how much of (?P<d>area|land|surface|total area) (?:is|are) (?:covered by |occupied by )?"
+    r"(?P<t>.+)$",
+    rf"^(?:what|which|how much) {_SHARE} (?:of (?P<d>.+?) )?(?:do(?:es)? )?(?P<t>.+?) (?:covers?|"
+    r"occup(?:y|ies)|takes? up|makes? up|accounts? for|represents?|fills?|spans?)$",
+    rf"^what is (?:combined |total |overall )?{_SHARE} (?:of (?P<d>.+?) )?(?:that|which) "
+    r"(?:is|are) (?P<t>.+)$",
+    rf"^(?:what|how much) is {_SHARE} (?:of (?P<d>.+?) )?under (?P<t>.+)$")
+#: "what is the share of T": of the image, or (with relations) of T's classes.
+_SHARE_OF = compile_all(
+    rf"^(?:what|which) (?:is )?(?:combined |total |overall )?(?:{_SHARE}|coverage)"
+    r"(?: cover| coverage)? of (?P<t>.+)$",
+    rf"^(?:{WH}) (?:combined |total |overall )?(?:{_SHARE}|coverage|cover)(?: cover| coverage)?"
+    r" of (?P<t>.+)$")
+#: The measure after its target: "the forest coverage", "forest covers what percentage".
+_SHARE_AFTER = compile_all(
+    rf"^(?:{WH}) (?P<t>.+?) (?:coverage|share|percentage|fraction|proportion|cover %|cover "
+    r"percentage)(?: %| percentage| ratio)?$",
+    rf"^(?P<t>.+?) (?:covers|occupies|makes up|accounts for|represents|is|are|takes up) "
+    rf"what {_SHARE}$")
+#: "how much area is covered by T": an area when an area unit is asked, else a share.
+_AREA_COVERED = re.compile(r"^how much (?:area )?(?:is|are) (?:covered|occupied) by (?P<t>.+)$")
+
+
+def share(r: Reader, text: str) -> dict[str, Any] | None:
+    """Share of the region, of a class (the denominator), or of a class near another."""
+    how_much_of = re.match(r"^how much of (?P<d>.+)$", text)
+    # "how much (of the image) is forest"
+    if how_much := re.match(r"^how much (?:is|are) (?:covered by |occupied by |taken up by |"
+                            r"made up by |filled by )?(?P<t>.+)$", text):
+        if r.unit in AREA_UNITS:
+            return _area_of_phrase(r, how_much["t"])
+        return r.answer(r.doc.add("share", "share", of=r.target(how_much["t"]).mask))
+    # in this order: the "share of T" frames before the "share of D that is T" ones
+    frames = ((_SHARE_VERB,), _SHARE_COVERED[:1], _SHARE_OF, _SHARE_COVERED[1:], _SHARE_AFTER,
+              (_AREA_COVERED,))
+    m, kind = next(((m, n) for n, patterns in enumerate(frames)
+                    if (m := first_match(patterns, text))), (None, None))
+    if m is None and how_much_of is None:
+        return None
+    if r.unit in AREA_UNITS and re.search(r"\b(?:coverage|cover)\b", text) and not re.search(
+            rf"\b{_SHARE}\b", text):
+        return None      # "the water coverage in ha": an area
+    if kind == 5 and r.unit in AREA_UNITS:
+        return None     # "how much area is covered by forest, in km2": an area
+    if m is None:
+        if r.unit in AREA_UNITS:          # "how much of their area ... (in ha)": an area
+            return _area_of_phrase(r, how_much_of["d"])
+        return _share_of_denominator(r, how_much_of["d"], None)
+    if r.unit not in (None, "%"):
+        raise QuestionError(f"a share is a percentage, not {r.unit}: leave out 'in {r.unit}'")
+    groups = m.groupdict()
+    if groups.get("d") and groups["d"] not in ("area", "land", "surface", "total area"):
+        return _share_of_denominator(r, groups["d"], groups["t"], covered=kind != 0
+                                     or _is_covered(m["t"], text))
+    if kind == 2:
+        return _share_of_denominator(r, groups["t"], None)
+    selection = r.target(groups["t"])
+    return r.answer(r.doc.add("share", "share", of=selection.mask))
+
+
+def _is_covered(predicate: str, text: str) -> bool:
+    """Whether the verb of a share question was "covered by" (or the like), cut from
+    ``predicate``."""
+    before = text[:len(text) - len(predicate)]
+    return re.search(r"\b(?:covered|occupied|made up|taken up|classified|labell?ed|composed|"
+                     r"comprised)(?: by| of| as)? ?$", before) is not None
+
+
+def _share_of_denominator(r: Reader, denominator: str, predicate: str | None, *,
+                          covered: bool = False) -> dict[str, Any]:
+    """A share of a class D: "what share of D is covered by T" (T within D), "what share of D
+    lies within 100 m of water" (the words after the verb select within D), or "what share of
+    D within 100 m of water" (no verb: the relations select within D)."""
+    if r.unit not in (None, "%"):
+        raise QuestionError(f"a share is a percentage, not {r.unit}: leave out 'in {r.unit}'")
+    if predicate is None:
+        words = tokens(denominator)
+        head, i = r.targets.target(words, 0, relations=False, filters=False)
+        selection, i = r.targets.modifiers(words, i, head.mask, objects=head.objects)
+        finish(words, i, TAIL, denominator)
+        if selection.mask == head.mask:      # "what percentage of forest?": of the whole image
+            return r.answer(r.doc.add("share", "share", of=head.mask))
+        return r.answer(r.doc.add("share", "share", of=selection.mask, within=head.mask))
+    scope = r.target(denominator)
+    words = tokens(predicate)
+    selection, i = r.targets.modifiers(words, 0, scope.mask, objects=scope.objects)
+    if i == 0 or covered:                # "what share of the forest is (covered by) wetland"
+        part = r.target(predicate)
+        both = r.doc.add("overlap", "intersection", of=[part.mask, scope.mask])
+        return r.answer(r.doc.add("share", "share", of=both, within=scope.mask))
+    finish(words, i, TAIL, predicate)
+    return r.answer(r.doc.add("share", "share", of=selection.mask, within=scope.mask))
+
+
+# --- object sizes, areas, counts -----------------------------------------------------------------
+
+_LARGEST = compile_all(
+    rf"^(?:{WH}|how (?:large|big) is|what size is|what is size of) (?:(?:size|area|extent) of )?"
+    r"(?P<k>largest|biggest|smallest|tiniest|maximum|minimum|max|min) (?P<a>.+?)(?: size| area)?$",
+    r"^how (?:large|big) (?:is|are) (?P<k>largest|biggest|smallest) (?P<a>.+)$",
+    r"^(?P<k>largest|biggest|smallest) (?P<a>.+?) (?:is|has) what (?:size|area)$")
+_MEAN = compile_all(rf"^(?:{WH}) (?:mean|average|typical) (?:footprint area|footprint size|"
+                    r"footprint|size|area|extent|surface) (?:of|per) (?P<a>.+)$",
+                 r"^how (?:large|big) (?:is|are) (?P<a>.+?) on average$",
+                 r"^on average,? how (?:large|big) (?:is|are) (?P<a>.+)$",
+                 rf"^(?:{WH}) (?:mean|average|typical) (?P<a>.+?)(?: size| area)?$")
+
+
+def object_size(r: Reader, text: str) -> dict[str, Any] | None:
+    for patterns, kind in ((_LARGEST, None), (_MEAN, "mean")):
+        if m := first_match(patterns, text):
+            if r.unit == "%":
+                return None      # "what percentage ... largest ...": a share
+            kind = kind or ("smallest" if m["k"] in ("smallest", "tiniest", "minimum", "min")
+                            else "largest")
+            mask = r.target(m["a"], objects=True).mask
+            op = MEASURE_OPS[kind]
+            name = "mean_size" if kind == "mean" else kind
+            return r.answer(r.doc.add(name, op, of=mask,
+                                      unit=area_unit(r.unit, "an object's size")))
+    return None
+
+
+_AREA_IN_UNITS = re.compile(r"^(?:how many |what is (?:total |combined )?)(?P<u>m2|ha|km2) "
+                            r"(?:of |(?:are|is) (?:covered|occupied) by |do(?:es)? |are there of |"
+                            r"(?:are|is) )?(?P<a>.+?)(?: cover| occupy| are there| is there| take "
+                            r"up)?$")
+_AREA = compile_all(
+    rf"^(?:{WH}|how (?:large|big|much|extensive) is) (?:total |combined |overall |entire )?"
+    r"(?:area|extent|surface area|surface|size|footprint|amount of land|land area|sum|total) "
+    r"(?:of|covered "
+    r"by|occupied by|under|taken up by|of land covered by) (?P<a>.+)$",
+    r"^how much (?:area|land|surface|ground|space) (?:is|are) (?:covered|occupied|taken up) by "
+    r"(?P<a>.+)$",
+    r"^how much (?:area |land |ground |space |surface )?do(?:es)? (?P<a>.+?) (?:cover|occupy|"
+    r"take up|span)$",
+    r"^what area (?:is (?:covered|occupied) by |do(?:es)? )(?P<a>.+?)(?: cover| occupy)?$",
+    r"^what area of (?P<a>.+)$",
+    r"^how (?:large|big|extensive) (?:is|are) (?:area of |area covered by )?(?P<a>.+)$",
+    r"^how much (?P<a>.+)$")
+_AREA_WORDS = frozenset({"area", "areas", "extent", "surface", "coverage", "cover"})
+_AREA_ANY = re.compile(rf"^(?:{WH}) (?:total |combined |overall |entire )?(?P<a>.+)$")
+
+
+def area(r: Reader, text: str) -> dict[str, Any] | None:
+    """Area of a target (classes with filters and relations)."""
+    if m := _AREA_IN_UNITS.match(text):
+        r.unit = m["u"]
+    elif not (m := first_match(_AREA, text)):
+        m = _AREA_ANY.match(text)
+        if m is None:
+            return None
+        words = tokens(m["a"])
+        if re.match(r"(?:number|count|amount|quantity|tally) of\b", m["a"]):
+            return None
+        if not (_AREA_WORDS & set(words) or r.unit in AREA_UNITS or r.unit == "%"):
+            return None
+    if r.unit == "%":
+        return r.answer(r.doc.add("share", "share", of=r.target(m["a"]).mask))
+    return _area_of_phrase(r, m["a"])
+
+
+def _area_of_phrase(r: Reader, phrase: str) -> dict[str, Any]:
+    mask = r.target(phrase).mask
+    return r.answer(r.doc.add("area", "area", of=mask, unit=area_unit(r.unit)))
+
+
+_COUNT = compile_all(r"^how many (?P<a>.+)$",
+                  rf"^(?:{WH}) (?:total )?(?:number|count|amount|quantity|tally) of (?P<a>.+)$",
+                  r"^count (?:number of |all |up )?(?P<a>.+)$",
+                  r"^what number of (?P<a>.+)$",
+                  rf"^(?:{WH}) (?P<a>.+?) count$")
+
+
+def count(r: Reader, text: str) -> dict[str, Any] | None:
+    """Objects counted, optionally filtered by size and by distance to other targets."""
+    if not (m := first_match(_COUNT, text)):
+        return None
+    if r.unit is not None:
+        raise QuestionError(f"a count is a number of objects, not {r.unit}: leave out "
+                            f"'in {r.unit}'")
+    phrase = re.sub(r"^of (?=(?:all |the )?(?!them\b))", "", m["a"])
+    mask = r.target(phrase, objects=True).mask
+    return r.answer(r.doc.add("n", "count", of=mask))

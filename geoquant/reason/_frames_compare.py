@@ -1,0 +1,175 @@
+"""Yes/no questions: comparisons of areas, counts or a measure with a number, existence ("is
+there any forest within 50 m of water?") and touching."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from geoquant.errors import QuestionError
+from geoquant.reason._ops import AREA_UNITS
+from geoquant.reason._phrases import tidy
+from geoquant.reason._reading import (
+    AREA_RULE,
+    COUNT_RULE,
+    COUNTABLE_CLASSES,
+    MEASURE_OPS,
+    Reader,
+    compile_all,
+    first_match,
+)
+from geoquant.reason._targets import mentions_objects, tokens
+
+# --- comparisons and yes/no ----------------------------------------------------------------------
+
+_COMPARISONS = {"larger": ">", "bigger": ">", "greater": ">", "more": ">", "higher": ">",
+                "wider": ">", "more extensive": ">", "smaller": "<", "less": "<", "fewer": "<",
+                "lower": "<", "less extensive": "<", "above": ">", "over": ">",
+                "below": "<", "under": "<", "at least": ">=", "at most": "<=",
+                "more than": ">", "less than": "<", "greater than": ">", "larger than": ">",
+                "smaller than": "<", "bigger than": ">", "exceeding": ">", "exceed": ">",
+                "exceeds": ">", "outnumber": ">", "outnumbers": ">", "fewer than": "<",
+                "a larger": ">", "a greater": ">", "a smaller": "<", "a larger amount of": ">",
+                "more numerous": ">", "less numerous": "<",
+                "a greater amount of": ">", "a smaller amount of": "<", "a bigger": ">"}
+_CMP = "|".join(sorted((re.escape(k) for k in _COMPARISONS), key=len, reverse=True))
+_NUMBER_SIDE = re.compile(r"^(?P<v>-?(?:\d+(?:\.\d+)?|\.\d+))\s*(?P<u>m2|ha|km2|km|m|%)?"
+                          r"(?: (?P<w>objects|patches|of them|regions))?$")
+_COMPARE_THERE = compile_all(rf"^(?:is|are) there (?P<c>{_CMP}) (?P<a>.+?) than (?P<b>.+)$",
+                          rf"^do(?:es)? (?P<a>.+?) (?:cover|occupy|take up|have) (?P<c>{_CMP}) "
+                          r"(?:area |land |ground |space |surface )?than (?P<b>.+?)"
+                          r"(?: do(?:es)?)?$")
+_COMPARE_COUNT = re.compile(r"^(?:is|are) there (?P<c>more than|fewer than|less than|at least|"
+                            r"at most|over|under) (?P<v>\d+) (?P<a>.+)$")
+_COMPARE = compile_all(rf"^(?:is|are|was|were) (?P<a>.+?) (?P<c>{_CMP}) than (?P<b>.+)$",
+                    rf"^(?:is|are) (?P<a>.+?) (?P<c>{_CMP}) (?P<b>-?[\d.]+ ?(?:m2|ha|km2|km|m|%)"
+                    r"?)$",
+                    r"^do(?:es)? (?P<a>.+?) (?P<c>exceed|outnumber) (?P<b>.+)$")
+_EXISTS = compile_all(r"^(?:is|are) there (?:any |some |at least one |a |an )?(?P<t>.+)$",
+                   r"^do(?:es)? (?:it |image |scene |region |area |map )?(?:contain|have|"
+                   r"include|show|hold) (?:any |some |at least one |a |an )?(?P<t>.+)$",
+                   r"^(?:does|do) (?:any |some )?(?P<t>.+?) exist$",
+                   r"^(?:is|are) (?:any|some) (?P<t>.+)$",
+                   r"^(?:does|do) any (?P<t>.+)$",
+                   r"^(?:does|do) (?:at least one |any |some |a |an )?(?P<t>.+? (?:lie|fall|sit|"
+                   r"occur|stand|exist|come|get) .+)$",
+                   r"^(?:is|are) (?P<t>.+? (?:within|adjacent|touching|bordering|next to|"
+                   r"farther|further|closer|beyond|at least|at most|more than|less than) .+)$")
+_TOUCH = re.compile(r"^do(?:es)? (?:any )?(?P<a>.+?) (?P<r>touch|border|adjoin|neighbou?r|"
+                    r"abut) (?P<b>.+)$")
+_WHICH = re.compile(r"^which (?:is|are|one is|class is|covers|has) .+ or .+$|"
+                    r"^(?:is|are) there (?:more|less|fewer) (?:(?! than ).)+ or .+$|"
+                    r"^which (?:class|land cover|cover type) .+$")
+_MEASURE_WORDS = (
+    ("largest", r"^(?:(?:size|area) of )?(?:largest|biggest) (?P<a>.+?)(?:'s)?(?: size| area)?$"),
+    ("smallest", r"^(?:(?:size|area) of )?smallest (?P<a>.+?)(?:'s)?(?: size| area)?$"),
+    ("mean", r"^(?:mean|average) (?:size|area) of (?P<a>.+)$"),
+    ("mean", r"^(?:mean|average) (?P<a>.+?) (?:size|area)$"),
+    ("share", r"^(?:share|%|percentage|fraction|proportion|coverage) of (?P<a>.+)$"),
+    ("share", r"^(?P<a>.+?) (?:share|percentage|coverage|fraction|proportion)$"),
+    ("count", r"^(?:number|count) of (?P<a>.+)$"),
+    ("count", r"^(?P<a>.+?) count$"),
+    ("area", r"^(?:total )?(?:area|extent|cover|surface) of (?P<a>.+)$"),
+    ("area", r"^(?:total )?(?P<a>.+?) (?:area|extent|surface)$"),
+)
+_MEASURE_PATTERNS = tuple((kind, re.compile(p)) for kind, p in _MEASURE_WORDS)
+
+
+def _read_measure(phrase: str, default: str) -> tuple[str, str]:
+    """(kind of measure, target phrase) of "area of forest", "largest forest patch", ..."""
+    phrase = re.sub(r"^\s*(?:that|those|one|ones) of ", "", phrase.strip(" ,"))
+    phrase = re.sub(r"^(?:amount|quantity) of ", "", phrase)
+    return next(((kind, m["a"]) for kind, p in _MEASURE_PATTERNS if (m := p.match(phrase))),
+                (default, phrase))
+
+
+def _add_measure(r: Reader, kind: str, phrase: str, unit: str) -> str:
+    selection = r.target(phrase, objects=kind in ("count", "largest", "smallest", "mean"))
+    units = {"unit": unit} if kind in ("largest", "smallest", "mean", "area") else {}
+    return r.doc.add(f"{selection.base}_{kind}", MEASURE_OPS[kind], of=selection.mask,
+                     **units)
+
+
+def _counts(phrase: str, r: Reader) -> bool:
+    """Whether a side of "more A than B" names objects to count (see the module's rule)."""
+    words = tokens(phrase)
+    if mentions_objects(words) or re.match(r"^(?:number|count) of\b", phrase):
+        return True
+    found = r.targets.class_at(words, 0)
+    return bool(found and isinstance(found[0], dict) and found[0].get("class")
+                in COUNTABLE_CLASSES and words[found[1] - 1].endswith("s"))
+
+
+def comparison(r: Reader, text: str) -> dict[str, Any] | None:
+    """Two measures, or a measure and a number, compared; existence; touching."""
+    if _WHICH.match(text):
+        raise QuestionError("geoquant answers with a number or yes/no, not a class name: ask "
+                            "'is there more forest than water?' instead of 'which is larger'")
+    if m := _COMPARE_COUNT.match(text):
+        return _compare_number(r, "count", m["a"], m["v"], m["c"])
+    if m := first_match(_COMPARE_THERE, text):
+        plural = m.re is _COMPARE_THERE[0] and text.startswith("are") and (
+            _counts(m["a"], r) or _counts(m["b"], r))
+        by_number = bool(re.search(r" (?:by|in) (?:number|count)$", m["b"]))
+        kind = "count" if plural or by_number or m["c"] == "fewer" else "area"
+        a = re.sub(r"^(?:number of|area of|amount of|(?:m2|ha|km2) of) ", "", m["a"])
+        b = re.sub(r" (?:by|in) (?:number|count)$", "", m["b"])
+        b = re.sub(r"^(?:(?:number|area|amount) of|there (?:is|are)|of|that of) ", "", b.strip())
+        b = re.sub(r" (?:there (?:is|are)|are there|is there|do(?:es)?)$", "", b)
+        if _NUMBER_SIDE.match(b):
+            return _compare_number(r, kind, a, b, m["c"])
+        r.doc.note(COUNT_RULE if kind == "count" else AREA_RULE)
+        lhs = _add_measure(r, kind, a, "m2")
+        rhs = _add_measure(r, kind, b, "m2")
+        return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                                  comparison=_COMPARISONS[m["c"]]))
+    if m := first_match(_COMPARE, text):
+        kind, phrase = _read_measure(m["a"], "area")
+        if re.search(r" (?:by|in) (?:number|count)$", m["b"]):
+            kind = "count"
+        b_side = re.sub(r" (?:by|in) (?:number|count)$", "", m["b"]).strip()
+        if _NUMBER_SIDE.match(b_side):
+            return _compare_number(r, kind, phrase, b_side, m["c"])
+        if m["c"] in ("outnumber", "outnumbers", "fewer", "more numerous", "less numerous"):
+            kind = "count"
+        other_kind, other = _read_measure(b_side, kind)
+        if {kind, other_kind} - {"area", "share"} and kind != other_kind:
+            raise QuestionError(f"cannot compare the {kind} of {phrase!r} with the {other_kind}"
+                                f" of {other!r}: compare like with like")
+        lhs = _add_measure(r, kind, phrase, "m2")
+        rhs = _add_measure(r, other_kind, other, "m2")
+        return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                                  comparison=_COMPARISONS[m["c"]]))
+    if m := _TOUCH.match(text):
+        a = r.target(m["a"], objects=True)
+        b = r.target(m["b"]).mask
+        touching = r.doc.add("adjacent", "objects_adjacent", of=a.mask, to=b)
+        return _exists(r, touching)
+    if m := first_match(_EXISTS, text):
+        selection = r.target(m["t"])
+        return _exists(r, selection.mask)
+    return None
+
+
+def _exists(r: Reader, mask: str) -> dict[str, Any]:
+    area = r.doc.add("area", "area", of=mask, unit="m2")
+    zero = r.doc.add("zero", "number", value=0, unit="m2")
+    r.doc.note("'is there any ...' asks whether the selection covers any pixel (area > 0)")
+    return r.answer(r.doc.add("exists", "compare", of=area, to=zero, comparison=">"))
+
+
+def _compare_number(r: Reader, kind: str, phrase: str, side: str, word: str
+                    ) -> dict[str, Any]:
+    q = _NUMBER_SIDE.match(side)
+    value, given = float(q["v"]), q["u"]
+    if q["w"]:
+        kind = "count"
+    wanted = {"share": ("%",), "count": (None,)}.get(kind, tuple(AREA_UNITS))
+    if given not in wanted or value < 0:
+        raise QuestionError(f"cannot compare the {kind} of {phrase!r} with {side!r}: give a "
+                            f"non-negative number in {wanted[0] or 'objects'}")
+    lhs = _add_measure(r, kind, phrase, given or "")
+    rhs = r.doc.add("threshold", "number", value=tidy(value),
+                    **({"unit": given} if given else {}))
+    return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                              comparison=_COMPARISONS[word]))
