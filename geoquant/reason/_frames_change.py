@@ -52,6 +52,8 @@ _COUNT_FRAME = re.compile(r"^(?:how many(?! (?:m2|ha|km2|%)(?!\w))|what is (?:nu
 def _change_dates(text: str) -> tuple[str, bool]:
     """The text without its two dates; whether it had them. A "between t1 and t2" span must
     name the earlier date first."""
+    text = re.sub(r"\bbetween (?:the )?two (?:dates|images|maps|years|acquisitions|scenes),?\s*",
+                  "between ", text)
     if span := SPAN.search(text):
         if span["t1"] >= span["t2"]:
             raise QuestionError(f"'{span[0]}' must name the earlier date first")

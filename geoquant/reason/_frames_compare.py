@@ -41,7 +41,8 @@ _COMPARE_THERE = compile_all(rf"^(?:is|are) there (?P<c>{_CMP}) (?P<a>.+?) than 
                           r"(?: do(?:es)?)?$")
 _COMPARE_COUNT = re.compile(r"^(?:is|are) there (?P<c>more than|fewer than|less than|at least|"
                             r"at most|over|under) (?P<v>\d+) (?P<a>.+)$")
-_COMPARE = compile_all(rf"^(?:is|are|was|were) (?P<a>.+?) (?P<c>{_CMP}) than (?P<b>.+)$",
+_COMPARE = compile_all(rf"^(?:is|are|was|were) (?!there\b)(?P<a>.+?) (?P<c>{_CMP}) than "
+                       r"(?P<b>.+)$",
                     rf"^(?:is|are) (?P<a>.+?) (?P<c>{_CMP}) (?P<b>-?[\d.]+ ?(?:m2|ha|km2|km|m|%)"
                     r"?)$",
                     r"^do(?:es)? (?P<a>.+?) (?P<c>exceed|outnumber) (?P<b>.+)$")

@@ -35,7 +35,7 @@ _STATE_FRAME = frozenset(
     "of best better this that they them these be considered how well say form forms network "
     "in is".split()) | _CONNECTED_WORDS \
     | _FRAGMENTED_WORDS
-_ONE = (r"(?:all )?(?:in )?(?:exactly |just |only )?(?:one|a single|a|1)\s*,?\s*"
+_ONE = (r"(?:all )?(?:in )?(?:exactly |just |only )?(?:one|a single|single|a|1)\s*,?\s*"
         r"(?:single\s*,?\s*)?(?:connected|continuous|"
         r"contiguous|unbroken|joined|intact)?\s*,?\s*(?:connected |continuous |contiguous |"
         r"unbroken )?(?:patch|piece|area|region|block|mass|whole|unit|component|network|expanse|"

@@ -43,7 +43,7 @@ OBJECT_WORDS = frozenset(
 #: Words after a class that name no more than the class: "forest area", "urban land".
 PLAIN_WORDS = frozenset("area areas land lands cover coverage surface surfaces class classes "
                         "type types category pixels pixel extent total part parts portion "
-                        "portions section sections".split())
+                        "portions section sections footprint footprints".split())
 ADJECTIVES = frozenset("separate distinct individual isolated contiguous disconnected "
                        "discrete single standalone unconnected independent different unique "
                        "detached".split())
@@ -197,7 +197,7 @@ class TargetReader:
             return {"code": int(words[j + 1])}, j + 2
         for n in range(min(self._longest, len(words) - i), 0, -1):
             chunk = words[i:i + n]
-            if any(w in ",()" for w in chunk):
+            if any(w in (",", "(", ")", "/", "+", "&", ":") for w in chunk):
                 continue
             phrase = " ".join(chunk)
             if phrase in self.definitions:          # a word the question itself defines
