@@ -402,12 +402,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _one_line(err: BaseException, limit: int = 300) -> str:
+def _one_line(err: BaseException) -> str:
+    from geoquant._yaml import shorten
+
     try:
         text = " ".join(str(err).split())
     except Exception:  # noqa: BLE001 - some exceptions cannot print themselves
         text = type(err).__name__
-    return text if len(text) <= limit else text[:limit] + "..."
+    return shorten(text, 300)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -124,7 +124,12 @@ def lock_path(store: Path) -> Path:
 
 def read_lock(store: Path) -> dict[str, Any] | None:
     """The holder recorded in the lock of ``store``, or None when it is not locked."""
-    path = lock_path(store)
+    return _read_holder(lock_path(store))
+
+
+def _read_holder(path: Path) -> dict[str, Any] | None:
+    """The holder in a lock file; None when there is no file, ``{"unreadable": why}`` when it
+    cannot be read."""
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -209,7 +214,7 @@ def _break_stale(path: Path, holder: Mapping[str, Any]) -> bool:
         os.rename(path, aside)                  # atomic: one breaker wins
     except FileNotFoundError:
         return False
-    moved = read_lock_file(aside)
+    moved = _read_holder(aside) or {}
     if moved.get("token") != holder.get("token"):   # not the lock we judged: put it back
         with contextlib.suppress(OSError):
             os.link(aside, path)
@@ -217,14 +222,6 @@ def _break_stale(path: Path, holder: Mapping[str, Any]) -> bool:
         return False
     aside.unlink(missing_ok=True)
     return True
-
-
-def read_lock_file(path: Path) -> dict[str, Any]:
-    try:
-        holder = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return holder if isinstance(holder, dict) else {}
 
 
 @contextlib.contextmanager

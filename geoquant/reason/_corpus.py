@@ -81,10 +81,6 @@ def expression(plan: Plan) -> Any:
     return of(plan.answer)
 
 
-def _area(mask: Any, unit: str = "m2") -> Any:
-    return ("area", mask, unit)
-
-
 def families() -> dict[str, tuple[Any, tuple[str, ...]]]:
     """family -> (expected expression, phrasings). The phrasings were written as different
     people would ask, not tuned to the planner one by one."""

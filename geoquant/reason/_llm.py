@@ -333,18 +333,16 @@ def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     return outcome["body"]
 
 
-class _NoRedirects:
+def _no_redirects() -> Any:
     """A urllib handler that refuses every redirect (the key must not follow one)."""
+    import urllib.request
 
-    def __new__(cls) -> Any:
-        import urllib.request
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                             newurl: str) -> None:
+            raise _Redirected(code, newurl)
 
-        class Handler(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
-                                 newurl: str) -> None:
-                raise _Redirected(code, newurl)
-
-        return Handler()
+    return NoRedirects()
 
 
 class _Redirected(Exception):
@@ -365,7 +363,7 @@ def _exchange(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     request = urllib.request.Request(config.endpoint, data=json.dumps(payload).encode("utf-8"),
                                      headers=headers, method="POST")
     where = _public_url(config.endpoint)
-    opener = urllib.request.build_opener(_NoRedirects())
+    opener = urllib.request.build_opener(_no_redirects())
     try:
         with opener.open(request, timeout=config.timeout_s) as response:
             body = response.read(_MAX_REPLY_BYTES + 1)

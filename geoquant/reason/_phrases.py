@@ -202,11 +202,6 @@ def answer_unit(text: str) -> tuple[str, str | None]:
     return re.sub(r"\s+", " ", text).strip(" ,"), units.pop()
 
 
-def cut(text: str, match: re.Match[str]) -> str:
-    """``text`` without ``match``, spaces tidied."""
-    return re.sub(r"\s+", " ", f"{text[:match.start()]} {text[match.end():]}").strip(" ,")
-
-
 # --- numbers and units ---------------------------------------------------------------------------
 
 def tidy(value: float) -> float | int:

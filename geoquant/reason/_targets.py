@@ -518,7 +518,6 @@ def _starts(words: list[str], i: int, phrase: tuple[str, ...]) -> bool:
 
 def read_size(words: list[str], i: int) -> tuple[tuple[Any, Any], int] | None:
     """A size filter at ``words[i]``: ((min m² or None, max m² or None), next position)."""
-    start = i
     if i < len(words) and words[i] == "(":
         close = _closing(words, i)
         if close is None:
@@ -568,7 +567,6 @@ def read_size(words: list[str], i: int) -> tuple[tuple[Any, Any], int] | None:
                     size = area_m2(*found[0])
                     return ((size, None) if bound == "low" else (None, size)), \
                         _after_size(words, found[1])
-    del start
     return None
 
 
@@ -658,7 +656,3 @@ def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] 
 def mentions_objects(words: list[str]) -> bool:
     """Whether a phrase names objects by a plural object word ("patches", "bodies")."""
     return any(w in OBJECT_WORDS and w.endswith("s") for w in words)
-
-
-def size_is_area(unit: str) -> bool:
-    return unit in AREA_UNITS

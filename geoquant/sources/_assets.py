@@ -22,8 +22,9 @@ def unreadable_assets_named() -> Iterator[None]:
         yield
     except Exception as err:
         if _from_rasterio(err):
-            text = " ".join(str(err).split())
-            text = text if len(text) <= 300 else text[:300] + "..."
+            from geoquant._yaml import shorten
+
+            text = shorten(" ".join(str(err).split()), 300)
             raise AssetError(f"an asset could not be read ({text}): check that it exists and "
                              "can be reached; geoquant does not answer from imagery with "
                              "missing parts") from None

@@ -24,20 +24,26 @@ class _Missing(BaseHTTPRequestHandler):
         pass
 
 
+def _lulc_catalog(demo_catalog, folder, **asset_fields):
+    """A copy of the demo's slovenia-lulc collection with ``asset_fields`` set on every asset."""
+    shutil.copytree(demo_catalog / "slovenia-lulc", folder / "slovenia-lulc")
+    items_file = folder / "slovenia-lulc" / "items.json"
+    items = json.loads(items_file.read_text())
+    for item in items["features"]:
+        for asset in item["assets"].values():
+            asset.update(asset_fields)
+    items_file.write_text(json.dumps(items))
+    return folder
+
+
 @pytest.fixture
 def broken_api(demo_catalog, tmp_path):
     from geoquant.sources import CatalogServer
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Missing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    folder = tmp_path / "catalog"
-    shutil.copytree(demo_catalog / "slovenia-lulc", folder / "slovenia-lulc")
-    items_file = folder / "slovenia-lulc" / "items.json"
-    items = json.loads(items_file.read_text())
-    for item in items["features"]:
-        for asset in item["assets"].values():
-            asset["href"] = f"http://127.0.0.1:{server.server_address[1]}/gone/lulc.tif"
-    items_file.write_text(json.dumps(items))
+    folder = _lulc_catalog(demo_catalog, tmp_path / "catalog",
+                           href=f"http://127.0.0.1:{server.server_address[1]}/gone/lulc.tif")
     try:
         with CatalogServer(folder) as api:
             yield api.url
@@ -69,14 +75,7 @@ def test_a_bogus_proj_transform_is_named(demo_catalog, tmp_path, transform):
     from geoquant.reason import ask
     from geoquant.sources import CatalogServer
 
-    folder = tmp_path / "catalog"
-    shutil.copytree(demo_catalog / "slovenia-lulc", folder / "slovenia-lulc")
-    items_file = folder / "slovenia-lulc" / "items.json"
-    items = json.loads(items_file.read_text())
-    for item in items["features"]:
-        for asset in item["assets"].values():
-            asset["proj:transform"] = transform
-    items_file.write_text(json.dumps(items))
+    folder = _lulc_catalog(demo_catalog, tmp_path / "catalog", **{"proj:transform": transform})
     with CatalogServer(folder) as api:
         with pytest.raises(InvalidOptionError, match="no usable proj:transform"):
             ask("What share of the area is forest?",
