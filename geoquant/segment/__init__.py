@@ -41,6 +41,7 @@ from geoquant.segment._products import PRODUCTS, LandCoverProduct, product
 from geoquant.segment._protocol import Segmenter, describe
 from geoquant.segment._result import class_mask
 from geoquant.segment._rules import (
+    Adaptive,
     Condition,
     OtsuResult,
     RuleSegmenter,
@@ -72,7 +73,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "CLASS_NAMES", "PRODUCTS", "Condition", "Ensemble", "LandCoverProduct", "OtsuResult",
+    "CLASS_NAMES", "PRODUCTS", "Adaptive", "Condition", "Ensemble", "LandCoverProduct", "OtsuResult",
     "RuleSegmenter", "SarWater", "Segmenter", "apply", "canonical_class", "class_mask",
     "class_members", "default_overlap", "describe", "ensemble", "fuse", "otsu", "product",
     "spectral_rules", "temporal_composite", *_TORCH_NAMES,

@@ -34,6 +34,30 @@ built-up       ndbi > 0.0 (s 0.05) and ndvi < 0.3 (s 0.05)
 bare           bsi > 0.1 (s 0.05) and ndvi < 0.2 (s 0.05)
 =============  ============================================================================
 
+Thresholds that adapt to the scene (``spectral_rules(adaptive=True)``, the default)
+-----------------------------------------------------------------------------------
+Water, vegetation and forest conditions carry an :class:`Adaptive` search. Before any tile is
+segmented, :meth:`RuleSegmenter.fit` computes each such index over the whole region once (a
+histogram of 0.005-wide bins over the condition's domain; dask reduces it, so the result is the
+same for any chunking) and takes Otsu's threshold (Otsu 1979) when the histogram is clearly
+two-moded there: between-class variance at least 60 % of the total, each side at least 2 % of
+the domain's pixels, the threshold inside the condition's plausible window, and a real valley
+(on the histogram smoothed over 9 bins, each side has its own peak and the lowest count between
+them is at most half the lower peak; a skewed single mode passes the variance test but not this). Otherwise the
+fixed threshold above is kept. The answer's provenance lists, per class, the threshold used and
+where it came from (``otsu`` or ``fallback (...)``).
+
+=============  ====================  ====================  ===============================
+condition      domain (histogram)    plausible window      why
+=============  ====================  ====================  ===============================
+water index    -1 .. 1               -0.35 .. 0.30         land/water valley; mixed shore
+                                                           pixels and turbid water sit below
+                                                           0 (Xu 2006; Donchyts et al. 2016)
+vegetation     -1 .. 1               0.15 .. 0.50          vegetated vs bare/built/water
+forest NDVI    0.3 .. 1              0.45 .. 0.80          dense canopy vs crops and grass,
+                                                           among the vegetated pixels only
+=============  ====================  ====================  ===============================
+
 SAR open water (:class:`SarWater`): VV < threshold dB (s 1 dB). The threshold is Otsu's over the
 region's VV histogram (0.1 dB bins from -35 to +5 dB, computed once over the whole region by
 :meth:`SarWater.fit`, so every tile uses the same threshold and results do not depend on the
@@ -75,6 +99,24 @@ _KERNEL_KIND = {"vv": 0, "bsi": 2}
 
 
 @dataclass(frozen=True)
+class Adaptive:
+    """Where a condition may look for its own threshold in a region's index histogram.
+
+    Attributes
+    ----------
+    domain : tuple of float
+        Index values the histogram covers (values outside are left out), e.g. only the
+        vegetated pixels when forest is split from other vegetation.
+    window : tuple of float
+        Otsu's threshold is accepted only inside this range (index units); otherwise the
+        condition keeps its fixed threshold.
+    """
+
+    domain: tuple[float, float]
+    window: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class Condition:
     """One fuzzy condition: an index above (or below) a threshold.
 
@@ -83,17 +125,21 @@ class Condition:
     index : str
         A name in :data:`INDICES`.
     threshold : float
-        Where the probability is 0.5 (index units; dB for ``vv``).
+        Where the probability is 0.5 (index units; dB for ``vv``); with ``adaptive``, the
+        fallback when the region's histogram gives no accepted threshold.
     softness : float
         Logistic scale (index units): how fast the probability moves from 0 to 1.
     above : bool
         True when the class lies above the threshold.
+    adaptive : Adaptive, optional
+        Look for the threshold in the region's histogram (:meth:`RuleSegmenter.fit`).
     """
 
     index: str
     threshold: float
     softness: float
     above: bool = True
+    adaptive: Adaptive | None = None
 
     def probability(self, value: Any) -> Any:
         xp = array_module(value)
@@ -118,6 +164,7 @@ class RuleSegmenter:
     rules: Mapping[str, tuple[Condition, ...]]
     name: str = "spectral rules"
     version: str = "1"
+    fitted: Mapping[str, tuple[Any, ...]] | None = None
     halo: int = 0
     stride: int = 1
     exclusive: bool = False
@@ -143,7 +190,65 @@ class RuleSegmenter:
         object.__setattr__(self, "bands", tuple(needed))
 
     def parameters(self) -> dict[str, Any]:
-        return {"rules": {c: [vars(cond) for cond in conds] for c, conds in self.rules.items()}}
+        rules = {c: [{k: v for k, v in vars(cond).items() if k != "adaptive"} for cond in conds]
+                 for c, conds in self.rules.items()}
+        info: dict[str, Any] = {"rules": rules}
+        if self.fitted is not None:
+            info["thresholds"] = {
+                cls: [{"index": cond.index, "threshold": round(cond.threshold, 4),
+                       "source": source, **({"otsu": round(result.threshold, 4),
+                                            "otsu_separability": round(result.separability, 4)}
+                                           if result is not None else {})}
+                      for cond, (source, result) in zip(self.rules[cls], found, strict=True)]
+                for cls, found in self.fitted.items()}
+        return info
+
+    def fit(self, cube: Any) -> RuleSegmenter:
+        """Thresholds from the region's index histograms for the adaptive conditions.
+
+        Reads the cube once per adaptive index (a histogram; dask cubes are reduced by dask),
+        eagerly: thresholds must be known before any tile is segmented, so that every tile
+        uses the same ones. Conditions without :class:`Adaptive`, and a segmenter fitted
+        already, are returned as they are (fit the unfitted segmenter again for another
+        region).
+
+        Returns
+        -------
+        RuleSegmenter
+            With accepted thresholds in place and ``fitted`` recording, per class and
+            condition, where each threshold came from.
+        """
+        from geoquant.segment._bands import band_names
+
+        if self.fitted is not None or not any(c.adaptive for cs in self.rules.values()
+                                              for c in cs):
+            return self
+        names = band_names(cube)
+        positions = dict(zip(self.bands, band_indices(names, self.bands, who=self.name),
+                             strict=True))
+        histograms: dict[tuple[str, tuple[float, float]], Any] = {}
+        rules, fitted = {}, {}
+        for cls, conds in self.rules.items():
+            new_conds, found = [], []
+            for cond in conds:
+                if cond.adaptive is None:
+                    new_conds.append(cond)
+                    found.append(("fixed", None))
+                    continue
+                key = (cond.index, cond.adaptive.domain)
+                if key not in histograms:
+                    histograms[key] = index_histogram(cube, cond.index, positions,
+                                                      cond.adaptive.domain)
+                result = otsu(*histograms[key], plausible=cond.adaptive.window,
+                              fallback=cond.threshold, max_valley=MAX_VALLEY)
+                if result.accepted:
+                    new_conds.append(replace(cond, threshold=result.threshold))
+                    found.append(("otsu", result))
+                else:
+                    found.append((f"fallback ({result.reason})", result))
+                    new_conds.append(cond)
+            rules[cls], fitted[cls] = tuple(new_conds), tuple(found)
+        return replace(self, rules=rules, fitted=fitted)
 
     def predict(self, tile: Any, bands: Sequence[str]) -> Any:
         positions = band_indices(bands, self.bands, who=self.name)
@@ -194,8 +299,13 @@ class RuleSegmenter:
         return out
 
 
-def spectral_rules(*, index: str = "mndwi",
-                   classes: Sequence[str] | None = None) -> RuleSegmenter:
+WATER_SEARCH = Adaptive(domain=(-1.0, 1.0), window=(-0.35, 0.30))
+VEGETATION_SEARCH = Adaptive(domain=(-1.0, 1.0), window=(0.15, 0.50))
+FOREST_SEARCH = Adaptive(domain=(0.3, 1.0), window=(0.45, 0.80))
+
+
+def spectral_rules(*, index: str = "mndwi", classes: Sequence[str] | None = None,
+                   adaptive: bool = True) -> RuleSegmenter:
     """The default optical rule segmenter (see the module docstring for every threshold).
 
     Parameters
@@ -204,6 +314,10 @@ def spectral_rules(*, index: str = "mndwi",
         Water index: MNDWI needs SWIR (Sentinel-2, Landsat); NDWI needs only green and NIR.
     classes : sequence of str, optional
         A subset of water, vegetation, forest, built-up and bare (default: all).
+    adaptive : bool
+        Let water, vegetation and forest find their thresholds in the region's histograms
+        (:meth:`RuleSegmenter.fit`, run by :func:`geoquant.segment.apply`), keeping the fixed
+        ones as fallbacks; ``False`` uses the fixed thresholds only.
 
     Returns
     -------
@@ -211,10 +325,13 @@ def spectral_rules(*, index: str = "mndwi",
     """
     if index not in ("mndwi", "ndwi"):
         raise InvalidOptionError(f"water index must be 'mndwi' or 'ndwi', not {index!r}")
+    water, vegetation, forest = ((WATER_SEARCH, VEGETATION_SEARCH, FOREST_SEARCH) if adaptive
+                                 else (None, None, None))
     rules = {
-        "water": (Condition(index, 0.0, 0.05),),
-        "vegetation": (Condition("ndvi", 0.3, 0.05),),
-        "forest": (Condition("ndvi", 0.6, 0.05), Condition("ndmi", 0.3, 0.04)),
+        "water": (Condition(index, 0.0, 0.05, adaptive=water),),
+        "vegetation": (Condition("ndvi", 0.3, 0.05, adaptive=vegetation),),
+        "forest": (Condition("ndvi", 0.6, 0.05, adaptive=forest),
+                   Condition("ndmi", 0.3, 0.04)),
         "built-up": (Condition("ndbi", 0.0, 0.05), Condition("ndvi", 0.3, 0.05, above=False)),
         "bare": (Condition("bsi", 0.1, 0.05), Condition("ndvi", 0.2, 0.05, above=False)),
     }
@@ -247,28 +364,77 @@ class OtsuResult:
     Attributes
     ----------
     threshold_db : float
-        Otsu's threshold (dB).
+        Otsu's threshold (dB for backscatter; index units for spectral indices, see
+        :attr:`threshold`).
     separability : float
         Between-class variance over total variance at the threshold (0..1).
     low_fraction : float
         Share of pixels below the threshold.
     accepted : bool
         Whether the threshold passed the checks (see module docstring).
+    reason : str
+        Why it was refused (empty when accepted).
     """
 
     threshold_db: float
     separability: float
     low_fraction: float
     accepted: bool
+    reason: str = ""
+
+    @property
+    def threshold(self) -> float:
+        """Otsu's threshold in the histogram's units."""
+        return self.threshold_db
 
 
-def otsu(counts: np.ndarray, edges: np.ndarray) -> OtsuResult:
-    """Otsu's threshold of a histogram (Otsu 1979), with its acceptance checks."""
+MIN_SEPARABILITY = 0.6
+MIN_SIDE = 0.02
+VALLEY_SMOOTH = 9
+MAX_VALLEY = 0.5
+
+
+def _peaks(counts: np.ndarray, k: int) -> tuple[np.ndarray, int, int]:
+    """The smoothed histogram and the bins of its highest peak either side of edge ``k + 1``."""
+    smooth = np.convolve(counts, np.ones(VALLEY_SMOOTH) / VALLEY_SMOOTH, mode="same")
+    i = int(np.argmax(smooth[:k + 1]))
+    j = k + 1 + int(np.argmax(smooth[k + 1:])) if k + 1 < smooth.size else i
+    return smooth, i, j
+
+
+def _valley(counts: np.ndarray, k: int) -> float:
+    """The lowest smoothed count between the peaks either side of bin edge ``k + 1``, as a
+    fraction of the lower peak (1.0: no valley, a single mode)."""
+    smooth, i, j = _peaks(counts, k)
+    peak = min(smooth[i], smooth[j])
+    return float(smooth[i:j + 1].min() / peak) if peak > 0 and j > i else 1.0
+
+
+def otsu(counts: np.ndarray, edges: np.ndarray, *,
+         plausible: tuple[float, float] = PLAUSIBLE_DB,
+         fallback: float = FALLBACK_THRESHOLD_DB,
+         max_valley: float | None = None) -> OtsuResult:
+    """Otsu's threshold of a histogram (Otsu 1979), with its acceptance checks.
+
+    Parameters
+    ----------
+    counts, edges : numpy.ndarray
+        A histogram (``edges`` one longer than ``counts``).
+    plausible : tuple of float
+        The threshold is accepted only inside this range (default: SAR water, dB).
+    fallback : float
+        The threshold reported when the histogram is empty.
+    max_valley : float, optional
+        Also require a real valley: on the histogram smoothed over :data:`VALLEY_SMOOTH`
+        bins, each side of the threshold has its own peak and the lowest count between them
+        is at most this fraction of the lower peak. A skewed single mode passes the
+        separability test (a normal split at its mean scores 0.64) but not this one.
+    """
     counts = np.asarray(counts, dtype=np.float64)
     centres = (edges[:-1] + edges[1:]) / 2
     total = counts.sum()
     if total == 0:
-        return OtsuResult(FALLBACK_THRESHOLD_DB, 0.0, 0.0, False)
+        return OtsuResult(fallback, 0.0, 0.0, False, "no valid pixels")
     weight = np.cumsum(counts) / total
     mean = np.cumsum(counts * centres) / total
     mean_all = mean[-1]
@@ -280,9 +446,17 @@ def otsu(counts: np.ndarray, edges: np.ndarray) -> OtsuResult:
     separability = float(between[k] / variance) if variance > 0 else 0.0
     threshold = float(edges[k + 1])
     low = float(weight[k])
-    accepted = (separability >= 0.6 and 0.02 <= low <= 0.98
-                and PLAUSIBLE_DB[0] <= threshold <= PLAUSIBLE_DB[1])
-    return OtsuResult(threshold, separability, low, accepted)
+    if separability < MIN_SEPARABILITY:
+        reason = f"histogram not two-moded (separability {separability:.2f})"
+    elif not MIN_SIDE <= low <= 1 - MIN_SIDE:
+        reason = f"one side holds {min(low, 1 - low):.1%} of the pixels"
+    elif not plausible[0] <= threshold <= plausible[1]:
+        reason = f"threshold {threshold:.3g} outside {plausible[0]:g}..{plausible[1]:g}"
+    elif max_valley is not None and _valley(counts, k) > max_valley:
+        reason = f"no valley between two modes (depth ratio {_valley(counts, k):.2f})"
+    else:
+        reason = ""
+    return OtsuResult(threshold, separability, low, not reason, reason)
 
 
 @dataclass(frozen=True)
@@ -390,6 +564,32 @@ def vv_histogram(data: Any) -> tuple[np.ndarray, np.ndarray]:
         return _host(counts.compute()), edges
     xp = array_module(data)
     counts, _ = xp.histogram(xp.clip(data, *span), bins=bins, range=span)
+    return _host(counts), edges
+
+
+INDEX_BIN = 0.005
+
+
+def index_histogram(cube: Any, index: str, positions: Mapping[str, int],
+                    domain: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of a spectral index over a cube in ``INDEX_BIN`` bins over ``domain``.
+
+    Values outside the domain and NaN are left out; dask cubes are reduced by dask, so the
+    counts are exact for any chunking.
+    """
+    names, formula = INDICES[index]
+    bands = [cube.isel(band=positions[b]).data for b in names]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = formula(*(b.astype(np.float32) for b in bands))
+    edges = np.round(np.arange(domain[0], domain[1] + INDEX_BIN / 2, INDEX_BIN), 6)
+    bins, span = len(edges) - 1, (float(edges[0]), float(edges[-1]))
+    if hasattr(values, "dask"):
+        import dask.array as da
+
+        counts, _ = da.histogram(values, bins=bins, range=span)
+        return _host(counts.compute()), edges
+    xp = array_module(values)
+    counts, _ = xp.histogram(values[xp.isfinite(values)], bins=bins, range=span)
     return _host(counts), edges
 
 

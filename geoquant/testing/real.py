@@ -31,6 +31,30 @@ def slovenia_scenes(data: Path) -> Any:
     return as_cube(np.moveaxis(scenes, -1, 1), SLOVENIA_BANDS, times=times, **SLOVENIA_GRID)
 
 
+def slovenia_ndvi_series(data: Path) -> tuple[Any, Any]:
+    """The 68-date NDVI series and its clear-sky mask.
+
+    Returns
+    -------
+    tuple of xarray.DataArray
+        ``(time, band, y, x)`` float32 NDVI (band ``ndvi``) and ``(time, y, x)`` bool, True
+        where the date is valid and cloud-free (eo-learn's ``IS_VALID`` and ``CLM``).
+    """
+    import json
+
+    import xarray as xr
+
+    folder = Path(data) / "real" / "slovenia-s2"
+    ndvi = np.load(folder / "NDVI.npy")[..., 0]
+    clear = np.load(folder / "IS_VALID.npy")[..., 0] & (np.load(folder / "CLM.npy")[..., 0] == 0)
+    stamps = json.loads((folder / "timestamps.json").read_text())
+    times = [np.datetime64(str(s)[:19]) for s in stamps]
+    cube = as_cube(ndvi[:, None], ("ndvi",), times=times, **SLOVENIA_GRID)
+    mask = xr.DataArray(clear, dims=("time", "y", "x"),
+                        coords={k: cube.coords[k] for k in ("time", "y", "x")})
+    return cube, mask
+
+
 def slovenia_reference(data: Path) -> Any:
     """The land-cover reference (eo-learn codes, 0 no data), ``(y, x)`` uint16."""
     codes = np.load(Path(data) / "real" / "slovenia-s2" / "LULC.npy")[..., 0]

@@ -151,3 +151,85 @@ def test_sar_water_refuses_linear_power():
 def test_sar_needs_vv():
     with pytest.raises(BandError, match="vv"):
         gq.segment.apply(as_cube(np.zeros((1, 4, 4), np.float32), ["VH"]), SarWater())
+
+
+# -- thresholds that adapt to the scene ---------------------------------------------------------
+WATER_TOA = np.array([0.10, 0.08, 0.07, 0.05, 0.045, 0.035, 0.03, 0.025, 0.02, 0.01, 0.002,
+                      0.012, 0.008], dtype=np.float32)   # a clear lake, B01..B12 TOA reflectance
+
+
+def _painted_lake(scenes, swir_factor=1.0, supersample=8):
+    """The real Slovenia composite with a lake and a river painted in by area fraction.
+
+    The water shapes are drawn at 1/8 pixel, so shore pixels are linear mixes of real land
+    and water reflectance; the reference area is the sum of the fractions (independent of any
+    threshold). Returns the cube and the reference water area in pixels.
+    """
+    land = np.median(scenes.values, axis=0)          # (band, y, x)
+    _, h, w = land.shape
+    yy, xx = (np.mgrid[0:h * supersample, 0:w * supersample] + 0.5) / supersample
+    water = ((yy - 45) ** 2 / 28 ** 2 + (xx - 40) ** 2 / 22 ** 2 <= 1) | (
+        np.abs(yy - (0.35 * xx + 60)) < 2.2)
+    fraction = water.reshape(h, supersample, w, supersample).mean(axis=(1, 3))
+    spectrum = WATER_TOA.copy()
+    spectrum[-2:] *= swir_factor
+    values = fraction * spectrum[:, None, None] + (1 - fraction) * land
+    cube = scenes.isel(time=0, drop=True).copy(data=values.astype(np.float32))
+    return cube, float(fraction.sum())
+
+
+@pytest.mark.parametrize("swir_factor", [1.0, 3.0])
+def test_adaptive_water_threshold_matches_the_painted_area(slovenia, swir_factor):
+    scenes, _ = slovenia
+    cube, reference = _painted_lake(scenes, swir_factor)
+    fitted = spectral_rules(classes=["water"]).fit(cube.chunk({"y": 37, "x": 23}))
+    (cond,) = fitted.rules["water"]
+    source, result = fitted.fitted["water"][0]
+    assert source == "otsu" and result.accepted and -0.35 <= cond.threshold <= 0.30
+    # The same threshold from the whole array as from any chunking (one histogram, summed).
+    assert spectral_rules(classes=["water"]).fit(cube).rules["water"][0] == cond
+    water = fitted.predict(cube.values, list(cube.band.values))[0] >= 0.5
+    assert abs(water.sum() / reference - 1) < 0.03
+    info = fitted.parameters()["thresholds"]["water"][0]
+    assert info["source"] == "otsu" and info["threshold"] == pytest.approx(cond.threshold, abs=1e-4)
+
+
+def test_adaptive_rules_fall_back_where_the_histogram_has_one_mode(slovenia):
+    # Slovenia has no water and one broad vegetated mode: every adaptive condition keeps its
+    # fixed threshold, and says why.
+    scenes, _ = slovenia
+    cube = scenes.isel(time=list(CLEAR_SCENES)).median("time")
+    fitted = spectral_rules().fit(cube)
+    fixed = spectral_rules(adaptive=False)
+    for cls in ("water", "vegetation", "forest"):
+        assert fitted.rules[cls][0].threshold == fixed.rules[cls][0].threshold
+        assert fitted.fitted[cls][0][0].startswith("fallback ("), fitted.fitted[cls][0]
+    np.testing.assert_array_equal(fitted.predict(cube.values, list(cube.band.values)),
+                                  fixed.predict(cube.values, list(cube.band.values)))
+
+
+def test_otsu_valley_check_refuses_a_skewed_single_mode():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.gamma(2.0, 0.08, 20000) * -1 + 0.9])   # one skewed mode
+    counts, edges = np.histogram(values, bins=400, range=(-1, 1))
+    plain = otsu(counts, edges, plausible=(-1, 1))
+    checked = otsu(counts, edges, plausible=(-1, 1), max_valley=0.5)
+    assert plain.separability > 0.6 and not checked.accepted
+    assert "valley" in checked.reason
+    two = np.concatenate([rng.normal(-0.4, 0.05, 8000), rng.normal(0.5, 0.05, 2000)])
+    counts, edges = np.histogram(two, bins=400, range=(-1, 1))
+    found = otsu(counts, edges, plausible=(-0.35, 0.3), max_valley=0.5)
+    assert found.accepted and -0.35 < found.threshold < 0.3
+
+
+def test_apply_records_where_each_threshold_came_from(slovenia):
+    import json
+
+    scenes, _ = slovenia
+    cube, _ = _painted_lake(scenes)
+    ds = gq.segment.apply(cube, spectral_rules(classes=["water", "vegetation"]))
+    info = json.loads(ds.attrs["segmenter"])["thresholds"]
+    assert info["water"][0]["source"] == "otsu"
+    # The lake also splits NDVI into two modes (water, land): vegetation finds its own too.
+    assert info["vegetation"][0]["source"] == "otsu"
+    assert 0.15 <= info["vegetation"][0]["threshold"] <= 0.5
