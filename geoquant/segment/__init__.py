@@ -2,8 +2,10 @@
 
 Segmenters (all follow :class:`Segmenter`):
 
-- :func:`spectral_rules`, :class:`RuleSegmenter`, :class:`Condition` — spectral-index rules
-  (MNDWI/NDWI water, NDVI vegetation and forest, NDBI built-up, BSI bare soil), no training.
+- :func:`spectral_rules`, :class:`RuleSegmenter`, :class:`Condition`, :class:`Adaptive` —
+  spectral-index rules (MNDWI/NDWI water, NDVI vegetation and forest, NDBI built-up, BSI bare
+  soil), no training; water, vegetation and forest thresholds adapt to the region (Otsu over
+  its index histograms, fixed fallback).
 - :class:`SarWater` — open water from Sentinel-1 VV (Otsu threshold over the region, fixed
   fallback).
 - :class:`LandCoverProduct`, :func:`product`, :data:`PRODUCTS` — land-cover products (ESA
@@ -14,7 +16,16 @@ Segmenters (all follow :class:`Segmenter`):
   host-to-device copies overlapping the work); :data:`GPU_PRECISION` (bf16) is what
   ``precision="auto"`` uses on a GPU, and :func:`precision_agreement` measures how often a
   reduced precision keeps fp32's classes.
+- :func:`model_segmenter`, :func:`from_mlm_item`, :class:`ModelSegmenter` — bring your own
+  model: a torch module, TorchScript or ONNX file (or a STAC MLM item describing one) with
+  declared bands, classes, normalisation, halo and stride.
 - :func:`ensemble`, :class:`Ensemble` — max-logit fusion over the union of classes.
+- :func:`train_classifier`, :class:`PixelClassifier`, :func:`load_classifier` — a land-cover
+  classifier (LightGBM) that users train from their own labels (a product over one region, or
+  polygons) on per-pixel temporal features (:func:`temporal_features`, :class:`FeatureSpec`:
+  NDVI quantiles, amplitude, seasonal medians, green-up timing, clear-view count), evaluated
+  on spatially separate blocks (:func:`spatial_blocks`); :func:`cross_predict` gives an
+  out-of-fold class map of a whole region.
 
 Applying them:
 
@@ -35,6 +46,13 @@ from __future__ import annotations
 import importlib
 
 from geoquant.segment._apply import apply, default_overlap
+from geoquant.segment._classifier import (
+    PixelClassifier,
+    cross_predict,
+    load_classifier,
+    spatial_blocks,
+    train_classifier,
+)
 from geoquant.segment._ensemble import Ensemble, ensemble
 from geoquant.segment._fusion import fuse
 from geoquant.segment._products import PRODUCTS, LandCoverProduct, product
@@ -50,6 +68,8 @@ from geoquant.segment._rules import (
     spectral_rules,
 )
 from geoquant.segment._temporal import temporal_composite
+from geoquant.segment._temporal_features import FeatureSpec, temporal_features
+from geoquant.segment._user_model import ModelSegmenter, from_mlm_item, model_segmenter
 from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class, class_members
 
 _TORCH_NAMES = {
@@ -73,7 +93,10 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "CLASS_NAMES", "PRODUCTS", "Adaptive", "Condition", "Ensemble", "LandCoverProduct", "OtsuResult",
+    "CLASS_NAMES", "PRODUCTS", "Adaptive", "Condition", "Ensemble", "FeatureSpec",
+    "LandCoverProduct", "OtsuResult", "PixelClassifier", "cross_predict", "load_classifier",
+    "spatial_blocks", "temporal_features", "train_classifier", "ModelSegmenter",
+    "from_mlm_item", "model_segmenter",
     "RuleSegmenter", "SarWater", "Segmenter", "apply", "canonical_class", "class_mask",
     "class_members", "default_overlap", "describe", "ensemble", "fuse", "otsu", "product",
     "spectral_rules", "temporal_composite", *_TORCH_NAMES,

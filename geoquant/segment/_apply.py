@@ -215,7 +215,9 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
         inference when the overlap exceeds the segmenter's halo.
     composite : bool
         Segment the median of the cloud-free observations over ``time`` instead of every
-        time step (needs a ``time`` dimension).
+        time step (needs a ``time`` dimension). A segmenter with ``reduce_time`` (a
+        :class:`~geoquant.segment.PixelClassifier`) always reduces a cube's time series into
+        its own layers instead.
     clear : xarray.DataArray of bool, optional
         ``(time, y, x)`` clear-sky mask for the composite (:func:`geoquant.sources.clear_mask`);
         pixels not clear are left out of the median.
@@ -266,11 +268,21 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     if precision is not None and not _takes_precision(segmenter):
         raise InvalidOptionError(f"{segmenter.name} takes no precision=; it is an option of "
                                  "model segmenters (convnext_unet, load_model)")
-    if clear is not None and not composite:
+    reduce_time = getattr(segmenter, "reduce_time", None)
+    if callable(reduce_time) and "time" in cube.dims:
+        # A segmenter of time series (a temporal classifier) makes its own layers of the
+        # whole series, with clear= leaving cloudy views out.
+        cube = reduce_time(cube, clear=clear)
+        composite = True
+    elif callable(reduce_time) and not set(segmenter.bands) <= set(band_names(cube)):
+        raise InvalidOptionError(f"{segmenter.name} reads a time series: give it the "
+                                 "(time, band, y, x) cube of the season or year, not one date "
+                                 "or a composite")
+    elif clear is not None and not composite:
         raise InvalidOptionError("clear= is read only for composite=True; to leave cloudy "
                                  "pixels out of every time step, mask the cube first "
                                  "(cube.where(clear)) or fuse with SAR (geoquant.segment.fuse)")
-    if composite:
+    elif composite:
         cube = temporal_composite(cube, clear=clear)
     dims = tuple(cube.dims)
     if dims not in (("band", "y", "x"), ("time", "band", "y", "x")):
