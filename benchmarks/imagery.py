@@ -27,8 +27,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "benchmarks" / "questions" / "questions.jsonl"
 DATA = ROOT.parent / "shared" / "data"

@@ -96,7 +96,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with cluster_from_args(args):
         report = evaluate(args.questions, catalog=args.catalog, use=args.use,
-                          planner=args.planner, images=args.images, say=say)
+                          planner=args.planner, images=args.images, say=say,
+                          segmenter=args.segmenter)
     if args.report:
         from geoquant.sinks import write_json
 
@@ -279,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="metres per pixel of an image without georeferencing (PNG, JPEG, "
                           "GeoTIFF without CRS); default: the '(GSD: 0.5m)' in the question")
     ask.add_argument("--segmenter", default=None,
-                     help="model checkpoint (model.pt) to segment imagery with")
+                     help="segment imagery with this: a classifier (geoquant "
+                          "segment.train_classifier), a STAC MLM item, or a model checkpoint")
     ask.add_argument("--sar", default=None,
                      help="a Sentinel-1 source (collection URL or raster) to answer from where "
                           "the optical view is cloudy")
@@ -306,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="STAC API URL (default: the embedded demo data on loopback)")
     evaluate.add_argument("--use", choices=("labels", "imagery"), default="labels",
                           help="answer from reference labels or with geoquant's segmenters")
+    evaluate.add_argument("--segmenter", default=None,
+                          help="with --use imagery: segment with this (a classifier, a STAC MLM "
+                               "item or a model checkpoint) instead of the default rules")
     evaluate.add_argument("--planner", choices=("rules", "llm"), default="rules")
     evaluate.add_argument("--report", default=None, help="also write the scores as JSON")
     evaluate.add_argument("--quiet", action="store_true", help="no progress lines")

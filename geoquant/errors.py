@@ -98,3 +98,8 @@ class CheckpointError(GeoquantError):
 
 class StoreLockedError(StoreError):
     """Another run holds the lock of the store being written."""
+
+
+class MissingDependencyError(GeoquantError, ImportError):
+    """An optional dependency that a function needs is not installed (the message names the
+    extra to install, e.g. ``pip install "geoquant[imagery]"``)."""

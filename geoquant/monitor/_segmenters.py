@@ -116,7 +116,7 @@ def choose_segmenter(source: SourceSpec, items: Sequence[Mapping[str, Any]], cub
     if kind == "sar-water" or (kind == "auto" and is_sar(cube)):
         return segment.SarWater(threshold_db=source.threshold_db)
     if kind == "model":
-        return segment.load_model(source.model)
+        return segment.open_segmenter(source.model)
     asset = classified_asset(items, bands)
     if kind == "product":
         if source.product is not None:

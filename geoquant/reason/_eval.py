@@ -315,7 +315,7 @@ def _iou(a: Any, b: Any) -> float | None:
 
 def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels",
              planner: Any = "rules", images: str | Path | None = None,
-             say: Callable[[str], None] | None = None) -> EvalReport:
+             say: Callable[[str], None] | None = None, segmenter: Any = None) -> EvalReport:
     """Answer every question of a SQuID-format file and score the answers.
 
     Parameters
@@ -334,6 +334,9 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
         Folder of the records' image files; default: beside ``path``.
     say : callable, optional
         Progress lines, one per question.
+    segmenter : Segmenter or str or Path, optional
+        With ``use="imagery"``: segment the imagery with this (an object, or a file for
+        :func:`geoquant.segment.open_segmenter`) instead of the default rules.
 
     Returns
     -------
@@ -341,12 +344,19 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
     """
     if use not in USES:
         raise InvalidOptionError(f"use must be one of {USES}, not {use!r}")
+    if segmenter is not None and use != "imagery":
+        raise InvalidOptionError("segmenter= segments imagery: use it with use='imagery'")
+    if isinstance(segmenter, (str, Path)):
+        from geoquant.segment import open_segmenter
+
+        segmenter = open_segmenter(segmenter)
     records = read_questions(path, images=images)
     folder = Path(images) if images else Path(path).parent
     if catalog is None and not all(_is_file(r, folder) for r in records):
         with _demo_catalog() as url:
-            return _evaluate(records, url, use, planner, say, folder)
-    return _evaluate(records, (catalog or "").rstrip("/"), use, planner, say, folder)
+            return _evaluate(records, url, use, planner, say, folder, segmenter)
+    return _evaluate(records, (catalog or "").rstrip("/"), use, planner, say, folder,
+                     segmenter)
 
 
 def _is_file(record: Record, folder: Path) -> bool:
@@ -363,22 +373,24 @@ def _file(name: str, folder: Path) -> Path | None:
 
 
 def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
-              say: Callable[[str], None] | None, folder: Path) -> EvalReport:
+              say: Callable[[str], None] | None, folder: Path,
+              segmenter: Any = None) -> EvalReport:
     from geoquant.reason._ask import answer_plan, make_plan, plan_dates
     from geoquant.reason._phrases import question_gsd
     from geoquant.reason._source import open_source, source_vocabulary
 
     cache: dict[tuple, Any] = {}
 
-    def layers(name: str, product: str | None, record: Record, dates: tuple) -> Any:
+    def layers(name: str, product: str | None, record: Record, dates: tuple,
+               own: Any = None) -> Any:
         gsd = record.gsd if record.gsd is not None else question_gsd(record.question)
         key = (name, json.dumps(product, sort_keys=True), record.datetime, record.bbox, dates,
-               gsd)
+               gsd, own is not None)
         if key not in cache:
             found = _file(name, folder)
             source = str(found) if found is not None else f"{url}/collections/{name}"
             cache[key] = open_source(source, bbox=record.bbox, datetime=record.datetime,
-                                     dates=dates, product=product,
+                                     dates=dates, product=product, segmenter=own,
                                      gsd_m=gsd if found is not None else None)
         return cache[key]
 
@@ -395,7 +407,8 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
             plan = make_plan(record.question, planner, vocabulary=vocabulary)
             dates = plan_dates(plan)
             answer = answer_plan(plan, layers(collection, record.product if use == "labels"
-                                              else None, record, dates))
+                                              else None, record, dates,
+                                              segmenter if use == "imagery" else None))
             iou = {}
             if use == "imagery" and labels and labels != record.imagery:
                 reference = answer_plan(plan, layers(labels, record.product, record, dates),

@@ -529,7 +529,7 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
     product = _resolve_product(product)
     categorical = product is not None
     if isinstance(segmenter, (str, Path)):
-        segmenter = segment.load_model(segmenter)
+        segmenter = segment.open_segmenter(segmenter)
     if segmenter is None:
         segmenter = product if product not in (None, CODES) else None
     if segmenter is None and not categorical:

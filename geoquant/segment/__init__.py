@@ -27,6 +27,9 @@ Segmenters (all follow :class:`Segmenter`):
   on spatially separate blocks (:func:`spatial_blocks`); :func:`cross_predict` gives an
   out-of-fold class map of a whole region.
 
+:func:`open_segmenter` opens any of these from a file (a classifier, a STAC MLM item, a
+checkpoint); ``ask``, ``eval`` and ``monitor`` take such files.
+
 Applying them:
 
 - :func:`apply` — lazily over a cube of any size, tiles with halos blended seamlessly
@@ -55,6 +58,7 @@ from geoquant.segment._classifier import (
 )
 from geoquant.segment._ensemble import Ensemble, ensemble
 from geoquant.segment._fusion import fuse
+from geoquant.segment._open import open_segmenter
 from geoquant.segment._products import PRODUCTS, LandCoverProduct, product
 from geoquant.segment._protocol import Segmenter, describe
 from geoquant.segment._result import class_mask
@@ -96,7 +100,7 @@ __all__ = [
     "CLASS_NAMES", "PRODUCTS", "Adaptive", "Condition", "Ensemble", "FeatureSpec",
     "LandCoverProduct", "OtsuResult", "PixelClassifier", "cross_predict", "load_classifier",
     "spatial_blocks", "temporal_features", "train_classifier", "ModelSegmenter",
-    "from_mlm_item", "model_segmenter",
+    "from_mlm_item", "model_segmenter", "open_segmenter",
     "RuleSegmenter", "SarWater", "Segmenter", "apply", "canonical_class", "class_mask",
     "class_members", "default_overlap", "describe", "ensemble", "fuse", "otsu", "product",
     "spectral_rules", "temporal_composite", *_TORCH_NAMES,

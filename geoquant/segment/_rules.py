@@ -43,9 +43,9 @@ same for any chunking) and takes Otsu's threshold (Otsu 1979) when the histogram
 two-moded there: between-class variance at least 60 % of the total, each side at least 2 % of
 the domain's pixels, the threshold inside the condition's plausible window, and a real valley
 (on the histogram smoothed over 9 bins, each side has its own peak and the lowest count between
-them is at most half the lower peak; a skewed single mode passes the variance test but not this). Otherwise the
-fixed threshold above is kept. The answer's provenance lists, per class, the threshold used and
-where it came from (``otsu`` or ``fallback (...)``).
+them is at most half the lower peak; a skewed single mode passes the variance test but not
+this). Otherwise the fixed threshold above is kept. The answer's provenance lists, per class,
+the threshold used and where it came from (``otsu`` or ``fallback (...)``).
 
 =============  ====================  ====================  ===============================
 condition      domain (histogram)    plausible window      why

@@ -136,11 +136,10 @@ def temporal_features(cube: Any, *, clear: Any = None,
     pick = _band_picks(names, spec)
     data = cube.data
     if clear is not None:
-        if tuple(clear.dims) != ("time", "y", "x") or clear.shape != (
-                steps, cube.sizes["y"], cube.sizes["x"]):
-            raise InvalidOptionError(
-                f"the clear mask must be (time, y, x) with sizes {(steps, cube.sizes['y'], cube.sizes['x'])},"
-                f" not {tuple(clear.dims)} {clear.shape}")
+        wanted = (steps, cube.sizes["y"], cube.sizes["x"])
+        if tuple(clear.dims) != ("time", "y", "x") or clear.shape != wanted:
+            raise InvalidOptionError(f"the clear mask must be (time, y, x) with sizes {wanted}, "
+                                     f"not {tuple(clear.dims)} {clear.shape}")
         mask = clear.data
     else:
         mask = None

@@ -55,7 +55,13 @@ from typing import Any
 import numpy as np
 
 from geoquant._backend import array_module, is_cupy
-from geoquant.errors import AssetError, ClassNameError, InvalidOptionError, WeightsError
+from geoquant.errors import (
+    AssetError,
+    ClassNameError,
+    InvalidOptionError,
+    MissingDependencyError,
+    WeightsError,
+)
 from geoquant.segment._bands import COMMON_NAMES, band_indices, common_name
 from geoquant.segment._vocabulary import Vocabulary
 
@@ -400,9 +406,9 @@ class _OnnxRunner:
             try:
                 import onnxruntime as ort
             except ImportError as err:
-                raise WeightsError(f"running the ONNX model {self.source or ''} needs "
-                                   f"onnxruntime, which is not installed: {_IMAGERY_HINT}"
-                                   ) from err
+                raise MissingDependencyError(
+                    f"running the ONNX model {self.source or ''} needs onnxruntime, which is "
+                    f"not installed: {_IMAGERY_HINT}") from err
             available = ort.get_available_providers()
             providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider")
                          if p in available] or available

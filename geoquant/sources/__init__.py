@@ -5,6 +5,8 @@ Public names (re-exported from private modules):
 - :func:`search` — search any STAC API (bbox or GeoJSON region, dates, collections, filters).
 - :func:`load` — items into a lazy ``(time, band, y, x)`` cube with CRS (stackstac).
 - :func:`clear_mask` — the clear-sky mask (SCL, QA_PIXEL, CLM) on a cube's grid.
+- :func:`detect_clouds` — cloud and shadow mask from the bands (s2cloudless) for imagery
+  without a quality layer (Sentinel-2 L1C, GeoTIFFs).
 - :func:`open` — a local COG/GeoTIFF or Zarr store as a DataArray.
 - :func:`build_catalog` — STAC collections and items for a folder of local rasters.
 - :class:`CatalogServer` — a real STAC API on loopback (``rustac serve``).
@@ -12,11 +14,13 @@ Public names (re-exported from private modules):
 
 from geoquant.sources._assets import unreadable_assets_named
 from geoquant.sources._catalog import build_catalog
+from geoquant.sources._clouds import detect_clouds
 from geoquant.sources._load import clear_mask, load
 from geoquant.sources._local import open  # noqa: A004
 from geoquant.sources._region import Region, datetime_range, region_from
 from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
-__all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range", "free_port",
-           "load", "open", "region_from", "search", "unreadable_assets_named"]
+__all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range",
+           "detect_clouds", "free_port", "load", "open", "region_from", "search",
+           "unreadable_assets_named"]

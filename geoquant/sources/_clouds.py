@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from geoquant.errors import BandError, GeoquantError, InvalidOptionError
+from geoquant.errors import BandError, InvalidOptionError, MissingDependencyError
 
 #: The bands s2cloudless reads, in its order, with the names a cube may give them
 #: (Sentinel-2 catalog names and STAC ``eo:common_name``).
@@ -67,10 +67,6 @@ _DN_MIN_MEDIAN = 2.0
 _DN_SCALE = 1e-4
 _SUN_AZIMUTH_COORDS = ("view:sun_azimuth", "s2:mean_solar_azimuth", "sun_azimuth")
 _INSTALL = 'pip install "geoquant[imagery]"'
-
-
-class MissingDependencyError(GeoquantError, ImportError):
-    """An optional dependency that a function needs is not installed."""
 
 
 def detect_clouds(

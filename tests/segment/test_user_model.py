@@ -15,7 +15,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from geoquant.errors import AssetError, BandError, InvalidOptionError, WeightsError  # noqa: E402
+from geoquant.errors import (  # noqa: E402
+    AssetError,
+    BandError,
+    InvalidOptionError,
+    MissingDependencyError,
+    WeightsError,
+)
 from geoquant.segment import apply  # noqa: E402
 from geoquant.segment._protocol import Segmenter, describe  # noqa: E402
 from geoquant.segment._user_model import (  # noqa: E402
@@ -369,7 +375,7 @@ def test_unreadable_model_files(tmp_path):
 
 def test_onnx_without_onnxruntime_names_the_extra(files, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
-    with pytest.raises(WeightsError, match=r'pip install "geoquant\[imagery\]"'):
+    with pytest.raises(MissingDependencyError, match=r'pip install "geoquant\[imagery\]"'):
         model_segmenter(files["onnx"], bands=BANDS, classes=CLASSES)
 
 
