@@ -85,7 +85,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         answer = ask(args.question, source=source, bbox=args.bbox, region=args.region,
                      datetime=args.datetime, product=args.product, segmenter=args.segmenter,
                      sar=args.sar, planner=args.planner, out=args.out,
-                     overwrite=args.overwrite, gsd=args.gsd, say=say)
+                     overwrite=args.overwrite, gsd=args.gsd, landcover=args.landcover,
+                     say=say)
     print(answer.to_json() if args.json else answer.summary())
     return 0
 
@@ -282,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--segmenter", default=None,
                      help="segment imagery with this: a classifier (geoquant "
                           "segment.train_classifier), a STAC MLM item, or a model checkpoint")
+    ask.add_argument("--landcover", default=None, metavar="auto|URL",
+                     help="answer from a land-cover collection beside the imagery (auto: any "
+                          "in the same STAC API) when it knows every class of the question")
     ask.add_argument("--sar", default=None,
                      help="a Sentinel-1 source (collection URL or raster) to answer from where "
                           "the optical view is cloudy")

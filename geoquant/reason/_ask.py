@@ -319,7 +319,7 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
         planner: str | Planner = "rules",
         thresholds: Sequence[float] | None = RANGE_THRESHOLDS,
         out: str | Path | None = None, overwrite: bool = False,
-        gsd: float | None = None,
+        gsd: float | None = None, landcover: Any = None,
         say: Callable[[str], None] | None = None) -> Answer:
     """Answer a quantitative question about a region.
 
@@ -359,6 +359,12 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
         JPEG, GeoTIFF or arrays without a CRS), which are then read as a local metric grid.
         Default: the GSD the question states ("(GSD: 0.5m)"). For georeferenced rasters it
         must agree with their own pixel size.
+    landcover
+        ``"auto"``: when ``source`` is a STAC imagery collection, answer from a land-cover
+        collection of the same API over the region whose legend holds every class the
+        question names (a collection URL: try that one); otherwise from the imagery. Either
+        way ``provenance["decided_by"]`` says which source answered and why
+        (:mod:`geoquant.reason._landcover`).
     say
         Progress lines go here (e.g. ``print``); silent by default.
 
@@ -380,15 +386,17 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
     with unreadable_assets_named():
         return _ask(question, source=source, region=region, bbox=bbox, datetime=datetime,
                     product=product, segmenter=segmenter, sar=sar, planner=planner,
-                    thresholds=thresholds, out=out, overwrite=overwrite, gsd=gsd, say=say)
+                    thresholds=thresholds, out=out, overwrite=overwrite, gsd=gsd,
+                    landcover=landcover, say=say)
 
 
 def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float] | None,
          datetime: str | None, product: str | None, segmenter: Any, sar: Any,
          planner: str | Planner, thresholds: Sequence[float] | None, out: str | Path | None,
-         overwrite: bool, gsd: float | None, say: Callable[[str], None] | None) -> Answer:
+         overwrite: bool, gsd: float | None, say: Callable[[str], None] | None,
+         landcover: Any = None) -> Answer:
     started = time.perf_counter()
-    progress = _Progress(say, started)
+    progress = _Progress(say, started, total=4 if landcover in (None, False) else 5)
     paths = _output_paths(out, overwrite) if out is not None else None
     gsd = _pixel_size(question, gsd)
     try:
@@ -404,11 +412,24 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
     progress(f"planned {len(plan.steps)} steps")
     if datetime is None and plan_dates(plan) != (None,) and plan.question:
         datetime = _datetime_from_years(plan.question)
+    decided_by = None
+    if landcover not in (None, False):
+        from geoquant.reason._landcover import choose_landcover
+
+        chosen, decided_by = choose_landcover(source, plan, landcover, region=region,
+                                              bbox=bbox, change=plan_dates(plan) != (None,))
+        if chosen is not None:
+            source, segmenter, product, sar, datetime = chosen, None, None, None, None
+        progress(f"answering from {decided_by['source']} ({decided_by['why']})")
     layers = open_source(source, region=region, bbox=bbox, datetime=datetime,
                          dates=plan_dates(plan), product=product, segmenter=segmenter,
                          sar=sar, gsd_m=gsd)
     progress("opened and segmented the source (read once)")
     answer = answer_plan(plan, layers, thresholds=thresholds, started=started)
+    if decided_by is not None:
+        from geoquant.reason._landcover import with_decision
+
+        answer = with_decision(answer, decided_by)
     progress(f"ran the plan: {answer.text()}")
     if paths is not None:
         answer = write_answer(answer, layers, paths, overwrite=overwrite)
@@ -434,10 +455,11 @@ def _pixel_size(question: Any, gsd: float | None) -> float | None:
 
 
 class _Progress:
-    def __init__(self, say: Callable[[str], None] | None, started: float) -> None:
-        self.say, self.started, self.done = say, started, 0
+    def __init__(self, say: Callable[[str], None] | None, started: float,
+                 total: int = 4) -> None:
+        self.say, self.started, self.done, self.total = say, started, 0, total
 
     def __call__(self, text: str) -> None:
         self.done += 1
         if self.say is not None:
-            self.say(f"[{self.done}/4] {text}  ({time.perf_counter() - self.started:.1f} s)")
+            self.say(f"[{self.done}/{self.total}] {text}  ({time.perf_counter() - self.started:.1f} s)")

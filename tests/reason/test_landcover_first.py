@@ -1,0 +1,37 @@
+"""Land-cover products first: answers from a catalog's land-cover collection when it knows the
+question's classes, from the imagery otherwise, and the provenance says which (real STAC API
+on loopback over the demo catalog)."""
+
+import json
+
+import pytest
+
+import geoquant as gq
+from geoquant.errors import InvalidOptionError
+
+
+def test_a_known_class_is_answered_by_the_land_cover_collection(demo_api):
+    imagery = f"{demo_api}/collections/slovenia-s2-l1c"
+    answer = gq.ask("What share of the area is forest?", source=imagery, landcover="auto")
+    reference = gq.ask("What share of the area is forest?",
+                       source=f"{demo_api}/collections/slovenia-lulc")
+    decided = answer.provenance["decided_by"]
+    assert decided["kind"] == "land-cover collection"
+    assert decided["source"].endswith("/collections/slovenia-lulc")
+    assert answer.value == pytest.approx(reference.value)      # 76.43 %, not the rules' 64.6 %
+    assert "slovenia-lulc" in json.dumps(answer.to_dict())
+
+
+def test_a_class_the_product_lacks_stays_with_the_imagery(demo_api):
+    imagery = f"{demo_api}/collections/slovenia-s2-l1c"
+    answer = gq.ask("What share of the area is water?", source=imagery, landcover="auto")
+    plain = gq.ask("What share of the area is water?", source=imagery)
+    decided = answer.provenance["decided_by"]
+    assert decided["kind"] == "imagery" and "slovenia-lulc lacks water" in decided["why"]
+    assert answer.value == pytest.approx(plain.value)
+
+
+def test_landcover_needs_a_stac_imagery_collection(demo_api):
+    with pytest.raises(InvalidOptionError, match="beside a STAC imagery collection"):
+        gq.ask("What share of the area is forest?", source="/data/forest.tif",
+               landcover="auto")
