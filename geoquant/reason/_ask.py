@@ -462,4 +462,5 @@ class _Progress:
     def __call__(self, text: str) -> None:
         self.done += 1
         if self.say is not None:
-            self.say(f"[{self.done}/{self.total}] {text}  ({time.perf_counter() - self.started:.1f} s)")
+            elapsed = time.perf_counter() - self.started
+            self.say(f"[{self.done}/{self.total}] {text}  ({elapsed:.1f} s)")
