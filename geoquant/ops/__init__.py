@@ -14,11 +14,13 @@ from geoquant.ops._change import Change, change
 from geoquant.ops._distance import distance, min_distance, within_distance
 from geoquant.ops._fragmentation import fragmentation
 from geoquant.ops._objects import connected, count, label, objects
+from geoquant.ops._registration import Registration, registration
 from geoquant.ops._survey import Survey, survey
 
 __all__ = [
     "Change",
     "Coverage",
+    "Registration",
     "Survey",
     "area",
     "change",
@@ -29,6 +31,7 @@ __all__ = [
     "label",
     "min_distance",
     "objects",
+    "registration",
     "share",
     "survey",
     "within_distance",

@@ -108,6 +108,11 @@ class Answer:
         if dates:
             lines.append("Dates: " + ", ".join(v if k == "None" else f"{k} {v}"
                                                for k, v in dates.items()))
+        if prov.get("change_check"):
+            lines.append(f"Change check: {prov['change_check']['text']}")
+        if prov.get("decided_by"):
+            decided = prov["decided_by"]
+            lines.append(f"Answered from: {decided['source']} ({decided['why']})")
         for kind, path in self.outputs.items():
             lines.append(f"Wrote {kind}: {path}")
         lines.append(f"Elapsed: {self.elapsed_s:.1f} s")

@@ -430,6 +430,15 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
         from geoquant.reason._landcover import with_decision
 
         answer = with_decision(answer, decided_by)
+    if plan_dates(plan) != (None,):
+        import dataclasses
+
+        from geoquant.reason._change_check import change_check
+
+        check = change_check(layers)
+        if check is not None:
+            answer = dataclasses.replace(answer, provenance={**answer.provenance,
+                                                             "change_check": check})
     progress(f"ran the plan: {answer.text()}")
     if paths is not None:
         answer = write_answer(answer, layers, paths, overwrite=overwrite)

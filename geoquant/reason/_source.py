@@ -256,6 +256,11 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
                                                  datetime=datetime, product=product,
                                                  chunks=chunks)
         provenance.update(source=source, items=[i["id"] for i in items])
+        from geoquant.sources import native_grids
+
+        grids = native_grids(items)
+        if grids:
+            provenance["native_grids"] = grids
     else:
         _check_paths(source)
         cube = _from_paths(source, chunks=chunks, gsd_m=gsd_m)
@@ -267,6 +272,8 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
         cube = cube.expand_dims(band=["data"], axis=0)
     if "georeferencing" in cube.attrs:
         provenance["georeferencing"] = cube.attrs["georeferencing"]
+    if "native_grids" in cube.attrs:
+        provenance["native_grids"] = cube.attrs["native_grids"]
     resolved = _resolve_product(product)
     if getattr(resolved, "colours", None) and cube.sizes["band"] >= 3:
         cube = resolved.codes_from_colours(cube)     # colour-coded class masks
@@ -455,12 +462,21 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
     if len(layers) == 1:
         return layers[0]
     first = layers[0]
+    grids = [_grid_of(layer) for layer in layers]
     # Rasters of other dates on another grid are resampled onto the first's (nearest
     # neighbour, so class codes stay codes); the resampling reads them whole.
     layers = [first] + [layer if _same_grid(layer, first) else
                         _resampled(layer, first) for layer in layers[1:]]
     times = np.full(len(layers), np.datetime64("NaT", "ns"))   # file order, dates unknown
-    return xr.concat(layers, dim="time", join="override").assign_coords(time=times)
+    cube = xr.concat(layers, dim="time", join="override").assign_coords(time=times)
+    cube.attrs["native_grids"] = grids
+    return cube
+
+
+def _grid_of(layer: Any) -> list[float]:
+    """A raster's own grid: origin x, origin y, pixel width, pixel height (CRS units)."""
+    t = layer.rio.transform()
+    return [float(t.c), float(t.f), float(t.a), float(t.e)]
 
 
 def _resampled(layer: Any, like: Any) -> Any:

@@ -45,7 +45,6 @@ import os
 import re
 import threading
 import urllib.parse
-import urllib.request
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -754,6 +753,8 @@ def _resolve(href: str, base: str | None) -> str:
 
 
 def _read_bytes(href: str) -> bytes:
+    import urllib.request  # network modules load only when a model is fetched
+
     parsed = urllib.parse.urlparse(href)
     if parsed.scheme == "file":
         return Path(urllib.request.url2pathname(parsed.path)).read_bytes()

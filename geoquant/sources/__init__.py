@@ -7,6 +7,7 @@ Public names (re-exported from private modules):
 - :func:`clear_mask` — the clear-sky mask (SCL, QA_PIXEL, CLM) on a cube's grid.
 - :func:`detect_clouds` — cloud and shadow mask from the bands (s2cloudless) for imagery
   without a quality layer (Sentinel-2 L1C, GeoTIFFs).
+- :func:`native_grids` — the grid each item was made on (``proj:transform``).
 - :func:`open` — a local COG/GeoTIFF or Zarr store as a DataArray.
 - :func:`build_catalog` — STAC collections and items for a folder of local rasters.
 - :class:`CatalogServer` — a real STAC API on loopback (``rustac serve``).
@@ -15,6 +16,7 @@ Public names (re-exported from private modules):
 from geoquant.sources._assets import unreadable_assets_named
 from geoquant.sources._catalog import build_catalog
 from geoquant.sources._clouds import detect_clouds
+from geoquant.sources._grids import native_grids
 from geoquant.sources._load import clear_mask, load
 from geoquant.sources._local import open  # noqa: A004
 from geoquant.sources._region import Region, datetime_range, region_from
@@ -22,5 +24,5 @@ from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
 __all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range",
-           "detect_clouds", "free_port", "load", "open", "region_from", "search",
+           "detect_clouds", "free_port", "load", "native_grids", "open", "region_from", "search",
            "unreadable_assets_named"]
