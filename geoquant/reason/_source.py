@@ -256,6 +256,8 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
                                                  datetime=datetime, product=product,
                                                  chunks=chunks)
         provenance.update(source=source, items=[i["id"] for i in items])
+        if clear is not None:
+            provenance["clear_sky"] = clear.attrs.get("clear_sky")
         from geoquant.sources import native_grids
 
         grids = native_grids(items)
@@ -361,9 +363,24 @@ def _from_stac(url: str, *, region: Any, bbox: Any, datetime: str | None,
     if product is None and not profile.sar and cube.sizes["time"] > 1:
         try:
             clear = sources.clear_mask(items, like=cube)
-        except Exception:  # noqa: BLE001 - a collection without a quality layer: no mask
-            clear = None
+            clear.attrs["clear_sky"] = "the items' quality layer"
+        except Exception:  # noqa: BLE001 - a collection without a quality layer
+            clear = _detected_clear(cube)
     return cube, clear, items, product
+
+
+def _detected_clear(cube: Any) -> Any:
+    """Clear sky detected from the bands (s2cloudless) for imagery without a quality layer;
+    None when the cube lacks the bands or s2cloudless is not installed (every view counts)."""
+    from geoquant.errors import BandError, MissingDependencyError
+    from geoquant.sources import detect_clouds
+
+    try:
+        clear = detect_clouds(cube)
+    except (BandError, MissingDependencyError):
+        return None
+    clear.attrs["clear_sky"] = "s2cloudless on the bands (no quality layer)"
+    return clear
 
 
 def _classified(items: Sequence[Mapping[str, Any]], profile: Any) -> bool:

@@ -35,3 +35,31 @@ def test_landcover_needs_a_stac_imagery_collection(demo_api):
     with pytest.raises(InvalidOptionError, match="beside a STAC imagery collection"):
         gq.ask("What share of the area is forest?", source="/data/forest.tif",
                landcover="auto")
+
+
+def test_imagery_without_a_quality_layer_is_composited_from_detected_clear_views(
+        demo_catalog, tmp_path):
+    """The demo L1C collection with its CLM cloud masks removed: ask detects clouds from the
+    bands (s2cloudless) and composites the clear views, as it does with CLM."""
+    import shutil
+
+    from geoquant.sources import CatalogServer
+
+    pytest.importorskip("s2cloudless")
+    folder = tmp_path / "catalog"
+    shutil.copytree(demo_catalog / "slovenia-s2-l1c", folder / "slovenia-s2-l1c")
+    items_file = folder / "slovenia-s2-l1c" / "items.json"
+    items = json.loads(items_file.read_text())
+    for item in items["features"]:
+        item["assets"].pop("CLM", None)
+    items_file.write_text(json.dumps(items))
+    with CatalogServer(folder) as api:
+        answer = gq.ask("What share of the area is forest?",
+                        source=f"{api.url}/collections/slovenia-s2-l1c", thresholds=None)
+    with CatalogServer(demo_catalog) as api:
+        with_clm = gq.ask("What share of the area is forest?",
+                          source=f"{api.url}/collections/slovenia-s2-l1c", thresholds=None)
+    assert answer.provenance["clear_sky"].startswith("s2cloudless")
+    assert with_clm.provenance["clear_sky"] == "the items' quality layer"
+    # s2cloudless agrees with CLM on these scenes (sources/test_clouds.py): the same answer.
+    assert answer.value == pytest.approx(with_clm.value, abs=0.5)
