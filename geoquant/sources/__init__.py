@@ -3,7 +3,8 @@
 Public names (re-exported from private modules):
 
 - :func:`search` — search any STAC API (bbox or GeoJSON region, dates, collections, filters).
-- :func:`load` — items into a lazy ``(time, band, y, x)`` cube with CRS (stackstac).
+- :func:`load` — items into a lazy ``(time, band, y, x)`` cube with CRS (stackstac, or
+  odc-stac for mosaics of many items: ``engine=``).
 - :func:`clear_mask` — the clear-sky mask (SCL, QA_PIXEL, CLM) on a cube's grid.
 - :func:`detect_clouds` — cloud and shadow mask from the bands (s2cloudless) for imagery
   without a quality layer (Sentinel-2 L1C, GeoTIFFs).
