@@ -58,6 +58,7 @@ from geoquant.segment._classifier import (
 )
 from geoquant.segment._ensemble import Ensemble, ensemble
 from geoquant.segment._fusion import fuse
+from geoquant.segment._mlm import from_mlm_item
 from geoquant.segment._open import open_segmenter
 from geoquant.segment._products import PRODUCTS, LandCoverProduct, product
 from geoquant.segment._protocol import Segmenter, describe
@@ -73,7 +74,7 @@ from geoquant.segment._rules import (
 )
 from geoquant.segment._temporal import temporal_composite
 from geoquant.segment._temporal_features import FeatureSpec, temporal_features
-from geoquant.segment._user_model import ModelSegmenter, from_mlm_item, model_segmenter
+from geoquant.segment._user_model import ModelSegmenter, model_segmenter
 from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class, class_members
 
 _TORCH_NAMES = {

@@ -44,7 +44,7 @@ def open_segmenter(path: str | Path) -> Any:
 
     text = str(path)
     if text.startswith(("http://", "https://", "file://")):
-        from geoquant.segment._user_model import from_mlm_item
+        from geoquant.segment._mlm import from_mlm_item
 
         return from_mlm_item(text)
     path = Path(path)
@@ -53,7 +53,7 @@ def open_segmenter(path: str | Path) -> Any:
     if is_classifier_file(path):
         return load_classifier(path)
     if _is_stac_item(path):
-        from geoquant.segment._user_model import from_mlm_item
+        from geoquant.segment._mlm import from_mlm_item
 
         return from_mlm_item(path)
     if path.suffix.lower() == ".json":
