@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 import geoquant as gq
-from geoquant.errors import BandError, GridMismatchError, InvalidOptionError, WeightsError
+from geoquant.errors import (
+    BandError,
+    ClassNameError,
+    GridMismatchError,
+    InvalidOptionError,
+    WeightsError,
+)
 from geoquant.segment import FeatureSpec, temporal_features, train_classifier
 from geoquant.testing.real import slovenia_ndvi_series, slovenia_reference
 
@@ -185,3 +191,7 @@ def test_ask_answers_from_a_trained_classifier(classifier, demo_api, tmp_path):
     # The reference says 76.4 %; trained on this region (in-sample), so close.
     assert answer.value == pytest.approx(76.4, abs=3.0)
     assert "temporal land-cover classifier" in json.dumps(answer.provenance)
+    # A class the classifier never learned is refused by name, not answered as zero.
+    with pytest.raises(ClassNameError, match="no class 'water'"):
+        gq.ask("What share of the area is water?",
+               source=f"{demo_api}/collections/slovenia-s2-ndvi", segmenter=path)
