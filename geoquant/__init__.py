@@ -9,9 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from geoquant._version import __version__
 from geoquant.errors import GeoquantError
-
-__version__ = "0.1.0"
 
 _SUBMODULES = ("sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "segment", "reason",
                "cluster")

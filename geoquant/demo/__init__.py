@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geoquant.data import DEMO_DATA  # re-exported: the demo's rasters
+
 FOREST_CODE = 2
 #: (name, question, collection, product) answered by the demo with :func:`geoquant.ask`.
 QUESTIONS = (
@@ -43,7 +45,6 @@ QUESTIONS = (
     ("lausanne-change", "By what percentage did the area of land-use code 41 change between "
      "2006 and 2012?", "lausanne-landuse", "codes"),
 )
-DEMO_DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 
 
 @dataclass

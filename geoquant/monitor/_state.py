@@ -50,7 +50,7 @@ def now_text() -> str:
 
 def new_state(*, name: str, catalog: str, cadence: str) -> dict[str, Any]:
     """The state of a store that holds nothing yet."""
-    from geoquant import __version__
+    from geoquant._version import __version__
 
     return {"format": STATE_FORMAT, "kind": STORE_KIND, "name": name, "catalog": catalog,
             "cadence": cadence, "created": now_text(), "geoquant": __version__,

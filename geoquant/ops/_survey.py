@@ -368,7 +368,7 @@ def _batch_km2(batch: Batch, geometry: PixelGeometry) -> float:
 def _fingerprint(mask: Any, near: Any, within_m: float | None, min_area_m2: float,
                  connectivity: int, plan: Any) -> dict[str, Any]:
     """What makes two runs the same job: the inputs' identity, the options and the batches."""
-    from geoquant import __version__
+    from geoquant._version import __version__
 
     return {"operator": "survey", "geoquant": __version__, "mask": _identity(mask),
             "near": _identity(near) if near is not None else None, "within_m": within_m,

@@ -162,7 +162,7 @@ def _trace_value(result: StepResult) -> Any:
 
 
 def _version() -> str:
-    from geoquant import __version__
+    from geoquant._version import __version__
 
     return __version__
 

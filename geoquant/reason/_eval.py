@@ -290,7 +290,7 @@ def _demo_catalog() -> Iterator[str]:
     import tempfile
 
     from geoquant import sources
-    from geoquant.demo import DEMO_DATA
+    from geoquant.data import DEMO_DATA
 
     work = Path(tempfile.mkdtemp(prefix="geoquant-eval-"))
     try:
