@@ -1,6 +1,6 @@
-"""Exact Euclidean distance transform: geoquant against scipy.ndimage and xarray-spatial.
+"""Exact Euclidean distance transform: geoquant against scipy.ndimage, edt and xarray-spatial.
 
-    python benchmarks/distance.py --sizes 2000 4000 8000 [--json results.json]
+    python benchmarks/distance.py --sizes 1000 4000 8000 [--json results.json]
 
 Every contender gets the same in-memory (NumPy) mask: water, rivers and buildings of a
 synthetic scene (``geoquant.synth.landcover``, about 6 % object pixels in blobs, lines and
@@ -10,17 +10,20 @@ small rectangles), 10 m pixels. Contenders:
   reference for the differences;
 * ``geoquant``: ``geoquant.ops.distance`` computed with dask's threaded scheduler on all
   cores (NumPy input is split into 2048 x 2048 tiles);
+* ``edt``: seung-lab's ``edt.edt(~mask, anisotropy=(dy, dx), parallel=<cores>)``, an exact
+  EDT on all cores; it returns float32, so its differences from scipy are float32 rounding;
 * ``xrspatial``: ``xrspatial.proximity`` with its defaults (Euclidean, unbounded) on a
   NumPy-backed DataArray; skipped at a size when the previous size predicts more than
   ``--xrspatial-budget`` seconds.
 
 Each contender runs in its own process (so peak memory is its own), first on a small mask to
 compile numba kernels, then ``--repeat`` times; the table shows the best time. The scene is
-generated once per size and shared through a temporary ``.npy`` file. Peak memory is the
+generated once per size and shared through a temporary ``.npy`` file. ``x scipy`` and
+``x edt`` are throughput ratios to those contenders at the same size. Peak memory is the
 growth of the process's peak resident set over what it held before the run (input and
 libraries), read from ``VmHWM`` after resetting it through ``/proc/self/clear_refs``
 (``resource.getrusage`` where that is not possible, which then includes the input); see
-``_common.py``.
+``_common.py``. The 1-minute load average is recorded before each contender's runs.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from _common import (
     RESOLUTION,
     as_dataarray,
     cached_landcover,
+    check_fingerprints,
+    code_fingerprint,
     contender_parser,
     describe,
     load,
@@ -47,7 +52,7 @@ from _common import (
     write_json,
 )
 
-CONTENDERS = ("scipy", "geoquant", "xrspatial")
+CONTENDERS = ("scipy", "geoquant", "edt", "xrspatial")
 OBJECT_CLASSES = (1, 6, 7)  # water, building, river
 
 
@@ -67,6 +72,12 @@ def run_geoquant(mask: np.ndarray) -> np.ndarray:
         return distance(as_dataarray(mask)).values
 
 
+def run_edt(mask: np.ndarray) -> np.ndarray:
+    import edt
+
+    return edt.edt(~mask, anisotropy=(RESOLUTION, RESOLUTION), parallel=os.cpu_count())
+
+
 def run_xrspatial(mask: np.ndarray) -> np.ndarray:
     import warnings
 
@@ -78,11 +89,13 @@ def run_xrspatial(mask: np.ndarray) -> np.ndarray:
         return np.asarray(proximity(raster).values)
 
 
-RUNNERS = {"scipy": run_scipy, "geoquant": run_geoquant, "xrspatial": run_xrspatial}
+RUNNERS = {"scipy": run_scipy, "geoquant": run_geoquant, "edt": run_edt,
+           "xrspatial": run_xrspatial}
 
 
 # -- one contender in this process ----------------------------------------------------------------
 def worker(contender: str, size: int, scene: Path, repeat: int) -> dict:
+    code = code_fingerprint()
     mask = np.isin(np.load(scene), OBJECT_CLASSES)
     run = measure(RUNNERS[contender], mask, repeat)
     result = run.result
@@ -95,28 +108,31 @@ def worker(contender: str, size: int, scene: Path, repeat: int) -> dict:
             "all_seconds": run.times, "mpx_per_s": size * size / run.seconds / 1e6,
             "max_abs_diff_m": diff, "peak_mib": run.peak_mib,
             "peak_includes_input": run.peak_includes_input,
-            "object_fraction": float(mask.mean()), "output_dtype": str(result.dtype)}
+            "object_fraction": float(mask.mean()), "output_dtype": str(result.dtype),
+            "load_before": run.load_before, "code": code}
 
 
 # -- the table ------------------------------------------------------------------------------------
 def table(rows: list[dict]) -> str:
-    scipy_speed = {r["size"]: r["mpx_per_s"] for r in rows
-                   if r["contender"] == "scipy" and "skipped" not in r}
+    speed = {(r["contender"], r["size"]): r["mpx_per_s"] for r in rows if "skipped" not in r}
     body = []
     for r in rows:
         head = [f"{r['size']}²", r["contender"]]
         if "skipped" in r:
-            body.append(head + [f"skipped: {r['skipped']}", "", "", "", ""])
+            body.append(head + [f"skipped: {r['skipped']}", "", "", "", "", "", "", ""])
             continue
-        ratio = r["mpx_per_s"] / scipy_speed.get(r["size"], float("nan"))
-        body.append(head + [f"{r['seconds']:.3f}", f"{r['mpx_per_s']:.1f}", f"{ratio:.1f}",
-                            f"{r['max_abs_diff_m']:.3g}", f"{r['peak_mib']:.0f}"])
-    return markdown(["size", "contender", "time (s)", "Mpx/s", "x scipy",
-                     "max abs diff vs scipy (m)", "peak memory (MiB)"], body, "rlrrrrr")
+        x_scipy, x_edt = (r["mpx_per_s"] / speed.get((other, r["size"]), float("nan"))
+                          for other in ("scipy", "edt"))
+        body.append(head + [f"{r['seconds']:.3f}", f"{r['mpx_per_s']:.1f}", f"{x_scipy:.1f}",
+                            f"{x_edt:.2f}", f"{r['max_abs_diff_m']:.3g}", r["output_dtype"],
+                            f"{r['peak_mib']:.0f}", f"{r['load_before'][0]:.2f}"])
+    return markdown(["size", "contender", "time (s)", "Mpx/s", "x scipy", "x edt",
+                     "max abs diff vs scipy (m)", "dtype", "peak memory (MiB)", "load 1 min"],
+                    body, "rlrrrrrlrr")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = contender_parser(__doc__.split("\n\n")[0], CONTENDERS, sizes=[2000, 4000, 8000])
+    parser = contender_parser(__doc__.split("\n\n")[0], CONTENDERS, sizes=[1000, 4000, 8000])
     parser.add_argument("--xrspatial-budget", type=float, default=120.0,
                         help="skip xrspatial at a size predicted to take longer (seconds/run)")
     args = parser.parse_args(argv)
@@ -125,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.worker, args.sizes[0], args.scene, args.repeat)))
         return 0
 
-    info = machine("xarray-spatial")
+    info = machine("xarray-spatial", "edt")
     rows: list[dict] = []
     history: list[tuple[int, float]] = []  # xrspatial's (size, seconds)
     with tempfile.TemporaryDirectory(prefix="gq-bench-distance-") as folder:
@@ -150,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nEuclidean distance transform, synthetic blobs, best of {args.repeat}. "
           f"{describe(info)}\n")
     print(table(rows))
+    if warning := check_fingerprints(rows):
+        print(warning)
     write_json(args.json, {"machine": info, "repeat": args.repeat, "results": rows})
     return 0
 

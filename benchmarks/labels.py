@@ -1,4 +1,4 @@
-"""Connected-component labelling: geoquant against scipy.ndimage and dask-image.
+"""Connected-component labelling: geoquant against scipy.ndimage, cc3d and dask-image.
 
     python benchmarks/labels.py --sizes 2000 8000 20000 [--json results.json]
 
@@ -13,12 +13,18 @@ Contenders:
 
 * ``scipy``: ``scipy.ndimage.label`` with a 3 x 3 structure on the whole array (one core),
   the reference;
-* ``geoquant-label``: ``geoquant.ops.label(...).values``, the full int64 labels as one NumPy
-  array, with dask's threaded scheduler on all cores (NumPy input is split into 2048 x 2048
-  tiles); its ids follow scipy's raster order, so the labels must be identical
-  (``numpy.array_equal``);
+* ``geoquant-label``: ``geoquant.ops.label(...).values``, the full labels as one NumPy array
+  (int32 while the objects fit, as scipy's), with dask's threaded scheduler on all cores
+  (NumPy input is split into 2048 x 2048 tiles); its ids follow scipy's raster order, so the
+  labels must be identical (``numpy.array_equal``);
 * ``geoquant-count``: ``geoquant.ops.count``, the same object pass without the per-pixel
-  output (no relabel pass, no int64 array); must equal scipy's number of objects;
+  output (no relabel pass, no label array); must equal scipy's number of objects;
+* ``cc3d-label``: ``cc3d.connected_components(mask, connectivity=8)`` (seung-lab's
+  connected-components-3d, one core; it picks the smallest unsigned dtype that holds its
+  provisional labels); its numbering is checked to be scipy's, or the same objects with
+  other ids;
+* ``cc3d-count``: the same call with ``return_N=True``, the count taken from it (cc3d has no
+  count-only pass, so it still writes the labels); must equal scipy's number of objects;
 * ``dask-image``: ``dask_image.ndmeasure.label`` on a dask array chunked 2048 x 2048,
   labels and count computed together; its numbering differs, so only the count is compared.
   Skipped at a size the earlier sizes predict to take longer than ``--dask-image-budget``
@@ -27,10 +33,12 @@ Contenders:
 
 Each contender runs in its own process (so peak memory is its own), first on a small mask to
 compile numba kernels and import everything, then ``--repeat`` times (once when a run takes
-longer than ``--slow``); the table shows the best time. The scene is generated once per size
-and shared through a temporary ``.npy`` file. Peak memory is the growth of the process's peak
-resident set over what it held before the runs (input and libraries included in the base);
-see ``_common.py``. The 1-minute load average is recorded before each contender's runs.
+longer than ``--slow``); the table shows the best time, its ratio to scipy's (``x scipy``)
+and to cc3d's (``x cc3d``: against ``cc3d-count`` for count rows, ``cc3d-label`` for the
+others). The scene is generated once per size and shared through a temporary ``.npy``
+file. Peak memory is the growth of the process's peak resident set over what it held before
+the runs (input and libraries included in the base); see ``_common.py``. The 1-minute load
+average is recorded before each contender's runs.
 """
 
 from __future__ import annotations
@@ -61,7 +69,9 @@ from _common import (
     write_json,
 )
 
-CONTENDERS = ("scipy", "geoquant-label", "geoquant-count", "dask-image")
+CONTENDERS = ("scipy", "geoquant-label", "geoquant-count", "cc3d-label", "cc3d-count",
+              "dask-image")
+LABELS = ("geoquant-label", "cc3d-label")  # contenders whose labels are compared with scipy's
 TILE = 2048
 STRUCTURE = np.ones((3, 3), bool)
 
@@ -92,6 +102,19 @@ def run_geoquant_count(mask: np.ndarray) -> tuple[None, int]:
         return None, int(gq.ops.count(as_dataarray(mask), connectivity=8))
 
 
+def run_cc3d_label(mask: np.ndarray) -> tuple[np.ndarray, None]:
+    import cc3d
+
+    return cc3d.connected_components(mask, connectivity=8), None
+
+
+def run_cc3d_count(mask: np.ndarray) -> tuple[None, int]:
+    import cc3d
+
+    _, n = cc3d.connected_components(mask, connectivity=8, return_N=True)
+    return None, int(n)
+
+
 def run_dask_image(mask: np.ndarray) -> tuple[np.ndarray, int]:
     import dask
     import dask.array as da
@@ -104,7 +127,21 @@ def run_dask_image(mask: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 RUNNERS = {"scipy": run_scipy, "geoquant-label": run_geoquant_label,
-           "geoquant-count": run_geoquant_count, "dask-image": run_dask_image}
+           "geoquant-count": run_geoquant_count, "cc3d-label": run_cc3d_label,
+           "cc3d-count": run_cc3d_count, "dask-image": run_dask_image}
+
+
+def same_objects(labels: np.ndarray, reference: np.ndarray, n: int) -> str:
+    """How ``labels`` agree with scipy's ``reference`` (``n`` objects)."""
+    if np.array_equal(labels, reference):
+        return "identical labels" if labels.dtype == reference.dtype else "identical ids"
+    # The same partition with other ids: one id per scipy object, never shared.
+    ids = np.zeros(n + 1, np.int64)
+    ids[reference] = labels
+    if (ids[0] == 0 and np.unique(ids[1:]).size == n
+            and np.array_equal(ids[reference], labels)):
+        return "same objects, other ids"
+    return "DIFFERENT"
 
 
 # -- one contender in this process ----------------------------------------------------------------
@@ -120,9 +157,9 @@ def worker(contender: str, mask_name: str, size: int, scene: Path, repeat: int,
         objects, agrees = n, "reference"
     else:
         reference, expected = run_scipy(mask)
-        if contender == "geoquant-label":
+        if contender in LABELS:
             objects = int(labels.max())
-            agrees = "identical labels" if np.array_equal(labels, reference) else "DIFFERENT"
+            agrees = same_objects(labels, reference, expected)
         else:
             objects = n
             agrees = "same count" if n == expected else f"DIFFERENT (scipy {expected})"
@@ -135,42 +172,57 @@ def worker(contender: str, mask_name: str, size: int, scene: Path, repeat: int,
 
 
 # -- the table ------------------------------------------------------------------------------------
+def ratio_to(rows: list[dict], reference: Callable[[dict], str]) -> Callable[[dict], float]:
+    """A measured row's throughput over that of ``reference(row)`` at its size and mask (NaN
+    when that contender has no measured row there)."""
+    speed = {(r["contender"], r["size"], r["mask"]): r["mpx_per_s"] for r in rows
+             if "skipped" not in r}
+    return lambda r: r["mpx_per_s"] / speed.get((reference(r), r["size"], r["mask"]),
+                                                float("nan"))
+
+
 def x_scipy(rows: list[dict]) -> Callable[[dict], float]:
     """A measured row's throughput over scipy's at its size and mask (NaN without scipy's)."""
-    scipy_speed = {(r["size"], r["mask"]): r["mpx_per_s"] for r in rows
-                   if r["contender"] == "scipy" and "skipped" not in r}
-    return lambda r: r["mpx_per_s"] / scipy_speed.get((r["size"], r["mask"]), float("nan"))
+    return ratio_to(rows, lambda r: "scipy")
+
+
+def x_cc3d(rows: list[dict]) -> Callable[[dict], float]:
+    """A measured row's throughput over cc3d's: ``cc3d-count`` for count rows, else
+    ``cc3d-label``."""
+    return ratio_to(rows, lambda r: "cc3d-count" if r["contender"].endswith("-count")
+                    else "cc3d-label")
 
 
 def table(rows: list[dict]) -> str:
-    ratio_of = x_scipy(rows)
+    of_scipy, of_cc3d = x_scipy(rows), x_cc3d(rows)
     body = []
     for r in rows:
         head = [f"{r['size']}²", r["mask"], r["contender"]]
         if "skipped" in r:
-            body.append(head + [f"skipped: {r['skipped']}", "", "", "", "", "", "", ""])
+            body.append(head + [f"skipped: {r['skipped']}"] + [""] * 9)
             continue
-        ratio = ratio_of(r)
         body.append(head + [f"{r['seconds']:.3f}", len(r["all_seconds"]),
-                            f"{r['mpx_per_s']:.1f}", f"{ratio:.2f}", r["objects"], r["agrees"],
+                            f"{r['mpx_per_s']:.1f}", f"{of_scipy(r):.2f}", f"{of_cc3d(r):.2f}",
+                            r["objects"], r["agrees"], r["output_dtype"] or "",
                             f"{r['peak_mib']:.0f}", f"{r['load_before'][0]:.2f}"])
     return markdown(["size", "mask", "contender", "time (s)", "runs", "Mpx/s", "x scipy",
-                     "objects", "vs scipy", "peak memory (MiB)", "load 1 min"], body,
-                    "rllrrrrrlrr")
+                     "x cc3d", "objects", "vs scipy", "labels dtype", "peak memory (MiB)",
+                     "load 1 min"], body, "rllrrrrrrllrr")
 
 
 def target_summary(rows: list[dict], target: float) -> str:
-    """One line per geoquant contender: at which size/mask it reached ``target`` x scipy."""
-    ratio_of = x_scipy(rows)
+    """One line per geoquant contender: at which size/mask it reached ``target`` x scipy,
+    and its ratio to cc3d."""
+    of_scipy, of_cc3d = x_scipy(rows), x_cc3d(rows)
     lines = []
     for contender in ("geoquant-label", "geoquant-count"):
         parts = []
         for r in rows:
             if r["contender"] != contender or "skipped" in r:
                 continue
-            ratio = ratio_of(r)
+            ratio = of_scipy(r)
             parts.append(f"{r['mask']} {r['size']}²: {ratio:.2f}x "
-                         f"({'met' if ratio >= target else 'missed'})")
+                         f"({'met' if ratio >= target else 'missed'}; {of_cc3d(r):.2f}x cc3d)")
         if parts:
             lines.append(f"* {contender} >= {target:g}x scipy: " + "; ".join(parts))
     return "\n".join(lines)
@@ -192,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                                 args.repeat, args.slow)))
         return 0
 
-    info = machine("dask-image")
+    info = machine("dask-image", "connected-components-3d")
     rows: list[dict] = []
     history: dict[str, list[tuple[int, float]]] = {name: [] for name in args.masks}
     with tempfile.TemporaryDirectory(prefix="gq-bench-labels-") as folder:

@@ -93,7 +93,7 @@ def patch_neighbours(labels: Any, geometry: PixelGeometry, *, n_patches: int | N
 
     Parameters
     ----------
-    labels : dask.array.Array of int64
+    labels : dask.array.Array of int32 or int64
         Global patch ids ``1..N`` (0 where there is no patch), any chunking.
     geometry : PixelGeometry
         Pixel sizes of the grid; must be projected.
@@ -144,7 +144,7 @@ def edge_points(labels: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Parameters
     ----------
-    labels : dask.array.Array of int64
+    labels : dask.array.Array of int32 or int64
         Global patch ids, 0 where there is no patch.
 
     Returns
@@ -167,7 +167,8 @@ def edge_point_tasks(labels: Any) -> list[Any]:
 
     from geoquant.tiling import TileGrid
 
-    labels = labels.astype(np.int64)
+    if labels.dtype.kind != "i":  # the halo outside the raster is -1
+        labels = labels.astype(np.int64)
     grid = TileGrid.from_chunks(labels.chunks)
     padded = padded_tiles(labels, _OUTSIDE).to_delayed(optimize_graph=False)
     task = dask.delayed(_tile_edge_points, pure=True)
@@ -310,7 +311,8 @@ def _tile_edge_points(padded: Any, row0: int, col0: int
     from geoquant.ops.kernels._launch import to_host
 
     xp = array_module(padded)
-    padded = xp.asarray(padded, np.int64)
+    if padded.dtype.kind != "i":
+        padded = xp.asarray(padded, np.int64)
     core = padded[1:-1, 1:-1]
     edge = xp.zeros(core.shape, bool)
     for neighbour in (padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]):
@@ -318,7 +320,7 @@ def _tile_edge_points(padded: Any, row0: int, col0: int
     edge &= core > 0
     r, c = xp.nonzero(edge)
     return (to_host(r).astype(np.int64) + row0, to_host(c).astype(np.int64) + col0,
-            to_host(core[r, c]))
+            to_host(core[r, c]).astype(np.int64))
 
 
 def _coordinates(rows: np.ndarray, cols: np.ndarray, dx: float,

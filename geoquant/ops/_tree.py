@@ -11,6 +11,7 @@ An object pass over a prepared mask builds, lazily with dask:
    each object's first pixel (the order of ``scipy.ndimage.label``): within a tile-row the
    rank comes from the sorted keys that row owns; an object that started in an earlier
    tile-row crosses the bottom row of the previous tile-row, whose ranks are carried down.
+   Ids are int32 while they fit (:func:`label_dtype`), which halves the bytes written.
 
 Every task holds at most a tile and summaries bounded by perimeters; the graph has a small
 constant number of tasks per tile.
@@ -18,6 +19,7 @@ constant number of tasks per tile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -57,6 +59,7 @@ class ObjectPass:
     leaves: dict[tuple[int, int], _Node]
     result: Any
     origin: tuple[int, int] = (0, 0)
+    conn8: bool = True
 
 
 #: The most tiles one object pass builds into a single graph. Each tile makes about four
@@ -137,14 +140,40 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     dependencies = (padded, *aux)
     layer = HighLevelGraph.from_collections(result_key, dict(graph), dependencies=dependencies)
     return ObjectPass(grid, token, graph, dependencies, runs_name, root, leaves,
-                      Delayed(result_key, layer), origin=(r_off, c_off))
+                      Delayed(result_key, layer), origin=(r_off, c_off), conn8=bool(conn8))
 
 
-def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
-    """Global labels 1..N (int64) in raster order of first pixel.
+#: The largest object count whose ids ``1..N`` are written as int32 (``N < 2**31 - 1``);
+#: beyond it labels are int64.
+MAX_INT32_LABEL = 2**31 - 2
 
-    Returns a dask array chunked like the tiles; or, given ``out`` (an int64 NumPy array of
-    the raster's shape, filled in place by threads of this process), a Delayed to compute.
+
+def label_dtype(n_objects: int) -> np.dtype:
+    """int32 when ids ``1..n_objects`` fit below int32's maximum, else int64."""
+    return np.dtype(np.int32 if int(n_objects) <= MAX_INT32_LABEL else np.int64)
+
+
+def most_objects(shape: tuple[int, int], conn8: bool) -> int:
+    """The most objects a raster of ``shape`` can hold: one pixel of each object forms a set
+    of pairwise non-adjacent pixels, at most one per 2 x 2 block under 8-connectivity and
+    half the pixels (a checkerboard) under 4-connectivity."""
+    rows, cols = (int(v) for v in shape)
+    if conn8:
+        return -(-rows // 2) * -(-cols // 2)
+    return -(-rows * cols // 2)
+
+
+def write_labels(run: ObjectPass, *, empty: Callable[..., Any] | None = None) -> Any:
+    """Global labels 1..N in raster order of first pixel, int32 where ids fit.
+
+    Without ``empty``: a dask array chunked like the tiles. Its dtype is fixed before anything
+    is computed, so it follows the most objects the raster can hold (:func:`most_objects`):
+    int32 unless that exceeds :data:`MAX_INT32_LABEL`.
+
+    With ``empty`` (``numpy.empty`` or ``cupy.empty``): a Delayed computing to one array of the
+    raster's shape, allocated by ``empty(shape, dtype)`` once the merge has counted the
+    objects (``dtype = label_dtype(N)``) and filled in place by the tile tasks, so it must run
+    on threads of this process.
     """
     import dask.array as da
     from dask.highlevelgraph import HighLevelGraph
@@ -172,8 +201,11 @@ def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
     width = grid.shape[1]
     row_starts = grid.row_starts
     name = f"gq-labels-{token}"
+    out_key = f"gq-labels-array-{token}"
+    lazy_dtype = label_dtype(most_objects(grid.shape, run.conn8))
     carry, prefix = empty_key, f"gq-zero-{token}"
     graph[prefix] = (int, 0)
+    bands = []
     for i in range(rows_tiles):
         band = [run.leaves[i, j] for j in range(cols_tiles)]
         band_start = int(row_starts[i])
@@ -181,31 +213,41 @@ def write_labels(run: ObjectPass, out: np.ndarray | None = None) -> Any:
         summaries = [leaf.summary for leaf in band]
         finals = [final[leaf.summary] for leaf in band]
         graph[owned] = (_band_owned, summaries, finals)
-        for j, (summary, leaf_final) in enumerate(zip(summaries, finals, strict=True)):
-            graph[(name, i, j)] = (
-                partial(_relabel, width=width, band_start=band_start, out=out),
-                (run.runs_name, i, j), summary, leaf_final, owned, prefix, carry)
+        bands.append((band_start, owned, prefix, carry, summaries, finals))
         next_carry = (f"gq-band-carry-{token}", i)
         graph[next_carry] = (partial(_band_carry, width=width, band_start=band_start), carry,
                              owned, prefix, summaries, finals)
         next_prefix = (f"gq-band-prefix-{token}", i)
         graph[next_prefix] = (_add_count, prefix, owned)
         carry, prefix = next_carry, next_prefix
-    if out is not None:
+    if empty is not None:
+        # ``prefix`` now holds N: the array is allocated once its dtype is known.
+        graph[out_key] = (partial(_allocate, empty=empty, shape=grid.shape), prefix)
+    for i, (band_start, owned, band_prefix, band_carry, summaries, finals) in enumerate(bands):
+        for j, (summary, leaf_final) in enumerate(zip(summaries, finals, strict=True)):
+            task = partial(_relabel, width=width, band_start=band_start, dtype=lazy_dtype)
+            graph[(name, i, j)] = (task, (run.runs_name, i, j), summary, leaf_final, owned,
+                                   band_prefix, band_carry,
+                                   out_key if empty is not None else None)
+    if empty is not None:
         from dask.delayed import Delayed
 
         done = f"gq-labels-written-{token}"
-        graph[done] = (_written, [(name, i, j) for i in range(rows_tiles)
-                                  for j in range(cols_tiles)])
+        graph[done] = (_written, out_key, [(name, i, j) for i in range(rows_tiles)
+                                           for j in range(cols_tiles)])
         return Delayed(done, HighLevelGraph.from_collections(done, graph,
                                                              dependencies=run.dependencies))
     layer = HighLevelGraph.from_collections(name, graph, dependencies=run.dependencies)
-    return da.Array(layer, name, chunks=(grid.row_chunks, grid.col_chunks), dtype=np.int64,
-                    meta=np.empty((0, 0), np.int64))
+    return da.Array(layer, name, chunks=(grid.row_chunks, grid.col_chunks), dtype=lazy_dtype,
+                    meta=np.empty((0, 0), lazy_dtype))
 
 
-def _written(_: list) -> bool:
-    return True
+def _allocate(n_objects: int, *, empty: Callable[..., Any], shape: tuple[int, int]) -> Any:
+    return empty(shape, label_dtype(n_objects))
+
+
+def _written(out: Any, _: list) -> Any:
+    return out
 
 
 # -- tasks ---------------------------------------------------------------------------------------
@@ -318,13 +360,14 @@ def _band_carry(carry: tuple[np.ndarray, np.ndarray], owned: np.ndarray, prefix:
 
 
 def _relabel(runs: tuple, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
-             owned: np.ndarray, prefix: int, carry: tuple[np.ndarray, np.ndarray], *,
-             width: int, band_start: int, out: np.ndarray | None = None) -> np.ndarray | None:
-    """Global labels of one tile: a new array, or written into ``out`` (then None)."""
+             owned: np.ndarray, prefix: int, carry: tuple[np.ndarray, np.ndarray],
+             out: Any, *, width: int, band_start: int, dtype: np.dtype) -> Any:
+    """Global labels of one tile: a new array of ``dtype``, or written into ``out`` (whose
+    dtype then rules) and None."""
     from geoquant.ops.kernels.label import paint_runs
 
     finals = _lookup(leaf.part_keys, final)
-    lut = np.zeros(finals.size + 1, np.int64)
+    lut = np.zeros(finals.size + 1, dtype if out is None else out.dtype)
     lut[1:] = _ranks(finals, owned, prefix, carry, width=width, band_start=band_start)
     (r0, r1), (c0, c1) = leaf.rows, leaf.cols
     if not isinstance(runs, tuple):  # device parts: ids painted on the device
@@ -337,7 +380,7 @@ def _relabel(runs: tuple, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
         return None
     row_ptr, starts, stops, run_label, _ = runs
     if out is None:
-        tile = np.empty((r1 - r0, c1 - c0), np.int64)
+        tile = np.empty((r1 - r0, c1 - c0), lut.dtype)
         paint_runs(row_ptr, starts, stops, lut[run_label], tile)
         return tile
     paint_runs(row_ptr, starts, stops, lut[run_label], out[r0:r1, c0:c1])

@@ -111,8 +111,8 @@ def _evidence(plan: Plan, results: Mapping[str, StepResult]) -> dict[str, Any]:
             if name in layers:
                 continue
             if name.endswith("_labels"):
-                labels = ops.label(results[step.args["of"]].mask)
-                layers[name] = labels.astype("int32").rename(name)
+                # int32 while the ids fit (ops.label decides), int64 beyond: never wrapped
+                layers[name] = ops.label(results[step.args["of"]].mask).rename(name)
             elif name.endswith("_distance_m"):
                 layers[name] = ops.distance(results[step.args["to"]].mask).astype("float32")
     for name, layer in layers.items():

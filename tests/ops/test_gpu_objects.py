@@ -68,8 +68,22 @@ def test_label_on_gpu_kernels_equals_scipy_for_any_chunking(data, connectivity):
     with cuda_kernels():
         got = gq.ops.label(raster, connectivity=connectivity).values
         count = gq.ops.count(raster, connectivity=connectivity)
+    assert got.dtype == np.int32
     np.testing.assert_array_equal(got, expected)
     assert count == n
+
+
+@pytest.mark.parametrize("chunks", [None, (4, 5)])
+def test_gpu_labels_beyond_the_int32_threshold_are_int64_with_the_same_ids(monkeypatch, chunks):
+    import geoquant.ops._tree as tree
+
+    mask = np.random.default_rng(6).random((11, 13)) < 0.35
+    expected, n = reference_labels(mask, 8)
+    monkeypatch.setattr(tree, "MAX_INT32_LABEL", n - 1)
+    with cuda_kernels():
+        got = gq.ops.label(as_raster(mask, chunks=chunks)).values
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("connectivity", [8, 4])
@@ -106,10 +120,12 @@ def test_cupy_masks_run_on_the_device_end_to_end(cupy):
     raster = as_raster(cupy.asarray(values), chunks=None)
     labels = gq.ops.label(raster)
     assert type(labels.data).__module__.startswith("cupy")
+    assert labels.dtype == np.int32
     np.testing.assert_array_equal(labels.data.get(), expected)
     assert gq.ops.count(raster) == n
     chunked = as_raster(values, chunks=(1024, 700))
     lazy = chunked.copy(data=chunked.data.map_blocks(cupy.asarray))
     got = gq.ops.label(lazy).data.compute()
     assert type(got).__module__.startswith("cupy")
+    assert got.dtype == np.int32
     np.testing.assert_array_equal(got.get(), expected)

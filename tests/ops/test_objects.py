@@ -50,7 +50,7 @@ def test_label_equals_scipy_for_any_chunking(case, connectivity):
     expected, n = reference_labels(mask, connectivity)
     raster = as_raster(mask, chunks=chunks)
     got = gq.ops.label(raster, connectivity=connectivity)
-    assert got.dtype == np.int64
+    assert got.dtype == np.int32  # ids fit int32; scipy's dtype too
     assert got.data.chunks == chunks
     np.testing.assert_array_equal(got.values, expected)
     assert gq.ops.count(raster, connectivity=connectivity) == n
@@ -67,6 +67,108 @@ def test_adversarial_shapes_across_tiles(shape_name, chunks, connectivity):
     expected, n = reference_labels(mask, connectivity)
     got = gq.ops.label(as_raster(mask, chunks=chunks), connectivity=connectivity)
     np.testing.assert_array_equal(got.values, expected)
+
+
+@pytest.mark.parametrize("connectivity", [8, 4])
+@pytest.mark.parametrize("chunks", [None, 3, (5, 7)])
+def test_labels_beyond_the_int32_threshold_are_int64_with_the_same_ids(monkeypatch, chunks,
+                                                                      connectivity):
+    import geoquant.ops._tree as tree
+
+    mask = np.random.default_rng(3).random((21, 23)) < 0.35
+    expected, n = reference_labels(mask, connectivity)
+    assert n > 2
+    raster = as_raster(mask, chunks=chunks)
+    in_memory = chunks is None
+    # In memory the count decides: n ids fit a threshold of n, not of n - 1.
+    monkeypatch.setattr(tree, "MAX_INT32_LABEL", n if in_memory else tree.most_objects(
+        mask.shape, connectivity == 8))
+    fits = gq.ops.label(raster, connectivity=connectivity)
+    assert fits.dtype == np.int32
+    monkeypatch.setattr(tree, "MAX_INT32_LABEL", (n if in_memory else tree.most_objects(
+        mask.shape, connectivity == 8)) - 1)
+    wide = gq.ops.label(raster, connectivity=connectivity)
+    assert wide.dtype == np.int64
+    assert isinstance(wide.data, np.ndarray) == in_memory
+    np.testing.assert_array_equal(wide.values, expected)
+    np.testing.assert_array_equal(fits.values, expected)
+    assert wide.values.dtype == np.int64
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 6), (5, 1), (4, 6), (7, 9), (8, 8)])
+def test_most_objects_is_the_largest_count_a_raster_can_hold(shape):
+    from geoquant.ops._tree import most_objects
+
+    rows, cols = np.indices(shape)
+    dots = (rows % 2 == 0) & (cols % 2 == 0)  # the most 8-connected objects
+    assert most_objects(shape, True) == reference_labels(dots, 8)[1]
+    board = (rows + cols) % 2 == 0  # the most 4-connected objects
+    assert most_objects(shape, False) == reference_labels(board, 4)[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(mask=masks(max_side=9), connectivity=st.sampled_from([8, 4]))
+def test_no_mask_holds_more_objects_than_most_objects(mask, connectivity):
+    from geoquant.ops._tree import most_objects
+
+    assert reference_labels(mask, connectivity)[1] <= most_objects(mask.shape,
+                                                                   connectivity == 8)
+
+
+@pytest.mark.parametrize(("side", "connectivity", "dtype"), [
+    (92_680, 8, np.int32), (92_682, 8, np.int64), (65_535, 4, np.int32), (65_536, 4, np.int64)])
+def test_lazy_labels_take_their_dtype_from_the_raster_size_without_computing(side, connectivity,
+                                                                             dtype):
+    import dask
+    import dask.array as da
+    import rioxarray  # noqa: F401
+    import xarray as xr
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("label computed something; lazy input must stay lazy")
+
+    huge = xr.DataArray(da.zeros((side, side), dtype=bool, chunks=16_384), dims=("y", "x"),
+                        coords={"y": np.arange(side)[::-1] * 10.0, "x": np.arange(side) * 10.0})
+    huge = huge.rio.write_crs("EPSG:32633")
+    with dask.config.set(scheduler=refuse):
+        labels = gq.ops.label(huge, connectivity=connectivity)
+    assert labels.dtype == dtype
+    assert labels.data._meta.dtype == dtype
+
+
+def reference_runs(padded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of OBJECT codes in the core, pixel by pixel in plain Python."""
+    row_ptr, starts, stops = [0], [], []
+    for row in padded[1:-1, 1:-1]:
+        inside = False
+        for c, code in enumerate(row):
+            if (code == 1) != inside:
+                (starts if not inside else stops).append(c)
+                inside = not inside
+        if inside:
+            stops.append(row.size)
+        row_ptr.append(len(starts))
+    return np.array(row_ptr), np.array(starts, np.int32), np.array(stops, np.int32)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(0, 12), cols=st.integers(0, 41),
+       fill=st.sampled_from([0.0, 0.5, 0.9, 0.98]), offset=st.integers(0, 7))
+def test_tile_runs_equal_a_pixel_by_pixel_scan(seed, rows, cols, fill, offset):
+    """Word-wise skipping over uniform stretches finds exactly the runs a per-pixel scan does,
+    whatever the width, the codes (excluded, outside) and the buffer's alignment."""
+    from geoquant.ops.kernels.label import tile_runs
+
+    rng = np.random.default_rng(seed)
+    codes = rng.choice(np.array([0, 1, 2, 3], np.uint8), size=(rows + 2, cols + 2),
+                       p=[0.4, 0.4, 0.1, 0.1])
+    uniform = rng.random(codes.shape) < fill  # long stretches of one code skip word by word
+    codes[uniform] = rng.choice(np.array([0, 1, 2], np.uint8))
+    buffer = np.empty(codes.size + offset, np.uint8)
+    padded = buffer[offset:].reshape(codes.shape)  # not 8-byte aligned for most offsets
+    padded[...] = codes
+    for got, want in zip(tile_runs(padded), reference_runs(padded), strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_corner_contacts_exactly_at_tile_corners():

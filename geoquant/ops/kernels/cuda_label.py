@@ -268,5 +268,6 @@ def part_stats(padded: Any, parts: DeviceParts, row0: int, col0: int, width: int
 
 
 def relabel(parts: DeviceParts, lut: Any) -> Any:
-    """Global ids of a tile's pixels on the device: ``lut[local]`` (int64, ``lut[0] = 0``)."""
-    return to_device(np.asarray(lut, np.int64), parts.local)[parts.local]
+    """Global ids of a tile's pixels on the device: ``lut[local]`` (``lut[0] = 0``), in the
+    dtype of ``lut`` (int32 or int64, as :func:`geoquant.ops._tree.label_dtype` chose)."""
+    return to_device(np.asarray(lut), parts.local)[parts.local]
