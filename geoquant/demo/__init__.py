@@ -69,7 +69,9 @@ def _registration_figures(landuse: Any, items: Any) -> dict[str, Any]:
     from geoquant import ops, sources
 
     check = ops.registration(landuse.isel(time=0), landuse.isel(time=-1))
-    grids = sources.native_grids(items) or [[0.0, 0.0, 1.0, -1.0]] * 2
+    grids = sources.native_grids(items)
+    if grids is None:   # the demo's own catalog always records proj:transform
+        raise RuntimeError("the demo's land-use items lack proj:transform")
     first, last = grids[0], grids[-1]
     return {
         "grid_offset_px": {"east": round((last[0] - first[0]) / abs(first[2]), 3),

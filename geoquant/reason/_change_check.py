@@ -59,7 +59,7 @@ def _text(check: dict[str, Any]) -> str:
                          f"{abs(offset['north']):.2f} px "
                          f"{'north' if offset['north'] >= 0 else 'south'} of each other and "
                          "were resampled onto one grid (nearest neighbour).")
-    if check["changed_share"] and check["changed_share"] == check["changed_share"]:
+    if check["changed_share"] > 0:         # NaN (no valid pixel) and 0 compare False
         parts.append(f"{_percent(check['boundary_share'])} of the changed area lies within one "
                      f"pixel of a class boundary (such pixels are "
                      f"{_percent(check['boundary_pixels_share'])} of the map).")

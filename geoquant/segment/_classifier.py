@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +79,7 @@ class PixelClassifier:
         """The same model with its probabilities averaged over a ``2 * smooth_px + 1``
         square window (a contextual clean-up against single-pixel speckle; small patches
         narrower than the window can vanish)."""
-        return PixelClassifier(self.model_text, self.classes, self.spec, self.report,
-                               self.name, smooth_px)
+        return replace(self, smooth_px=smooth_px)
 
     @property
     def version(self) -> str:

@@ -76,10 +76,9 @@ def open_segmenter(path: str | Path) -> Any:
 def _is_stac_item(path: Path) -> bool:
     try:
         with open(path, "rb") as f:
-            head = f.read(1)
-        if head != b"{":
-            return False
-        data: Any = json.loads(path.read_text())
+            if f.read(1) != b"{":      # a checkpoint is not read whole just to fail as JSON
+                return False
+            data: Any = json.loads(b"{" + f.read())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
     return isinstance(data, dict) and data.get("type") == "Feature" and any(

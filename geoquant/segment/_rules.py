@@ -551,20 +551,12 @@ class SarWater:
 
 
 def vv_histogram(data: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Counts of VV values (dB) in fixed bins, NaN left out; exact for any chunking."""
-    edges = np.round(np.arange(HIST_RANGE_DB[0], HIST_RANGE_DB[1] + HIST_BIN_DB / 2,
-                               HIST_BIN_DB), 6)
-    # Equal bins given as (count, range) take NumPy's direct-index path, not a binary search.
-    # Values are clipped into the range first; NaN falls in no bin, so nodata is left out.
-    bins, span = len(edges) - 1, (float(edges[0]), float(edges[-1]))
-    if hasattr(data, "dask"):
-        import dask.array as da
+    """Counts of VV values (dB) in fixed bins, NaN left out; exact for any chunking.
 
-        counts, _ = da.histogram(da.clip(data, *span), bins=bins, range=span)
-        return _host(counts.compute()), edges
-    xp = array_module(data)
-    counts, _ = xp.histogram(xp.clip(data, *span), bins=bins, range=span)
-    return _host(counts), edges
+    Values are clipped into the range first, so the end bins also count what lies beyond.
+    """
+    xp = _array_namespace(data)
+    return _binned(xp.clip(data, *HIST_RANGE_DB), HIST_RANGE_DB, HIST_BIN_DB)
 
 
 INDEX_BIN = 0.005
@@ -581,15 +573,27 @@ def index_histogram(cube: Any, index: str, positions: Mapping[str, int],
     bands = [cube.isel(band=positions[b]).data for b in names]
     with np.errstate(divide="ignore", invalid="ignore"):
         values = formula(*(b.astype(np.float32) for b in bands))
-    edges = np.round(np.arange(domain[0], domain[1] + INDEX_BIN / 2, INDEX_BIN), 6)
-    bins, span = len(edges) - 1, (float(edges[0]), float(edges[-1]))
-    if hasattr(values, "dask"):
+    return _binned(values, domain, INDEX_BIN)
+
+
+def _array_namespace(data: Any) -> Any:
+    if hasattr(data, "dask"):
         import dask.array as da
 
-        counts, _ = da.histogram(values, bins=bins, range=span)
-        return _host(counts.compute()), edges
-    xp = array_module(values)
-    counts, _ = xp.histogram(values[xp.isfinite(values)], bins=bins, range=span)
+        return da
+    return array_module(data)
+
+
+def _binned(values: Any, span: tuple[float, float], step: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of ``values`` in bins of ``step`` over ``span`` (NaN and values outside left
+    out) and the bin edges; dask arrays are reduced by dask, CuPy ones on the device."""
+    edges = np.round(np.arange(span[0], span[1] + step / 2, step), 6)
+    # Equal bins given as (count, range) take NumPy's direct-index path, not a binary search.
+    bins, bounds = len(edges) - 1, (float(edges[0]), float(edges[-1]))
+    counts, _ = _array_namespace(values).histogram(values, bins=bins, range=bounds)
+    if hasattr(counts, "dask"):
+        counts = counts.compute()
     return _host(counts), edges
 
 

@@ -123,7 +123,7 @@ def temporal_features(cube: Any, *, clear: Any = None,
     from geoquant.segment._bands import band_names
 
     spec = spec or FeatureSpec()
-    if "time" not in cube.dims or tuple(cube.dims) != ("time", "band", "y", "x"):
+    if tuple(cube.dims) != ("time", "band", "y", "x"):
         raise InvalidOptionError(
             f"temporal features need a (time, band, y, x) cube, not {tuple(cube.dims)}: load "
             "the whole season or year of observations, not a composite")

@@ -67,3 +67,34 @@ def localize_item(item: Mapping[str, Any], rasters: Mapping[str, str | Path], *,
     if item_id is not None:
         out["id"] = item_id
     return out
+
+
+def two_utm_zone_items(vv_path: str | Path, folder: str | Path) -> list[dict[str, Any]]:
+    """Two items of one real scene (a dB GeoTIFF with nodata -99, in UTM zone 31): the scene
+    as it is (``zone31``, a.tif) and warped into zone 32 by nearest neighbour at 20 m
+    (``zone32``, b.tif, the next day), written into ``folder``."""
+    import numpy as np
+    import rasterio
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    folder = Path(folder)
+    with rasterio.open(vv_path) as src:
+        db, transform, crs = src.read(1), src.transform, src.crs
+    other = "EPSG:32632"
+    dst_transform, width, height = calculate_default_transform(
+        crs, other, db.shape[1], db.shape[0],
+        *rasterio.transform.array_bounds(db.shape[0], db.shape[1], transform), resolution=20)
+    moved = np.full((height, width), -99.0, np.float32)
+    reproject(db, moved, src_transform=transform, src_crs=crs, dst_transform=dst_transform,
+              dst_crs=other, resampling=Resampling.nearest, src_nodata=-99, dst_nodata=-99)
+    base = {"type": "Feature", "stac_version": "1.0.0", "collection": "s1", "links": [],
+            "properties": {"datetime": "2015-03-09T17:30:17Z"},
+            "assets": {"vv": {"type": "image/tiff", "roles": ["data"],
+                              "raster:bands": [{"unit": "dB"}]}}}
+    west = localize_item(base, {"vv": write_raster(folder / "a.tif", db, crs=crs.to_string(),
+                                                   transform=transform, nodata=-99)},
+                         item_id="zone31")
+    east = localize_item(base, {"vv": write_raster(folder / "b.tif", moved, crs=other,
+                                                   transform=dst_transform, nodata=-99)},
+                         item_id="zone32", datetime="2015-03-10T17:30:17Z")
+    return [west, east]

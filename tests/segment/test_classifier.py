@@ -119,6 +119,17 @@ def test_out_of_fold_map_never_trains_on_the_block_it_predicts(series, features)
     assert report["accuracy"] > 0.8 and report["iou"]["forest"] > 0.8
     legend = json.loads(classes.attrs["classes"])
     assert set(legend.values()) == set(report["classes"])
+    # The report's figures, recomputed here from the map and the reference codes.
+    codes = {"cropland": 1, "forest": 2, "grass": 3, "shrubland": 4, "built-up": 8}
+    predicted = np.zeros(classes.shape, int)
+    for k, word in legend.items():
+        predicted[classes.values == int(k)] = codes[word]
+    truth = reference.values.astype(int)
+    labelled = truth > 0
+    assert report["accuracy"] == pytest.approx((predicted == truth)[labelled].mean(), abs=1e-4)
+    forest = (predicted == 2) & labelled, truth == 2
+    assert report["iou"]["forest"] == pytest.approx(
+        (forest[0] & forest[1]).sum() / (forest[0] | forest[1]).sum(), abs=1e-4)
 
 
 def test_save_and_load_give_the_same_classes(classifier, features, tmp_path):

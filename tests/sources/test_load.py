@@ -12,7 +12,7 @@ from rasterio.transform import from_bounds
 
 from geoquant.errors import AssetError, MixedCRSError, RegionError
 from geoquant.sources import clear_mask, load, search
-from geoquant.testing.stac import localize_item, write_raster
+from geoquant.testing.stac import localize_item, two_utm_zone_items, write_raster
 
 SLOVENIA = (465181.0522318204, 5079244.8912012065, 466180.53145382757, 5080254.63349641)
 S2_ORDER = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11",
@@ -169,27 +169,7 @@ def test_mixed_utm_zones_need_a_crs(real_items):
 
 def test_mixed_utm_zones_reprojected(shared_data, tmp_path):
     """Two items of one scene, in zones 31 and 32, loaded into zone 31."""
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
-
-    with rasterio.open(shared_data / CAMARGUE) as src:
-        db, transform, crs = src.read(1), src.transform, src.crs
-    other = "EPSG:32632"
-    dst_transform, width, height = calculate_default_transform(
-        crs, other, db.shape[1], db.shape[0],
-        *rasterio.transform.array_bounds(db.shape[0], db.shape[1], transform), resolution=20)
-    moved = np.full((height, width), -99.0, np.float32)
-    reproject(db, moved, src_transform=transform, src_crs=crs, dst_transform=dst_transform,
-              dst_crs=other, resampling=Resampling.nearest, src_nodata=-99, dst_nodata=-99)
-    base = {"type": "Feature", "stac_version": "1.0.0", "collection": "s1", "links": [],
-            "properties": {"datetime": "2015-03-09T17:30:17Z"},
-            "assets": {"vv": {"type": "image/tiff", "roles": ["data"],
-                              "raster:bands": [{"unit": "dB"}]}}}
-    west = localize_item(base, {"vv": write_raster(tmp_path / "a.tif", db, crs=crs.to_string(),
-                                                   transform=transform, nodata=-99)},
-                         item_id="zone31")
-    east = localize_item(base, {"vv": write_raster(tmp_path / "b.tif", moved, crs=other,
-                                                   transform=dst_transform, nodata=-99)},
-                         item_id="zone32", datetime="2015-03-10T17:30:17Z")
+    west, east = two_utm_zone_items(shared_data / CAMARGUE, tmp_path)
     with pytest.raises(MixedCRSError, match="EPSG:32631"):
         load([west, east])
     cube = load([west, east], crs="EPSG:32631", resolution=20)
@@ -198,9 +178,10 @@ def test_mixed_utm_zones_reprojected(shared_data, tmp_path):
     from pyproj import Transformer
 
     xx, yy = np.meshgrid(cube.x.values, cube.y.values)
-    for t, (source, src_transform, src_crs) in enumerate(((db, transform, crs),
-                                                          (moved, dst_transform, other))):
-        sx, sy = Transformer.from_crs(crs, src_crs, always_xy=True).transform(xx, yy)
+    for t, name in enumerate(("a.tif", "b.tif")):       # the two items' rasters, as written
+        with rasterio.open(tmp_path / name) as src:
+            source, src_transform, src_crs = src.read(1), src.transform, src.crs
+        sx, sy = Transformer.from_crs("EPSG:32631", src_crs, always_xy=True).transform(xx, yy)
         col, row = ~src_transform * (sx, sy)
         col, row = np.floor(col).astype(int), np.floor(row).astype(int)
         inside = (row >= 0) & (row < source.shape[0]) & (col >= 0) & (col < source.shape[1])

@@ -16,7 +16,8 @@ from rasterio.windows import Window
 from geoquant.errors import InvalidOptionError, MissingDependencyError
 from geoquant.sources import _load_odc, load, search
 from geoquant.sources._load import _choose_engine, _plan
-from geoquant.testing.stac import localize_item, write_raster
+from geoquant.testing.real import CAMARGUE_VV
+from geoquant.testing.stac import localize_item, two_utm_zone_items, write_raster
 
 pytest.importorskip("odc.stac")
 # odc-geo 0.5.3 calls shapely.ops.transform, which shapely 2.2 deprecates
@@ -247,28 +248,7 @@ def test_reprojected_computing(demo, collection, options, resampling):
 def test_mixed_utm_zones_reprojected(shared_data, tmp_path):
     """Two items of one real scene in zones 31 and 32 (test_load's case), loaded into zone 31:
     the zone-31 item on its own grid is copied alike; the other is warped (knife-edge rule)."""
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
-
-    path = shared_data / "real/camargue-s1/S1A__IW___A_20150309T173017_VV_grd_mli_geo_norm_db.tif"
-    with rasterio.open(path) as src:
-        db, transform, crs = src.read(1), src.transform, src.crs
-    other = "EPSG:32632"
-    dst_transform, width, height = calculate_default_transform(
-        crs, other, db.shape[1], db.shape[0],
-        *rasterio.transform.array_bounds(db.shape[0], db.shape[1], transform), resolution=20)
-    moved = np.full((height, width), -99.0, np.float32)
-    reproject(db, moved, src_transform=transform, src_crs=crs, dst_transform=dst_transform,
-              dst_crs=other, resampling=Resampling.nearest, src_nodata=-99, dst_nodata=-99)
-    base = {"type": "Feature", "stac_version": "1.0.0", "collection": "s1", "links": [],
-            "properties": {"datetime": "2015-03-09T17:30:17Z"},
-            "assets": {"vv": {"type": "image/tiff", "roles": ["data"],
-                              "raster:bands": [{"unit": "dB"}]}}}
-    west = localize_item(base, {"vv": write_raster(tmp_path / "a.tif", db, crs=crs.to_string(),
-                                                   transform=transform, nodata=-99)},
-                         item_id="zone31")
-    east = localize_item(base, {"vv": write_raster(tmp_path / "b.tif", moved, crs=other,
-                                                   transform=dst_transform, nodata=-99)},
-                         item_id="zone32", datetime="2015-03-10T17:30:17Z")
+    west, east = two_utm_zone_items(shared_data / "real" / CAMARGUE_VV, tmp_path)
     a, b = both([west, east], crs="EPSG:32631", resolution=20, chunks=128)
     assert_same_cube(a.isel(time=[0]), b.isel(time=[0]))
     assert_same_frame(a, b)
