@@ -130,14 +130,15 @@ class Bench:
         return min(times), result
 
     def gpu(self, run: Callable[[], Any]) -> Callable[[], Any]:
-        """``run`` on device tiles: as it is on CuPy, inside ``cuda_kernels()`` when simulated."""
+        """``run`` on device tiles: as it is on CuPy; when simulated, with the Dask option
+        ``geoquant.kernels = "cuda"`` (NumPy tiles through the GPU kernels)."""
         if not self.simulate:
             return run
 
         def simulated() -> Any:
-            from geoquant._backend import cuda_kernels
+            import dask
 
-            with cuda_kernels():
+            with dask.config.set({"geoquant.kernels": "cuda"}):
                 return run()
 
         return simulated

@@ -63,7 +63,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from geoquant.segment._train import open_training_image, train
+    from geoquant.segment import open_training_image, train
 
     images = [open_training_image(path) for path in args.images]
     labels = open_training_image(args.labels, labels=True)
@@ -377,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        from geoquant.sources._assets import unreadable_assets_named
+        from geoquant.sources import unreadable_assets_named
 
         with unreadable_assets_named():
             return args.run(args)

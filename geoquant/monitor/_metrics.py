@@ -10,14 +10,12 @@ clouds would read as a loss, and alerts would fire on the weather.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from geoquant.monitor._specs import CLEAR_METRIC, MetricSpec, SourceSpec
-
-NODATA = 255
 
 
 def region_mask(region: Any, like: Any) -> Any:
@@ -33,20 +31,6 @@ def region_mask(region: Any, like: Any) -> Any:
     return xr.DataArray(inside, dims=("y", "x"), coords={"y": like["y"], "x": like["x"]})
 
 
-def class_masks(segmentation: Any, classes: Sequence[str], *, thresholded: bool
-                ) -> dict[str, Any]:
-    """uint8 masks (1, 0, 255 no data) of each class, on the segmentation's grid.
-
-    Band-threshold classes are read at probability 0.5 (exactly their rule, even where two
-    classes overlap); other segmenters through the class map, as :func:`geoquant.ask` reads
-    them.
-    """
-    from geoquant.segment import class_mask
-
-    return {cls: class_mask(segmentation, cls, threshold=0.5 if thresholded else None)
-            for cls in classes}
-
-
 def measure(segmentation: Any, masks: Mapping[str, Any], source: SourceSpec, *,
             region_pixels: int, plans: Mapping[str, Any]) -> dict[str, float]:
     """Every figure of ``source`` for one date, with ``clear_percent`` first.
@@ -56,7 +40,7 @@ def measure(segmentation: Any, masks: Mapping[str, Any], source: SourceSpec, *,
     segmentation : xarray.Dataset
         The date's segmentation (``probability``, ``label``), no data outside the region.
     masks : mapping of str to DataArray
-        The class masks the metrics read (see :func:`class_masks`).
+        The class masks the metrics read (see :func:`geoquant.segment.class_masks`).
     source : SourceSpec
     region_pixels : int
         Pixels of the grid inside the region's polygon.
@@ -70,7 +54,9 @@ def measure(segmentation: Any, masks: Mapping[str, Any], source: SourceSpec, *,
     """
     import dask
 
-    (seen,) = dask.compute((segmentation["label"] != NODATA).sum())
+    from geoquant.segment import has_data
+
+    (seen,) = dask.compute(has_data(segmentation).sum())
     clear = 100.0 * float(seen) / region_pixels if region_pixels else 0.0
     values: dict[str, float] = {CLEAR_METRIC: clear}
     observed = int(seen) > 0 and clear >= source.min_clear_percent

@@ -331,13 +331,8 @@ class _Job:
         import dask
 
         from geoquant import segment, sources
-        from geoquant.monitor._metrics import class_masks, measure, region_mask
-        from geoquant.monitor._segmenters import (
-            BandThresholds,
-            bands_hint,
-            choose_segmenter,
-            is_sar,
-        )
+        from geoquant.monitor._metrics import measure, region_mask
+        from geoquant.monitor._segmenters import BandThresholds, bands_hint, choose_segmenter
 
         key = series_key(region.name, source.name)
         items = self.new_items(region, source, key)
@@ -349,7 +344,7 @@ class _Job:
                             region=region.region.geometry, sar_units="db")
         segmenter = choose_segmenter(source, items, cube)
         clear = None
-        if not is_sar(cube) and not isinstance(segmenter, segment.LandCoverProduct) \
+        if not segment.is_sar(cube) and not isinstance(segmenter, segment.LandCoverProduct) \
                 and set(QUALITY_ASSETS) & set(items[0].get("assets", {})):
             clear = sources.clear_mask(items, like=cube)   # on the cube's own coordinates
         inside = region_mask(region.region, cube)
@@ -362,7 +357,9 @@ class _Job:
         plans = self._plans(source)
         classes = list(dict.fromkeys([*(m.class_name for m in source.metrics
                                         if m.class_name), *source.masks]))
-        thresholded = isinstance(segmenter, BandThresholds)
+        # Band-threshold classes are read at probability 0.5 (exactly their rule, even where
+        # two classes overlap); other segmenters through the class map, as ask reads them.
+        threshold = 0.5 if isinstance(segmenter, BandThresholds) else None
         info = {"region": region.name, "source": source.name,
                 "collection": source.collection, "region_origin": region.origin,
                 "metrics": [CLEAR_METRIC, *(m.name for m in source.metrics)],
@@ -383,7 +380,7 @@ class _Job:
                     raise ConfigError(bands_hint(source, cube)) from err
                 raise
             (seg,) = dask.persist(seg)
-            masks = class_masks(seg, classes, thresholded=thresholded)
+            masks = segment.class_masks(seg, classes, threshold=threshold)
             values = measure(seg, masks, source, region_pixels=region_pixels, plans=plans)
             stamp = cube.time.values[t]
             ids = str(cube.item_ids.values[t]).split(",")

@@ -20,7 +20,7 @@ from geoquant.monitor._specs import BandClass, SourceSpec
 
 def _common(band: Any) -> str:
     """A band's STAC common name (``B08`` -> ``nir``), as segmenters are handed band names."""
-    from geoquant.segment._bands import common_name
+    from geoquant.segment import common_name
 
     return common_name(str(band))
 
@@ -81,22 +81,6 @@ class BandThresholds:
         return out
 
 
-def is_sar(cube: Any) -> bool:
-    """Whether a cube holds radar backscatter (its units, or VV/VH bands)."""
-    bands = {str(b).lower() for b in cube.band.values}
-    return str(cube.attrs.get("units", "")) in ("db", "linear") or bool(bands & {"vv", "vh"})
-
-
-def classified_asset(items: Sequence[Mapping[str, Any]], bands: Sequence[str]) -> str | None:
-    """The loaded asset that carries class metadata (a land-cover product), if any."""
-    assets = items[0].get("assets", {})
-    for band in bands:
-        asset = assets.get(str(band), {})
-        if "classification:classes" in asset or "file:values" in asset:
-            return str(band)
-    return None
-
-
 def choose_segmenter(source: SourceSpec, items: Sequence[Mapping[str, Any]], cube: Any) -> Any:
     """The segmenter for a source's new acquisitions (see the module docstring).
 
@@ -113,11 +97,11 @@ def choose_segmenter(source: SourceSpec, items: Sequence[Mapping[str, Any]], cub
         return BandThresholds(source.classes)
     if kind in ("spectral", "spectral-ndwi"):
         return segment.spectral_rules(index="ndwi" if kind == "spectral-ndwi" else "mndwi")
-    if kind == "sar-water" or (kind == "auto" and is_sar(cube)):
+    if kind == "sar-water" or (kind == "auto" and segment.is_sar(cube)):
         return segment.SarWater(threshold_db=source.threshold_db)
     if kind == "model":
         return segment.open_segmenter(source.model)
-    asset = classified_asset(items, bands)
+    asset = segment.class_asset(items[0], among=bands)   # a loaded asset with classes
     if kind == "product":
         if source.product is not None:
             return segment.product(source.product)

@@ -374,8 +374,7 @@ def _shorthand_examples(available: tuple[str, ...] | None) -> list[str]:
 
 def _question_metric(item: Mapping[str, Any], name: str, where: str,
                      problems: Problems) -> MetricSpec | None:
-    from geoquant.reason import make_plan
-    from geoquant.reason._ask import plan_dates
+    from geoquant.reason import make_plan, plan_dates
 
     question = text(item, "question", where, problems)
     others = [k for k in item if k not in ("name", "question")]

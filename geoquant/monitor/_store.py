@@ -39,7 +39,6 @@ from geoquant.monitor._state import STATE_KEY, check_state
 
 SERIES_MARK = "geoquant_monitor_series"
 JOURNAL_SUFFIX = ".journal"
-NODATA_MASK = 255
 TIME_ENCODING = {"units": "seconds since 1970-01-01T00:00:00", "calendar": "proleptic_gregorian",
                  "dtype": "int64"}
 
@@ -464,6 +463,7 @@ def step_dataset(time: Any, values: Mapping[str, float], masks: Mapping[str, Any
     import xarray as xr
 
     from geoquant.monitor._specs import CLEAR_METRIC
+    from geoquant.segment import MASK_NODATA
 
     stamp = np.datetime64(np.datetime64(time, "s"), "ns")
     variables: dict[str, Any] = {CLEAR_METRIC: xr.DataArray(
@@ -477,8 +477,8 @@ def step_dataset(time: Any, values: Mapping[str, float], masks: Mapping[str, Any
         layer = mask.drop_vars([c for c in mask.coords if c not in ("y", "x", "spatial_ref")])
         layer = layer.expand_dims(time=[stamp])
         layer = layer.astype(np.uint8)
-        layer.attrs = {"long_name": f"{cls} mask: 1 {cls}, 0 other, {NODATA_MASK} no data, "
+        layer.attrs = {"long_name": f"{cls} mask: 1 {cls}, 0 other, {MASK_NODATA} no data, "
                                     "cloud or outside the region"}
-        variables[mask_variable(cls)] = layer.rio.write_nodata(NODATA_MASK, encoded=False)
+        variables[mask_variable(cls)] = layer.rio.write_nodata(MASK_NODATA, encoded=False)
     step = xr.Dataset(variables).assign_coords(time=[stamp])
     return step.rio.write_crs(crs) if masks else step

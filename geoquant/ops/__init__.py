@@ -5,6 +5,10 @@ gives the same answer for any chunking as on the whole array: per-tile numba ker
 small tile summaries that merge associatively in a tree, and per-pixel outputs are written
 back chunk by chunk. Nodata and pixels outside the region are neither object nor background.
 
+:class:`PixelGeometry` (a grid's pixel sizes in metres) and :func:`check_same_grid` (raise
+:class:`~geoquant.errors.GridMismatchError` unless two grids have the same pixels) are the
+operators' grid checks, for code that lines up rasters before measuring them.
+
 Importing this module also registers the ``.gq`` DataArray accessor (``mask.gq.count()``).
 """
 
@@ -13,6 +17,8 @@ from geoquant.ops._area import Coverage, area, share
 from geoquant.ops._change import Change, change
 from geoquant.ops._distance import distance, min_distance, within_distance
 from geoquant.ops._fragmentation import fragmentation
+from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._mask import check_same_grid
 from geoquant.ops._objects import connected, count, label, objects
 from geoquant.ops._registration import Registration, registration
 from geoquant.ops._survey import Survey, survey
@@ -20,10 +26,12 @@ from geoquant.ops._survey import Survey, survey
 __all__ = [
     "Change",
     "Coverage",
+    "PixelGeometry",
     "Registration",
     "Survey",
     "area",
     "change",
+    "check_same_grid",
     "connected",
     "count",
     "distance",

@@ -48,8 +48,10 @@ def coverage_totals(prepared: PreparedMask) -> Any:
 
     A Delayed of four float64 (counts are exact below 2**53), summed in a tree.
     """
+    from geoquant.ops.kernels.dispatch import configured_kernels
+
     task = partial(_tile_counts, grid=TileGrid.from_chunks(prepared.chunks),
-                   geometry=prepared.geometry)
+                   geometry=prepared.geometry, kernels=configured_kernels())
     return tree_reduce([prepared.codes], task, np.add, name="gq-coverage")
 
 
@@ -90,9 +92,9 @@ def share(mask: Any, *, valid: Any = None) -> float:
 
 
 def _tile_counts(codes: Any, *, block_index: tuple[int, int], grid: TileGrid,
-                 geometry: PixelGeometry) -> np.ndarray:
-    from geoquant.ops.kernels.dispatch import count_codes
+                 geometry: PixelGeometry, kernels: str) -> np.ndarray:
+    from geoquant.ops.kernels.dispatch import kernels_for
 
     r0, r1, _, _ = grid.bounds(*block_index)
-    counts = count_codes(codes, geometry.cell_area(r0, r1))
+    counts = kernels_for(codes, kernels).count_codes(codes, geometry.cell_area(r0, r1))
     return np.asarray(counts, np.float64)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from geoquant._backend import array_module, uses_cuda_kernels
+from geoquant._backend import array_module
 from geoquant.errors import MaskError
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import (
@@ -21,6 +21,7 @@ from geoquant.ops._mask import (
 )
 from geoquant.ops._reducers import AbsentByClassReducer
 from geoquant.ops._tree import object_pass
+from geoquant.ops.kernels.dispatch import configured_kernels, kernels_for
 from geoquant.tiling import TileGrid, tree_reduce
 
 
@@ -75,7 +76,7 @@ def change(before: Any, after: Any, *, connectivity: int = 8, objects: bool = Tr
     check_same_grid(geometry, other, ("before", "after"))
     second = second.rechunk(first.chunks)
     per_tile = partial(_tile_transitions, grid=TileGrid.from_chunks(first.chunks),
-                       geometry=geometry)
+                       geometry=geometry, kernels=configured_kernels())
     (pairs,) = dask.compute(tree_reduce([first, second], per_tile, _add_counts,
                                         name="gq-change"))
     classes = sorted({c for pair in pairs for c in pair})
@@ -144,26 +145,13 @@ def _encode_classes(block: Any, nodata: float | None, name_: str) -> Any:
 
 
 def _tile_transitions(before: Any, after: Any, *, block_index: tuple[int, int],
-                      grid: TileGrid, geometry: PixelGeometry) -> dict:
+                      grid: TileGrid, geometry: PixelGeometry, kernels: str) -> dict:
     """Per tile: cells and area (m²) of every (before, after) class pair."""
     keep = (before != NODATA_CLASS) & (after != NODATA_CLASS)
-    if uses_cuda_kernels(before):
-        from geoquant.ops.kernels.cuda_counts import transitions
-
-        r0, r1, _, _ = grid.bounds(*block_index)
-        found = transitions(before, after, keep, geometry.cell_area(r0, r1))
-        return {(int(b), int(a)): (int(n), float(m)) for b, a, n, m in zip(*found, strict=True)}
-    rows = np.nonzero(keep)[0]
-    if rows.size == 0:
-        return {}
-    pairs = np.stack([before[keep], after[keep]], axis=1)
-    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    cells = np.bincount(inverse, minlength=len(unique))
     r0, r1, _, _ = grid.bounds(*block_index)
-    area = np.bincount(inverse, weights=geometry.cell_area(r0, r1)[rows], minlength=len(unique))
-    return {(int(b), int(a)): (int(n), float(m))
-            for (b, a), n, m in zip(unique, cells, area, strict=True)}
+    found = kernels_for(before, kernels).transitions(before, after, keep,
+                                                     geometry.cell_area(r0, r1))
+    return {(int(b), int(a)): (int(n), float(m)) for b, a, n, m in zip(*found, strict=True)}
 
 
 def _add_counts(first: dict, second: dict) -> dict:

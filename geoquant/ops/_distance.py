@@ -33,11 +33,11 @@ Excluded pixels (nodata, outside the region) are not objects and do not block pa
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from geoquant._backend import array_module, uses_cuda_kernels
+from geoquant._backend import array_module
 from geoquant.ops._mask import (
     OBJECT,
     PreparedMask,
@@ -45,6 +45,7 @@ from geoquant.ops._mask import (
     prepare_mask,
     prepare_pair,
 )
+from geoquant.ops.kernels.dispatch import configured_kernels, kernels_for
 from geoquant.tiling import TileGrid
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -218,7 +219,8 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
     grid = TileGrid.from_chunks(codes.chunks)
     row0, col0 = grid.row_starts.tolist(), grid.col_starts.tolist()
     ncols = col0[-1]
-    token = tokenize(codes.name, dx, dy, excluded_nan)
+    kernels = configured_kernels()
+    token = tokenize(codes.name, dx, dy, excluded_nan, kernels)
     src = codes.name
     ext, above, below = f"edt-extremes-{token}", f"edt-above-{token}", f"edt-below-{token}"
     border, left, right = f"edt-border-{token}", f"edt-left-{token}", f"edt-right-{token}"
@@ -230,13 +232,14 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
     bands = max(1, min(4, (os.cpu_count() or 1) // len(tiles)))
 
     layers: dict[str, dict] = {
-        ext: {(ext, i, j): (_column_extremes, (src, i, j), row0[i]) for i, j in tiles},
+        ext: {(ext, i, j): (_column_extremes, (src, i, j), row0[i], kernels) for i, j in tiles},
         above: {(above, i, j): ((_carry_down, (above, i - 1, j), (ext, i - 1, j)) if i
                                 else (_no_rows_above, col_chunks[j])) for i, j in tiles},
         below: {(below, i, j): ((_carry_up, (below, i + 1, j), (ext, i + 1, j)) if i < ni - 1
                                 else (_no_rows_below, col_chunks[j])) for i, j in tiles},
         border: {(border, i, j): (_border_sites, (src, i, j), row0[i], col0[j], ncols,
-                                  (above, i, j), (below, i, j), dx, dy) for i, j in tiles},
+                                  (above, i, j), (below, i, j), dx, dy, kernels)
+                 for i, j in tiles},
         left: {(left, i, j): ((_carry_left, (left, i, j - 1), (border, i, j - 1), col0[j],
                                ncols - 1, dx) if j else (_no_sites, row_chunks[i]))
                for i, j in tiles},
@@ -245,7 +248,7 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
                 for i, j in tiles},
         out: {(out, i, j): (_distance_tile, (src, i, j), row0[i], col0[j], (above, i, j),
                             (below, i, j), (left, i, j), (right, i, j), dx, dy, excluded_nan,
-                            bands)
+                            bands, kernels)
               for i, j in tiles},
     }
     source = set(codes.__dask_layers__())
@@ -267,20 +270,8 @@ class Sites(NamedTuple):
     val: np.ndarray
 
 
-def _edt_kernels(codes: np.ndarray) -> tuple[object, np.ndarray]:
-    """The tile kernel module for ``codes`` (CPU or GPU) and the codes as it takes them."""
-    if uses_cuda_kernels(codes):
-        from geoquant.ops.kernels import cuda_edt
-
-        return cuda_edt, codes
-    from geoquant.ops.kernels import edt
-
-    return edt, np.ascontiguousarray(codes)
-
-
-def _column_extremes(codes: np.ndarray, row0: int) -> np.ndarray:
-    kernels, codes = _edt_kernels(codes)
-    return kernels.column_extremes(codes, row0)
+def _column_extremes(codes: Any, row0: int, kernels: str) -> np.ndarray:
+    return kernels_for(codes, kernels).column_extremes(codes, row0)
 
 
 def _no_rows_above(width: int) -> np.ndarray:
@@ -304,11 +295,11 @@ def _carry_up(below: np.ndarray, extremes: np.ndarray) -> np.ndarray:
     return np.minimum(below, extremes[0])
 
 
-def _border_sites(codes: np.ndarray, row0: int, col0: int, ncols: int, above: np.ndarray,
-                  below: np.ndarray, dx: float, dy: float) -> tuple[Sites, Sites]:
+def _border_sites(codes: Any, row0: int, col0: int, ncols: int, above: np.ndarray,
+                  below: np.ndarray, dx: float, dy: float, kernels: str) -> tuple[Sites, Sites]:
     """The tile's sites that matter left of it and right of it."""
-    kernels, codes = _edt_kernels(codes)
-    parts = kernels.border_sites(codes, row0, col0, ncols, above, below, dx, dy)
+    parts = kernels_for(codes, kernels).border_sites(codes, row0, col0, ncols, above, below,
+                                                     dx, dy)
     return Sites(*parts[:3]), Sites(*parts[3:])
 
 
@@ -329,37 +320,14 @@ def _carry_right(border: tuple[Sites, Sites], carry: Sites, lo: int, hi: int, dx
     return Sites(*merge_sites(*border[0], *carry, lo, hi, dx))
 
 
-def _distance_tile(codes: np.ndarray, row0: int, col0: int, above: np.ndarray,
+def _distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray,
                    below: np.ndarray, left: Sites, right: Sites, dx: float, dy: float,
-                   excluded_nan: bool, bands: int) -> np.ndarray:
-    """Distances (m) of one tile; ``bands > 1`` splits its rows over as many threads.
-
-    A GPU tile is computed on its device, one thread per row, and stays there.
-    """
-    if uses_cuda_kernels(codes):
-        from geoquant.ops.kernels.cuda_edt import distance_tile as on_gpu
-
-        return on_gpu(codes, row0, col0, above, below, dx, dy, left, right, excluded_nan)
-    from geoquant.ops.kernels.edt import distance_tile
-
-    codes = np.ascontiguousarray(codes)
-    out = np.empty(codes.shape, np.float64)
-    rows = codes.shape[0]
-    bands = max(1, min(bands, rows // _MIN_BAND_ROWS))
-
-    def run(lo: int, hi: int) -> None:
-        distance_tile(codes, row0, col0, above, below, dx, dy, *left, *right, excluded_nan,
-                      lo, hi, out)
-
-    if bands == 1:
-        run(0, rows)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        edges = np.linspace(0, rows, bands + 1).astype(int).tolist()
-        with ThreadPoolExecutor(bands) as pool:
-            list(pool.map(run, edges[:-1], edges[1:]))  # disjoint rows of one array
-    return out
+                   excluded_nan: bool, bands: int, kernels: str) -> Any:
+    """Distances (m) of one tile; on the CPU ``bands > 1`` splits its rows over as many
+    threads. A GPU tile is computed on its device, one thread per row, and stays there."""
+    threads = max(1, min(bands, codes.shape[0] // _MIN_BAND_ROWS))
+    return kernels_for(codes, kernels).distance_tile(codes, row0, col0, above, below, dx, dy,
+                                                     left, right, excluded_nan, threads)
 
 
 def _min_over_objects(to_b: np.ndarray, codes_a: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import PreparedMask
-from geoquant.ops.kernels.dispatch import object_background_faces
+from geoquant.ops.kernels.dispatch import configured_kernels, kernels_for
 from geoquant.tiling import TileGrid, tree_reduce
 
 
@@ -45,7 +45,7 @@ def edge_totals(prepared: PreparedMask) -> Any:
     A Delayed of three float64, summed in a tree.
     """
     task = partial(_tile_edges, grid=TileGrid.from_chunks(prepared.chunks),
-                   geometry=prepared.geometry)
+                   geometry=prepared.geometry, kernels=configured_kernels())
     return tree_reduce([prepared.padded_codes()], task, np.add, name="gq-edges")
 
 
@@ -63,9 +63,9 @@ def edges_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> dict[str, 
 
 
 def _tile_edges(padded: Any, *, block_index: tuple[int, int], grid: TileGrid,
-                geometry: PixelGeometry) -> np.ndarray:
+                geometry: PixelGeometry, kernels: str) -> np.ndarray:
     r0, r1, _, _ = grid.bounds(*block_index)
-    faces_x, faces_y = object_background_faces(padded)
+    faces_x, faces_y = kernels_for(padded, kernels).object_background_faces(padded)
     if geometry.geographic:
         metres = (float(faces_x @ geometry.edge_x(r0, r1)[1:])
                   + float(faces_y @ geometry.edge_y(r0, r1)))

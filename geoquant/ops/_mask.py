@@ -189,7 +189,20 @@ def check_non_negative(value: Any, name: str, *, unit: str, example: str) -> flo
 
 def check_same_grid(first: PixelGeometry, second: PixelGeometry,
                     names: tuple[str, str] = ("a", "b")) -> None:
-    """Raise :class:`GridMismatchError` unless both grids have the same pixels."""
+    """Raise :class:`GridMismatchError` unless both grids have the same pixels.
+
+    Parameters
+    ----------
+    first, second : PixelGeometry
+        The grids (shape, transform and CRS) of two rasters.
+    names : tuple of str
+        What the error calls the two rasters.
+
+    Raises
+    ------
+    GridMismatchError
+        Naming each difference (shape, pixel size or origin in metres, CRS) and what to do.
+    """
     if first.same_grid(second):
         return
     what = []

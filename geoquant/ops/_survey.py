@@ -1,7 +1,7 @@
 """A survey of a region of any size in batches of tiles: objects, area, and proximity.
 
 :func:`survey` answers the questions of a large region in one pass of bounded batches (see
-:mod:`geoquant.tiling._batches`): how many objects, how many at least ``min_area_m2`` large,
+:func:`geoquant.tiling.run_batches`): how many objects, how many at least ``min_area_m2`` large,
 how many of those lie within ``within_m`` of another mask, and the areas. Each batch is an
 object pass over its tiles that keeps global keys, so batch summaries merge like tile
 summaries and the counts are exact for any batching and chunking.
@@ -38,8 +38,14 @@ from geoquant.ops._mask import (
 from geoquant.ops._merge import merge
 from geoquant.ops._reducers import SurveyReducer
 from geoquant.ops._tree import object_pass
-from geoquant.tiling import TileGrid, tree_reduce
-from geoquant.tiling._batches import Batch, Checkpoint, plan_batches, run_batches
+from geoquant.tiling import (
+    Batch,
+    Checkpoint,
+    TileGrid,
+    plan_batches,
+    run_batches,
+    tree_reduce,
+)
 
 DEFAULT_TILES_PER_BATCH = 256
 """Tiles per batch by default: 16 x 16 tiles, a few thousand live tasks per batch."""
@@ -233,7 +239,7 @@ def _batch_graph(batch: Batch, *, mask: Any, near: Any, within_m: float | None,
                                                             dependencies=run.dependencies))
     totals = tree_reduce([codes, *aux],
                          partial(_tile_totals, grid=TileGrid.from_chunks(codes.chunks),
-                                 row0=r0, geometry=geometry),
+                                 row0=r0, geometry=geometry, kernels=run.kernels),
                          np.add, name="gq-survey-totals")
     if with_digest:
         digest = _batch_digest(batch, mask=mask, near=near, halo=halo, geometry=geometry)
@@ -326,15 +332,16 @@ def _within_field(distance: np.ndarray, *, limit: float) -> np.ndarray:
 
 
 def _tile_totals(codes: Any, *aux: Any, block_index: tuple[int, int],
-                 grid: TileGrid, row0: int, geometry: PixelGeometry) -> np.ndarray:
+                 grid: TileGrid, row0: int, geometry: PixelGeometry,
+                 kernels: str) -> np.ndarray:
     """Object and valid cells and areas of one tile; and those within reach of ``near``."""
     from geoquant.ops.kernels._launch import to_host
-    from geoquant.ops.kernels.dispatch import count_codes
+    from geoquant.ops.kernels.dispatch import kernels_for
 
     r0, r1, _, _ = grid.bounds(*block_index)
     cell_area = geometry.cell_area(row0 + r0, row0 + r1)
     counts = np.zeros(6, np.float64)
-    counts[:4] = count_codes(codes, cell_area)
+    counts[:4] = kernels_for(codes, kernels).count_codes(codes, cell_area)
     if aux:
         near_per_row = to_host(((codes == OBJECT) & (aux[0] == 0.0)).sum(axis=1))
         counts[4] = int(near_per_row.sum())

@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from geoquant._backend import array_module, uses_cuda_kernels
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import padded_tiles
 from geoquant.ops._merge import Reducer, Summary, empty_remap, merge, tile_summary
+from geoquant.ops.kernels.dispatch import configured_kernels, kernels_for
 from geoquant.tiling import TileGrid
 
 STAT_NAMES = ("cells", "area", "sum_row", "sum_col", "row_min", "row_max", "col_min", "col_max",
@@ -60,6 +60,7 @@ class ObjectPass:
     result: Any
     origin: tuple[int, int] = (0, 0)
     conn8: bool = True
+    kernels: str = "auto"
 
 
 #: The most tiles one object pass builds into a single graph. Each tile makes about four
@@ -103,18 +104,21 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     if padded is None:
         padded = padded_tiles(codes)
     aux = tuple(a.rechunk(codes.chunks) for a in aux)
-    token = tokenize(padded.name, conn8, reducer, tuple(a.name for a in aux), origin, width)
+    kernels = configured_kernels()
+    token = tokenize(padded.name, conn8, reducer, tuple(a.name for a in aux), origin, width,
+                     kernels)
     width = grid.shape[1] if width is None else int(width)
     r_off, c_off = (int(v) for v in origin)
     graph: dict = {}
     leaves: dict[tuple[int, int], _Node] = {}
     runs_name = f"gq-tile-runs-{token}"
     for i, j in grid:
-        graph[(runs_name, i, j)] = (partial(_link_runs, conn8=conn8), (padded.name, i, j))
+        graph[(runs_name, i, j)] = (partial(_label_parts, conn8=conn8, kernels=kernels),
+                                    (padded.name, i, j))
         key = (f"gq-tile-summary-{token}", i, j)
         r0, r1, c0, c1 = grid.bounds(i, j)
         task = partial(_leaf_summary, bounds=(r0 + r_off, r1 + r_off, c0 + c_off, c1 + c_off),
-                       width=width, geometry=geometry, reducer=reducer)
+                       width=width, geometry=geometry, reducer=reducer, kernels=kernels)
         graph[key] = (task, (padded.name, i, j), (runs_name, i, j),
                       [(a.name, i, j) for a in aux])
         leaves[i, j] = _Node(key)
@@ -140,7 +144,8 @@ def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Re
     dependencies = (padded, *aux)
     layer = HighLevelGraph.from_collections(result_key, dict(graph), dependencies=dependencies)
     return ObjectPass(grid, token, graph, dependencies, runs_name, root, leaves,
-                      Delayed(result_key, layer), origin=(r_off, c_off), conn8=bool(conn8))
+                      Delayed(result_key, layer), origin=(r_off, c_off), conn8=bool(conn8),
+                      kernels=kernels)
 
 
 #: The largest object count whose ids ``1..N`` are written as int32 (``N < 2**31 - 1``);
@@ -225,7 +230,8 @@ def write_labels(run: ObjectPass, *, empty: Callable[..., Any] | None = None) ->
         graph[out_key] = (partial(_allocate, empty=empty, shape=grid.shape), prefix)
     for i, (band_start, owned, band_prefix, band_carry, summaries, finals) in enumerate(bands):
         for j, (summary, leaf_final) in enumerate(zip(summaries, finals, strict=True)):
-            task = partial(_relabel, width=width, band_start=band_start, dtype=lazy_dtype)
+            task = partial(_relabel, width=width, band_start=band_start, dtype=lazy_dtype,
+                           kernels=run.kernels)
             graph[(name, i, j)] = (task, (run.runs_name, i, j), summary, leaf_final, owned,
                                    band_prefix, band_carry,
                                    out_key if empty is not None else None)
@@ -251,45 +257,17 @@ def _written(out: Any, _: list) -> Any:
 
 
 # -- tasks ---------------------------------------------------------------------------------------
-def _link_runs(padded: Any, *, conn8: bool) -> Any:
-    """The parts of a tile's core: runs and their local labels on the CPU (``kernels.label``),
-    or :class:`~geoquant.ops.kernels.cuda_label.DeviceParts` for device tiles."""
-    if uses_cuda_kernels(padded):
-        from geoquant.ops.kernels.cuda_label import label_tile
-
-        return label_tile(padded, conn8)
-    from geoquant.ops.kernels.label import link_runs, tile_runs
-
-    row_ptr, starts, stops = tile_runs(np.ascontiguousarray(padded, dtype=np.uint8))
-    run_label, n = link_runs(row_ptr, starts, stops, conn8)
-    return row_ptr, starts, stops, run_label, n
+def _label_parts(padded: Any, *, conn8: bool, kernels: str) -> Any:
+    """The connected parts of a tile's core (runs on the CPU, ``DeviceParts`` on a GPU)."""
+    return kernels_for(padded, kernels).label_parts(padded, conn8)
 
 
-def _leaf_summary(padded: Any, runs: Any, aux: list[Any], *, bounds: tuple[int, ...],
-                  width: int, geometry: PixelGeometry, reducer: Reducer) -> Summary:
-    from geoquant.ops.kernels.label import run_keys, run_stats, run_strips
-
+def _leaf_summary(padded: Any, parts: Any, aux: list[Any], *, bounds: tuple[int, ...],
+                  width: int, geometry: PixelGeometry, reducer: Reducer, kernels: str) -> Summary:
     r0, r1, c0, c1 = bounds
-    h, w = r1 - r0, c1 - c0
-    if not isinstance(runs, tuple):  # device parts: the GPU kernels, host summary
-        from geoquant.ops.kernels.cuda_label import part_stats
-
-        xp = array_module(padded)
-        aux_stack = (xp.stack([xp.asarray(a, np.float64) for a in aux]) if aux
-                     else xp.empty((0, h, w), np.float64))
-        keys, stats, strips = part_stats(padded, runs, r0, c0, width,
-                                         geometry.cell_area(r0, r1), geometry.edge_x(r0, r1),
-                                         geometry.edge_y(r0, r1), aux_stack)
-        return _summary_of(keys, stats, strips, bounds, reducer)
-    padded = np.ascontiguousarray(padded, dtype=np.uint8)
-    row_ptr, starts, stops, run_label, n = runs
-    keys = run_keys(row_ptr, starts, run_label, n, r0, c0, width)
-    aux_stack = (np.stack([np.asarray(a, np.float64) for a in aux]) if aux
-                 else np.empty((0, h, w), np.float64))
-    stats = run_stats(padded, row_ptr, starts, stops, run_label, n, r0, c0,
-                      geometry.cell_area(r0, r1), geometry.edge_x(r0, r1),
-                      geometry.edge_y(r0, r1), aux_stack)
-    strips = run_strips(row_ptr, starts, stops, run_label, keys, w)
+    keys, stats, strips = kernels_for(padded, kernels).part_summary(
+        padded, parts, r0, c0, width, geometry.cell_area(r0, r1), geometry.edge_x(r0, r1),
+        geometry.edge_y(r0, r1), aux)
     return _summary_of(keys, stats, strips, bounds, reducer)
 
 
@@ -359,29 +337,14 @@ def _band_carry(carry: tuple[np.ndarray, np.ndarray], owned: np.ndarray, prefix:
     return keys, _ranks(keys, owned, prefix, carry, width=width, band_start=band_start)
 
 
-def _relabel(runs: tuple, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
+def _relabel(parts: Any, leaf: Summary, final: tuple[np.ndarray, np.ndarray],
              owned: np.ndarray, prefix: int, carry: tuple[np.ndarray, np.ndarray],
-             out: Any, *, width: int, band_start: int, dtype: np.dtype) -> Any:
+             out: Any, *, width: int, band_start: int, dtype: np.dtype, kernels: str) -> Any:
     """Global labels of one tile: a new array of ``dtype``, or written into ``out`` (whose
     dtype then rules) and None."""
-    from geoquant.ops.kernels.label import paint_runs
-
     finals = _lookup(leaf.part_keys, final)
     lut = np.zeros(finals.size + 1, dtype if out is None else out.dtype)
     lut[1:] = _ranks(finals, owned, prefix, carry, width=width, band_start=band_start)
     (r0, r1), (c0, c1) = leaf.rows, leaf.cols
-    if not isinstance(runs, tuple):  # device parts: ids painted on the device
-        from geoquant.ops.kernels.cuda_label import relabel
-
-        tile = relabel(runs, lut)
-        if out is None:
-            return tile
-        out[r0:r1, c0:c1] = tile
-        return None
-    row_ptr, starts, stops, run_label, _ = runs
-    if out is None:
-        tile = np.empty((r1 - r0, c1 - c0), lut.dtype)
-        paint_runs(row_ptr, starts, stops, lut[run_label], tile)
-        return tile
-    paint_runs(row_ptr, starts, stops, lut[run_label], out[r0:r1, c0:c1])
-    return None
+    target = None if out is None else out[r0:r1, c0:c1]
+    return kernels_for(parts.like, kernels).paint_parts(parts, lut, (r1 - r0, c1 - c0), target)

@@ -29,7 +29,7 @@ from geoquant.reason._source import (
     source_vocabulary,
     stac_vocabulary,
 )
-from geoquant.segment._vocabulary import Vocabulary
+from geoquant.segment import Vocabulary, has_data
 
 #: Probability thresholds of the range runs (lower: more permissive masks; higher: stricter).
 RANGE_THRESHOLDS = (0.3, 0.7)
@@ -84,7 +84,7 @@ def _check_valid(layers: Layers) -> None:
     """A region with no valid pixel at some date cannot be answered."""
     import dask
 
-    checks = [(k, seg["label"] != 255) for k, seg in layers.segmentations.items()]
+    checks = [(k, has_data(seg)) for k, seg in layers.segmentations.items()]
     checks += [(k, codes.notnull()) for k, codes in layers.codes.items()]
     found = dask.compute(*[c.any() for _, c in checks])
     for (key, _), any_valid in zip(checks, found, strict=True):

@@ -32,8 +32,7 @@ def plan_classes(plan: Any) -> tuple[str, ...] | None:
 
 
 def _known(product: Any, word: str) -> bool:
-    from geoquant.segment import class_members
-    from geoquant.segment._vocabulary import Vocabulary
+    from geoquant.segment import Vocabulary, class_members
 
     canonical = Vocabulary([str(c) for c in product.classes]).canonical(word)
     return canonical in product.classes or any(m in product.classes
@@ -53,7 +52,7 @@ def choose_landcover(source: Any, plan: Any, landcover: Any, *, region: Any, bbo
     """
     from geoquant import sources
     from geoquant.reason._source import _classified, _stac_product
-    from geoquant.sources._profiles import profile_for
+    from geoquant.sources import profile_for
 
     if not isinstance(source, str) or "/collections/" not in source:
         raise InvalidOptionError("landcover= looks for land-cover collections beside a STAC "

@@ -234,7 +234,7 @@ def examples() -> tuple[tuple[str, dict[str, Any]], ...]:
 @cache
 def system_prompt() -> str:
     """The system prompt sent with every question (schema, ops, classes, rules, examples)."""
-    from geoquant.segment._vocabulary import CLASS_NAMES, MEMBERS
+    from geoquant.segment import CLASS_NAMES, MEMBERS
 
     ops = "\n".join(f"- {op} ({spec.kind}): {spec.meaning}" for op, spec in OPS.items())
     broad = "; ".join(f"{k} includes {', '.join(v)}" for k, v in MEMBERS.items())

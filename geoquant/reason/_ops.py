@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geoquant.segment import MASK_NODATA
+
 if TYPE_CHECKING:
     from geoquant.reason._plan import Step
 
-NODATA = 255
 AREA_UNITS = MappingProxyType({"m2": 1.0, "ha": 1e4, "km2": 1e6})
 LENGTH_UNITS = MappingProxyType({"m": 1.0, "km": 1e3})
 #: Metric names of :func:`geoquant.ops.fragmentation` a plan may ask for.
@@ -121,17 +122,17 @@ class OpSpec:
 # --- helpers over masks --------------------------------------------------------------------------
 
 def excluded(mask: Any) -> Any:
-    return mask == NODATA
+    return mask == MASK_NODATA
 
 
 def as_mask(hit: Any, like: Any, *excluded_by: Any) -> Any:
     """uint8 mask from a boolean ``hit``, excluded where any of ``excluded_by`` is."""
     out = hit.astype(np.uint8)
     for ex in excluded_by:
-        out = out.where(~ex, NODATA)
+        out = out.where(~ex, MASK_NODATA)
     out = out.astype(np.uint8)
     out.attrs = {}
-    out.rio.write_nodata(NODATA, encoded=False, inplace=True)
+    out.rio.write_nodata(MASK_NODATA, encoded=False, inplace=True)
     crs = like.rio.crs
     return out.rio.write_crs(crs, inplace=True) if crs is not None else out
 
@@ -176,7 +177,7 @@ def boundary_error_m2(mask: Any) -> float:
 
     data = mask.data
     xp = da if isinstance(data, da.Array) else np
-    inside, valid = data == 1, data != NODATA
+    inside, valid = data == 1, data != MASK_NODATA
     edges = (xp.logical_xor(inside[:, 1:], inside[:, :-1]) & valid[:, 1:] & valid[:, :-1]).sum() \
         + (xp.logical_xor(inside[1:], inside[:-1]) & valid[1:] & valid[:-1]).sum()
     res_x, res_y = mask.rio.resolution()
@@ -302,7 +303,7 @@ def _run_share(step: Step, ctx: Context) -> StepResult:
         error = 100.0 * boundary_error_m2(part) / total if total else 0.0
     else:
         value = ops.share(of)
-        valid = ops.area(as_mask(of != NODATA, of))
+        valid = ops.area(as_mask(of != MASK_NODATA, of))
         error = 100.0 * boundary_error_m2(of) / valid if valid else 0.0
     return StepResult(step, value=float(value), unit="%", error=float(error))
 

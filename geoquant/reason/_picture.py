@@ -9,6 +9,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from geoquant.segment import MASK_NODATA
+
 #: Overlay colours of the first, second and third evidence mask (RGB).
 OVERLAY = ((230, 85, 13), (49, 130, 189), (116, 196, 118))
 ALPHA = 0.55
@@ -60,7 +62,8 @@ def draw(path: Path | BinaryIO, picture: Any, masks: Sequence[tuple[str, Any]],
         values = np.asarray(mask.values)
         hit = values == 1
         rgb[hit] = (1 - ALPHA) * rgb[hit] + ALPHA * np.asarray(colour, np.float64)
-        rgb[values == 255] = 0.5 * rgb[values == 255] + 0.5 * np.asarray(NODATA_RGB)
+        nodata = values == MASK_NODATA
+        rgb[nodata] = 0.5 * rgb[nodata] + 0.5 * np.asarray(NODATA_RGB)
     image = Image.fromarray(rgb.astype(np.uint8))
     scale = max(1, int(np.ceil(480 / max(image.width, image.height))))
     image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)

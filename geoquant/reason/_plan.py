@@ -39,7 +39,7 @@ from geoquant.reason._ops import (  # noqa: F401  (re-exported: the plan's units
     LENGTH_UNITS,
     OPS,
 )
-from geoquant.segment._vocabulary import Vocabulary
+from geoquant.segment import Vocabulary
 
 PLAN_VERSION = 1
 #: The most steps a plan may have (the longest question of the corpus needs 12).

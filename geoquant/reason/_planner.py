@@ -28,7 +28,7 @@ a documented rule decides, and the plan's ``notes`` say which (they appear in th
 - "is A connected?" means one connected group (8-connectivity).
 
 Class words go through the built-in vocabulary and a source's own legend
-(:class:`~geoquant.segment._vocabulary.Vocabulary`); sizes and distances in any unit become
+(:class:`~geoquant.segment.Vocabulary`); sizes and distances in any unit become
 m² and m. Every plan passes :func:`~geoquant.reason.validate`; nothing is executed as code.
 """
 
@@ -60,7 +60,7 @@ from geoquant.reason._targets import (
     read_size,
     tokens,
 )
-from geoquant.segment._vocabulary import Vocabulary
+from geoquant.segment import Vocabulary
 
 __all__ = ["SUPPORTED_FORMS", "plan_question", "question_gsd", "question_years"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from geoquant.errors import QuestionError
 from geoquant.reason._targets import Document, Selection, TargetReader, tokens
-from geoquant.segment._vocabulary import Vocabulary
+from geoquant.segment import Vocabulary
 
 COUNTABLE_CLASSES = frozenset({"building", "solar panel", "playground"})
 TAIL = frozenset("are there is there exist exists exist? in total altogether overall total "

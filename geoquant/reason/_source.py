@@ -39,9 +39,17 @@ from geoquant.errors import (
     NoItemsFoundError,
     RegionError,
 )
-from geoquant.segment._vocabulary import Vocabulary
+from geoquant.segment import (
+    MASK_NODATA,
+    Vocabulary,
+    class_asset,
+    code_mask,
+    has_data,
+    is_class_asset,
+    is_sar,
+    segmentation_mask,
+)
 
-NODATA = 255
 CODES = "codes"
 CHANGE_DATES = ("before", "after")
 
@@ -75,8 +83,6 @@ class Layers:
 
     def mask(self, what: str | int, date: str | None, *, threshold: float | None = None) -> Any:
         """uint8 mask (1, 0, 255 nodata) of a class name or code at a date."""
-        from geoquant.segment import class_mask
-
         key = date if date in self.dates else None
         if date is not None and key is None:
             raise DateRangeError(f"the plan asks for the {date!r} date but this source was "
@@ -86,15 +92,13 @@ class Layers:
             if codes is None:
                 raise ClassNameError(f"this source has no class codes (asked for code {what}); "
                                      "ask for a class by name, or use a categorical raster")
-            return self._on_common_area(_code_mask(codes, int(what)), key)
+            return self._on_common_area(code_mask(codes, int(what)), key)
         seg = self.segmentations.get(key)
         if seg is None:
             raise ClassNameError(f"this source's classes are numbers only (product 'codes'): "
                                  f"ask for 'code N' instead of {what!r}, or pass product= with "
                                  "a code table")
-        if "probability" not in seg:
-            return self._on_common_area(_label_mask(seg, what), key)
-        return self._on_common_area(class_mask(seg, what, threshold=threshold), key)
+        return self._on_common_area(segmentation_mask(seg, what, threshold=threshold), key)
 
     def _on_common_area(self, mask: Any, key: str | None) -> Any:
         """A mask of one date of a change, excluded where the other date has no data.
@@ -107,11 +111,11 @@ class Layers:
         both = None
         for date in CHANGE_DATES:
             seg = self.segmentations.get(date)
-            seen = seg["label"] != NODATA if seg is not None else self.codes[date].notnull()
+            seen = has_data(seg) if seg is not None else self.codes[date].notnull()
             both = seen if both is None else both & seen
-        out = mask.where(both.data, NODATA).astype(np.uint8)
+        out = mask.where(both.data, MASK_NODATA).astype(np.uint8)
         out.name, out.attrs = mask.name, mask.attrs
-        out.rio.write_nodata(NODATA, encoded=False, inplace=True)
+        out.rio.write_nodata(MASK_NODATA, encoded=False, inplace=True)
         return out.rio.write_crs(mask.rio.crs, inplace=True)
 
 
@@ -137,48 +141,15 @@ def stac_vocabulary(url: str, *, region: Any, bbox: Any, datetime: str | None
     """The legend of a STAC land-cover collection over the region (its items'
     ``classification:classes``), or None when its items carry none."""
     from geoquant import sources
-    from geoquant.sources._profiles import profile_for
 
     api, sep, collection = url.rstrip("/").rpartition("/collections/")
     if not sep or not collection:
         return None
     items = sources.search(api, collections=[collection], bbox=bbox, region=region,
                            datetime=datetime)
-    if not items or not _classified(items, profile_for(items)):
+    if not items or not _classified(items, sources.profile_for(items)):
         return None
     return Vocabulary([str(c) for c in _stac_product(items[0]).classes])
-
-
-def _label_mask(seg: Any, what: str) -> Any:
-    """The class mask of a label-only segmentation (a product's one-hot probabilities are not
-    kept: the class map says the same in a byte per pixel)."""
-    import rioxarray  # noqa: F401  (the .rio accessor)
-
-    from geoquant.segment._vocabulary import Vocabulary
-
-    classes = list(seg.attrs["classes"])
-    legend = Vocabulary(classes)
-    wanted = legend.canonical(what)
-    members = [m for m in legend.members(wanted) if m in classes]
-    if not members:
-        raise ClassNameError(f"the segmentation has no class {wanted!r} (nor any class it "
-                             f"contains); its classes are {', '.join(classes)}")
-    label = seg["label"]
-    hit = label.isin([classes.index(m) + 1 for m in members])
-    mask = hit.astype(np.uint8).where(label != NODATA, NODATA).astype(np.uint8)
-    mask.name, mask.attrs = wanted, {"long_name": f"{wanted} mask"}
-    mask.rio.write_nodata(NODATA, encoded=False, inplace=True)
-    return mask.rio.write_crs(seg.rio.crs, inplace=True)
-
-
-def _code_mask(codes: Any, code: int) -> Any:
-    import rioxarray  # noqa: F401  (the .rio accessor)
-
-    mask = (codes == code).astype(np.uint8).where(codes.notnull(), NODATA).astype(np.uint8)
-    mask.name = f"code_{code}"
-    mask.attrs = {}
-    mask.rio.write_nodata(NODATA, encoded=False, inplace=True)
-    return mask.rio.write_crs(codes.rio.crs, inplace=True)
 
 
 @quiet_cf_warnings
@@ -214,7 +185,7 @@ def open_source(source: Any, *, region: Any = None, bbox: Sequence[float] | None
                                                   chunks=chunks, gsd_m=gsd_m)
     # Optical imagery over several dates is composited (median of clear views); radar and
     # class rasters are read at their latest date.
-    composite = product is None and not _is_sar(cube) and not _is_sar_segmenter(segmenter)
+    composite = product is None and not is_sar(cube, segmenter)
     steps = _steps_for(cube, dates, datetime, composite=composite)
     provenance["dates"] = {str(k): _date_text(cube, i) for k, i in steps.items()}
     if sar is not None:
@@ -248,7 +219,7 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
                 raise InvalidOptionError("the array has no CRS: give its pixel size (gsd=0.5) "
                                          "to read it as a local metric grid, or write a CRS "
                                          "(arr.rio.write_crs(...))")
-            from geoquant.sources._local import local_metric_grid
+            from geoquant.sources import local_metric_grid
 
             cube = local_metric_grid(cube, gsd_m)
     elif isinstance(source, str) and source.startswith(("http://", "https://")):
@@ -316,17 +287,6 @@ def _date_text(cube: Any, index: int | None) -> Any:
     return f"time step {index % n + 1} of {n}" if n > 1 else None
 
 
-def _is_sar(cube: Any) -> bool:
-    bands = {str(b).lower() for b in cube.band.values}
-    return str(cube.attrs.get("units", "")) in ("db", "linear") or bool(bands & {"vv", "vh"})
-
-
-def _is_sar_segmenter(segmenter: Any) -> bool:
-    from geoquant.segment import SarWater
-
-    return isinstance(segmenter, SarWater)
-
-
 def _steps_for(cube: Any, dates: Sequence[str | None], datetime: str | None, *,
                composite: bool = False) -> dict[str | None, int | None]:
     """Which time step answers each date the plan asks for (``None`` index: composite)."""
@@ -343,7 +303,6 @@ def _steps_for(cube: Any, dates: Sequence[str | None], datetime: str | None, *,
 def _from_stac(url: str, *, region: Any, bbox: Any, datetime: str | None,
                product: str | None, chunks: int):
     from geoquant import sources
-    from geoquant.sources._profiles import profile_for
 
     api, sep, collection = url.rstrip("/").rpartition("/collections/")
     if not sep or not collection:
@@ -354,7 +313,7 @@ def _from_stac(url: str, *, region: Any, bbox: Any, datetime: str | None,
     if not items:
         raise NoItemsFoundError(f"collection {collection!r} has no items in this region and "
                                 f"date range ({datetime or 'any date'}): widen either")
-    profile = profile_for(items)
+    profile = sources.profile_for(items)
     cube = sources.load(items, bbox=bbox, region=region, chunks=chunks,
                         sar_units="db" if profile.sar else None)
     clear = None
@@ -385,20 +344,18 @@ def _detected_clear(cube: Any) -> Any:
 
 def _classified(items: Sequence[Mapping[str, Any]], profile: Any) -> bool:
     """Whether every data asset is a classification (a land-cover product)."""
-    from geoquant.sources._profiles import is_quality_asset
+    from geoquant.sources import is_quality_asset
 
     data = [a for k, a in items[0].get("assets", {}).items()
             if not is_quality_asset(k, a, profile)]
-    return bool(data) and all("classification:classes" in a or "file:values" in a
-                              for a in data)
+    return bool(data) and all(is_class_asset(a) for a in data)
 
 
 def _stac_product(item: Mapping[str, Any]) -> Any:
     from geoquant.segment import LandCoverProduct
 
-    asset = next(k for k, a in item["assets"].items()
-                 if "classification:classes" in a or "file:values" in a)
-    return LandCoverProduct.from_stac(item, asset=asset, name=str(item.get("collection")))
+    return LandCoverProduct.from_stac(item, asset=class_asset(item),
+                                      name=str(item.get("collection")))
 
 
 def _check_paths(source: Any) -> None:
@@ -415,7 +372,7 @@ def _within(cube: Any, *, region: Any, bbox: Any, datetime: str | None,
             provenance: dict[str, Any]) -> Any:
     """A local cube clipped to the region and dates asked for, with the same errors as a STAC
     source (a region outside the data, a reversed box, an unreadable or empty date range)."""
-    from geoquant.sources._region import datetime_range, region_from
+    from geoquant.sources import datetime_range, region_from
 
     span = datetime_range(datetime)
     if span is not None:
@@ -526,7 +483,7 @@ def _from_segmentation(seg: Any, dates: Sequence[str | None]) -> Layers:
 def _default_segmenter(cube: Any) -> Any:
     from geoquant import segment
 
-    return segment.SarWater().fit(cube) if _is_sar(cube) else segment.spectral_rules()
+    return segment.SarWater().fit(cube) if is_sar(cube) else segment.spectral_rules()
 
 
 def _resolve_product(product: Any) -> Any:
@@ -606,7 +563,7 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
 
 def _picture_of(cube: Any, steps: dict[str | None, int | None]) -> Any:
     """A lazy ``(band, y, x)`` view for the quick-look: true colour when the cube has it."""
-    from geoquant.segment._bands import common_name
+    from geoquant.segment import common_name
 
     index = list(steps.values())[-1]
     last = cube.isel(time=-1 if index is None else index, drop=True)

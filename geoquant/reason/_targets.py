@@ -29,7 +29,7 @@ from geoquant.errors import ClassNameError, QuestionError
 from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS
 from geoquant.reason._phrases import area_m2, length_m
 from geoquant.reason._plan import PLAN_VERSION
-from geoquant.segment._vocabulary import Vocabulary
+from geoquant.segment import Vocabulary
 
 #: The word that stands for what the first step of a two-step question found.
 REFERENCE = "⟨x⟩"

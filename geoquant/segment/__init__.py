@@ -37,9 +37,15 @@ Applying them:
 - :func:`fuse` — optical where clear, SAR elsewhere, with a ``source`` evidence layer.
 - :func:`temporal_composite` — median of cloud-free observations.
 - :func:`class_mask` — the mask of a named class, at the class map or a probability threshold.
+- :func:`segmentation_mask`, :func:`class_masks`, :func:`code_mask`, :func:`has_data`,
+  :data:`MASK_NODATA` — masks of what a source gives (a segmentation, also label-only, or class
+  codes), for ``ask`` and ``monitor`` alike; :func:`is_sar` and :func:`class_asset` /
+  :func:`is_class_asset` decide how a source is segmented (radar, a land-cover product).
 
 Classes: :data:`CLASS_NAMES`, :func:`canonical_class` (synonyms, suggestions for unknown
-words), :func:`class_members` (broad classes hold narrower ones).
+words), :func:`class_members` (broad classes hold narrower ones; :data:`MEMBERS` maps each
+broad class to the classes it holds directly), :class:`Vocabulary` (the
+built-in words with a source's legend), :func:`common_name` (a band's STAC common name).
 
 Torch loads only when a model is built, loaded or trained.
 """
@@ -49,6 +55,7 @@ from __future__ import annotations
 import importlib
 
 from geoquant.segment._apply import apply, default_overlap
+from geoquant.segment._bands import common_name
 from geoquant.segment._classifier import (
     PixelClassifier,
     cross_predict,
@@ -58,6 +65,16 @@ from geoquant.segment._classifier import (
 )
 from geoquant.segment._ensemble import Ensemble, ensemble
 from geoquant.segment._fusion import fuse
+from geoquant.segment._masks import (
+    MASK_NODATA,
+    class_asset,
+    class_masks,
+    code_mask,
+    has_data,
+    is_class_asset,
+    is_sar,
+    segmentation_mask,
+)
 from geoquant.segment._mlm import from_mlm_item
 from geoquant.segment._open import open_segmenter
 from geoquant.segment._products import PRODUCTS, LandCoverProduct, product
@@ -74,18 +91,25 @@ from geoquant.segment._rules import (
 )
 from geoquant.segment._temporal import temporal_composite
 from geoquant.segment._temporal_features import FeatureSpec, temporal_features
+from geoquant.segment._train_data import open_training_image
 from geoquant.segment._user_model import ModelSegmenter, model_segmenter
-from geoquant.segment._vocabulary import CLASS_NAMES, canonical_class, class_members
+from geoquant.segment._vocabulary import (
+    CLASS_NAMES,
+    MEMBERS,
+    Vocabulary,
+    canonical_class,
+    class_members,
+)
 
 _TORCH_NAMES = {
     "convnext_unet": "geoquant.segment._model",
-    "load_model": "geoquant.segment._model",
+    "load_model": "geoquant.segment._checkpoint",
     "UNetSegmenter": "geoquant.segment._model",
-    "GPU_PRECISION": "geoquant.segment._model",
-    "precision_agreement": "geoquant.segment._model",
+    "GPU_PRECISION": "geoquant.segment._inference",
+    "precision_agreement": "geoquant.segment._inference",
     "SIZES": "geoquant.segment._convnext",
     "train": "geoquant.segment._train",
-    "TrainReport": "geoquant.segment._train",
+    "TrainReport": "geoquant.segment._train_eval",
 }
 
 
@@ -98,11 +122,13 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "CLASS_NAMES", "PRODUCTS", "Adaptive", "Condition", "Ensemble", "FeatureSpec",
+    "CLASS_NAMES", "MEMBERS", "PRODUCTS", "Adaptive", "Condition", "Ensemble", "FeatureSpec",
     "LandCoverProduct", "OtsuResult", "PixelClassifier", "cross_predict", "load_classifier",
     "spatial_blocks", "temporal_features", "train_classifier", "ModelSegmenter",
     "from_mlm_item", "model_segmenter", "open_segmenter",
     "RuleSegmenter", "SarWater", "Segmenter", "apply", "canonical_class", "class_mask",
     "class_members", "default_overlap", "describe", "ensemble", "fuse", "otsu", "product",
-    "spectral_rules", "temporal_composite", *_TORCH_NAMES,
+    "spectral_rules", "temporal_composite", "open_training_image", *_TORCH_NAMES,
+    "MASK_NODATA", "Vocabulary", "class_asset", "class_masks", "code_mask", "common_name",
+    "has_data", "is_class_asset", "is_sar", "segmentation_mask",
 ]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import inspect
 import json
 import numbers
-import operator
 import warnings
 from functools import partial
 from typing import Any
@@ -79,103 +78,6 @@ def _predict_windows(windows: list[Any], *, segmenter: Segmenter, bands: tuple[s
     return [out.astype(np.float32, copy=False) for out in outs]
 
 
-def _run_group(windows: list[Any], func: Any, weights: list[Any] | None) -> list[Any]:
-    """One task's windows segmented together; with their blending weights if given."""
-    from geoquant._backend import array_module
-
-    outs = func(list(windows))
-    if weights is None:
-        return outs
-    pairs = []
-    for out, (wy, wx) in zip(outs, weights, strict=True):
-        xp = array_module(out)
-        pairs.append((out, xp.asarray(wy)[:, None] * xp.asarray(wx)[None, :]))
-    return pairs
-
-
-def _map_windows_batched(data: Any, func: Any, *, channels: int, overlap: int, dead: int,
-                         batch: int, stride: int, name: str = "segment") -> Any:
-    """:func:`geoquant.tiling.map_windows` with up to ``batch`` windows per task.
-
-    The windows, halos, weights and blend are those of ``map_windows``; only the tasks that
-    run the segmenter differ: windows of one size (after padding to ``stride``) are grouped in
-    row-major order, ``func`` maps a list of windows to a list of outputs, and small tasks pick
-    each window's output for the blend. With a ``func`` that segments each window as
-    ``map_windows`` would, the result is bitwise the same.
-    """
-    import dask.array as da
-    from dask.base import tokenize
-    from dask.highlevelgraph import HighLevelGraph
-
-    from geoquant.tiling._windows import _blend, _halos, _overlap_slices, edge_weights
-
-    row_chunks, col_chunks = data.chunks[1], data.chunks[2]
-    ny, nx = len(row_chunks), len(col_chunks)
-    if overlap > 0:
-        small = min(min(row_chunks) if ny > 1 else overlap,
-                    min(col_chunks) if nx > 1 else overlap)
-        if small < overlap:
-            raise TilingError(f"a tile of {small} px is smaller than the overlap of {overlap} "
-                              f"px: use tiles of at least {overlap} px or a smaller overlap")
-        dead = min(dead, overlap)
-        source = da.overlap.overlap(data, depth={0: 0, 1: overlap if ny > 1 else 0,
-                                                 2: overlap if nx > 1 else 0},
-                                    boundary="none")
-        halos_y, halos_x = _halos(row_chunks, overlap), _halos(col_chunks, overlap)
-    else:
-        source = data
-        halos_y, halos_x = [(0, 0)] * ny, [(0, 0)] * nx
-    token = tokenize(data, func, overlap, dead, batch, stride)
-    fname, gname = f"{name}-function-{token}", f"{name}-batch-{token}"
-    wname, bname = f"{name}-window-{token}", f"{name}-blend-{token}"
-    sizes_y = [row_chunks[i] + sum(halos_y[i]) for i in range(ny)]
-    sizes_x = [col_chunks[j] + sum(halos_x[j]) for j in range(nx)]
-    by_shape: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for i in range(ny):
-        for j in range(nx):
-            shape = (_round_up(sizes_y[i], stride), _round_up(sizes_x[j], stride))
-            by_shape.setdefault(shape, []).append((i, j))
-    graph: dict = {fname: func}
-    # Where each window's output is: a pick from its group's task.
-    out_key: dict[tuple[int, int], Any] = {}
-    groups = [members[k:k + batch] for members in by_shape.values()
-              for k in range(0, len(members), batch)]
-    for g, members in enumerate(groups):
-        weights = None
-        if overlap > 0:
-            weights = [(edge_weights(sizes_y[i], i > 0, i < ny - 1, overlap=overlap, dead=dead),
-                        edge_weights(sizes_x[j], j > 0, j < nx - 1, overlap=overlap, dead=dead))
-                       for i, j in members]
-        graph[(gname, g)] = (_run_group, [(source.name, 0, i, j) for i, j in members], fname,
-                             weights)
-        for k, (i, j) in enumerate(members):
-            key = (wname, i, j) if overlap > 0 else (bname, 0, i, j)
-            graph[key] = (operator.getitem, (gname, g), k)
-            out_key[(i, j)] = key
-    if overlap > 0:
-        for i in range(ny):
-            for j in range(nx):
-                keys, in_window, in_tile, own = [], [], [], 0
-                for di in (-1, 0, 1):
-                    for dj in (-1, 0, 1):
-                        a, b = i + di, j + dj
-                        if not (0 <= a < ny and 0 <= b < nx):
-                            continue
-                        sy = _overlap_slices(halos_y, row_chunks, a, i)
-                        sx = _overlap_slices(halos_x, col_chunks, b, j)
-                        if sy is None or sx is None:
-                            continue
-                        if (di, dj) == (0, 0):
-                            own = len(keys)
-                        keys.append(out_key[(a, b)])
-                        in_window.append((sy[0], sx[0]))
-                        in_tile.append((sy[1], sx[1]))
-                graph[(bname, 0, i, j)] = (_blend, keys, in_window, in_tile,
-                                           (channels, row_chunks[i], col_chunks[j]), own)
-    hlg = HighLevelGraph.from_collections(bname, graph, dependencies=[source])
-    return da.Array(hlg, bname, chunks=((channels,), row_chunks, col_chunks), dtype=np.float32)
-
-
 def _takes_precision(segmenter: Any) -> bool:
     try:
         parameters = inspect.signature(segmenter.predict).parameters
@@ -226,13 +128,13 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
         are grouped; a segmenter with ``predict_batch`` (:class:`UNetSegmenter`) runs each
         group as one batch (one forward pass; on a GPU, copies overlap the work), others call
         ``predict`` per window. The result equals ``batch=1`` bitwise for segmenters without
-        ``predict_batch``, and within :data:`~geoquant.segment._model.BATCH_TOLERANCE`
+        ``predict_batch``, and within :data:`~geoquant.segment._inference.BATCH_TOLERANCE`
         (1e-5) for the ConvNeXt-UNet in fp32 on the CPU. Larger batches use more memory per
         task (``batch`` windows of ``tile + 2 * overlap`` pixels at once).
     precision : {"fp32", "bf16", "fp16", "auto"}, optional
         Passed to the segmenter's ``predict``/``predict_batch`` (segmenters that take it, such
         as the ConvNeXt-UNet). Default: the segmenter's own (fp32 for the UNet). ``"auto"``
-        is bf16 on a GPU and fp32 on the CPU (:data:`~geoquant.segment._model.GPU_PRECISION`).
+        is bf16 on a GPU and fp32 on the CPU (:data:`~geoquant.segment.GPU_PRECISION`).
 
     Returns
     -------
@@ -337,8 +239,8 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
     else:
         func = partial(_predict_windows, segmenter=segmenter, bands=names, batch=batch,
                        **options)
-        run = partial(_map_windows_batched, func=func, channels=channels, overlap=overlap,
-                      dead=dead, batch=batch, stride=stride, name="segment")
+        run = partial(map_windows, func=func, channels=channels, overlap=overlap, dead=dead,
+                      batch=batch, stride=stride, name="segment")
     if "time" in dims:
         prob = da.stack([run(data[t]) for t in range(data.shape[0])])
     else:

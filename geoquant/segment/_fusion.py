@@ -23,8 +23,7 @@ SOURCE_MEANINGS = "none optical sar"
 
 def _check_same_grid(optical: Any, sar: Any, clear: Any) -> None:
     """Same pixels (the operators' grid check), same dates, and a clear mask that fits."""
-    from geoquant.ops._geometry import PixelGeometry
-    from geoquant.ops._mask import check_same_grid
+    from geoquant.ops import PixelGeometry, check_same_grid
 
     check_same_grid(PixelGeometry.of(optical["label"], name="optical"),
                     PixelGeometry.of(sar["label"], name="sar"), ("optical", "sar"))

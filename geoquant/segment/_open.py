@@ -59,7 +59,7 @@ def open_segmenter(path: str | Path) -> Any:
     if path.suffix.lower() == ".json":
         raise WeightsError(f"{path} is neither a geoquant classifier nor a STAC item with the "
                            "MLM extension")
-    from geoquant.segment._model import load_model
+    from geoquant.segment._checkpoint import load_model
 
     try:
         return load_model(path)

@@ -9,7 +9,10 @@ Public names (re-exported from private modules):
 - :func:`detect_clouds` — cloud and shadow mask from the bands (s2cloudless) for imagery
   without a quality layer (Sentinel-2 L1C, GeoTIFFs).
 - :func:`native_grids` — the grid each item was made on (``proj:transform``).
-- :func:`open` — a local COG/GeoTIFF or Zarr store as a DataArray.
+- :func:`open` — a local COG/GeoTIFF or Zarr store as a DataArray; :func:`local_metric_grid`
+  places an image without georeferencing on a local metric grid.
+- :func:`profile_for`, :func:`is_quality_asset` — the sensor profile of items and which of
+  their assets are quality layers rather than data.
 - :func:`build_catalog` — STAC collections and items for a folder of local rasters.
 - :class:`CatalogServer` — a real STAC API on loopback (``rustac serve``).
 """
@@ -19,11 +22,12 @@ from geoquant.sources._catalog import build_catalog
 from geoquant.sources._clouds import detect_clouds
 from geoquant.sources._grids import native_grids
 from geoquant.sources._load import clear_mask, load
-from geoquant.sources._local import open  # noqa: A004
+from geoquant.sources._local import local_metric_grid, open  # noqa: A004
+from geoquant.sources._profiles import is_quality_asset, profile_for
 from geoquant.sources._region import Region, datetime_range, region_from
 from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
 __all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range",
            "detect_clouds", "free_port", "load", "native_grids", "open", "region_from", "search",
-           "unreadable_assets_named"]
+           "unreadable_assets_named", "is_quality_asset", "local_metric_grid", "profile_for"]

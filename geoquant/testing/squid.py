@@ -118,7 +118,7 @@ def lausanne_product() -> Any:
 
 
 def _maps_of(image: str, data: Path) -> Maps:
-    from geoquant.segment._vocabulary import Vocabulary
+    from geoquant.segment import Vocabulary
 
     if image.startswith("slovenia"):
         codes = np.load(Path(data) / "real" / "slovenia-s2" / "LULC.npy")[..., 0]

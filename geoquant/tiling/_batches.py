@@ -143,7 +143,25 @@ def _even(n: int, most: int) -> int:
 
 @dataclass
 class BatchProgress:
-    """Counts a batched run reports as it goes (tiles, area, time left)."""
+    """Counts a batched run reports as it goes (tiles, area, time left).
+
+    Attributes
+    ----------
+    batches, tiles : int
+        Batches and tiles of the whole run.
+    area_km2 : float
+        Area of the whole run, km².
+    done_batches, done_tiles : int
+        Batches and tiles finished so far (computed or resumed).
+    done_km2 : float
+        Area finished so far, km².
+    resumed_batches : int
+        Batches read back from the checkpoint instead of computed.
+    started : float
+        When the run started, :func:`time.perf_counter` seconds.
+    computed_tiles : int
+        Tiles computed in this run (what the time left is estimated from).
+    """
 
     batches: int
     tiles: int
@@ -156,6 +174,7 @@ class BatchProgress:
     computed_tiles: int = 0
 
     def line(self) -> str:
+        """One progress line: batches and tiles done, area, time elapsed and left."""
         elapsed = time.perf_counter() - self.started
         left = "?"
         if self.computed_tiles:
@@ -180,6 +199,20 @@ class Checkpoint:
     format that cannot run code when read (:mod:`geoquant.tiling._safe_files`; never pickle).
     A folder of another job (another fingerprint, or checkpoints of an older format) is
     refused, never mixed in.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The job's folder: created when missing; an existing one must hold this job's
+        summaries (or nothing).
+    fingerprint : dict
+        What identifies the job (its inputs and options, JSON-serialisable; other values are
+        written with ``str``). A folder written for another fingerprint is refused.
+
+    Raises
+    ------
+    geoquant.errors.CheckpointError
+        When the folder is a file, belongs to another job, or was not written by geoquant.
     """
 
     def __init__(self, folder: str | os.PathLike[str], fingerprint: dict[str, Any]) -> None:
@@ -215,12 +248,16 @@ class Checkpoint:
             _write_atomic(job, json.dumps(self.fingerprint, indent=1, sort_keys=True).encode())
 
     def path(self, index: int) -> Path:
+        """The file of batch ``index``'s summary."""
         return self.folder / f"batch-{index:06d}.npz"
 
     def saved(self) -> set[int]:
+        """Indices of the batches whose summaries are saved."""
         return {int(p.stem.split("-")[1]) for p in self.folder.glob("batch-*.npz")}
 
     def load(self, index: int) -> Any:
+        """Batch ``index``'s saved summary; :class:`~geoquant.errors.CheckpointError` when its
+        file cannot be read."""
         from geoquant.tiling._safe_files import loads
 
         try:
@@ -231,6 +268,7 @@ class Checkpoint:
                 "and run again to recompute its batch") from err
 
     def save(self, index: int, summary: Any) -> None:
+        """Write batch ``index``'s summary atomically (a killed run leaves no half file)."""
         from geoquant.tiling._safe_files import dumps
 
         _write_atomic(self.path(index), dumps(summary))

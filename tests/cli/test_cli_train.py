@@ -19,7 +19,7 @@ S2_ORDER = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09"
 
 def test_band_folders_stack_in_sentinel2_order():
     pytest.importorskip("torch")
-    from geoquant.segment._train import open_training_image
+    from geoquant.segment import open_training_image
 
     scene = open_training_image(S2_DAYS / "S2_L1C_20150711")
     assert list(scene["band"].values) == S2_ORDER  # CLM.tif (the cloud mask) is left out
@@ -30,7 +30,7 @@ def test_band_folders_stack_in_sentinel2_order():
 
 def test_train_command_writes_a_checkpoint_and_reports(tmp_path, capsys):
     pytest.importorskip("torch")
-    from geoquant.segment._model import load_model
+    from geoquant.segment import load_model
 
     out = tmp_path / "model.pt"
     status = main(["train", str(S2_DAYS / "S2_L1C_20150711"), str(S2_DAYS / "S2_L1C_20150731"),

@@ -1,7 +1,8 @@
 """Area, share, edges, fragmentation, change and survey through the GPU kernels.
 
 Without a GPU the numba.cuda kernels run under numba's CUDA simulator (see tests/conftest.py)
-on small rasters, and ``cuda_kernels()`` sends NumPy tiles through them; the answers must equal
+on small rasters, and the Dask option ``geoquant.kernels = "cuda"`` sends NumPy tiles
+through them; the answers must equal
 the CPU path (integers exactly, floats within 1e-9 relative). On a GPU the CuPy tests run
 the same operators on CuPy-backed rasters for real.
 """
@@ -10,15 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 
+import dask
 import numpy as np
 import pytest
 
 import geoquant as gq
-from geoquant._backend import cuda_kernels
 from geoquant.ops.kernels import cuda_counts
 from geoquant.ops.kernels.edges import object_background_faces
 from geoquant.ops.kernels.label import count_codes
 from geoquant.testing.rasters import as_raster
+
+GPU_KERNELS = {"geoquant.kernels": "cuda"}  # NumPy tiles through the GPU kernels
 
 CODES = np.array([0, 1, 1, 2, 3], np.uint8)
 
@@ -52,7 +55,7 @@ def test_area_share_and_fragmentation_equal_the_cpu_path(chunks):
     raster = as_raster(_mask(1), chunks=chunks, resolution=(10.0, 20.0))
     expected = (gq.ops.area(raster), gq.ops.share(raster),
                 gq.ops.fragmentation(raster, connectance_m=60.0))
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = (gq.ops.area(raster), gq.ops.share(raster),
                gq.ops.fragmentation(raster, connectance_m=60.0))
     assert got[0] == expected[0]
@@ -70,7 +73,7 @@ def test_change_matrix_equals_the_cpu_path():
     first = as_raster(before, chunks=(5, 6))
     second = as_raster(after, chunks=(5, 6))
     expected = gq.ops.change(first, second)
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = gq.ops.change(first, second)
     np.testing.assert_allclose(got.transitions.to_numpy(), expected.transitions.to_numpy(),
                                rtol=1e-12)
@@ -83,7 +86,7 @@ def test_survey_equals_the_cpu_path():
     mask = as_raster(_mask(5, (20, 22), nodata=False) > 0, chunks=6)
     near = as_raster(np.random.default_rng(2).random((20, 22)) < 0.03, chunks=6)
     expected = gq.ops.survey(mask, near=near, within_m=25.0, tiles_per_batch=4)
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = gq.ops.survey(mask, near=near, within_m=25.0, tiles_per_batch=4)
     assert dataclasses.replace(got, elapsed_s=0.0) == dataclasses.replace(expected, elapsed_s=0.0)
 

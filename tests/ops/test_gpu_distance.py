@@ -1,7 +1,8 @@
 """Exact distances through the GPU kernels: equal to the CPU kernels and to scipy.
 
 Without a GPU the numba.cuda kernels run under numba's CUDA simulator (see tests/conftest.py)
-on small rasters, and ``cuda_kernels()`` sends NumPy tiles through them. Under the simulator
+on small rasters, and the Dask option ``geoquant.kernels = "cuda"`` sends NumPy tiles
+through them. Under the simulator
 the arithmetic is the CPU kernels' own, so the results must be bit for bit those of the CPU
 path; on a GPU (CuPy tests, marked ``gpu``) fused multiply-adds may move the last bit, so
 those compare within 1e-12 relative.
@@ -9,16 +10,18 @@ those compare within 1e-12 relative.
 
 from __future__ import annotations
 
+import dask
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
-from geoquant._backend import cuda_kernels
 from geoquant.ops._distance import distance, min_distance, within_distance
 from geoquant.ops.kernels import cuda_edt, edt
 from geoquant.testing.rasters import as_raster
+
+GPU_KERNELS = {"geoquant.kernels": "cuda"}  # NumPy tiles through the GPU kernels
 
 DX, DY = 10.0, 7.5
 
@@ -79,7 +82,7 @@ def test_border_sites_grow_their_room_until_every_row_fits(monkeypatch):
 def _both_paths(values: np.ndarray, chunks, dx: float = DX, dy: float = DY):
     mask = as_raster(values, chunks=chunks, resolution=(dx, dy))
     want = distance(mask).values
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = distance(mask).values
     return got, want
 
@@ -128,7 +131,7 @@ def test_min_and_within_distance_equal_the_cpu_path_and_scipy():
     a = as_raster(a_values, chunks=(8, 6), resolution=DX)
     b = as_raster(b_values, chunks=(8, 6), resolution=DX)
     want = (min_distance(a, b), within_distance(a, b, 35.0).values)
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = (min_distance(a, b), within_distance(a, b, 35.0).values)
     assert got[0] == want[0]
     np.testing.assert_array_equal(got[1], want[1])

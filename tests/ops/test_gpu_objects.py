@@ -2,12 +2,14 @@
 
 Without a GPU these run under numba's CUDA simulator (tests/conftest.py sets
 ``NUMBA_ENABLE_CUDASIM=1`` where there is no NVIDIA driver), on small arrays: the simulator
-runs every GPU thread on the CPU. ``cuda_kernels()`` sends NumPy tiles through the GPU
+runs every GPU thread on the CPU. the Dask option ``geoquant.kernels = "cuda"`` sends NumPy tiles
+through the GPU
 kernels; on a GPU the CuPy tests run the same kernels for real, end to end on the device.
 """
 
 from __future__ import annotations
 
+import dask
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,11 +17,12 @@ from hypothesis import strategies as st
 from scipy import ndimage as ndi
 
 import geoquant as gq
-from geoquant._backend import cuda_kernels
 from geoquant.ops.kernels import cuda_label
 from geoquant.ops.kernels.label import link_runs, run_keys, run_stats, run_strips, tile_runs
 from geoquant.testing.rasters import as_raster
 from geoquant.testing.strategies import chunk_sizes, masks, spiral
+
+GPU_KERNELS = {"geoquant.kernels": "cuda"}  # NumPy tiles through the GPU kernels
 
 
 def reference_labels(mask: np.ndarray, connectivity: int) -> tuple[np.ndarray, int]:
@@ -65,7 +68,7 @@ def test_label_on_gpu_kernels_equals_scipy_for_any_chunking(data, connectivity):
     chunks = (data.draw(chunk_sizes(mask.shape[0])), data.draw(chunk_sizes(mask.shape[1])))
     expected, n = reference_labels(mask, connectivity)
     raster = as_raster(mask, chunks=chunks)
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = gq.ops.label(raster, connectivity=connectivity).values
         count = gq.ops.count(raster, connectivity=connectivity)
     assert got.dtype == np.int32
@@ -80,7 +83,7 @@ def test_gpu_labels_beyond_the_int32_threshold_are_int64_with_the_same_ids(monke
     mask = np.random.default_rng(6).random((11, 13)) < 0.35
     expected, n = reference_labels(mask, 8)
     monkeypatch.setattr(tree, "MAX_INT32_LABEL", n - 1)
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = gq.ops.label(as_raster(mask, chunks=chunks)).values
     assert got.dtype == np.int64
     np.testing.assert_array_equal(got, expected)
@@ -90,7 +93,7 @@ def test_gpu_labels_beyond_the_int32_threshold_are_int64_with_the_same_ids(monke
 def test_a_spiral_through_every_tile(connectivity):
     mask = spiral(13)
     expected, _ = reference_labels(mask, connectivity)
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = gq.ops.label(as_raster(mask, chunks=4), connectivity=connectivity).values
     np.testing.assert_array_equal(got, expected)
 
@@ -102,7 +105,7 @@ def test_objects_table_on_gpu_kernels_equals_the_cpu_table():
     raster = as_raster(mask, chunks=(5, 6), resolution=(10.0, 20.0))
     other = as_raster(target, chunks=(5, 6), resolution=(10.0, 20.0))
     expected = gq.ops.objects(raster, distance_to=other)
-    with cuda_kernels():
+    with dask.config.set(GPU_KERNELS):
         got = gq.ops.objects(raster, distance_to=other)
     assert list(got.columns) == list(expected.columns)
     for column in expected.columns:

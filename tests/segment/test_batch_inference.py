@@ -13,15 +13,15 @@ torch = pytest.importorskip("torch")
 
 import geoquant as gq  # noqa: E402
 from geoquant.errors import BandError, InvalidOptionError  # noqa: E402
-from geoquant.segment import apply, spectral_rules  # noqa: E402
-from geoquant.segment._model import (  # noqa: E402
-    BATCH_TOLERANCE,
+from geoquant.segment import (  # noqa: E402
     GPU_PRECISION,
-    _Batch,
-    _pipeline,
+    apply,
     convnext_unet,
     precision_agreement,
+    spectral_rules,
 )
+from geoquant.segment._inference import BATCH_TOLERANCE  # noqa: E402
+from geoquant.segment._transfers import _Batch, _pipeline  # noqa: E402
 from geoquant.testing.rasters import as_cube  # noqa: E402
 
 S2 = ["B02", "B03", "B04", "B08", "B11", "B12"]

@@ -18,13 +18,13 @@ from geoquant.errors import (  # noqa: E402
     OutputPathError,
     WeightsError,
 )
+from geoquant.segment import UNetSegmenter, convnext_unet, load_model  # noqa: E402
 from geoquant.segment._convnext import (  # noqa: E402
     SIZES,
     STRIDE,
     build_network,
     receptive_radius,
 )
-from geoquant.segment._model import UNetSegmenter, convnext_unet, load_model  # noqa: E402
 from geoquant.segment._protocol import Segmenter, describe  # noqa: E402
 
 S2 = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11",
@@ -292,7 +292,10 @@ def test_invalid_construction():
 def test_modules_do_not_import_torch():
     code = ("import sys\n"
             "import geoquant.segment._convnext as c, geoquant.segment._model, "
-            "geoquant.segment._train\n"
+            "geoquant.segment._checkpoint, geoquant.segment._inference, "
+            "geoquant.segment._transfers, geoquant.segment._train, "
+            "geoquant.segment._train_data, geoquant.segment._augment, "
+            "geoquant.segment._train_loop, geoquant.segment._train_eval\n"
             "c.receptive_radius('small'); c.SIZES['base']\n"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

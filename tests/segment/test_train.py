@@ -15,9 +15,9 @@ from geoquant.errors import (  # noqa: E402
     InvalidOptionError,
     WeightsError,
 )
-from geoquant.segment._model import UNetSegmenter, load_model  # noqa: E402
+from geoquant.segment import TrainReport, UNetSegmenter, load_model, train  # noqa: E402
 from geoquant.segment._products import SLOVENIA_LULC, LandCoverProduct  # noqa: E402
-from geoquant.segment._train import TrainReport, _holdout_mask, train  # noqa: E402
+from geoquant.segment._train_data import _holdout_mask  # noqa: E402
 
 BANDS = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11",
          "B12"]

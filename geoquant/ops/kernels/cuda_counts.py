@@ -6,8 +6,9 @@ identical, float areas summed row by row in the same order as the CPU kernels.
 
 * Cells by code are row reductions of comparisons (the array module's own reduction kernels).
 * Class edges are a numba.cuda kernel: each thread takes a segment of :data:`SEGMENT` pixels
-  of one row, counts the object|background faces it owns (right and below, see
-  ``kernels.edges``) in registers and adds them to its row's totals with two atomics.
+  of one row, counts the object|background faces it owns (right and below) with the CPU
+  kernel's own ``kernels.edges.segment_faces`` (compiled as a device function) and adds them
+  to its row's totals with two atomics.
 * Transitions are sorted unique classes and one ``bincount`` over ``before * n + after``
   pair indices, weighted by the row's cell area: no pass over all class pairs per pixel.
 """
@@ -20,12 +21,16 @@ import numpy as np
 from numba import cuda
 
 from geoquant._backend import array_module
+from geoquant.ops.kernels import edges
 from geoquant.ops.kernels._launch import launch, to_device, to_host
+from geoquant.ops.kernels._targets import device_function
 
-BACKGROUND, OBJECT = 0, 1
+BACKGROUND, OBJECT = edges.BACKGROUND, edges.OBJECT
 
 SEGMENT = 32
 """Pixels of one row per thread in the edge kernel."""
+
+_segment_faces = device_function(edges.segment_faces)
 
 
 def count_codes(codes: Any, cell_area: np.ndarray) -> tuple[int, int, float, float]:
@@ -60,17 +65,8 @@ def _faces(padded, faces_x, faces_y):
         return
     r = i // per_row
     c0 = (i - r * per_row) * SEGMENT
-    fx = 0
-    fy = 0
     stop = c0 + SEGMENT if c0 + SEGMENT < w else w  # no min(): numba's CUDA target lacks it
-    for c in range(c0, stop):
-        here = padded[r + 1, c + 1]
-        if here == OBJECT or here == BACKGROUND:
-            other = OBJECT - here
-            if padded[r + 2, c + 1] == other:
-                fx += 1
-            if padded[r + 1, c + 2] == other:
-                fy += 1
+    fx, fy = _segment_faces(padded, r, c0, stop)
     if fx:
         cuda.atomic.add(faces_x, r, fx)
     if fy:

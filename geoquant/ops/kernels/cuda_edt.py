@@ -8,18 +8,18 @@ object rows per column, site lists per row) do not change:
   pixel of the column) run one thread per column: a thread sweeps its column down and up, and
   neighbouring threads read and write neighbouring bytes of each row, so the loads coalesce.
 - The row passes run one thread per row, each building the lower envelope of its row's
-  parabolas (Felzenszwalb & Huttenlocher) in a stack of its own in global memory. The envelope
-  steps are the CPU kernels' own functions (``edt._push``, ``edt._restrict``) compiled as CUDA
-  device functions, so both targets take the same decisions. The loops around them
-  (``edt._row_pass``, the scan of ``edt._side_sites``) are written again here: they call other
-  numba functions by name, which the simulator cannot run on its device arrays.
+  parabolas (Felzenszwalb & Huttenlocher) in a stack of its own in global memory. Each row's
+  work is the CPU kernels' own code (``edt._row_pass``, ``edt._edge_candidates``,
+  ``edt._sites_of_candidates`` and the envelope steps they call), compiled as CUDA device
+  functions by :func:`~geoquant.ops.kernels._targets.device_function`: the kernels here only
+  pick their thread's row or column, so both targets take the same decisions.
 - :func:`border_sites` gives each row's stack room for 32 candidate sites first and retries
   the rows' tile with 4x the room while some row needs more (rare: it takes a long run of
   columns each nearer the edge than the last); the site lists are then packed into the CSR
   form on the device and copied to the host, a few values per row.
 
-The kernels avoid the ``min``/``max`` builtins, which numba 0.68's CUDA target fails to type
-(``Signature mismatch``) when compiling for a real device; the simulator accepts them, so
+The shared bodies avoid the ``min``/``max`` builtins, which numba 0.68's CUDA target fails to
+type (``Signature mismatch``) when compiling for a real device; the simulator accepts them, so
 ``tests/ops/ptx_compile.py`` compiles every kernel to PTX to catch such cases without a GPU.
 
 Squares and sums are those of the CPU kernels in the same order; CUDA may contract a multiply
@@ -29,7 +29,6 @@ relative), and exactly under the simulator.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -38,6 +37,7 @@ from numba import cuda
 from geoquant._backend import array_module
 from geoquant.ops.kernels import edt
 from geoquant.ops.kernels._launch import launch, to_device, to_host
+from geoquant.ops.kernels._targets import device_function
 
 OBJECT, EXCLUDED = edt.OBJECT, edt.EXCLUDED
 NO_ROW_ABOVE, NO_ROW_BELOW = edt.NO_ROW_ABOVE, edt.NO_ROW_BELOW
@@ -46,8 +46,14 @@ _FAR = edt._FAR  # row distances at or beyond this come from a sentinel
 FIRST_ROOM = 32
 """Candidate sites per row that :func:`border_sites` makes room for at first."""
 
-_push = cuda.jit(device=True)(edt._push.py_func)
-_restrict = cuda.jit(device=True)(edt._restrict.py_func)
+_push = device_function(edt._push)
+_restrict = device_function(edt._restrict)
+_squared_rows = device_function(edt._squared_rows)
+_edge_candidates = device_function(edt._edge_candidates)
+_sites_of_candidates = device_function(edt._sites_of_candidates, _push=_push,
+                                       _restrict=_restrict)
+_row_pass = device_function(edt._row_pass, _push=_push)
+_nan_where_excluded = device_function(edt._nan_where_excluded)
 
 
 # -- kernels ---------------------------------------------------------------------------------------
@@ -87,10 +93,7 @@ def _vertical(codes, row0, above, below, dy, f):
         g = np.float64(row0 + r)
         if codes[r, c] == OBJECT:
             near = g
-        up = f[r, c]
-        d = up if up <= near - g else near - g  # no min()/max() in kernels: see module doc
-        t = dy * d
-        f[r, c] = t * t if d < _FAR else np.inf
+        f[r, c] = _squared_rows(f[r, c], near - g, dy)
 
 
 @cuda.jit
@@ -101,38 +104,14 @@ def _side(f, col0, edge, lo, hi, dx, leftwards, cand_pos, cand_val, v, fv, z, po
     scratch rows hold.
     """
     r = cuda.grid(1)
-    h, w = f.shape
-    if r >= h:
+    if r >= f.shape[0]:
         return
-    room = cand_pos.shape[1]
-    half_inv_dx2 = 0.5 / (dx * dx)
-    best = np.inf
-    nc = 0
-    for i in range(w):
-        c = i if leftwards else w - 1 - i
-        x = col0 + c
-        t = dx * np.float64(x - edge)
-        t = t * t
-        if t >= best:
-            break
-        fc = f[r, c]
-        if t + fc < best:
-            if nc == room:
-                counts[r] = -1
-                return
-            best = t + fc
-            cand_pos[r, nc] = x
-            cand_val[r, nc] = fc
-            nc += 1
-    vr = v[r]
-    fvr = fv[r]
-    zr = z[r]
-    n = 0
-    for i in range(nc):
-        j = i if leftwards else nc - 1 - i  # sites enter the envelope left to right
-        n = _push(vr, fvr, zr, n, np.float64(cand_pos[r, j] - col0), cand_val[r, j],
-                  half_inv_dx2)
-    counts[r] = _restrict(vr, fvr, zr, n, col0, lo, hi, pos[r], val[r], 0)
+    nc, _ = _edge_candidates(f[r], col0, edge, dx, leftwards, cand_pos[r], cand_val[r])
+    if nc < 0:
+        counts[r] = -1
+        return
+    counts[r] = _sites_of_candidates(cand_pos[r], cand_val[r], nc, leftwards, col0, lo, hi,
+                                     0.5 / (dx * dx), v[r], fv[r], z[r], pos[r], val[r], 0)
 
 
 @cuda.jit
@@ -140,41 +119,12 @@ def _rows(f, codes, col0, dx, off_l, pos_l, val_l, off_r, pos_r, val_r, excluded
           v, fv, z, out):
     """Distances (m) of each row: envelope of left carry, own sites, right carry (``_row_pass``)."""
     r = cuda.grid(1)
-    h, w = f.shape
-    if r >= h:
+    if r >= f.shape[0]:
         return
-    half_inv_dx2 = 0.5 / (dx * dx)
-    vr = v[r]
-    fvr = fv[r]
-    zr = z[r]
-    n = 0
-    for i in range(off_l[r], off_l[r + 1]):
-        n = _push(vr, fvr, zr, n, np.float64(pos_l[i] - col0), val_l[i], half_inv_dx2)
-    for c in range(w):
-        if f[r, c] < np.inf:  # a column without object pixels is no site
-            n = _push(vr, fvr, zr, n, np.float64(c), f[r, c], half_inv_dx2)
-    for i in range(off_r[r], off_r[r + 1]):
-        n = _push(vr, fvr, zr, n, np.float64(pos_r[i] - col0), val_r[i], half_inv_dx2)
-    if n == 0:
-        for c in range(w):
-            out[r, c] = np.inf
-    c = 0
-    for k in range(n):  # site k serves the columns x with z[k] <= x < z[k + 1]
-        if k + 1 == n:
-            stop = w
-        else:
-            zk = zr[k + 1]
-            stop = w if zk >= w else (0 if zk <= 0.0 else math.ceil(zk))
-        vk = vr[k]
-        fk = fvr[k]
-        for x in range(c, stop):
-            t = dx * (np.float64(x) - vk)
-            out[r, x] = math.sqrt(fk + t * t)
-        c = c if c > stop else stop
+    _row_pass(f[r], col0, dx, 0.5 / (dx * dx), off_l[r], off_l[r + 1], pos_l, val_l,
+              off_r[r], off_r[r + 1], pos_r, val_r, v[r], fv[r], z[r], out[r])
     if excluded_nan:
-        for c in range(w):
-            if codes[r, c] == EXCLUDED:
-                out[r, c] = np.nan
+        _nan_where_excluded(codes[r], out[r])
 
 
 # -- tile functions --------------------------------------------------------------------------------

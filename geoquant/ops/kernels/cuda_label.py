@@ -54,6 +54,11 @@ class DeviceParts:
     n: int
     firsts: Any
 
+    @property
+    def like(self) -> Any:
+        """An array in the parts' memory (the device), for ``kernels.dispatch.kernels_for``."""
+        return self.local
+
 
 # -- kernels ---------------------------------------------------------------------------------------
 @cuda.jit(device=True)

@@ -45,16 +45,25 @@ def object_background_faces(padded: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     faces_x = np.zeros(h, np.int64)
     faces_y = np.zeros(h, np.int64)
     for r in range(h):
-        for c in range(w):
-            here = padded[r + 1, c + 1]
-            if here == OBJECT:
-                if padded[r + 2, c + 1] == BACKGROUND:
-                    faces_x[r] += 1
-                if padded[r + 1, c + 2] == BACKGROUND:
-                    faces_y[r] += 1
-            elif here == BACKGROUND:
-                if padded[r + 2, c + 1] == OBJECT:
-                    faces_x[r] += 1
-                if padded[r + 1, c + 2] == OBJECT:
-                    faces_y[r] += 1
+        faces_x[r], faces_y[r] = segment_faces(padded, r, 0, w)
     return faces_x, faces_y
+
+
+@njit(cache=True, nogil=True, inline="always")
+def segment_faces(padded: np.ndarray, r: int, c0: int, c1: int) -> tuple[int, int]:
+    """Object|background faces owned by core pixels ``c0 <= c < c1`` of core row ``r``.
+
+    Returns ``(below, right)``: faces against the pixel below and against the right
+    neighbour. Shared with the GPU kernel (one thread per row segment).
+    """
+    fx = 0
+    fy = 0
+    for c in range(c0, c1):
+        here = padded[r + 1, c + 1]
+        if here == OBJECT or here == BACKGROUND:
+            other = OBJECT - here
+            if padded[r + 2, c + 1] == other:
+                fx += 1
+            if padded[r + 1, c + 2] == other:
+                fy += 1
+    return fx, fy

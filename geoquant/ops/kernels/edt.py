@@ -82,9 +82,18 @@ def _vertical_row(codes_row, g, near_below, up_row, dy, f_row):
     """
     for c in range(near_below.shape[0]):
         near_below[c] = g if codes_row[c] == OBJECT else near_below[c]
-        d = min(up_row[c], near_below[c] - g)
-        t = dy * d
-        f_row[c] = t * t if d < _FAR else np.inf
+        f_row[c] = _squared_rows(up_row[c], near_below[c] - g, dy)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _squared_rows(up, down, dy):
+    """``f`` of one pixel (m²) from the rows up and down to the nearest object of its column.
+
+    Shared with the GPU (:mod:`~geoquant.ops.kernels._targets`): no ``min`` builtin.
+    """
+    d = up if up <= down else down
+    t = dy * d
+    return t * t if d < _FAR else np.inf
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -229,38 +238,63 @@ def _side_sites(codes, row0, col0, ncols_total, above, below, dx, dy, leftwards)
         m = 0
         complete = True
         for r in range(h):
-            best = np.inf
-            nc = 0
-            stopped = False
-            for i in range(band):
-                c = i if leftwards else band - 1 - i
-                x = col0 + c_start + c
-                t = dx * np.float64(x - edge)
-                t = t * t
-                if t >= best:
-                    stopped = True
-                    break
-                fc = f[r, c]
-                if t + fc < best:
-                    best = t + fc
-                    cand_pos[nc] = x
-                    cand_val[nc] = fc
-                    nc += 1
+            nc, stopped = _edge_candidates(f[r], col0 + c_start, edge, dx, leftwards,
+                                           cand_pos, cand_val)
             if not stopped and band < w:
                 complete = False
                 break
-            n = 0
-            for i in range(nc):
-                j = i if leftwards else nc - 1 - i  # sites enter the envelope left to right
-                n = _push(v, fv, z, n, np.float64(cand_pos[j] - col0), cand_val[j],
-                          half_inv_dx2)
-            pos = _grow(pos, m + n)
-            val = _grow(val, m + n)
-            m = _restrict(v, fv, z, n, col0, lo, hi, pos, val, m)
+            pos = _grow(pos, m + nc)
+            val = _grow(val, m + nc)
+            m = _sites_of_candidates(cand_pos, cand_val, nc, leftwards, col0, lo, hi,
+                                     half_inv_dx2, v, fv, z, pos, val, m)
             offsets[r + 1] = m
         if complete:
             return offsets, pos[:m].copy(), val[:m].copy()
         band = min(w, 4 * band)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _edge_candidates(f_row, x0, edge, dx, leftwards, cand_pos, cand_val):
+    """Scan a row's sites from one edge inwards, keeping those that beat all earlier ones there.
+
+    ``f_row`` holds ``f`` of columns ``x0, x0 + 1, ...`` (global); ``edge`` is the global
+    column just beyond the scanned side. Returns ``(count, stopped)``: the candidates written
+    to ``cand_pos``/``cand_val`` (``-1`` when they outgrow those arrays) and whether the scan
+    stopped early because the horizontal distance alone exceeded the best value at the edge
+    (else every column of ``f_row`` was looked at). Shared with the GPU.
+    """
+    w = f_row.shape[0]
+    room = cand_pos.shape[0]
+    best = np.inf
+    nc = 0
+    for i in range(w):
+        c = i if leftwards else w - 1 - i
+        x = x0 + c
+        t = dx * np.float64(x - edge)
+        t = t * t
+        if t >= best:
+            return nc, True
+        fc = f_row[c]
+        if t + fc < best:
+            if nc == room:
+                return -1, False
+            best = t + fc
+            cand_pos[nc] = x
+            cand_val[nc] = fc
+            nc += 1
+    return nc, False
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sites_of_candidates(cand_pos, cand_val, nc, leftwards, col0, lo, hi, half_inv_dx2,
+                         v, fv, z, pos, val, m):
+    """The envelope of ``nc`` edge candidates, restricted to ``[lo, hi]`` and appended to
+    ``pos/val`` from index ``m``; returns the new length. Shared with the GPU."""
+    n = 0
+    for i in range(nc):
+        j = i if leftwards else nc - 1 - i  # sites enter the envelope left to right
+        n = _push(v, fv, z, n, np.float64(cand_pos[j] - col0), cand_val[j], half_inv_dx2)
+    return _restrict(v, fv, z, n, col0, lo, hi, pos, val, m)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -356,15 +390,16 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
             _row_pass(f, col0, dx, half_inv_dx2, off_l[r], off_l[r + 1], pos_l, val_l,
                       off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
             if excluded_nan:
-                for c in range(w):
-                    if codes[r, c] == EXCLUDED:
-                        out_row[c] = np.nan
+                _nan_where_excluded(codes[r], out_row)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _row_pass(f, col0, dx, half_inv_dx2, l_start, l_stop, pos_l, val_l, r_start, r_stop,
               pos_r, val_r, v, fv, z, out_row):
-    """Distances of one row: the envelope of left carry, the row's own sites and right carry."""
+    """Distances of one row: the envelope of left carry, the row's own sites and right carry.
+
+    Shared with the GPU (one thread per row): ``math`` functions, no ``max`` builtin.
+    """
     w = f.shape[0]
     # sites: left carry, the row itself, right carry; positions relative to col0
     n = 0
@@ -386,11 +421,19 @@ def _row_pass(f, col0, dx, half_inv_dx2, l_start, l_stop, pos_l, val_l, r_start,
             stop = w
         else:
             zk = z[k + 1]
-            stop = w if zk >= w else (0 if zk <= 0.0 else int(np.ceil(zk)))
+            stop = w if zk >= w else (0 if zk <= 0.0 else math.ceil(zk))
         vk = v[k]
         fk = fv[k]
         for x in range(c, stop):
             t = dx * (np.float64(x) - vk)
             # (dy*rows)² + (dx*cols)², summed in the order scipy.ndimage sums them
-            out_row[x] = np.sqrt(fk + t * t)
-        c = max(c, stop)
+            out_row[x] = math.sqrt(fk + t * t)
+        c = c if c > stop else stop
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _nan_where_excluded(codes_row, out_row):
+    """NaN on the excluded pixels of one row. Shared with the GPU."""
+    for c in range(out_row.shape[0]):
+        if codes_row[c] == EXCLUDED:
+            out_row[c] = np.nan

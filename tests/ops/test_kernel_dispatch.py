@@ -1,0 +1,65 @@
+"""One tile-kernel interface: the CPU and GPU modules agree on it, and the choice is explicit.
+
+The GPU module's kernels run here under numba's CUDA simulator (see tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import dask
+import numpy as np
+import pytest
+
+import geoquant as gq
+from geoquant.errors import InvalidOptionError
+from geoquant.ops.kernels import cpu, cuda, dispatch
+from geoquant.testing.rasters import as_raster
+
+INTERFACE = [name for name, value in vars(dispatch.TileKernels).items()
+             if callable(value) and not name.startswith("_")]
+
+
+def test_the_interface_names_every_kernel():
+    assert set(INTERFACE) >= {"count_codes", "label_parts", "distance_tile", "transitions"}
+
+
+@pytest.mark.parametrize("name", INTERFACE)
+def test_both_modules_take_the_same_arguments(name):
+    want = [p for p in inspect.signature(getattr(dispatch.TileKernels, name)).parameters
+            if p != "self"]
+    for module in (cpu, cuda):
+        got = list(inspect.signature(getattr(module, name)).parameters)
+        assert got == want, f"{module.__name__}.{name}{got} differs from the interface {want}"
+
+
+def test_numpy_tiles_get_the_cpu_kernels_unless_told():
+    tile = np.zeros((2, 2), np.uint8)
+    assert dispatch.kernels_for(tile) is cpu
+    assert dispatch.kernels_for(tile, "cpu") is cpu
+    assert dispatch.kernels_for(tile, "cuda") is cuda
+
+
+def test_a_bad_choice_is_refused_by_name():
+    with dask.config.set({"geoquant.kernels": "tpu"}), \
+            pytest.raises(InvalidOptionError, match="geoquant.kernels='tpu'.*auto, cpu, cuda"):
+        gq.ops.count(as_raster(np.ones((4, 4), bool)))
+
+
+def test_the_choice_is_read_when_the_graph_is_built(monkeypatch):
+    calls = []
+    label_parts = cuda.label_parts
+
+    def spy(padded, conn8):
+        calls.append(padded.shape)
+        return label_parts(padded, conn8)
+
+    monkeypatch.setattr(cuda, "label_parts", spy)
+    mask = as_raster(np.eye(6, dtype=bool)).chunk(3)
+    with dask.config.set({"geoquant.kernels": "cuda"}):
+        lazy = gq.ops.label(mask)
+    assert not calls  # nothing computed yet
+    labels = lazy.compute()  # outside the block: the choice travelled in the graph
+    assert len(calls) == 4
+    assert int(labels.max()) == 1
+    assert gq.ops.count(mask) == 1 and len(calls) == 4  # the default is the CPU again
