@@ -6,14 +6,15 @@ numba or zarr is imported until a function that needs them runs.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+import lazy_loader as _lazy
 
 from geoquant._version import __version__
 from geoquant.errors import GeoquantError
 
-_SUBMODULES = ("sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "segment", "reason",
-               "cluster")
+_SUBMODULES = ["sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "segment",
+               "reason", "cluster"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from geoquant import cluster, demo, sinks, sources, synth  # noqa: F401
@@ -29,17 +30,12 @@ def ask(question, **options):  # noqa: ANN001, ANN201 - documented on geoquant.r
 # ``geoquant.cluster(...)`` starts a cluster: the subpackage ``geoquant.cluster`` is callable
 # (a function of the same name here would be hidden by the subpackage once it is imported).
 
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"geoquant.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'geoquant' has no attribute {name!r}")
+# Subpackages load on first use, through the same lazy loader as geoquant.segment's names.
+__getattr__, _lazy_dir, _ = _lazy.attach(__name__, submodules=_SUBMODULES)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_SUBMODULES])
+    return sorted({*globals(), *_lazy_dir()})
 
 
 __all__ = ["GeoquantError", "__version__", "ask", *_SUBMODULES]
