@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cluster_option(survey, default="local")
     survey.set_defaults(run=_cmd_survey)
 
-    from geoquant.monitor._cli import add_commands as add_monitor_commands
+    from geoquant.monitor import add_commands as add_monitor_commands
 
     add_monitor_commands(commands)
     return parser

@@ -2,9 +2,8 @@
 
 Without a GPU the numba.cuda kernels run under numba's CUDA simulator (see tests/conftest.py)
 on small rasters, and the Dask option ``geoquant.kernels = "cuda"`` sends NumPy tiles
-through them; the answers must equal
-the CPU path (integers exactly, floats within 1e-9 relative). On a GPU the CuPy tests run
-the same operators on CuPy-backed rasters for real.
+through them; the answers must equal the CPU path (integers exactly, floats within 1e-9
+relative). On a GPU the CuPy tests run the same operators on CuPy-backed rasters for real.
 """
 
 from __future__ import annotations

@@ -2,10 +2,9 @@
 
 Without a GPU the numba.cuda kernels run under numba's CUDA simulator (see tests/conftest.py)
 on small rasters, and the Dask option ``geoquant.kernels = "cuda"`` sends NumPy tiles
-through them. Under the simulator
-the arithmetic is the CPU kernels' own, so the results must be bit for bit those of the CPU
-path; on a GPU (CuPy tests, marked ``gpu``) fused multiply-adds may move the last bit, so
-those compare within 1e-12 relative.
+through them. Under the simulator the arithmetic is the CPU kernels' own, so the results must
+be bit for bit those of the CPU path; on a GPU (CuPy tests, marked ``gpu``) fused
+multiply-adds may move the last bit, so those compare within 1e-12 relative.
 """
 
 from __future__ import annotations

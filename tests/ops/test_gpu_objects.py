@@ -2,9 +2,9 @@
 
 Without a GPU these run under numba's CUDA simulator (tests/conftest.py sets
 ``NUMBA_ENABLE_CUDASIM=1`` where there is no NVIDIA driver), on small arrays: the simulator
-runs every GPU thread on the CPU. the Dask option ``geoquant.kernels = "cuda"`` sends NumPy tiles
-through the GPU
-kernels; on a GPU the CuPy tests run the same kernels for real, end to end on the device.
+runs every GPU thread on the CPU. The Dask option ``geoquant.kernels = "cuda"`` sends NumPy
+tiles through the GPU kernels; on a GPU the CuPy tests run the same kernels for real, end to
+end on the device.
 """
 
 from __future__ import annotations
