@@ -11,9 +11,11 @@ Three ways of answering the 45 imagery questions of ``benchmarks/questions/quest
 3. **temporal classifier, spatial hold-out**: :func:`geoquant.segment.cross_predict` over the
    68-date Slovenia NDVI series (clear views only) with the land-cover reference as labels, in
    4 folds of 32-px blocks with a 2-px buffer: every pixel's class comes from a model that
-   never saw its block; with and without averaging the probabilities over 3x3 pixels
-   (``smooth_px=1``). The out-of-fold class map is then questioned like any labelled map
-   (the Camargue questions keep SAR water).
+   never saw its block. Variants: the NDVI series alone or with the band statistics (median,
+   q10, q90) of the five full-band L1C scenes at their dates; every pixel weighing the same or
+   each class (``class_weight="balanced"``); with and without averaging the probabilities
+   over 3x3 pixels (``smooth_px=1``). The out-of-fold class map is then questioned like any
+   labelled map (the Camargue questions keep SAR water).
 
 Per-class IoU against the reference is printed for each. Truth and ranges are the question
 set's own (computed from the reference with scipy, see ``benchmarks/questions/build.py``).
@@ -32,6 +34,8 @@ QUESTIONS = ROOT / "benchmarks" / "questions" / "questions.jsonl"
 DATA = ROOT.parent / "shared" / "data"
 LEGEND = {1: "cropland", 2: "forest", 3: "grassland", 4: "shrubland", 5: "built-up"}
 SMOOTH_PX = (0, 1)
+FEATURES = ("ndvi", "ndvi+bands")
+CLASS_WEIGHTS = (None, "balanced")
 REFERENCE_CODES = {"cropland": 1, "forest": 2, "grass": 3, "grassland": 3, "shrubland": 4,
                    "built-up": 8}
 
@@ -75,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs the shared data at {DATA}", file=sys.stderr)
         return 1
     import geoquant as gq
+    from geoquant.segment import FeatureSpec
     from geoquant.testing.real import slovenia_ndvi_series, slovenia_reference
 
     records = [r for r in _records() if r.get("imagery")]
@@ -89,22 +94,30 @@ def main(argv: list[str] | None = None) -> int:
         figures["adaptive_rules"] = adaptive
         figures["camargue_sar"] = camargue_ok
 
-        cube, clear = slovenia_ndvi_series(DATA)
+        cube, clear = slovenia_ndvi_series(DATA, with_scenes=True)
+        bands = tuple(str(b) for b in cube.band.values[1:])
         reference = slovenia_reference(DATA)
-        for smooth in SMOOTH_PX:
-            classes, report = gq.segment.cross_predict(cube, reference, legend="slovenia-lulc",
-                                                       clear=clear, smooth_px=smooth)
-            words = report["classes"]
-            legend = {i + 1: ("grassland" if w == "grass" else w) for i, w in enumerate(words)}
-            classes.rio.to_raster(folder / f"out-of-fold-{smooth}.tif")
-            held_out = [{**r, "image": f"out-of-fold-{smooth}.tif", "product": legend,
-                         "imagery": None, "mask": None} for r in slovenia]
-            oof, oof_outcomes = _score(held_out, folder, "labels", f"held-out-{smooth}")
-            figures[f"classifier_smooth{smooth}"] = {
-                "slovenia": oof, "total": oof + camargue_ok, "iou": report["iou"],
-                "accuracy": report["accuracy"],
-                "misses": [(o.record.id, o.value, o.record.answer)
-                           for o in oof_outcomes if not o.correct]}
+        for features in FEATURES:
+            spec = FeatureSpec(("ndvi",), bands if features == "ndvi+bands" else ())
+            for weight in CLASS_WEIGHTS:
+                for smooth in SMOOTH_PX:
+                    key = f"{features}/{weight or 'pixels'}/smooth{smooth}"
+                    classes, report = gq.segment.cross_predict(
+                        cube, reference, legend="slovenia-lulc", clear=clear, spec=spec,
+                        smooth_px=smooth, class_weight=weight)
+                    words = report["classes"]
+                    legend = {i + 1: ("grassland" if w == "grass" else w)
+                              for i, w in enumerate(words)}
+                    tif = f"out-of-fold-{len(figures)}.tif"
+                    classes.rio.to_raster(folder / tif)
+                    held_out = [{**r, "image": tif, "product": legend, "imagery": None,
+                                 "mask": None} for r in slovenia]
+                    oof, oof_outcomes = _score(held_out, folder, "labels", tif[:-4])
+                    figures[key] = {
+                        "slovenia": oof, "total": oof + camargue_ok, "iou": report["iou"],
+                        "accuracy": report["accuracy"],
+                        "misses": [(o.record.id, o.value, o.record.answer)
+                                   for o in oof_outcomes if not o.correct]}
         figures["rules_iou_fixed"] = _rules_iou(False)
         figures["rules_iou_adaptive"] = _rules_iou(True)
 
@@ -113,27 +126,25 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- |")
     print(f"| adaptive rules (default) | {adaptive}/{n} = {100 * adaptive / n:.1f} % "
           f"(Camargue SAR {camargue_ok}/{len(camargue)}) |")
-    for smooth in SMOOTH_PX:
-        got = figures[f"classifier_smooth{smooth}"]
-        print(f"| temporal classifier, spatial hold-out, smooth_px={smooth} (+ SAR water) | "
-              f"{got['total']}/{n} = {100 * got['total'] / n:.1f} % "
-              f"(Slovenia {got['slovenia']}/{len(slovenia)}) |")
+    runs = [k for k in figures if k.count("/") == 2]
+    for key in runs:
+        got = figures[key]
+        print(f"| temporal classifier {key} (+ SAR water) | {got['total']}/{n} = "
+              f"{100 * got['total'] / n:.1f} % (Slovenia {got['slovenia']}/{len(slovenia)}) |")
     print()
     print("| class | rules fixed IoU | rules adaptive IoU | "
-          + " | ".join(f"classifier smooth {s} IoU" for s in SMOOTH_PX) + " |")
-    print("| --- | --- | --- |" + " --- |" * len(SMOOTH_PX))
+          + " | ".join(runs) + " |")
+    print("| --- | --- | --- |" + " --- |" * len(runs))
     for i, word in enumerate(words):
         fixed = figures["rules_iou_fixed"].get(word)
         adapt = figures["rules_iou_adaptive"].get(word)
-        cells = " | ".join(f"{figures[f'classifier_smooth{s}']['iou'][word]:.2f}"
-                           for s in SMOOTH_PX)
+        cells = " | ".join(f"{figures[k]['iou'][word]:.2f}" for k in runs)
         print(f"| {legend[i + 1]} | {'-' if fixed is None else f'{fixed:.2f}'} | "
               f"{'-' if adapt is None else f'{adapt:.2f}'} | {cells} |")
-    for smooth in SMOOTH_PX:
-        got = figures[f"classifier_smooth{smooth}"]
-        print(f"\nsmooth_px={smooth}: out-of-fold accuracy {got['accuracy']:.3f}; missed:")
-        for miss in got["misses"]:
-            print("  ", miss)
+    print()
+    for key in runs:
+        print(f"{key}: out-of-fold accuracy {figures[key]['accuracy']:.3f}; missed "
+              f"{len(figures[key]['misses'])}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=float))
     return 0

@@ -31,11 +31,11 @@ def ask(question, **options):  # noqa: ANN001, ANN201 - documented on geoquant.r
 # (a function of the same name here would be hidden by the subpackage once it is imported).
 
 # Subpackages load on first use, through the same lazy loader as geoquant.segment's names.
-__getattr__, _lazy_dir, _ = _lazy.attach(__name__, submodules=_SUBMODULES)
+__getattr__, _lazy_dir, _lazy_all = _lazy.attach(__name__, submodules=_SUBMODULES)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_lazy_dir()})
+    return sorted(__all__)
 
 
 __all__ = ["GeoquantError", "__version__", "ask", *_SUBMODULES]

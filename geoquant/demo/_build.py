@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from geoquant.testing.real import REFERENCE_SCENE_TIMESTAMP_INDEX
+
 # Slovenia: the grid from bbox.geojson; rows run north to south (checked against LULC.gpkg).
 SLOVENIA_BOUNDS = (465181.0522318204, 5079244.8912012065, 466180.53145382757, 5080254.63349641)
 SLOVENIA_SHAPE = (101, 100)
@@ -33,9 +35,8 @@ S2_BANDS = (
     ("B12", "swir22"),
 )  # fmt: skip
 
-# REFERENCE_SCENES carries no dates; each scene's NDVI equals exactly one frame of NDVI.npy
-# (mean absolute difference 0.0), which dates it: scene i was taken at timestamps[index].
-REFERENCE_SCENE_TIMESTAMP_INDEX = (2, 1, 4, 3, 0)
+# REFERENCE_SCENES carries no dates: REFERENCE_SCENE_TIMESTAMP_INDEX (geoquant.testing.real)
+# dates them by the one frame of NDVI.npy that each scene's NDVI equals exactly.
 
 SLOVENIA_LULC_CLASSES = {
     0: "no data", 1: "cultivated land", 2: "forest", 3: "grassland",

@@ -72,7 +72,8 @@ def band_indices(available: Sequence[str], needed: Sequence[str], *, who: str) -
     names = [common_name(b) for b in available]
     found, missing = [], []
     for band in needed:
-        options = (band, *_STAND_INS.get(band, ()))
+        wanted = common_name(band)  # "B04" or "red" alike
+        options = (wanted, *_STAND_INS.get(wanted, ()))
         hit = next((names.index(o) for o in options if o in names), None)
         if hit is None:
             missing.append(band)

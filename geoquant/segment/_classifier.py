@@ -336,13 +336,36 @@ def spatial_blocks(shape: tuple[int, int], block_px: int, *, folds: int,
     return np.repeat(np.repeat(grid, block_px, 0), block_px, 1)[:shape[0], :shape[1]]
 
 
-def _fit(x: np.ndarray, y: np.ndarray, n_classes: int, *, rounds: int, seed: int) -> Any:
+CLASS_WEIGHTS = (None, "balanced")
+
+
+def _check_class_weight(class_weight: str | None) -> None:
+    if class_weight not in CLASS_WEIGHTS:
+        raise InvalidOptionError(f"class_weight={class_weight!r}: use None (every pixel "
+                                 "counts the same) or 'balanced' (each class counts the same)")
+
+
+def _weights(y: np.ndarray, n_classes: int, class_weight: str | None) -> np.ndarray | None:
+    """Per-pixel training weights: ``None``, or ``n / (k * n_c)`` per pixel of class ``c``
+    for ``class_weight="balanced"`` (scikit-learn's rule: each class weighs the same)."""
+    if class_weight is None:
+        return None
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    present = counts > 0
+    per_class = np.zeros(n_classes)
+    per_class[present] = len(y) / (present.sum() * counts[present])
+    return per_class[y]
+
+
+def _fit(x: np.ndarray, y: np.ndarray, n_classes: int, *, rounds: int, seed: int,
+         class_weight: str | None = None) -> Any:
     import lightgbm
 
     params = {**PARAMS, "num_class": n_classes, "seed": seed,
               "min_data_in_leaf": int(min(PARAMS["min_data_in_leaf"], max(len(y) // 50, 2)))}
-    return lightgbm.train(params, lightgbm.Dataset(x, y, free_raw_data=True),
-                          num_boost_round=rounds)
+    data = lightgbm.Dataset(x, y, weight=_weights(y, n_classes, class_weight),
+                            free_raw_data=True)
+    return lightgbm.train(params, data, num_boost_round=rounds)
 
 
 def _scores(truth: np.ndarray, predicted: np.ndarray, words: Sequence[str]) -> dict[str, Any]:
@@ -383,7 +406,7 @@ def train_classifier(cube: Any, labels: Any, *, legend: Any = None, clear: Any =
                      spec: FeatureSpec | None = None, attribute: str = "class",
                      classes: Sequence[str] | None = None, block_px: int = 32,
                      test_share: float = 0.25, buffer_px: int = 2, rounds: int = ROUNDS,
-                     seed: int = 0, refit: bool = True,
+                     seed: int = 0, refit: bool = True, class_weight: str | None = None,
                      say: Callable[[str], None] | None = None) -> PixelClassifier:
     """Train a land-cover classifier from a time series and labels, with a spatial hold-out.
 
@@ -407,6 +430,9 @@ def train_classifier(cube: Any, labels: Any, *, legend: Any = None, clear: Any =
     refit : bool
         After the hold-out, train the returned model on every labelled pixel (the report
         keeps the hold-out's scores).
+    class_weight : {None, "balanced"}
+        ``"balanced"`` weighs each class the same in training (pixels of rare classes count
+        more), which trades some accuracy on common classes for recall of rare ones.
 
     Returns
     -------
@@ -424,6 +450,7 @@ def train_classifier(cube: Any, labels: Any, *, legend: Any = None, clear: Any =
     """
     from scipy import ndimage as ndi
 
+    _check_class_weight(class_weight)
     values, index, words, spec = _features_and_labels(cube, labels, legend, attribute, clear,
                                                       spec)
     if classes is not None:
@@ -459,16 +486,18 @@ def train_classifier(cube: Any, labels: Any, *, legend: Any = None, clear: Any =
     if say:
         say(f"training on {int(flat_train.sum())} pixels, holding out {int(flat_test.sum())} "
             f"in blocks of {block_px} px")
-    booster = _fit(x[flat_train], flat_index[flat_train], len(words), rounds=rounds, seed=seed)
+    booster = _fit(x[flat_train], flat_index[flat_train], len(words), rounds=rounds, seed=seed,
+                   class_weight=class_weight)
     predicted = np.argmax(booster.predict(x[flat_test]), axis=1)
     held_out = _scores(flat_index[flat_test], predicted, words)
     if refit:
         booster = _fit(x[usable.ravel()], flat_index[usable.ravel()], len(words), rounds=rounds,
-                       seed=seed)
+                       seed=seed, class_weight=class_weight)
     report = {"held_out": held_out, "train_pixels": int(flat_train.sum()),
               "labels": {w: int(c) for w, c in zip(words, counts, strict=True)},
               "split": {"block_px": block_px, "test_share": test_share, "buffer_px": buffer_px,
-                        "seed": seed}, "refit_on_all": refit, "rounds": rounds}
+                        "seed": seed}, "refit_on_all": refit, "rounds": rounds,
+              "class_weight": class_weight}
     if say:
         say(f"held-out accuracy {held_out['accuracy']:.3f}; IoU "
             + ", ".join(f"{w} {v:.2f}" for w, v in held_out["iou"].items() if v is not None))
@@ -478,11 +507,13 @@ def train_classifier(cube: Any, labels: Any, *, legend: Any = None, clear: Any =
 def cross_predict(cube: Any, labels: Any, *, legend: Any = None, clear: Any = None,
                   spec: FeatureSpec | None = None, attribute: str = "class", folds: int = 4,
                   block_px: int = 32, buffer_px: int = 2, rounds: int = ROUNDS,
-                  seed: int = 0, smooth_px: int = 0) -> tuple[Any, dict[str, Any]]:
+                  seed: int = 0, smooth_px: int = 0,
+                  class_weight: str | None = None) -> tuple[Any, dict[str, Any]]:
     """Out-of-fold classes over a whole region: each block predicted by a model trained on
     the other folds' blocks (minus a ``buffer_px`` margin around it).
 
-    ``smooth_px`` averages the out-of-fold probabilities as :meth:`PixelClassifier.smoothed`.
+    ``smooth_px`` averages the out-of-fold probabilities as :meth:`PixelClassifier.smoothed`;
+    ``class_weight`` is that of :func:`train_classifier`.
 
     Returns
     -------
@@ -494,6 +525,7 @@ def cross_predict(cube: Any, labels: Any, *, legend: Any = None, clear: Any = No
     import xarray as xr
     from scipy import ndimage as ndi
 
+    _check_class_weight(class_weight)
     values, index, words, spec = _features_and_labels(cube, labels, legend, attribute, clear,
                                                       spec)
     has_features = ~np.isnan(values[:-1]).all(axis=0)
@@ -508,7 +540,7 @@ def cross_predict(cube: Any, labels: Any, *, legend: Any = None, clear: Any = No
             raise InvalidOptionError("a fold left no training pixels: use more folds or "
                                      "smaller blocks")
         booster = _fit(x[train.ravel()], index.ravel()[train.ravel()], len(words),
-                       rounds=rounds, seed=seed)
+                       rounds=rounds, seed=seed, class_weight=class_weight)
         target = (held & has_features).ravel()
         if target.any():
             probability.reshape(len(words), -1)[:, target] = booster.predict(x[target]).T
@@ -517,7 +549,7 @@ def cross_predict(cube: Any, labels: Any, *, legend: Any = None, clear: Any = No
                    0).astype(np.uint8)
     report = {"classes": words, **_scores(index[usable], out[usable].astype(np.int32) - 1,
                                           words), "folds": folds, "block_px": block_px,
-              "buffer_px": buffer_px, "smooth_px": smooth_px}
+              "buffer_px": buffer_px, "smooth_px": smooth_px, "class_weight": class_weight}
     like = cube if "time" not in cube.dims else cube.isel(time=0, band=0, drop=True)
     if "band" in like.dims:
         like = like.isel(band=0, drop=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from geoquant.segment._result import NODATA, class_mask
+from geoquant.segment._result import NODATA, class_mask, finished_mask, members_in
 from geoquant.segment._rules import SarWater
 
 #: The no-data code of every class mask, and of a segmentation's class map (``label``).
@@ -116,9 +116,12 @@ def segmentation_mask(segmentation: Any, name: str, *, threshold: float | None =
     """
     if "probability" in segmentation:
         return class_mask(segmentation, name, threshold=threshold)
-    mask = class_mask(_one_hot(segmentation), name)
-    del mask.attrs["threshold"]        # read at the class map: no threshold to record
-    return mask
+    # The class map says what its one-hot probabilities would, in a byte per pixel.
+    classes = [str(c) for c in segmentation.attrs["classes"]]
+    wanted, members = members_in(classes, name)
+    label = segmentation["label"]
+    hit = label.isin([classes.index(m) + 1 for m in members])
+    return finished_mask(hit, label == MASK_NODATA, wanted, segmentation.rio.crs)
 
 
 def class_masks(segmentation: Any, classes: Sequence[str], *, threshold: float | None = None
@@ -150,16 +153,3 @@ def code_mask(codes: Any, code: int) -> Any:
     mask.attrs = {}
     mask.rio.write_nodata(MASK_NODATA, encoded=False, inplace=True)
     return mask.rio.write_crs(codes.rio.crs, inplace=True)
-
-
-def _one_hot(segmentation: Any) -> Any:
-    """A label-only segmentation with the one-hot probabilities its class map stands for
-    (NaN where it has no data; lazy where the class map is), as ``class_mask`` reads them."""
-    import xarray as xr
-
-    classes = [str(c) for c in segmentation.attrs["classes"]]
-    codes = xr.DataArray(np.arange(1, len(classes) + 1), dims="class",
-                         coords={"class": classes})
-    probability = (segmentation["label"] == codes).astype(np.float32)
-    probability = probability.where(has_data(segmentation)).transpose("class", ...)
-    return segmentation.assign(probability=probability)

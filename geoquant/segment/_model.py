@@ -42,8 +42,8 @@ from geoquant.segment._vocabulary import canonical_class
 class UNetSegmenter:
     """A ConvNeXt-UNet that segments tiles into class probabilities.
 
-    Build one with :func:`convnext_unet` (untrained), :func:`load_model` (a checkpoint) or
-    :func:`geoquant.segment.train`.
+    Build one with :func:`convnext_unet` (untrained), :func:`~geoquant.segment.load_model`
+    (a checkpoint) or :func:`geoquant.segment.train`.
 
     Parameters
     ----------
@@ -112,10 +112,12 @@ class UNetSegmenter:
             them (``"B03"`` and ``"green"`` match).
         device : str or torch.device, optional
             Where to run. Default: the tile's GPU for a CuPy tile, else the device the network
-            is on (the CPU unless :func:`load_model` or :meth:`to` put it elsewhere).
+            is on (the CPU unless :func:`~geoquant.segment.load_model` or :meth:`to` put it
+            elsewhere).
         precision : {"fp32", "bf16", "fp16", "auto"}
             Arithmetic of the network (autocast for bf16/fp16); the softmax is float32.
-            ``"auto"``: :data:`GPU_PRECISION` (bf16) on a CUDA device, fp32 elsewhere.
+            ``"auto"``: :data:`~geoquant.segment.GPU_PRECISION` (bf16) on a CUDA device, fp32
+            elsewhere.
 
         Returns
         -------
@@ -166,8 +168,8 @@ class UNetSegmenter:
             Where to run, as in :meth:`predict` (default: a CuPy tile's GPU, else the device
             the network is on).
         precision : {"fp32", "bf16", "fp16", "auto"}
-            As in :meth:`predict`; ``"auto"`` is :data:`GPU_PRECISION` on CUDA devices and
-            ``"fp32"`` elsewhere.
+            As in :meth:`predict`; ``"auto"`` is :data:`~geoquant.segment.GPU_PRECISION` on CUDA
+            devices and ``"fp32"`` elsewhere.
         batch_size : int
             Most tiles per forward pass (default :data:`BATCH_SIZE`). Memory grows linearly
             with it: a ``small`` network peaks at about 0.6 KB per padded pixel in fp32
@@ -191,15 +193,16 @@ class UNetSegmenter:
         Notes
         -----
         Equals :meth:`predict` called on each tile with the same options: bitwise with
-        ``batch_size=1``; in fp32 on the CPU within :data:`BATCH_TOLERANCE` (1e-5) otherwise,
-        because oneDNN's convolutions are not batch-invariant on small feature maps (measured
-        at most 3e-7; on large tiles they usually are, and the outputs are bitwise equal).
+        ``batch_size=1``; in fp32 on the CPU within
+        :data:`~geoquant.segment._inference.BATCH_TOLERANCE` (1e-5) otherwise, because
+        oneDNN's convolutions are not batch-invariant on small feature maps (measured at most
+        3e-7; on large tiles they usually are, and the outputs are bitwise equal).
         On CUDA, cuDNN's deterministic algorithms may differ between batch sizes too (the GPU
         test allows 1e-4 against per-tile :meth:`predict` on the GPU, and 1e-3 against the
         CPU, since torch lets cuDNN use TF32 for fp32 convolutions on Ampere and later GPUs,
         as :meth:`predict` does; not yet measured on a GPU). bf16 or fp16 batches differ from
         fp32 as :meth:`predict` does (probabilities within about 0.02; class maps as
-        :data:`GPU_PRECISION` states).
+        :data:`~geoquant.segment.GPU_PRECISION` states).
         Deterministic: the same tiles and batch size give bitwise the same outputs.
         """
         return predict_tiles(self, tiles, bands, device=device, precision=precision,

@@ -107,15 +107,8 @@ def class_mask(segmentation: Any, name: str, *, threshold: float | None = None) 
     ClassNameError
         When the class is unknown or the segmentation has neither it nor any member of it.
     """
-    import rioxarray  # noqa: F401  (the .rio accessor)
-
     classes = classes_of(segmentation)
-    legend = Vocabulary([str(c) for c in classes])
-    wanted = legend.canonical(name)
-    members = [m for m in legend.members(wanted) if m in classes]
-    if not members:
-        raise ClassNameError(f"the segmentation has no class {wanted!r} (nor any class it "
-                             f"contains); its classes are {', '.join(classes)}")
+    wanted, members = members_in(classes, name)
     prob = segmentation["probability"]
     # Unknown where none of the class's members has a score (no data, or a fused pixel
     # decided by a modality that does not know the class).
@@ -131,13 +124,40 @@ def class_mask(segmentation: Any, name: str, *, threshold: float | None = None) 
         else:
             score = prob.sel({"class": members}).max("class", skipna=True)
         hit = score >= float(threshold)
+    return finished_mask(hit, nodata, wanted, segmentation.rio.crs,
+                         threshold="class map" if threshold is None else float(threshold))
+
+
+def members_in(classes: Sequence[str], name: str) -> tuple[str, list[str]]:
+    """The canonical word for ``name`` and those of ``classes`` that it covers (itself, or the
+    members of a broad class).
+
+    Raises
+    ------
+    ClassNameError
+        When the class is unknown or ``classes`` hold neither it nor any member of it.
+    """
+    classes = [str(c) for c in classes]
+    legend = Vocabulary(classes)
+    wanted = legend.canonical(name)
+    members = [m for m in legend.members(wanted) if m in classes]
+    if not members:
+        raise ClassNameError(f"the segmentation has no class {wanted!r} (nor any class it "
+                             f"contains); its classes are {', '.join(classes)}")
+    return wanted, members
+
+
+def finished_mask(hit: Any, nodata: Any, name: str, crs: Any, **attrs: Any) -> Any:
+    """A class mask as the operators read it: uint8 1/0 from ``hit``, :data:`NODATA` where
+    ``nodata``, named ``name`` with its ``long_name`` and ``attrs``, the nodata value and
+    CRS written."""
+    import rioxarray  # noqa: F401  (the .rio accessor)
+
     mask = hit.astype(np.uint8).where(~nodata, NODATA).astype(np.uint8)
-    mask.name = wanted
-    mask.attrs = {"long_name": f"{wanted} mask", "threshold": "class map" if threshold is None
-                  else float(threshold)}
+    mask.name = name
+    mask.attrs = {"long_name": f"{name} mask", **attrs}
     mask = mask.drop_vars("class", errors="ignore")
     mask.rio.write_nodata(NODATA, encoded=False, inplace=True)
-    crs = segmentation.rio.crs
     if crs is not None:
         mask.rio.write_crs(crs, inplace=True)
     return mask

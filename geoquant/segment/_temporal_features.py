@@ -22,9 +22,11 @@ name                 meaning
                      from q10 to q90: the timing of green-up
 ===================  ==========================================================================
 
-Each other band listed in ``bands`` adds its median, q10 and q90 (``B04_median`` ...). Last,
-``clear_count`` is the number of clear observations. A pixel with fewer than ``min_clear`` clear
-observations gets NaN features, and classifiers leave it as no data.
+Each other band listed in ``bands`` adds its median, q10 and q90 (``B04_median`` ...), over the
+clear dates where that band has a value: bands may be observed on fewer dates than the series
+(a few full-band scenes beside a dense NDVI series). Last, ``clear_count`` is the number of
+clear observations of the series (of the bands when there is no series). A pixel with fewer
+than ``min_clear`` of them gets NaN features, and classifiers leave it as no data.
 """
 
 from __future__ import annotations
@@ -213,14 +215,19 @@ def _features_block(values: np.ndarray, clear: np.ndarray | None = None, *,
                 series[variable] = (nir - red) / (nir + red)
         else:
             series[variable] = values[:, at[0]]
-    for v in series.values():
-        ok &= np.isfinite(v)
-    count = ok.sum(axis=0)
+    # A date counts for the series where every series variable is finite there; a band
+    # summary uses the clear dates where that band is finite, so bands observed on fewer dates
+    # (another sensor, a few full-band scenes beside a dense NDVI series) still add features.
+    counted = spec.series or spec.bands
+    seen = ok.copy()
+    for variable in counted:
+        seen &= np.isfinite(series[variable])
+    count = seen.sum(axis=0)
     layers: list[np.ndarray] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN pixels and quarters
         for variable in spec.series:
-            v = np.where(ok, series[variable], np.nan)
+            v = np.where(seen, series[variable], np.nan)
             q = np.nanpercentile(v, QUANTILES, axis=0)
             layers += list(q)
             layers += [np.nanmean(v, axis=0), np.nanstd(v, axis=0), q[-1] - q[0]]
@@ -232,7 +239,7 @@ def _features_block(values: np.ndarray, clear: np.ndarray | None = None, *,
             layers.append(doy[peak].astype(np.float32))
             layers.append(_greenup(v, doy, (q[0] + q[-1]) / 2))
         for band in spec.bands:
-            v = np.where(ok, series[band], np.nan)
+            v = np.where(ok & np.isfinite(series[band]), series[band], np.nan)
             layers += [np.nanmedian(v, axis=0), *np.nanpercentile(v, (10, 90), axis=0)]
     out = np.stack([*layers, count.astype(np.float32)]).astype(np.float32)
     out[:-1, count < spec.min_clear] = np.nan

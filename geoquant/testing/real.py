@@ -19,6 +19,10 @@ SLOVENIA_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A",
 SLOVENIA_GRID = {"crs": "EPSG:32633", "origin": (465181.05, 5080254.63), "resolution": 10.0}
 CAMARGUE_VV = "camargue-s1/S1A__IW___A_20150309T173017_VV_grd_mli_geo_norm_db.tif"
 
+#: Position in ``timestamps.json`` of each of the five reference scenes, in the scenes' order:
+#: NDVI computed from a scene's B04 and B08 equals ``NDVI.npy`` at exactly that date.
+REFERENCE_SCENE_TIMESTAMP_INDEX = (2, 1, 4, 3, 0)
+
 
 def slovenia_scenes(data: Path) -> Any:
     """The five Sentinel-2 L1C scenes, ``(time, band, y, x)`` float32 TOA reflectance."""
@@ -27,18 +31,23 @@ def slovenia_scenes(data: Path) -> Any:
     folder = Path(data) / "real" / "slovenia-s2"
     scenes = np.load(folder / "REFERENCE_SCENES.npy")
     stamps = json.loads((folder / "timestamps.json").read_text())
-    times = [np.datetime64(str(s)[:19]) for s in stamps[:len(scenes)]]
+    times = [np.datetime64(str(stamps[i])[:19]) for i in REFERENCE_SCENE_TIMESTAMP_INDEX]
     return as_cube(np.moveaxis(scenes, -1, 1), SLOVENIA_BANDS, times=times, **SLOVENIA_GRID)
 
 
-def slovenia_ndvi_series(data: Path) -> tuple[Any, Any]:
+def slovenia_ndvi_series(data: Path, *, with_scenes: bool = False) -> tuple[Any, Any]:
     """The 68-date NDVI series and its clear-sky mask.
+
+    With ``with_scenes``, the cube also holds the 13 L1C bands of the five reference scenes at
+    their dates (NaN at the other 63), as a user with a dense NDVI series and a few full-band
+    scenes has.
 
     Returns
     -------
     tuple of xarray.DataArray
-        ``(time, band, y, x)`` float32 NDVI (band ``ndvi``) and ``(time, y, x)`` bool, True
-        where the date is valid and cloud-free (eo-learn's ``IS_VALID`` and ``CLM``).
+        ``(time, band, y, x)`` float32 NDVI (band ``ndvi``, then the L1C bands) and
+        ``(time, y, x)`` bool, True where the date is valid and cloud-free (eo-learn's
+        ``IS_VALID`` and ``CLM``).
     """
     import json
 
@@ -49,7 +58,13 @@ def slovenia_ndvi_series(data: Path) -> tuple[Any, Any]:
     clear = np.load(folder / "IS_VALID.npy")[..., 0] & (np.load(folder / "CLM.npy")[..., 0] == 0)
     stamps = json.loads((folder / "timestamps.json").read_text())
     times = [np.datetime64(str(s)[:19]) for s in stamps]
-    cube = as_cube(ndvi[:, None], ("ndvi",), times=times, **SLOVENIA_GRID)
+    layers, names = ndvi[:, None], ("ndvi",)
+    if with_scenes:
+        bands = np.full((len(times), len(SLOVENIA_BANDS), *ndvi.shape[1:]), np.nan, np.float32)
+        scenes = np.moveaxis(np.load(folder / "REFERENCE_SCENES.npy"), -1, 1)
+        bands[list(REFERENCE_SCENE_TIMESTAMP_INDEX)] = scenes
+        layers, names = np.concatenate([layers, bands], axis=1), names + SLOVENIA_BANDS
+    cube = as_cube(layers, names, times=times, **SLOVENIA_GRID)
     mask = xr.DataArray(clear, dims=("time", "y", "x"),
                         coords={k: cube.coords[k] for k in ("time", "y", "x")})
     return cube, mask

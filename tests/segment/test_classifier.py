@@ -18,7 +18,12 @@ from geoquant.errors import (
     WeightsError,
 )
 from geoquant.segment import FeatureSpec, temporal_features, train_classifier
-from geoquant.testing.real import slovenia_ndvi_series, slovenia_reference
+from geoquant.segment._classifier import _weights
+from geoquant.testing.real import (
+    REFERENCE_SCENE_TIMESTAMP_INDEX,
+    slovenia_ndvi_series,
+    slovenia_reference,
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +91,46 @@ def test_features_refuse_what_they_cannot_read(series):
         temporal_features(cube, clear=clear.isel(time=slice(0, 10)))
     with pytest.raises(BandError, match="no ndvi band and no red and NIR"):
         temporal_features(cube.assign_coords(band=["vv"]))
+
+
+def test_bands_seen_on_fewer_dates_add_features_without_thinning_the_series(shared_data,
+                                                                             features):
+    # The dense NDVI series and the five full-band L1C scenes at their own dates: the bands'
+    # summaries come from those five dates, the series' from all its clear dates.
+    cube, clear = slovenia_ndvi_series(shared_data, with_scenes=True)
+    spec = FeatureSpec(("ndvi",), ("B04", "swir16"))  # catalog or common names alike
+    both = temporal_features(cube, clear=clear, spec=spec).compute()
+    np.testing.assert_array_equal(both.sel(band=list(FeatureSpec().names)).values,
+                                  features.values)
+    y, x = 70, 20
+    scene_dates = list(REFERENCE_SCENE_TIMESTAMP_INDEX)
+    red = cube.sel(band="B04").values[scene_dates, y, x]
+    seen = red[clear.values[scene_dates, y, x]]
+    assert seen.size >= 1
+    assert float(both.sel(band="B04_median")[y, x]) == pytest.approx(np.median(seen), abs=1e-6)
+    assert np.isfinite(both.sel(band="swir16_q90").values).all()
+
+
+def test_class_weights_make_every_class_weigh_the_same():
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 3])
+    weights = _weights(y, 4, "balanced")
+    totals = np.bincount(y, weights=weights, minlength=4)
+    np.testing.assert_allclose(totals[[0, 1, 3]], len(y) / 3)
+    assert _weights(y, 4, None) is None
+
+
+def test_a_balanced_classifier_finds_more_of_the_rare_classes(features, series):
+    plain, _ = gq.segment.cross_predict(features, series[2], legend="slovenia-lulc", rounds=60)
+    balanced, report = gq.segment.cross_predict(features, series[2], legend="slovenia-lulc",
+                                                rounds=60, class_weight="balanced")
+    assert report["class_weight"] == "balanced"
+    reference = series[2].values
+    shrub = report["classes"].index("shrubland") + 1
+    found = [int(((m.values == shrub) & (reference == 4)).sum()) for m in (plain, balanced)]
+    assert found[1] > found[0]
+    with pytest.raises(InvalidOptionError, match="class_weight='even'.*'balanced'"):
+        gq.segment.cross_predict(features, series[2], legend="slovenia-lulc",
+                                 class_weight="even")
 
 
 def test_held_out_blocks_score_well_for_the_classes_with_many_pixels(classifier):

@@ -25,7 +25,7 @@ from geoquant.ops.kernels import edges
 from geoquant.ops.kernels._launch import launch, to_device, to_host
 from geoquant.ops.kernels._targets import device_function
 
-BACKGROUND, OBJECT = edges.BACKGROUND, edges.OBJECT
+OBJECT = edges.OBJECT
 
 SEGMENT = 32
 """Pixels of one row per thread in the edge kernel."""

@@ -39,9 +39,8 @@ from geoquant.ops.kernels import edt
 from geoquant.ops.kernels._launch import launch, to_device, to_host
 from geoquant.ops.kernels._targets import device_function
 
-OBJECT, EXCLUDED = edt.OBJECT, edt.EXCLUDED
+OBJECT = edt.OBJECT
 NO_ROW_ABOVE, NO_ROW_BELOW = edt.NO_ROW_ABOVE, edt.NO_ROW_BELOW
-_FAR = edt._FAR  # row distances at or beyond this come from a sentinel
 
 FIRST_ROOM = 32
 """Candidate sites per row that :func:`border_sites` makes room for at first."""
