@@ -9,7 +9,7 @@ small rectangles), 10 m pixels. Contenders:
 * ``scipy``: ``scipy.ndimage.distance_transform_edt`` on the whole array (one core), the
   reference for the differences;
 * ``geoquant``: ``geoquant.ops.distance`` computed with dask's threaded scheduler on all
-  cores (NumPy input is split into 2048 x 2048 tiles);
+  cores (NumPy input is split into 2048² tiles, or 4096² where every core still gets two);
 * ``edt``: seung-lab's ``edt.edt(~mask, anisotropy=(dy, dx), parallel=<cores>)``, an exact
   EDT on all cores; it returns float32, so its differences from scipy are float32 rounding;
 * ``xrspatial``: ``xrspatial.proximity`` with its defaults (Euclidean, unbounded) on a

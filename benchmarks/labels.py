@@ -15,8 +15,8 @@ Contenders:
   the reference;
 * ``geoquant-label``: ``geoquant.ops.label(...).values``, the full labels as one NumPy array
   (int32 while the objects fit, as scipy's), with dask's threaded scheduler on all cores
-  (NumPy input is split into 2048 x 2048 tiles); its ids follow scipy's raster order, so the
-  labels must be identical (``numpy.array_equal``);
+  (NumPy input is split into 2048² tiles, or 4096² where every core still gets two); its ids
+  follow scipy's raster order, so the labels must be identical (``numpy.array_equal``);
 * ``geoquant-count``: ``geoquant.ops.count``, the same object pass without the per-pixel
   output (no relabel pass, no label array); must equal scipy's number of objects;
 * ``cc3d-label``: ``cc3d.connected_components(mask, connectivity=8)`` (seung-lab's

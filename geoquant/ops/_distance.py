@@ -75,10 +75,10 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
     -------
     xarray.DataArray
         float64 distances in metres between pixel centres, lazy (dask) and chunked like the
-        mask (NumPy masks are split into 2048 x 2048 tiles), with the mask's coordinates,
-        attributes and CRS and ``units="m"``. Object pixels are 0. Excluded pixels are NaN; they
-        are not objects and do not block paths. When the mask has no object pixel at all,
-        every valid pixel is ``inf``.
+        mask (NumPy masks are split into tiles, see ``ops._mask.tile_edge``), with the mask's
+        coordinates, attributes and CRS and ``units="m"``. Object pixels are 0. Excluded
+        pixels are NaN; they are not objects and do not block paths. When the mask has no
+        object pixel at all, every valid pixel is ``inf``.
 
     Raises
     ------

@@ -463,3 +463,14 @@ def test_a_nodata_value_the_dtype_cannot_hold_is_named(fill):
     mask.attrs["_FillValue"] = fill
     with pytest.raises(MaskError, match="nodata value"):
         gq.ops.count(mask)
+
+
+def test_in_memory_masks_get_large_tiles_only_when_every_core_keeps_two():
+    from geoquant.ops._mask import DEFAULT_TILE, LARGE_TILE, tile_edge
+
+    assert tile_edge((8000, 8000), cores=2) == LARGE_TILE       # 4 tiles of 4096² for 2 cores
+    assert tile_edge((8000, 8000), cores=4) == DEFAULT_TILE     # 16 tiles of 2048² for 4
+    assert tile_edge((4000, 4000), cores=1) == DEFAULT_TILE     # one large tile is too few
+    assert tile_edge((20000, 20000), cores=12) == LARGE_TILE    # 25 large tiles, 12 cores
+    assert tile_edge((20000, 20000), cores=16) == DEFAULT_TILE  # 25 < 32: 100 smaller ones
+    assert tile_edge((3, 5), cores=1) == DEFAULT_TILE
