@@ -242,9 +242,9 @@ def check_2d(array: Any, name: str) -> None:
         raise MaskError(f"{name} is empty (shape {tuple(array.shape)}); pass a mask with pixels")
 
 
-def as_tiles(data: Any) -> Any:
-    """A dask array of ``data``: dask input as it is, NumPy split into tiles of
-    :func:`tile_edge`.
+def as_tiles(data: Any, edge: int | None = None) -> Any:
+    """A dask array of ``data``: dask input as it is, NumPy split into tiles of ``edge``
+    pixels (default :func:`tile_edge`).
 
     The tiles are views of the input: unlike ``dask.array.from_array``, nothing is copied or
     hashed, which on large in-memory masks costs as much as the operator itself.
@@ -256,7 +256,7 @@ def as_tiles(data: Any) -> Any:
     if is_dask(data):
         return data
     array = data if is_cupy(data) else np.asarray(data)
-    edge = tile_edge(array.shape)
+    edge = edge or tile_edge(array.shape)
     chunks = tuple(_split(n, edge) for n in array.shape)
     name = f"gq-tiles-{uuid.uuid4().hex}"
     graph = {}

@@ -26,6 +26,7 @@ import numpy as np
 from geoquant.errors import CheckpointError, InvalidOptionError
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import (
+    DEFAULT_TILE,
     OBJECT,
     OUTSIDE,
     as_tiles,
@@ -361,10 +362,13 @@ def _merge_batches(first: tuple, second: tuple, axis: int, *, conn8: bool,
 
 # -- helpers -------------------------------------------------------------------------------------
 def _as_dask(mask: Any) -> Any:
-    """A dask-backed copy of an in-memory mask (tiles are views, nothing is copied)."""
+    """A dask-backed copy of an in-memory mask (tiles are views, nothing is copied).
+
+    Always :data:`DEFAULT_TILE` tiles: a batch holds ``tiles_per_batch`` of them at once, so
+    larger tiles would multiply the memory a batch needs."""
     if is_dask(mask.data):
         return mask
-    return mask.copy(data=as_tiles(mask.data))
+    return mask.copy(data=as_tiles(mask.data, DEFAULT_TILE))
 
 
 def _batch_km2(batch: Batch, geometry: PixelGeometry) -> float:
