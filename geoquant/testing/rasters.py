@@ -11,7 +11,8 @@ from geoquant._backend import is_cupy
 
 def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
               crs: str = "EPSG:32633", origin: tuple[float, float] = (500_000.0, 5_100_000.0),
-              chunks: int | tuple[int, int] | None = None, name: str = "mask") -> Any:
+              chunks: int | tuple[int, int] | None = None, name: str = "mask",
+              copy: bool = True) -> Any:
     """Wrap a 2-D array as a north-up DataArray with a CRS, optionally dask-chunked.
 
     Parameters
@@ -28,19 +29,26 @@ def as_raster(values: Any, *, resolution: float | tuple[float, float] = 10.0,
         Dask chunk shape; NumPy-backed when omitted.
     name : str
         Name of the DataArray.
+    copy : bool
+        Hold a copy of ``values`` (default), or wrap them as they are (benchmarks: a raster
+        opened from a file is a DataArray already, with no copy to time).
     """
     import rioxarray  # noqa: F401
     import xarray as xr
     from affine import Affine
 
-    values = values if is_cupy(values) else np.asarray(values)
+    if is_cupy(values):
+        values = values.copy() if copy else values
+    else:
+        values = np.array(values, copy=True) if copy else np.asarray(values)
     dx, dy = (resolution, resolution) if np.isscalar(resolution) else resolution
     rows, cols = values.shape
     x = origin[0] + (np.arange(cols) + 0.5) * dx
     y = origin[1] - (np.arange(rows) + 0.5) * dy
     array = xr.DataArray(values, dims=("y", "x"), coords={"y": y, "x": x}, name=name)
-    array = array.rio.write_crs(crs)
-    array = array.rio.write_transform(Affine(dx, 0.0, origin[0], 0.0, -dy, origin[1]))
+    # In place: rioxarray's default copies the whole array for each attribute it writes.
+    array.rio.write_crs(crs, inplace=True)
+    array.rio.write_transform(Affine(dx, 0.0, origin[0], 0.0, -dy, origin[1]), inplace=True)
     if chunks is not None:
         cy, cx = (chunks, chunks) if np.isscalar(chunks) else chunks
         array = array.chunk({"y": cy, "x": cx})
