@@ -32,11 +32,22 @@ AUX_PREFIX = "aux"
 
 
 class Reducer(Protocol):
-    """What an operator keeps of the objects that have closed."""
+    """What an operator keeps of the objects that have closed.
+
+    A reducer whose ``needs_stats`` attribute is False reads nothing of an object but its
+    ``key``: its tables hold only that column, and the tiles' statistics are not computed
+    (see :func:`needs_stats`; without the attribute they are).
+    """
 
     def reduce(self, table: Table) -> Any: ...
 
     def combine(self, first: Any, second: Any) -> Any: ...
+
+
+def needs_stats(reducer: Reducer) -> bool:
+    """Whether ``reducer`` reads the objects' statistics (``STAT_NAMES``, auxiliary fields)
+    or only their keys."""
+    return bool(getattr(reducer, "needs_stats", True))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ def object_perimeter(table: Table, geometry: PixelGeometry) -> np.ndarray:
 class NoReducer:
     """Keeps nothing of closed objects (for passes that only write labels)."""
 
+    needs_stats = False
+
     def reduce(self, table: Table) -> None:
         return None
 
@@ -45,9 +47,16 @@ class CountReducer:
     geometry: PixelGeometry
     min_area_m2: float = 0.0
 
+    @property
+    def needs_stats(self) -> bool:
+        """Areas are read only to compare them with a positive ``min_area_m2``."""
+        return self.min_area_m2 > 0
+
     def reduce(self, table: Table) -> tuple[int, int]:
         if not table["key"].size:
             return 0, 0
+        if not self.needs_stats:
+            return int(table["key"].size), int(table["key"].size)
         big = object_area(table, self.geometry) >= self.min_area_m2
         return int(table["key"].size), int(np.count_nonzero(big))
 

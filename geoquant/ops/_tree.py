@@ -28,7 +28,14 @@ import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import padded_tiles
-from geoquant.ops._merge import Reducer, Summary, empty_remap, merge, tile_summary
+from geoquant.ops._merge import (
+    Reducer,
+    Summary,
+    empty_remap,
+    merge,
+    needs_stats,
+    tile_summary,
+)
 from geoquant.ops.kernels.dispatch import configured_kernels, kernels_for
 from geoquant.tiling import TileGrid
 
@@ -265,7 +272,11 @@ def _label_parts(padded: Any, *, conn8: bool, kernels: str) -> Any:
 def _leaf_summary(padded: Any, parts: Any, aux: list[Any], *, bounds: tuple[int, ...],
                   width: int, geometry: PixelGeometry, reducer: Reducer, kernels: str) -> Summary:
     r0, r1, c0, c1 = bounds
-    keys, stats, strips = kernels_for(padded, kernels).part_summary(
+    tile_kernels = kernels_for(padded, kernels)
+    if not aux and not needs_stats(reducer):
+        keys, strips = tile_kernels.part_keys(padded, parts, r0, c0, width)
+        return tile_summary({"key": keys[1:]}, strips, (r0, r1), (c0, c1), reducer)
+    keys, stats, strips = tile_kernels.part_summary(
         padded, parts, r0, c0, width, geometry.cell_area(r0, r1), geometry.edge_x(r0, r1),
         geometry.edge_y(r0, r1), aux)
     return _summary_of(keys, stats, strips, bounds, reducer)

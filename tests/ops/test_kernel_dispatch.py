@@ -63,3 +63,45 @@ def test_the_choice_is_read_when_the_graph_is_built(monkeypatch):
     assert len(calls) == 4
     assert int(labels.max()) == 1
     assert gq.ops.count(mask) == 1 and len(calls) == 4  # the default is the CPU again
+
+
+@pytest.mark.parametrize("module", [cpu, cuda], ids=["cpu", "cuda"])
+def test_part_keys_are_the_keys_and_strips_of_part_summary(module):
+    rng = np.random.default_rng(3)
+    codes = (rng.random((23, 17)) < 0.4).astype(np.uint8)
+    codes[5, :] = 2  # excluded pixels split parts
+    padded = np.pad(codes, 1, constant_values=3)
+    parts = module.label_parts(padded, True)
+    row0, col0, width = 40, 9, 100
+    ones = np.ones(24)
+    keys, _, strips = module.part_summary(padded, parts, row0, col0, width, ones[:23], ones,
+                                          ones[:23], [])
+    only_keys, only_strips = module.part_keys(padded, parts, row0, col0, width)
+    np.testing.assert_array_equal(only_keys, keys)
+    for got, want in zip(only_strips, strips, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_passes_whose_reducer_reads_no_statistics_skip_them(monkeypatch):
+    """``label`` and ``count`` without a minimum area read only keys: the per-part statistics
+    (a third of a tile's leaf work) are not computed, and the answers do not change."""
+    calls = []
+    part_summary = cpu.part_summary
+
+    def spy(*args):
+        calls.append(1)
+        return part_summary(*args)
+
+    monkeypatch.setattr(cpu, "part_summary", spy)
+    rng = np.random.default_rng(5)
+    values = rng.random((40, 50)) < 0.45
+    mask = as_raster(values).chunk(16)
+    from scipy import ndimage
+
+    want, n = ndimage.label(values, structure=np.ones((3, 3)))
+    np.testing.assert_array_equal(gq.ops.label(mask).values, want)
+    assert gq.ops.count(mask) == n
+    assert calls == []
+    sizes = np.bincount(want.ravel())[1:]
+    assert gq.ops.count(mask, min_area_m2=300.0) == int(np.count_nonzero(sizes * 100 >= 300))
+    assert calls

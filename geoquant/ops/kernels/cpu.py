@@ -97,6 +97,18 @@ def part_summary(padded: Any, parts: RunParts, row0: int, col0: int, width: int,
     return keys, stats, strips
 
 
+def part_keys(padded: Any, parts: RunParts, row0: int, col0: int, width: int
+              ) -> tuple[np.ndarray, tuple]:
+    """Keys and border strips of a tile's parts, without their statistics (for passes whose
+    reducer reads none: labels, plain counts)."""
+    w = _codes(padded).shape[1] - 2
+    keys = label.run_keys(parts.row_ptr, parts.starts, parts.run_label, parts.n, row0, col0,
+                          width)
+    strips = label.run_strips(parts.row_ptr, parts.starts, parts.stops, parts.run_label, keys,
+                              w)
+    return keys, strips
+
+
 def paint_parts(parts: RunParts, lut: np.ndarray, shape: tuple[int, int],
                 out: Any = None) -> Any:
     """Global ids ``lut[part]`` of a tile of ``shape``: written into ``out`` (a tile-shaped

@@ -63,6 +63,14 @@ def part_summary(padded: Any, parts: Any, row0: int, col0: int, width: int,
                                  aux_stack)
 
 
+def part_keys(padded: Any, parts: Any, row0: int, col0: int, width: int
+              ) -> tuple[np.ndarray, tuple]:
+    """Keys and border strips of a tile's parts, without their statistics (host arrays)."""
+    from geoquant.ops.kernels import cuda_label
+
+    return cuda_label.part_keys(parts, row0, col0, width)
+
+
 def paint_parts(parts: Any, lut: np.ndarray, shape: tuple[int, int], out: Any = None) -> Any:
     """Global ids ``lut[part]`` of a tile: into ``out`` (returns None) or a new device array."""
     from geoquant.ops.kernels import cuda_label

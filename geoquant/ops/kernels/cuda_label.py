@@ -244,8 +244,7 @@ def part_stats(padded: Any, parts: DeviceParts, row0: int, col0: int, width: int
     padded = xp.ascontiguousarray(padded, dtype=np.uint8)
     local, n = parts.local, parts.n
     h, w = local.shape
-    keys = xp.full(n + 1, -1, np.int64)
-    keys[1:] = (row0 + parts.firsts // w) * np.int64(width) + col0 + parts.firsts % w
+    keys = _device_keys(parts, row0, col0, width)
     k = aux.shape[0]
     cells = xp.zeros(n + 1, np.int64)
     area = xp.zeros(n + 1, np.float64)
@@ -267,9 +266,32 @@ def part_stats(padded: Any, parts: DeviceParts, row0: int, col0: int, width: int
             row_min, row_max, col_min, col_max, faces_x, faces_y, perimeter, aux_min)
     stats = tuple(to_host(a) for a in (cells, area, sum_row, sum_col, row_min, row_max, col_min,
                                        col_max, faces_x, faces_y, perimeter, aux_min))
-    strips = tuple(to_host(keys[edge]) for edge in (local[0], local[h - 1], local[:, 0],
-                                                     local[:, w - 1]))
-    return to_host(keys), stats, strips
+    return to_host(keys), stats, _strips(parts, keys)
+
+
+def part_keys(parts: DeviceParts, row0: int, col0: int, width: int
+              ) -> tuple[np.ndarray, tuple]:
+    """Keys and border strips of a tile's parts as host arrays, as :func:`part_stats` returns
+    them, without the statistics."""
+    keys = _device_keys(parts, row0, col0, width)
+    return to_host(keys), _strips(parts, keys)
+
+
+def _device_keys(parts: DeviceParts, row0: int, col0: int, width: int) -> Any:
+    """Global raster index of each part's first pixel, ``-1`` for the background (device)."""
+    xp = array_module(parts.local)
+    w = parts.local.shape[1]
+    keys = xp.full(parts.n + 1, -1, np.int64)
+    keys[1:] = (row0 + parts.firsts // w) * np.int64(width) + col0 + parts.firsts % w
+    return keys
+
+
+def _strips(parts: DeviceParts, keys: Any) -> tuple[np.ndarray, ...]:
+    """Part keys along the top, bottom, left and right border of the tile (host)."""
+    local = parts.local
+    h, w = local.shape
+    return tuple(to_host(keys[edge]) for edge in (local[0], local[h - 1], local[:, 0],
+                                                   local[:, w - 1]))
 
 
 def relabel(parts: DeviceParts, lut: Any) -> Any:

@@ -49,6 +49,9 @@ class TileKernels(Protocol):
                      cell_area: np.ndarray, edge_x: np.ndarray, edge_y: np.ndarray,
                      aux: list[Any]) -> tuple[np.ndarray, tuple, tuple]: ...
 
+    def part_keys(self, padded: Any, parts: Any, row0: int, col0: int, width: int
+                  ) -> tuple[np.ndarray, tuple]: ...
+
     def paint_parts(self, parts: Any, lut: np.ndarray, shape: tuple[int, int],
                     out: Any = None) -> Any: ...
 
