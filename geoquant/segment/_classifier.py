@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -393,9 +394,11 @@ def _features_and_labels(features: Any, labels: Any, legend: Any, attribute: str
 
 
 def _spec_of(names: tuple[str, ...]) -> FeatureSpec:
-    series = tuple(dict.fromkeys(n.rsplit("_", 1)[0] for n in names if n.endswith("_amplitude")))
-    bands = tuple(dict.fromkeys(n.rsplit("_", 1)[0] for n in names if n.endswith("_median")))
-    spec = FeatureSpec(series, bands)
+    pixel = [n for n in names if "_ctx" not in n]
+    series = tuple(dict.fromkeys(n.rsplit("_", 1)[0] for n in pixel if n.endswith("_amplitude")))
+    bands = tuple(dict.fromkeys(n.rsplit("_", 1)[0] for n in pixel if n.endswith("_median")))
+    radii = {int(m.group(1)) for n in names if (m := re.search(r"_ctx(\d+)_", n))}
+    spec = FeatureSpec(series, bands, context_px=max(radii, default=0))
     if spec.names != names:
         raise InvalidOptionError("the feature layers are not those of temporal_features(); pass "
                                  "the (time, band, y, x) cube itself, or spec=")

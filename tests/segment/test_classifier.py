@@ -111,6 +111,55 @@ def test_bands_seen_on_fewer_dates_add_features_without_thinning_the_series(shar
     assert np.isfinite(both.sel(band="swir16_q90").values).all()
 
 
+def test_context_features_are_window_statistics_the_same_for_any_chunking(series, features):
+    cube, clear, _ = series
+    spec = FeatureSpec(context_px=2)
+    whole = temporal_features(cube, clear=clear, spec=spec).compute()
+    assert tuple(whole.band.values) == spec.names
+    assert spec.names[-1] == "clear_count" and "ndvi_q50_ctx2_sd" in spec.names
+    np.testing.assert_array_equal(whole.sel(band=list(FeatureSpec().names)).values,
+                                  features.values)
+    chunked = temporal_features(cube.chunk({"y": 33, "x": 17}), spec=spec,
+                                clear=clear.chunk({"y": 33, "x": 17}))
+    np.testing.assert_array_equal(chunked.values, whole.values)
+    median = features.sel(band="ndvi_q50").values.astype(np.float64)
+    for y, x in ((40, 60), (0, 0), (99, 1)):  # inside, and windows cut by the raster's edge
+        window = median[max(y - 2, 0):y + 3, max(x - 2, 0):x + 3]
+        window = window[np.isfinite(window)]
+        got = {stat: float(whole.sel(band=f"ndvi_q50_ctx2_{stat}")[y, x])
+               for stat in ("mean", "sd", "dev")}
+        assert got["mean"] == pytest.approx(window.mean(), abs=1e-5)
+        assert got["sd"] == pytest.approx(window.std(), abs=1e-5)
+        assert got["dev"] == pytest.approx(median[y, x] - window.mean(), abs=1e-5)
+
+
+def test_pixels_without_features_get_no_context(series):
+    cube, clear, _ = series
+    few = clear.copy(data=clear.values.copy())
+    few.values[:, 10:15, 10:15] = False
+    layers = temporal_features(cube, clear=few, spec=FeatureSpec(context_px=1))
+    assert np.isnan(layers.values[:-1, 10:15, 10:15]).all()
+    with pytest.raises(InvalidOptionError, match="context_px must be a whole number"):
+        FeatureSpec(context_px=-1)
+    spec = FeatureSpec(("ndvi",), ("B04",), context_px=1)
+    assert FeatureSpec.from_json(spec.to_json()) == spec
+
+
+def test_a_classifier_with_context_reads_it_back_and_stitches_exactly(series):
+    cube, clear, reference = series
+    spec = FeatureSpec(context_px=1)
+    model = train_classifier(cube, reference, legend="slovenia-lulc", clear=clear, spec=spec,
+                             rounds=20)
+    assert model.spec == spec and model.bands == spec.names
+    whole = gq.segment.apply(cube, model, clear=clear, tile=128)["probability"].values
+    tiled = gq.segment.apply(cube.chunk({"y": 40, "x": 30}), model,
+                             clear=clear.chunk({"y": 40, "x": 30}), tile=40, overlap=4)
+    np.testing.assert_allclose(tiled["probability"].values, whole, atol=1e-6)
+    layers = temporal_features(cube, clear=clear, spec=spec)
+    again = train_classifier(layers, reference, legend="slovenia-lulc", rounds=20)
+    assert again.spec == spec  # the layers' names say the context radius
+
+
 def test_class_weights_make_every_class_weigh_the_same():
     y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 3])
     weights = _weights(y, 4, "balanced")
