@@ -1,6 +1,6 @@
 """Answers from imagery: the question set scored on geoquant's own masks, before and after.
 
-    .venv/bin/python benchmarks/imagery.py            # prints the tables (about a minute)
+    .venv/bin/python benchmarks/imagery.py            # prints the tables (about 3 minutes)
     .venv/bin/python benchmarks/imagery.py --json out.json
 
 Three ways of answering the 45 imagery questions of ``benchmarks/questions/questions.jsonl``
@@ -14,7 +14,9 @@ Three ways of answering the 45 imagery questions of ``benchmarks/questions/quest
    never saw its block. Variants: the NDVI series alone or with the band statistics (median,
    q10, q90) of the five full-band L1C scenes at their dates; every pixel weighing the same or
    each class (``class_weight="balanced"``); with and without averaging the probabilities
-   over 3x3 pixels (``smooth_px=1``). The out-of-fold class map is then questioned like any
+   over 3x3 pixels (``smooth_px=1``); with balanced weights, also with spatial context
+   features (``FeatureSpec(context_px=1)``: 3x3 window mean, spread and departure of the main
+   features). The out-of-fold class map is then questioned like any
    labelled map (the Camargue questions keep SAR water).
 
 Per-class IoU against the reference is printed for each. Truth and ranges are the question
@@ -36,6 +38,7 @@ LEGEND = {1: "cropland", 2: "forest", 3: "grassland", 4: "shrubland", 5: "built-
 SMOOTH_PX = (0, 1)
 FEATURES = ("ndvi", "ndvi+bands")
 CLASS_WEIGHTS = (None, "balanced")
+CONTEXT_PX = (0, 1)
 REFERENCE_CODES = {"cropland": 1, "forest": 2, "grass": 3, "grassland": 3, "shrubland": 4,
                    "built-up": 8}
 
@@ -97,27 +100,29 @@ def main(argv: list[str] | None = None) -> int:
         cube, clear = slovenia_ndvi_series(DATA, with_scenes=True)
         bands = tuple(str(b) for b in cube.band.values[1:])
         reference = slovenia_reference(DATA)
-        for features in FEATURES:
-            spec = FeatureSpec(("ndvi",), bands if features == "ndvi+bands" else ())
-            for weight in CLASS_WEIGHTS:
-                for smooth in SMOOTH_PX:
-                    key = f"{features}/{weight or 'pixels'}/smooth{smooth}"
-                    classes, report = gq.segment.cross_predict(
-                        cube, reference, legend="slovenia-lulc", clear=clear, spec=spec,
-                        smooth_px=smooth, class_weight=weight)
-                    words = report["classes"]
-                    legend = {i + 1: ("grassland" if w == "grass" else w)
-                              for i, w in enumerate(words)}
-                    tif = f"out-of-fold-{len(figures)}.tif"
-                    classes.rio.to_raster(folder / tif)
-                    held_out = [{**r, "image": tif, "product": legend, "imagery": None,
-                                 "mask": None} for r in slovenia]
-                    oof, oof_outcomes = _score(held_out, folder, "labels", tif[:-4])
-                    figures[key] = {
-                        "slovenia": oof, "total": oof + camargue_ok, "iou": report["iou"],
-                        "accuracy": report["accuracy"],
-                        "misses": [(o.record.id, o.value, o.record.answer)
-                                   for o in oof_outcomes if not o.correct]}
+        variants = [(f, w, s, c) for c in CONTEXT_PX for f in FEATURES for w in CLASS_WEIGHTS
+                    for s in SMOOTH_PX if not c or w == "balanced"]
+        for features, weight, smooth, context in variants:
+            spec = FeatureSpec(("ndvi",), bands if features == "ndvi+bands" else (),
+                               context_px=context)
+            key = (f"{features}{f'+context{context}' if context else ''}/"
+                   f"{weight or 'pixels'}/smooth{smooth}")
+            classes, report = gq.segment.cross_predict(
+                cube, reference, legend="slovenia-lulc", clear=clear, spec=spec,
+                smooth_px=smooth, class_weight=weight)
+            words = report["classes"]
+            legend = {i + 1: ("grassland" if w == "grass" else w)
+                      for i, w in enumerate(words)}
+            tif = f"out-of-fold-{len(figures)}.tif"
+            classes.rio.to_raster(folder / tif)
+            held_out = [{**r, "image": tif, "product": legend, "imagery": None,
+                         "mask": None} for r in slovenia]
+            oof, oof_outcomes = _score(held_out, folder, "labels", tif[:-4])
+            figures[key] = {
+                "slovenia": oof, "total": oof + camargue_ok, "iou": report["iou"],
+                "accuracy": report["accuracy"],
+                "misses": [(o.record.id, o.value, o.record.answer)
+                           for o in oof_outcomes if not o.correct]}
         figures["rules_iou_fixed"] = _rules_iou(False)
         figures["rules_iou_adaptive"] = _rules_iou(True)
 
