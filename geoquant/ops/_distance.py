@@ -33,6 +33,8 @@ Excluded pixels (nodata, outside the region) are not objects and do not block pa
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -42,6 +44,7 @@ from geoquant.ops._mask import (
     OBJECT,
     PreparedMask,
     check_non_negative,
+    is_dask,
     prepare_mask,
     prepare_pair,
 )
@@ -51,6 +54,7 @@ from geoquant.tiling import TileGrid
 if TYPE_CHECKING:  # pragma: no cover
     import dask.array as da
     import xarray as xr
+    from dask.delayed import Delayed
 
 __all__ = ["distance", "distance_to", "min_distance", "within_distance"]
 
@@ -74,11 +78,12 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
     Returns
     -------
     xarray.DataArray
-        float64 distances in metres between pixel centres, lazy (dask) and chunked like the
-        mask (NumPy masks are split into tiles, see ``ops._mask.tile_edge``), with the mask's
-        coordinates, attributes and CRS and ``units="m"``. Object pixels are 0. Excluded
-        pixels are NaN; they are not objects and do not block paths. When the mask has no
-        object pixel at all, every valid pixel is ``inf``.
+        float64 distances in metres between pixel centres, with the mask's coordinates,
+        attributes and CRS and ``units="m"``: computed (NumPy- or CuPy-backed, like the mask)
+        for in-memory masks, which are split into tiles (see ``ops._mask.tile_edge``) written
+        into one array; lazy and chunked like the mask for dask-backed masks. Object pixels
+        are 0. Excluded pixels are NaN; they are not objects and do not block paths. When the
+        mask has no object pixel at all, every valid pixel is ``inf``.
 
     Raises
     ------
@@ -98,9 +103,14 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
            [ 0.  , 10.  , 14.14]])
     """
     prepared = prepare_mask(mask, name="mask", valid=valid)
-    return prepared.like(distance_to(prepared), name="distance",
-                         attrs={"long_name": "distance to the nearest object pixel",
-                                "units": "m"})
+    attrs = {"long_name": "distance to the nearest object pixel", "units": "m"}
+    if is_dask(mask.data):
+        return prepared.like(distance_to(prepared), name="distance", attrs=attrs)
+    # In memory in, in memory out: tiles are written straight into one array (no
+    # concatenation of the tiles afterwards, which cost a quarter of the time at 8000²).
+    values = distance_to(prepared, empty=array_module(mask.data).empty).compute(
+        scheduler="threads")
+    return prepared.like(values, name="distance", attrs=attrs)
 
 
 def min_distance(a: xr.DataArray, b: xr.DataArray, *, valid: xr.DataArray | None = None) -> float:
@@ -187,7 +197,8 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
 
 
 # -- the distance graph ---------------------------------------------------------------------------
-def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Array:
+def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
+                empty: Callable[..., Any] | None = None) -> da.Array | Delayed:
     """Lazy exact distances (m) to the nearest object pixel, chunked like ``prepared.codes``.
 
     Parameters
@@ -196,11 +207,15 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
         Codes from :func:`~geoquant.ops._mask.prepare_mask`.
     excluded_nan : bool
         NaN on excluded pixels (default); when False they get their distance like any pixel.
+    empty : callable, optional
+        ``numpy.empty`` or ``cupy.empty``: the whole raster is allocated once and the tile
+        tasks write into it, so the graph must run on threads of this process.
 
     Returns
     -------
-    dask.array.Array
-        float64 metres; ``inf`` everywhere when there is no object pixel.
+    dask.array.Array or dask.delayed.Delayed
+        float64 metres; ``inf`` everywhere when there is no object pixel. With ``empty``, a
+        Delayed of the one filled array.
 
     Raises
     ------
@@ -225,6 +240,7 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
     ext, above, below = f"edt-extremes-{token}", f"edt-above-{token}", f"edt-below-{token}"
     border, left, right = f"edt-border-{token}", f"edt-left-{token}", f"edt-right-{token}"
     out = f"edt-distance-{token}"
+    whole = f"edt-array-{token}"
     tiles = [(i, j) for i in range(ni) for j in range(nj)]
     # Fewer tiles than cores would leave cores idle; the write-back of each tile, which is
     # most of the work, then splits its rows over the spare cores (the kernels release the
@@ -248,15 +264,26 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True) -> da.Arra
                 for i, j in tiles},
         out: {(out, i, j): (_distance_tile, (src, i, j), row0[i], col0[j], (above, i, j),
                             (below, i, j), (left, i, j), (right, i, j), dx, dy, excluded_nan,
-                            bands, kernels)
+                            bands, kernels, None if empty is None else whole)
               for i, j in tiles},
     }
     source = set(codes.__dask_layers__())
     dependencies = {ext: source, above: {ext}, below: {ext}, border: {*source, above, below},
                     left: {border}, right: {border},
                     out: {*source, above, below, left, right}}
+    if empty is not None:
+        from dask.delayed import Delayed
+
+        layers[whole] = {whole: (partial(empty, grid.shape, np.float64),)}
+        dependencies[whole] = set()
+        dependencies[out].add(whole)
+        done = f"edt-written-{token}"
+        layers[done] = {done: (_written, whole, [(out, i, j) for i, j in tiles])}
+        dependencies[done] = {whole, out}
     graph = HighLevelGraph({**codes.dask.layers, **layers},
                            {**codes.dask.dependencies, **dependencies})
+    if empty is not None:
+        return Delayed(done, graph)
     return da.Array(graph, out, chunks=codes.chunks, dtype=np.float64,  # on the tiles' device
                     meta=array_module(codes._meta).empty((0, 0), np.float64))
 
@@ -322,12 +349,20 @@ def _carry_right(border: tuple[Sites, Sites], carry: Sites, lo: int, hi: int, dx
 
 def _distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray,
                    below: np.ndarray, left: Sites, right: Sites, dx: float, dy: float,
-                   excluded_nan: bool, bands: int, kernels: str) -> Any:
-    """Distances (m) of one tile; on the CPU ``bands > 1`` splits its rows over as many
-    threads. A GPU tile is computed on its device, one thread per row, and stays there."""
+                   excluded_nan: bool, bands: int, kernels: str, whole: Any = None) -> Any:
+    """Distances (m) of one tile: a new array, or written into its window of ``whole`` (then
+    None). On the CPU ``bands > 1`` splits its rows over as many threads. A GPU tile is
+    computed on its device, one thread per row, and stays there."""
     threads = max(1, min(bands, codes.shape[0] // _MIN_BAND_ROWS))
+    target = None
+    if whole is not None:
+        target = whole[row0:row0 + codes.shape[0], col0:col0 + codes.shape[1]]
     return kernels_for(codes, kernels).distance_tile(codes, row0, col0, above, below, dx, dy,
-                                                     left, right, excluded_nan, threads)
+                                                     left, right, excluded_nan, threads, target)
+
+
+def _written(whole: Any, _: list) -> Any:
+    return whole
 
 
 def _min_over_objects(to_b: np.ndarray, codes_a: np.ndarray) -> np.ndarray:

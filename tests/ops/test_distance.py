@@ -376,9 +376,20 @@ def test_output_is_lazy_chunked_and_georeferenced():
     assert out.rio.transform() == mask.rio.transform()
 
 
-def test_numpy_masks_are_split_into_tiles():
-    out = distance(raster(np.zeros((3000, 10), bool)))
-    assert out.data.chunks == ((2048, 952), (10,))
+def test_numpy_masks_are_split_into_tiles_written_into_one_array():
+    assert distance_to(prepare_mask(raster(np.zeros((3000, 10), bool)))).chunks == (
+        (2048, 952), (10,))
+    rng = np.random.default_rng(11)
+    objects = rng.random((4200, 37)) < 0.002  # three tiles: carries cross two seams
+    excluded = rng.random(objects.shape) < 0.05
+    objects &= ~excluded
+    values = np.where(excluded, np.nan, objects.astype(np.float64))
+    out = distance(raster(values, dx=10.0, dy=30.0))
+    assert isinstance(out.data, np.ndarray) and out.data.flags.c_contiguous
+    want = reference(objects, excluded, (30.0, 10.0))
+    assert_close(out.values, want)
+    lazy = distance(raster(values, dx=10.0, dy=30.0, chunks=(2048, 37))).values
+    np.testing.assert_array_equal(out.values, lazy)
 
 
 def test_graph_grows_linearly_and_no_task_gathers():

@@ -132,11 +132,15 @@ def border_sites(codes: Any, row0: int, col0: int, ncols_total: int, above: np.n
 
 def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np.ndarray,
                   dx: float, dy: float, left: tuple, right: tuple, excluded_nan: bool,
-                  threads: int = 1) -> np.ndarray:
-    """Exact distances (m, float64) of one tile; ``threads > 1`` splits its rows over as
-    many threads (the kernel releases the GIL; the threads write disjoint rows)."""
+                  threads: int = 1, out: np.ndarray | None = None) -> np.ndarray | None:
+    """Exact distances (m, float64) of one tile: a new array, or written into ``out`` (a
+    tile-shaped float64 view, such as the tile's window of the whole raster's array; returns
+    None). ``threads > 1`` splits its rows over as many threads (the kernel releases the GIL;
+    the threads write disjoint rows)."""
     codes = _codes(codes)
-    out = np.empty(codes.shape, np.float64)  # NumPy reuses large blocks; numba maps new pages
+    new = out is None
+    if new:
+        out = np.empty(codes.shape, np.float64)  # NumPy reuses large blocks; numba maps new pages
 
     def run(lo: int, hi: int) -> None:
         edt.distance_tile(codes, row0, col0, above, below, dx, dy, *left, *right,
@@ -151,4 +155,4 @@ def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np
         bounds = np.linspace(0, rows, threads + 1).astype(int).tolist()
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(run, bounds[:-1], bounds[1:]))
-    return out
+    return out if new else None

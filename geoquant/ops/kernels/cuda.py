@@ -100,10 +100,15 @@ def border_sites(codes: Any, row0: int, col0: int, ncols_total: int, above: np.n
 
 def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np.ndarray,
                   dx: float, dy: float, left: tuple, right: tuple, excluded_nan: bool,
-                  threads: int = 1) -> Any:
+                  threads: int = 1, out: Any = None) -> Any:
     """Exact distances (m, float64) of one tile on its device, one GPU thread per row
-    (``threads`` is the CPU's row split, unused here)."""
+    (``threads`` is the CPU's row split, unused here): a new array, or written into ``out``
+    (a tile-shaped view on the device; returns None)."""
     from geoquant.ops.kernels import cuda_edt
 
-    return cuda_edt.distance_tile(codes, row0, col0, above, below, dx, dy, left, right,
+    tile = cuda_edt.distance_tile(codes, row0, col0, above, below, dx, dy, left, right,
                                   excluded_nan)
+    if out is None:
+        return tile
+    out[...] = tile
+    return None

@@ -63,7 +63,7 @@ class TileKernels(Protocol):
 
     def distance_tile(self, codes: Any, row0: int, col0: int, above: np.ndarray,
                       below: np.ndarray, dx: float, dy: float, left: tuple, right: tuple,
-                      excluded_nan: bool, threads: int = 1) -> Any: ...
+                      excluded_nan: bool, threads: int = 1, out: Any = None) -> Any: ...
 
 
 def configured_kernels() -> str:
