@@ -96,7 +96,8 @@ def padded_tiles(array: Any, fill: int = OUTSIDE) -> Any:
     return da.overlap.overlap(array, depth={0: 1, 1: 1}, boundary={0: fill, 1: fill})
 
 
-def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> PreparedMask:
+def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None,
+                 tile: tuple[int, int] | None = None) -> PreparedMask:
     """Check a 2-D mask and encode it as tile codes.
 
     Parameters
@@ -108,6 +109,9 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
         What to call the mask in error messages.
     valid : xarray.DataArray of bool, optional
         Pixels to keep; False pixels are excluded (outside the region, nodata).
+    tile : (int, int), optional
+        Tile shape ``(rows, cols)`` for an in-memory mask (default: squares of
+        :func:`tile_edge`); dask masks keep their chunks.
 
     Raises
     ------
@@ -118,7 +122,7 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None) -> Prepare
 
     check_2d(mask, name)
     geometry = PixelGeometry.of(mask, name=name)
-    data = as_tiles(mask.data)
+    data = as_tiles(mask.data, tile)
     dtype = np.dtype(mask.dtype)
     if dtype == np.bool_:
         codes = data.astype(np.uint8)
@@ -242,9 +246,9 @@ def check_2d(array: Any, name: str) -> None:
         raise MaskError(f"{name} is empty (shape {tuple(array.shape)}); pass a mask with pixels")
 
 
-def as_tiles(data: Any, edge: int | None = None) -> Any:
+def as_tiles(data: Any, edge: int | tuple[int, int] | None = None) -> Any:
     """A dask array of ``data``: dask input as it is, NumPy split into tiles of ``edge``
-    pixels (default :func:`tile_edge`).
+    pixels, or of ``(rows, cols)`` (default :func:`tile_edge`).
 
     The tiles are views of the input: unlike ``dask.array.from_array``, nothing is copied or
     hashed, which on large in-memory masks costs as much as the operator itself.
@@ -257,7 +261,8 @@ def as_tiles(data: Any, edge: int | None = None) -> Any:
         return data
     array = data if is_cupy(data) else np.asarray(data)
     edge = edge or tile_edge(array.shape)
-    chunks = tuple(_split(n, edge) for n in array.shape)
+    edges = (edge, edge) if isinstance(edge, int) else edge
+    chunks = tuple(_split(n, e) for n, e in zip(array.shape, edges, strict=True))
     name = f"gq-tiles-{uuid.uuid4().hex}"
     graph = {}
     for i, (r0, r1) in enumerate(_bounds(chunks[0])):

@@ -392,6 +392,17 @@ def test_numpy_masks_are_split_into_tiles_written_into_one_array():
     np.testing.assert_array_equal(out.values, lazy)
 
 
+def test_in_memory_masks_get_full_width_row_bands_two_per_core_at_least():
+    from geoquant.ops._distance import BAND_PIXELS, row_band
+
+    assert row_band((4000, 4000), cores=2) == (1000, 4000)
+    assert row_band((8000, 8000), cores=2) == (1000, 8000)
+    rows, cols = row_band((20000, 20000), cores=2)
+    assert cols == 20000 and rows * cols <= BAND_PIXELS
+    assert row_band((3, 5), cores=16) == (1, 5)
+    assert row_band((100, 7), cores=4) == (13, 7)
+
+
 def test_graph_grows_linearly_and_no_task_gathers():
     ntiles = 64
     mask = raster(np.random.default_rng(0).random((64, 64)) < 0.05, chunks=(8, 8))
@@ -421,7 +432,7 @@ def test_rows_split_over_spare_cores_give_the_same(monkeypatch):
 
     rng = np.random.default_rng(3)
     objects = ndimage.gaussian_filter(rng.random((700, 45)), 4) > 0.56
-    mask = raster(objects)  # one tile
+    mask = raster(objects, chunks=(700, 45))  # one tile (in-memory masks get row bands)
     monkeypatch.setattr(_distance.os, "cpu_count", lambda: 1)
     alone = distance(mask).values
     from geoquant.ops.kernels import edt
