@@ -201,20 +201,23 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
 
 # -- the distance graph ---------------------------------------------------------------------------
 BAND_PIXELS = 8_000_000
-"""Pixels per row band of an in-memory mask at most (unless that leaves a core one band)."""
+"""Pixels per row band of an in-memory mask at most (unless that leaves a core without one)."""
 
 
 def row_band(shape: tuple[int, int], cores: int | None = None) -> tuple[int, int]:
     """Tile shape ``(rows, cols)`` of full-width row bands for an in-memory mask of ``shape``:
-    at least two bands per core, and no more than :data:`BAND_PIXELS` pixels per band beyond
-    that (4000² on two cores: four bands of 1000 rows; 8000²: eight of 1000).
+    one band per core at least, and no more than :data:`BAND_PIXELS` pixels per band beyond
+    that (on two cores: 1000² in two bands of 500 rows, 4000² in two of 2000, 8000² in eight
+    of 1000).
 
-    Measured on two cores against 2048²/4096² square tiles: 0.067 vs 0.076-0.084 s at 4000²,
-    0.25-0.26 vs 0.28-0.29 s at 8000² (best of 5, ``benchmarks/distance.py`` mask).
+    Measured on two cores, best of 7 in one process (``benchmarks/distance.py`` masks):
+    against 2048²/4096² square tiles, 0.063-0.069 vs 0.076-0.084 s at 4000² and 0.25-0.26 vs
+    0.28-0.29 s at 8000²; bands of 250-500 rows were slower (more tasks), one band per core
+    as fast as a single tile split by rows over the cores at 1000² and 2000².
     """
     rows, cols = (max(int(n), 1) for n in shape)
     cores = cores or os.cpu_count() or 1
-    pieces = max(2 * cores, -(-rows * cols // BAND_PIXELS))
+    pieces = max(cores, -(-rows * cols // BAND_PIXELS))
     return max(1, -(-rows // pieces)), cols
 
 

@@ -392,15 +392,16 @@ def test_numpy_masks_are_split_into_tiles_written_into_one_array():
     np.testing.assert_array_equal(out.values, lazy)
 
 
-def test_in_memory_masks_get_full_width_row_bands_two_per_core_at_least():
+def test_in_memory_masks_get_full_width_row_bands_one_per_core_at_least():
     from geoquant.ops._distance import BAND_PIXELS, row_band
 
-    assert row_band((4000, 4000), cores=2) == (1000, 4000)
+    assert row_band((1000, 1000), cores=2) == (500, 1000)
+    assert row_band((4000, 4000), cores=2) == (2000, 4000)
     assert row_band((8000, 8000), cores=2) == (1000, 8000)
     rows, cols = row_band((20000, 20000), cores=2)
     assert cols == 20000 and rows * cols <= BAND_PIXELS
     assert row_band((3, 5), cores=16) == (1, 5)
-    assert row_band((100, 7), cores=4) == (13, 7)
+    assert row_band((100, 7), cores=4) == (25, 7)
 
 
 def test_graph_grows_linearly_and_no_task_gathers():
