@@ -80,8 +80,8 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
     xarray.DataArray
         float64 distances in metres between pixel centres, with the mask's coordinates,
         attributes and CRS and ``units="m"``: computed (NumPy- or CuPy-backed, like the mask)
-        for in-memory masks, which are split into tiles (see ``ops._mask.tile_edge``) written
-        into one array; lazy and chunked like the mask for dask-backed masks. Object pixels
+        for in-memory masks, which are split into row bands (see ``ops._mask.memory_tiles``)
+        written into one array; lazy and chunked like the mask for dask-backed masks. Object pixels
         are 0. Excluded pixels are NaN; they are not objects and do not block paths. When the
         mask has no object pixel at all, every valid pixel is ``inf``.
 
@@ -106,11 +106,9 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
     if is_dask(getattr(mask, "data", None)):
         prepared = prepare_mask(mask, name="mask", valid=valid)
         return prepared.like(distance_to(prepared), name="distance", attrs=attrs)
-    # In memory in, in memory out: full-width bands of rows, written straight into one array
-    # (no concatenation afterwards, which cost a quarter of the time at 8000²; bands have no
-    # row carries and write memory no other task writes).
-    tile = row_band(mask.shape) if getattr(mask, "ndim", 0) == 2 else None
-    prepared = prepare_mask(mask, name="mask", valid=valid, tile=tile)
+    # In memory in, in memory out: the row bands (ops._mask.memory_tiles) are written straight
+    # into one array (no concatenation afterwards, which cost a quarter of the time at 8000²).
+    prepared = prepare_mask(mask, name="mask", valid=valid)
     values = distance_to(prepared, empty=array_module(mask.data).empty).compute(
         scheduler="threads")
     return prepared.like(values, name="distance", attrs=attrs)
@@ -200,27 +198,6 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
 
 
 # -- the distance graph ---------------------------------------------------------------------------
-BAND_PIXELS = 8_000_000
-"""Pixels per row band of an in-memory mask at most (unless that leaves a core without one)."""
-
-
-def row_band(shape: tuple[int, int], cores: int | None = None) -> tuple[int, int]:
-    """Tile shape ``(rows, cols)`` of full-width row bands for an in-memory mask of ``shape``:
-    one band per core at least, and no more than :data:`BAND_PIXELS` pixels per band beyond
-    that (on two cores: 1000² in two bands of 500 rows, 4000² in two of 2000, 8000² in eight
-    of 1000).
-
-    Measured on two cores, best of 7 in one process (``benchmarks/distance.py`` masks):
-    against 2048²/4096² square tiles, 0.063-0.069 vs 0.076-0.084 s at 4000² and 0.25-0.26 vs
-    0.28-0.29 s at 8000²; bands of 250-500 rows were slower (more tasks), one band per core
-    as fast as a single tile split by rows over the cores at 1000² and 2000².
-    """
-    rows, cols = (max(int(n), 1) for n in shape)
-    cores = cores or os.cpu_count() or 1
-    pieces = max(cores, -(-rows * cols // BAND_PIXELS))
-    return max(1, -(-rows // pieces)), cols
-
-
 def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
                 empty: Callable[..., Any] | None = None) -> da.Array | Delayed:
     """Lazy exact distances (m) to the nearest object pixel, chunked like ``prepared.codes``.

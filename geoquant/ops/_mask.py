@@ -35,9 +35,19 @@ DEFAULT_TILE = 2048
 """Tile edge (pixels) used when a NumPy-backed mask is split for the per-tile kernels."""
 
 LARGE_TILE = 4096
-"""Tile edge (pixels) for NumPy-backed masks large enough to give every core two such tiles:
-fewer tiles mean fewer tasks and seams to merge (``count`` of a 20000² mask on two cores:
-0.41 -> 0.27 s), while smaller rasters keep the tiles that keep every core busy."""
+"""Tile edge (pixels) for NumPy-backed masks too wide for row bands but large enough to give
+every core two such tiles: fewer tiles mean fewer tasks and seams to merge (``count`` of a
+20000² mask on two cores: 0.41 -> 0.27 s with 4096² instead of 2048² tiles)."""
+
+BAND_PIXELS = 16_000_000
+"""Pixels per row band of an in-memory mask at most, unless that leaves a core without one."""
+
+MIN_BAND_PIXELS = 1_000_000
+"""Pixels per row band at least: smaller rasters are not split further to feed more cores."""
+
+MAX_BAND_WIDTH = 65_536
+"""Columns beyond which an in-memory mask gets square tiles instead of full-width row bands
+(a band's top and bottom rows travel through the merge as whole rows)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,7 @@ class PreparedMask:
     ----------
     codes : dask.array.Array
         ``uint8`` codes (see module docstring), chunked like the input (NumPy input is split
-        into tiles of :data:`DEFAULT_TILE` or :data:`LARGE_TILE`, see :func:`tile_edge`).
+        into row bands, see :func:`memory_tiles`).
     geometry : PixelGeometry
         Pixel sizes in metres.
     template : xarray.DataArray
@@ -110,8 +120,8 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None,
     valid : xarray.DataArray of bool, optional
         Pixels to keep; False pixels are excluded (outside the region, nodata).
     tile : (int, int), optional
-        Tile shape ``(rows, cols)`` for an in-memory mask (default: squares of
-        :func:`tile_edge`); dask masks keep their chunks.
+        Tile shape ``(rows, cols)`` for an in-memory mask (default: row bands of
+        :func:`memory_tiles`); dask masks keep their chunks.
 
     Raises
     ------
@@ -248,7 +258,7 @@ def check_2d(array: Any, name: str) -> None:
 
 def as_tiles(data: Any, edge: int | tuple[int, int] | None = None) -> Any:
     """A dask array of ``data``: dask input as it is, NumPy split into tiles of ``edge``
-    pixels, or of ``(rows, cols)`` (default :func:`tile_edge`).
+    pixels, or of ``(rows, cols)`` (default :func:`memory_tiles`).
 
     The tiles are views of the input: unlike ``dask.array.from_array``, nothing is copied or
     hashed, which on large in-memory masks costs as much as the operator itself.
@@ -260,7 +270,7 @@ def as_tiles(data: Any, edge: int | tuple[int, int] | None = None) -> Any:
     if is_dask(data):
         return data
     array = data if is_cupy(data) else np.asarray(data)
-    edge = edge or tile_edge(array.shape)
+    edge = edge or memory_tiles(array.shape)
     edges = (edge, edge) if isinstance(edge, int) else edge
     chunks = tuple(_split(n, e) for n, e in zip(array.shape, edges, strict=True))
     name = f"gq-tiles-{uuid.uuid4().hex}"
@@ -301,10 +311,33 @@ def _padded_tile(array: Any, *, rows: tuple[int, int], cols: tuple[int, int]) ->
     return out
 
 
+def memory_tiles(shape: tuple[int, int], cores: int | None = None) -> tuple[int, int]:
+    """Tile shape ``(rows, cols)`` for an in-memory 2-D raster of ``shape`` on ``cores``
+    (default: this machine's).
+
+    Full-width bands of rows: one per core at least (none under :data:`MIN_BAND_PIXELS`),
+    more where a band would exceed :data:`BAND_PIXELS`. A band's output is one contiguous
+    block of memory that no other task writes, and bands meet only along rows, so the merge
+    is a chain. Measured on two cores against the square tiles used before (best of 5-7 in
+    one process): ``label`` at 8000² 0.056-0.070 -> 0.044-0.057 s, ``count`` 0.028-0.040 ->
+    0.026-0.031 s, ``distance`` 0.28-0.29 -> 0.25-0.28 s; ``area`` and ``fragmentation``
+    unchanged. Rasters wider than :data:`MAX_BAND_WIDTH` get squares of :func:`tile_edge`.
+    """
+    rows, cols = (max(int(n), 1) for n in shape)
+    if cols > MAX_BAND_WIDTH:
+        edge = tile_edge(shape, cores)
+        return edge, edge
+    cores = cores or os.cpu_count() or 1
+    pixels = rows * cols
+    pieces = max(cores, -(-pixels // BAND_PIXELS))
+    pieces = max(1, min(pieces, pixels // MIN_BAND_PIXELS, rows))
+    return -(-rows // pieces), cols
+
+
 def tile_edge(shape: tuple[int, ...], cores: int | None = None) -> int:
-    """Tile edge (pixels) for an in-memory raster of ``shape``: :data:`LARGE_TILE` where that
-    still gives each of ``cores`` (default: this machine's) two tiles, else
-    :data:`DEFAULT_TILE`."""
+    """Square tile edge (pixels) for an in-memory raster of ``shape`` too wide for row bands:
+    :data:`LARGE_TILE` where that still gives each of ``cores`` (default: this machine's) two
+    tiles, else :data:`DEFAULT_TILE`."""
     cores = cores or os.cpu_count() or 1
     tiles = 1
     for n in shape:

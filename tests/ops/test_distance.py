@@ -376,32 +376,23 @@ def test_output_is_lazy_chunked_and_georeferenced():
     assert out.rio.transform() == mask.rio.transform()
 
 
-def test_numpy_masks_are_split_into_tiles_written_into_one_array():
-    assert distance_to(prepare_mask(raster(np.zeros((3000, 10), bool)))).chunks == (
-        (2048, 952), (10,))
+def test_numpy_masks_are_split_into_row_bands_written_into_one_array(monkeypatch):
+    from geoquant.ops import _mask
+
+    monkeypatch.setattr(_mask, "MIN_BAND_PIXELS", 1000)  # small bands, so seams are crossed
+    monkeypatch.setattr(_mask.os, "cpu_count", lambda: 3)
     rng = np.random.default_rng(11)
     objects = rng.random((4200, 37)) < 0.002  # three tiles: carries cross two seams
     excluded = rng.random(objects.shape) < 0.05
     objects &= ~excluded
     values = np.where(excluded, np.nan, objects.astype(np.float64))
+    assert prepare_mask(raster(values)).chunks == ((1400, 1400, 1400), (37,))
     out = distance(raster(values, dx=10.0, dy=30.0))
     assert isinstance(out.data, np.ndarray) and out.data.flags.c_contiguous
     want = reference(objects, excluded, (30.0, 10.0))
     assert_close(out.values, want)
     lazy = distance(raster(values, dx=10.0, dy=30.0, chunks=(2048, 37))).values
     np.testing.assert_array_equal(out.values, lazy)
-
-
-def test_in_memory_masks_get_full_width_row_bands_one_per_core_at_least():
-    from geoquant.ops._distance import BAND_PIXELS, row_band
-
-    assert row_band((1000, 1000), cores=2) == (500, 1000)
-    assert row_band((4000, 4000), cores=2) == (2000, 4000)
-    assert row_band((8000, 8000), cores=2) == (1000, 8000)
-    rows, cols = row_band((20000, 20000), cores=2)
-    assert cols == 20000 and rows * cols <= BAND_PIXELS
-    assert row_band((3, 5), cores=16) == (1, 5)
-    assert row_band((100, 7), cores=4) == (25, 7)
 
 
 def test_graph_grows_linearly_and_no_task_gathers():

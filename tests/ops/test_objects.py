@@ -465,7 +465,29 @@ def test_a_nodata_value_the_dtype_cannot_hold_is_named(fill):
         gq.ops.count(mask)
 
 
-def test_in_memory_masks_get_large_tiles_only_when_every_core_keeps_two():
+def test_in_memory_masks_are_split_into_full_width_row_bands(monkeypatch):
+    from geoquant.ops import _mask
+    from geoquant.ops._mask import BAND_PIXELS, LARGE_TILE, memory_tiles, prepare_mask
+
+    assert memory_tiles((8000, 8000), cores=2) == (2000, 8000)   # 16 Mpx bands, 4 of them
+    assert memory_tiles((4000, 4000), cores=2) == (2000, 4000)   # one band per core
+    assert memory_tiles((4000, 4000), cores=8) == (500, 4000)
+    assert memory_tiles((1000, 1000), cores=8) == (1000, 1000)   # 1 Mpx: not split further
+    assert memory_tiles((3, 5), cores=4) == (3, 5)
+    rows, cols = memory_tiles((20000, 20000), cores=2)
+    assert cols == 20000 and rows * cols <= BAND_PIXELS and rows == 800
+    assert memory_tiles((500, 100_000), cores=2) == (LARGE_TILE, LARGE_TILE)  # too wide
+    monkeypatch.setattr(_mask.os, "cpu_count", lambda: 4)
+    rng = np.random.default_rng(4)
+    values = rng.random((2500, 900)) < 0.3
+    mask = as_raster(values)
+    assert prepare_mask(mask).chunks == ((1250, 1250), (900,))
+    want, n = ndi.label(values, structure=np.ones((3, 3)))
+    np.testing.assert_array_equal(gq.ops.label(mask).values, want)
+    assert gq.ops.count(mask) == n
+
+
+def test_square_tiles_of_wide_masks_are_large_only_when_every_core_keeps_two():
     from geoquant.ops._mask import DEFAULT_TILE, LARGE_TILE, tile_edge
 
     assert tile_edge((8000, 8000), cores=2) == LARGE_TILE       # 4 tiles of 4096² for 2 cores
