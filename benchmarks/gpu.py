@@ -6,11 +6,11 @@
 Device-resident throughput (Gpx/s: the mask is on the GPU before the clock starts, the
 answer is complete, synchronised, when it stops) for, at every size:
 
-* ``label``: ``geoquant.ops.label`` on a CuPy DataArray (tiles of 2048², labels as one CuPy
-  int64 array, ids in scipy's raster order); the kernel alone on the whole array as one tile
+* ``label``: ``geoquant.ops.label`` on a CuPy DataArray (row bands, labels as one CuPy
+  int32 array, ids in scipy's raster order); the kernel alone on the whole array as one tile
   (``kernels.cuda_label.label_tile``); ``cupyx.scipy.ndimage.label`` (int32 labels); and the
   CPU path (``geoquant.ops.label`` on NumPy, all cores) up to ``--cpu-up-to``. Counts must agree.
-* ``distance``: ``geoquant.ops.distance`` (exact, float64 metres) against
+* ``distance``: ``geoquant.ops.distance`` (exact, float64 metres, one CuPy array) against
   ``cupyx.scipy.ndimage.distance_transform_edt`` (float64) and the CPU path; the maximum
   difference must be within rounding.
 * ``fragmentation``: ``geoquant.ops.fragmentation(neighbours=False)`` on CuPy against the
@@ -216,7 +216,7 @@ class Bench:
             seconds, count = self.best(lambda: int(gq.ops.label(host_raster).values.max()))
             rows.append(self.row("label", "cpu", size, name, seconds, objects=count,
                                  agrees=count == n))
-        seconds, dist = self.best(self.gpu(lambda: gq.ops.distance(raster).data.compute()))
+        seconds, dist = self.best(self.gpu(lambda: gq.ops.distance(raster).data))
         sampling = (RESOLUTION, RESOLUTION)
         if xp is np:
             from scipy.ndimage import distance_transform_edt as reference_edt
@@ -233,7 +233,7 @@ class Bench:
             rows.append(self.row("distance", "cupyx-edt", size, name, seconds_ref))
         dist = reference = None
         if cpu:
-            seconds, _ = self.best(lambda: gq.ops.distance(host_raster).data.compute())
+            seconds, _ = self.best(lambda: gq.ops.distance(host_raster).data)
             rows.append(self.row("distance", "cpu", size, name, seconds))
         seconds, metrics = self.best(self.gpu(
             lambda: gq.ops.fragmentation(raster, neighbours=False)))

@@ -158,3 +158,14 @@ def test_cupy_distances_stay_on_the_device_and_give_the_cpu_answers(cupy):
     assert min_distance(a_gpu, b_gpu) == pytest.approx(min_distance(a, b), rel=1e-12)
     near = within_distance(a_gpu, b_gpu, 150.0).data.compute().get()
     np.testing.assert_array_equal(near, within_distance(a, b, 150.0).values)
+
+
+@pytest.mark.gpu
+def test_an_in_memory_cupy_mask_gets_one_cupy_array_of_distances(cupy):
+    rng = np.random.default_rng(13)
+    values = rng.random((3000, 2100)) < 0.001
+    cpu = as_raster(values, resolution=(10.0, 12.5))
+    gpu = cpu.copy(data=cupy.asarray(values))
+    got = distance(gpu).data
+    assert type(got).__module__.startswith("cupy") and got.shape == values.shape
+    np.testing.assert_allclose(got.get(), distance(cpu).values, rtol=1e-12, atol=0)
