@@ -9,7 +9,8 @@ small rectangles), 10 m pixels. Contenders:
 * ``scipy``: ``scipy.ndimage.distance_transform_edt`` on the whole array (one core), the
   reference for the differences;
 * ``geoquant``: ``geoquant.ops.distance`` computed with dask's threaded scheduler on all
-  cores (NumPy input is split into 2048² tiles, or 4096² where every core still gets two);
+  cores (NumPy input is split into full-width row bands, ``ops._mask.memory_tiles``, and
+  written into one array);
 * ``edt``: seung-lab's ``edt.edt(~mask, anisotropy=(dy, dx), parallel=<cores>)``, an exact
   EDT on all cores; it returns float32, so its differences from scipy are float32 rounding;
 * ``xrspatial``: ``xrspatial.proximity`` with its defaults (Euclidean, unbounded) on a

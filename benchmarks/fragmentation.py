@@ -22,7 +22,7 @@ Contenders:
   class only); both steps are timed. One core. Skipped at a size the earlier sizes predict to
   take longer than ``--pylandstats-budget`` (power law through the last two sizes).
 * ``geoquant``: ``geoquant.ops.fragmentation`` on a NumPy-backed boolean DataArray, dask's
-  threaded scheduler on all cores (2048² tiles, or 4096² where every core still gets two).
+  threaded scheduler on all cores (full-width row bands, ``ops._mask.memory_tiles``).
 
 Values are compared metric by metric: the table shows the largest relative difference
 (``|geoquant - pylandstats| / |pylandstats|``; NaN = NaN counts as equal). Each contender

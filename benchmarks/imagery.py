@@ -16,8 +16,8 @@ Three ways of answering the 45 imagery questions of ``benchmarks/questions/quest
    each class (``class_weight="balanced"``); with and without averaging the probabilities
    over 3x3 pixels (``smooth_px=1``); with balanced weights, also with spatial context
    features (``FeatureSpec(context_px=1)``: 3x3 window mean, spread and departure of the main
-   features). The out-of-fold class map is then questioned like any
-   labelled map (the Camargue questions keep SAR water).
+   features). The out-of-fold class map is then questioned like any labelled map (the
+   Camargue questions keep SAR water).
 
 Per-class IoU against the reference is printed for each. Truth and ranges are the question
 set's own (computed from the reference with scipy, see ``benchmarks/questions/build.py``).

@@ -15,7 +15,7 @@ Contenders:
   the reference;
 * ``geoquant-label``: ``geoquant.ops.label(...).values``, the full labels as one NumPy array
   (int32 while the objects fit, as scipy's), with dask's threaded scheduler on all cores
-  (NumPy input is split into 2048² tiles, or 4096² where every core still gets two); its ids
+  (NumPy input is split into full-width row bands, ``ops._mask.memory_tiles``); its ids
   follow scipy's raster order, so the labels must be identical (``numpy.array_equal``);
 * ``geoquant-count``: ``geoquant.ops.count``, the same object pass without the per-pixel
   output (no relabel pass, no label array); must equal scipy's number of objects;

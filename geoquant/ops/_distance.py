@@ -45,6 +45,7 @@ from geoquant.ops._mask import (
     PreparedMask,
     check_non_negative,
     is_dask,
+    once_written,
     prepare_mask,
     prepare_pair,
 )
@@ -102,13 +103,12 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
            [10.  ,  0.  , 10.  ],
            [ 0.  , 10.  , 14.14]])
     """
+    prepared = prepare_mask(mask, name="mask", valid=valid)
     attrs = {"long_name": "distance to the nearest object pixel", "units": "m"}
-    if is_dask(getattr(mask, "data", None)):
-        prepared = prepare_mask(mask, name="mask", valid=valid)
+    if is_dask(mask.data):
         return prepared.like(distance_to(prepared), name="distance", attrs=attrs)
     # In memory in, in memory out: the row bands (ops._mask.memory_tiles) are written straight
     # into one array (no concatenation afterwards, which cost a quarter of the time at 8000²).
-    prepared = prepare_mask(mask, name="mask", valid=valid)
     values = distance_to(prepared, empty=array_module(mask.data).empty).compute(
         scheduler="threads")
     return prepared.like(values, name="distance", attrs=attrs)
@@ -279,7 +279,7 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
         dependencies[whole] = set()
         dependencies[out].add(whole)
         done = f"edt-written-{token}"
-        layers[done] = {done: (_written, whole, [(out, i, j) for i, j in tiles])}
+        layers[done] = {done: (once_written, whole, [(out, i, j) for i, j in tiles])}
         dependencies[done] = {whole, out}
     graph = HighLevelGraph({**codes.dask.layers, **layers},
                            {**codes.dask.dependencies, **dependencies})
@@ -360,10 +360,6 @@ def _distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray,
         target = whole[row0:row0 + codes.shape[0], col0:col0 + codes.shape[1]]
     return kernels_for(codes, kernels).distance_tile(codes, row0, col0, above, below, dx, dy,
                                                      left, right, excluded_nan, threads, target)
-
-
-def _written(whole: Any, _: list) -> Any:
-    return whole
 
 
 def _min_over_objects(to_b: np.ndarray, codes_a: np.ndarray) -> np.ndarray:

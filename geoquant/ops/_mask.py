@@ -282,6 +282,12 @@ def as_tiles(data: Any, edge: int | tuple[int, int] | None = None) -> Any:
                     meta=array_module(array).empty((0, 0), array.dtype))
 
 
+def once_written(out: Any, _writes: list) -> Any:
+    """``out`` once the tile tasks given as ``_writes`` have filled it: the last task of a
+    graph whose tiles write into one preallocated array (``label``, ``distance``)."""
+    return out
+
+
 def _padded_from_memory(array: Any, chunks: tuple[tuple[int, ...], ...]) -> Any:
     """Padded code tiles cut straight from an in-memory boolean mask (no overlap tasks)."""
     import uuid

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
-from geoquant.ops._mask import padded_tiles
+from geoquant.ops._mask import once_written, padded_tiles
 from geoquant.ops._merge import (
     Reducer,
     Summary,
@@ -246,7 +246,7 @@ def write_labels(run: ObjectPass, *, empty: Callable[..., Any] | None = None) ->
         from dask.delayed import Delayed
 
         done = f"gq-labels-written-{token}"
-        graph[done] = (_written, out_key, [(name, i, j) for i in range(rows_tiles)
+        graph[done] = (once_written, out_key, [(name, i, j) for i in range(rows_tiles)
                                            for j in range(cols_tiles)])
         return Delayed(done, HighLevelGraph.from_collections(done, graph,
                                                              dependencies=run.dependencies))
@@ -257,10 +257,6 @@ def write_labels(run: ObjectPass, *, empty: Callable[..., Any] | None = None) ->
 
 def _allocate(n_objects: int, *, empty: Callable[..., Any], shape: tuple[int, int]) -> Any:
     return empty(shape, label_dtype(n_objects))
-
-
-def _written(out: Any, _: list) -> Any:
-    return out
 
 
 # -- tasks ---------------------------------------------------------------------------------------

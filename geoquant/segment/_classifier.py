@@ -33,6 +33,7 @@ import numpy as np
 from geoquant.errors import GridMismatchError, InvalidOptionError, WeightsError
 from geoquant.segment._bands import band_indices
 from geoquant.segment._temporal_features import FeatureSpec, temporal_features
+from geoquant.segment._window import window_sum
 
 FORMAT = "geoquant.pixel-classifier"
 FORMAT_VERSION = 1
@@ -136,16 +137,14 @@ class PixelClassifier:
 def smooth_probabilities(probability: np.ndarray, smooth_px: int) -> np.ndarray:
     """Each class's probability averaged over the valid pixels of a ``2 * smooth_px + 1``
     square window; NaN pixels stay NaN and do not count. At the array's edge the window is
-    cut (exact under stitching: :func:`geoquant.segment.apply` reads ``smooth_px`` of halo)."""
+    cut (the same under stitching: :func:`geoquant.segment.apply` reads ``smooth_px`` of
+    halo, and :func:`~geoquant.segment._window.window_sum` does not depend on where a tile
+    starts)."""
     if not smooth_px:
         return probability
-    from scipy import ndimage as ndi
-
-    size = (1, 2 * smooth_px + 1, 2 * smooth_px + 1)
     valid = np.isfinite(probability[:1])
-    total = ndi.uniform_filter(np.where(valid, probability, 0).astype(np.float64), size=size,
-                               mode="constant")
-    weight = ndi.uniform_filter(valid.astype(np.float64), size=size, mode="constant")
+    total = window_sum(np.where(valid, probability, 0), smooth_px)
+    weight = window_sum(valid, smooth_px)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (total / weight).astype(np.float32)
     out[:, ~valid[0]] = np.nan

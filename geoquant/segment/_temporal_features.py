@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from geoquant.errors import BandError, InvalidOptionError
+from geoquant.segment._window import window_sum
 
 QUANTILES = (10, 25, 50, 75, 90)
 SEASONS = (("winter", 1, 90), ("spring", 91, 181), ("summer", 182, 273), ("autumn", 274, 366))
@@ -293,9 +294,9 @@ def _features_block(values: np.ndarray, clear: np.ndarray | None = None, *,
 def _with_context(layers: np.ndarray, *, spec: FeatureSpec, trim: int = 0) -> np.ndarray:
     """The per-pixel layers with the context layers of ``spec`` inserted before the count.
 
-    A block may carry a halo of ``trim`` pixels (NaN beyond the raster), cut off the result:
-    each window sum is taken over the ``(2r + 1)**2`` offsets in one fixed order, so a
-    pixel's value does not depend on where the block starts.
+    A block may carry a halo of ``trim`` pixels (NaN beyond the raster), cut off the result;
+    :func:`~geoquant.segment._window.window_sum` makes a pixel's value independent of where
+    the block starts.
     """
     r = int(spec.context_px)
     if not r:
@@ -306,15 +307,9 @@ def _with_context(layers: np.ndarray, *, spec: FeatureSpec, trim: int = 0) -> np
     for k, name in enumerate(spec.context_of):
         v = layers[names.index(name)].astype(np.float64)
         finite = np.isfinite(v)
-        padded = np.pad(np.where(finite, v, 0.0), r)
-        weight = np.pad(finite.astype(np.float64), r)
-        total, squares, n = np.zeros((h, w)), np.zeros((h, w)), np.zeros((h, w))
-        for dy in range(2 * r + 1):
-            for dx in range(2 * r + 1):
-                window = padded[dy:dy + h, dx:dx + w]
-                total += window
-                squares += window * window
-                n += weight[dy:dy + h, dx:dx + w]
+        zeroed = np.where(finite, v, 0.0)
+        total, squares = window_sum(np.stack([zeroed, zeroed * zeroed]), r)
+        n = window_sum(finite, r)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = total / n
             sd = np.sqrt(np.maximum(squares / n - mean * mean, 0.0))

@@ -66,19 +66,31 @@ def test_the_choice_is_read_when_the_graph_is_built(monkeypatch):
 
 
 @pytest.mark.parametrize("module", [cpu, cuda], ids=["cpu", "cuda"])
-def test_part_keys_are_the_keys_and_strips_of_part_summary(module):
+def test_part_keys_are_first_pixels_and_border_keys_as_scipy_finds_them(module):
+    from scipy import ndimage
+
     rng = np.random.default_rng(3)
     codes = (rng.random((23, 17)) < 0.4).astype(np.uint8)
     codes[5, :] = 2  # excluded pixels split parts
     padded = np.pad(codes, 1, constant_values=3)
     parts = module.label_parts(padded, True)
     row0, col0, width = 40, 9, 100
+    keys, strips = module.part_keys(padded, parts, row0, col0, width)
+    # Reference: each part's key is the global raster index of its first pixel in raster order.
+    labels, n = ndimage.label(codes == 1, structure=np.ones((3, 3)))
+    first = np.array([np.flatnonzero(labels.ravel() == k)[0] for k in range(1, n + 1)])
+    part_key = (row0 + first // 17) * width + col0 + first % 17
+    assert keys[0] == -1 and sorted(keys[1:].tolist()) == sorted(part_key.tolist())
+    key_image = np.where(labels > 0, np.r_[-1, part_key][labels], -1)
+    for got, want in zip(strips, (key_image[0], key_image[-1], key_image[:, 0],
+                                  key_image[:, -1]), strict=True):
+        np.testing.assert_array_equal(got, want)
+    # and exactly what part_summary says of them, statistics aside
     ones = np.ones(24)
-    keys, _, strips = module.part_summary(padded, parts, row0, col0, width, ones[:23], ones,
-                                          ones[:23], [])
-    only_keys, only_strips = module.part_keys(padded, parts, row0, col0, width)
-    np.testing.assert_array_equal(only_keys, keys)
-    for got, want in zip(only_strips, strips, strict=True):
+    with_stats, _, strips_with_stats = module.part_summary(padded, parts, row0, col0, width,
+                                                           ones[:23], ones, ones[:23], [])
+    np.testing.assert_array_equal(keys, with_stats)
+    for got, want in zip(strips, strips_with_stats, strict=True):
         np.testing.assert_array_equal(got, want)
 
 

@@ -107,8 +107,5 @@ def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np
     from geoquant.ops.kernels import cuda_edt
 
     tile = cuda_edt.distance_tile(codes, row0, col0, above, below, dx, dy, left, right,
-                                  excluded_nan)
-    if out is None:
-        return tile
-    out[...] = tile
-    return None
+                                  excluded_nan, out)
+    return tile if out is None else None

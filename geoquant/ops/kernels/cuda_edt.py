@@ -190,7 +190,8 @@ def _side_sites(f: Any, col0: int, edge: int, lo: int, hi: int, dx: float,
 
 
 def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np.ndarray,
-                  dx: float, dy: float, left: tuple, right: tuple, excluded_nan: bool) -> Any:
+                  dx: float, dy: float, left: tuple, right: tuple, excluded_nan: bool,
+                  out: Any = None) -> Any:
     """Exact distances (m) of one tile on its device, as ``edt.distance_tile`` computes them.
 
     Parameters
@@ -207,11 +208,14 @@ def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np
         ``(offsets, pos, val)`` carries from the left and from the right (host or device).
     excluded_nan : bool
         Write NaN on excluded pixels.
+    out : device array of float64 (rows, cols), optional
+        Where to write (such as the tile's window of the whole raster's array); default a new
+        array.
 
     Returns
     -------
     device array of float64 (rows, cols)
-        Metres; ``inf`` where the raster holds no object pixel.
+        ``out`` (or the new array): metres; ``inf`` where the raster holds no object pixel.
     """
     xp = array_module(codes)
     codes = xp.ascontiguousarray(codes, dtype=np.uint8)
@@ -222,6 +226,6 @@ def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np
     extra = int(np.max(np.diff(off_l) + np.diff(off_r))) if h else 0
     width = w + 1 + extra
     v, fv, z = (xp.empty((h, width), np.float64) for _ in range(3))
-    out = xp.empty((h, w), np.float64)
+    out = xp.empty((h, w), np.float64) if out is None else out
     launch(_rows, h, f, codes, int(col0), float(dx), *carries, bool(excluded_nan), v, fv, z, out)
     return out
