@@ -499,15 +499,40 @@ def _resolve_product(product: Any) -> Any:
         except json.JSONDecodeError as err:
             raise InvalidOptionError(f"the product legend is not valid JSON: {err}") from None
     if isinstance(product, Mapping):
-        try:
-            codes = {int(code): str(word) for code, word in product.items()}
-        except (TypeError, ValueError):
-            raise InvalidOptionError("a product legend maps integer codes to class words, "
-                                     'e.g. {"1": "building", "2": "road"}') from None
-        return segment.LandCoverProduct("legend", codes, (0,), "user")
+        return legend_product(product)
     if product is None or product == CODES or not isinstance(product, str):
         return product
     return segment.product(product)
+
+
+def legend_product(legend: Mapping[Any, Any]) -> Any:
+    """A :class:`~geoquant.segment.LandCoverProduct` from a user's legend ``{code: word}``.
+
+    Every code the legend names is a class, code 0 included; a code whose word is "no data"
+    (``"nodata"``, ``"no-data"``) is no data, as is whatever the file's own nodata tag says.
+
+    Raises
+    ------
+    InvalidOptionError
+        A code that is not an integer, or a legend that names no class.
+    """
+    from geoquant import segment
+
+    try:
+        pairs = [(int(code), str(word)) for code, word in legend.items()]
+    except (TypeError, ValueError):
+        raise InvalidOptionError("a product legend maps integer codes to class words, "
+                                 'e.g. {"1": "building", "2": "road"}') from None
+    nodata = tuple(c for c, w in pairs if _is_nodata_word(w))
+    codes = {c: w for c, w in pairs if not _is_nodata_word(w)}
+    if not codes:
+        raise InvalidOptionError("the product legend names no class: give it as "
+                                 '{"code": "class word", ...}, e.g. {"1": "building"}')
+    return segment.LandCoverProduct("legend", codes, nodata, "user")
+
+
+def _is_nodata_word(word: str) -> bool:
+    return "".join(ch for ch in word.lower() if ch.isalnum()) in ("nodata", "novalue", "")
 
 
 def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, product: Any,

@@ -43,8 +43,10 @@ class LandCoverProduct:
         Pixel code -> class word: a vocabulary name or synonym, or a word of the product's own
         legend ("vineyard"), which becomes a class of its own. Codes not in the table are
         classes outside the vocabulary: every probability is zero there.
-    nodata : tuple of int
-        Codes that mean no data: probabilities are NaN there.
+    nodata : tuple of int, optional
+        Codes that mean no data: probabilities are NaN there. None by default: a code the
+        legend names is a class (code 0 included), and no data is only what the product
+        declares here or the file declares (its nodata tag, read as NaN).
     version : str
         The product's version, for provenance.
     band : str, optional
@@ -53,12 +55,13 @@ class LandCoverProduct:
     colours : tuple of (code, (red, green, blue)), optional
         For colour-coded class masks (DeepGlobe's RGB PNGs): the colour of each code.
         :meth:`codes_from_colours` turns such an image into one band of codes; a colour
-        not listed reads as the first nodata code.
+        not listed reads as the first nodata code, or, for a product without one, as a code
+        outside the table (a class outside the vocabulary).
     """
 
     name: str
     codes: Mapping[int, str]
-    nodata: tuple[int, ...] = (0,)
+    nodata: tuple[int, ...] = ()
     version: str = "1"
     band: str | None = None
     colours: tuple[tuple[int, tuple[int, int, int]], ...] = ()
@@ -110,7 +113,7 @@ class LandCoverProduct:
                 continue
             codes[value] = _vocabulary_class(words) or words
         return cls(name or str(item.get("collection") or item.get("id")), codes,
-                   tuple(nodata) or (0,))
+                   tuple(nodata))
 
     def parameters(self) -> dict[str, Any]:
         out = {"codes": {str(k): v for k, v in self.codes.items()},
@@ -131,7 +134,7 @@ class LandCoverProduct:
         import xarray as xr
 
         red, green, blue = (image.isel(band=k, drop=True) for k in range(3))
-        codes = xr.full_like(red, self.nodata[0], dtype=np.uint8)
+        codes = xr.full_like(red, self._unlisted_code(), dtype=np.uint8)
         for code, (r, g, b) in self.colours:
             # colours within 64 of the legend's: JPEG-compressed masks keep their classes
             hit = (abs(red.astype(np.int16) - r) < 64) & (abs(green.astype(np.int16) - g) < 64) \
@@ -143,6 +146,13 @@ class LandCoverProduct:
             codes = codes.rio.write_crs(image.rio.crs).rio.write_transform(
                 image.rio.transform())
         return codes
+
+    def _unlisted_code(self) -> int:
+        """The code of a colour the table does not list: the first nodata code, else the
+        highest byte the table does not use (a class outside the vocabulary)."""
+        if self.nodata:
+            return int(self.nodata[0])
+        return next(c for c in range(255, -1, -1) if c not in self.codes)
 
     def predict(self, tile: Any, bands: Sequence[str]) -> Any:
         xp = array_module(tile)

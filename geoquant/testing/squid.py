@@ -151,7 +151,8 @@ def write_fixture(folder: Path, data: Path, *, parquet: bool = True) -> Path:
         value = reference_value(expression, _maps_of(image, data))
         record = {"id": qid, "image": image, "question": question, "type": kind, "tier": tier,
                   "gsd": SLOVENIA_GSD_M if image.startswith("slovenia") else LAUSANNE_GSD_M,
-                  "product": product or {str(k): v for k, v in LAUSANNE_LEGEND.items()},
+                  "product": product or {"0": "no data",
+                                         **{str(k): v for k, v in LAUSANNE_LEGEND.items()}},
                   "acceptable_range_lower": None, "acceptable_range_upper": None}
         if isinstance(value, bool):
             record["answer"] = int(value)                   # SQuID stores yes/no as 1/0

@@ -77,7 +77,7 @@ def test_each_family_answers_as_scipy_does_on_real_rasters(family, lausanne):
     change = family.startswith(("change", "new"))
     source = [str(folder / "2006.png"), str(folder / "2012.png")] if change \
         else str(folder / "2006.png")
-    answer = ask(question, source=source, product=dict(LAUSANNE_LEGEND), gsd=100.0,
+    answer = ask(question, source=source, product={0: "no data", **LAUSANNE_LEGEND}, gsd=100.0,
                  thresholds=None)
     truth = reference_value(expected, two if change else one)
     if isinstance(truth, (bool, str)):

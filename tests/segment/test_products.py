@@ -30,7 +30,24 @@ def test_a_legend_word_outside_the_vocabulary_is_a_class_of_its_own():
     assert vineyards.classes == ("forest", "vineyard", "orchards")
     codes = np.array([[[1, 2, 3, 0]]], dtype=np.uint8)
     out = gq.segment.apply(as_cube(codes, ["data"]), vineyards)
-    assert gq.segment.class_mask(out, "vineyards").values.tolist() == [[1, 0, 0, 255]]
+    # code 0 is not named: a class outside the table, valid ground (no nodata declared)
+    assert gq.segment.class_mask(out, "vineyards").values.tolist() == [[1, 0, 0, 0]]
+
+
+def test_code_zero_is_a_class_unless_declared_no_data():
+    """Issue 28 item 1: no data is only what the product (or the file) declares."""
+    legend = LandCoverProduct("legend", {0: "grass", 1: "building", 2: "water"})
+    assert legend.nodata == ()
+    codes = np.array([[[0, 0, 1, 2]]], dtype=np.uint8)
+    out = gq.segment.apply(as_cube(codes, ["data"]), legend)
+    assert gq.segment.class_mask(out, "grass").values.tolist() == [[1, 1, 0, 0]]
+    assert gq.segment.class_mask(out, "water").values.tolist() == [[0, 0, 0, 1]]
+    declared = LandCoverProduct("legend", {1: "building", 2: "water"}, nodata=(0,))
+    out = gq.segment.apply(as_cube(codes, ["data"]), declared)
+    assert gq.segment.class_mask(out, "water").values.tolist() == [[255, 255, 0, 1]]
+    item = {"id": "x", "assets": {"data": {"classification:classes": [
+        {"value": 0, "description": "Grass"}, {"value": 1, "description": "Water"}]}}}
+    assert LandCoverProduct.from_stac(item).nodata == ()
 
 
 def test_colour_coded_masks_become_codes():
