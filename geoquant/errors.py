@@ -59,6 +59,11 @@ class CRSError(GeoquantError, ValueError):
     """A raster's CRS cannot serve the measure asked (none, rotated, geographic for distances)."""
 
 
+class GeographicExtentError(CRSError):
+    """A geographic (longitude/latitude) grid spans too much for its distances to stay within
+    the stated error bound of the local metric (``geoquant.ops._geodesy``)."""
+
+
 class BandError(GeoquantError, ValueError):
     """A cube lacks bands a segmenter needs, or names them in a way geoquant cannot match."""
 
