@@ -191,6 +191,11 @@ def _json(text: str) -> object:
         raise argparse.ArgumentTypeError(f"not JSON ({err}): {text!r}") from err
 
 
+PLANNER_HELP = ("auto (default): the rules, and where they cannot read the question the "
+                "LLM endpoint if one is set (GEOQUANT_LLM_URL and GEOQUANT_LLM_MODEL, or [llm] "
+                "in the config file); rules: offline only; llm: the endpoint only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geoquant",
@@ -289,8 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--sar", default=None,
                      help="a Sentinel-1 source (collection URL or raster) to answer from where "
                           "the optical view is cloudy")
-    ask.add_argument("--planner", choices=("rules", "llm"), default="rules",
-                     help="rules (offline, default) or llm (GEOQUANT_LLM_URL/_MODEL/_API_KEY)")
+    ask.add_argument("--planner", choices=("auto", "rules", "llm"), default="auto",
+                     help=PLANNER_HELP)
     ask.add_argument("--out", default=None,
                      help="evidence Zarr store (*.zarr); ANSWER.json and ANSWER.png go beside")
     ask.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -315,7 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--segmenter", default=None,
                           help="with --use imagery: segment with this (a classifier, a STAC MLM "
                                "item or a model checkpoint) instead of the default rules")
-    evaluate.add_argument("--planner", choices=("rules", "llm"), default="rules")
+    evaluate.add_argument("--planner", choices=("auto", "rules", "llm"), default="auto",
+                          help=PLANNER_HELP)
     evaluate.add_argument("--report", default=None, help="also write the scores as JSON")
     evaluate.add_argument("--quiet", action="store_true", help="no progress lines")
     add_cluster_option(evaluate)

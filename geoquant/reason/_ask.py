@@ -10,7 +10,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from geoquant.errors import ClassNameError, InvalidOptionError, RegionError
+from geoquant.errors import (
+    ClassNameError,
+    InvalidOptionError,
+    PlanError,
+    QuestionError,
+    RegionError,
+)
 from geoquant.reason._answer import (
     Answer,
     TraceStep,
@@ -39,25 +45,66 @@ Planner = Callable[[str], Plan]
 def make_plan(question: str | Plan | Mapping[str, Any], planner: str | Planner = "rules",
               *, vocabulary: Vocabulary | None = None) -> Plan:
     """The plan of a question: by the deterministic planner (``"rules"``, the default), an
-    OpenAI-compatible endpoint (``"llm"``, configured by environment or config file), or any
+    OpenAI-compatible endpoint (``"llm"``, configured by environment or config file), the rules
+    first and the endpoint where they refuse (``"auto"``, see :func:`planned`), or any
     callable; a plan given as a :class:`Plan`, dict or JSON text is validated as it is.
     ``vocabulary`` adds a source's legend to the class words the plan may use."""
+    return planned(question, planner, vocabulary=vocabulary)[0]
+
+
+def planned(question: str | Plan | Mapping[str, Any], planner: str | Planner = "rules",
+            *, vocabulary: Vocabulary | None = None) -> tuple[Plan, dict[str, Any]]:
+    """The plan of a question (as :func:`make_plan`) and who made it, for the answer's
+    provenance: ``{"name": "rules"}``, ``{"name": "llm", "model": ..., "endpoint": ...}``,
+    ``{"name": "given"}`` for a plan given whole, or the callable's name.
+
+    With ``planner="auto"`` the rules planner reads the question first; where it refuses
+    (:class:`QuestionError`, :class:`ClassNameError` or :class:`PlanError`) and an endpoint is
+    configured (:func:`geoquant.reason._llm.configured`), the endpoint's plan is used after the
+    same validation, and the provenance says why (``"chosen_by"``). Without an endpoint
+    ``"auto"`` is the rules planner. A refusal or an invalid plan from the endpoint is an
+    error naming both planners' reasons; no plan comes back from it.
+    """
     if isinstance(question, Plan):
-        return question
+        return question, {"name": "given"}
     if isinstance(question, Mapping) or (isinstance(question, str)
                                          and question.lstrip().startswith("{")):
-        return validate(question, vocabulary=vocabulary)
+        return validate(question, vocabulary=vocabulary), {"name": "given"}
     if callable(planner):
-        return validate(planner(question).to_dict(), vocabulary=vocabulary)
-    if planner == "rules":
-        from geoquant.reason._planner import plan_question
+        name = getattr(planner, "__name__", type(planner).__name__)
+        return validate(planner(question).to_dict(), vocabulary=vocabulary), {"name": name}
+    if planner not in ("rules", "llm", "auto"):
+        raise InvalidOptionError(f"planner must be 'rules', 'llm', 'auto' or a callable, not "
+                                 f"{planner!r}")
+    from geoquant.reason._llm import LLMConfig, configured, llm_plan, planner_provenance
 
-        return plan_question(question, vocabulary=vocabulary)
     if planner == "llm":
-        from geoquant.reason._llm import LLMConfig, llm_plan
+        config = LLMConfig.load()
+        return (llm_plan(question, config=config, vocabulary=vocabulary),
+                planner_provenance(config))
+    from geoquant.reason._planner import plan_question
 
-        return llm_plan(question, config=LLMConfig.load())
-    raise InvalidOptionError(f"planner must be 'rules', 'llm' or a callable, not {planner!r}")
+    if planner == "rules":
+        return plan_question(question, vocabulary=vocabulary), {"name": "rules"}
+    try:
+        return plan_question(question, vocabulary=vocabulary), {"name": "rules"}
+    except (QuestionError, ClassNameError, PlanError) as refused:
+        config = configured()
+        if config is None:
+            raise
+        reason = _short(str(refused))
+        try:
+            plan = llm_plan(question, config=config, vocabulary=vocabulary)
+        except (QuestionError, PlanError, ClassNameError) as err:
+            kind = ClassNameError if isinstance(refused, ClassNameError) else type(err)
+            raise kind(f"neither planner could plan the question: the rules planner refused "
+                       f"it ({reason}), and then {err}") from None
+        return plan, {**planner_provenance(config),
+                      "chosen_by": f"auto: the rules planner refused the question ({reason})"}
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def plan_dates(plan: Plan) -> tuple[str | None, ...]:
@@ -316,7 +363,7 @@ def _alive(pid: int) -> bool:
 def ask(question: str | Plan, *, source: Any, region: Any = None,
         bbox: Sequence[float] | None = None, datetime: str | None = None,
         product: str | None = None, segmenter: Any = None, sar: Any = None,
-        planner: str | Planner = "rules",
+        planner: str | Planner = "auto",
         thresholds: Sequence[float] | None = RANGE_THRESHOLDS,
         out: str | Path | None = None, overwrite: bool = False,
         gsd: float | None = None, landcover: Any = None,
@@ -346,7 +393,10 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
         A radar source (same forms as ``source``) to answer from where the optical view is
         cloudy or missing: the optical segmentation is fused with SAR open water there.
     planner
-        ``"rules"`` (deterministic, offline; default), ``"llm"`` or a callable.
+        ``"auto"`` (default: the deterministic rules planner, and where it cannot read the
+        question, the LLM endpoint if one is configured by ``GEOQUANT_LLM_URL`` /
+        ``GEOQUANT_LLM_MODEL`` or the config file; offline without one), ``"rules"``,
+        ``"llm"`` or a callable. ``provenance["planner"]`` names the planner (and model).
     thresholds
         Lower and higher probability thresholds of the range runs; ``None`` skips them.
     out
@@ -400,7 +450,8 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
     paths = _output_paths(out, overwrite) if out is not None else None
     gsd = _pixel_size(question, gsd)
     try:
-        plan = make_plan(question, planner, vocabulary=source_vocabulary(source, product))
+        plan, planned_by = planned(question, planner,
+                                   vocabulary=source_vocabulary(source, product))
     except ClassNameError:
         # a word of a STAC land-cover collection's own legend ("vineyard")?
         legend = stac_vocabulary(source, region=region, bbox=bbox, datetime=datetime) \
@@ -408,7 +459,7 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
             and product is None else None
         if legend is None or not legend.legend:
             raise
-        plan = make_plan(question, planner, vocabulary=legend)
+        plan, planned_by = planned(question, planner, vocabulary=legend)
     progress(f"planned {len(plan.steps)} steps")
     if datetime is None and plan_dates(plan) != (None,) and plan.question:
         datetime = _datetime_from_years(plan.question)
@@ -426,6 +477,7 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
                          sar=sar, gsd_m=gsd)
     progress("opened and segmented the source (read once)")
     answer = answer_plan(plan, layers, thresholds=thresholds, started=started)
+    answer = _with_planner(answer, planned_by)
     if decided_by is not None:
         from geoquant.reason._landcover import with_decision
 
@@ -446,6 +498,14 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
     import dataclasses
 
     return dataclasses.replace(answer, elapsed_s=time.perf_counter() - started)
+
+
+def _with_planner(answer: Answer, planned_by: Mapping[str, Any]) -> Answer:
+    """``answer`` whose provenance names the planner that made its plan (and its model)."""
+    import dataclasses
+
+    return dataclasses.replace(answer, provenance={**answer.provenance,
+                                                   "planner": dict(planned_by)})
 
 
 def _pixel_size(question: Any, gsd: float | None) -> float | None:

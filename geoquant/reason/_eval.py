@@ -71,6 +71,9 @@ class Outcome:
     error: str | None = None
     iou: Mapping[str, float] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    planner: Mapping[str, Any] = field(default_factory=dict)
+    """Who planned the question (``{"name": "rules"}``, or the LLM's model): see
+    :func:`geoquant.reason._ask.planned`."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.record.id, "question": self.record.question,
@@ -78,7 +81,7 @@ class Outcome:
                 "expected": self.record.answer,
                 "range": [self.record.lower, self.record.upper], "value": self.value,
                 "correct": self.correct, "error": self.error, "iou": dict(self.iou),
-                "elapsed_s": self.elapsed_s}
+                "elapsed_s": self.elapsed_s, "planner": dict(self.planner)}
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,7 @@ def _iou(a: Any, b: Any) -> float | None:
 
 
 def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels",
-             planner: Any = "rules", images: str | Path | None = None,
+             planner: Any = "auto", images: str | Path | None = None,
              say: Callable[[str], None] | None = None, segmenter: Any = None) -> EvalReport:
     """Answer every question of a SQuID-format file and score the answers.
 
@@ -375,7 +378,7 @@ def _file(name: str, folder: Path) -> Path | None:
 def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
               say: Callable[[str], None] | None, folder: Path,
               segmenter: Any = None) -> EvalReport:
-    from geoquant.reason._ask import answer_plan, make_plan, plan_dates
+    from geoquant.reason._ask import answer_plan, plan_dates, planned
     from geoquant.reason._phrases import question_gsd
     from geoquant.reason._source import open_source, source_vocabulary
 
@@ -404,7 +407,7 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
         started = time.perf_counter()
         try:
             vocabulary = source_vocabulary(None, record.product)
-            plan = make_plan(record.question, planner, vocabulary=vocabulary)
+            plan, planned_by = planned(record.question, planner, vocabulary=vocabulary)
             dates = plan_dates(plan)
             answer = answer_plan(plan, layers(collection, record.product if use == "labels"
                                               else None, record, dates,
@@ -419,7 +422,7 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
                         if score is not None:
                             iou[step.id] = score
             outcome = Outcome(record, answer.value, is_correct(answer.value, record), None,
-                              iou, time.perf_counter() - started)
+                              iou, time.perf_counter() - started, planned_by)
         except GeoquantError as err:
             outcome = Outcome(record, None, False, f"{type(err).__name__}: {err}",
                               elapsed_s=time.perf_counter() - started)

@@ -20,6 +20,7 @@ Only the standard library is used (``urllib.request``, imported on first call).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -27,9 +28,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from geoquant.errors import ClassNameError, InvalidOptionError, PlanError, QuestionError
+from geoquant.errors import (
+    ClassNameError,
+    GeoquantError,
+    InvalidOptionError,
+    PlanError,
+    QuestionError,
+)
 from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS, OPS
-from geoquant.reason._plan import PLAN_SCHEMA, PLAN_VERSION, Plan, validate
+from geoquant.reason._plan import MAX_STEPS, PLAN_SCHEMA, PLAN_VERSION, Plan, validate
+from geoquant.segment import Vocabulary
 
 #: Environment variable of each setting.
 ENV_VARS = {"url": "GEOQUANT_LLM_URL", "model": "GEOQUANT_LLM_MODEL",
@@ -38,6 +46,9 @@ ENV_VARS = {"url": "GEOQUANT_LLM_URL", "model": "GEOQUANT_LLM_MODEL",
 CONFIG_ENV_VAR = "GEOQUANT_CONFIG"
 _FILE_KEYS = ("url", "model", "api_key", "timeout_s")
 _MAX_REPLY_BYTES = 8 * 1024 * 1024
+#: The longest wait for the endpoint, seconds (a day): beyond it a run is simply stuck.
+MAX_TIMEOUT_S = 86400.0
+_CHAT_PATH = "/chat/completions"
 
 
 def default_config_path() -> Path:
@@ -61,13 +72,17 @@ class LLMConfig:
     ----------
     url : str
         Base URL of the OpenAI-compatible API, e.g. ``"http://127.0.0.1:8000/v1"``; requests
-        go to ``url + "/chat/completions"``.
+        go to ``url + "/chat/completions"`` (a URL that already ends in ``/chat/completions``
+        is used as it is).
     model : str
         The model name the endpoint serves.
     api_key : str or None
-        Sent as ``Authorization: Bearer <api_key>`` when set; never printed.
+        Sent as ``Authorization: Bearer <api_key>`` when set; never printed, and replaced by
+        ``***`` in every message (a server that echoes it included). Surrounding whitespace
+        (the newline of a key file read whole) is stripped; an empty key is no key.
     timeout_s : float
-        Seconds to wait for the endpoint (connection and answer).
+        Seconds to wait for the endpoint (connection and the whole answer), finite and at most
+        :data:`MAX_TIMEOUT_S`.
     """
 
     url: str
@@ -78,6 +93,18 @@ class LLMConfig:
     def __post_init__(self) -> None:
         from urllib.parse import urlsplit
 
+        for name in ("url", "model", "api_key"):   # a trailing newline is no part of a value
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, value.strip() or None)
+        if not isinstance(self.url, str):
+            raise InvalidOptionError("the planner endpoint URL is empty: give its base URL, "
+                                     "e.g. 'http://127.0.0.1:8000/v1'")
+        if self.api_key is not None and (not isinstance(self.api_key, str) or any(
+                ord(c) < 32 or ord(c) == 127 for c in self.api_key)):
+            raise InvalidOptionError("the planner API key holds a line break or another "
+                                     "control character: give the key alone, on one line "
+                                     "(GEOQUANT_LLM_API_KEY or api_key under [llm])")
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidOptionError(
@@ -86,8 +113,10 @@ class LLMConfig:
         if not self.model:
             raise InvalidOptionError("the planner model name is empty: give the name the "
                                      "endpoint serves, e.g. 'qwen2.5-7b-instruct'")
-        if not self.timeout_s > 0:
-            raise InvalidOptionError(f"timeout_s must be a positive number of seconds, got "
+        if isinstance(self.timeout_s, bool) or not isinstance(self.timeout_s, (int, float)) \
+                or not math.isfinite(self.timeout_s) or not 0 < self.timeout_s <= MAX_TIMEOUT_S:
+            raise InvalidOptionError(f"timeout_s must be a finite number of seconds above 0 "
+                                     f"and at most {MAX_TIMEOUT_S:g} (a day), got "
                                      f"{self.timeout_s!r}")
 
     def __repr__(self) -> str:  # the key stays out of logs and tracebacks
@@ -98,7 +127,8 @@ class LLMConfig:
     @property
     def endpoint(self) -> str:
         """The chat-completions URL requests are sent to."""
-        return self.url.rstrip("/") + "/chat/completions"
+        base = self.url.rstrip("/")
+        return base if base.endswith(_CHAT_PATH) else base + _CHAT_PATH
 
     @classmethod
     def load(cls, *, url: str | None = None, model: str | None = None,
@@ -138,6 +168,22 @@ class LLMConfig:
             if not settings.get(key):
                 raise InvalidOptionError(_missing(key, path))
         return cls(**settings)
+
+
+def configured() -> LLMConfig | None:
+    """The endpoint configured by environment or configuration file, or None where neither
+    names a URL or a model (then ``planner="auto"`` plans by the rules alone).
+
+    Raises
+    ------
+    InvalidOptionError
+        A setting is half given (a URL without a model) or the configuration file is bad.
+    """
+    named = bool(os.environ.get(CONFIG_ENV_VAR))
+    table = _read_llm_table(default_config_path(), must_exist=named)
+    given = [os.environ.get(ENV_VARS[k], "").strip() or str(table.get(k, "")).strip()
+             for k in ("url", "model")]
+    return LLMConfig.load() if any(given) else None
 
 
 def _missing(key: str, path: Path) -> str:
@@ -213,8 +259,25 @@ _RULES = (
     '"answer" is the id of the value step (never a mask step) that answers the question; '
     "yes/no questions end in compare, connected or is_fragmented.",
     'If the question cannot be answered with these ops, reply {"error": "<why, in one '
-    'sentence>"} instead of a plan.',
+    'sentence>"} instead of a plan (the response schema allows exactly this object).',
 )
+
+#: A refusal: the one reply other than a plan that the response schema allows.
+REFUSAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"error": {"type": "string", "maxLength": 400}},
+    "required": ["error"],
+    "additionalProperties": False,
+}
+
+
+def reply_schema() -> dict[str, Any]:
+    """The JSON Schema the endpoint is asked to hold its reply to: a plan
+    (:data:`~geoquant.reason.PLAN_SCHEMA`) or a refusal ``{"error": "<why>"}``."""
+    plan = {k: v for k, v in PLAN_SCHEMA.items() if k not in ("$schema", "$id")}
+    return {"$schema": PLAN_SCHEMA["$schema"], "title": "geoquant plan or refusal",
+            "anyOf": [plan, REFUSAL_SCHEMA]}
+
 
 def examples() -> tuple[tuple[str, dict[str, Any]], ...]:
     """Worked examples for the system prompt: the first phrasing of each family of the phrasing
@@ -231,9 +294,20 @@ def examples() -> tuple[tuple[str, dict[str, Any]], ...]:
     return tuple(found)
 
 
+def legend_prompt(vocabulary: Any) -> str:
+    """The source's own class words, for the prompt ("" when its legend adds none)."""
+    words = tuple(getattr(vocabulary, "legend", ()) or ())
+    if not words:
+        return ""
+    shown = ", ".join(json.dumps(_printable(w, 80)) for w in words[:200])
+    return ("\n\nThis source's own legend also names these classes; use them exactly as "
+            f"written for \"class\": {shown}.")
+
+
 @cache
 def system_prompt() -> str:
-    """The system prompt sent with every question (schema, ops, classes, rules, examples)."""
+    """The system prompt sent with every question (schema, ops, classes, rules, examples);
+    :func:`legend_prompt` adds the source's own legend words after it."""
     from geoquant.segment import CLASS_NAMES, MEMBERS
 
     ops = "\n".join(f"- {op} ({spec.kind}): {spec.meaning}" for op, spec in OPS.items())
@@ -256,15 +330,24 @@ def system_prompt() -> str:
 
 # --- asking the endpoint -----------------------------------------------------------------------
 
-def llm_plan(question: str, *, config: LLMConfig | None = None) -> Plan:
+#: The longest question sent to the endpoint, characters.
+MAX_QUESTION_CHARS = 4000
+
+
+def llm_plan(question: str, *, config: LLMConfig | None = None,
+             vocabulary: Vocabulary | None = None) -> Plan:
     """Ask a language model behind an OpenAI-compatible endpoint to plan a question.
 
     Parameters
     ----------
     question : str
-        The question in free words, e.g. ``"how much woodland is there, in ha?"``.
+        The question in free words, e.g. ``"how much woodland is there, in ha?"``; at most
+        :data:`MAX_QUESTION_CHARS` characters.
     config : LLMConfig, optional
         Endpoint, model and key; default :meth:`LLMConfig.load` (environment, config file).
+    vocabulary : Vocabulary, optional
+        The source's class words: its own legend words are sent with the prompt and accepted
+        in the plan.
 
     Returns
     -------
@@ -276,48 +359,126 @@ def llm_plan(question: str, *, config: LLMConfig | None = None) -> Plan:
     PlanError
         The endpoint could not be reached (connection refused, timeout, an HTTP error status:
         "could not reach the planner endpoint ..."), or its reply is not a valid plan (not
-        JSON, no message, a schema or reference error: "... invalid plan: ...").
+        JSON, no message, a duplicated key, a schema or reference error: "... invalid plan:
+        ...").
     QuestionError
-        The question is empty, or the model replied that the ops cannot answer it.
+        The question is empty or too long, or the model refused it (``{"error": "<why>"}``).
     InvalidOptionError
         No endpoint URL or model is configured.
+
+    Notes
+    -----
+    Every message raised here has the API key replaced by ``***`` and the server's own text
+    made printable (escape sequences and control characters shown as ``\\x1b``) and shortened.
     """
     if not isinstance(question, str) or not question.strip():
         raise QuestionError("the question is empty: ask something about the region, e.g. "
                             "'what share of the area is forest?'")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(question)} characters long; the LLM planner "
+                            f"takes at most {MAX_QUESTION_CHARS}: ask it in fewer words")
     if config is None:
         config = LLMConfig.load()
+    try:
+        return _llm_plan(question, config, vocabulary)
+    except GeoquantError as err:
+        raise _cleaned(err, config) from None
+
+
+def _llm_plan(question: str, config: LLMConfig, vocabulary: Vocabulary | None) -> Plan:
     request = {
         "model": config.model,
-        "messages": [{"role": "system", "content": system_prompt()},
+        "messages": [{"role": "system", "content": system_prompt() + legend_prompt(vocabulary)},
                      {"role": "user", "content": question}],
         "temperature": 0,
         "response_format": {"type": "json_schema",
-                            "json_schema": {"name": "geoquant_plan", "schema": PLAN_SCHEMA}},
+                            "json_schema": {"name": "geoquant_plan", "schema": reply_schema()}},
     }
     try:
         reply = _post_json(config, request)
     except _SchemaRefused:      # servers without structured output: plain JSON mode
         request["response_format"] = {"type": "json_object"}
         reply = _post_json(config, request)
-    return _plan_from_reply(reply, question, config)
+    return _plan_from_reply(reply, question, config, vocabulary)
+
+
+def _cleaned(err: GeoquantError, config: LLMConfig) -> GeoquantError:
+    """``err`` with the key redacted and its text printable and at most 1,000 characters."""
+    text = str(err)
+    clean = _printable(_redact(text, config), 1000)
+    if clean == text:
+        return err
+    try:
+        return type(err)(clean)
+    except TypeError:       # an error class with another signature: the base class
+        return PlanError(clean)
 
 
 class _SchemaRefused(Exception):
     """The endpoint does not take a JSON Schema as its response format."""
 
 
+class _Connections:
+    """The sockets of one request, which the waiting thread shuts at its deadline so that the
+    request's thread ends at once instead of living on in the background."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._sockets: list[Any] = []
+        self.cancelled = False
+
+    def add(self, sock: Any) -> Any:
+        with self._lock:
+            if self.cancelled:
+                sock.close()
+                raise OSError("the request was abandoned at its deadline")
+            self._sockets.append(sock)
+        return sock
+
+    def cancel(self) -> None:
+        import socket
+
+        with self._lock:
+            self.cancelled = True
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:       # already closed, or detached into its TLS socket
+                    pass
+
+
+def _recording(cls: Any, connections: _Connections) -> Any:
+    """``cls`` (an http.client connection class) handing its sockets to ``connections``."""
+    import socket
+
+    class Recorded(cls):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = lambda *a, **k: connections.add(
+                socket.create_connection(*a, **k))
+
+        def connect(self) -> None:
+            super().connect()
+            connections.add(self.sock)
+
+    return Recorded
+
+
 def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     """POST ``payload``; the reply's bytes. One deadline covers connecting, sending and the
-    whole reply (a server trickling bytes cannot hold a run); redirects are refused, so the
-    API key never goes to another host."""
+    whole reply (a server trickling bytes cannot hold a run); at the deadline the request's
+    socket is shut, so its thread ends too. Redirects are refused, so the API key never goes
+    to another host."""
     import threading
 
     outcome: dict[str, Any] = {}
+    connections = _Connections()
 
     def request() -> None:
         try:
-            outcome["body"] = _exchange(config, payload)
+            outcome["body"] = _exchange(config, payload, connections)
         except BaseException as err:  # handed to the caller's thread below
             outcome["error"] = err
 
@@ -325,6 +486,8 @@ def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     worker.start()
     worker.join(config.timeout_s)
     if worker.is_alive():
+        connections.cancel()
+        worker.join(5.0)        # the shut socket wakes it; only a stuck DNS lookup lingers
         raise PlanError(f"the planner endpoint {_public_url(config.endpoint)} did not answer "
                         f"within {config.timeout_s:g} s (timeout_s): check the server, or "
                         "raise timeout_s under [llm]")
@@ -333,8 +496,9 @@ def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     return outcome["body"]
 
 
-def _no_redirects() -> Any:
-    """A urllib handler that refuses every redirect (the key must not follow one)."""
+def _opener(connections: _Connections) -> Any:
+    """A urllib opener that refuses every redirect (the key must not follow one) and records
+    its sockets in ``connections``."""
     import urllib.request
 
     class NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -342,7 +506,15 @@ def _no_redirects() -> Any:
                              newurl: str) -> None:
             raise _Redirected(code, newurl)
 
-    return NoRedirects()
+    class Http(urllib.request.HTTPHandler):
+        def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> Any:
+            return super().do_open(_recording(http_class, connections), req, **kwargs)
+
+    class Https(urllib.request.HTTPSHandler):
+        def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> Any:
+            return super().do_open(_recording(http_class, connections), req, **kwargs)
+
+    return urllib.request.build_opener(NoRedirects(), Http(), Https())
 
 
 class _Redirected(Exception):
@@ -351,7 +523,8 @@ class _Redirected(Exception):
         self.code, self.target = code, target
 
 
-def _exchange(config: LLMConfig, payload: dict[str, Any]) -> bytes:
+def _exchange(config: LLMConfig, payload: dict[str, Any],
+              connections: _Connections | None = None) -> bytes:
     import http.client
     import urllib.error
     import urllib.request
@@ -363,7 +536,7 @@ def _exchange(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     request = urllib.request.Request(config.endpoint, data=json.dumps(payload).encode("utf-8"),
                                      headers=headers, method="POST")
     where = _public_url(config.endpoint)
-    opener = urllib.request.build_opener(_no_redirects())
+    opener = _opener(connections or _Connections())
     try:
         with opener.open(request, timeout=config.timeout_s) as response:
             body = response.read(_MAX_REPLY_BYTES + 1)
@@ -373,7 +546,7 @@ def _exchange(config: LLMConfig, payload: dict[str, Any]) -> bytes:
                         "the API key stays with the host you named: give the final URL") \
             from None
     except urllib.error.HTTPError as err:
-        detail = _error_detail(err)
+        detail = _error_detail(err, config)
         if err.code in (400, 422) and "json_schema" in json.dumps(payload) and (
                 "response_format" in detail or "json_schema" in detail or "schema" in detail):
             raise _SchemaRefused(detail) from None
@@ -381,76 +554,133 @@ def _exchange(config: LLMConfig, payload: dict[str, Any]) -> bytes:
                 403: "; check the API key (GEOQUANT_LLM_API_KEY)",
                 404: "; check that the URL is the API's base URL (often ending in /v1) and "
                      "that the endpoint serves the model"}.get(err.code, "")
-        message = f"HTTP {err.code} {err.reason}{detail}{hint}"
-        raise PlanError(f"could not reach the planner endpoint {where}: "
-                        f"{_redact(message, config)}") from None
+        reason = _printable(_redact(str(err.reason), config), 100)
+        message = f"HTTP {err.code} {reason}{detail}{hint}"
+        raise PlanError(f"could not reach the planner endpoint {where}: {message}") from None
     except urllib.error.URLError as err:
         if isinstance(err.reason, _Redirected):
             raise PlanError(f"the planner endpoint {where} redirected; geoquant does not "
                             "follow redirects: give the final URL") from None
         raise PlanError(f"could not reach the planner endpoint {where}: "
-                        f"{_redact(str(err.reason), config)}") from None
+                        f"{_printable(_redact(str(err.reason), config))}") from None
     except (OSError, http.client.HTTPException) as err:  # timeouts, resets mid-answer
         reason = str(err) or type(err).__name__
         raise PlanError(f"could not reach the planner endpoint {where}: "
-                        f"{_redact(reason, config)}") from None
+                        f"{_printable(_redact(reason, config))}") from None
     if len(body) > _MAX_REPLY_BYTES:
         raise PlanError(f"the planner endpoint {where} answered with more than "
                         f"{_MAX_REPLY_BYTES // 2**20} MiB, which is no plan")
     return body
 
 
-def _error_detail(err: Any) -> str:
-    """The server's own error message from an HTTP error body, if it gives one."""
+def _error_detail(err: Any, config: LLMConfig) -> str:
+    """The server's own error message from an HTTP error body, if it gives one: the key
+    redacted before anything is cut, then made printable and short."""
     try:
         text = err.read(4096).decode("utf-8", "replace")
-    except Exception:  # the status alone is enough
+    except Exception:  # noqa: BLE001 - the status alone is enough
         return ""
+    text = _redact(text, config)
     try:
-        document = json.loads(text)
+        document = _loads(text)
         inner = document.get("error", document) if isinstance(document, dict) else document
         text = inner.get("message", text) if isinstance(inner, dict) else str(inner)
-    except (json.JSONDecodeError, AttributeError):
+    except (_BadJSON, AttributeError):
         pass
-    text = " ".join(str(text).split())
+    text = " ".join(_printable(_redact(str(text), config), 4096).split())
     return f" ({_shorten(text)})" if text else ""
 
 
-def _plan_from_reply(body: bytes, question: str, config: LLMConfig) -> Plan:
+class _BadJSON(Exception):
+    """Text that is not JSON geoquant reads: its reason in words."""
+
+
+def _loads(text: str | bytes, *, unique: bool = False) -> Any:
+    """JSON text as Python; with ``unique`` a key given twice in one object is refused (a
+    plan with two ``answer`` keys is ambiguous, not "the last one wins")."""
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in items:
+            if key in found:
+                raise _BadJSON(f"the key {_printable(key, 40)!r} is given twice in one object")
+            found[key] = value
+        return found
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs if unique else None)
+    except json.JSONDecodeError as err:
+        raise _BadJSON(f"not JSON ({err.msg})") from None
+    except UnicodeDecodeError:
+        raise _BadJSON("not JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise _BadJSON("its JSON is nested too deeply to be read") from None
+    except ValueError as err:   # a 5000-digit integer
+        raise _BadJSON(f"its JSON holds a number too long to be one ({_shorten(str(err), 80)})"
+                       ) from None
+
+
+def _plan_from_reply(body: bytes, question: str, config: LLMConfig,
+                     vocabulary: Vocabulary | None = None) -> Plan:
     where = _public_url(config.endpoint)
     try:
-        reply = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        reply = _loads(body)
+    except _BadJSON as err:
         text = body[:200].decode("utf-8", "replace")
-        raise PlanError(f"the planner endpoint {where} answered with something that is not "
-                        f"JSON ({_shorten(text)!r}): is it an OpenAI-compatible API?") from None
+        raise PlanError(f"the planner endpoint {where} answered with something that is "
+                        f"{err} ({_printable(_redact(text, config), 200)!r}): is it an "
+                        "OpenAI-compatible API?") from None
     content = _message_content(reply)
     if content is None:
         error = reply.get("error") if isinstance(reply, dict) else None
-        said = f": it said {_shorten(_redact(str(error), config))}" if error else ""
+        said = f": it said {_printable(_redact(str(error), config))}" if error else ""
         raise PlanError(f"the planner endpoint {where} answered without a message "
                         f"(no choices[0].message.content){said}")
     text = _unfence(content)
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise PlanError(f"the endpoint answered with an invalid plan: its message is not JSON "
-                        f"({err.msg}): {_shorten(content)!r}") from None
-    except (RecursionError, ValueError) as err:   # nested too deeply, a 5000-digit number
-        raise PlanError(f"the endpoint answered with an invalid plan: its JSON is nested too "
-                        f"deeply or holds a number too long to be one ({type(err).__name__})"
-                        ) from None
+        document = _loads(text, unique=True)
+    except _BadJSON as err:
+        raise PlanError(f"the endpoint answered with an invalid plan: its message is {err}: "
+                        f"{_printable(_redact(content, config), 200)!r}") from None
     if not isinstance(document, dict):
         raise PlanError("the endpoint answered with an invalid plan: a plan is a JSON object, "
                         f"got {type(document).__name__}")
-    if set(document) == {"error"}:
-        raise QuestionError(f"the LLM planner cannot plan this question: "
-                            f"{_shorten(str(document['error']))}")
+    if "error" in document and set(document) <= {"error", "version"}:
+        raise QuestionError(f"the LLM planner ({config.model}) refused the question: "
+                            f"{_printable(_redact(str(document['error']), config))}; ask it "
+                            "in other words, or with the measures geoquant knows")
+    _check_keys(document)
+    if isinstance(document.get("notes"), list):
+        document["notes"] = [_printable(n, 400) if isinstance(n, str) else n
+                             for n in document["notes"]]
     document["question"] = question
     try:
-        return validate(document)
+        return validate(document, vocabulary=vocabulary)
     except (PlanError, ClassNameError) as err:
         raise PlanError(f"the endpoint answered with an invalid plan: {err}") from None
+
+
+def _check_keys(document: dict[str, Any]) -> None:
+    """Refuse keys no plan or step has, at once and naming a few, whatever their number (the
+    schema would name them all, slowly)."""
+    def refuse(where: str, extra: list[str]) -> None:
+        names = ", ".join(repr(_printable(str(k), 40)) for k in extra[:3])
+        more = f" and {len(extra) - 3} more" if len(extra) > 3 else ""
+        verb = "was" if len(extra) == 1 else "were"
+        raise PlanError(f"the endpoint answered with an invalid plan: {where}: {names}{more} "
+                        f"{verb} unexpected (no plan has such a key)")
+
+    extra = [k for k in document if k not in PLAN_SCHEMA["properties"]]
+    if extra:
+        refuse("the plan", extra)
+    steps = document.get("steps")
+    if not isinstance(steps, list):
+        return
+    for number, step in enumerate(steps[:MAX_STEPS]):
+        if isinstance(step, dict) and step.get("op") in OPS:
+            known = OPS[step["op"]].schema()["properties"]
+            extra = [k for k in step if k not in known]
+            if extra:
+                refuse(f"steps/{number} ({step['op']})", extra)
 
 
 def _message_content(reply: Any) -> str | None:
@@ -477,6 +707,26 @@ def _shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def _printable(text: str, limit: int = 300) -> str:
+    """``text`` safe for a terminal, at most ``limit`` characters (and "..."): terminal
+    escape sequences removed, other control and format characters (line breaks, bidi
+    overrides) written as ``\\xNN`` / ``\\uNNNN``."""
+    import unicodedata
+
+    text = _ESCAPES.sub("", text[:limit * 4])
+    out = []
+    for char in text:
+        if char == " " or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Zl",
+                                                             "Zp"):
+            out.append(char)
+        else:
+            out.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
+    return _shorten("".join(out), limit)
+
+
 def _redact(text: str, config: LLMConfig) -> str:
     return text.replace(config.api_key, "***") if config.api_key else text
 
@@ -489,3 +739,9 @@ def _public_url(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def planner_provenance(config: LLMConfig) -> dict[str, Any]:
+    """Who planned: the LLM planner's model and endpoint (never its key), for an answer's
+    provenance."""
+    return {"name": "llm", "model": config.model, "endpoint": _public_url(config.endpoint)}

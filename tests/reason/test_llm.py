@@ -18,7 +18,7 @@ import pytest
 from geoquant.errors import InvalidOptionError, PlanError, QuestionError
 from geoquant.reason import OPS, PLAN_SCHEMA, validate
 from geoquant.reason._corpus import families
-from geoquant.reason._llm import LLMConfig, examples, llm_plan, system_prompt
+from geoquant.reason._llm import LLMConfig, examples, llm_plan, reply_schema, system_prompt
 from geoquant.segment._vocabulary import CLASS_NAMES
 
 KEY = "sk-test-secret-0123456789"
@@ -142,7 +142,7 @@ def test_the_request_carries_model_question_schema_and_key(endpoint):
     assert body["model"] == "planner-7b"
     assert body["temperature"] == 0
     assert body["response_format"] == {
-        "type": "json_schema", "json_schema": {"name": "geoquant_plan", "schema": PLAN_SCHEMA}}
+        "type": "json_schema", "json_schema": {"name": "geoquant_plan", "schema": reply_schema()}}
     system, user = body["messages"]
     assert system["role"] == "system" and user == {"role": "user", "content": question}
     assert json.dumps(PLAN_SCHEMA) in system["content"]
@@ -428,3 +428,162 @@ def test_ask_with_the_llm_planner_answers_from_its_plan(monkeypatch, endpoint, d
     with pytest.raises(PlanError, match="invalid plan"):
         gq.ask("how much forest?", source=source, planner="llm", out=outputs / "a.zarr")
     assert list(outputs.iterdir()) == []
+
+
+# --- issue 27 item 4: the exchange's gaps, and planner="auto" ----------------------------------
+
+UNREADABLE = "blorp the zorp?"          # the rules planner refuses it (QuestionError)
+
+
+def test_a_url_already_ending_in_chat_completions_is_not_doubled(endpoint):
+    endpoint.answer(PLAN)
+    for url in (endpoint.url + "/chat/completions", endpoint.url + "/chat/completions/"):
+        config = LLMConfig(url=url, model="m")
+        assert config.endpoint == endpoint.url + "/chat/completions"
+        llm_plan("how many forest patches?", config=config)
+        assert endpoint.last["path"] == "/v1/chat/completions"
+
+
+def test_the_enforced_schema_allows_the_refusal_the_prompt_asks_for(endpoint):
+    """The prompt's last rule asks for {"error": ...}; the schema sent must allow exactly it
+    (and still every plan), and the refusal becomes a QuestionError naming the model."""
+    import jsonschema
+
+    schema = reply_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    check = jsonschema.Draft202012Validator(schema)
+    assert check.is_valid({"error": "the ops cannot measure temperature"})
+    assert check.is_valid(PLAN)
+    assert not check.is_valid({"error": "x", "steps": []})
+    assert not check.is_valid({"error": 5})
+    assert '{"error": "<why, in one sentence>"}' in system_prompt()
+    endpoint.answer({"error": "the ops cannot measure temperature"})
+    with pytest.raises(QuestionError, match=r"planner-7b\) refused the question: the ops "
+                                            "cannot measure temperature"):
+        llm_plan("how warm is the lake?", config=_config(endpoint))
+    assert endpoint.last["json"]["response_format"]["json_schema"]["schema"] == schema
+
+
+def test_the_sources_own_legend_words_are_sent_and_accepted(endpoint):
+    from geoquant.segment import Vocabulary
+
+    vocabulary = Vocabulary(["Vineyard", "Forest", "Orchard"])
+    endpoint.answer(_with({"id": "v", "op": "mask", "class": "vineyard"},
+                          {"id": "s", "op": "share", "of": "v"}))
+    plan = llm_plan("what share is under vines?", config=_config(endpoint),
+                    vocabulary=vocabulary)
+    assert plan.step("v").args["class"] == "vineyard"
+    system = endpoint.last["json"]["messages"][0]["content"]
+    assert system.startswith(system_prompt())
+    assert '"vineyard"' in system and '"orchard"' in system
+    # without the legend the same plan is refused: the word is the source's, not built in
+    with pytest.raises(PlanError, match="invalid plan"):
+        llm_plan("what share is under vines?", config=_config(endpoint))
+    assert '"vineyard"' not in endpoint.last["json"]["messages"][0]["content"]
+
+
+@pytest.fixture
+def configured(monkeypatch, endpoint):
+    monkeypatch.setenv("GEOQUANT_LLM_URL", endpoint.url)
+    monkeypatch.setenv("GEOQUANT_LLM_MODEL", "env-model")
+    monkeypatch.setenv("GEOQUANT_LLM_API_KEY", KEY)
+    return endpoint
+
+
+def test_auto_plans_by_the_rules_first_and_never_asks_the_endpoint_then(configured):
+    from geoquant.reason._ask import planned
+
+    plan, by = planned("How many forest patches larger than 1 ha are there?", "auto")
+    assert by == {"name": "rules"} and plan.answer
+    assert configured.requests == []
+
+
+def test_auto_asks_the_endpoint_where_the_rules_refuse(configured):
+    from geoquant.reason._ask import make_plan, planned
+
+    configured.answer(PLAN)
+    plan, by = planned(UNREADABLE, "auto")
+    assert plan.answer == "n" and plan.question == UNREADABLE
+    assert by["name"] == "llm" and by["model"] == "env-model"
+    assert by["endpoint"] == configured.url + "/chat/completions"
+    assert by["chosen_by"].startswith("auto: the rules planner refused the question (cannot "
+                                      "plan 'blorp the zorp?'")
+    assert KEY not in json.dumps(by)
+    assert make_plan(UNREADABLE, "auto") == plan
+
+
+def test_auto_without_an_endpoint_is_the_rules_planner(endpoint):
+    from geoquant.reason._ask import planned
+
+    with pytest.raises(QuestionError, match="cannot plan 'blorp the zorp\\?'"):
+        planned(UNREADABLE, "auto")
+    assert endpoint.requests == []
+
+
+@pytest.mark.parametrize(("reply", "error", "message"), [
+    (_with({"id": "a", "op": "mask", "class": "forest"}), PlanError,
+     r"neither planner could plan the question: the rules planner refused it \(cannot plan "
+     r"'blorp the zorp\?'.*the endpoint answered with an invalid plan: the answer 'a' is a "
+     "mask"),
+    ({"error": "no op measures zorps"}, QuestionError,
+     r"neither planner.*env-model\) refused the question: no op measures zorps"),
+])
+def test_auto_gives_no_plan_when_the_llm_plan_fails_validation(configured, reply, error,
+                                                                message):
+    from geoquant.reason._ask import planned
+
+    configured.answer(reply)
+    with pytest.raises(error, match=message):
+        planned(UNREADABLE, "auto")
+
+
+def test_auto_reports_a_half_configured_endpoint(monkeypatch):
+    from geoquant.reason._ask import planned
+
+    monkeypatch.setenv("GEOQUANT_LLM_URL", "http://127.0.0.1:9/v1")
+    with pytest.raises(InvalidOptionError, match="no model is set"):
+        planned(UNREADABLE, "auto")
+
+
+def test_an_unknown_planner_name_lists_auto():
+    from geoquant.reason._ask import make_plan
+
+    with pytest.raises(InvalidOptionError, match="'rules', 'llm', 'auto' or a callable"):
+        make_plan("How many forest patches are there?", "gpt")
+
+
+def test_ask_and_the_cli_default_to_auto_and_name_planner_and_model(configured, demo_api,
+                                                                    capsys):
+    """gq.ask and `geoquant ask` with no --planner: the rules answer what they read; the LLM's
+    plan answers what they refuse, and the provenance says which, with the model."""
+    import geoquant as gq
+    from geoquant.cli import main
+
+    source = f"{demo_api}/collections/slovenia-lulc"
+    by_rules = gq.ask("How many forest patches larger than 1 ha are there?", source=source,
+                      thresholds=None)
+    assert by_rules.provenance["planner"] == {"name": "rules"}
+    assert configured.requests == []
+    configured.answer(PLAN)
+    by_llm = gq.ask(UNREADABLE, source=source, thresholds=None)
+    assert by_llm.value == by_rules.value
+    assert by_llm.provenance["planner"]["name"] == "llm"
+    assert by_llm.provenance["planner"]["model"] == "env-model"
+    assert main(["ask", UNREADABLE, "--source", source, "--json", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed)["provenance"]["planner"]["model"] == "env-model"
+    assert KEY not in printed
+    configured.answer(_with({"id": "a", "op": "mask", "class": "forest"}))
+    assert main(["ask", UNREADABLE, "--source", source, "--quiet"]) == 2
+    assert "neither planner could plan the question" in capsys.readouterr().err
+
+
+def test_the_cli_offers_auto_for_ask_and_eval():
+    from geoquant.cli import build_parser
+
+    parser = build_parser()
+    for command in (["ask", "q", "--source", "s"], ["eval", "q.jsonl"]):
+        assert parser.parse_args(command).planner == "auto"
+        assert parser.parse_args([*command, "--planner", "rules"]).planner == "rules"
+    text = parser._subparsers._group_actions[0].choices["eval"].format_help()
+    assert "auto (default)" in " ".join(text.split())
