@@ -76,7 +76,8 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready data (without the evidence arrays)."""
         return {"question": self.question, "value": _plain(self.value), "unit": self.unit,
-                "range": [_plain(v) for v in self.range], "plan": self.plan.to_dict(),
+                "range": [_plain(v) for v in self.range], "text": self.text(),
+                "plan": self.plan.to_dict(),
                 "trace": [t.to_dict() for t in self.trace], "provenance": dict(self.provenance),
                 "elapsed_s": self.elapsed_s, "outputs": dict(self.outputs)}
 
@@ -87,8 +88,26 @@ class Answer:
         return json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False, default=str)
 
     def text(self) -> str:
-        """The value with its unit and range, e.g. ``"12.4 ha (11.9 to 12.9 ha)"``."""
-        return answer_text(self.value, self.unit, self.range)
+        """The value with its unit and range, e.g. ``"12.4 ha (11.9 to 12.9 ha)"``; a change
+        answer says where it was measured: ``"... over the 6,115 ha mapped on both dates"``."""
+        main = answer_text(self.value, self.unit, self.range)
+        extent = self.provenance.get("change_extent")
+        if extent:
+            from geoquant.reason._extent import covers_text
+
+            return f"{main} {covers_text(extent)}"
+        return main
+
+    def caption(self) -> str:
+        """The quick-look's caption: question, answer, and for a change the extent it covers,
+        the whole-map figures and the misregistration check."""
+        lines = [self.question, self.text()]
+        extent = self.provenance.get("change_extent")
+        if extent:
+            lines.append(extent["text"])
+        if self.provenance.get("change_check"):
+            lines.append(self.provenance["change_check"]["text"])
+        return "\n".join(lines)
 
     def summary(self) -> str:
         """A short readable summary: answer, steps, sources, time."""
@@ -108,6 +127,8 @@ class Answer:
         if dates:
             lines.append("Dates: " + ", ".join(v if k == "None" else f"{k} {v}"
                                                for k, v in dates.items()))
+        if prov.get("change_extent"):
+            lines.append(f"Extent: {prov['change_extent']['text']}")
         if prov.get("change_check"):
             lines.append(f"Change check: {prov['change_check']['text']}")
         if prov.get("decided_by"):

@@ -251,7 +251,7 @@ def write_answer(answer: Answer, layers: Layers, paths: Mapping[str, Path], *,
     masks = [(name, answer.evidence[name]) for name in answer_masks(answer.plan)]
     picture = io.BytesIO()
     draw(picture, layers.picture, [(n, m.compute()) for n, m in masks],
-         f"{answer.question}\n{answer.text()}")
+         answer.caption())
     store = xr.Dataset(dict(answer.evidence))
     store.attrs = {"title": answer.question, "answer": answer_text(answer.value, answer.unit,
                                                                      answer.range),
@@ -491,6 +491,12 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
         if check is not None:
             answer = dataclasses.replace(answer, provenance={**answer.provenance,
                                                              "change_check": check})
+        from geoquant.reason._extent import change_extent
+
+        extent = quiet_cf_warnings(change_extent)(plan, layers)
+        if extent is not None:
+            answer = dataclasses.replace(answer, provenance={**answer.provenance,
+                                                             "change_extent": extent})
     progress(f"ran the plan: {answer.text()}")
     if paths is not None:
         answer = write_answer(answer, layers, paths, overwrite=overwrite)

@@ -103,3 +103,49 @@ def test_unfinished_staging_of_a_dead_run_is_removed(picture, tmp_path):
     (stale / "new" / "a.json").write_text("{")
     _ask(picture, out)
     assert not stale.exists() and all(p.exists() for p in _outputs(out))
+
+
+# --- a change answer says where it was measured ---------------------------------------------
+
+LAUSANNE = ("real/lausanne-landuse/ls100_06.tif", "real/lausanne-landuse/ls100_12.tif")
+
+
+def test_change_answer_states_the_common_extent_and_the_whole_map_figures(shared_data,
+                                                                          tmp_path):
+    """Real land-use maps of 2006 and 2012 whose mapped areas differ (2012 maps pixels where
+    2006 has no data): the change is measured on the common extent, and value text, summary,
+    JSON and picture caption say so, with each date's whole-map figures beside it."""
+    import numpy as np
+    import rasterio
+
+    maps = {}
+    for year, name in zip((2006, 2012), LAUSANNE, strict=True):
+        with rasterio.open(shared_data / name) as src:
+            maps[year] = (src.read(1), abs(src.res[0] * src.res[1]), src.nodata)
+    out = tmp_path / "change.zarr"
+    answer = gq.ask("How much did the area of code 2 change between 2006 and 2012 in ha?",
+                    source=[str(shared_data / n) for n in LAUSANNE], product="codes", out=out)
+    extent = answer.provenance["change_extent"]
+    # each date's own mapped area and class area (files without dates: "before", "after"),
+    # from the files themselves (the two grids are resampled onto one by nearest neighbour:
+    # within half a percent)
+    for year, label in ((2006, "before"), (2012, "after")):
+        codes, pixel_m2, nodata = maps[year]
+        assert extent["mapped_area_m2"][label] == pytest.approx(
+            np.sum(codes != nodata) * pixel_m2, rel=5e-3)
+        assert extent["whole_extent"][f"area_{label}"]["value"] == pytest.approx(
+            np.sum(codes == 2) * pixel_m2 / 1e4, rel=5e-3)
+    common = extent["common_area_m2"]
+    assert common < min(extent["mapped_area_m2"].values())
+    whole = extent["whole_extent_value"]
+    assert whole == pytest.approx(np.sum(maps[2012][0] == 2) * maps[2012][1] / 1e4
+                                  - np.sum(maps[2006][0] == 2) * maps[2006][1] / 1e4, abs=5.0)
+    assert abs(whole - answer.value) > 50          # 81 ha on the common extent, ~200 ha whole
+    says = "mapped on both dates"
+    assert says in answer.text() and f"{common / 1e6:,.1f} km²" in answer.text()
+    assert f"Extent: Measured over the {common / 1e6:,.1f} km² {says}" in answer.summary()
+    assert "Over each date's whole map instead" in answer.summary()
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert says in saved["text"] and saved["provenance"]["change_extent"]["covers"] == \
+        "the area mapped on both dates"
+    assert extent["text"] in answer.caption() and "misregistration" in answer.caption()
