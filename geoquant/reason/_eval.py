@@ -8,9 +8,14 @@ mask or imagery), ``mask`` (a reference mask file beside an imagery ``image``, o
 or null), ``imagery`` (a collection for geoquant's own segmenters, or null), ``datetime`` and
 ``bbox`` (optional). Files are read as SQuID publishes them: JSON lines, a JSON list, or
 parquet (its ``image`` column a path or an embedded image, ``{"bytes": ..., "path": ...}``).
-Image files are found beside the questions file, or in ``images=``. Plain pictures without
-georeferencing are read as a local metric grid at the record's GSD (or the question's
-"(GSD: 0.5m)").
+Image files are found beside the questions file, or in ``images=`` (a folder that must exist,
+and is only read); images embedded in parquet are extracted into a private temporary folder,
+one file per record, removed after the run. Plain pictures without georeferencing are read as
+a local metric grid at the record's GSD (or the question's "(GSD: 0.5m)").
+
+A record that cannot be used (not JSON or not UTF-8, a field of the wrong kind, bounds that
+are no range, a question that fails) is scored as an error in its own row, and the run goes
+on; a file without any record is refused (:mod:`geoquant.reason._eval_records`).
 
 Scoring follows SQuID: an answer is right when it lies inside the acceptable range; yes/no
 answers (stored as yes/no, true/false or 1/0), connected/fragmented answers, and counts given
@@ -35,30 +40,15 @@ from pathlib import Path
 from typing import Any
 
 from geoquant.errors import GeoquantError, InvalidOptionError
+from geoquant.reason._eval_records import (  # noqa: F401  (re-exported)
+    REQUIRED,
+    Record,
+    printable,
+    private_folder,
+    read_questions,
+)
 
-REQUIRED = ("question", "answer", "acceptable_range_lower", "acceptable_range_upper", "type",
-            "tier")
 USES = ("labels", "imagery")
-
-
-@dataclass(frozen=True)
-class Record:
-    """One question of a SQuID-format file."""
-
-    question: str
-    answer: Any
-    lower: float | None
-    upper: float | None
-    type: str
-    tier: Any
-    image: str | None = None
-    product: Any = None
-    imagery: str | None = None
-    datetime: str | None = None
-    bbox: tuple[float, ...] | None = None
-    id: str = ""
-    gsd: float | None = None
-    mask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,9 +126,10 @@ class EvalReport:
         wrong = [o for o in self.outcomes if not o.correct]
         if wrong:
             lines += ["", "Wrong or failed:"]
-            lines += [f"- {o.record.id or o.record.question}: expected {o.record.answer} "
-                      f"[{o.record.lower}, {o.record.upper}], got "
-                      + (o.error if o.error else f"{o.value}") for o in wrong]
+            lines += [printable(f"- {o.record.id or o.record.question}: expected "
+                                f"{o.record.answer} [{o.record.lower}, {o.record.upper}], got "
+                                + (o.error if o.error else f"{o.value}"), 700)
+                      for o in wrong]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,104 +156,6 @@ def _share(outcomes: Sequence[Outcome]) -> float:
     return 100.0 * sum(o.correct for o in outcomes) / len(outcomes) if outcomes else float("nan")
 
 
-def read_questions(path: str | Path, *, images: str | Path | None = None) -> list[Record]:
-    """Records of a SQuID-format file: JSON lines, a JSON list, or parquet.
-
-    Embedded images of a parquet file are written to ``images`` (default: a folder
-    ``<file>.images`` beside it) and their records point to them.
-
-    Raises
-    ------
-    InvalidOptionError
-        Naming the record that is not JSON or lacks a field, or a file that cannot be read.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidOptionError(f"{path} is not a file of questions (JSON lines, a JSON list "
-                                 "or parquet)")
-    if path.suffix == ".parquet":
-        rows = _parquet_rows(path, Path(images) if images else path.with_suffix(".images"))
-    else:
-        text = path.read_text(encoding="utf-8")
-        if text.lstrip().startswith("["):
-            try:
-                rows = [(n, raw) for n, raw in enumerate(json.loads(text), 1)]
-            except json.JSONDecodeError as err:
-                raise InvalidOptionError(f"{path} is not a JSON list: {err}") from None
-        else:
-            rows = []
-            for number, line in enumerate(text.splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append((number, json.loads(line)))
-                except json.JSONDecodeError as err:
-                    raise InvalidOptionError(f"{path}:{number} is not JSON: {err}") from None
-    return [_record(path, number, raw) for number, raw in rows]
-
-
-def _record(path: Path, number: int, raw: Any) -> Record:
-    if not isinstance(raw, dict):
-        raise InvalidOptionError(f"{path}:{number} is not a JSON object")
-    missing = [k for k in REQUIRED if k not in raw]
-    if missing:
-        raise InvalidOptionError(f"{path}:{number} lacks {', '.join(missing)} (SQuID "
-                                 f"records need {', '.join(REQUIRED)})")
-    bbox = raw.get("bbox")
-    gsd = raw.get("gsd")
-    if gsd is not None and not isinstance(gsd, (int, float)):
-        try:
-            gsd = float(str(gsd).lower().removesuffix("m").strip())
-        except ValueError:
-            raise InvalidOptionError(f"{path}:{number} has gsd {gsd!r}: give metres per "
-                                     "pixel, e.g. 0.5") from None
-    return Record(
-        raw["question"], raw["answer"], _bound(raw["acceptable_range_lower"]),
-        _bound(raw["acceptable_range_upper"]), str(raw["type"]), raw["tier"],
-        raw.get("image") or raw.get("region"), raw.get("product"), raw.get("imagery"),
-        raw.get("datetime"), tuple(bbox) if bbox else None,
-        str(raw.get("id", number)), float(gsd) if gsd is not None else None, raw.get("mask"))
-
-
-def _bound(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
-
-
-def _parquet_rows(path: Path, images: Path) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise InvalidOptionError(f"reading {path} needs pyarrow: pip install "
-                                 "'geoquant[eval]'") from None
-    try:
-        table = pq.read_table(path).to_pylist()
-    except Exception as err:  # noqa: BLE001 - any unreadable parquet: one line
-        raise InvalidOptionError(f"cannot read {path} as parquet: {err}") from None
-    rows = []
-    for number, raw in enumerate(table, 1):
-        for key in ("image", "mask"):
-            value = raw.get(key)
-            if isinstance(value, dict):       # a Hugging Face Image: {"bytes", "path"}
-                raw[key] = _embedded_image(value, images, f"{number}-{key}")
-        rows.append((number, raw))
-    return rows
-
-
-def _embedded_image(value: dict[str, Any], folder: Path, stem: str) -> str | None:
-    data, name = value.get("bytes"), value.get("path")
-    if not data:
-        return name
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (Path(name).name if name else f"{stem}.png")
-    if not target.exists() or target.read_bytes() != data:
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_bytes(data)
-        partial.replace(target)
-    return str(target)
-
-
 def is_correct(value: Any, record: Record) -> bool:
     """SQuID's rule: inside the acceptable range; exact for yes/no and for counts without
     a range."""
@@ -276,7 +169,7 @@ def is_correct(value: Any, record: Record) -> bool:
         return value == (float(expected) == 1.0)  # SQuID stores yes/no as 1/0
     if isinstance(expected, str) and not _is_number(expected):   # "connected", "fragmented"
         return isinstance(value, str) and value.strip().lower() == expected.strip().lower()
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, (bool, str)):
         return False
     value = float(value)
     if math.isnan(value):
@@ -344,6 +237,14 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
     Returns
     -------
     EvalReport
+        One row per record: a record that cannot be read, or whose question fails, is a row
+        with its error (scored wrong), and the others are answered.
+
+    Raises
+    ------
+    InvalidOptionError
+        The file is missing, unreadable as a whole, or holds no record; ``images`` names a
+        folder that does not exist; ``use`` or ``segmenter`` is not accepted.
     """
     if use not in USES:
         raise InvalidOptionError(f"use must be one of {USES}, not {use!r}")
@@ -353,13 +254,23 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
         from geoquant.segment import open_segmenter
 
         segmenter = open_segmenter(segmenter)
-    records = read_questions(path, images=images)
-    folder = Path(images) if images else Path(path).parent
-    if catalog is None and not all(_is_file(r, folder) for r in records):
-        with _demo_catalog() as url:
-            return _evaluate(records, url, use, planner, say, folder, segmenter)
-    return _evaluate(records, (catalog or "").rstrip("/"), use, planner, say, folder,
-                     segmenter)
+    import shutil
+
+    extracted = private_folder()
+    try:
+        records = read_questions(path, images=images, strict=False, extract_to=extracted)
+        if not records:
+            raise InvalidOptionError(f"{path} holds no questions: give a file with at least "
+                                     "one SQuID record (JSON lines, a JSON list or parquet)")
+        folder = Path(images) if images else Path(path).parent
+        usable = [r for r in records if not r.problem]
+        if catalog is None and not all(_is_file(r, folder) for r in usable):
+            with _demo_catalog() as url:
+                return _evaluate(records, url, use, planner, say, folder, segmenter)
+        return _evaluate(records, (catalog or "").rstrip("/"), use, planner, say, folder,
+                         segmenter)
+    finally:
+        shutil.rmtree(extracted, ignore_errors=True)
 
 
 def _is_file(record: Record, folder: Path) -> bool:
@@ -399,6 +310,13 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
 
     outcomes, skipped = [], []
     for n, record in enumerate(records, 1):
+        if record.problem:
+            outcome = Outcome(record, None, False, f"InvalidOptionError: {record.problem}")
+            outcomes.append(outcome)
+            if say is not None:
+                say(printable(f"[{n}/{len(records)}] XX record {record.id}: {outcome.error}",
+                              700))
+            continue
         labels = record.mask or record.image
         collection = labels if use == "labels" else record.imagery
         if not collection:
@@ -424,11 +342,12 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
             outcome = Outcome(record, answer.value, is_correct(answer.value, record), None,
                               iou, time.perf_counter() - started, planned_by)
         except GeoquantError as err:
-            outcome = Outcome(record, None, False, f"{type(err).__name__}: {err}",
+            outcome = Outcome(record, None, False,
+                              printable(f"{type(err).__name__}: {err}", 1000),
                               elapsed_s=time.perf_counter() - started)
         outcomes.append(outcome)
         if say is not None:
             mark = "ok " if outcome.correct else "XX "
-            say(f"[{n}/{len(records)}] {mark}{record.question} -> "
-                f"{outcome.error or outcome.value}")
+            say(printable(f"[{n}/{len(records)}] {mark}{record.question} -> "
+                          f"{outcome.error or outcome.value}", 700))
     return EvalReport(tuple(outcomes), use, tuple(skipped))
