@@ -154,3 +154,91 @@ def distance(r: Reader, text: str) -> dict[str, Any] | None:
     of, to = r.target(m["a"], objects=True).mask, r.target(b, objects=True).mask
     return r.answer(r.doc.add("distance", "min_distance", of=of, to=to,
                               unit=length_unit(r.unit)))
+
+
+# --- statistics of a distance field --------------------------------------------------------------
+
+_STATS = {"greatest": "max", "largest": "max", "longest": "max", "maximum": "max", "max": "max",
+          "biggest": "max", "farthest": "max", "furthest": "max", "highest": "max",
+          "mean": "mean", "average": "mean", "typical": "mean", "median": "median"}
+_STAT = rf"(?P<s>{'|'.join(_STATS)})"
+_FROM_ALL = r"(?:all |any |every |each |nearest |closest |a |an )*"
+_STAT_FRAMES = compile_all(
+    rf"^(?:{WH} )?{_STAT} (?:euclidean )?distance (?:from|of|between) (?P<a>.+?) (?:to|and|from) "
+    rf"(?:its |their ){{0,1}}{_FROM_ALL}(?P<b>.+)$",
+    rf"^(?:{WH} )?{_STAT} (?:euclidean )?distance to {_FROM_ALL}(?P<b>.+?)"
+    r"(?: (?:for|from|of|over|across|among) (?P<a>.+))?$",
+    rf"^how far (?:away )?(?:is|are|lies|lie) (?P<a>.+?) (?:that|which) (?:is|are|lies|lie) "
+    rf"(?P<s>farthest|furthest) (?:away )?from {_FROM_ALL}(?P<b>.+)$",
+    rf"^how far (?:away )?(?:is|are|lies|lie) (?P<s>farthest|furthest) (?P<a>.+?) from "
+    rf"{_FROM_ALL}(?P<b>.+)$",
+    rf"^how far (?:can|could) (?:you|one|a person|anyone) (?:get|be|go|stand) (?:away )?from "
+    rf"{_FROM_ALL}(?P<b>.+)$",
+    rf"^(?:on average,? )?how far (?:away )?(?:is|are|lie|lies) (?P<a>.+?) from {_FROM_ALL}"
+    r"(?P<b>.+?),? on average$",
+    rf"^how far (?:on average|typically) (?:is|are|lie|lies) (?P<a>.+?) from {_FROM_ALL}"
+    r"(?P<b>.+)$")
+_FARTHER_ANYWHERE = compile_all(
+    r"^(?:is|are) there (?:a |an |any |some |at least one )?(?P<a>.+?) (?:that is |which is |"
+    r"lying |located )?(?P<c>more than|over|farther than|further than|beyond|at least|"
+    r"greater than) (?P<d>[\d.]+ [a-z]+) (?:away )?from "
+    rf"{_FROM_ALL}(?P<b>.+)$",
+    r"^(?:is|are) (?:every|each|all) (?P<a>.+?) (?P<c>within|less than|at most|no more "
+    rf"than|closer than) (?P<d>[\d.]+ [a-z]+) (?:of|from|to) {_FROM_ALL}(?P<b>.+)$")
+#: Phrases that name the whole region as the pixels measured ("any pixel", "anywhere").
+_ANYWHERE = re.compile(r"^(?:a |an |any |every |each |all |some |single )?(?:pixel|pixels|point|"
+                       r"points|place|places|location|locations|spot|spots|cell|cells|site|"
+                       r"sites|position|positions|part|parts|area|areas|ground)"
+                       r"(?: (?:of|in|on) (?:image|map|scene|area|region|ground))?$|^anywhere$")
+
+
+def distance_stats(r: Reader, text: str) -> dict[str, Any] | None:
+    """The greatest, mean or median distance to the nearest pixel of a class, over the whole
+    region or over the pixels of another ("the water pixel farthest from all forest": the
+    directed Hausdorff distance), and whether any place lies farther than a distance."""
+    from geoquant.reason._phrases import length_m
+
+    if m := first_match(_FARTHER_ANYWHERE, text):
+        value, unit = m["d"].split()
+        limit = length_m(value, unit)
+        args = _stat_args(r, m["a"], m["b"], "max")
+        args.pop("_objects", None)
+        stat = r.doc.add("greatest_distance", "distance_stat", **args)
+        number = r.doc.add("limit", "number", value=limit, unit="m")
+        every = m["c"] in ("within", "less than", "at most", "no more than", "closer than")
+        comparison = ("<=" if m["c"] != "closer than" else "<") if every else (
+            ">=" if m["c"] == "at least" else ">")
+        return r.answer(r.doc.add("answer", "compare", of=stat, to=number,
+                                  comparison=comparison))
+    if not (m := first_match(_STAT_FRAMES, text)):
+        return None
+    stat = _STATS.get(m.groupdict().get("s") or "", "max")
+    if "on average" in text or "typically" in text:
+        stat = "mean"
+    args = _stat_args(r, m.groupdict().get("a"), m["b"], stat)
+    if stat != "max" and "of" in args:
+        selection_objects = args.pop("_objects")
+        if selection_objects:
+            args["per"] = "object"
+            r.doc.note("a mean or median distance from objects to a class takes each object "
+                       "at its closest pixel (geoquant's rule; ask 'per pixel' for every pixel)")
+    args.pop("_objects", None)
+    return r.answer(r.doc.add(f"{stat}_distance", "distance_stat",
+                              unit=length_unit(r.unit), **args))
+
+
+def _stat_args(r: Reader, a: str | None, b: str, stat: str) -> dict[str, Any]:
+    from geoquant.reason._reading import COUNTABLE_CLASSES
+
+    b = re.sub(r"^(?:all |any |every |each |nearest |closest |other )+", "", b.strip())
+    to = r.target(b, objects=False).mask
+    args: dict[str, Any] = {"to": to, "stat": stat}
+    a = (a or "").strip()
+    a = re.sub(r"\s+per pixel$", "", a)
+    if a and not _ANYWHERE.match(a):
+        a = re.sub(r"^(?:a |an |any |every |each |all |single |one )+", "", a)
+        selection = r.target(a, objects=False)
+        args["of"] = selection.mask
+        base = next((s for s in r.doc.steps if s["id"] == selection.base), {})
+        args["_objects"] = selection.objects or base.get("class") in COUNTABLE_CLASSES
+    return args

@@ -25,8 +25,14 @@ from geoquant.segment import MASK_NODATA
 if TYPE_CHECKING:
     from geoquant.reason._plan import Step
 
-AREA_UNITS = MappingProxyType({"m2": 1.0, "ha": 1e4, "km2": 1e6})
-LENGTH_UNITS = MappingProxyType({"m": 1.0, "km": 1e3})
+#: Area units a plan may use, in m² each (international foot, yard and mile; the
+#: international acre of 4840 square yards).
+AREA_UNITS = MappingProxyType({"m2": 1.0, "ha": 1e4, "km2": 1e6, "ft2": 0.09290304,
+                               "yd2": 0.83612736, "acre": 4046.8564224,
+                               "mi2": 2589988.110336})
+#: Length units a plan may use, in metres each.
+LENGTH_UNITS = MappingProxyType({"m": 1.0, "km": 1e3, "ft": 0.3048, "yd": 0.9144,
+                                 "mi": 1609.344})
 #: Metric names of :func:`geoquant.ops.fragmentation` a plan may ask for.
 FRAGMENTATION_METRICS = ("number_of_patches", "patch_density", "largest_patch_index",
                          "total_edge", "edge_density", "area_mn", "effective_mesh_size",
@@ -288,6 +294,82 @@ def _run_difference(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, mask=as_mask((of == 1) & (minus != 1), of, excluded(of)))
 
 
+def _run_complement(step: Step, ctx: Context) -> StepResult:
+    of = ctx.mask(step.args["of"])
+    return StepResult(step, mask=as_mask(of == 0, of, excluded(of)))
+
+
+def _run_excluding(step: Step, ctx: Context) -> StepResult:
+    of, minus = ctx.mask(step.args["of"]), ctx.mask(step.args["minus"])
+    return StepResult(step, mask=as_mask(of == 1, of, excluded(of), minus == 1))
+
+
+def _ranked_ids(table: Any) -> Any:
+    """Object ids from the largest to the smallest; ties by id (scipy's label order)."""
+    return table.sort_values(["area_m2", "id"], ascending=[False, True], kind="stable").id
+
+
+def _run_without_largest(step: Step, ctx: Context) -> StepResult:
+    k = int(step.args.get("count", 1))
+
+    def keep(table: Any) -> Any:
+        return ~table.id.isin(_ranked_ids(table).iloc[:k])
+
+    return StepResult(step, mask=_select_objects(ctx.mask(step.args["of"]), keep))
+
+
+def _run_objects_inside(step: Step, ctx: Context) -> StepResult:
+    """Objects of ``of`` whose every pixel lies within ``distance_m`` of ``to`` (an object
+    with one pixel beyond the reach is dropped): exact, from the global labels and the
+    pixels beyond the reach."""
+    import geoquant.ops as ops
+
+    a = step.args
+    of, to = ctx.mask(a["of"]), ctx.mask(a["to"])
+    beyond = (of == 1) & ~ops.within_distance(of, to, a["distance_m"])
+    labels = ops.label(of)
+    outside = np.unique(np.asarray(labels.where(beyond, 0).values))
+    kept = labels.where(~labels.isin(outside[outside > 0]), 0) > 0
+    return StepResult(step, mask=as_mask(kept & (of == 1), of, excluded(of)))
+
+
+def _run_objects_neighbours(step: Step, ctx: Context) -> StepResult:
+    """Objects of ``of`` with (``objects_near_other``) or without (``objects_far_other``)
+    another object of the same mask within ``distance_m``."""
+    of = ctx.mask(step.args["of"])
+    near = _other_object_within(of, float(step.args["distance_m"]))
+
+    def keep(table: Any) -> Any:
+        hit = table.id.isin(near)
+        return hit if step.op == "objects_near_other" else ~hit
+
+    return StepResult(step, mask=_select_objects(of, keep))
+
+
+def _other_object_within(mask: Any, reach_m: float) -> Any:
+    """Ids of the objects of ``mask`` that have a pixel of another object within ``reach_m``
+    metres (pixel centres). The closest pair of two objects lies on their boundaries (an
+    inner pixel has a neighbour nearer to anything outside), so only boundary pixels of each
+    object are searched."""
+    from scipy import ndimage
+    from scipy.spatial import cKDTree
+
+    import geoquant.ops as ops
+
+    labels = np.asarray(ops.label(mask).values)
+    inner = ndimage.binary_erosion(labels > 0, structure=np.ones((3, 3), bool),
+                                   border_value=0)
+    rows, cols = np.nonzero((labels > 0) & ~inner)
+    if rows.size == 0:
+        return np.array([], np.int64)
+    res_x, res_y = mask.rio.resolution()
+    ids = labels[rows, cols]
+    points = np.column_stack([rows * abs(res_y), cols * abs(res_x)])
+    pairs = cKDTree(points).query_pairs(reach_m * (1 + 1e-12), output_type="ndarray")
+    other = pairs[ids[pairs[:, 0]] != ids[pairs[:, 1]]]
+    return np.unique(ids[other.ravel()]).astype(np.int64)
+
+
 # --- value ops -----------------------------------------------------------------------------------
 
 def _run_share(step: Step, ctx: Context) -> StepResult:
@@ -390,6 +472,37 @@ def _run_is_fragmented(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, value=is_fragmented(metrics), unit="yes/no")
 
 
+DISTANCE_STATS = ("max", "mean", "median", "min")
+
+
+def _run_distance_stat(step: Step, ctx: Context) -> StepResult:
+    """A statistic over the pixels of ``of`` (default: every valid pixel) of the distance to
+    the nearest pixel of ``to``: the maximum is the directed Hausdorff distance."""
+    import geoquant.ops as ops
+
+    a = step.args
+    unit, to = a.get("unit", "m"), ctx.mask(a["to"])
+    field = ops.distance(to)
+    region = ctx.mask(a["of"]) == 1 if "of" in a else to != MASK_NODATA
+    values = field.where(region & np.isfinite(field))
+    stat = a["stat"]
+    if a.get("per") == "object":           # each object's distance: its closest pixel's
+        table = ops.objects(ctx.mask(a["of"]), distance_to=to)
+        picked = table.distance_m.to_numpy()
+        picked = picked[np.isfinite(picked)]
+        value = float(getattr(np, stat)(picked)) if picked.size else float("nan")
+        return StepResult(step, value=value / LENGTH_UNITS[unit], unit=unit,
+                          error=pixel_size_m(to) / LENGTH_UNITS[unit])
+    if stat == "median":
+        picked = np.asarray(values.values)
+        picked = picked[np.isfinite(picked)]
+        value = float(np.median(picked)) if picked.size else float("nan")
+    else:
+        value = float(getattr(values, stat)().values)
+    return StepResult(step, value=value / LENGTH_UNITS[unit], unit=unit,
+                      error=pixel_size_m(to) / LENGTH_UNITS[unit])
+
+
 def _run_difference_of(step: Step, ctx: Context) -> StepResult:
     of, minus = ctx.result(step.args["of"]), ctx.result(step.args["minus"])
     return StepResult(step, value=of.value - minus.value, unit=of.unit,
@@ -477,6 +590,36 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
     _spec("difference", "mask", {"of": _REF, "minus": _REF}, {},
           'the pixels of mask "of" that are not in mask "minus"', _run_difference,
           lambda a: f"{a['of']} but not {a['minus']}"),
+    _spec("complement", "mask", {"of": _REF}, {},
+          'the valid pixels that are not in mask "of" ("not water", "non-forest", "everything '
+          'except built-up"); no-data pixels stay excluded', _run_complement,
+          lambda a: f"everything but {a['of']}"),
+    _spec("excluding", "mask", {"of": _REF, "minus": _REF}, {},
+          'mask "of" with the pixels of mask "minus" taken out of the region (excluded, as no '
+          'data: "leaving the sea out, what share of the land ..."); shares of the result are of '
+          "the region without them", _run_excluding,
+          lambda a: f"{a['of']}, leaving {a['minus']} out of the region"),
+    _spec("without_largest", "mask", {"of": _REF}, {"count": {"type": "integer", "minimum": 1}},
+          'the objects of mask "of" except its "count" largest (default 1; ties by position: '
+          '"apart from the biggest one", "not counting the two largest lakes")',
+          _run_without_largest,
+          lambda a: f"objects of {a['of']} without the {a.get('count', 1)} largest",
+          labels=("of",)),
+    _spec("objects_inside", "mask", dict(_NEAR), {},
+          'the whole objects of mask "of" whose every pixel is within "distance_m" metres of '
+          'mask "to" ("wholly within", "entirely within")', _run_objects_inside,
+          _words_near("objects wholly", "within"), labels=("of",), distances=("to",)),
+    _spec("objects_near_other", "mask", {"of": _REF, "distance_m": _DISTANCE}, {},
+          'the objects of mask "of" with another object of the same mask within "distance_m" '
+          'metres ("houses with a neighbouring house closer than 15 m")',
+          _run_objects_neighbours,
+          lambda a: f"objects of {a['of']} with another within {_length_text(a['distance_m'])}",
+          labels=("of",)),
+    _spec("objects_far_other", "mask", {"of": _REF, "distance_m": _DISTANCE}, {},
+          'the objects of mask "of" with no other object of the same mask within "distance_m" '
+          'metres ("isolated buildings, over 50 m from any other")', _run_objects_neighbours,
+          lambda a: f"objects of {a['of']} with no other within "
+                    f"{_length_text(a['distance_m'])}", labels=("of",)),
     _spec("share", "value", {"of": _REF}, {"within": _REF},
           'percentage of the region covered by mask "of"; with "within", the percentage of '
           'mask "within" that is also in "of" (value in %)', _run_share, _words_share),
@@ -497,6 +640,16 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
     _spec("min_distance", "value", {"of": _REF, "to": _REF}, dict(_LENGTH_UNIT),
           'shortest distance between masks "of" and "to" in "unit" (m default, km)',
           _run_min_distance, _of("minimum distance"), distances=("to",)),
+    _spec("distance_stat", "value", {"to": _REF, "stat": {"enum": list(DISTANCE_STATS)}},
+          {"of": _REF, "per": {"enum": ["pixel", "object"]}, **_LENGTH_UNIT},
+          '"stat" (max, mean, median or min) over the pixels of mask "of" (default: every valid '
+          'pixel) of the distance to the nearest pixel of mask "to", in "unit" ("the greatest '
+          'distance from any pixel to the nearest road"; "the water pixel farthest from all '
+          'forest" is max of water to forest); "per": "object" takes each object of "of" at its '
+          'closest pixel ("the mean distance from buildings to the nearest road")',
+          _run_distance_stat,
+          lambda a: f"{a['stat']} distance from {a.get('of', 'any pixel')} to the nearest "
+                    f"{a['to']}", distances=("to",)),
     _spec("connected_groups", "value", {"of": _REF}, {},
           'number of connected groups of mask "of" ("are the X patches connected?" = compare '
           "connected_groups == a number step of 1)", _run_count, _of("connected groups"),

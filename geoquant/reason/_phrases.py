@@ -37,11 +37,17 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"\bpercentage-wise\b|\bpercent-wise\b|\bin percentage terms\b", "in %"),
     (r"\bsquare\s+(?:kilomet(?:re|er)s?|km)\b|\bsq\.?\s*km\b|\bkm\s*\^\s*2|\bkm\s*sq\b", "km2"),
     (r"\bsquare\s+(?:met(?:re|er)s?|m)\b|\bsq\.?\s*m\b|\bm\s*\^\s*2|\bsqm\b", "m2"),
+    (r"\bsquare\s+(?:feet|foot|ft)\b|\bsq\.?\s*(?:ft|feet)\b|\bft\s*\^\s*2|\bft2\b", "ft2"),
+    (r"\bsquare\s+(?:yards?|yds?)\b|\bsq\.?\s*yds?\b|\byd\s*\^\s*2|\byd2\b", "yd2"),
+    (r"\bsquare\s+(?:miles?|mi)\b|\bsq\.?\s*mi(?:les?)?\b|\bmi\s*\^\s*2|\bmi2\b", "mi2"),
+    (r"\bacres?\b", "acre"), (r"\b(?:feet|foot)\b", "ft"), (r"\byards?\b|\byds\b", "yd"),
+    (r"\bmiles?\b", "mi"),
     (r"\bhectares?\b|\bhas\b(?=\s*(?:\)|,|$))", "ha"), (r"\bkilomet(?:re|er)s?\b|\bkms\b", "km"),
     (r"\bcentimet(?:re|er)s?\b", "cm"),
     (r"\bmet(?:re|er)s?\b", "m"), (r"\bper\s*cent(?:age)?\s+points?\b", "%"),
     (r"\bper\s*cent\b|\bpercent\b", "%"),
-    (r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*(m2|ha|km2|km|cm|m|%)(?![\w%])", r"\1 \2"),
+    (r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*(m2|ha|km2|km|cm|m|%|ft2|yd2|mi2|acre|ft|yd|mi)"
+     r"(?![\w%])", r"\1 \2"),
 ))
 
 _GSD = re.compile(
@@ -51,20 +57,26 @@ _GSD = re.compile(
 
 _UNIT_LEAD = (r"(?:expressed\s+in|measured\s+in|given\s+in|reported\s+in|in\s+units\s+of|"
               r"in\s+terms\s+of|in|as)\s+(?:a\s+|the\s+)?")
-_UNIT_NAMES = r"(?:m2|ha|km2|km|m|%|percentage|percent)(?:\s+terms)?"
+#: Unit symbols after :func:`normalise_units`, longest first.
+UNIT_SYMBOLS = r"(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)"
+_UNIT_NAMES = r"(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%|percentage|percent)(?:\s+terms)?"
 _ANSWER_UNIT = re.compile(
     rf",\s*{_UNIT_LEAD}(?P<c>{_UNIT_NAMES})(?![\w%])\s*,"
     r"|,\s*(?:(?:area|size|distance|answer|result|value|unit)\s+)?(?:in\s+)?"
-    r"(?P<tail>m2|ha|km2|km|m|%)\s*$"
+    r"(?P<tail>m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)\s*$"
     rf"|\s*,?\s*\(?\b{_UNIT_LEAD}(?P<u>{_UNIT_NAMES})(?![\w%])\)?"
-    r"|\s*\((?P<bare>m2|ha|km2|km|m|%)\)")
+    r"|\s*\((?P<bare>m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)\)")
 
 #: A trailing sentence that only names the answer's unit ("Answer in hectares.").
-_UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:give|answer|report|express|state|provide)"
+_UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:(?:i\s+)?(?:want|need|would like)\s+(?:it|the\s+"
+                            r"answer|the\s+result)\s+|(?:and\s+)?)?(?:give|answer|report|"
+                            r"express|state|provide|reply|respond|return|show|write|present|"
+                            r"output|put|convert|round)?"
                             r"(?:\s+(?:me\s+)?(?:(?:the|your)\s+)?(?:answer|result|value|mean|"
-                            r"average|number|figure)|\s+it)?"
-                            r"\s+(?:in|as)\s+(?:a\s+)?(?P<u>m2|ha|km2|km|m|%|percentage)"
-                            r"(?:\s+please)?$")
+                            r"average|number|figure|distance|area|size|share)|\s+it|\s+that)?"
+                            r"\s*(?:(?:in|as|using|to)\s+(?:a\s+|an\s+)?(?:units?\s+of\s+)?)?"
+                            r"(?P<u>m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%|percentage|"
+                            r"percent)(?:\s+(?:value|figure|number|please|only))*(?:\s+please)?$")
 #: Sentences that ask nothing: greetings, thanks, "yes or no".
 _NOTHING = re.compile(r"^(?:hi|hello|hey|dear \w+|thanks|thank you|thx|cheers|please|yes or no|"
                       r"yes/no|y/n|answer yes or no|true or false|(?:a )?quick question)$")
@@ -307,6 +319,9 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
      r"(?P<d>[^,]+?),\s*(?P<q>(?:what|which) (?:%|percentage|percent|share|fraction|proportion|"
      r"part|portion)|how much)(?: of (?:it|that|them|this))? (?P<rest>.+)$",
      r"\g<q> of \g<d> \g<rest>"),
+    (r"^(?:of|among|amongst|out of|from) (?:all |only |just )?(?P<d>[^,]+?),\s*how many"
+     r"(?: of (?:them|these|those))?(?: (?:are|is|lie|sit|fall|do|does))? (?P<rest>.+)$",
+     r"how many \g<d> \g<rest>"),
     (rf"^(?P<c>{_RELATION_START} [^,]+),\s*(?P<q>.+)$", r"\g<q> \g<c>"),
     (r"^(?P<c>(?:between|from) (?:19|20)\d\d(?:-\d\d(?:-\d\d)?)? (?:and|to) (?:19|20)\d\d"
      r"(?:-\d\d(?:-\d\d)?)?),\s*(?P<q>.+)$", r"\g<q> \g<c>"),

@@ -43,7 +43,12 @@ from geoquant.errors import ClassNameError, QuestionError
 from geoquant.reason._frames_amount import area, count, object_size, share
 from geoquant.reason._frames_change import change
 from geoquant.reason._frames_compare import comparison
-from geoquant.reason._frames_shape import connectivity, distance, fragmentation
+from geoquant.reason._frames_shape import (
+    connectivity,
+    distance,
+    distance_stats,
+    fragmentation,
+)
 from geoquant.reason._phrases import (
     SPAN,
     answer_unit,
@@ -56,7 +61,9 @@ from geoquant.reason._phrases import (
 from geoquant.reason._plan import Plan, validate
 from geoquant.reason._reading import Reader
 from geoquant.reason._targets import (
+    OBJECT_WORDS,
     REFERENCE,
+    read_largest_exception,
     read_size,
     tokens,
 )
@@ -236,17 +243,82 @@ def _defining_sentence(sentence: str, r: Reader) -> dict[Any, list[Any]] | None:
     return {r.vocabulary.find(m["w"]) or m["w"].strip(): listed}
 
 
+_SELECTING = re.compile(r"^(?:please\s+)?(?:first,?\s+|step one,?\s+)?(?:find|take|select|identify|"
+                        r"consider|look at|keep|pick|extract|isolate|locate|get|map|mark|"
+                        r"delineate|segment|detect|start with|focus on)\b")
+_REFERRING = re.compile(r"\b(?:them|they|their|those|these|it|its|that|this|such)\b")
+
+
+def _joined_steps(sentences: list[str]) -> list[str]:
+    """Sentences that select something and then ask about it ("Find the lakes over 1 ha. What
+    area of grass lies within 50 m of them?") as one two-step sentence."""
+    out = list(sentences)
+    while len(out) > 1 and _SELECTING.match(out[0]) and _REFERRING.search(out[1]):
+        out[:2] = [f"{out[0]}, then {out[1]}"]
+    return out
+
+
 def _merge_filters(a: tuple[Any, Any] | None, b: tuple[Any, Any] | None
                    ) -> tuple[Any, Any] | None:
+    """Two whole-question size filters: both hold (the tighter bound of each side)."""
     if a is None or b is None:
         return a or b
-    return (b[0] if b[0] is not None else a[0], b[1] if b[1] is not None else a[1])
+    low = max((v for v in (a[0], b[0]) if v is not None), default=None)
+    high = min((v for v in (a[1], b[1]) if v is not None), default=None)
+    if low is not None and high is not None and low > high:
+        raise QuestionError(f"the question keeps objects of at least {low:g} m² and at most "
+                            f"{high:g} m², which no object can be: check the size filters")
+    return low, high
+
+
+_LEAVING = (r"(?:leaving out|leaving aside|leaving|leave out|leave|excluding|exclude|ignoring|"
+            r"ignore|disregarding|disregard|not counting|without counting|without|apart from|"
+            r"except for|setting aside|putting aside|omitting|omit|discounting|other than|"
+            r"not including|besides|save for|outside of)")
+_EXCLUSION = (
+    re.compile(rf"^(?:when |if |after |while )?(?:we |you |i )?{_LEAVING}\s+(?P<x>[^,]+?)"
+               r"(?:\s+(?:out|aside|away|from (?:it|the (?:count|calculation|analysis|image|"
+               r"region|total))))?\s*,\s*(?P<q>.+)$"),
+    re.compile(rf"^(?P<q>.+?)\s*(?:,\s*|\(\s*)(?:but\s+|and\s+)?{_LEAVING}\s+(?P<x>.+?)"
+               r"(?:\s+(?:out|aside|away))?\s*\)?$"),
+)
+#: What is left of the region once classes are left out ("what fraction of the land ...").
+_REST = re.compile(r"\b(?:of|in|across|over) (?:the )?(?:remaining |rest of |other |left )?"
+                   r"(?:land|ground|rest|remainder|remaining (?:land|area|ground|region|pixels)|"
+                   r"what is left|what remains|land area|land surface|rest of (?:it|image|area|"
+                   r"region|scene))\b(?! ?(?:that|which))")
+
+
+def _exclusion(text: str, r: Reader) -> str:
+    """A clause that leaves classes or the largest objects out ("leaving the sea out,
+    what fraction of the land is urban?", "... not counting the two largest lakes"): the
+    text without it; the reader's document excludes the classes from every mask, or its
+    target reader drops the largest objects of every measured target."""
+    for pattern in _EXCLUSION:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        words = tokens(m["x"])
+        largest = read_largest_exception(words, 0, lead=False)
+        if largest is not None and largest[1] == len(words):
+            r.targets.drop_largest = largest[0]
+            return m["q"].strip(" ,")
+        listed = r.targets.class_list([w for w in words if w not in ("the", "all", "any")])
+        if not listed or any(w in OBJECT_WORDS for w in words) and len(listed) == 0:
+            continue
+        ids = list(dict.fromkeys(r.targets._mask_id(p) for p in listed))
+        left = ids[0] if len(ids) == 1 else r.doc.add("_or_".join(ids), "union", of=ids)
+        r.doc.exclude = left
+        r.doc.note("the classes the question leaves out are taken out of the region: shares "
+                   "are of what remains")
+        return _REST.sub("", m["q"]).strip(" ,")
+    return text
 
 
 _Family = Callable[[Reader, str], "dict[str, Any] | None"]
 #: The question frames, most specific first.
-_FAMILIES: tuple[_Family, ...] = (change, connectivity, comparison, fragmentation, distance,
-                                  share, object_size, area, count)
+_FAMILIES: tuple[_Family, ...] = (change, connectivity, distance_stats, comparison,
+                                  fragmentation, distance, share, object_size, area, count)
 
 
 # --- two-step questions --------------------------------------------------------------------------
@@ -263,6 +335,7 @@ _TWO_STEP = re.compile(
 _PRONOUNS = (
     (r"\b(?:their|its|those patches'|these patches'|these objects'|those objects') "
      r"(?:total |combined |overall )?(?:area|areas|surface|extent|size|sizes)\b", REFERENCE),
+    (r"\b(?:that|this)\b(?=\s*$|\s*,)", REFERENCE),          # "how big is that?"
     (r"\b(?:these|those|them|they|it|the selected|selected|found|such)"
      r"(?: (?:patches|objects|regions|areas|ones|polygons|parcels|features|bodies|pixels))?\b",
      REFERENCE),
@@ -371,6 +444,7 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
     while len(sentences) > 1 and (found := _defining_sentence(sentences[0], reader)):
         defined.update(found)             # "Treat natural land as forest ... . What share ..."
         sentences.pop(0)
+    sentences = _joined_steps(sentences)
     main, *extra = sentences
     main, size_filter = _whole_question_filter(main)
     for sentence in extra:
@@ -383,6 +457,7 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
     reader.targets.size_filter = size_filter
     reader.targets.definitions = defined
     main, definitions = _definitions(prepare(main), reader)
+    main = _exclusion(main, reader)
     reader.targets.definitions.update(definitions)
     try:
         document = _two_step(reader, main) or _read(reader, reframe(main))

@@ -52,7 +52,8 @@ DETERMINERS = frozenset("a an any all each every some only those these total com
 _LINKS = frozenset("that which who whose are is was were lie lies lying located situated "
                    "found fall falls falling sit sits sitting being also each and but yet , with "
                    "have has having measuring covering occupying extending directly "
-                   "immediately right both there still only entirely wholly come comes coming "
+                   "immediately right both there still only entirely wholly completely fully "
+                   "totally partly partially come comes coming "
                    "get gets reach reaches stand stands standing".split())
 
 _QUANTITY = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
@@ -82,13 +83,19 @@ class Document:
         self.steps.append({"id": step_id, "op": op, **args})
         return step_id
 
+    #: A mask step whose pixels the question leaves out of the region ("leaving the sea
+    #: out, ..."): every class mask is read without them.
+    exclude: str | None = None
+
     def mask(self, what: dict[str, Any], date: str | None = None) -> str:
-        key = (*what.items(), date)
+        key = (*what.items(), date, self.exclude)
         if key not in self._masks:
             name = what.get("class") or f"code_{what['code']}"
             dated = {"date": date} if date else {}
-            self._masks[key] = self.add(f"{name}_{date}" if date else name, "mask",
-                                        **what, **dated)
+            step = self.add(f"{name}_{date}" if date else name, "mask", **what, **dated)
+            if self.exclude is not None:
+                step = self.add(f"{name}_left", "excluding", of=step, minus=self.exclude)
+            self._masks[key] = step
         return self._masks[key]
 
     def redated(self, mask_id: str, date: str) -> str:
@@ -100,10 +107,11 @@ class Document:
         return self.mask({k: v for k, v in step.items() if k in ("class", "code")}, date)
 
     def snapshot(self) -> tuple[Any, ...]:
-        return list(self.steps), list(self.notes), dict(self._masks)
+        return list(self.steps), list(self.notes), dict(self._masks), self.exclude
 
     def restore(self, saved: tuple[Any, ...]) -> None:
-        self.steps, self.notes, self._masks = (type(v)(v) for v in saved)
+        steps, notes, masks, self.exclude = saved
+        self.steps, self.notes, self._masks = list(steps), list(notes), dict(masks)
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -174,6 +182,9 @@ class TargetReader:
         #: said once, or "where vegetation means ..."): class -> class specs; None: the first
         #: class read.
         self.definitions: dict[Any, list[Any]] = {}
+        #: How many of the largest objects the question leaves out ("apart from the biggest
+        #: one"), applied to every measured target after its size filters.
+        self.drop_largest: int | None = None
         self._words = sorted(vocabulary.words(), key=lambda w: -len(w.split()))
         self._longest = max(len(w.split()) for w in self._words)
 
@@ -184,6 +195,9 @@ class TargetReader:
         position after it; None when no class starts there."""
         if i >= len(words):
             return None
+        if words[i] in ("ones", "one") and getattr(self, "last_base", None) is not None and (
+                i + 1 >= len(words) or words[i + 1] not in ("of",)):
+            return self.last_base, i + 1            # "small buildings ... than large ones"
         if words[i] == REFERENCE:
             if self.reference is None:
                 raise QuestionError("the question refers to 'them'/'their' but names nothing "
@@ -215,6 +229,9 @@ class TargetReader:
         ClassNameError
             When no class word starts at ``words[i]`` (with the closest suggestion).
         """
+        complement = self._complement(words, i)
+        if complement is not None:
+            return complement
         first = self._class_or_fail(words, i)
         parts, i = [first[0]], first[1]
         while True:
@@ -236,9 +253,76 @@ class TargetReader:
             i = found[1]
         parts = self._without_members(self._defined(parts))
         ids = list(dict.fromkeys(self._mask_id(p) for p in parts))
-        if len(ids) == 1:
-            return ids[0], i
-        return self.doc.add("_or_".join(ids), "union", of=ids), i
+        of = ids[0] if len(ids) == 1 else self.doc.add("_or_".join(ids), "union", of=ids)
+        return self._but_not(words, i, of)
+
+    def _but_not(self, words: list[str], i: int, of: str) -> tuple[str, int]:
+        """Classes taken out of a class read just before: "vegetation other than forest",
+        "water except rivers", "built-up but not buildings"."""
+        found = next((p for p in _BUT_NOT if _starts(words, i, p)), None)
+        if found is None:
+            return of, i
+        j = i + len(found)
+        while j < len(words) and words[j] in DETERMINERS:
+            j += 1
+        listed, j = self._negated_list(words, j)
+        if not listed:
+            return of, i
+        ids = list(dict.fromkeys(self._mask_id(p) for p in listed))
+        minus = ids[0] if len(ids) == 1 else self.doc.add("_or_".join(ids), "union", of=ids)
+        return self.doc.add(f"{of}_but_not", "difference", of=of, minus=minus), j
+
+    def _complement(self, words: list[str], i: int) -> tuple[str, int] | None:
+        """Everything but some classes at ``words[i]``: "non-water", "not forest", "everything
+        except built-up", "land that is not grass and not cropland", "ground other than
+        water"; the complement step and the next position, or None."""
+        j = i
+        head = j < len(words) and words[j] in _EVERYTHING
+        if head:
+            j += 1
+            while j < len(words) and words[j] in _EVERYTHING | {"else"}:
+                j += 1                                  # "all land", "everything else"
+        if j < len(words) and words[j].startswith("non-") and len(words[j]) > 4:
+            words = [*words[:j], words[j][4:], *words[j + 1:]]      # "non-water"
+        elif j < len(words) and words[j] == "non":
+            j += 1
+        else:
+            found = next((n for n in _EXCEPT if _starts(words, j, n)), None)
+            if found is None or (found[0] in ("not", "no") and not head and j != i) or (
+                    found in (("but",), ("other", "than")) and not head):
+                return None
+            j += len(found)
+        while j < len(words) and words[j] in DETERMINERS | {"any", "of"}:
+            j += 1
+        listed, j = self._negated_list(words, j)
+        if not listed:
+            return None
+        ids = list(dict.fromkeys(self._mask_id(p) for p in self._without_members(
+            self._defined(listed))))
+        of = ids[0] if len(ids) == 1 else self.doc.add("_or_".join(ids), "union", of=ids)
+        return self.doc.add(f"not_{of}", "complement", of=of), j
+
+    def _negated_list(self, words: list[str], j: int) -> tuple[list[Any], int]:
+        """Classes joined by "and not", "nor", "or", "and", ",": "grass and not cropland"."""
+        listed: list[Any] = []
+        while True:
+            while j < len(words) and words[j] in ("covered", "occupied", "classified", "mapped",
+                                                    "by", "as", "labelled", "labeled"):
+                j += 1
+            found = self.class_at(words, j)
+            if found is None:
+                return listed, j
+            listed.append(found[0])
+            j = found[1]
+            while j < len(words) and words[j] in OBJECT_WORDS | PLAIN_WORDS:
+                j += 1
+            k = j
+            while k < len(words) and words[k] in (",", "and", "or", "nor", "not", "neither",
+                                                  "also", "either", "no"):
+                k += 1
+            if k == j or self.class_at(words, k) is None:
+                return listed, j
+            j = k
 
     def _without_members(self, parts: list[Any]) -> list[Any]:
         """A union without classes another class of it contains ("lakes or rivers" is water:
@@ -318,8 +402,9 @@ class TargetReader:
         """
         extreme = None
         while i < len(words) and (words[i] in DETERMINERS or words[i] in ADJECTIVES
-                                  or words[i] in _EXTREMES):
-            objects = objects or words[i] in ADJECTIVES
+                                  or words[i] in _EXTREMES or (
+                                      words[i] in _SIZE_ADJECTIVES and _sized_later(words, i))):
+            objects = objects or words[i] in ADJECTIVES | _SIZE_ADJECTIVES
             extreme = _EXTREMES.get(words[i], extreme)
             i += 1
         if i < len(words) and words[i] == "of" and (i == 0 or words[i - 1] in DETERMINERS):
@@ -331,7 +416,12 @@ class TargetReader:
                 and words[i + 1] == "of":
             objects = objects or words[i] in OBJECT_WORDS
             i += 2
+        if i + 1 < len(words) and words[i] == "connected" and words[i + 1] in OBJECT_WORDS:
+            objects, i = True, i + 1                 # "connected pieces of forest"
+            while i + 1 < len(words) and words[i] in OBJECT_WORDS and words[i + 1] == "of":
+                i += 2
         base, i = self.classes(words, i)
+        self.last_base = base
         named_objects = False
         while i < len(words) and (words[i] in OBJECT_WORDS or words[i] in PLAIN_WORDS):
             named_objects = named_objects or words[i] in OBJECT_WORDS
@@ -340,6 +430,8 @@ class TargetReader:
         current = base
         if relations and self.size_filter is not None:
             current = self._sized(current, base, *self.size_filter)
+        if relations and self.drop_largest:
+            current = self._without_largest(current, self.drop_largest)
         if extreme is not None:
             current = self.doc.add(f"{extreme}_{base}", f"{extreme}_of", of=current)
         if not filters:
@@ -352,15 +444,25 @@ class TargetReader:
                   relations: bool = True, links: bool = True) -> tuple[Selection, int]:
         """Size filters and relations at ``words[i]`` applied to mask step ``of``
         (``links=False``: only those right at ``words[i]``, not after "that are")."""
-        low = high = None
+        low = high = drop = None
         pending: list[tuple[str, Any, Any, bool]] = []
         while i < len(words):
             j = _skip_links(words, i) if links else i
             size = read_size(words, j)
             if size is not None:
                 (lo, hi), i = size[0], size[1]
-                low = lo if lo is not None else low
-                high = hi if hi is not None else high
+                low = _tighter(low, lo, max)
+                high = _tighter(high, hi, min)
+                continue
+            largest = read_largest_exception(words, j)
+            if largest is not None:
+                drop, i = largest
+                continue
+            clause = self._with_clause(words, i) or self._with_clause(words, j) \
+                if relations else None
+            if clause is not None:
+                pending.append(clause[0])
+                i = clause[1]
                 continue
             if not relations:
                 break
@@ -372,6 +474,8 @@ class TargetReader:
         current = of
         if low is not None or high is not None:
             current = self._sized(current, of, low, high)
+        if drop:
+            current = self._without_largest(current, drop)
         scope = current
         _check_relations(pending)
         for kind, distance, to, negated in pending:
@@ -387,9 +491,60 @@ class TargetReader:
         label = "large" if high is None else "small" if low is None else "sized"
         return self.doc.add(f"{base}_{label}", "objects", of=of, **bounds)
 
+    def _with_clause(self, words: list[str], i: int
+                     ) -> tuple[tuple[str, Any, Any, bool], int] | None:
+        """A relation said from the other side: "with a neighbouring building closer than
+        15 m", "that have water within 200 m", "having no other house within 50 m"."""
+        j = i
+        found = next((p for p in _HAVING if _starts(words, j, p)), None)
+        if found is None:
+            return None
+        j += len(found)
+        negated = found in (("without",), ("that", "do", "not", "have"))
+        while j < len(words) and words[j] in DETERMINERS | _OTHER | {"no", "at", "least", "one",
+                                                                     "or", "more"}:
+            negated = negated or words[j] == "no"
+            j += 1
+        start = j
+        scratch = TargetReader(Document(), self.vocabulary, reference=self.reference,
+                               date=self.date)
+        scratch.definitions = dict(self.definitions)
+        try:
+            end = scratch.target(words, j, relations=False, links=False)[1]
+        except (QuestionError, ClassNameError):
+            return None
+        k = _skip_links(words, end)
+        for phrase in _NEAR:
+            if _starts(words, k, phrase):
+                found_q = quantity(words, k + len(phrase))
+                if found_q and found_q[0][1] in LENGTH_UNITS:
+                    after = found_q[1]
+                    while after < len(words) and words[after] in ("away", "apart", "off",
+                                                                  "of", "them", "it", "each",
+                                                                  "other", "from"):
+                        after += 1
+                    distance = length_m(*found_q[0])
+                    span = (start - (1 if start and words[start - 1] in _OTHER else 0),
+                            end, words, None)
+                    return ("near", distance, span, negated), after
+        return None
+
+    def _without_largest(self, of: str, count: int) -> str:
+        self.doc.note("leaving out the largest objects ranks them by area, ties by position, "
+                      "before any distance condition (geoquant's rule)")
+        return self.doc.add(f"{of}_rest", "without_largest", of=of, count=count)
+
     def _relation(self, words: list[str], i: int) -> tuple[tuple[str, Any, Any, bool], int] | None:
         negated = False
-        if i < len(words) and words[i] in ("not", "never", "excluding", "except", "minus"):
+        quantifier = None
+        k = i - 1                  # "wholly within", "partly within" (read as links before)
+        while k >= 0 and words[k] in _LINKS:
+            quantifier = quantifier or _QUANTIFIERS.get(words[k])
+            k -= 1
+        if i < len(words) and words[i] in _QUANTIFIERS:
+            quantifier, i = _QUANTIFIERS[words[i]], i + 1
+        if i < len(words) and words[i] in ("not", "never", "excluding", "except", "minus",
+                                           "nowhere"):
             negated, i = True, i + 1
             while i < len(words) and words[i] in ("anything", "any", "those", "what", "is",
                                                   "areas", "parts", "pixels", "ones", "that",
@@ -406,19 +561,46 @@ class TargetReader:
         # applied, after the size filter, so plans read in the order of the question's sense.
         scratch = TargetReader(Document(), self.vocabulary, reference=self.reference,
                                date=self.date)
+        scratch.definitions = dict(self.definitions)
         end = scratch._relation_target(words, i)[1]
-        return (kind, distance, (i, end, words), negated), end
+        return (kind, distance, (i, end, words, quantifier), negated), end
 
     def _relation_target(self, words: list[str], i: int) -> tuple[str, int]:
-        while i < len(words) and words[i] in DETERMINERS | {"nearest", "closest", "any"}:
+        while i < len(words) and words[i] in DETERMINERS | _OTHER:
             i += 1
         selection, i = self.target(words, i, relations=False, links=False)
         return selection.mask, i
 
+    def _root_class(self, step_id: str) -> Any:
+        """The class or code a mask step is drawn from (following "of" back to a mask)."""
+        by_id = {s["id"]: s for s in self.doc.steps}
+        step = by_id.get(step_id, {})
+        while step.get("op") not in (None, "mask") and isinstance(step.get("of"), str):
+            step = by_id.get(step["of"], {})
+        return step.get("class", step.get("code"))
+
+    def _same_class(self, of: str, to: str, words: list[str], start: int) -> bool:
+        """Whether a relation names other objects of the measured class ("another
+        building", "any other house", "neighbouring buildings")."""
+        said_other = any(w in _OTHER for w in words[start:start + 3])
+        return said_other and self._root_class(of) == self._root_class(to)
+
     def _relate(self, of: str, kind: str, distance: Any, to: str, negated: bool,
                 objects: bool) -> str:
-        start, end, words = to
+        start, end, words, quantifier = to
         to = self._relation_target(words, start)[0]
+        if kind != "adjacent" and self._same_class(of, to, words, start):
+            near = (kind == "near") != negated
+            return self.doc.add("with_neighbour" if near else "isolated",
+                                "objects_near_other" if near else "objects_far_other",
+                                of=of, distance_m=distance)
+        if quantifier is not None:
+            objects = True               # "wholly", "partly": said of whole objects
+        if kind == "near" and not negated and quantifier == "all":
+            return self.doc.add("inside", "objects_inside", of=of, to=to, distance_m=distance)
+        if kind == "far" and not negated and quantifier == "some":
+            inside = self.doc.add("inside", "objects_inside", of=of, to=to, distance_m=distance)
+            return self.doc.add("partly_far", "difference", of=of, minus=inside)
         if kind == "adjacent":
             touching = self.doc.add("adjacent", "objects_adjacent" if objects else "adjacent",
                                     of=of, to=to)
@@ -429,6 +611,57 @@ class TargetReader:
             kind = "far" if kind == "near" else "near"
         return self.doc.add(kind, f"objects_{kind}" if objects else kind, of=of, to=to,
                             distance_m=distance)
+
+
+def _tighter(old: Any, new: Any, pick: Any) -> Any:
+    """Two bounds of one size filter combined: both hold ("larger than 1 ha ... over 3 ha"
+    keeps what is over 3 ha)."""
+    if new is None:
+        return old
+    return new if old is None else pick(old, new)
+
+
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "a": 1, "single": 1}
+_EXCEPTING = (("other", "than"), ("except", "for"), ("except",), ("excluding",),
+              ("apart", "from"), ("besides",), ("but",), ("not", "counting"),
+              ("without", "counting"), ("without",), ("leaving", "out"), ("ignoring",),
+              ("disregarding",), ("omitting",), ("minus",), ("save", "for"))
+
+
+def read_largest_exception(words: list[str], i: int, *, lead: bool = True
+                           ) -> tuple[int, int] | None:
+    """"other than the largest", "except the two biggest ones", "not counting the 3 largest
+    patches" at ``words[i]`` (``lead=False``: without the leading "except"): (how many,
+    next position), or None."""
+    j = i
+    if lead:
+        found = next((p for p in _EXCEPTING if _starts(words, j, p)), None)
+        if found is None:
+            return None
+        j += len(found)
+    while j < len(words) and words[j] in ("the", "its", "their", "his", "top"):
+        j += 1
+    count = 1
+    if j < len(words) and (words[j].isdigit() or words[j] in _COUNT_WORDS) and \
+            j + 1 < len(words) and words[j + 1] in _LARGEST_WORDS:
+        count = int(words[j]) if words[j].isdigit() else _COUNT_WORDS[words[j]]
+        j += 1
+    if j >= len(words) or words[j] not in _LARGEST_WORDS:
+        return None
+    j += 1
+    while j < len(words) and (words[j] in OBJECT_WORDS | {"one", "ones"}
+                              or words[j].rstrip("s") in _COUNTABLE_NOUNS):
+        j += 1
+    if count < 1:
+        raise QuestionError("leaving out the largest objects needs a count of at least one")
+    return count, j
+
+
+_LARGEST_WORDS = frozenset({"largest", "biggest", "greatest"})
+#: Nouns a "the two largest lakes" may end with besides object words.
+_COUNTABLE_NOUNS = frozenset({"lake", "pond", "building", "house", "field", "forest", "wood",
+                              "patche", "parcel", "reservoir", "island", "road"})
 
 
 def _check_relations(pending: list[tuple[str, Any, Any, bool]]) -> None:
@@ -451,6 +684,43 @@ def _check_relations(pending: list[tuple[str, Any, Any, bool]]) -> None:
 _EXTREMES = {"largest": "largest", "biggest": "largest", "smallest": "smallest",
              "tiniest": "smallest", "max": "largest", "maximum": "largest", "min": "smallest",
              "minimum": "smallest"}
+#: Words that name the whole region before an exception ("everything except water").
+_EVERYTHING = frozenset({"everything", "anything", "all", "ground", "land", "terrain",
+                         "surface", "rest", "remainder", "pixels", "area", "areas", "cover"})
+_EXCEPT = (("that", "is", "not"), ("that", "are", "not"), ("which", "is", "not"),
+           ("which", "are", "not"), ("that", "is", "neither"), ("that", "'s", "not"),
+           ("not", "covered", "by"), ("not",), ("except",), ("except", "for"), ("but",),
+           ("other", "than"), ("apart", "from"), ("besides",), ("excluding",), ("minus",),
+           ("without",), ("neither",), ("no",), ("outside", "of"), ("outside",))
+#: Words before a relation that quantify over an object's pixels.
+_QUANTIFIERS = {"wholly": "all", "entirely": "all", "completely": "all", "fully": "all",
+                "totally": "all", "altogether": "all", "all": "all", "partly": "some",
+                "partially": "some", "somewhat": "some", "part": "some"}
+#: Words that name other objects of the same class ("another building").
+_OTHER = frozenset({"other", "another", "neighbouring", "neighboring", "nearest", "closest",
+                    "any", "nearby", "neighbour", "neighbor", "adjacent"})
+_HAVING = (("that", "have"), ("that", "has"), ("which", "have"), ("which", "has"),
+           ("having",), ("with",), ("have",), ("has",), ("whose", "nearest"),
+           ("that", "do", "not", "have"), ("without",))
+#: Size words that a size filter in the same phrase makes precise ("small buildings
+#: (below 100 m²)"); without one they are refused as vague.
+_SIZE_ADJECTIVES = frozenset({"small", "large", "big", "tiny", "huge", "little", "smaller",
+                              "larger", "bigger", "giant", "major", "minor", "medium"})
+
+
+def _sized_later(words: list[str], i: int) -> bool:
+    """Whether a size filter follows ``words[i]`` before the next comparison word."""
+    for k in range(i + 1, len(words)):
+        if words[k] in ("than", "or", "vs"):
+            return False
+        if read_size(words, k) is not None:
+            return True
+    return False
+
+
+_BUT_NOT = (("other", "than"), ("except", "for"), ("except",), ("excluding",), ("but", "not"),
+            ("and", "not"), ("apart", "from"), ("minus",), ("without",), ("not", "counting"),
+            ("besides",))
 _JOINERS = frozenset({",", "or", "and", "and/or", "as", "well", "plus", "+", "&", "/"})
 _LIST_WORDS = frozenset({"eg", "ie", "such", "including", "namely", "like", "either", "both",
                          "the", "classes", "class", "types", "i", "e", "g"})
@@ -522,7 +792,10 @@ def read_size(words: list[str], i: int) -> tuple[tuple[Any, Any], int] | None:
         close = _closing(words, i)
         if close is None:
             return None
-        inner = read_size(words, i + 1)
+        j = i + 1               # "(among regions larger than 0.125 ha)", "(only those over 1 ha)"
+        while j < close and words[j] in _BRACKET_LEADS | OBJECT_WORDS:
+            j += 1
+        inner = read_size(words, _skip_links(words, j))
         if inner is None or inner[1] != close:
             return None
         return inner[0], close + 1
@@ -570,6 +843,11 @@ def read_size(words: list[str], i: int) -> tuple[tuple[Any, Any], int] | None:
     return None
 
 
+_BRACKET_LEADS = frozenset({"among", "amongst", "of", "considering", "counting", "only", "for",
+                            "out", "the", "those", "ones", "just", "keeping", "including",
+                            "all", "when"})
+
+
 def _bare_number(words: list[str], i: int) -> tuple[tuple[str, str], int] | None:
     if i < len(words) and _QUANTITY.match(words[i]):
         return (words[i], ""), i + 1
@@ -607,6 +885,9 @@ _SIZE_WORDS = frozenset({"larger", "bigger", "greater", "smaller", "exceeding", 
 def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] | None:
     """``(("near"|"far"|"adjacent", metres or None), position of its target)`` at
     ``words[i]``, or None."""
+    zone = _zone(words, i)
+    if zone is not None:
+        return zone
     for kind, phrases in (("near", _NEAR), ("far", _FAR)):
         for phrase in phrases:
             if not _starts(words, i, phrase):
@@ -650,6 +931,40 @@ def read_relation_head(words: list[str], i: int) -> tuple[tuple[str, Any], int] 
             said = " ".join(phrase)
             raise QuestionError(f"'{said}' does not say how far: give a distance, e.g. "
                                 f"'within 100 m of' or 'farther than 500 m from'")
+    return None
+
+
+_ENTERING = frozenset({"touch", "touches", "touching", "intersect", "intersects",
+                       "intersecting", "overlap", "overlaps", "overlapping", "enter", "enters",
+                       "entering", "reach", "reaches", "reaching", "cross", "crosses",
+                       "crossing", "in", "inside", "within", "into", "fall", "falls",
+                       "falling", "lie", "lies", "lying", "meet", "meets", "meeting"})
+_ZONE_WORDS = frozenset({"zone", "buffer", "band", "corridor", "radius", "belt", "strip",
+                         "ring", "margin", "halo", "area"})
+
+
+def _zone(words: list[str], i: int) -> tuple[tuple[str, Any], int] | None:
+    """"touching a 200 m zone around cropland", "inside the 50 m buffer of roads": near."""
+    j = i
+    while j < len(words) and words[j] in _ENTERING:
+        j += 1
+    if j == i:
+        return None
+    while j < len(words) and words[j] in ("a", "an", "the"):
+        j += 1
+    found = quantity(words, j)
+    if found is None or found[0][1] not in LENGTH_UNITS:
+        return None
+    j = found[1]
+    if j < len(words) and words[j] in ("wide", "deep", "large"):
+        j += 1
+    if j >= len(words) or words[j] not in _ZONE_WORDS:
+        return None
+    j += 1
+    if j < len(words) and words[j] in ("around", "of", "along", "surrounding", "from", "round",
+                                       "about", "on", "beside", "next"):
+        j += 1 + (words[j] == "next" and j + 1 < len(words) and words[j + 1] == "to")
+        return ("near", length_m(*found[0])), j
     return None
 
 
