@@ -44,8 +44,10 @@ Applying them:
 
 Classes: :data:`CLASS_NAMES`, :func:`canonical_class` (synonyms, suggestions for unknown
 words), :func:`class_members` (broad classes hold narrower ones; :data:`MEMBERS` maps each
-broad class to the classes it holds directly), :class:`Vocabulary` (the
-built-in words with a source's legend), :func:`common_name` (a band's STAC common name).
+broad class to the classes it holds directly; :data:`KINDS` lists narrower kinds such as
+mangroves), :class:`Vocabulary` (the built-in words with a source's legend, read exactly as
+given: :func:`legend_classes`, :meth:`Vocabulary.covers`), :func:`common_name` (a band's STAC
+common name).
 
 Torch loads only when a model is built, loaded or trained.
 """

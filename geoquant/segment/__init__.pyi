@@ -55,10 +55,12 @@ from ._train_eval import TrainReport
 from ._user_model import ModelSegmenter, model_segmenter
 from ._vocabulary import (
     CLASS_NAMES,
+    KINDS,
     MEMBERS,
     Vocabulary,
     canonical_class,
     class_members,
+    legend_classes,
 )
 
 __all__ = [
@@ -90,6 +92,7 @@ __all__ = [
     "load_classifier",
     "load_model",
     "MASK_NODATA",
+    "KINDS",
     "MEMBERS",
     "model_segmenter",
     "ModelSegmenter",
@@ -115,4 +118,5 @@ __all__ = [
     "TrainReport",
     "UNetSegmenter",
     "Vocabulary",
+    "legend_classes",
 ]

@@ -26,9 +26,14 @@ from typing import Any
 import numpy as np
 
 from geoquant._backend import array_module
-from geoquant.errors import BandError, ClassNameError, InvalidOptionError
+from geoquant.errors import BandError, InvalidOptionError
 from geoquant.segment._bands import band_indices
-from geoquant.segment._vocabulary import CLASS_NAMES, Vocabulary, canonical_class
+from geoquant.segment._vocabulary import (
+    CLASS_NAMES,
+    Vocabulary,
+    is_nodata_word,
+    legend_classes,
+)
 
 
 @dataclass(frozen=True)
@@ -40,9 +45,13 @@ class LandCoverProduct:
     name : str
         The product's name.
     codes : mapping of int to str
-        Pixel code -> class word: a vocabulary name or synonym, or a word of the product's own
-        legend ("vineyard"), which becomes a class of its own. Codes not in the table are
-        classes outside the vocabulary: every probability is zero there.
+        Pixel code -> class word, read exactly as given (:func:`legend_classes`): a vocabulary
+        name or synonym becomes the vocabulary's name when no other code is of that class
+        ("Tree cover" is ``forest``); the others, and narrower kinds ("Mangroves",
+        "Moss and lichen"), become classes of their own, named as written ("vineyard").
+        Distinct classes are never merged; a coarser word covers them as a union
+        (:meth:`classes_for`). Codes not in the table are classes outside the vocabulary:
+        every probability is zero there.
     nodata : tuple of int, optional
         Codes that mean no data: probabilities are NaN there. None by default: a code the
         legend names is a class (code 0 included), and no data is only what the product
@@ -72,14 +81,37 @@ class LandCoverProduct:
     classes: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        vocabulary = Vocabulary([str(word) for word in self.codes.values()])
-        table = {int(code): vocabulary.canonical(word) for code, word in self.codes.items()}
+        named = legend_classes([str(word) for word in self.codes.values()])
+        table = {int(code): named[str(word)] for code, word in self.codes.items()}
         object.__setattr__(self, "codes", MappingProxyType(table))
         present = set(table.values())
         legend = tuple(dict.fromkeys(c for c in table.values() if c not in CLASS_NAMES))
         object.__setattr__(self, "classes",
                            tuple(c for c in CLASS_NAMES if c in present) + legend)
         object.__setattr__(self, "bands", () if self.band is None else (self.band,))
+
+    def classes_for(self, word: str) -> tuple[str, ...]:
+        """The product's classes a class word means: exactly its own class for a word of the
+        legend ("mangroves"), the union of the classes it contains for a coarser word
+        ("wetland": herbaceous wetland and mangroves). See :meth:`Vocabulary.covers`.
+
+        Raises
+        ------
+        ClassNameError
+            The word is unknown, or the product has no class it covers.
+        """
+        return Vocabulary(self.classes).covers(word)
+
+    def codes_for(self, word: str) -> tuple[int, ...]:
+        """The pixel codes of :meth:`classes_for`, in ascending order.
+
+        >>> product("esa-worldcover").codes_for("wetland")
+        (90, 95)
+        >>> product("esa-worldcover").codes_for("mangroves")
+        (95,)
+        """
+        covered = set(self.classes_for(word))
+        return tuple(sorted(code for code, cls in self.codes.items() if cls in covered))
 
     def reading(self, band: str) -> LandCoverProduct:
         """The same product reading its codes from the named band."""
@@ -91,9 +123,9 @@ class LandCoverProduct:
         """A product from a STAC item's class metadata.
 
         Reads ``classification:classes`` (``value``, ``description``/``name``) or
-        ``file:values`` (``values``, ``summary``) of the asset; descriptions the vocabulary knows
-        become its names ("Rangeland" is grass), the others classes of the legend's own;
-        "No Data" marks nodata.
+        ``file:values`` (``values``, ``summary``) of the asset, each description exactly as
+        written (see ``codes``: "Rangeland" is grass, "Mangroves" a class of its own);
+        "No Data" marks nodata, and only it.
         """
         meta = dict(item.get("assets", {}).get(asset, {}))
         pairs: list[tuple[int, str]] = []
@@ -108,10 +140,10 @@ class LandCoverProduct:
                 "or 'file:values' metadata: pass the code table as LandCoverProduct(codes=...)")
         codes, nodata = {}, []
         for value, words in pairs:
-            if words.strip().lower().replace(" ", "") in ("nodata", "no-data", ""):
+            if is_nodata_word(words):
                 nodata.append(value)
                 continue
-            codes[value] = _vocabulary_class(words) or words
+            codes[value] = words
         return cls(name or str(item.get("collection") or item.get("id")), codes,
                    tuple(nodata))
 
@@ -175,25 +207,16 @@ class LandCoverProduct:
         return out
 
 
-def _vocabulary_class(words: str) -> str | None:
-    """The vocabulary class of a product's class description, trying its parts ("Snow/ice")."""
-    for candidate in (words, *words.replace("/", " and ").split(" and ")):
-        try:
-            return canonical_class(candidate)
-        except ClassNameError:
-            continue
-    return None
-
-
 ESA_WORLDCOVER = LandCoverProduct("esa-worldcover", {
     10: "forest", 20: "shrubland", 30: "grass", 40: "cropland", 50: "built-up", 60: "bare",
-    70: "snow", 80: "water", 90: "wetland", 95: "wetland", 100: "vegetation"}, (0,), "200")
+    70: "snow", 80: "water", 90: "herbaceous wetland", 95: "mangroves", 100: "moss and lichen"},
+    (0,), "200")
 IO_LULC = LandCoverProduct("io-lulc", {
     1: "water", 2: "forest", 4: "wetland", 5: "cropland", 7: "built-up", 8: "bare", 9: "snow",
     10: "cloud", 11: "grass"}, (0,), "02")
 SLOVENIA_LULC = LandCoverProduct("slovenia-lulc", {
     1: "cropland", 2: "forest", 3: "grass", 4: "shrubland", 5: "water", 6: "wetland",
-    7: "vegetation", 8: "built-up", 9: "bare", 10: "snow"}, (0,), "eo-learn")
+    7: "tundra", 8: "built-up", 9: "bare", 10: "snow"}, (0,), "eo-learn")
 GEOQUANT_SYNTH = LandCoverProduct("geoquant-synth", {
     1: "water", 2: "forest", 3: "cropland", 4: "grass", 5: "road", 6: "building", 7: "river"},
     (0,), "1")

@@ -115,3 +115,60 @@ def test_product_from_real_stac_metadata(shared_data):
     assert made.nodata == (0,)
     with pytest.raises(InvalidOptionError, match="classification:classes"):
         LandCoverProduct.from_stac({"id": "x", "assets": {"data": {}}})
+
+
+def test_esa_worldcover_classes_stay_distinct_on_real_geometry(shared_data, tmp_path):
+    """Issue 27 item 2: ESA WorldCover's mangroves never answer for herbaceous wetland, nor
+    moss and lichen for all vegetation (the Slovenia reference's geometry, relabelled)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    esa = product("esa-worldcover")
+    assert esa.codes[90] == "herbaceous wetland" and esa.codes[95] == "mangroves"
+    assert esa.codes[100] == "moss and lichen"
+    assert esa.codes_for("wetland") == (90, 95) and esa.codes_for("mangroves") == (95,)
+    assert esa.codes_for("vegetation") == (10, 20, 30, 40, 90, 95, 100)
+    lulc = slovenia_reference(shared_data).values
+    table = np.zeros(9, np.uint8)
+    table[[0, 1, 2, 3, 4, 8]] = [0, 60, 10, 90, 95, 100]
+    codes = table[lulc]
+    path = tmp_path / "esa.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=100, height=101, count=1,
+                       dtype="uint8", crs="EPSG:32633", nodata=0,
+                       transform=from_origin(465181.05, 5080254.63, 10, 10)) as dst:
+        dst.write(codes, 1)
+    valid = (codes != 0).sum()
+    for words, wanted in (("herbaceous wetland", [90]), ("mangroves", [95]),
+                          ("wetland", [90, 95]), ("moss and lichen", [100]),
+                          ("bare / sparse vegetation", [60])):
+        answer = gq.ask(f"What share of the area is {words}?", source=str(path),
+                        product="esa-worldcover")
+        assert answer.value == pytest.approx(100 * np.isin(codes, wanted).sum() / valid,
+                                             rel=1e-9), words
+
+
+def test_nlcd_legend_as_written_on_the_real_map(shared_data):
+    """NLCD's Woody and Emergent Herbaceous Wetlands stay two classes; "wetland" and
+    "forest" are the unions of their kinds (the real NLCD 2011 map of Zion)."""
+    import rasterio
+
+    legend = {11: "Open Water", 21: "Developed, Open Space", 22: "Developed, Low Intensity",
+              23: "Developed, Medium Intensity", 24: "Developed, High Intensity",
+              31: "Barren Land (Rock/Sand/Clay)", 41: "Deciduous Forest",
+              42: "Evergreen Forest", 43: "Mixed Forest", 52: "Shrub/Scrub",
+              71: "Grassland/Herbaceous", 81: "Pasture/Hay", 82: "Cultivated Crops",
+              90: "Woody Wetlands", 95: "Emergent Herbaceous Wetlands"}
+    nlcd = LandCoverProduct("nlcd", legend)
+    assert nlcd.codes_for("wetlands") == (90, 95)
+    assert nlcd.codes_for("developed") == (21, 22, 23, 24)
+    assert nlcd.codes_for("forest") == (41, 42, 43)
+    path = shared_data / "real" / "zion-landsat-nlcd" / "nlcd2011.tif"
+    with rasterio.open(path) as src:
+        codes = src.read(1)
+    valid = (codes != 255).sum()
+    for words, wanted in (("woody wetlands", [90]), ("emergent herbaceous wetlands", [95]),
+                          ("wetland", [90, 95])):
+        answer = gq.ask(f"What share of the map is {words}?", source=str(path),
+                        product=json.dumps({str(k): v for k, v in legend.items()}))
+        assert answer.value == pytest.approx(100 * np.isin(codes, wanted).sum() / valid,
+                                             rel=1e-9), words

@@ -55,3 +55,53 @@ def test_missing_band_names_which_and_what_the_cube_has():
     with pytest.raises(BandError,
                        match=r"needs band\(s\) swir16 \(Sentinel-2 B11.*it has B02, B03"):
         band_indices(["B02", "B03"], ["green", "swir16"], who="water (MNDWI)")
+
+
+def test_a_legend_word_means_exactly_its_own_class():
+    """Issue 27 item 2: a product's distinct classes are never merged into one."""
+    from geoquant.segment import Vocabulary, legend_classes
+
+    esa = ["Tree cover", "Bare / sparse vegetation", "Permanent water bodies",
+           "Herbaceous wetland", "Mangroves", "Moss and lichen"]
+    assert legend_classes(esa) == {
+        "Tree cover": "forest", "Bare / sparse vegetation": "bare",
+        "Permanent water bodies": "water", "Herbaceous wetland": "herbaceous wetland",
+        "Mangroves": "mangroves", "Moss and lichen": "moss and lichen"}
+    vocabulary = Vocabulary(esa)
+    assert vocabulary.canonical("mangroves") == "mangroves"
+    assert vocabulary.canonical("Herbaceous Wetland") == "herbaceous wetland"
+    assert vocabulary.canonical("moss and lichen") == "moss and lichen"
+    assert vocabulary.canonical("bare / sparse vegetation") == "bare"
+    assert vocabulary.canonical("permanent water bodies") == "water"
+    # coarser words cover the legend's classes of their kind, as an explicit union
+    assert vocabulary.covers("wetland") == ("herbaceous wetland", "mangroves")
+    assert vocabulary.covers("mangrove") == ("mangroves",)
+    assert set(vocabulary.covers("vegetation")) == {"forest", "herbaceous wetland",
+                                                     "mangroves", "moss and lichen"}
+    with pytest.raises(ClassNameError, match="no class 'cropland'"):
+        vocabulary.covers("cropland")
+
+
+def test_two_legend_words_of_one_kind_stay_two_classes():
+    from geoquant.segment import Vocabulary, legend_classes
+
+    assert legend_classes(["Woody Wetlands", "Emergent Herbaceous Wetlands"]) == {
+        "Woody Wetlands": "woody wetlands",
+        "Emergent Herbaceous Wetlands": "emergent herbaceous wetlands"}
+    # two synonyms of one class: the literal name keeps it, the other is a class of its own
+    assert legend_classes(["forest", "woodland"]) == {"forest": "forest",
+                                                      "woodland": "woodland"}
+    assert legend_classes(["swamp", "marsh"]) == {"swamp": "swamp", "marsh": "marsh"}
+    vocabulary = Vocabulary(["forest", "woodland"])
+    assert vocabulary.canonical("woodland") == "woodland"
+    assert vocabulary.covers("forest") == ("forest", "woodland")
+    assert vocabulary.covers("woodlands") == ("woodland",)
+
+
+def test_a_narrower_kind_is_refused_where_the_source_does_not_map_it():
+    from geoquant.segment import Vocabulary
+
+    with pytest.raises(ClassNameError, match="kind of 'wetland', not all of it"):
+        canonical_class("mangroves")
+    with pytest.raises(ClassNameError, match="kind of 'vegetation'"):
+        Vocabulary(["forest", "wetland"]).canonical("moss and lichen")
