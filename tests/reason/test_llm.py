@@ -587,3 +587,135 @@ def test_the_cli_offers_auto_for_ask_and_eval():
         assert parser.parse_args([*command, "--planner", "rules"]).planner == "rules"
     text = parser._subparsers._group_actions[0].choices["eval"].format_help()
     assert "auto (default)" in " ".join(text.split())
+
+
+# --- issue 32 items 10, 11 and 7: the key kept secret, hostile replies, bounded calls ----------
+
+def test_a_key_with_surrounding_whitespace_is_stripped(monkeypatch, endpoint):
+    endpoint.answer(PLAN)
+    llm_plan("how many forest patches?", config=_config(endpoint, api_key=f"  {KEY}\n"))
+    assert endpoint.last["headers"]["Authorization"] == f"Bearer {KEY}"
+    monkeypatch.setenv("GEOQUANT_LLM_URL", endpoint.url + "\n")
+    monkeypatch.setenv("GEOQUANT_LLM_MODEL", "env-model\n")
+    monkeypatch.setenv("GEOQUANT_LLM_API_KEY", KEY + "\r\n")
+    config = LLMConfig.load()
+    assert (config.api_key, config.model, config.url) == (KEY, "env-model", endpoint.url)
+    llm_plan("how many forest patches?")
+    assert endpoint.last["headers"]["Authorization"] == f"Bearer {KEY}"
+    assert LLMConfig(url=endpoint.url, model="m", api_key=" \n").api_key is None
+
+
+def test_a_key_with_a_line_break_inside_is_refused_without_printing_it():
+    with pytest.raises(InvalidOptionError, match="line break") as caught:
+        LLMConfig(url="http://127.0.0.1:1/v1", model="m", api_key="sk-abc\ndef")
+    assert "sk-abc" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (500, {"error": {"message": "x" * 290 + f" bad key {KEY} given"}}),   # cut inside the key
+    (401, f"Unauthorized: Bearer {KEY}".encode()),                          # plain text
+    (200, {"error": f"no such key: {KEY}"}),                                 # no message
+    (200, {"choices": [{"message": {"content": f"I will not plan this, {KEY}"}}]}),
+    (200, {"choices": [{"message": {"content": json.dumps(
+        {"error": f"refused for {KEY}"})}}]}),
+])
+def test_the_key_echoed_by_the_server_is_redacted_everywhere(endpoint, status, body):
+    endpoint.respond(status, body)
+    with pytest.raises((PlanError, QuestionError)) as caught:
+        llm_plan("how many forest patches?", config=_config(endpoint, api_key=KEY + "\n"))
+    text = str(caught.value)
+    assert KEY[:8] not in text and "*" in text      # "***", or its start where cut
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"choices": [], "usage": ' + b"9" * 5000 + b"}", "number too long"),
+])
+def test_a_reply_body_nested_deeply_or_holding_a_huge_number_is_a_plan_error(endpoint, body,
+                                                                           message):
+    endpoint.respond(200, body)
+    with pytest.raises(PlanError, match=message):
+        llm_plan("how many forest patches?", config=_config(endpoint))
+
+
+def test_timed_out_calls_leave_no_thread_running(endpoint):
+    endpoint.answer(PLAN)
+    endpoint.delay_s = 3.0
+    for _ in range(8):
+        with pytest.raises(PlanError, match="did not answer within 0.2 s"):
+            llm_plan("how many forest patches?", config=_config(endpoint, timeout_s=0.2))
+    alive = [t for t in threading.enumerate() if t.name == "geoquant-llm-request"]
+    assert alive == []
+
+
+@pytest.mark.parametrize("timeout_s", [float("inf"), float("nan"), -1, 0, True, 1e300, "60"])
+def test_a_timeout_that_is_no_finite_number_of_seconds_is_refused(timeout_s):
+    with pytest.raises(InvalidOptionError, match="timeout_s must be a finite number"):
+        LLMConfig(url="http://127.0.0.1:1/v1", model="m", timeout_s=timeout_s)
+
+
+def test_timeout_inf_in_the_config_file_is_refused(tmp_path):
+    path = tmp_path / "gq.toml"
+    path.write_text('[llm]\nurl = "http://127.0.0.1:1/v1"\nmodel = "m"\ntimeout_s = inf\n')
+    with pytest.raises(InvalidOptionError, match="timeout_s must be a finite number"):
+        LLMConfig.load(config_path=path)
+
+
+def test_a_duplicated_answer_key_is_refused(endpoint):
+    content = ('{"version": 1, "steps": [{"id": "a", "op": "mask", "class": "forest"}, '
+               '{"id": "n", "op": "count", "of": "a"}, {"id": "s", "op": "share", "of": "a"}], '
+               '"answer": "n", "answer": "s"}')
+    endpoint.answer(content)
+    with pytest.raises(PlanError, match="the key 'answer' is given twice"):
+        llm_plan("how many forest patches?", config=_config(endpoint))
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202e"
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (500, {"error": {"message": ESCAPES + "y" * 100_000}}),
+    (200, {"choices": [{"message": {"content": json.dumps(_with(
+        {"id": "a", "op": "mask", "class": "forest"},
+        {"id": "n", "op": "area", "of": "a", "unit": ESCAPES + "x" * 100_000}))}}]}),
+    (200, {"choices": [{"message": {"content": json.dumps({"error": ESCAPES * 50})}}]}),
+    (200, {"choices": [{"message": {"content": ESCAPES + "z" * 100_000}}]}),
+    (200, {"error": ESCAPES + "w" * 100_000}),
+])
+def test_escape_sequences_and_huge_strings_never_reach_the_terminal(endpoint, status, body):
+    endpoint.respond(status, body)
+    with pytest.raises((PlanError, QuestionError)) as caught:
+        llm_plan("how many forest patches?", config=_config(endpoint))
+    text = str(caught.value)
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert len(text) <= 1003
+
+
+def test_the_cli_prints_one_clean_line_without_the_key(monkeypatch, endpoint, capsys):
+    from geoquant.cli import main
+
+    monkeypatch.setenv("GEOQUANT_LLM_URL", endpoint.url)
+    monkeypatch.setenv("GEOQUANT_LLM_MODEL", "m")
+    monkeypatch.setenv("GEOQUANT_LLM_API_KEY", KEY + "\n")
+    endpoint.respond(500, {"error": {"message": f"{ESCAPES} key {KEY} " + "v" * 50_000}})
+    assert main(["ask", "how many forest patches?", "--source", "nowhere.tif",
+                 "--planner", "llm", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and KEY[:8] not in err
+    assert "HTTP 500" in err and len(err) < 1100
+
+
+@pytest.mark.parametrize("where", ["plan", "step"])
+def test_a_plan_with_thousands_of_extra_keys_is_refused_fast(endpoint, where):
+    extra = {f"k{i}": i for i in range(8000)}
+    document = _with({"id": "a", "op": "mask", "class": "forest"},
+                     {"id": "n", "op": "count", "of": "a"})
+    if where == "plan":
+        document.update(extra)
+    else:
+        document["steps"][0].update(extra)
+    endpoint.answer(document)
+    started = time.perf_counter()
+    with pytest.raises(PlanError, match=r"'k0', 'k1', 'k2' and 7997 more were unexpected"):
+        llm_plan("how many forest patches?", config=_config(endpoint))
+    assert time.perf_counter() - started < 2.0
