@@ -97,38 +97,81 @@ def _single(cube):
     return cube.isel(time=0, band=0, drop=True).drop_vars("item_ids", errors="ignore")
 
 
-def _quicklook(path: Path, panels: list[tuple[str, Any]]) -> None:
-    """Side-by-side PNG of RGB panels with titles (nearest upscaling)."""
-    from PIL import Image, ImageDraw
+#: Colour of the pixels of a panel that are neither its subject nor no data.
+OTHER = (235, 232, 220)
+
+
+def _quicklook(path: Path, panels: list[dict[str, Any]]) -> None:
+    """Side-by-side panels, each with its title, picture, legend and caption
+    (:func:`geoquant.sinks._png.sheet`); nearest upscaling to a common height."""
+    from PIL import Image
+
+    from geoquant.sinks._png import HATCHED, NO_DATA, hatch, save_png, sheet
 
     height = 360
-    tiles = []
-    for title, rgb in panels:
+    pages = []
+    for panel in panels:
+        rgb = _colour(panel["mask"], panel["colour"])
+        rgb = hatch(rgb, panel["nodata"]) if panel["nodata"].any() else rgb
         img = Image.fromarray(rgb)
-        scale = height / img.height
-        img = img.resize((max(1, round(img.width * scale)), height), Image.Resampling.NEAREST)
-        canvas = Image.new("RGB", (img.width, height + 24), "white")
-        canvas.paste(img, (0, 24))
-        ImageDraw.Draw(canvas).text((4, 6), title, fill="black")
-        tiles.append(canvas)
-    width = sum(t.width for t in tiles) + 8 * (len(tiles) - 1)
-    sheet = Image.new("RGB", (width, height + 24), "white")
+        img = img.resize((max(1, round(img.width * height / img.height)), height),
+                         Image.Resampling.NEAREST)
+        legend = [(panel["subject"], panel["colour"]), (panel["other"], OTHER)]
+        if panel["nodata"].any():
+            legend.append((panel.get("nodata_words", NO_DATA), HATCHED))
+        pages.append(sheet(img, title=panel["title"], caption=panel.get("caption", ""),
+                           legend=legend, width=max(img.width, 420)))
+    width = sum(p.width for p in pages) + 16 * (len(pages) - 1)
+    page = Image.new("RGB", (width, max(p.height for p in pages)), "white")
     x = 0
-    for tile in tiles:
-        sheet.paste(tile, (x, 0))
-        x += tile.width + 8
-    sheet.save(path)
+    for tile in pages:
+        page.paste(tile, (x, 0))
+        x += tile.width + 16
+    save_png(page, path)
 
 
-def _colour(mask, on, off=(235, 235, 235), nodata=None):
+def _colour(mask: Any, on: tuple[int, int, int], off: tuple[int, int, int] = OTHER) -> Any:
     import numpy as np
 
     rgb = np.empty((*mask.shape, 3), dtype=np.uint8)
     rgb[...] = off
     rgb[mask] = on
-    if nodata is not None:
-        rgb[nodata] = (255, 255, 255)
     return rgb
+
+
+def _lausanne_caveat(lu: dict[str, Any]) -> str:
+    """Why most of the measured Lausanne change is misregistration (the demo's own evidence)."""
+    return (f"{lu['change_on_boundaries_percent']:.0f}% of the change lies within one pixel "
+            f"of a class boundary: the two maps' grids are "
+            f"{lu['grid_offset_px']['east']:+.2f} px "
+            f"east and {lu['grid_offset_px']['north']:+.2f} px north apart, so most of it is "
+            f"misregistration; at the best whole-pixel alignment "
+            f"{lu['changed_after_best_shift_percent']:.1f}% differs (an upper bound on real "
+            "change).")
+
+
+def _record_final_paths(stem: Path, partial: Path, final: Path) -> None:
+    """Rewrite the staging folder ``partial`` as ``final`` in the paths an answer records:
+    its JSON (``stem.json``) and the answer kept in its evidence Zarr's attributes."""
+    import json
+
+    from geoquant import sinks
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(str(partial), str(final))
+        if isinstance(value, dict):
+            return {k: moved(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [moved(v) for v in value]
+        return value
+
+    answer_json = stem.with_suffix(".json")
+    sinks.write_json(moved(json.loads(answer_json.read_text())), answer_json, overwrite=True)
+    for meta in (".zattrs", ".zmetadata"):
+        path = stem.with_suffix(".zarr") / meta
+        if path.is_file():
+            path.write_text(json.dumps(moved(json.loads(path.read_text())), indent=4))
 
 
 def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
@@ -274,24 +317,41 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                 steps.step("wrote slovenia.zarr, camargue.zarr, lausanne.zarr "
                            "(Zarr v2, GDAL-readable)")
 
+                lu = summary["lausanne"]
+                lu["caveat"] = _lausanne_caveat(lu)
                 _quicklook(partial / "quicklook.png", [
-                    (f"Slovenia forest {summary['slovenia']['forest_share_percent']:.1f}%",
-                     _colour(forest.values, (34, 120, 50), nodata=~classified.values)),
-                    (f"Camargue open water {water_area / 1e6:.2f} km2 "
-                     f"(VV < {sar_water.threshold:.1f} dB)",
-                     _colour(water.values, (30, 90, 200), nodata=~sar_valid.values)),
-                    ("Lausanne changed 2006-2012 "
-                     f"{summary['lausanne']['changed_share_percent']:.1f}%",
-                     _colour(changed.values, (200, 60, 40), nodata=~lu_valid.values)),
+                    {"title": "Slovenia: forest "
+                              f"{summary['slovenia']['forest_share_percent']:.1f}% of the "
+                              "classified area",
+                     "mask": forest.values, "colour": (34, 120, 50), "nodata": ~classified.values,
+                     "subject": "forest (land-cover reference class 2)",
+                     "other": "other classes", "nodata_words": "no class (code 0)"},
+                    {"title": f"Camargue: open water {water_area / 1e6:.2f} km²",
+                     "mask": water.values, "colour": (30, 90, 200), "nodata": ~sar_valid.values,
+                     "subject": f"open water (Sentinel-1 VV < {sar_water.threshold:.1f} dB, "
+                                f"{sar_water.threshold_source})",
+                     "other": "land and marsh (VV at or above the threshold)"},
+                    {"title": f"Lausanne: land use changed {lu['years'][0]}-{lu['years'][1]} on "
+                              f"{lu['changed_share_percent']:.1f}% of the area",
+                     "mask": changed.values, "colour": (200, 60, 40), "nodata": ~lu_valid.values,
+                     "subject": "class differs between the two maps",
+                     "other": "same class on both maps",
+                     "nodata_words": "not mapped on both dates",
+                     "caption": "Caveat: " + lu["caveat"]},
                 ])
                 (partial / "answers").mkdir()
                 summary["answers"] = {}
                 for name, question, collection, product in QUESTIONS:
                     answer = ask(question, source=f"{server.url}/collections/{collection}",
                                  product=product, out=partial / "answers" / f"{name}.zarr")
-                    summary["answers"][name] = {"question": question, "answer": answer.text(),
-                                                "value": answer.value, "unit": answer.unit,
-                                                "range": list(answer.range)}
+                    # the answers are written into the staging folder, which is renamed to
+                    # `out` at the end: record the paths they will have
+                    _record_final_paths(partial / "answers" / name, partial, out)
+                    summary["answers"][name] = {
+                        "question": question, "answer": answer.text(), "value": answer.value,
+                        "unit": answer.unit, "range": list(answer.range),
+                        "outputs": {kind: str(out / Path(path).relative_to(partial))
+                                    for kind, path in answer.outputs.items()}}
                 steps.step(f"answered {len(QUESTIONS)} questions with geoquant.ask "
                            "(answers/: evidence Zarr, JSON, quick-look each)")
                 summary["elapsed_s"] = time.perf_counter() - steps.started
@@ -308,12 +368,7 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
         f"{c['threshold_source']}).")
     say(f"Lausanne: {lu['changed_share_percent']:.1f}% of the area changed land use "
         f"between {lu['years'][0]} and {lu['years'][1]} ({lu['changed_area_ha']:.0f} ha), but "
-        f"{lu['change_on_boundaries_percent']:.0f}% of that lies within one pixel of a class "
-        f"boundary: the two maps' grids are {lu['grid_offset_px']['east']:+.2f} px east and "
-        f"{lu['grid_offset_px']['north']:+.2f} px north apart, so most of it is "
-        f"misregistration; at the best whole-pixel alignment "
-        f"{lu['changed_after_best_shift_percent']:.1f}% differs (an upper bound on real "
-        "change).")
+        + _lausanne_caveat(lu))
     for entry in summary["answers"].values():
         say(f"Q: {entry['question']}\nA: {entry['answer']}")
     return summary

@@ -230,7 +230,8 @@ def evidence_names(step: Step, results: Mapping[str, StepResult]) -> tuple[str, 
 
 
 def answer_masks(plan: Plan, *, limit: int = 3) -> list[str]:
-    """The mask steps the answer rests on, nearest first: what the quick-look shows."""
+    """The mask steps the answer rests on, nearest first (the answer's own subject, then the
+    masks it was made from): what the quick-look shows."""
     found: list[str] = []
     queue = [plan.answer]
     seen = set()
@@ -241,6 +242,5 @@ def answer_masks(plan: Plan, *, limit: int = 3) -> list[str]:
         seen.add(sid)
         if plan.step(sid).kind == "mask":
             found.append(sid)
-            continue
         queue.extend(plan.step(sid).refs())
     return found

@@ -145,6 +145,24 @@ def test_demo_end_to_end(demo_run, shared_data):
     assert summary["camargue"]["open_water_area_m2"] == pytest.approx(water, rel=1e-12)
 
 
+def test_demo_answers_record_their_final_paths(demo_run):
+    """The answers are written in the demo's staging folder, renamed into place at the end:
+    their JSON, their evidence Zarr's attributes and the summary name the final paths."""
+    out, _ = demo_run
+    summary = json.loads((out / "summary.json").read_text())
+    for name, entry in summary["answers"].items():
+        saved = json.loads((out / "answers" / f"{name}.json").read_text())
+        assert saved["outputs"] == entry["outputs"]
+        for kind, path in saved["outputs"].items():
+            assert Path(path) == out / "answers" / f"{name}.{kind}" and Path(path).exists()
+        attrs = (out / "answers" / f"{name}.zarr" / ".zattrs").read_text()
+        assert ".partial" not in attrs and str(out / "answers") in attrs
+    # the Lausanne panel's caption carries the misregistration caveat the text gives
+    assert "misregistration" in summary["lausanne"]["caveat"]
+    change = summary["answers"]["lausanne-change"]["answer"]
+    assert "mapped on both dates" in change
+
+
 def test_demo_stores_read_by_gdal(demo_run):
     import rasterio
 

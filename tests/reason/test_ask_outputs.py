@@ -149,3 +149,40 @@ def test_change_answer_states_the_common_extent_and_the_whole_map_figures(shared
     assert says in saved["text"] and saved["provenance"]["change_extent"]["covers"] == \
         "the area mapped on both dates"
     assert extent["text"] in answer.caption() and "misregistration" in answer.caption()
+
+
+def test_change_quicklook_names_every_colour_it_draws(shared_data, tmp_path):
+    """The quick-look of a real change answer (two land-use maps): every pixel of the picture
+    is a colour its legend names (the class before, after, in both, the mapped area, the
+    hatched no data), no data is hatched rather than drawn white like the page, the subject
+    colour is there, and the legend names the steps in words."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from geoquant.reason import _picture
+    from geoquant.sinks import _png
+
+    answer = gq.ask("How much did the area of code 2 change between 2006 and 2012 in ha?",
+                    source=[str(shared_data / n) for n in LAUSANNE], product="codes",
+                    thresholds=None)
+    masks = [(name, answer.evidence[name].compute()) for name in ("code_2_after",
+                                                                  "code_2_before")]
+    buffer = io.BytesIO()
+    _picture.draw(buffer, None, masks, answer.caption())
+    page = np.asarray(Image.open(buffer).convert("RGB"))
+    # the picture ends at the first all-white row (the gap above the caption): no data is
+    # hatched, so no row of the picture is white like the page
+    height = int(np.argmax((page == 255).all(axis=-1).all(axis=1)))
+    assert height >= 480 * 325 / 472 * 0.8
+    picture = page[:height].reshape(-1, 3)
+    mapped = np.asarray(_picture.MAPPED, float)
+    named = {_picture.MAPPED, _picture.OVERLAP, *_png.HATCH}
+    for colour, alpha in zip(_picture.OVERLAY[:2], _picture.ALPHA, strict=True):
+        named.add(tuple(((1 - alpha) * mapped + alpha * np.asarray(colour)).astype(np.uint8)))
+    found = {tuple(int(v) for v in c) for c in np.unique(picture, axis=0)}
+    assert found <= named, found - named
+    subject = tuple(((1 - _picture.ALPHA[0]) * mapped
+                     + _picture.ALPHA[0] * np.asarray(_picture.OVERLAY[0])).astype(np.uint8))
+    assert {subject, _picture.OVERLAP, _png.HATCH[1]} <= found
