@@ -15,6 +15,14 @@ import pytest
 if shutil.which("nvidia-smi") is None:
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
+# A developer's own LLM endpoint must not change what the suite checks: planner="auto", the
+# default of ask and eval, would send every question the rules refuse to it. Tests of the LLM
+# planner configure a loopback endpoint themselves (tests/reason/test_llm.py).
+for _name in ("GEOQUANT_LLM_URL", "GEOQUANT_LLM_MODEL", "GEOQUANT_LLM_API_KEY",
+              "GEOQUANT_CONFIG"):
+    os.environ.pop(_name, None)
+os.environ["XDG_CONFIG_HOME"] = str(Path(__file__).resolve().parent / "no-config-home")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
