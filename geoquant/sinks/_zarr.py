@@ -315,6 +315,7 @@ def open_zarr(path: str | os.PathLike[str]) -> xr.Dataset:
         or it has no CRS or no spatial dimensions. A damaged chunk is found only when it is
         computed.
     """
+    import rioxarray  # noqa: F401  (the .rio accessor, used below)
     import xarray as xr
 
     store = Path(os.fspath(path)).expanduser().absolute()

@@ -61,8 +61,10 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  
     Parameters
     ----------
     path
-        A GeoTIFF / COG (``.tif``), or a Zarr store (``.zarr``) written by geoquant or any
-        CF/rioxarray-georeferenced Zarr.
+        A GeoTIFF / COG (``.tif``), a PNG or JPEG with ``gsd_m``, or a Zarr store (``.zarr``,
+        v2 or v3) written by geoquant (:func:`geoquant.sinks.write_zarr`, ``ask --out``
+        evidence, a monitor store's ``region/source`` group) or any CF/rioxarray-georeferenced
+        Zarr; one variable of a store may be given as its folder (``evidence.zarr/forest``).
     chunks
         Spatial chunk size in pixels.
     variable
@@ -92,23 +94,56 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  
     if not path.exists():
         raise AssetError(f"{path} does not exist; check the path")
     if path.is_dir() or path.suffix == ".zarr":
-        from geoquant.sinks import open_zarr
-
-        ds = open_zarr(path)
-        names = [v for v in ds.data_vars if v != "spatial_ref"]
-        if variable is None:
-            if len(names) != 1:
-                raise StoreError(f"{path} holds variables {names}; pass variable= to choose one")
-            variable = names[0]
-        if variable not in ds:
-            raise StoreError(f"{path} has no variable {variable!r}; it has {names}")
-        arr = ds[variable]
-        if arr.rio.crs is None:
-            raise StoreError(f"{path}:{variable} has no CRS")
-        return arr
+        return _open_zarr(path, variable)
     if gsd_m is not None and not (isinstance(gsd_m, (int, float)) and 0 < gsd_m < 1e6):
         raise AssetError(f"the pixel size must be a positive number of metres, not {gsd_m!r}")
     return _open_geotiff(path, chunks, gsd_m)
+
+
+def _is_zarr_array(path: Path) -> bool:
+    """Whether ``path`` is one array of a Zarr store (v2 ``.zarray``, v3 ``zarr.json``)."""
+    if (path / ".zarray").is_file():
+        return True
+    meta = path / "zarr.json"
+    if not meta.is_file():
+        return False
+    import json
+
+    try:
+        return json.loads(meta.read_text(encoding="utf-8")).get("node_type") == "array"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _open_zarr(path: Path, variable: str | None):
+    """One variable of a Zarr store: a store (or a group of one, such as a monitor store's
+    ``region/source``), or the folder of one of its arrays (``evidence.zarr/forest``)."""
+    import rioxarray  # noqa: F401  (the .rio accessor)
+
+    from geoquant.sinks import open_zarr
+
+    if _is_zarr_array(path):
+        if variable is not None and variable != path.name:
+            raise StoreError(f"{path} is the array {path.name!r}, not {variable!r}: give the "
+                             "store's folder with variable=, or the array's folder alone")
+        path, variable = path.parent, path.name
+    ds = open_zarr(path)
+    names = [str(v) for v in ds.data_vars if v != "spatial_ref"]
+    if variable is None:
+        if len(names) != 1:
+            raise StoreError(f"{path} holds variables {', '.join(names) or 'none'}: choose one "
+                             f"with variable=, or give its folder as the source "
+                             f"({path / (names[0] if names else 'NAME')})")
+        variable = names[0]
+    if variable not in names:
+        raise StoreError(f"{path} has no variable {variable!r}; it has {', '.join(names)}")
+    arr = ds[variable]
+    if arr.rio.crs is None:
+        arr = arr.rio.write_crs(ds.rio.crs)
+    if arr.rio.crs is None:
+        raise StoreError(f"{path}:{variable} has no CRS: write it with "
+                         "geoquant.sinks.write_zarr from data with a CRS")
+    return arr
 
 
 def local_metric_grid(arr, gsd_m: float):
