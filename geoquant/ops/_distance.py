@@ -28,6 +28,11 @@ per-column or per-row summaries; the kernels are in :mod:`geoquant.ops.kernels.e
 distances are summed as ``(dy*rows)**2 + (dx*cols)**2`` in float64, the terms scipy.ndimage sums,
 so results match ``scipy.ndimage.distance_transform_edt(~mask, sampling=(dy, dx))`` to rounding.
 Excluded pixels (nodata, outside the region) are not objects and do not block paths.
+
+Geographic grids run the same transform under a local metric whose pixel width is that of each
+target row at its own latitude (``dx`` becomes one value per row; the row pass of a row only
+uses its own), with a stated bound on its error against the ellipsoidal geodesic; grids too
+large for the bound are refused (:mod:`geoquant.ops._geodesy`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from geoquant._backend import array_module
+from geoquant.ops._geodesy import check_distance_error
 from geoquant.ops._mask import (
     OBJECT,
     PreparedMask,
@@ -71,8 +77,10 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
     Parameters
     ----------
     mask : xarray.DataArray
-        2-D ``(y, x)`` boolean mask with a projected CRS; True marks object pixels. 0/1 numbers
-        with NaN or the raster's nodata value marking excluded pixels are accepted too.
+        2-D ``(y, x)`` boolean mask with a CRS; True marks object pixels. 0/1 numbers with NaN
+        or the raster's nodata value marking excluded pixels are accepted too. Geographic grids
+        use the local metric of :mod:`geoquant.ops._geodesy` (its error bound is the result's
+        ``max_relative_error`` attribute).
     valid : xarray.DataArray of bool, optional
         Pixels to keep; False pixels are excluded (outside the region, nodata).
 
@@ -91,7 +99,9 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
     geoquant.errors.MaskError
         When the mask is not a 2-D DataArray of booleans (or 0/1 numbers).
     geoquant.errors.CRSError
-        When the mask has no CRS or a geographic one (reproject it to metres first).
+        When the mask has no CRS.
+    geoquant.errors.GeographicExtentError
+        When the mask's geographic grid spans more than the error bound allows.
 
     Examples
     --------
@@ -105,6 +115,8 @@ def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.Dat
     """
     prepared = prepare_mask(mask, name="mask", valid=valid)
     attrs = {"long_name": "distance to the nearest object pixel", "units": "m"}
+    if prepared.geometry.geographic:
+        attrs["max_relative_error"] = check_distance_error(prepared.geometry, "distance")
     if is_dask(mask.data):
         return prepared.like(distance_to(prepared), name="distance", attrs=attrs)
     # In memory in, in memory out: the row bands (ops._mask.memory_tiles) are written straight
@@ -124,7 +136,8 @@ def min_distance(a: xr.DataArray, b: xr.DataArray, *, valid: xr.DataArray | None
     Parameters
     ----------
     a, b : xarray.DataArray
-        2-D boolean masks on the same projected grid (shape, transform and CRS).
+        2-D boolean masks on the same grid (shape, transform and CRS); geographic grids use
+        the local metric of :mod:`geoquant.ops._geodesy`.
     valid : xarray.DataArray of bool, optional
         Pixels to keep in both masks; False pixels are excluded.
 
@@ -141,11 +154,14 @@ def min_distance(a: xr.DataArray, b: xr.DataArray, *, valid: xr.DataArray | None
     geoquant.errors.GridMismatchError
         When ``a`` and ``b`` lie on different grids.
     geoquant.errors.CRSError
-        When the grid has no CRS or a geographic one.
+        When the grid has no CRS.
+    geoquant.errors.GeographicExtentError
+        When a geographic grid spans more than the error bound allows.
     """
     import dask.array as da
 
     first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
+    check_distance_error(first.geometry, "min_distance")
     to_b = distance_to(second, excluded_nan=False)
     per_tile = da.map_blocks(_min_over_objects, to_b, first.codes, dtype=np.float64,
                              chunks=((1,) * len(to_b.chunks[0]), (1,) * len(to_b.chunks[1])),
@@ -163,7 +179,8 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
     Parameters
     ----------
     a, b : xarray.DataArray
-        2-D boolean masks on the same projected grid.
+        2-D boolean masks on the same grid; geographic grids use the local metric of
+        :mod:`geoquant.ops._geodesy`, whose bound is checked at ``distance_m``.
     distance_m : float
         Largest distance in metres between pixel centres, inclusive; ``0`` keeps the pixels of
         ``a`` that are also in ``b``.
@@ -182,12 +199,15 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
         When ``distance_m`` is negative, NaN or infinite.
     geoquant.errors.MaskError, geoquant.errors.GridMismatchError, geoquant.errors.CRSError
         As for :func:`min_distance`.
+    geoquant.errors.GeographicExtentError
+        When the error bound at ``distance_m`` on a geographic grid is too large.
     """
     limit = check_non_negative(distance_m, "distance_m", unit="metres",
                                example="within_distance(a, b, 2000.0) for 2 km")
     import dask.array as da
 
     first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
+    check_distance_error(first.geometry, "within_distance", limit)
     to_b = distance_to(second, excluded_nan=False)
     near = da.map_blocks(_objects_within, to_b, first.codes, limit=limit, dtype=np.bool_,
                          meta=array_module(to_b._meta).empty((0, 0), np.bool_))
@@ -218,25 +238,26 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
         float64 metres; ``inf`` everywhere when there is no object pixel. With ``empty``, a
         Delayed of the one filled array.
 
-    Raises
-    ------
-    geoquant.errors.CRSError
-        On geographic grids.
+    Notes
+    -----
+    On geographic grids the distances are those of the local metric (see
+    :mod:`geoquant.ops._geodesy`); callers check its bound.
     """
     import dask.array as da
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
 
-    prepared.geometry.require_projected("distance")
-    dx, dy = float(prepared.geometry.dx), float(prepared.geometry.dy)
     codes = prepared.codes
     row_chunks, col_chunks = codes.chunks
     ni, nj = len(row_chunks), len(col_chunks)
     grid = TileGrid.from_chunks(codes.chunks)
     row0, col0 = grid.row_starts.tolist(), grid.col_starts.tolist()
     ncols = col0[-1]
+    dy = prepared.geometry.metric_dy()
+    widths = prepared.geometry.metric_dx(0, grid.shape[0])  # one per row
+    dx = [widths[row0[i]:row0[i] + row_chunks[i]] for i in range(ni)]
     kernels = configured_kernels()
-    token = tokenize(codes.name, dx, dy, excluded_nan, kernels)
+    token = tokenize(codes.name, widths, dy, excluded_nan, kernels)
     src = codes.name
     ext, above, below = f"edt-extremes-{token}", f"edt-above-{token}", f"edt-below-{token}"
     border, left, right = f"edt-border-{token}", f"edt-left-{token}", f"edt-right-{token}"
@@ -255,16 +276,17 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
         below: {(below, i, j): ((_carry_up, (below, i + 1, j), (ext, i + 1, j)) if i < ni - 1
                                 else (_no_rows_below, col_chunks[j])) for i, j in tiles},
         border: {(border, i, j): (_border_sites, (src, i, j), row0[i], col0[j], ncols,
-                                  (above, i, j), (below, i, j), dx, dy, kernels)
+                                  (above, i, j), (below, i, j), dx[i], dy, kernels)
                  for i, j in tiles},
         left: {(left, i, j): ((_carry_left, (left, i, j - 1), (border, i, j - 1), col0[j],
-                               ncols - 1, dx) if j else (_no_sites, row_chunks[i]))
+                               ncols - 1, dx[i]) if j else (_no_sites, row_chunks[i]))
                for i, j in tiles},
         right: {(right, i, j): ((_carry_right, (border, i, j + 1), (right, i, j + 1), 0,
-                                 col0[j + 1] - 1, dx) if j < nj - 1 else (_no_sites, row_chunks[i]))
+                                 col0[j + 1] - 1, dx[i]) if j < nj - 1
+                                else (_no_sites, row_chunks[i]))
                 for i, j in tiles},
         out: {(out, i, j): (_distance_tile, (src, i, j), row0[i], col0[j], (above, i, j),
-                            (below, i, j), (left, i, j), (right, i, j), dx, dy, excluded_nan,
+                            (below, i, j), (left, i, j), (right, i, j), dx[i], dy, excluded_nan,
                             bands, kernels, None if empty is None else whole)
               for i, j in tiles},
     }
@@ -324,8 +346,9 @@ def _carry_up(below: np.ndarray, extremes: np.ndarray) -> np.ndarray:
 
 
 def _border_sites(codes: Any, row0: int, col0: int, ncols: int, above: np.ndarray,
-                  below: np.ndarray, dx: float, dy: float, kernels: str) -> tuple[Sites, Sites]:
-    """The tile's sites that matter left of it and right of it."""
+                  below: np.ndarray, dx: np.ndarray, dy: float,
+                  kernels: str) -> tuple[Sites, Sites]:
+    """The tile's sites that matter left of it and right of it (``dx``: width per row, m)."""
     parts = kernels_for(codes, kernels).border_sites(codes, row0, col0, ncols, above, below,
                                                      dx, dy)
     return Sites(*parts[:3]), Sites(*parts[3:])
@@ -335,21 +358,23 @@ def _no_sites(rows: int) -> Sites:
     return Sites(np.zeros(rows + 1, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
 
 
-def _carry_left(carry: Sites, border: tuple[Sites, Sites], lo: int, hi: int, dx: float) -> Sites:
+def _carry_left(carry: Sites, border: tuple[Sites, Sites], lo: int, hi: int,
+                dx: np.ndarray) -> Sites:
     """Sites left of the next tile: the carry so far, then what this tile offers rightwards."""
     from geoquant.ops.kernels.edt import merge_sites
 
     return Sites(*merge_sites(*carry, *border[1], lo, hi, dx))
 
 
-def _carry_right(border: tuple[Sites, Sites], carry: Sites, lo: int, hi: int, dx: float) -> Sites:
+def _carry_right(border: tuple[Sites, Sites], carry: Sites, lo: int, hi: int,
+                 dx: np.ndarray) -> Sites:
     from geoquant.ops.kernels.edt import merge_sites
 
     return Sites(*merge_sites(*border[0], *carry, lo, hi, dx))
 
 
 def _distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray,
-                   below: np.ndarray, left: Sites, right: Sites, dx: float, dy: float,
+                   below: np.ndarray, left: Sites, right: Sites, dx: np.ndarray, dy: float,
                    excluded_nan: bool, bands: int, kernels: str, whole: Any = None) -> Any:
     """Distances (m) of one tile: a new array, or written into its window of ``whole`` (then
     None). On the CPU ``bands > 1`` splits its rows over as many threads. A GPU tile is

@@ -35,8 +35,9 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
         Threshold distance for connectance, m (edge to edge between cell centres); connectance
         is NaN without it.
     neighbours : bool
-        Compute the distance metrics (``enn_mn``, ``connectance``), which need a projected
-        CRS and a second pass over global labels. False skips them (NaN).
+        Compute the distance metrics (``enn_mn``, ``connectance``), which need a second pass
+        over global labels (on geographic grids: geocentric chords turned into arcs, see
+        :mod:`geoquant.ops._geodesy`). False skips them (NaN).
     valid : xarray.DataArray of bool, optional
         False where pixels are excluded.
 
@@ -50,11 +51,11 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
         (%); ``enn_mn`` (mean Euclidean nearest-neighbour distance, m);
         ``proportion_of_landscape`` (%); ``total_area`` (ha).
 
-    Raises
-    ------
-    CRSError
-        With ``neighbours=True`` on a geographic grid: reproject, or pass
-        ``neighbours=False``.
+    Notes
+    -----
+    On geographic grids areas are exact per row, edges are per-row geodesic lengths of the
+    cell sides (east-west sides along their parallel), and patch distances are measured
+    between cell centres on the ellipsoid.
     """
     import dask
 
@@ -68,11 +69,8 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
 
     conn8 = check_connectivity(connectivity)
     prepared = prepare_mask(mask, valid=valid)
-    if neighbours:
-        prepared.geometry.require_projected(
-            "the distance metrics of fragmentation (enn_mn, connectance; or neighbours=False)")
-        if connectance_m is not None:
-            connectance_m = check_threshold(connectance_m)
+    if neighbours and connectance_m is not None:
+        connectance_m = check_threshold(connectance_m)
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8,
                       reducer=PatchMomentsReducer(prepared.geometry),
                       padded=prepared.padded_codes())

@@ -150,6 +150,27 @@ class PixelGeometry:
         _, _, dist = geod.inv(zeros, np.degrees(lat_top), zeros, np.degrees(lat_bottom))
         return np.asarray(dist, dtype=np.float64)
 
+    def metric_dx(self, row_start: int, row_stop: int) -> np.ndarray:
+        """Pixel width (m) of each row ``row_start:row_stop`` under the distance metric.
+
+        ``dx`` on projected grids; on geographic grids the length along the row's centre
+        parallel (the local metric of :mod:`geoquant.ops._geodesy`).
+        """
+        if not self.geographic:
+            return np.full(row_stop - row_start, self.dx)
+        from geoquant.ops._geodesy import row_widths
+
+        return row_widths(self, row_start, row_stop)
+
+    def metric_dy(self) -> float:
+        """Pixel height (m) under the distance metric: ``dy``, or on geographic grids the mean
+        meridian arc of one row."""
+        if not self.geographic:
+            return float(self.dy)
+        from geoquant.ops._geodesy import row_height
+
+        return row_height(self)
+
     def pixel_centres(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CRS coordinates of (fractional) pixel indices, taken at pixel centres."""
         t = self.transform

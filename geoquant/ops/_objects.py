@@ -36,7 +36,8 @@ from geoquant.ops._reducers import (
 from geoquant.ops._tree import STAT_NAMES, object_pass, write_labels
 
 OBJECT_COLUMNS = ("id", "area_m2", "perimeter_m", "cells", "row_min", "col_min", "row_max",
-                  "col_max", "x_min", "y_min", "x_max", "y_max", "centroid_x", "centroid_y")
+                  "col_max", "x_min", "y_min", "x_max", "y_max", "centroid_x", "centroid_y",
+                  "area_rank")
 
 
 def label(mask: Any, *, connectivity: int = 8, valid: Any = None) -> Any:
@@ -119,32 +120,66 @@ def count(mask: Any, *, connectivity: int = 8, min_area_m2: float = 0.0,
 
 
 def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
-            valid: Any = None) -> Any:
-    """Table of every object: id, area, perimeter, bounding box and centroid.
+            neighbours: bool = False, valid: Any = None) -> Any:
+    """Table of every object: id, area, perimeter, bounding box, centroid and rank by area;
+    on request its distances to another mask and to the nearest other object.
 
     Parameters
     ----------
     mask : xarray.DataArray
         2-D boolean mask with a CRS.
     connectivity : {8, 4}
-        Pixel connectivity of objects.
+        Pixel connectivity of objects; also what ``touching`` means (sharing an edge, or an
+        edge or a corner, with a True pixel of ``distance_to``).
     distance_to : xarray.DataArray, optional
-        A second mask on the same grid; adds ``distance_m``, the distance in metres from each
-        object to the nearest True pixel of it (pixel centre to pixel centre; 0 where they
-        overlap; inf when it has none).
+        A second mask on the same grid; adds, per object, the smallest and the largest over
+        its pixels of the distance to the nearest True pixel of it, and whether it touches
+        it (see Returns). Pixels of the object where ``distance_to`` is nodata are left out
+        of the distances.
+    neighbours : bool
+        Add ``neighbour_m``, the distance from each object to the nearest *other* object of
+        the same mask (edge to edge between pixel centres, as FRAGSTATS' ENN; NaN when there
+        is no other object).
     valid : xarray.DataArray of bool, optional
         False where pixels are excluded.
 
     Returns
     -------
     pandas.DataFrame
-        One row per object, ordered by ``id`` (the ids of :func:`label`). Columns:
+        One row per object, ordered by ``id`` (the ids of :func:`label`); no rows (with every
+        column) when the mask has no object. Columns:
         ``id``; ``area_m2``; ``perimeter_m`` (pixel edges against anything not in the object,
         including the raster border and nodata, m); ``cells``; the pixel bounding box
         ``row_min, col_min, row_max, col_max`` (inclusive); the same box in CRS units
         ``x_min, y_min, x_max, y_max`` (outer pixel edges); ``centroid_x, centroid_y``, the
-        mean of the object's pixel centres in CRS units; and ``distance_m`` on request.
+        mean of the object's pixel centres in CRS units; ``area_rank``, 1 for the largest
+        object, ties broken by id (raster order of the first pixel), so ``area_rank > k``
+        drops the k largest (:func:`largest`);
+        with ``distance_to``: ``distance_m`` (m, the smallest distance from a pixel of the
+        object to the nearest True pixel of ``distance_to``, pixel centre to pixel centre: 0
+        where they overlap, inf when it has none), ``distance_max_m`` (m, the largest such
+        distance: the object lies wholly within ``d`` of it when ``distance_max_m <= d``,
+        partly when ``distance_m <= d``, wholly farther when ``distance_m > d``) and
+        ``touching`` (bool: a pixel of the object is, or is adjacent under ``connectivity``
+        to, a True pixel of ``distance_to``); both distances are NaN for an object lying
+        wholly on nodata of ``distance_to``;
+        with ``neighbours``: ``neighbour_m``.
+
+    Raises
+    ------
+    geoquant.errors.GeographicExtentError
+        With ``distance_to`` on a geographic grid that spans more than the error bound of
+        :mod:`geoquant.ops._geodesy` allows.
+
+    Examples
+    --------
+    Patches partly within 30 m of roads yet nowhere within 30 m of water:
+
+    >>> roads = gq.ops.objects(fields, distance_to=road)          # doctest: +SKIP
+    >>> water = gq.ops.objects(fields, distance_to=river)         # doctest: +SKIP
+    >>> ids = roads.id[(roads.distance_m <= 30) & (water.distance_m > 30)]  # doctest: +SKIP
     """
+    import dask
     import pandas as pd
 
     conn8 = check_connectivity(connectivity)
@@ -153,13 +188,22 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
         prepared = prepare_mask(mask, valid=valid)
     else:
         from geoquant.ops._distance import distance_to as distance_field
+        from geoquant.ops._geodesy import check_distance_error
 
         prepared, target = prepare_pair(mask, distance_to, names=("mask", "distance_to"),
                                         valid=valid)
-        aux = (distance_field(target),)
+        check_distance_error(prepared.geometry, "objects(distance_to=)")
+        field = distance_field(target)
+        # per-object minima of d, of -d (the maximum) and of "not touching" (0 on touch)
+        aux = (field, -field, _apart(target, conn8))
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=RowsReducer(),
                       aux=aux, padded=prepared.padded_codes())
-    parts = run.result.compute()
+    if neighbours:
+        from geoquant.ops._neighbours import edge_point_tasks
+
+        parts, *points = dask.compute(run.result, *edge_point_tasks(write_labels(run)))
+    else:
+        parts = run.result.compute()
     if parts:
         table = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     else:
@@ -169,8 +213,73 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
     table = {name: column[order] for name, column in table.items()}
     frame = pd.DataFrame(_object_columns(table, prepared), columns=list(OBJECT_COLUMNS))
     if distance_to is not None:
-        frame["distance_m"] = table["aux0"].astype(np.float64)
+        nearest = table["aux0"].astype(np.float64)
+        farthest = -table["aux1"].astype(np.float64)
+        unmeasured = farthest == -np.inf  # every pixel on nodata of distance_to
+        frame["distance_m"] = np.where(unmeasured, np.nan, nearest)
+        frame["distance_max_m"] = np.where(unmeasured, np.nan, farthest)
+        frame["touching"] = table["aux2"] == 0.0
+    if neighbours:
+        from geoquant.ops._neighbours import gather_edge_points, neighbours_of_points
+
+        found = neighbours_of_points(gather_edge_points(points), prepared.geometry,
+                                     n_patches=len(frame))
+        frame["neighbour_m"] = found.enn_m
     return frame
+
+
+def largest(mask: Any, k: int = 1, *, exclude: bool = False, connectivity: int = 8,
+            valid: Any = None) -> Any:
+    """The ``k`` largest objects of a mask, or the mask without them.
+
+    Objects are ranked by area (m²), ties broken by id (raster order of each object's first
+    pixel), as ``objects(...)["area_rank"]``: the answer is the same for any chunking.
+
+    Parameters
+    ----------
+    mask : xarray.DataArray
+        2-D boolean mask with a CRS.
+    k : int
+        How many objects, >= 0 (more than there are keeps, or drops, them all).
+    exclude : bool
+        False: keep only the ``k`` largest; True: keep every object but those ("not
+        counting the two largest lakes").
+    connectivity : {8, 4}
+        Pixel connectivity of objects.
+    valid : xarray.DataArray of bool, optional
+        False where pixels are excluded.
+
+    Returns
+    -------
+    xarray.DataArray of bool
+        On the mask's grid (lazy for dask masks, computed otherwise); False on excluded
+        pixels and outside the kept objects.
+
+    Raises
+    ------
+    geoquant.errors.InvalidOptionError
+        When ``k`` is not a whole number >= 0.
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+        from geoquant.errors import InvalidOptionError
+
+        raise InvalidOptionError(f"k={k!r}; pass a whole number of objects >= 0, for example "
+                                 "largest(mask, 2, exclude=True) to drop the two largest")
+    table = objects(mask, connectivity=connectivity, valid=valid)
+    top = table["area_rank"].to_numpy() <= int(k)
+    ids = table["id"].to_numpy()[~top if exclude else top]
+    labels = label(mask, connectivity=connectivity, valid=valid)
+    keep = np.zeros(len(table) + 1, bool)
+    keep[ids] = True
+    if is_dask(labels.data):
+        data = labels.data.map_blocks(_kept, keep=keep, dtype=bool)
+    else:
+        data = _kept(labels.data, keep)
+    out = labels.copy(data=data)
+    out.name = "largest"
+    out.attrs = {"long_name": (f"objects but the {k} largest" if exclude
+                               else f"the {k} largest objects")}
+    return out
 
 
 def connected(through: Any, a: Any, b: Any, *, connectivity: int = 8, valid: Any = None) -> bool:
@@ -217,6 +326,11 @@ def _object_columns(table: Table, prepared: PreparedMask) -> dict[str, np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         centre_x, centre_y = geometry.pixel_centres(table["sum_row"] / cells,
                                                     table["sum_col"] / cells)
+    area = object_area(table, geometry).astype(np.float64)
+    # rank 1 = largest; equal areas keep id order (lexsort: last key first)
+    order = np.lexsort((np.arange(cells.size), -area))
+    rank = np.empty(cells.size, np.int64)
+    rank[order] = np.arange(1, cells.size + 1)
     return {
         "id": np.arange(1, cells.size + 1, dtype=np.int64),
         "area_m2": object_area(table, geometry).astype(np.float64),
@@ -232,7 +346,33 @@ def _object_columns(table: Table, prepared: PreparedMask) -> dict[str, np.ndarra
         "y_max": np.maximum(*y_edges),
         "centroid_x": centre_x,
         "centroid_y": centre_y,
+        "area_rank": rank,
     }
+
+
+def _kept(labels: Any, keep: np.ndarray) -> Any:
+    """``keep[labels]`` on the labels' device."""
+    return array_module(labels).asarray(keep)[labels]
+
+
+def _apart(target: PreparedMask, conn8: bool) -> Any:
+    """Lazy float64 field, chunked like ``target``: 0 on pixels that are, or are adjacent
+    under the connectivity to, an object pixel of ``target``; 1 elsewhere."""
+    import dask.array as da
+
+    return da.map_blocks(_apart_tile, target.padded_codes(), conn8=conn8, dtype=np.float64,
+                         chunks=target.codes.chunks, meta=np.empty((0, 0), np.float64))
+
+
+def _apart_tile(padded: Any, conn8: bool) -> Any:
+    xp = array_module(padded)
+    h, w = padded.shape[0] - 2, padded.shape[1] - 2
+    near = xp.zeros((h, w), bool)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if conn8 or dr == 0 or dc == 0:
+                near |= padded[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] == OBJECT
+    return xp.where(near, 0.0, 1.0)
 
 
 def _endpoint(end: Any, name: str, network: PreparedMask) -> Any:

@@ -64,9 +64,9 @@ SIGNATURES: dict[str, dict[str, tuple]] = {
     "geoquant.ops.kernels.cuda_edt": {
         "_extremes": (U8_2D, int64, I64_2D),
         "_vertical": (U8_2D, int64, I64_1D, I64_1D, float64, F64_2D),
-        "_side": (F64_2D, int64, int64, int64, int64, float64, boolean, I64_2D, F64_2D,
+        "_side": (F64_2D, int64, int64, int64, int64, F64_1D, boolean, I64_2D, F64_2D,
                   F64_2D, F64_2D, F64_2D, I64_2D, F64_2D, I64_1D),
-        "_rows": (F64_2D, U8_2D, int64, float64, I64_1D, I64_1D, F64_1D, I64_1D, I64_1D, F64_1D,
+        "_rows": (F64_2D, U8_2D, int64, F64_1D, I64_1D, I64_1D, F64_1D, I64_1D, I64_1D, F64_1D,
                   boolean, F64_2D, F64_2D, F64_2D, F64_2D),
     },
 }

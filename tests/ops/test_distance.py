@@ -311,14 +311,19 @@ def geographic(values):
     return as_raster(values, crs="EPSG:4326", resolution=0.001, origin=(6.5, 46.6))
 
 
-def test_geographic_crs_is_refused():
+def test_geographic_crs_is_measured_in_metres_and_too_large_a_span_refused():
+    # tests/ops/test_geographic.py checks the values against pyproj.Geod
     mask = geographic(np.eye(4, dtype=bool))
-    with pytest.raises(CRSError, match="projected"):
-        distance(mask)
+    assert distance(mask).values[0, 1] == pytest.approx(0.001 * 111_320 * math.cos(
+        math.radians(46.5995)), rel=0.01)
+    assert min_distance(mask, mask) == 0.0
+    wide = as_raster(np.eye(40, dtype=bool), crs="EPSG:4326", resolution=0.1, origin=(6, 70))
+    with pytest.raises(CRSError, match="off by up to"):
+        distance(wide)
     with pytest.raises(CRSError, match="reproject"):
-        min_distance(mask, mask)
+        min_distance(wide, wide)
     with pytest.raises(CRSError):
-        within_distance(mask, mask, 10.0)
+        within_distance(wide, wide, 200_000.0)
 
 
 @pytest.mark.parametrize("bad", [-1.0, -1e-9, math.nan, math.inf, "far"])

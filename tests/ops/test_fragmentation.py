@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geoquant as gq
-from geoquant.errors import CRSError, InvalidOptionError
+from geoquant.errors import InvalidOptionError
 from geoquant.ops._landscape import PYLANDSTATS_NAMES
 from geoquant.testing.rasters import as_raster
 from geoquant.testing.strategies import chunk_sizes
@@ -108,10 +108,12 @@ def test_one_read_of_a_lazy_mask_and_options_checked_first():
     assert_metrics_equal(got, pylandstats_metrics(values.astype(float), 10.0, 8))
 
 
-def test_geographic_grid_needs_neighbours_off():
+def test_geographic_grid_gets_every_metric():
     mask = as_raster(np.ones((4, 4), bool), resolution=0.01, crs="EPSG:4326", origin=(6, 46))
-    with pytest.raises(CRSError, match="neighbours=False"):
-        gq.ops.fragmentation(mask)
+    got = gq.ops.fragmentation(mask, connectance_m=100.0)
+    assert got["number_of_patches"] == 1
+    assert math.isnan(got["enn_mn"])  # one patch: no neighbour (tests/ops/test_geographic.py
+    assert got["total_area"] > 0       # checks the distances against pyproj.Geod)
     got = gq.ops.fragmentation(mask, neighbours=False)
     assert got["number_of_patches"] == 1
     assert math.isnan(got["enn_mn"])

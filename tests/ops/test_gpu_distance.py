@@ -46,11 +46,13 @@ def test_tile_kernels_equal_the_cpu_kernels(shape, density):
     f = np.empty(shape)
     edt.vertical_squared(codes, row0, above, below, DY, f)
     np.testing.assert_array_equal(cuda_edt.vertical_squared(codes, row0, above, below, DY), f)
-    want = edt.border_sites(codes, row0, col0, ncols, above, below, DX, DY)
-    got = cuda_edt.border_sites(codes, row0, col0, ncols, above, below, DX, DY)
-    for a, b in zip(got, want, strict=True):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
+    # one width for every row (projected grids), then one per row (geographic grids)
+    for dx in (edt.row_widths(DX, shape[0]), DX * (1.0 + 0.3 * np.arange(shape[0]))):
+        want = edt.border_sites(codes, row0, col0, ncols, above, below, dx, DY)
+        got = cuda_edt.border_sites(codes, row0, col0, ncols, above, below, dx, DY)
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
 
 
 def test_border_sites_grow_their_room_until_every_row_fits(monkeypatch):
@@ -61,7 +63,7 @@ def test_border_sites_grow_their_room_until_every_row_fits(monkeypatch):
     codes[np.maximum(rows - 1 - np.arange(cols), 0), np.arange(cols)] = edt.OBJECT
     above = np.full(cols, edt.NO_ROW_ABOVE, np.int64)
     below = np.full(cols, edt.NO_ROW_BELOW, np.int64)
-    want = edt.border_sites(codes, 0, 5, 50, above, below, 0.1, 30.0)
+    want = edt.border_sites(codes, 0, 5, 50, above, below, edt.row_widths(0.1, rows), 30.0)
     rooms = []
     launch = cuda_edt.launch
 
@@ -122,6 +124,20 @@ def test_any_chunking_equals_the_cpu_path(rows, cols, seed, density, chunk):
     got, want = _both_paths(values, (chunk, max(1, chunk // 2)))
     np.testing.assert_array_equal(got, want)
     np.testing.assert_allclose(got, _scipy(values, DX, DY), rtol=1e-9, atol=0)
+
+
+def test_geographic_distances_equal_the_cpu_path():
+    """One pixel width per row (the local metric of ops._geodesy) through the GPU kernels."""
+    rng = np.random.default_rng(12)
+    values = (rng.random((23, 31)) < 0.03).astype(np.float64)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    mask = as_raster(values, crs="EPSG:4326", resolution=0.001, origin=(10.0, 70.0),
+                     chunks=(7, 9))
+    want = distance(mask).values
+    with dask.config.set(GPU_KERNELS):
+        got = distance(mask).values
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(want[~np.isnan(values)]).all()
 
 
 def test_min_and_within_distance_equal_the_cpu_path_and_scipy():

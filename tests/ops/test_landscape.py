@@ -15,7 +15,7 @@ import pytest
 from scipy import ndimage
 from scipy.spatial.distance import cdist
 
-from geoquant.errors import CRSError, InvalidOptionError
+from geoquant.errors import InvalidOptionError
 from geoquant.ops import _neighbours
 from geoquant.ops._edges import class_edges
 from geoquant.ops._landscape import (
@@ -341,12 +341,17 @@ def test_connectance_threshold_is_inclusive():
     assert metrics["enn_mn"] == 35.0
 
 
-def test_neighbours_refuse_geographic_grids_and_bad_thresholds():
+def test_neighbours_on_geographic_grids_are_geodesic_and_bad_thresholds_refused():
+    from pyproj import Geod
+
     labels = da.from_array(np.array([[1, 0, 2]]), chunks=1)
     geographic = prepare_mask(as_raster(np.ones((1, 3), bool), resolution=0.1,
-                                        crs="EPSG:4326")).geometry
-    with pytest.raises(CRSError, match="reproject"):
-        patch_neighbours(labels, geographic)
+                                        crs="EPSG:4326", origin=(10.0, 70.0))).geometry
+    _, _, apart = Geod(ellps="WGS84").inv(10.05, 69.95, 10.25, 69.95)
+    found = patch_neighbours(labels, geographic, threshold_m=apart * (1 + 1e-6))
+    np.testing.assert_allclose(found.enn_m, [apart, apart], rtol=1e-7)
+    assert found.joined_pairs == 1
+    assert patch_neighbours(labels, geographic, threshold_m=apart * (1 - 1e-6)).joined_pairs == 0
     projected = prepare_mask(as_raster(np.ones((1, 3), bool))).geometry
     for bad in (-1.0, math.nan, math.inf, "far"):
         with pytest.raises(InvalidOptionError, match="threshold_m"):

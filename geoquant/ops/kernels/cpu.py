@@ -125,19 +125,24 @@ def column_extremes(codes: Any, row0: int) -> np.ndarray:
 
 
 def border_sites(codes: Any, row0: int, col0: int, ncols_total: int, above: np.ndarray,
-                 below: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, ...]:
-    """The tile's sites that matter left of it, then right of it (two CSR triples)."""
-    return edt.border_sites(_codes(codes), row0, col0, ncols_total, above, below, dx, dy)
+                 below: np.ndarray, dx: float | np.ndarray, dy: float) -> tuple[np.ndarray, ...]:
+    """The tile's sites that matter left of it, then right of it (two CSR triples); ``dx``
+    is the pixel width (m), one for all rows or one per row."""
+    codes = _codes(codes)
+    return edt.border_sites(codes, row0, col0, ncols_total, above, below,
+                            edt.row_widths(dx, codes.shape[0]), dy)
 
 
 def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np.ndarray,
-                  dx: float, dy: float, left: tuple, right: tuple, excluded_nan: bool,
-                  threads: int = 1, out: np.ndarray | None = None) -> np.ndarray | None:
+                  dx: float | np.ndarray, dy: float, left: tuple, right: tuple,
+                  excluded_nan: bool, threads: int = 1,
+                  out: np.ndarray | None = None) -> np.ndarray | None:
     """Exact distances (m, float64) of one tile: a new array, or written into ``out`` (a
     tile-shaped float64 view, such as the tile's window of the whole raster's array; returns
     None). ``threads > 1`` splits its rows over as many threads (the kernel releases the GIL;
     the threads write disjoint rows)."""
     codes = _codes(codes)
+    dx = edt.row_widths(dx, codes.shape[0])
     new = out is None
     if new:
         out = np.empty(codes.shape, np.float64)  # NumPy reuses large blocks; numba maps new pages

@@ -91,16 +91,18 @@ def column_extremes(codes: Any, row0: int) -> np.ndarray:
 
 
 def border_sites(codes: Any, row0: int, col0: int, ncols_total: int, above: np.ndarray,
-                 below: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, ...]:
-    """The tile's sites that matter left of it, then right of it (two host CSR triples)."""
+                 below: np.ndarray, dx: float | np.ndarray,
+                 dy: float) -> tuple[np.ndarray, ...]:
+    """The tile's sites that matter left of it, then right of it (two host CSR triples);
+    ``dx`` is the pixel width (m), one for all rows or one per row."""
     from geoquant.ops.kernels import cuda_edt
 
     return cuda_edt.border_sites(codes, row0, col0, ncols_total, above, below, dx, dy)
 
 
 def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np.ndarray,
-                  dx: float, dy: float, left: tuple, right: tuple, excluded_nan: bool,
-                  threads: int = 1, out: Any = None) -> Any:
+                  dx: float | np.ndarray, dy: float, left: tuple, right: tuple,
+                  excluded_nan: bool, threads: int = 1, out: Any = None) -> Any:
     """Exact distances (m, float64) of one tile on its device, one GPU thread per row
     (``threads`` is the CPU's row split, unused here): a new array, or written into ``out``
     (a tile-shaped view on the device; returns None)."""

@@ -97,7 +97,8 @@ def _vertical(codes, row0, above, below, dy, f):
 
 @cuda.jit
 def _side(f, col0, edge, lo, hi, dx, leftwards, cand_pos, cand_val, v, fv, z, pos, val, counts):
-    """Per row, the sites lowest somewhere in ``[lo, hi]`` beyond one edge (``edt._side_sites``).
+    """Per row, the sites lowest somewhere in ``[lo, hi]`` beyond one edge (``edt._side_sites``);
+    ``dx[r]`` is row ``r``'s pixel width.
 
     ``counts[r]`` receives the number of sites, or -1 when the row needed more room than the
     scratch rows hold.
@@ -105,12 +106,12 @@ def _side(f, col0, edge, lo, hi, dx, leftwards, cand_pos, cand_val, v, fv, z, po
     r = cuda.grid(1)
     if r >= f.shape[0]:
         return
-    nc, _ = _edge_candidates(f[r], col0, edge, dx, leftwards, cand_pos[r], cand_val[r])
+    nc, _ = _edge_candidates(f[r], col0, edge, dx[r], leftwards, cand_pos[r], cand_val[r])
     if nc < 0:
         counts[r] = -1
         return
     counts[r] = _sites_of_candidates(cand_pos[r], cand_val[r], nc, leftwards, col0, lo, hi,
-                                     0.5 / (dx * dx), v[r], fv[r], z[r], pos[r], val[r], 0)
+                                     0.5 / (dx[r] * dx[r]), v[r], fv[r], z[r], pos[r], val[r], 0)
 
 
 @cuda.jit
@@ -120,7 +121,7 @@ def _rows(f, codes, col0, dx, off_l, pos_l, val_l, off_r, pos_r, val_r, excluded
     r = cuda.grid(1)
     if r >= f.shape[0]:
         return
-    _row_pass(f[r], col0, dx, 0.5 / (dx * dx), off_l[r], off_l[r + 1], pos_l, val_l,
+    _row_pass(f[r], col0, dx[r], 0.5 / (dx[r] * dx[r]), off_l[r], off_l[r + 1], pos_l, val_l,
               off_r[r], off_r[r + 1], pos_r, val_r, v[r], fv[r], z[r], out[r])
     if excluded_nan:
         _nan_where_excluded(codes[r], out[r])
@@ -149,13 +150,15 @@ def vertical_squared(codes: Any, row0: int, above: np.ndarray, below: np.ndarray
 
 
 def border_sites(codes: Any, row0: int, col0: int, ncols_total: int, above: np.ndarray,
-                 below: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, ...]:
-    """Sites of a tile that matter beyond its left and right edges, as ``edt.border_sites``.
+                 below: np.ndarray, dx: float | np.ndarray, dy: float) -> tuple[np.ndarray, ...]:
+    """Sites of a tile that matter beyond its left and right edges, as ``edt.border_sites``
+    (``dx``: the pixel width of each row, m).
 
     Returns the same six host arrays: ``(offsets, pos, val)`` restricted to the columns left
     of the tile, then to the columns right of it.
     """
     f = vertical_squared(codes, row0, above, below, dy)
+    dx = to_device(edt.row_widths(dx, f.shape[0]), f)
     w = f.shape[1]
     left = (_side_sites(f, col0, col0 - 1, 0, col0 - 1, dx, True) if col0 > 0
             else _no_sites(f.shape[0]))
@@ -168,7 +171,7 @@ def _no_sites(rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.zeros(rows + 1, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
 
 
-def _side_sites(f: Any, col0: int, edge: int, lo: int, hi: int, dx: float,
+def _side_sites(f: Any, col0: int, edge: int, lo: int, hi: int, dx: Any,
                 leftwards: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR site lists (host) of one side, with room per row grown until every row fits."""
     xp = array_module(f)
@@ -178,7 +181,7 @@ def _side_sites(f: Any, col0: int, edge: int, lo: int, hi: int, dx: float,
         cand_pos, pos = (xp.empty((h, room), np.int64) for _ in range(2))
         cand_val, v, fv, z, val = (xp.empty((h, room), np.float64) for _ in range(5))
         counts = xp.empty(h, np.int64)
-        launch(_side, h, f, int(col0), int(edge), int(lo), int(hi), float(dx), bool(leftwards),
+        launch(_side, h, f, int(col0), int(edge), int(lo), int(hi), dx, bool(leftwards),
                cand_pos, cand_val, v, fv, z, pos, val, counts)
         if room == w or not bool((counts < 0).any()):
             break
@@ -190,7 +193,7 @@ def _side_sites(f: Any, col0: int, edge: int, lo: int, hi: int, dx: float,
 
 
 def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np.ndarray,
-                  dx: float, dy: float, left: tuple, right: tuple, excluded_nan: bool,
+                  dx: float | np.ndarray, dy: float, left: tuple, right: tuple, excluded_nan: bool,
                   out: Any = None) -> Any:
     """Exact distances (m) of one tile on its device, as ``edt.distance_tile`` computes them.
 
@@ -202,8 +205,10 @@ def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np
         Global row and column of the tile's first pixel.
     above, below : ndarray of int64 (cols,)
         Nearest object rows above and below the tile.
-    dx, dy : float
-        Pixel width and height, m.
+    dx : ndarray of float64 (rows,)
+        Pixel width of each row, m.
+    dy : float
+        Pixel height, m.
     left, right : tuple of ndarray
         ``(offsets, pos, val)`` carries from the left and from the right (host or device).
     excluded_nan : bool
@@ -227,5 +232,6 @@ def distance_tile(codes: Any, row0: int, col0: int, above: np.ndarray, below: np
     width = w + 1 + extra
     v, fv, z = (xp.empty((h, width), np.float64) for _ in range(3))
     out = xp.empty((h, w), np.float64) if out is None else out
-    launch(_rows, h, f, codes, int(col0), float(dx), *carries, bool(excluded_nan), v, fv, z, out)
+    launch(_rows, h, f, codes, int(col0), to_device(edt.row_widths(dx, h), codes),
+           *carries, bool(excluded_nan), v, fv, z, out)
     return out

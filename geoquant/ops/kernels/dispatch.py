@@ -58,12 +58,13 @@ class TileKernels(Protocol):
     def column_extremes(self, codes: Any, row0: int) -> np.ndarray: ...
 
     def border_sites(self, codes: Any, row0: int, col0: int, ncols_total: int,
-                     above: np.ndarray, below: np.ndarray, dx: float,
+                     above: np.ndarray, below: np.ndarray, dx: float | np.ndarray,
                      dy: float) -> tuple[np.ndarray, ...]: ...
 
     def distance_tile(self, codes: Any, row0: int, col0: int, above: np.ndarray,
-                      below: np.ndarray, dx: float, dy: float, left: tuple, right: tuple,
-                      excluded_nan: bool, threads: int = 1, out: Any = None) -> Any: ...
+                      below: np.ndarray, dx: float | np.ndarray, dy: float, left: tuple,
+                      right: tuple, excluded_nan: bool, threads: int = 1,
+                      out: Any = None) -> Any: ...
 
 
 def configured_kernels() -> str:

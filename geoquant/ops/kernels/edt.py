@@ -11,6 +11,11 @@ Vocabulary
     Squared vertical distance (m²) from a pixel to the nearest object pixel of its column,
     anywhere in the raster: ``(dy * rows)**2``, ``inf`` when the column holds no object pixel.
     Each column of a row is a *site*: a parabola ``x -> (dx * (x - site))**2 + f[site]``.
+``dx``
+    Pixel width (m) per row, a float64 array over the tile's rows: constant on projected
+    grids; on geographic grids the width of the row's pixels at its own latitude (the local
+    metric of :mod:`geoquant.ops._geodesy`). The row pass of row ``r`` only ever uses
+    ``dx[r]``, so the transform stays exact and separable for that metric.
 sites
     Per-row lists of sites in compressed sparse row form: ``offsets`` (``rows + 1``, int64),
     ``pos`` (global column, int64, increasing within a row) and ``val`` (``f``, float64). A
@@ -35,6 +40,17 @@ NO_ROW_BELOW = 2**62
 
 _FAR = 2.0**61  # row distances at or beyond this come from a sentinel: no object in the column
 _BLOCK = 16  # rows per block of the column pass in distance_tile (16 x 2048 x 8 B = 256 KiB)
+
+
+def row_widths(dx, rows: int) -> np.ndarray:
+    """``dx`` as the float64 array of per-row pixel widths the kernels read (m): a scalar is
+    repeated over ``rows``, an array is made contiguous float64."""
+    if np.ndim(dx) == 0:
+        return np.full(rows, float(dx))
+    widths = np.ascontiguousarray(dx, np.float64)
+    if widths.shape != (rows,):
+        raise ValueError(f"dx holds {widths.shape} widths for a tile of {rows} rows")
+    return widths
 
 
 # -- column pass ----------------------------------------------------------------------------------
@@ -188,8 +204,10 @@ def border_sites(codes, row0, col0, ncols_total, above, below, dx, dy):
         Columns of the whole raster.
     above, below : int64 arrays (cols,)
         Nearest object rows above and below the tile (see :func:`vertical_squared`).
-    dx, dy : float
-        Pixel width and height, m.
+    dx : float64 array (rows,)
+        Pixel width of each row, m.
+    dy : float
+        Pixel height, m.
 
     Returns
     -------
@@ -220,8 +238,6 @@ def _side_sites(codes, row0, col0, ncols_total, above, below, dx, dy, leftwards)
     edge = col0 - 1 if leftwards else col0 + w
     lo = 0 if leftwards else col0 + w
     hi = col0 - 1 if leftwards else ncols_total - 1
-    dx2 = dx * dx
-    half_inv_dx2 = 0.5 / dx2
     v = np.empty(w, np.float64)
     fv = np.empty(w, np.float64)
     z = np.empty(w, np.float64)
@@ -238,7 +254,7 @@ def _side_sites(codes, row0, col0, ncols_total, above, below, dx, dy, leftwards)
         m = 0
         complete = True
         for r in range(h):
-            nc, stopped = _edge_candidates(f[r], col0 + c_start, edge, dx, leftwards,
+            nc, stopped = _edge_candidates(f[r], col0 + c_start, edge, dx[r], leftwards,
                                            cand_pos, cand_val)
             if not stopped and band < w:
                 complete = False
@@ -246,7 +262,7 @@ def _side_sites(codes, row0, col0, ncols_total, above, below, dx, dy, leftwards)
             pos = _grow(pos, m + nc)
             val = _grow(val, m + nc)
             m = _sites_of_candidates(cand_pos, cand_val, nc, leftwards, col0, lo, hi,
-                                     half_inv_dx2, v, fv, z, pos, val, m)
+                                     0.5 / (dx[r] * dx[r]), v, fv, z, pos, val, m)
             offsets[r + 1] = m
         if complete:
             return offsets, pos[:m].copy(), val[:m].copy()
@@ -301,10 +317,9 @@ def _sites_of_candidates(cand_pos, cand_val, nc, leftwards, col0, lo, hi, half_i
 def merge_sites(off_a, pos_a, val_a, off_b, pos_b, val_b, lo, hi, dx):
     """Per row, the envelope of sites ``a`` then ``b`` (all of ``a`` left of ``b``) on ``[lo, hi]``.
 
-    Returns ``(offsets, pos, val)``.
+    ``dx`` is the pixel width of each row (float64 array, m). Returns ``(offsets, pos, val)``.
     """
     h = off_a.shape[0] - 1
-    half_inv_dx2 = 0.5 / (dx * dx)
     width = 1
     for r in range(h):
         width = max(width, off_a[r + 1] - off_a[r] + off_b[r + 1] - off_b[r])
@@ -318,6 +333,7 @@ def merge_sites(off_a, pos_a, val_a, off_b, pos_b, val_b, lo, hi, dx):
     m = 0
     for r in range(h):
         n = 0
+        half_inv_dx2 = 0.5 / (dx[r] * dx[r])
         for i in range(off_a[r], off_a[r + 1]):
             n = _push(v, fv, z, n, np.float64(pos_a[i] - lo), val_a[i], half_inv_dx2)
         for i in range(off_b[r], off_b[r + 1]):
@@ -340,8 +356,10 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
         Global row and column of the tile's first pixel.
     above, below : int64 arrays (cols,)
         Nearest object rows above and below the tile (see :func:`vertical_squared`).
-    dx, dy : float
-        Pixel width and height, m.
+    dx : float64 array (rows,)
+        Pixel width of each row, m.
+    dy : float
+        Pixel height, m.
     off_l, pos_l, val_l, off_r, pos_r, val_r : arrays
         Sites left of the tile restricted to the columns from its left edge on, and sites
         right of it restricted to the columns up to its right edge (see module docstring).
@@ -371,7 +389,6 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
     for r in range(h - 1, row_hi - 1, -1):
         _track(codes[r], np.float64(row0 + r), near_below)
     f = np.empty(w, np.float64)
-    half_inv_dx2 = 0.5 / (dx * dx)
     width = w + 1
     for r in range(h):
         width = max(width, w + 1 + off_l[r + 1] - off_l[r] + off_r[r + 1] - off_r[r])
@@ -387,8 +404,8 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
         for r in range(r_stop - 1, r_start - 1, -1):
             _vertical_row(codes[r], np.float64(row0 + r), near_below, up[r - r_start], dy, f)
             out_row = out[r]
-            _row_pass(f, col0, dx, half_inv_dx2, off_l[r], off_l[r + 1], pos_l, val_l,
-                      off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
+            _row_pass(f, col0, dx[r], 0.5 / (dx[r] * dx[r]), off_l[r], off_l[r + 1], pos_l,
+                      val_l, off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
             if excluded_nan:
                 _nan_where_excluded(codes[r], out_row)
 
