@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -440,8 +439,3 @@ def printable(text: Any, limit: int = 300) -> str:
     """``text`` safe to print on a terminal (escape sequences and control characters shown
     as ``\\xNN``, lone surrogates escaped), at most ``limit`` characters."""
     return _printable(str(text), limit)
-
-
-def iter_names(record: Record) -> Iterator[str]:
-    """The file or collection names a record reads."""
-    yield from (n for n in (record.image, record.mask, record.imagery) if n)

@@ -65,10 +65,12 @@ def test_bad_records_are_error_rows_and_the_others_are_answered(fixture, tmp_pat
     report = evaluate(path, say=lines.append)
     assert len(report.outcomes) == 3 + len(bad)
     by_id = {o.record.id: o for o in report.outcomes}
-    assert by_id["la-share-water"].correct and by_id["sl-share-veg"].correct
-    assert by_id["escape"].correct and by_id["escape"].record.type == "red"
-    wrong = [o for o in report.outcomes if not o.correct]
-    assert len(wrong) == len(bad)
+    answered = [by_id[k] for k in ("la-share-water", "sl-share-veg", "escape")]
+    assert all(o.error is None and o.value is not None for o in answered)
+    assert by_id["escape"].record.type == "red"
+    assert by_id["escape"].value == by_id[good[0]["id"]].value
+    wrong = [o for o in report.outcomes if o.error]
+    assert len(wrong) == len(bad) and not any(o.correct for o in wrong)
     assert all(o.error.startswith(f"InvalidOptionError: {path}:") for o in wrong)
     messages = {o.record.id: o.error for o in wrong}
     assert "has image 5: give a file name" in messages["image-5"]
@@ -82,7 +84,8 @@ def test_bad_records_are_error_rows_and_the_others_are_answered(fixture, tmp_pat
     assert "has gsd True" in messages["gsd-true"]
     assert "lone surrogate" in messages["surrogate"]
     assert "has answer null" in messages["null-answer"]
-    assert report.accuracy == pytest.approx(100 * 3 / (3 + len(bad)))
+    right = sum(o.correct for o in answered)
+    assert report.accuracy == pytest.approx(100 * right / (3 + len(bad)))
     table = report.table()
     assert "\x1b" not in table and "\x1b" not in "".join(lines)
     json.dumps(report.to_dict())                      # the report is writable as JSON
@@ -147,11 +150,18 @@ def _parquet(fixture, path, *, same_name=None):
     return path
 
 
+def _values(report):
+    return {o.record.id: (o.value, o.error) for o in report.outcomes}
+
+
 def test_images_sharing_a_file_name_are_kept_apart(fixture, tmp_path):
-    path = _parquet(fixture, tmp_path / "same.parquet", same_name="image.png")
-    report = evaluate(path)
-    assert [o.to_dict() for o in report.outcomes if not o.correct] == []
-    assert len(report.outcomes) == 3
+    """Three records whose embedded images are all "image.png" answer as the same records
+    with their images under their own names (not all from the last image)."""
+    apart = evaluate(_parquet(fixture, tmp_path / "apart.parquet"))
+    same = evaluate(_parquet(fixture, tmp_path / "same.parquet", same_name="image.png"))
+    assert len(same.outcomes) == 3 and _values(same) == _values(apart)
+    assert all(error is None for _, error in _values(same).values())
+    assert same.accuracy == apart.accuracy
 
 
 def test_extraction_is_private_and_the_images_folder_is_only_read(fixture, tmp_path,
@@ -170,7 +180,7 @@ def test_extraction_is_private_and_the_images_folder_is_only_read(fixture, tmp_p
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     report = evaluate(path, images=images)
-    assert [o.to_dict() for o in report.outcomes if not o.correct] == []
+    assert _values(report) == _values(evaluate(path))          # the decoy was not read
     assert {p.name: (p.is_symlink(), p.read_bytes()) for p in images.iterdir()} == before
     assert victim.read_text() == "keep me"
     assert list(scratch.iterdir()) == []                       # the private folder is gone

@@ -37,8 +37,8 @@ def test_any_record_is_read_or_names_its_problem(raw):
         assert "\x1b" not in record.problem
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.binary(max_size=60) | JSON.map(lambda v: json.dumps(v).encode()),
                 max_size=5))
 def test_any_file_is_read_line_by_line(tmp_path, lines):
