@@ -87,6 +87,9 @@ class Layers:
         if date is not None and key is None:
             raise DateRangeError(f"the plan asks for the {date!r} date but this source was "
                                  "opened for one date; pass a date range covering two dates")
+        if what is None:            # the whole region: every pixel with data
+            return self._on_common_area(region_mask(self.codes.get(key),
+                                                    self.segmentations.get(key)), key)
         if isinstance(what, (int, np.integer)):
             codes = self.codes.get(key)
             if codes is None:
@@ -117,6 +120,20 @@ class Layers:
         out.name, out.attrs = mask.name, mask.attrs
         out.rio.write_nodata(MASK_NODATA, encoded=False, inplace=True)
         return out.rio.write_crs(mask.rio.crs, inplace=True)
+
+
+def region_mask(codes: Any, segmentation: Any) -> Any:
+    """uint8 mask of the whole region (1 where the source has data, :data:`MASK_NODATA`
+    elsewhere), from class codes or a segmentation."""
+    if codes is not None:
+        hit = codes.notnull()
+    else:
+        hit = segmentation["label"] != MASK_NODATA
+    mask = hit.astype(np.uint8).where(hit, MASK_NODATA).astype(np.uint8)
+    mask.attrs = {}
+    mask.rio.write_nodata(MASK_NODATA, encoded=False, inplace=True)
+    crs = (codes if codes is not None else segmentation).rio.crs
+    return mask.rio.write_crs(crs, inplace=True) if crs is not None else mask
 
 
 def source_vocabulary(source: Any, product: Any) -> Vocabulary:
@@ -236,7 +253,8 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
             provenance["native_grids"] = grids
     else:
         _check_paths(source)
-        cube = _from_paths(source, chunks=chunks, gsd_m=gsd_m)
+        cube = _from_paths(source, chunks=chunks, gsd_m=gsd_m,
+                           product=_resolve_product(product))
         paths = [source] if isinstance(source, (str, Path)) else list(source)
         provenance["source"] = [str(p) for p in paths]
         cube = _within(cube, region=region, bbox=bbox, datetime=datetime,
@@ -415,7 +433,8 @@ def _within(cube: Any, *, region: Any, bbox: Any, datetime: str | None,
     return clipped
 
 
-def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
+def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None,
+                product: Any = None) -> Any:
     import xarray as xr
 
     from geoquant import sources
@@ -426,7 +445,7 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
                                  "or an xarray cube")
     layers = []
     for path in paths:
-        arr = sources.open(path, chunks=chunks, gsd_m=gsd_m)
+        arr = _as_class_mask(sources.open(path, chunks=chunks, gsd_m=gsd_m), path, product)
         if arr.dtype.kind in "iu" and arr.rio.nodata is not None:
             # no data becomes NaN, and the raster says so: a resampling onto another date's
             # grid must fill with NaN, not with the old code (which reads as a valid class)
@@ -445,6 +464,26 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None) -> Any:
     cube = xr.concat(layers, dim="time", join="override").assign_coords(time=times)
     cube.attrs["native_grids"] = grids
     return cube
+
+
+def _as_class_mask(arr: Any, path: Any, product: Any) -> Any:
+    """A local raster as its classes are read: a lossy (JPEG) file is refused as a class
+    mask, and a paletted mask of a colour-coded product (DeepGlobe) becomes codes through
+    its palette's colours (the indices alone are not the product's codes)."""
+    if product is None:
+        return arr
+    lossy = arr.attrs.get("lossy_compression")
+    if lossy:
+        from geoquant.errors import AssetError
+
+        raise AssetError(f"{path} is {lossy}-compressed, which changes class codes and "
+                         "colours along every edge: a class mask read from it would be "
+                         "silently wrong. Give the mask losslessly (PNG or GeoTIFF without "
+                         "JPEG compression), or drop --product to read it as imagery")
+    palette = arr.attrs.get("palette")
+    if palette and getattr(product, "colours", None):
+        return product.codes_from_palette(arr, palette)
+    return arr
 
 
 def _grid_of(layer: Any) -> list[float]:

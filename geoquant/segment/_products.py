@@ -168,7 +168,8 @@ class LandCoverProduct:
         red, green, blue = (image.isel(band=k, drop=True) for k in range(3))
         codes = xr.full_like(red, self._unlisted_code(), dtype=np.uint8)
         for code, (r, g, b) in self.colours:
-            # colours within 64 of the legend's: JPEG-compressed masks keep their classes
+            # colours within 64 of the legend's (a mask drawn with smoothed edges); lossy
+            # JPEG masks are refused before this (geoquant.reason's sources)
             hit = (abs(red.astype(np.int16) - r) < 64) & (abs(green.astype(np.int16) - g) < 64) \
                 & (abs(blue.astype(np.int16) - b) < 64)
             codes = xr.where(hit, np.uint8(code), codes)
@@ -178,6 +179,44 @@ class LandCoverProduct:
             codes = codes.rio.write_crs(image.rio.crs).rio.write_transform(
                 image.rio.transform())
         return codes
+
+    def codes_from_palette(self, image: Any, palette: Mapping[int, Sequence[int]]) -> Any:
+        """One band of class codes (``uint8``) from a paletted mask image: each index to its
+        palette colour, each colour to its code as :meth:`codes_from_colours` reads it.
+
+        Parameters
+        ----------
+        image : xarray.DataArray
+            ``(band, y, x)`` with one band of palette indices.
+        palette : mapping of int to (red, green, blue)
+            The image's colour table (``attrs["palette"]`` of :func:`geoquant.sources.open`).
+        """
+        table = np.full(256, self._unlisted_code(), dtype=np.uint8)
+        for index, colour in palette.items():
+            table[int(index)] = self._code_of(tuple(int(c) for c in colour[:3]))
+        band = image.isel(band=0, drop=True)
+        data = band.data
+        if hasattr(data, "map_blocks"):
+            data = data.map_blocks(table.__getitem__, dtype=np.uint8)
+        else:
+            data = table[np.asarray(data)]
+        codes = band.copy(data=data).expand_dims(band=["codes"], axis=-3)
+        codes.attrs = {}
+        if image.rio.crs is not None:
+            codes = codes.rio.write_crs(image.rio.crs).rio.write_transform(
+                image.rio.transform())
+        return codes
+
+    def _code_of(self, colour: tuple[int, ...]) -> int:
+        """The code of one colour: the legend's own, else the last within 64 on every
+        channel (as :meth:`codes_from_colours`), else :meth:`_unlisted_code`."""
+        found = self._unlisted_code()
+        for code, listed in self.colours:
+            if tuple(listed) == colour:
+                return int(code)
+            if all(abs(a - b) < 64 for a, b in zip(listed, colour, strict=True)):
+                found = int(code)
+        return found
 
     def _unlisted_code(self) -> int:
         """The code of a colour the table does not list: the first nodata code, else the

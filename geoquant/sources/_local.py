@@ -43,6 +43,7 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
             with rasterio.open(path) as src:
                 name = src.tags(1).get("name") or src.descriptions[0] or path.stem
         arr = arr.assign_coords(band=[name])
+    arr.attrs.update(_encoding_facts(path))
     nodata = arr.rio.nodata
     scale = arr.attrs.get("scale_factor", 1.0)
     offset = arr.attrs.get("add_offset", 0.0)
@@ -52,6 +53,32 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
         masked = arr.where(arr != nodata) if nodata is not None else arr
         arr = (masked * scale + offset).astype(np.float32).rio.write_nodata(np.nan)
     return arr
+
+
+def _encoding_facts(path: Path) -> dict:
+    """What the file's encoding says about its values: ``palette`` (a paletted image's
+    colour table, ``{index: [red, green, blue]}``, values being indices into it) and
+    ``lossy_compression`` (JPEG: values changed near every edge)."""
+    import warnings
+
+    import rasterio
+    from rasterio.enums import ColorInterp
+    from rasterio.errors import NotGeoreferencedWarning
+
+    facts: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(path) as src:
+            if src.count == 1 and src.colorinterp[0] == ColorInterp.palette:
+                facts["palette"] = {int(k): [int(c) for c in v[:3]]
+                                    for k, v in src.colormap(1).items()}
+            compression = src.compression.name.lower() if src.compression else ""
+            if src.driver == "JPEG" or compression in ("jpeg", "ojpeg"):
+                facts["lossy_compression"] = "JPEG"
+            elif src.driver == "WEBP" and src.tags(ns="IMAGE_STRUCTURE").get(
+                    "COMPRESSION_REVERSIBILITY", "").upper() != "LOSSLESS":
+                facts["lossy_compression"] = "WebP"
+    return facts
 
 
 def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  # noqa: A001
@@ -80,7 +107,9 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  
     xarray.DataArray
         Dims ``(band, y, x)`` for GeoTIFF (band coordinate from band names); the stored dims
         for Zarr. Floating or scaled data come as float32 with NaN for nodata; integer
-        categorical data keep their dtype and nodata value (``arr.rio.nodata``).
+        categorical data keep their dtype and nodata value (``arr.rio.nodata``). A paletted
+        image keeps its indices, with its colour table in ``attrs["palette"]``; a
+        JPEG-compressed file says so in ``attrs["lossy_compression"]``.
 
     Raises
     ------
