@@ -152,23 +152,36 @@ def smooth_probabilities(probability: np.ndarray, smooth_px: int) -> np.ndarray:
 
 
 def is_classifier_file(path: str | Path) -> bool:
-    """Whether ``path`` is a file written by :meth:`PixelClassifier.save`."""
+    """Whether ``path`` is a file written by :meth:`PixelClassifier.save` or
+    :meth:`~geoquant.segment._image_classifier.ImageClassifier.save` (``geoquant train
+    --legend``)."""
+    from geoquant.segment._image_classifier import is_image_classifier_file
+
     try:
         with open(path, "rb") as f:
             head = f.read(200)
     except OSError:
         return False
-    return head.lstrip().startswith(b"{") and FORMAT.encode() in head
+    return (head.lstrip().startswith(b"{") and FORMAT.encode() in head) \
+        or is_image_classifier_file(path)
 
 
-def load_classifier(path: str | Path) -> PixelClassifier:
-    """Read a classifier written by :meth:`PixelClassifier.save`.
+def load_classifier(path: str | Path) -> Any:
+    """Read a classifier written by :meth:`PixelClassifier.save`, or an image classifier
+    written by ``geoquant train --legend``
+    (:class:`~geoquant.segment._image_classifier.ImageClassifier`).
 
     Raises
     ------
     WeightsError
         When the file is not such a classifier, or is damaged.
     """
+    from geoquant.segment._image_classifier import is_image_classifier_file
+
+    if is_image_classifier_file(path):
+        from geoquant.segment._image_classifier import load_image_classifier
+
+        return load_image_classifier(path)
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
