@@ -8,12 +8,25 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # Without an NVIDIA driver, numba.cuda kernels run under numba's CUDA simulator (on the CPU,
 # thread by thread), so the GPU kernels are checked against the CPU path here too. It must be
-# set before anything imports numba.cuda.
+# set before anything imports numba.cuda. Those tests are marked ``cudasim``: minutes on a CPU,
+# so they run with the slow set (``-m slow``), not by default.
 if shutil.which("nvidia-smi") is None:
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
+# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE (default "ci"). A test's own
+# ``@settings(max_examples=...)`` wins over the profile, so property tests that are costly per
+# example leave ``max_examples`` to the profile: "ci" bounds them for the 10-minute default run,
+# "thorough" (with the slow run: ``HYPOTHESIS_PROFILE=thorough pytest -m "not gpu"``) runs at
+# least as many examples as any of them ever had.
+settings.register_profile("ci", max_examples=20, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=300, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # A developer's own LLM endpoint must not change what the suite checks: planner="auto", the
 # default of ask and eval, would send every question the rules refuse to it. Tests of the LLM
@@ -25,6 +38,14 @@ os.environ["XDG_CONFIG_HOME"] = str(Path(__file__).resolve().parent / "no-config
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``cudasim`` tests belong to the slow set: ``-m slow`` runs them, the default run not."""
+    for item in items:
+        if item.get_closest_marker("cudasim") is not None:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

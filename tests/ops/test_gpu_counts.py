@@ -21,6 +21,8 @@ from geoquant.ops.kernels.label import count_codes
 from geoquant.testing.rasters import as_raster
 
 GPU_KERNELS = {"geoquant.kernels": "cuda"}  # NumPy tiles through the GPU kernels
+# The simulator runs every GPU thread on the CPU: slow, so in the slow set (tests/conftest.py).
+pytestmark = pytest.mark.cudasim
 
 CODES = np.array([0, 1, 1, 2, 3], np.uint8)
 

@@ -23,6 +23,8 @@ from geoquant.testing.rasters import as_raster
 from geoquant.testing.strategies import chunk_sizes, masks, spiral
 
 GPU_KERNELS = {"geoquant.kernels": "cuda"}  # NumPy tiles through the GPU kernels
+# The simulator runs every GPU thread on the CPU: slow, so in the slow set (tests/conftest.py).
+pytestmark = pytest.mark.cudasim
 
 
 def reference_labels(mask: np.ndarray, connectivity: int) -> tuple[np.ndarray, int]:
