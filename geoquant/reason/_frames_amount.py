@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from geoquant.errors import QuestionError
+from geoquant.errors import ClassNameError, QuestionError
 from geoquant.reason._ops import AREA_UNITS
 from geoquant.reason._phrases import area_unit
 from geoquant.reason._reading import (
@@ -17,7 +17,7 @@ from geoquant.reason._reading import (
     finish,
     first_match,
 )
-from geoquant.reason._targets import tokens
+from geoquant.reason._targets import region_at, tokens
 
 # --- shares --------------------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ _SHARE_COVERED = compile_all(
 #: "what is the share of T": of the image, or (with relations) of T's classes.
 _SHARE_OF = compile_all(
     rf"^(?:what|which) (?:is )?(?:combined |total |overall )?(?:{_SHARE}|coverage)"
-    r"(?: cover| coverage)? of (?P<t>.+)$",
+    r"(?: cover| coverage)? of (?!.* (?:covers?|occup(?:y|ies)|takes? up|makes? up)$)(?P<t>.+)$",
     rf"^(?:{WH}) (?:combined |total |overall )?(?:{_SHARE}|coverage|cover)(?: cover| coverage)?"
     r" of (?P<t>.+)$")
 #: The measure after its target: "the forest coverage", "forest covers what percentage".
@@ -86,13 +86,35 @@ def share(r: Reader, text: str) -> dict[str, Any] | None:
     if r.unit not in (None, "%"):
         raise QuestionError(f"a share is a percentage, not {r.unit}: leave out 'in {r.unit}'")
     groups = m.groupdict()
-    if groups.get("d") and groups["d"] not in ("area", "land", "surface", "total area"):
+    whole = groups.get("d") and _is_whole_region(r, groups["d"])
+    if groups.get("d") and not whole:
         return _share_of_denominator(r, groups["d"], groups["t"], covered=kind != 0
                                      or _is_covered(m["t"], text))
     if kind == 2:
         return _share_of_denominator(r, groups["t"], None)
-    selection = r.target(groups["t"])
+    saved = r.doc.snapshot()
+    try:
+        selection = r.target(groups["t"])
+    except (QuestionError, ClassNameError):
+        if not whole or not re.match(
+                r"^(?:is |are |lies? |falls? |located |situated )?(?:within|farther|further|"
+                r"more than|less than|at least|at most|beyond|outside|inside|adjacent|touching|"
+                r"next to|bordering|not|closer|nearer|over|under|no more|no closer)\b",
+                groups["t"]):
+            raise
+        r.doc.restore(saved)        # "what share of the land lies within 5 m of a road"
+        selection = r.target(f"{groups['d']} {groups['t']}")
     return r.answer(r.doc.add("share", "share", of=selection.mask))
+
+
+def _is_whole_region(r: Reader, phrase: str) -> bool:
+    """Whether a denominator names the whole region ("the land", "the valid area") and no
+    class of the legend."""
+    words = tokens(phrase)
+    if r.targets.class_at(words, 0) is not None:
+        return False
+    return phrase in ("area", "land", "surface", "total area") or \
+        region_at(words, 0) == len(words)
 
 
 def _is_covered(predicate: str, text: str) -> bool:
@@ -158,7 +180,8 @@ def object_size(r: Reader, text: str) -> dict[str, Any] | None:
     return None
 
 
-_AREA_IN_UNITS = re.compile(r"^(?:how many |what is (?:total |combined )?)(?P<u>m2|ha|km2) "
+_AREA_IN_UNITS = re.compile(r"^(?:how many |what is (?:total |combined )?)(?P<u>m2|ha|km2|"
+                            r"ft2|yd2|mi2|acre) "
                             r"(?:of |(?:are|is) (?:covered|occupied) by |do(?:es)? |are there of |"
                             r"(?:are|is) )?(?P<a>.+?)(?: cover| occupy| are there| is there| take "
                             r"up)?$")

@@ -45,7 +45,8 @@ _CHANGE_FRAME = frozenset(
     "entirely completely wholly m2 ha km2 % images image maps map scenes dates acquisitions "
     "two "
     "amount extent size cover coverage region image scene of".split())
-_COUNT_FRAME = re.compile(r"^(?:how many(?! (?:m2|ha|km2|%)(?!\w))|what is (?:number|count) of|"
+_COUNT_FRAME = re.compile(r"^(?:how many(?! (?:m2|ha|km2|"
+                          r"ft2|yd2|mi2|acre|%)(?!\w))|what is (?:number|count) of|"
                           r"count|number of|what number of)\b")
 
 
@@ -67,7 +68,8 @@ def _change_dates(text: str) -> tuple[str, bool]:
                                         r"expanded|decline|declined|built|constructed|added|"
                                         r"became|become|turned)",
                                         text):
-        if re.search(r"\b(?:m2|ha|km2|km|m|%)\b", text) and len(dates) < 2:
+        if re.search(r"\b(?:m2|ha|km2|km|m|"
+                     r"ft2|yd2|mi2|acre|ft|yd|mi|%)\b", text) and len(dates) < 2:
             return text, False
         if len(dates) == 2:
             raise QuestionError(f"'{text}' names two dates but not what changed: ask how much "
@@ -87,7 +89,8 @@ def change(r: Reader, text: str) -> dict[str, Any] | None:
         raise QuestionError(f"'{text}' names two dates but not what changed: ask how much was "
                             "lost or gained, the net or percentage change, or how many new "
                             "patches appeared")
-    unit_word = re.search(r"\b(?:how many|what is|by how many) (m2|ha|km2)\b", text)
+    unit_word = re.search(r"\b(?:how many|what is|by how many) (m2|ha|km2|"
+                          r"ft2|yd2|mi2|acre)\b", text)
     if unit_word:
         r.unit = unit_word[1]
     phrase = _change_target(text)
@@ -128,7 +131,8 @@ def _change_target(text: str) -> str:
     text = re.sub(r"\b(?:grown or shrunk|grow or shrink|grew or shrank|increased or decreased|"
                   r"increase or decrease|gained or lost|expand(?:ed)? or (?:decline|shrink|"
                   r"contract)(?:ed)?|by how much|by what)\b", " ", text)
-    text = re.sub(r"^(?:how many|what is|count|number of|what number of)\s+(?:(?:m2|ha|km2)\s+)?",
+    text = re.sub(r"^(?:how many|what is|count|number of|what number of)\s+(?:(?:m2|ha|km2|"
+                  r"ft2|yd2|mi2|acre)\s+)?",
                   "", text)
     words = [w for w in tokens(text) if w not in _CHANGE_FRAME or w in ("of",)]
     while words and words[0] in ("of", ","):

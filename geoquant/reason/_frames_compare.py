@@ -33,7 +33,8 @@ _COMPARISONS = {"larger": ">", "bigger": ">", "greater": ">", "more": ">", "high
                 "more numerous": ">", "less numerous": "<",
                 "a greater amount of": ">", "a smaller amount of": "<", "a bigger": ">"}
 _CMP = "|".join(sorted((re.escape(k) for k in _COMPARISONS), key=len, reverse=True))
-_NUMBER_SIDE = re.compile(r"^(?P<v>-?(?:\d+(?:\.\d+)?|\.\d+))\s*(?P<u>m2|ha|km2|km|m|%)?"
+_NUMBER_SIDE = re.compile(r"^(?P<v>-?(?:\d+(?:\.\d+)?|\.\d+))\s*(?P<u>m2|ha|km2|km|m|"
+                          r"ft2|yd2|mi2|acre|ft|yd|mi|%)?"
                           r"(?: (?P<w>objects|patches|of them|regions))?$")
 _COMPARE_THERE = compile_all(rf"^(?:is|are) there (?P<c>{_CMP}) (?P<a>.+?) than (?P<b>.+)$",
                           rf"^do(?:es)? (?P<a>.+?) (?:cover|occupy|take up|have) (?P<c>{_CMP}) "
@@ -43,7 +44,8 @@ _COMPARE_COUNT = re.compile(r"^(?:is|are) there (?P<c>more than|fewer than|less 
                             r"at most|over|under) (?P<v>\d+) (?P<a>.+)$")
 _COMPARE = compile_all(rf"^(?:is|are|was|were) (?!there\b)(?P<a>.+?) (?P<c>{_CMP}) than "
                        r"(?P<b>.+)$",
-                    rf"^(?:is|are) (?P<a>.+?) (?P<c>{_CMP}) (?P<b>-?[\d.]+ ?(?:m2|ha|km2|km|m|%)"
+                    rf"^(?:is|are) (?P<a>.+?) (?P<c>{_CMP}) (?P<b>-?[\d.]+ ?(?:m2|ha|km2|km|m|"
+                    rf"ft2|yd2|mi2|acre|ft|yd|mi|%)"
                     r"?)$",
                     r"^do(?:es)? (?P<a>.+?) (?P<c>exceed|outnumber) (?P<b>.+)$")
 _EXISTS = compile_all(r"^(?:is|are) there (?:any |some |at least one |a |an )?(?P<t>.+)$",
@@ -101,6 +103,22 @@ def _counts(phrase: str, r: Reader) -> bool:
                 in COUNTABLE_CLASSES and words[found[1] - 1].endswith("s"))
 
 
+_SIZE_START = (r"(?:under|over|above|below|larger|smaller|bigger|more than|less than|at least|"
+               r"at most|between|of (?:at least|at most|over|under|more than|less than)|within|"
+               r"farther|further|beyond|adjacent|touching|not)\b")
+
+
+def _elided(a: str, b: str) -> str:
+    """The right side of a comparison with its class said once, on the left ("more forest
+    patches under 1 ha than over 10 ha", "... than those over 20 ha")."""
+    rest = re.sub(r"^(?:those|ones|the ones|that|them|these)\s+(?:that are |which are |)?", "",
+                  b.strip())
+    if not re.match(_SIZE_START, rest) or re.match(r"^[\d.]+ ", rest):
+        return b
+    head = re.split(rf"\s+{_SIZE_START}", a.strip(), maxsplit=1)[0]
+    return f"{head} {rest}"
+
+
 def comparison(r: Reader, text: str) -> dict[str, Any] | None:
     """Two measures, or a measure and a number, compared; existence; touching."""
     if _WHICH.match(text):
@@ -113,8 +131,9 @@ def comparison(r: Reader, text: str) -> dict[str, Any] | None:
             _counts(m["a"], r) or _counts(m["b"], r))
         by_number = bool(re.search(r" (?:by|in) (?:number|count)$", m["b"]))
         kind = "count" if plural or by_number or m["c"] == "fewer" else "area"
-        a = re.sub(r"^(?:number of|area of|amount of|(?:m2|ha|km2) of) ", "", m["a"])
-        b = re.sub(r" (?:by|in) (?:number|count)$", "", m["b"])
+        a = re.sub(r"^(?:number of|area of|amount of|(?:m2|ha|km2|"
+                   r"ft2|yd2|mi2|acre) of) ", "", m["a"])
+        b = _elided(a, re.sub(r" (?:by|in) (?:number|count)$", "", m["b"]))
         b = re.sub(r"^(?:(?:number|area|amount) of|there (?:is|are)|of|that of) ", "", b.strip())
         b = re.sub(r" (?:there (?:is|are)|are there|is there|do(?:es)?)$", "", b)
         if _NUMBER_SIDE.match(b):
@@ -133,7 +152,7 @@ def comparison(r: Reader, text: str) -> dict[str, Any] | None:
             return _compare_number(r, kind, phrase, b_side, m["c"])
         if m["c"] in ("outnumber", "outnumbers", "fewer", "more numerous", "less numerous"):
             kind = "count"
-        other_kind, other = _read_measure(b_side, kind)
+        other_kind, other = _read_measure(_elided(phrase, b_side), kind)
         if {kind, other_kind} - {"area", "share"} and kind != other_kind:
             raise QuestionError(f"cannot compare the {kind} of {phrase!r} with the {other_kind}"
                                 f" of {other!r}: compare like with like")

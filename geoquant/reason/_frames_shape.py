@@ -183,6 +183,9 @@ _FARTHER_ANYWHERE = compile_all(
     r"lying |located )?(?P<c>more than|over|farther than|further than|beyond|at least|"
     r"greater than) (?P<d>[\d.]+ [a-z]+) (?:away )?from "
     rf"{_FROM_ALL}(?P<b>.+)$",
+    r"^(?:is|are) (?:any|some|there any) (?P<a>.+?) (?:that is |which is |lying |located )?"
+    r"(?P<c>more than|over|farther than|further than|beyond|at least|greater than) "
+    rf"(?P<d>[\d.]+ [a-z]+) (?:away )?from {_FROM_ALL}(?P<b>.+)$",
     r"^(?:is|are) (?:every|each|all) (?P<a>.+?) (?P<c>within|less than|at most|no more "
     rf"than|closer than) (?P<d>[\d.]+ [a-z]+) (?:of|from|to) {_FROM_ALL}(?P<b>.+)$")
 #: Phrases that name the whole region as the pixels measured ("any pixel", "anywhere").
@@ -234,11 +237,13 @@ def _stat_args(r: Reader, a: str | None, b: str, stat: str) -> dict[str, Any]:
     to = r.target(b, objects=False).mask
     args: dict[str, Any] = {"to": to, "stat": stat}
     a = (a or "").strip()
+    per_pixel = re.search(r"\bpixels?\b|\bper pixel\b", a) is not None
     a = re.sub(r"\s+per pixel$", "", a)
     if a and not _ANYWHERE.match(a):
         a = re.sub(r"^(?:a |an |any |every |each |all |single |one )+", "", a)
         selection = r.target(a, objects=False)
         args["of"] = selection.mask
         base = next((s for s in r.doc.steps if s["id"] == selection.base), {})
-        args["_objects"] = selection.objects or base.get("class") in COUNTABLE_CLASSES
+        args["_objects"] = not per_pixel and (selection.objects
+                                              or base.get("class") in COUNTABLE_CLASSES)
     return args

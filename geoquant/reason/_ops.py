@@ -152,16 +152,35 @@ def _select_objects(mask: Any, keep: Callable[[Any], Any], *, distance_to: Any =
     return as_mask(labels.isin(ids), mask, excluded(mask))
 
 
+def pixel_sides_m(mask: Any) -> tuple[float, float, float]:
+    """A pixel's sides in metres: (smallest east-west side, largest east-west side,
+    north-south side). On a geographic grid the east-west side shrinks with latitude: the
+    sides are geodesic lengths at the raster's first and last rows."""
+    res_x, res_y = (abs(float(v)) for v in mask.rio.resolution())
+    crs = mask.rio.crs
+    if crs is None or not crs.is_geographic:
+        return res_x, res_x, res_y
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    lats = np.asarray(mask.y.values)[[0, -1]]
+    lon = float(np.asarray(mask.x.values)[0])
+    _, _, east = geod.inv([lon, lon], lats, [lon + res_x, lon + res_x], lats)
+    _, _, north = geod.inv(lon, float(lats.mean()), lon, float(lats.mean()) + res_y)
+    return float(min(east)), float(max(east)), float(north)
+
+
 def pixel_size_m(mask: Any) -> float:
-    """The side of a pixel in metres (the geometric mean of the two resolutions)."""
-    res_x, res_y = mask.rio.resolution()
-    return float(np.sqrt(abs(res_x * res_y)))
+    """The side of a pixel in metres (the geometric mean of the two sides)."""
+    low, high, north = pixel_sides_m(mask)
+    return float(np.sqrt(0.5 * (low + high) * north))
 
 
 def touching_m(mask: Any) -> float:
-    """The distance at which two pixels touch (8-connected): one pixel diagonal, metres."""
-    res_x, res_y = mask.rio.resolution()
-    return float(np.hypot(res_x, res_y)) * (1 + 1e-9)
+    """The distance at which two pixels touch (8-connected): one pixel diagonal, metres (the
+    longest diagonal of the raster on a geographic grid)."""
+    _, high, north = pixel_sides_m(mask)
+    return float(np.hypot(high, north)) * (1 + 1e-9)
 
 
 #: Frolov & Maling (1969): the standard error of an area measured by counting grid cells of
@@ -186,8 +205,7 @@ def boundary_error_m2(mask: Any) -> float:
     inside, valid = data == 1, data != MASK_NODATA
     edges = (xp.logical_xor(inside[:, 1:], inside[:, :-1]) & valid[:, 1:] & valid[:, :-1]).sum() \
         + (xp.logical_xor(inside[1:], inside[:-1]) & valid[1:] & valid[:-1]).sum()
-    res_x, res_y = mask.rio.resolution()
-    return pixel_area_error_m2(float(edges), abs(res_x * res_y))
+    return pixel_area_error_m2(float(edges), pixel_size_m(mask) ** 2)
 
 
 def is_fragmented(metrics: Mapping[str, float]) -> bool:
@@ -215,6 +233,15 @@ def _run_mask(step: Step, ctx: Context) -> StepResult:
     a = step.args
     what = a["class"] if "class" in a else int(a["code"])
     return StepResult(step, mask=ctx.source(what, a.get("date")))
+
+
+def _run_region(step: Step, ctx: Context) -> StepResult:
+    return StepResult(step, mask=ctx.source(None, step.args.get("date")))
+
+
+def _run_no_data(step: Step, ctx: Context) -> StepResult:
+    region = ctx.source(None, step.args.get("date"))
+    return StepResult(step, mask=as_mask(region == MASK_NODATA, region))
 
 
 def _words_mask(a: Mapping[str, Any]) -> str:
@@ -362,12 +389,39 @@ def _other_object_within(mask: Any, reach_m: float) -> Any:
     rows, cols = np.nonzero((labels > 0) & ~inner)
     if rows.size == 0:
         return np.array([], np.int64)
-    res_x, res_y = mask.rio.resolution()
     ids = labels[rows, cols]
-    points = np.column_stack([rows * abs(res_y), cols * abs(res_x)])
-    pairs = cKDTree(points).query_pairs(reach_m * (1 + 1e-12), output_type="ndarray")
+    crs = mask.rio.crs
+    if crs is not None and crs.is_geographic:
+        pairs = _geodesic_pairs(mask, rows, cols, reach_m)
+    else:
+        res_x, res_y = mask.rio.resolution()
+        points = np.column_stack([rows * abs(res_y), cols * abs(res_x)])
+        pairs = cKDTree(points).query_pairs(reach_m * (1 + 1e-12), output_type="ndarray")
     other = pairs[ids[pairs[:, 0]] != ids[pairs[:, 1]]]
     return np.unique(ids[other.ravel()]).astype(np.int64)
+
+
+def _geodesic_pairs(mask: Any, rows: Any, cols: Any, reach_m: float) -> Any:
+    """Pairs of pixels (indices into ``rows``/``cols``) whose centres lie within ``reach_m``
+    metres on the ellipsoid of a geographic grid: candidates from a local azimuthal
+    equidistant projection with a generous margin, each checked with the geodesic
+    (``pyproj.Geod.inv``), so the answer is the geodesic one."""
+    from pyproj import CRS, Geod, Transformer
+    from scipy.spatial import cKDTree
+
+    lon = np.asarray(mask.x.values)[cols]
+    lat = np.asarray(mask.y.values)[rows]
+    centre = CRS.from_proj4(f"+proj=aeqd +lat_0={float(np.mean(lat))} "
+                            f"+lon_0={float(np.mean(lon))} +datum=WGS84 +units=m")
+    x, y = Transformer.from_crs(mask.rio.crs, centre, always_xy=True).transform(lon, lat)
+    margin = 1.01 * reach_m + 1.0
+    pairs = cKDTree(np.column_stack([x, y])).query_pairs(margin, output_type="ndarray")
+    if len(pairs) == 0:
+        return pairs
+    geod = Geod(ellps="WGS84")
+    _, _, metres = geod.inv(lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]],
+                            lat[pairs[:, 1]])
+    return pairs[np.asarray(metres) <= reach_m * (1 + 1e-12)]
 
 
 # --- value ops -----------------------------------------------------------------------------------
@@ -384,15 +438,21 @@ def _run_share(step: Step, ctx: Context) -> StepResult:
         value = 100.0 * ops.area(part) / total if total else float("nan")
         error = 100.0 * boundary_error_m2(part) / total if total else 0.0
     else:
-        value = ops.share(of)
-        valid = ops.area(as_mask(of != MASK_NODATA, of))
-        error = 100.0 * boundary_error_m2(of) / valid if valid else 0.0
+        whole = as_mask(of == of, of) if a.get("denominator") == "image" else \
+            as_mask(of != MASK_NODATA, of)
+        total = ops.area(whole)
+        value = 100.0 * ops.area(of) / total if total else float("nan")
+        error = 100.0 * boundary_error_m2(of) / total if total else 0.0
     return StepResult(step, value=float(value), unit="%", error=float(error))
 
 
 def _words_share(a: Mapping[str, Any]) -> str:
     within = a.get("within")
-    return f"share of {a['of']}" + (f" within {within}" if within else " of the valid area")
+    if within:
+        return f"share of {a['of']} within {within}"
+    if a.get("denominator") == "image":
+        return f"share of {a['of']} of the whole image (no-data pixels included)"
+    return f"share of {a['of']} of the valid area (pixels with data)"
 
 
 def _run_area(step: Step, ctx: Context) -> StepResult:
@@ -550,6 +610,14 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           'pixels of one class: "class" (a class name below) or "code" (a land-cover '
           'product\'s integer class code, for "code 12"/"class 12"); "date": "before"/"after" '
           "only in change questions", _run_mask, _words_mask),
+    _spec("region", "mask", {}, {"date": _DATE},
+          'every pixel of the region that has data ("the land", "any pixel", "everywhere", '
+          '"the valid area"), for measures of the whole region near or far from a class',
+          _run_region, lambda a: "the whole region" + (f" ({a['date']})" if "date" in a
+                                                       else "")),
+    _spec("no_data", "mask", {}, {"date": _DATE},
+          'the pixels without data, over the whole image (nothing excluded): "what share of '
+          'the image is no data"', _run_no_data, lambda a: "pixels without data"),
     _spec("objects", "mask", {"of": _REF}, {"min_area_m2": _AREA, "max_area_m2": _AREA},
           'the objects (connected patches) of mask "of" whose area is at least "min_area_m2" '
           'and/or at most "max_area_m2" (square metres)', _run_objects, _words_objects,
@@ -620,9 +688,12 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           'metres ("isolated buildings, over 50 m from any other")', _run_objects_neighbours,
           lambda a: f"objects of {a['of']} with no other within "
                     f"{_length_text(a['distance_m'])}", labels=("of",)),
-    _spec("share", "value", {"of": _REF}, {"within": _REF},
-          'percentage of the region covered by mask "of"; with "within", the percentage of '
-          'mask "within" that is also in "of" (value in %)', _run_share, _words_share),
+    _spec("share", "value", {"of": _REF}, {"within": _REF, "denominator": {"enum": ["valid",
+                                                                                  "image"]}},
+          'percentage of the region covered by mask "of" (of the pixels with data; '
+          '"denominator": "image" when the question says "of the image": every pixel, no data '
+          'included); with "within", the percentage of mask "within" that is also in "of" '
+          '(value in %)', _run_share, _words_share),
     _spec("area", "value", {"of": _REF}, dict(_AREA_UNIT),
           'area of mask "of" in "unit" (m2 default, ha, km2)', _run_area, _of("area")),
     _spec("count", "value", {"of": _REF}, {},

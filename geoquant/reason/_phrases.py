@@ -33,6 +33,8 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"\s*(?:->|=>|→)\s*", " to "), (r"\s*(?:<=|≤|=<)\s*", " at most "),
     (r"\s*(?:>=|≥|=>)\s*", " at least "), (r"(?<![<>=-])\s*>\s*(?!=)", " more than "),
     (r"(?<![<>=])\s*<\s*(?![=-])", " less than "), (r"\s+=\s+|(?<=\w)=(?=\w)", " is "),
+    (r"\bcodes\s+((?:\d+\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*))+\d+)\b",
+     lambda m: re.sub(r"(\d+)", r"code \1", m[1])),
     (r"\bvs\.?\b|\bversus\b", "or"), (r"^\s*%\s*(?:of\s+)?", "percentage of "),
     (r"\bpercentage-wise\b|\bpercent-wise\b|\bin percentage terms\b", "in %"),
     (r"\bsquare\s+(?:kilomet(?:re|er)s?|km)\b|\bsq\.?\s*km\b|\bkm\s*\^\s*2|\bkm\s*sq\b", "km2"),
@@ -74,7 +76,8 @@ _UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:(?:i\s+)?(?:want|need|would like
                             r"output|put|convert|round)?"
                             r"(?:\s+(?:me\s+)?(?:(?:the|your)\s+)?(?:answer|result|value|mean|"
                             r"average|number|figure|distance|area|size|share)|\s+it|\s+that)?"
-                            r"\s*(?:(?:in|as|using|to)\s+(?:a\s+|an\s+)?(?:units?\s+of\s+)?)?"
+                            r"\s*(?:(?:in|as|using|to)\s+(?:a\s+|an\s+)?(?:units?\s+of\s+)?|"
+                            r"(?:a|an)\s+)?"
                             r"(?P<u>m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%|percentage|"
                             r"percent)(?:\s+(?:value|figure|number|please|only))*(?:\s+please)?$")
 #: Sentences that ask nothing: greetings, thanks, "yes or no".
@@ -82,7 +85,7 @@ _NOTHING = re.compile(r"^(?:hi|hello|hey|dear \w+|thanks|thank you|thx|cheers|pl
                       r"yes/no|y/n|answer yes or no|true or false|(?:a )?quick question)$")
 
 SPAN = re.compile(rf"\b(?:between|from)\s+(?P<t1>{DATE})(?:\s+(?:and|to|until|till)\s+|\s*-\s*)"
-                  rf"(?P<t2>{DATE})\b(?!\s*(?:m2|ha|km2|km|m|%)(?!\w))")
+                  rf"(?P<t2>{DATE})\b(?!\s*(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)(?!\w))")
 
 
 class Words(NamedTuple):
@@ -154,7 +157,10 @@ def split_words(question: str) -> Words:
                 raise QuestionError(f"the question asks for the answer in both {unit} and "
                                     f"{named}: keep one")
             unit = named
-        kept.append(sentence)
+        if sentence.strip(" ()"):       # "(km)" after the question mark names only the unit
+            kept.append(sentence)
+    if not kept:
+        raise QuestionError(f"cannot plan {question.strip()[:200]!r}: it asks nothing")
     return Words(tuple(kept), unit, gsd)
 
 
@@ -332,12 +338,13 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     # vague nearness made precise by an aside: "close to water (within 200 m)"
     (r"\b(?:close to|near to|near|nearby|in proximity to|in (?:the )?vicinity of)\s+"
      r"(?P<x>[^,()]+?)\s*(?:,\s*(?:ie|that is|meaning|namely|i mean)?\s*|\(\s*)(?P<r>(?:within|"
-     r"less than|at most|no more than|up to)\s+[\d.]+\s*(?:m|km))\s*\)?",
+     r"less than|at most|no more than|up to)\s+[\d.]+\s*(?:m|km|ft|yd|mi))\s*\)?",
      r"\g<r> of \g<x>"),
     (r"\b(?:close to|near to|near|nearby)\s+(?P<x>[^,()]+?)\s*(?:,\s*(?:ie|that is|meaning|"
-     r"namely)?\s*|\(\s*)(?P<d>[\d.]+\s*(?:m|km))\s+or\s+less\s*\)?", r"within \g<d> of \g<x>"),
+     r"namely)?\s*|\(\s*)(?P<d>[\d.]+\s*(?:m|km|ft|yd|mi))\s+or\s+less\s*\)?",
+     r"within \g<d> of \g<x>"),
     # "patches that have water within 500 m (of them)": the relation the other way round
-    (r"\b(?:that|which) (?:have|has) (?P<x>[a-z -]+?) within (?P<d>[\d.]+ (?:m|km))"
+    (r"\b(?:that|which) (?:have|has) (?P<x>[a-z -]+?) within (?P<d>[\d.]+ (?:m|km|ft|yd|mi))"
      r"(?: of (?:them|it))?\b", r"within \g<d> of \g<x>"),
     # counting comparisons said in a clause of their own
     (r"^(?:if you count them|counting (?:individual |separate )?(?:patches|objects|them|regions)|"
@@ -345,15 +352,32 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     (r"^(?:comparing|compared|measured|judged) by (?:surface|area|size)\s*,\s*", ""),
     (r"^do(?:es)? (?P<a>.+?) have more (?:of them|patches|objects|regions) than (?P<b>.+?)"
      r"(?P<n> by number)?$", r"are there more \g<a> patches than \g<b> patches"),
+    # "the land that is not forest (and not grass)": the relative clause is the complement,
+    # so the share frame's verb is the one after it
+    (r"\b(?P<h>land|ground|area|everything|terrain|surface|pixels|region) (?:that|which) "
+     r"(?:is|are) (?:neither|not) ", r"\g<h> not "),
+    (r"\bnor\b", "and not"),
+    (r"\b(?:has|have|with|having|contains?|holds?|shows?) (?:no data|no-data|nodata|missing "
+     r"data)\b", "is no data"),
+    # "how much area is water": an area (a share without an area unit)
+    (r"^how much (?:area|land|ground|surface) (?:is|are) (?!covered|occupied|within|farther|"
+     r"further|more|less|at)(?P<t>.+)$", r"how much is \g<t>"),
+    # "how many connected pieces does the road network form"
+    (r"^how many (?P<x>(?:(?:connected|separate|distinct|disconnected|individual) )?(?:pieces|"
+     r"parts|patches|components|fragments|segments|clusters|groups|blobs|regions|islands)) "
+     r"(?:does|do) (?P<y>.+?) (?:form|make up|make|consist of|break into|split into|fall into|"
+     r"comprise|have|contain)$", r"how many \g<x> of \g<y>"),
     # "how many percent of ...", "X -- how many?"
     (r"^how many (?:%|percent) ", "what % "),
     (r"^(?P<np>[^,]+?),\s*how many$", r"how many \g<np>"),
     (r"^(?P<np>[^,]+?),\s*(?:what|which) (?:area|size)$", r"what is area of \g<np>"),
     # "is there more than 10 ha of forest"
-    (r"^(?:is|are) there (?P<c>more|less|fewer) than (?P<v>[\d.]+ (?:m2|ha|km2)) of (?P<a>.+)$",
+    (r"^(?:is|are) there (?P<c>more|less|fewer) than (?P<v>[\d.]+ (?:m2|ha|km2|"
+     r"ft2|yd2|mi2|acre)) of (?P<a>.+)$",
      r"is area of \g<a> \g<c> than \g<v>"),
     # "on average, how many ha does one water body cover"
-    (r"^on average,? how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?:an? |one |each |the )?"
+    (r"^on average,? how many (?P<u>m2|ha|km2|"
+     r"ft2|yd2|mi2|acre) (?:does|do|is|are) (?:an? |one |each |the )?"
      r"(?P<a>.+?)(?: cover| occupy| measure| span)?$",
      r"what is average size of \g<a> in \g<u>"),
     # "the smallest distance separating A from B"
@@ -375,19 +399,21 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     # "does A have an area of more than 5 ha"
     (r"^do(?:es)? (?P<a>.+?) (?:have|has|cover|occupy|span) (?:an area of |a size of |an area |"
      r"a size |)(?P<c>more|less|bigger|larger|greater|smaller|over|under|above|below)(?: than)? "
-     r"(?P<b>[\d.]+ (?:m2|ha|km2))$", r"is \g<a> \g<c> than \g<b>"),
+     r"(?P<b>[\d.]+ (?:m2|ha|km2|ft2|yd2|mi2|acre))$", r"is \g<a> \g<c> than \g<b>"),
     # distances: "building-to-water distance", "how many m separate A from B"
     (r"\b(?P<a>[a-z-]+?)-to-(?P<b>[a-z-]+) distance\b", r"distance from \g<a> to \g<b>"),
-    (r"^how many (?:m|km) (?:separate|lie between) (?P<a>.+?) (?:from|and) (?P<b>.+)$",
+    (r"^how many (?:m|km|ft|yd|mi) (?:separate|lie between) (?P<a>.+?) (?:from|and) (?P<b>.+)$",
      r"what is distance from \g<a> to \g<b>"),
     (r"^what is (?:closest|nearest) (?:any |that )?(?P<a>.+?) (?:gets|comes|is) to (?P<b>.+)$",
      r"what is distance from \g<a> to \g<b>"),
     (r"\s+at (?:their|its) (?:closest|nearest)(?: point)?$", ""),
     # object sizes: "how many m2 does the average building cover", "how big is the average X"
-    (r"^how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?:an? |the )?(?P<k>average|mean|typical) "
+    (r"^how many (?P<u>m2|ha|km2|"
+     r"ft2|yd2|mi2|acre) (?:does|do|is|are) (?:an? |the )?(?P<k>average|mean|typical) "
      r"(?P<a>.+?)(?: cover| occupy| span| take up| measure)?$",
      r"what is average size of \g<a> in \g<u>"),
-    (r"^how many (?P<u>m2|ha|km2) (?:does|do|is|are) (?P<a>(?:an? |the )?(?:largest|biggest|"
+    (r"^how many (?P<u>m2|ha|km2|"
+     r"ft2|yd2|mi2|acre) (?:does|do|is|are) (?P<a>(?:an? |the )?(?:largest|biggest|"
      r"smallest|tiniest) .+?)(?: cover| occupy| span| take up| measure)?$",
      r"what is area of \g<a> in \g<u>"),
     (r"^how (?:big|large|small) (?:is|are) (?:an? |the )?(?P<k>average|mean|typical) (?P<a>.+)$",
@@ -425,9 +451,9 @@ def reframe(text: str) -> str:
                 text = f"does {verb['a']} {_THIRD_PERSON.get(verb['v'], verb['v'])} {verb['b']}"
             elif re.search(r"\b(?:connected|fragmented)\b", text) or re.search(
                     r"\b(?:larger|bigger|greater|smaller|more|less|fewer|higher|lower) than "
-                    r"(?!\d|\.\d)(?!(?:[\d.]+ )?(?:m|km)\b)", text) or re.search(
+                    r"(?!\d|\.\d)(?!(?:[\d.]+ )?(?:m|km|ft|yd|mi)\b)", text) or re.search(
                     r"\b(?:larger|bigger|greater|smaller|more|less|over|above|under|below) "
-                    r"(?:than )?[\d.]+ (?:m2|ha|km2|%)$", text) and not re.match(
+                    r"(?:than )?[\d.]+ (?:m2|ha|km2|ft2|yd2|mi2|acre|%)$", text) and not re.match(
                     r"(?:number|count|total|area|size|share|percentage|proportion|fraction|"
                     r"average|mean|distance|extent)\b", text):
                 text = f"is {text}"

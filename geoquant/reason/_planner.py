@@ -284,7 +284,8 @@ _EXCLUSION = (
 )
 #: What is left of the region once classes are left out ("what fraction of the land ...").
 _REST = re.compile(r"\b(?:of|in|across|over) (?:the )?(?:remaining |rest of |other |left )?"
-                   r"(?:land|ground|rest|remainder|remaining (?:land|area|ground|region|pixels)|"
+                   r"(?:land|ground|rest|remainder|area|region|image|map|scene|pixels|"
+                   r"remaining (?:land|area|ground|region|pixels)|"
                    r"what is left|what remains|land area|land surface|rest of (?:it|image|area|"
                    r"region|scene))\b(?! ?(?:that|which))")
 
@@ -298,7 +299,11 @@ def _exclusion(text: str, r: Reader) -> str:
         m = pattern.match(text)
         if m is None:
             continue
-        words = tokens(m["x"])
+        x = re.sub(r"\b(?:the )?(?:no[- ]?data|nodata|missing data)(?: areas?| pixels?| regions?"
+                   r"| values?)?(?:\s*,|\s+and)?\s*", "", m["x"]).strip(" ,")
+        if not x:                                  # no data is never in the region
+            return m["q"].strip(" ,")
+        words = tokens(x)
         largest = read_largest_exception(words, 0, lead=False)
         if largest is not None and largest[1] == len(words):
             r.targets.drop_largest = largest[0]
@@ -343,7 +348,35 @@ _PRONOUNS = (
 )
 
 
+_TOPIC = (
+    re.compile(r"^(?:of|among|amongst|for|considering|taking|regarding|looking at|out of) "
+               r"(?:all |only |just )?(?P<x>[^,:]+?)\s*[,:]\s*(?P<q>(?!how many\b|how much\b|"
+               r"what (?:%|(?:percentage|percent|share|fraction|proportion|part|portion)\b))"
+               r"(?:what|how|which|is|are|do|does|give|calculate|compute|find|tell|report).+)$"),
+    re.compile(r"^(?P<x>[^,:]+?)\s*:\s*(?P<q>(?:what|how|which|is|are|do|does|give|calculate|"
+               r"compute|find|tell|report).+)$"),
+)
+
+
+def _topic(text: str) -> str:
+    """A fronted topic the question is about ("Among forest patches over 1 ha, what is the
+    mean patch size?", "Everything except code 12: what is its area?") as two steps."""
+    for pattern in _TOPIC:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        x = re.sub(r"\s+(?:together|combined|jointly|taken together)$", "", m["x"])
+        q = m["q"]
+        if not re.search(r"\b(?:them|they|their|those|these|it|its|such)\b", q):
+            if pattern is _TOPIC[1]:
+                continue           # "Connected or fragmented: which describes the forest?"
+            q = f"{q} of them"
+        return f"find {x}, then {q}"
+    return text
+
+
 def _two_step(r: Reader, text: str) -> dict[str, Any] | None:
+    text = _topic(text)
     m = _TWO_STEP.match(text)
     if m is None:
         return None
@@ -463,7 +496,28 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
         document = _two_step(reader, main) or _read(reader, reframe(main))
     except _Unread:
         raise _unsupported(question, main) from None
+    if _OF_THE_IMAGE.search(normalise_units(question)):
+        document = _of_the_image(document)
     return validate({**document, "question": question.strip()}, vocabulary=vocabulary)
+
+
+#: "of the image": a share of every pixel, no data included (else of the pixels with data).
+_OF_THE_IMAGE = re.compile(r"\b(?:of|in|across) (?:the |this |that )?(?:(?:whole|entire|full|"
+                           r"complete) (?:image|picture|photo|map|raster|tile|scene|frame)|"
+                           r"image|picture|photo)\b")
+
+
+def _of_the_image(document: dict[str, Any]) -> dict[str, Any]:
+    """A plan whose shares of the region are shares of the whole image."""
+    steps = []
+    for step in document["steps"]:
+        if step["op"] == "share" and "within" not in step:
+            step = {**step, "denominator": "image"}
+        steps.append(step)
+    notes = list(document.get("notes", ()))
+    notes.append("'of the image' counts every pixel of the image, no-data pixels included, "
+                 "in the denominator")
+    return {**document, "steps": steps, "notes": notes}
 
 
 def question_years(question: str) -> tuple[str, str] | None:

@@ -56,6 +56,13 @@ _LINKS = frozenset("that which who whose are is was were lie lies lying located 
                    "totally partly partially come comes coming "
                    "get gets reach reaches stand stands standing".split())
 
+_PUNCTUATION = frozenset({",", "(", ")", "/", "+", "&", ":"})
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 _QUANTITY = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
 _UNITS = set(AREA_UNITS) | set(LENGTH_UNITS) | {"cm"}
 _CODE_WORDS = ("code", "class", "value", "category")
@@ -95,6 +102,16 @@ class Document:
             step = self.add(f"{name}_{date}" if date else name, "mask", **what, **dated)
             if self.exclude is not None:
                 step = self.add(f"{name}_left", "excluding", of=step, minus=self.exclude)
+            self._masks[key] = step
+        return self._masks[key]
+
+    def region(self, date: str | None = None) -> str:
+        """The step of the whole region (every pixel with data)."""
+        key = ("region", date, self.exclude)
+        if key not in self._masks:
+            step = self.add("region", "region", **({"date": date} if date else {}))
+            if self.exclude is not None:
+                step = self.add("region_left", "excluding", of=step, minus=self.exclude)
             self._masks[key] = step
         return self._masks[key]
 
@@ -185,8 +202,9 @@ class TargetReader:
         #: How many of the largest objects the question leaves out ("apart from the biggest
         #: one"), applied to every measured target after its size filters.
         self.drop_largest: int | None = None
-        self._words = sorted(vocabulary.words(), key=lambda w: -len(w.split()))
-        self._longest = max(len(w.split()) for w in self._words)
+        self._words = sorted(vocabulary.words(), key=lambda w: -len(tokens(w)))
+        self._longest = max(len(tokens(w)) for w in self._words)
+        self._legend_keys = {_alnum(name) for name in vocabulary.legend}
 
     # -- classes ---------------------------------------------------------------------------------
 
@@ -211,8 +229,11 @@ class TargetReader:
             return {"code": int(words[j + 1])}, j + 2
         for n in range(min(self._longest, len(words) - i), 0, -1):
             chunk = words[i:i + n]
-            if any(w in (",", "(", ")", "/", "+", "&", ":") for w in chunk):
-                continue
+            if any(w in _PUNCTUATION for w in chunk) and (
+                    chunk[0] in _PUNCTUATION
+                    or (chunk[-1] in _PUNCTUATION and not (chunk[-1] == ")" and "(" in chunk))
+                    or _alnum(" ".join(chunk)) not in self._legend_keys):
+                continue          # "Pasture/Hay", "Developed, Open Space": as the legend says
             phrase = " ".join(chunk)
             if phrase in self.definitions:          # a word the question itself defines
                 return {"defined": phrase}, i + n
@@ -376,6 +397,13 @@ class TargetReader:
         found = self.class_at(words, i)
         if found is not None:
             return found
+        region = region_at(words, i)
+        if region is not None:           # "the land within 100 m of water", "any pixel"
+            return self.doc.region(self.date), region
+        no_data = no_data_at(words, i)
+        if no_data is not None:
+            return self.doc.add("no_data", "no_data", **({"date": self.date} if self.date
+                                                         else {})), no_data
         unknown = []
         for word in words[i:]:
             if word in _STOP or _QUANTITY.match(word):
@@ -626,7 +654,8 @@ _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 _EXCEPTING = (("other", "than"), ("except", "for"), ("except",), ("excluding",),
               ("apart", "from"), ("besides",), ("but",), ("not", "counting"),
               ("without", "counting"), ("without",), ("leaving", "out"), ("ignoring",),
-              ("disregarding",), ("omitting",), ("minus",), ("save", "for"))
+              ("disregarding",), ("omitting",), ("minus",), ("save", "for"),
+              ("outside", "of"), ("outside",))
 
 
 def read_largest_exception(words: list[str], i: int, *, lead: bool = True
@@ -729,6 +758,50 @@ _LIST_WORDS = frozenset({"eg", "ie", "such", "including", "namely", "like", "eit
 _STOP = (OBJECT_WORDS | PLAIN_WORDS | _LINKS | {"than", "within", "of", "from", "to", "near",
                                                 "larger", "smaller", "bigger", "more", "less",
                                                 "(", ")", ",", "not", "in", "between"})
+
+
+#: Words that name the whole region where no class of the legend has that name.
+REGION_WORDS = frozenset({"land", "ground", "area", "areas", "everything", "anything", "image",
+                          "region", "scene", "map", "pixels", "pixel", "terrain", "surface",
+                          "rest", "remainder", "everywhere", "anywhere", "place", "places",
+                          "point", "points", "spot", "spots", "location", "locations", "cell",
+                          "cells", "tile", "picture", "landscape"})
+_REGION_QUALIFIERS = frozenset({"valid", "labelled", "labeled", "mapped", "classified",
+                                "whole", "entire", "total", "remaining", "other", "study",
+                                "land", "data"})
+
+
+def region_at(words: list[str], i: int) -> int | None:
+    """The position after words that name the whole region ("the valid area", "land",
+    "any pixel", "the labelled area"), or None."""
+    j = i
+    while j < len(words) and words[j] in _REGION_QUALIFIERS and j + 1 < len(words) and \
+            words[j + 1] in REGION_WORDS | _REGION_QUALIFIERS:
+        j += 1
+    if j >= len(words) or words[j] not in REGION_WORDS:
+        return None
+    j += 1
+    while j < len(words) and words[j] in ("area", "areas", "pixels", "surface", "cover"):
+        j += 1
+    return j
+
+
+def no_data_at(words: list[str], i: int) -> int | None:
+    """The position after words that name the pixels without data ("no data", "no-data
+    pixels", "nodata", "missing data"), or None."""
+    j = i
+    if _starts(words, j, ("no", "data")) or _starts(words, j, ("missing", "data")) or \
+            _starts(words, j, ("no", "-", "data")):
+        j += 2 + (words[j + 1] == "-")
+    elif j < len(words) and words[j] in ("no-data", "nodata", "unlabelled", "unlabeled",
+                                         "unmapped"):
+        j += 1
+    else:
+        return None
+    while j < len(words) and words[j] in ("pixels", "pixel", "area", "areas", "values",
+                                          "cells", "region", "regions"):
+        j += 1
+    return j
 
 
 def _closing(words: list[str], i: int) -> int | None:

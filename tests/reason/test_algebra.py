@@ -41,7 +41,7 @@ def _source(codes: np.ndarray, chunks: tuple[int, int] | None):
         xs = 500_000 + DX * (np.arange(codes.shape[1]) + 0.5)
         mask = xr.DataArray(hit, dims=("y", "x"), coords={"y": ys, "x": xs})
         mask = mask.rio.write_crs("EPSG:32633").rio.write_nodata(MASK_NODATA, encoded=False)
-        return mask.chunk(dict(zip(("y", "x"), chunks))) if chunks else mask
+        return mask.chunk(dict(zip(("y", "x"), chunks, strict=True))) if chunks else mask
     return source
 
 

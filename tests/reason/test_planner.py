@@ -33,8 +33,10 @@ FOREST, WATER, ROAD = mask("forest", "forest"), mask("water", "water"), mask("ro
     "WHAT SHARE OF THE AREA IS FOREST ?  ",
 ])
 def test_share_of_the_region(question):
-    assert steps_of(question) == ([FOREST, {"id": "share", "op": "share", "of": "forest"}],
-                                  "share")
+    # "of the image" counts every pixel, no data included; "of the area" the pixels with data
+    whole = {"denominator": "image"} if "image" in question.lower() else {}
+    assert steps_of(question) == ([FOREST, {"id": "share", "op": "share", "of": "forest",
+                                            **whole}], "share")
 
 
 @pytest.mark.parametrize(("question", "unit"), [
