@@ -241,3 +241,44 @@ def test_patch_neighbours_and_connectance_are_geodesic(north):
         metrics = gq.ops.fragmentation(grid(mask, north, chunks=chunks), connectance_m=threshold)
         assert metrics["enn_mn"] == pytest.approx(want.mean(), rel=1e-6)
         assert metrics["connectance"] == pytest.approx(100.0 * joined / (n * (n - 1) / 2))
+
+
+# -- a real geographic raster: Sen1Floods11 hand labels (EPSG:4326, about 10 m) ---------------
+def test_real_sen1floods11_labels_against_the_geodesic(shared_data):
+    import rioxarray
+
+    path = shared_data / "real" / "sen1floods11" / "Labels" / "Spain_7370579_LabelHand.tif"
+    labels = rioxarray.open_rasterio(path).squeeze("band", drop=True)
+    water = labels.rio.write_nodata(-1)           # 1 water, 0 land, -1 no data
+    codes = labels.values
+    valid, wet = codes >= 0, codes == 1
+    runs = [gq.ops.distance(water if chunks is None else water.chunk(chunks))
+            for chunks in (None, {"y": 128, "x": 200})]
+    np.testing.assert_array_equal(runs[0].values, runs[1].values)
+    bound = runs[0].attrs["max_relative_error"]
+    assert 0 < bound < 1e-3  # a 5 km chip at 38° N
+    # geodesic nearest water for sampled land pixels, among the water's edge pixels
+    edge = wet & ~ndimage.binary_erosion(wet, border_value=1)
+    lon, lat = (np.asarray(c) for c in np.meshgrid(labels.x.values, labels.y.values))
+    rng = np.random.default_rng(0)
+    land = np.flatnonzero((valid & ~wet).ravel())
+    sample = rng.choice(land, 60, replace=False)
+    er, ec = np.nonzero(edge)
+    got = runs[0].values.ravel()[sample]
+    for value, pixel in zip(got, sample, strict=True):
+        r, c = divmod(int(pixel), codes.shape[1])
+        _, _, d = GEOD.inv(np.full(er.size, lon[r, c]), np.full(er.size, lat[r, c]),
+                           lon[er, ec], lat[er, ec])
+        assert abs(value / d.min() - 1) <= bound
+    stats = gq.ops.distance_stats(water, over=(labels == 0).where(valid))
+    assert stats.max_m == np.nanmax(np.where(valid & ~wet, runs[0].values, np.nan))
+    assert stats.cells == int((valid & ~wet).sum())
+    # the area of the valid pixels: exact ellipsoidal cells
+    whole = gq.ops.area(labels.where(valid, np.nan) * 0 + 1)
+    west, south, east, north = labels.rio.bounds()
+    steps = 513
+    lons = np.r_[np.linspace(west, east, steps), np.linspace(east, west, steps)]
+    lats = np.r_[np.full(steps, north), np.full(steps, south)]
+    chip, _ = GEOD.polygon_area_perimeter(lons, lats)
+    cell = abs(chip) / codes.size
+    assert whole == pytest.approx(abs(chip) - cell * (~valid).sum(), rel=1e-4)
