@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geoquant.errors import MaskError
 from geoquant.segment import MASK_NODATA
 
 if TYPE_CHECKING:
@@ -338,11 +339,15 @@ def _ranked_ids(table: Any) -> Any:
 
 def _run_without_largest(step: Step, ctx: Context) -> StepResult:
     k = int(step.args.get("count", 1))
+    of = ctx.mask(step.args["of"])
+    if not bool((of == 1).any()):
+        raise MaskError(f"there are no objects of {step.args['of']!r} to leave the largest out "
+                        "of: the question's exception names nothing here")
 
     def keep(table: Any) -> Any:
         return ~table.id.isin(_ranked_ids(table).iloc[:k])
 
-    return StepResult(step, mask=_select_objects(ctx.mask(step.args["of"]), keep))
+    return StepResult(step, mask=_select_objects(of, keep))
 
 
 def _run_objects_inside(step: Step, ctx: Context) -> StepResult:
@@ -353,6 +358,10 @@ def _run_objects_inside(step: Step, ctx: Context) -> StepResult:
 
     a = step.args
     of, to = ctx.mask(a["of"]), ctx.mask(a["to"])
+    if not bool((to == 1).any()):
+        raise MaskError(f"{a['to']!r} has no pixels here, so 'wholly within "
+                        f"{_length_text(a['distance_m'])} of {a['to']}' holds for no object: ask "
+                        "about a class the region has")
     beyond = (of == 1) & ~ops.within_distance(of, to, a["distance_m"])
     labels = ops.label(of)
     outside = np.unique(np.asarray(labels.where(beyond, 0).values))

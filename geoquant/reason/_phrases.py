@@ -88,6 +88,16 @@ SPAN = re.compile(rf"\b(?:between|from)\s+(?P<t1>{DATE})(?:\s+(?:and|to|until|ti
                   rf"(?P<t2>{DATE})\b(?!\s*(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)(?!\w))")
 
 
+#: Units people write that geoquant does not convert: refused by name, never read as words.
+_UNKNOWN_UNITS = re.compile(
+    r"(?:(?<=\d)\s*|\b(?:in|as|into)\s+(?:square\s+)?)(?P<u>(?:square\s+)?(?:furlongs?|parsecs?|"
+    r"cubits?|leagues?|fathoms?|chains?|rods?|perches|inch(?:es)?|millimet(?:re|er)s?|mm|"
+    r"decimet(?:re|er)s?|light[- ]years?|nautical miles?|dunams?|arpents?|townships?|hands?|"
+    r"versts?|li|bigha|mu|acre-feet))\b")
+_UNIT_ADVICE = ("give areas in m², ha, km², acres, square feet, square yards or square miles, and "
+                "distances in m, km, feet, yards or miles")
+
+
 class Words(NamedTuple):
     """A question made ready to read."""
 
@@ -133,6 +143,8 @@ def _gsd_metres(found: re.Match[str]) -> float:
 def split_words(question: str) -> Words:
     """The question's sentences, answer unit and pixel size (see :class:`Words`)."""
     text = normalise_units(question).strip()
+    if unknown := _UNKNOWN_UNITS.search(text):
+        raise QuestionError(f"'{unknown['u']}' is not a unit geoquant converts: {_UNIT_ADVICE}")
     gsd = None
     if found := _GSD.search(text):
         gsd = _gsd_metres(found)

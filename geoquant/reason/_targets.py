@@ -56,6 +56,8 @@ _LINKS = frozenset("that which who whose are is was were lie lies lying located 
                    "totally partly partially come comes coming "
                    "get gets reach reaches stand stands standing".split())
 
+_PRONOUNS = frozenset({"them", "they", "those", "these", "it", "its", "their", "that",
+                       "this", "ones"})
 _PUNCTUATION = frozenset({",", "(", ")", "/", "+", "&", ":"})
 
 
@@ -315,9 +317,17 @@ class TargetReader:
             j += len(found)
         while j < len(words) and words[j] in DETERMINERS | {"any", "of"}:
             j += 1
+        if j < len(words) and words[j] in ("everything", "anything"):
+            raise QuestionError("everything except everything leaves no pixel: name the "
+                                "classes to leave out ('everything except water')")
         listed, j = self._negated_list(words, j)
         if not listed:
             return None
+        legend = set(self.vocabulary.classes)
+        named = {p.get("class") for p in listed if isinstance(p, dict)}
+        if legend and len(legend) > 1 and legend <= named:
+            raise QuestionError(f"everything except {', '.join(sorted(legend))} leaves only "
+                                "pixels of no class: leave out fewer classes")
         ids = list(dict.fromkeys(self._mask_id(p) for p in self._without_members(
             self._defined(listed))))
         of = ids[0] if len(ids) == 1 else self.doc.add("_or_".join(ids), "union", of=ids)
@@ -410,6 +420,9 @@ class TargetReader:
                 break
             unknown.append(word)
         phrase = " ".join(unknown[:4])
+        if unknown and unknown[0] in _PRONOUNS and self.reference is None:
+            raise QuestionError(f"the question refers to '{unknown[0]}' but names nothing "
+                                "before it: say which class it means")
         if not phrase:
             raise QuestionError("the question names no class: say what to measure, e.g. "
                                 "'forest' or 'water bodies'")

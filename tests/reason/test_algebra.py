@@ -172,3 +172,42 @@ def test_a_place_farther_than_a_distance_from_every_pixel_of_a_class():
         plan = plan_question(f"Is there a place over {limit:.3f} m from every code 2 pixel?")
         done = run_plan(plan, _source(CODES, (16, 16)))
         assert done[plan.answer].value is expected
+
+
+def test_quantifiers_over_a_class_with_no_objects_are_refused():
+    from geoquant.errors import MaskError
+
+    with pytest.raises(MaskError, match="no objects of 'a' to leave the largest out of"):
+        _run(CODES, None, {"id": "a", "op": "mask", "code": 7},
+             {"id": "rest", "op": "without_largest", "of": "a"},
+             {"id": "n", "op": "count", "of": "rest"})
+    with pytest.raises(MaskError, match="'b' has no pixels here"):
+        _run(CODES, None, {"id": "a", "op": "mask", "code": 1},
+             {"id": "b", "op": "mask", "code": 7},
+             {"id": "in", "op": "objects_inside", "of": "a", "to": "b", "distance_m": 10},
+             {"id": "n", "op": "count", "of": "in"})
+
+
+def test_same_class_neighbours_on_a_geographic_grid_are_geodesic():
+    """Two one-pixel objects 3 columns apart at 60°N on a 0.0001° grid: about 16.7 m apart
+    east-west (pyproj.Geod), not 0.0003 'metres'."""
+    from pyproj import Geod
+
+    codes = np.zeros((5, 9), np.uint8)
+    codes[2, 2] = codes[2, 5] = 1
+    res = 1e-4
+    lats = 60.0 - res * (np.arange(5) + 0.5)
+    lons = 10.0 + res * (np.arange(9) + 0.5)
+    apart = Geod(ellps="WGS84").inv(lons[2], lats[2], lons[5], lats[2])[2]
+
+    def source(code, date):
+        mask = xr.DataArray((codes == code).astype(np.uint8), dims=("y", "x"),
+                            coords={"y": lats, "x": lons})
+        return mask.rio.write_crs("EPSG:4326").rio.write_nodata(MASK_NODATA, encoded=False)
+
+    for reach, expected in ((apart * 0.999, 0), (apart * 1.001, 2)):
+        plan = validate({"version": 1, "steps": [
+            {"id": "a", "op": "mask", "code": 1},
+            {"id": "near", "op": "objects_near_other", "of": "a", "distance_m": reach},
+            {"id": "n", "op": "count", "of": "near"}], "answer": "n"})
+        assert run_plan(plan, source)["n"].value == expected
