@@ -18,20 +18,17 @@ _SUBMODULES = ["sources", "sinks", "synth", "demo", "errors", "ops", "tiling", "
 
 if TYPE_CHECKING:  # pragma: no cover
     from geoquant import cluster, demo, sinks, sources, synth  # noqa: F401
-
-
-def ask(question, **options):  # noqa: ANN001, ANN201 - documented on geoquant.reason.ask
-    """Answer a quantitative question about a region: :func:`geoquant.reason.ask`."""
-    from geoquant.reason import ask as _ask
-
-    return _ask(question, **options)
+    from geoquant.reason import ask  # noqa: F401
 
 
 # ``geoquant.cluster(...)`` starts a cluster: the subpackage ``geoquant.cluster`` is callable
 # (a function of the same name here would be hidden by the subpackage once it is imported).
 
 # Subpackages load on first use, through the same lazy loader as geoquant.segment's names.
-__getattr__, _lazy_dir, _lazy_all = _lazy.attach(__name__, submodules=_SUBMODULES)
+# ``geoquant.ask`` is :func:`geoquant.reason.ask` itself (its signature and numpydoc text show
+# in help()), loaded on first use like the subpackages.
+__getattr__, _lazy_dir, _lazy_all = _lazy.attach(__name__, submodules=_SUBMODULES,
+                                                 submod_attrs={"reason": ["ask"]})
 
 
 def __dir__() -> list[str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from geoquant import __version__
 from geoquant.cluster import add_cluster_option, cluster_from_args
@@ -63,6 +65,16 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.legend is not None:
+        return _cmd_train_classifier(args)
+    if args.labels is None or args.product is None or len(args.labels) != 1:
+        from geoquant.errors import InvalidOptionError
+
+        raise InvalidOptionError("train needs --legend (image/mask pairs or scenes with a "
+                                 "label raster: the pixel classifier) or one --labels raster "
+                                 "with --product (the ConvNeXt-UNet)")
+    args.labels = args.labels[0]
+    args.checkpoint_every = args.checkpoint_every or 100
     from geoquant.segment import open_training_image, train
 
     images = [open_training_image(path) for path in args.images]
@@ -73,6 +85,31 @@ def _cmd_train(args: argparse.Namespace) -> int:
                    checkpoint=args.out, checkpoint_every=args.checkpoint_every,
                    init=args.init, progress=not args.quiet)
     print(report.summary())
+    return 0
+
+
+def _cmd_train_classifier(args: argparse.Namespace) -> int:
+    from geoquant.segment._image_features import radii_from_text
+    from geoquant.segment._train_command import train_from_files
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    model = train_from_files(
+        args.images, legend=args.legend, out=args.out, labels=args.labels or (),
+        bands=args.bands.split(",") if args.bands else None, halves=args.halves,
+        test=args.test or (), refit=args.refit, radii_px=radii_from_text(args.context),
+        pixels=args.pixels, rounds=args.rounds, seed=args.seed,
+        checkpoint_every=args.checkpoint_every or 25, strict=args.strict,
+        say=None if args.quiet else say)
+    held = model.report.get("held_out")
+    if held:
+        print(f"held out {', '.join(model.report['test_groups'])}: accuracy "
+              f"{held['accuracy']}; IoU " + ", ".join(
+                  f"{k} {v}" for k, v in held["iou"].items()))
+    print(f"classes: {', '.join(model.classes)}; bands: {', '.join(model.bands)}; "
+          f"{model.report['seconds']} s")
+    print(f"model: {args.out} (geoquant ask --segmenter {args.out} ...)")
     return 0
 
 
@@ -155,11 +192,19 @@ def _cmd_survey(args: argparse.Namespace) -> int:
     mask = _class_mask(classes, args.codes, "--codes")
     near = _class_mask(classes, args.near_codes, "--near-codes") if args.near_codes else None
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    with cluster_from_args(args, workers=args.workers) as handle:
-        result = gq.ops.survey(mask, near=near, within_m=args.within_m,
-                               min_area_m2=args.min_area_m2, connectivity=args.connectivity,
-                               tiles_per_batch=args.tiles_per_batch, checkpoint=args.checkpoint,
-                               say=say, client=handle.client if handle is not None else None)
+    with _workers_ignore_ctrl_c() as started, \
+            cluster_from_args(args, workers=args.workers) as handle:
+        started()
+        try:
+            result = gq.ops.survey(mask, near=near, within_m=args.within_m,
+                                   min_area_m2=args.min_area_m2,
+                                   connectivity=args.connectivity,
+                                   tiles_per_batch=args.tiles_per_batch,
+                                   checkpoint=args.checkpoint, say=say,
+                                   client=handle.client if handle is not None else None)
+        except KeyboardInterrupt:
+            quiet_cluster(handle)       # one line on Ctrl-C, not the workers' tracebacks
+            raise
     if not result.valid_area_m2:
         from geoquant.errors import RegionError
 
@@ -180,6 +225,52 @@ def _cmd_survey(args: argparse.Namespace) -> int:
     print(f"{result.pixels / 1e9:.2f} Gpx in {result.batches} batches of {result.tiles:,} "
           f"tiles ({result.resumed_batches} resumed), {result.elapsed_s:.1f} s")
     return 0
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[Callable[[], None]]:
+    """Ignore Ctrl-C (SIGINT) while a cluster starts, so that its worker processes inherit
+    "ignore" and only this process handles Ctrl-C (they are stopped by the cluster's close);
+    calling the yielded function, or leaving the block, restores the handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    try:
+        yield restore
+    finally:
+        restore()
+
+
+def quiet_cluster(handle: Any) -> None:
+    """Silence the Dask cluster's logging here and on its workers: a cluster closed after an
+    interruption (or at the end of a run) logs a traceback per cancelled transfer and "still
+    alive, killing" per worker, none of which is the user's to act on."""
+    import logging
+
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    client = getattr(handle, "client", None)
+    if client is not None:
+        try:
+            client.run(_quiet_logging, wait=False)
+        except Exception:  # noqa: BLE001 - the cluster may already be gone
+            pass
+
+
+async def _quiet_logging() -> None:
+    """(A coroutine: ``Client.run(..., wait=False)`` takes only those.)"""
+    import logging
+
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _json(text: str) -> object:
@@ -225,28 +316,63 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_cmd_catalog_serve)
 
     search = commands.add_parser("search", help="search a STAC API and list the items")
-    search.add_argument("catalog", help="STAC API URL")
-    search.add_argument("--collections", nargs="+", default=None)
+    search.add_argument("catalog", help="STAC API URL, e.g. http://127.0.0.1:8080 (geoquant "
+                                        "catalog serve prints one)")
+    search.add_argument("--collections", nargs="+", default=None, metavar="ID",
+                        help="collection ids to search (default: all)")
     search.add_argument("--bbox", nargs=4, type=float, default=None,
-                        metavar=("WEST", "SOUTH", "EAST", "NORTH"))
+                        metavar=("WEST", "SOUTH", "EAST", "NORTH"),
+                        help="region as lon/lat degrees (WGS84)")
     search.add_argument("--region", default=None, help="GeoJSON file of the region")
     search.add_argument("--datetime", default=None, help="e.g. 2021-06-01/2021-08-31")
     search.add_argument("--query", type=_json, default=None,
                         help='property filters as JSON, e.g. \'{"eo:cloud_cover": {"lt": 20}}\'')
-    search.add_argument("--max-items", type=int, default=None)
+    search.add_argument("--max-items", type=int, default=None,
+                        help="stop after this many items (default: all that match)")
     search.set_defaults(run=_cmd_search)
 
     train = commands.add_parser(
-        "train", help="train a ConvNeXt-UNet segmenter on scenes and a land-cover raster",
-        description="Train a ConvNeXt-UNet on one or more scenes of one grid, labelled by a "
-                    "land-cover raster; report held-out IoU before/after and save a checkpoint.")
+        "train", help="train a segmenter: a pixel classifier on image/mask pairs or scenes "
+                      "(--legend), or a ConvNeXt-UNet on scenes and a land-cover raster",
+        description="With --legend: train a pixel classifier (LightGBM over bands, contrasts "
+                    "and context windows) on folders of image/mask pairs or on scenes with a "
+                    "label raster on another grid, score held-out groups (--test) and write a "
+                    "model for ask/eval --segmenter. With --product: train a ConvNeXt-UNet on "
+                    "scenes of one grid labelled by a land-cover raster.")
     train.add_argument("images", nargs="+", metavar="IMAGE",
                        help="a GeoTIFF/Zarr (band, y, x), or a folder of single-band GeoTIFFs "
                             "named by band (B01.tif ... B12.tif)")
-    train.add_argument("--labels", required=True, help="label GeoTIFF of product codes")
-    train.add_argument("--product", required=True,
-                       help="code table of the labels: slovenia-lulc, esa-worldcover, io-lulc, "
-                            "geoquant-synth")
+    train.add_argument("--labels", nargs="+", default=None,
+                       help="label raster(s) of codes: with --product, on the images' grid (the "
+                            "ConvNeXt-UNet); with --legend, on any overlapping grid, reprojected "
+                            "onto each scene (nearest, no data kept)")
+    train.add_argument("--product", default=None,
+                       help="code table of the labels for the ConvNeXt-UNet: slovenia-lulc, "
+                            "esa-worldcover, io-lulc, geoquant-synth")
+    train.add_argument("--legend", default=None,
+                       help="train the pixel classifier: codes or colours to class words, "
+                            "'1=water,0=land,-1=nodata' or '#3C1098=building,#9B9B9B=unlabeled' "
+                            "or a JSON file; IMAGE is then a folder of image/mask pairs "
+                            "(images/ beside masks/, or tile folders of them), or with "
+                            "--labels a scene (a GeoTIFF, or band files joined by '+')")
+    train.add_argument("--bands", default=None,
+                       help="band names of the images, comma-separated (default: the files' "
+                            "band descriptions; 8-bit RGB photographs are red,green,blue)")
+    train.add_argument("--test", nargs="+", default=None, metavar="GROUP",
+                       help="groups held out and scored: tile folders, events (the first '_' "
+                            "part of chip names), scenes, or north/south halves")
+    train.add_argument("--halves", choices=("north-south", "west-east"), default=None,
+                       help="cut each scene in two halves, each a group (with --labels)")
+    train.add_argument("--refit", action="store_true",
+                       help="after scoring the held-out groups, train the written model on all")
+    train.add_argument("--context", default="2,8",
+                       help="context window radii in pixels, comma-separated (pixel classifier)")
+    train.add_argument("--pixels", type=int, default=None,
+                       help="training pixels drawn (pixel classifier; default 300000)")
+    train.add_argument("--rounds", type=int, default=None,
+                       help="boosting rounds (pixel classifier; default 100)")
+    train.add_argument("--strict", action="store_true",
+                       help="refuse pairs that are all no data instead of skipping them")
     train.add_argument("--out", required=True, help="checkpoint file to write (model.pt)")
     train.add_argument("--size", choices=("small", "base"), default=None,
                        help="network size (default: small, or the --init checkpoint's)")
@@ -256,8 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, default=1e-3, help="peak Adam rate")
     train.add_argument("--holdout", type=float, default=0.25,
                        help="fraction of 16-px blocks held out for evaluation")
-    train.add_argument("--checkpoint-every", type=int, default=100,
-                       help="steps between checkpoints")
+    train.add_argument("--checkpoint-every", type=int, default=None,
+                       help="steps between checkpoints (default 100), or boosting rounds for "
+                            "the pixel classifier (default 25; a killed run resumes there)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--init", default=None, help="checkpoint to fine-tune from")
     train.add_argument("--quiet", action="store_true", help="no progress output")
@@ -273,21 +400,26 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a STAC collection URL (http://host/collections/ID) or raster "
                           "file(s) (GeoTIFF/Zarr; several = time steps in order)")
     ask.add_argument("--bbox", nargs=4, type=float, default=None,
-                     metavar=("WEST", "SOUTH", "EAST", "NORTH"))
+                     metavar=("WEST", "SOUTH", "EAST", "NORTH"),
+                     help="region of a STAC source as lon/lat degrees (WGS84)")
     ask.add_argument("--region", default=None, help="GeoJSON file of the region")
     ask.add_argument("--datetime", default=None,
                      help="date range, e.g. 2015-07-01/2015-09-30 (change questions compare "
                           "its first and last date)")
     ask.add_argument("--product", default=None,
                      help="code table of a land-cover raster (esa-worldcover, io-lulc, "
-                          "dynamic-world, deepglobe, earthvqa, slovenia-lulc, geoquant-synth) "
-                          "or 'codes'; its legend's class words are accepted in the question")
+                          "dynamic-world, deepglobe, earthvqa, slovenia-lulc, geoquant-synth), "
+                          "'codes', or a JSON legend of your own such as "
+                          "'{\"1\": \"water\", \"2\": \"forest\"}'; its legend's class words "
+                          "are accepted in the question")
     ask.add_argument("--gsd", type=float, default=None,
                      help="metres per pixel of an image without georeferencing (PNG, JPEG, "
                           "GeoTIFF without CRS); default: the '(GSD: 0.5m)' in the question")
     ask.add_argument("--segmenter", default=None,
-                     help="segment imagery with this: a classifier (geoquant "
-                          "segment.train_classifier), a STAC MLM item, or a model checkpoint")
+                     help="segment imagery with this: sar-water (radar backscatter in dB; a "
+                          "single-band raster is read as VV), spectral, spectral-ndwi, auto, "
+                          "or a file: a classifier (geoquant segment.train_classifier), a "
+                          "STAC MLM item, or a model checkpoint")
     ask.add_argument("--landcover", default=None, metavar="auto|URL",
                      help="answer from a land-cover collection beside the imagery (auto: any "
                           "in the same STAC API) when it knows every class of the question")
@@ -318,8 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--use", choices=("labels", "imagery"), default="labels",
                           help="answer from reference labels or with geoquant's segmenters")
     evaluate.add_argument("--segmenter", default=None,
-                          help="with --use imagery: segment with this (a classifier, a STAC MLM "
-                               "item or a model checkpoint) instead of the default rules")
+                          help="with --use imagery: segment with this (sar-water, spectral, "
+                               "spectral-ndwi, or a file: a classifier, a STAC MLM item or a "
+                               "model checkpoint) instead of the default rules")
     evaluate.add_argument("--planner", choices=("auto", "rules", "llm"), default="auto",
                           help=PLANNER_HELP)
     evaluate.add_argument("--report", default=None, help="also write the scores as JSON")
@@ -341,9 +474,13 @@ def build_parser() -> argparse.ArgumentParser:
     survey.add_argument("--within-m", type=float, default=None, help="distance bound, m")
     survey.add_argument("--min-area-m2", type=float, default=0.0,
                         help="count objects at least this large, m² (10000 = 1 ha)")
-    survey.add_argument("--connectivity", type=int, choices=(8, 4), default=8)
+    survey.add_argument("--connectivity", type=int, choices=(8, 4), default=8,
+                        help="pixel connectivity of objects: 8 (diagonals join; default) or 4")
     survey.add_argument("--chunk", type=int, default=2048, help="tile edge, pixels")
-    survey.add_argument("--tiles-per-batch", type=int, default=256)
+    survey.add_argument("--tiles-per-batch", type=int, default=None,
+                        help="tiles of one batch (default: one per worker thread, at "
+                             "most 256, so each batch and the first progress line take "
+                             "seconds)")
     survey.add_argument("--checkpoint", default=None,
                         help="folder keeping finished batches; run again to resume")
     survey.add_argument("--json", action="store_true", help="print the survey as JSON")

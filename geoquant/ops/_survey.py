@@ -47,9 +47,11 @@ from geoquant.tiling import (
     run_batches,
     tree_reduce,
 )
+from geoquant.tiling._batches import auto_tiles_per_batch
 
-DEFAULT_TILES_PER_BATCH = 256
-"""Tiles per batch by default: 16 x 16 tiles, a few thousand live tasks per batch."""
+DEFAULT_TILES_PER_BATCH = None
+"""Tiles per batch by default: chosen from the region's size and the cluster's threads
+(:func:`geoquant.tiling._batches.auto_tiles_per_batch`), so progress comes within seconds."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class Survey:
 
 def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
            min_area_m2: float = 0.0, connectivity: int = 8,
-           tiles_per_batch: int = DEFAULT_TILES_PER_BATCH, in_flight: int = 2,
+           tiles_per_batch: int | None = DEFAULT_TILES_PER_BATCH, in_flight: int = 2,
            checkpoint: Any = None, say: Any = None, client: Any = None) -> Survey:
     """Count and measure a mask's objects over a region of any size, in batches of tiles.
 
@@ -133,8 +135,10 @@ def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
         Size bound of ``objects_min_area`` and ``objects_near``, m².
     connectivity : {8, 4}
         Pixel connectivity of objects.
-    tiles_per_batch : int
-        Upper bound on the tiles of one batch.
+    tiles_per_batch : int, optional
+        Upper bound on the tiles of one batch. Default: one tile per worker thread
+        (at most 256, and at most a quarter of the region), so that each batch takes seconds
+        and the first progress line comes soon whatever the region's size.
     in_flight : int
         Batches on the cluster at once.
     checkpoint : str or path, optional
@@ -178,12 +182,15 @@ def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
             near = near.chunk(dict(zip(near.dims, mask.data.chunks, strict=True)))
         halo = (math.floor(within_m / geometry.dy) + 1, math.floor(within_m / geometry.dx) + 1)
     grid = TileGrid.from_chunks(mask.data.chunks)
+    if tiles_per_batch is None:
+        tiles_per_batch = _resumed_tiles_per_batch(checkpoint) or auto_tiles_per_batch(
+            grid.tiles[0] * grid.tiles[1], _threads(client))
     plan = plan_batches(grid, tiles_per_batch=tiles_per_batch)
     reducer = SurveyReducer(geometry, min_area_m2, within=near is not None)
     store = None
     if checkpoint is not None:
         store = Checkpoint(checkpoint, _fingerprint(mask, near, within_m, min_area_m2,
-                                                    connectivity, plan))
+                                                    connectivity, plan, tiles_per_batch))
     build = partial(_batch_graph, mask=mask, near=near, within_m=within_m, halo=halo,
                     geometry=geometry, conn8=conn8, reducer=reducer,
                     with_digest=store is not None)
@@ -207,6 +214,38 @@ def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
         pixels=int(np.prod(geometry.shape)), tiles=grid.tiles[0] * grid.tiles[1],
         batches=len(plan), resumed_batches=progress.resumed_batches,
         elapsed_s=time.perf_counter() - started)
+
+
+def _resumed_tiles_per_batch(checkpoint: Any) -> int | None:
+    """The batch size a checkpoint was written with, so that an automatically sized run
+    resumes on a cluster of another size (None when there is no such checkpoint)."""
+    import json
+    from pathlib import Path
+
+    if checkpoint is None:
+        return None
+    try:
+        job = json.loads((Path(checkpoint) / "job.json").read_text())
+    except (OSError, ValueError):
+        return None
+    size = job.get("tiles_per_batch") if isinstance(job, dict) else None
+    return size if isinstance(size, int) and size >= 1 else None
+
+
+def _threads(client: Any) -> int:
+    """Worker threads of ``client`` (or of the current client); this machine's cores when
+    the batches run on the local threaded scheduler."""
+    import os
+
+    from geoquant.tiling._batches import _current_client
+
+    client = client if client is not None else _current_client()
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:  # noqa: BLE001 - a client that cannot say: size for this machine
+            pass
+    return os.cpu_count() or 1
 
 
 # -- one batch -------------------------------------------------------------------------------------
@@ -377,13 +416,14 @@ def _batch_km2(batch: Batch, geometry: PixelGeometry) -> float:
 
 
 def _fingerprint(mask: Any, near: Any, within_m: float | None, min_area_m2: float,
-                 connectivity: int, plan: Any) -> dict[str, Any]:
+                 connectivity: int, plan: Any, tiles_per_batch: int) -> dict[str, Any]:
     """What makes two runs the same job: the inputs' identity, the options and the batches."""
     from geoquant._version import __version__
 
     return {"operator": "survey", "geoquant": __version__, "mask": _identity(mask),
             "near": _identity(near) if near is not None else None, "within_m": within_m,
-            "min_area_m2": min_area_m2, "connectivity": connectivity, **plan.describe()}
+            "min_area_m2": min_area_m2, "connectivity": connectivity, **plan.describe(),
+            "tiles_per_batch": tiles_per_batch}
 
 
 def _identity(array: Any) -> dict[str, Any]:

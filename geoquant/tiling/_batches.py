@@ -136,6 +136,37 @@ def plan_batches(grid: TileGrid, *, tiles_per_batch: int) -> BatchPlan:
     return BatchPlan(grid, tuple(batches), (len(row_spans), len(col_spans)))
 
 
+#: Most tiles in one batch: a few thousand live tasks on the scheduler.
+MAX_TILES_PER_BATCH = 256
+#: Tiles per worker thread in an automatically sized batch: a batch then takes about one
+#: tile's time (seconds for 2048² tiles), so the first progress line comes within seconds.
+TILES_PER_THREAD = 1
+
+
+def auto_tiles_per_batch(tiles: int, threads: int) -> int:
+    """Tiles per batch chosen from the region's size and the cluster's worker threads.
+
+    About :data:`TILES_PER_THREAD` tiles per thread, so that each batch (and the first
+    progress line) takes seconds however large the region; at most
+    :data:`MAX_TILES_PER_BATCH`, and never more than a quarter of the region, so that even
+    a small region reports progress more than once.
+
+    Parameters
+    ----------
+    tiles : int
+        Tiles of the whole region.
+    threads : int
+        Worker threads of the cluster (all workers together).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    per_threads = TILES_PER_THREAD * max(1, int(threads))
+    return max(1, min(MAX_TILES_PER_BATCH, per_threads, math.ceil(tiles / 4)))
+
+
 def _even(n: int, most: int) -> int:
     """The smallest span that cuts ``n`` into as few pieces as spans of ``most`` would."""
     return -(-n // -(-n // most))

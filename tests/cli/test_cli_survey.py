@@ -80,3 +80,62 @@ def test_survey_of_a_raster_whose_nodata_is_0_or_1(tmp_path, nodata, capsys):
     assert got["objects"] == ndimage.label(mask, structure=np.ones((3, 3), bool))[1]
     assert got["area_m2"] == mask.sum() * 100.0
     assert got["valid_area_m2"] == (codes != nodata).sum() * 100.0
+
+
+# --- progress within seconds, one line on Ctrl-C ----------------------------------------------
+
+def test_batches_are_sized_from_the_region_and_the_threads():
+    """A 30000² region is 15 x 15 tiles of 2048²: 256 tiles per batch made it one silent batch;
+    the default now gives one tile per worker thread (and never a quarter of the region)."""
+    from geoquant.tiling._batches import MAX_TILES_PER_BATCH, auto_tiles_per_batch
+
+    assert auto_tiles_per_batch(15 * 15, 2) == 2
+    assert auto_tiles_per_batch(15 * 15, 64) == 57
+    assert auto_tiles_per_batch(10_000, 1000) == MAX_TILES_PER_BATCH
+    assert auto_tiles_per_batch(2, 16) == 1
+
+
+def test_survey_reports_progress_batch_by_batch_by_default():
+    """The real Lausanne map, upsampled to 6 x 6 tiles of 2048²: several progress lines,
+    each with an estimate of the time left."""
+    import xarray as xr
+
+    import geoquant as gq
+
+    raster = gq.sources.open(LANDUSE)
+    raster = raster.squeeze("band", drop=True) if "band" in raster.dims else raster
+    codes = np.kron(raster.values, np.ones((38, 26), raster.dtype))[:12_000, :12_000]
+    x = np.arange(codes.shape[1]) * 4.0 + 2_500_000.0
+    y = 1_200_000.0 - np.arange(codes.shape[0]) * 4.0
+    mask = xr.DataArray(codes == 2, dims=("y", "x"), coords={"y": y, "x": x})
+    mask = mask.rio.write_crs("EPSG:2056")
+    lines = []
+    result = gq.ops.survey(mask, say=lines.append)
+    assert result.batches >= 4
+    assert len([line for line in lines if line.startswith("batch ")]) == result.batches
+    assert all("left" in line for line in lines if line.startswith("batch "))
+
+
+@pytest.mark.slow
+def test_ctrl_c_prints_one_line(tmp_path):
+    """Ctrl-C reaches the whole foreground process group (the CLI and its worker
+    processes): the run stops with status 130 and one line, not the workers' tracebacks."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "geoquant.cli", "survey", "synthetic:8000",
+                             "--codes", "6", "--near-codes", "1", "--within-m", "100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=tmp_path)
+    seen = []
+    while not any(line.startswith("batch ") for line in seen):
+        line = proc.stderr.readline()
+        assert line, f"the survey ended before its first batch: {seen}"
+        seen.append(line)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert rest.strip().splitlines() == [
+        "geoquant: interrupted; nothing half-written is kept, locks are released"], rest
