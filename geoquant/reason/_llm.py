@@ -488,12 +488,16 @@ def _post_json(config: LLMConfig, payload: dict[str, Any]) -> bytes:
     if worker.is_alive():
         connections.cancel()
         worker.join(5.0)        # the shut socket wakes it; only a stuck DNS lookup lingers
-        raise PlanError(f"the planner endpoint {_public_url(config.endpoint)} did not answer "
-                        f"within {config.timeout_s:g} s (timeout_s): check the server, or "
-                        "raise timeout_s under [llm]")
+        raise _late(config)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["body"]
+
+
+def _late(config: LLMConfig) -> PlanError:
+    return PlanError(f"the planner endpoint {_public_url(config.endpoint)} did not answer "
+                     f"within {config.timeout_s:g} s (timeout_s): check the server, or raise "
+                     "timeout_s under [llm]")
 
 
 def _opener(connections: _Connections) -> Any:
@@ -558,12 +562,16 @@ def _exchange(config: LLMConfig, payload: dict[str, Any],
         message = f"HTTP {err.code} {reason}{detail}{hint}"
         raise PlanError(f"could not reach the planner endpoint {where}: {message}") from None
     except urllib.error.URLError as err:
+        if isinstance(err.reason, TimeoutError):
+            raise _late(config) from None
         if isinstance(err.reason, _Redirected):
             raise PlanError(f"the planner endpoint {where} redirected; geoquant does not "
                             "follow redirects: give the final URL") from None
         raise PlanError(f"could not reach the planner endpoint {where}: "
                         f"{_printable(_redact(str(err.reason), config))}") from None
-    except (OSError, http.client.HTTPException) as err:  # timeouts, resets mid-answer
+    except TimeoutError:        # a socket's own timeout, at the same deadline
+        raise _late(config) from None
+    except (OSError, http.client.HTTPException) as err:  # resets mid-answer
         reason = str(err) or type(err).__name__
         raise PlanError(f"could not reach the planner endpoint {where}: "
                         f"{_printable(_redact(reason, config))}") from None
