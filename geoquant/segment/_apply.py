@@ -192,7 +192,11 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
                                  f"x), not {dims}; transpose or expand it first")
     names = band_names(cube)
     if segmenter.bands:
-        band_indices(names, segmenter.bands, who=segmenter.name)
+        positions = getattr(segmenter, "band_positions", None)   # its own matching rule
+        if callable(positions):
+            positions(names)
+        else:
+            band_indices(names, segmenter.bands, who=segmenter.name)
     elif len(names) > 1:
         raise BandError(f"{segmenter.name} names no band, so it reads a cube's only band, but "
                         f"this cube has {len(names)} ({', '.join(names)}): select one band, or "

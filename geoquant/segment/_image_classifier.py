@@ -101,7 +101,7 @@ class ImageClassifier:
             object.__setattr__(self, "_cached", booster)
         return booster
 
-    def positions(self, bands: Sequence[str]) -> list[int]:
+    def band_positions(self, bands: Sequence[str]) -> list[int]:
         """Where the model's bands lie among ``bands``. Bands named only by number (a JPEG's
         1, 2, 3) are taken in order when there are as many as the model reads.
 
@@ -130,7 +130,7 @@ class ImageClassifier:
 
         xp = array_module(tile)
         host = tile.get() if hasattr(tile, "get") else np.asarray(tile)
-        features = self.features.compute(host[self.positions(bands)])
+        features = self.features.compute(host[self.band_positions(bands)])
         return xp.asarray(self.probabilities(features))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:

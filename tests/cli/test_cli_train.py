@@ -83,3 +83,79 @@ def test_train_help_loads_no_torch():
                          check=True)
     assert "--labels" in out.stdout and "--product" in out.stdout
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+# --- geoquant train --legend: the pixel classifier on files users have (issue 29) -------------
+
+FLOODS = "1=water,0=land,-1=nodata"
+
+
+def _chips(shared_data, tmp_path, names, size=128):
+    """Sen1Floods11 chips (and their labels): ``size`` pixels from row and column 192."""
+    import rasterio
+    from rasterio.windows import Window
+
+    source = shared_data / "real" / "sen1floods11"
+    for sub, suffix in (("S1", "S1Hand"), ("Labels", "LabelHand")):
+        (tmp_path / sub).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            with rasterio.open(source / sub / f"{name}_{suffix}.tif") as src:
+                window = Window(192, 192, size, size)
+                profile = {**src.profile, "width": size, "height": size,
+                           "transform": src.window_transform(window)}
+                data, descriptions = src.read(window=window), src.descriptions
+            with rasterio.open(tmp_path / sub / f"{name}_{suffix}.tif", "w", **profile) as dst:
+                dst.write(data)
+                for k, text in enumerate(descriptions, start=1):
+                    if text:
+                        dst.set_band_description(k, text)
+    return tmp_path
+
+
+def test_train_legend_chips_then_ask_with_the_model(shared_data, tmp_path, capsys):
+    pytest.importorskip("lightgbm")
+    from geoquant.segment import open_segmenter
+
+    names = ["Nigeria_812045", "Pakistan_849790", "Spain_7370579", "Paraguay_34417"]
+    data = _chips(shared_data, tmp_path / "chips", names)
+    out = tmp_path / "model.pt"
+    args = ["train", str(data), "--legend", FLOODS, "--test", "Spain", "--out", str(out),
+            "--pixels", "3000", "--rounds", "6", "--context", "1,3", "--checkpoint-every", "3"]
+    with pytest.warns(UserWarning, match="Paraguay_34417_S1Hand.tif: its image is all no data"):
+        assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "boosting: round 3/6" in captured.err and "round 6/6" in captured.err
+    assert "held out Spain: accuracy" in captured.out and "IoU water" in captured.out
+    assert f"model: {out}" in captured.out
+    model = open_segmenter(out)
+    assert model.classes == ("water", "land") and model.bands == ("vv", "vh")
+    assert model.report["train_groups"] == ["Nigeria", "Pakistan"]
+
+    chip = data / "S1" / "Spain_7370579_S1Hand.tif"
+    assert main(["ask", "What share of the area is water?", "--source", str(chip),
+                 "--segmenter", str(out)]) == 0
+    answer = capsys.readouterr().out
+    assert "%" in answer
+
+    # Bad input: nothing is written.
+    strict = tmp_path / "strict.pt"
+    assert main([*args[:-8], "--out", str(strict), "--strict", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Paraguay_34417_S1Hand.tif is unusable: its image is all no data" in err
+    assert err.count("\n") == 1 and not strict.exists()
+    snow = tmp_path / "snow.pt"
+    with pytest.warns(UserWarning):
+        assert main(["train", str(data), "--legend", FLOODS + ",2=snow", "--out", str(snow),
+                     "--quiet"]) == 2
+    assert "snow have no pixel in the training split" in capsys.readouterr().err
+    assert not snow.exists()
+    rgb = tmp_path / "rgb.tif"
+    import rasterio
+
+    with rasterio.open(chip) as src:
+        profile = {**src.profile, "count": 3, "dtype": "uint8", "nodata": None}
+    with rasterio.open(rgb, "w", **profile) as dst:
+        dst.write(np.full((3, 128, 128), 90, np.uint8))       # bands 1, 2, 3: not radar
+    assert main(["ask", "What share of the area is water?", "--source", str(rgb),
+                 "--segmenter", str(out)]) == 2
+    assert "trained on bands vv, vh" in capsys.readouterr().err
