@@ -273,6 +273,17 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
         shutil.rmtree(extracted, ignore_errors=True)
 
 
+def _check_gsd(record: Record) -> None:
+    """A record's ``gsd`` and the GSD its question states must agree."""
+    from geoquant.reason._phrases import question_gsd
+
+    stated = question_gsd(record.question)
+    if record.gsd is not None and stated is not None \
+            and abs(stated - record.gsd) > 1e-9 * record.gsd:
+        raise InvalidOptionError(f"record {printable(record.id, 80)} gives gsd {record.gsd:g} m "
+                                 f"but its question states (GSD: {stated:g}m): keep one")
+
+
 def _is_file(record: Record, folder: Path) -> bool:
     """Whether a record's data are image files (not STAC collections)."""
     names = [n for n in (record.image, record.mask, record.imagery) if n]
@@ -324,6 +335,7 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
             continue
         started = time.perf_counter()
         try:
+            _check_gsd(record)
             vocabulary = source_vocabulary(None, record.product)
             plan, planned_by = planned(record.question, planner, vocabulary=vocabulary)
             dates = plan_dates(plan)

@@ -199,3 +199,16 @@ def test_read_questions_extracts_into_a_private_folder_keyed_by_record(fixture, 
         import shutil
 
         shutil.rmtree(folder)
+
+
+def test_a_gsd_contradicting_the_questions_is_an_error_row(fixture, tmp_path):
+    good = _good(fixture)[0]
+    path = tmp_path / "gsd.jsonl"
+    path.write_text(json.dumps(dict(good, id="contradicts", gsd=good["gsd"] * 10)) + "\n"
+                    + json.dumps(good) + "\n")
+    (tmp_path / good["image"]).symlink_to(fixture.parent / good["image"])
+    report = evaluate(path)
+    first, second = report.outcomes
+    assert first.error.startswith("InvalidOptionError: record contradicts gives gsd")
+    assert "keep one" in first.error
+    assert second.error is None and second.value is not None
