@@ -1,10 +1,11 @@
 """The question planner: share of phrasings planned right, per family, and time per question.
 
-Two sets: the development corpus (``geoquant.reason._corpus``, which the tests also hold the
-planner to) and a held-out set (``benchmarks/planner_holdout.py``, written apart from the
-planner and never used to shape it before its first measurement). A plan is right when its
-answer expression (``geoquant.reason._corpus.expression``: ops, classes, sizes, distances,
-units, independent of step ids) equals the family's expected one; a refusal counts as not
+Sets, each JSON lines (:mod:`geoquant.testing.corpus`): the development corpus
+(``tests/reason/data/corpus.jsonl``, which the tests also hold the planner to) and the held-out
+sets (``benchmarks/planner/holdout*.jsonl``, written apart from the planner and never used to
+shape it before their first measurement). A plan is right when its answer expression
+(``geoquant.testing.corpus.expression``: ops, classes, sizes, distances, units, independent of
+step ids) equals the family's expected one; a refusal counts as not
 planned, a different plan as *misread* (the worse outcome: an answer to another question).
 
 ``--baseline REV`` also runs the planner of a git revision (e.g. the last one before the
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import runpy
 import subprocess
 import sys
 import tempfile
@@ -51,7 +51,7 @@ def _planner_at(revision: str | None) -> Any:
 def measure(plan_question: Any, families: dict[str, tuple[Any, tuple[str, ...]]]
             ) -> dict[str, Any]:
     """Right, misread and refused per family; seconds per question."""
-    from geoquant.reason._corpus import expression
+    from geoquant.testing.corpus import expression
 
     per_family: dict[str, dict[str, int]] = defaultdict(lambda: {"right": 0, "misread": 0,
                                                                   "refused": 0})
@@ -83,6 +83,18 @@ def measure(plan_question: Any, families: dict[str, tuple[Any, tuple[str, ...]]]
             "misread": misread}
 
 
+def phrasing_sets() -> dict[str, dict[str, tuple[Any, tuple[str, ...]]]]:
+    """The corpus and the held-out sets ("held-out", "held-out2", ...: the names earlier
+    results use), each family -> (expected expression, phrasings)."""
+    from geoquant.testing.corpus import read_phrasings
+
+    sets = {"corpus": read_phrasings(ROOT / "tests" / "reason" / "data" / "corpus.jsonl")}
+    for path in sorted((ROOT / "benchmarks" / "planner").glob("holdout*.jsonl")):
+        number = path.stem.removeprefix("holdout")
+        sets["held-out" + ("" if number == "1" else number)] = read_phrasings(path)
+    return sets
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", default=None, help="git revision of a planner to compare")
@@ -90,12 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-failures", action="store_true", help="list misread questions")
     args = parser.parse_args(argv)
 
-    from geoquant.reason._corpus import families
-
-    sets = {"corpus": families()}
-    for path in sorted((ROOT / "benchmarks").glob("planner_holdout*.py")):
-        name = "held-out" + path.stem.removeprefix("planner_holdout")
-        sets[name] = runpy.run_path(str(path))["HOLDOUT"]
+    sets = phrasing_sets()
     planners = {"geoquant": _planner_at(None)}
     if args.baseline:
         planners[f"baseline {args.baseline}"] = _planner_at(args.baseline)

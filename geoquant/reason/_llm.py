@@ -282,12 +282,12 @@ def reply_schema() -> dict[str, Any]:
 def examples() -> tuple[tuple[str, dict[str, Any]], ...]:
     """Worked examples for the system prompt: the first phrasing of each family of the phrasing
     corpus (:mod:`geoquant.reason._corpus`) with the plan the rules planner makes of it."""
-    from geoquant.reason._corpus import families
+    from geoquant.reason._corpus import example_questions
     from geoquant.reason._planner import plan_question
 
     found = []
-    for _, phrasings in families().values():
-        document = plan_question(phrasings[0]).to_dict()
+    for phrasing in example_questions():
+        document = plan_question(phrasing).to_dict()
         question = document.pop("question")
         document.pop("notes", None)
         found.append((question, document))

@@ -1,6 +1,6 @@
 """An independent reference for plan expressions: the same questions answered with scipy alone.
 
-:func:`reference_value` evaluates an expression of :mod:`geoquant.reason._corpus` (the form a
+:func:`reference_value` evaluates an expression of :mod:`geoquant.testing.corpus` (the form a
 plan's answer takes, independent of step ids) on whole NumPy class maps with
 ``scipy.ndimage`` (labelling, Euclidean distance transforms) and nothing of geoquant's
 operators, so tests can check the planner, the interpreter and the operators end to end

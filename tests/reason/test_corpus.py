@@ -1,17 +1,23 @@
-"""The phrasing corpus: every phrasing plans to its family's expected plan, and each family's
-answer over real rasters equals an independent scipy computation."""
+"""The phrasing corpus (``data/corpus.jsonl``): every phrasing plans to its family's expected
+plan, each family's answer over real rasters equals an independent scipy computation, and the
+LLM prompt's worked examples are each family's first phrasing."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from geoquant.reason._corpus import expression, families
+from geoquant.errors import InvalidOptionError
+from geoquant.reason._corpus import example_questions
 from geoquant.reason._planner import plan_question
+from geoquant.testing.corpus import expression, read_phrasings
 
-FAMILIES = families()
+CORPUS = Path(__file__).with_name("data") / "corpus.jsonl"
+FAMILIES = read_phrasings(CORPUS)
 PHRASINGS = [(name, q) for name, (_, qs) in FAMILIES.items() for q in qs]
 #: SQuID's question types and TerraScope-Bench's sub-tasks, each covered by these families.
 COVERAGE = {
@@ -35,6 +41,22 @@ def test_the_corpus_is_large_and_covers_every_question_type():
     assert len({q for _, q in PHRASINGS}) == len(PHRASINGS)        # no phrasing twice
     for kind, names in COVERAGE.items():
         assert names <= set(FAMILIES), kind
+
+
+def test_the_llm_examples_are_the_first_phrasing_of_each_family():
+    assert example_questions() == tuple(qs[0] for _, qs in FAMILIES.values())
+
+
+def test_a_phrasing_set_line_that_disagrees_with_its_family_is_refused(tmp_path):
+    path = tmp_path / "set.jsonl"
+    lines = [{"family": "f", "question": "q1", "expected": ["share", ["mask", "forest"]]},
+             {"family": "f", "question": "q2", "expected": ["share", ["mask", "water"]]}]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    with pytest.raises(InvalidOptionError, match=r"set\.jsonl:2: family 'f' expects"):
+        read_phrasings(path)
+    path.write_text('{"family": "f", "question": "q1"}\n')
+    with pytest.raises(InvalidOptionError, match=r"set\.jsonl:1: write one JSON object"):
+        read_phrasings(path)
 
 
 @pytest.mark.parametrize(("family", "question"), PHRASINGS)

@@ -17,7 +17,7 @@ import pytest
 
 from geoquant.errors import InvalidOptionError, PlanError, QuestionError
 from geoquant.reason import OPS, PLAN_SCHEMA, validate
-from geoquant.reason._corpus import families
+from geoquant.reason._corpus import example_questions
 from geoquant.reason._llm import LLMConfig, examples, llm_plan, reply_schema, system_prompt
 from geoquant.segment._vocabulary import CLASS_NAMES
 
@@ -303,7 +303,7 @@ def test_the_prompt_explains_every_op_and_class_and_its_examples_are_valid():
     for name in CLASS_NAMES:
         assert name in prompt
     shown = examples()
-    assert len(shown) == len(families())     # one per family of the phrasing corpus
+    assert len(shown) == len(example_questions())     # one per family of the corpus
     for question, document in shown:
         validate(document)
         assert question in prompt and json.dumps(document) in prompt
