@@ -121,7 +121,7 @@ class LLMConfig:
 
     def __repr__(self) -> str:  # the key stays out of logs and tracebacks
         key = "None" if self.api_key is None else "'***'"
-        return (f"LLMConfig(url={self.url!r}, model={self.model!r}, api_key={key}, "
+        return (f"LLMConfig(url={_public_url(self.url)!r}, model={self.model!r}, api_key={key}, "
                 f"timeout_s={self.timeout_s!r})")
 
     @property

@@ -719,3 +719,11 @@ def test_a_plan_with_thousands_of_extra_keys_is_refused_fast(endpoint, where):
     with pytest.raises(PlanError, match=r"'k0', 'k1', 'k2' and 7997 more were unexpected"):
         llm_plan("how many forest patches?", config=_config(endpoint))
     assert time.perf_counter() - started < 2.0
+
+
+def test_credentials_in_the_url_stay_out_of_repr_and_provenance():
+    from geoquant.reason._llm import planner_provenance
+
+    config = LLMConfig(url="http://user:hunter2@127.0.0.1:1/v1", model="m", api_key=KEY)
+    assert "hunter2" not in repr(config) and KEY not in repr(config)
+    assert "hunter2" not in json.dumps(planner_provenance(config))
