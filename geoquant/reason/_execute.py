@@ -21,7 +21,7 @@ def run_plan(plan: Plan, source: MaskSource) -> dict[str, StepResult]:
     """Run every step of a plan in order; return each step's result by id."""
     import rioxarray  # noqa: F401  (the .rio accessor)
 
-    context = Context(source)
+    context = Context(source, connectivity=plan.connectivity)
     for step in plan.steps:
         context.done[step.id] = OPS[step.op].run(step, context)
     return context.done

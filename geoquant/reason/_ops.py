@@ -71,8 +71,9 @@ class StepResult:
 class Context:
     """What a running op sees: earlier results by id, and where class masks come from."""
 
-    def __init__(self, source: Callable[[Any, Any], Any]) -> None:
+    def __init__(self, source: Callable[[Any, Any], Any], *, connectivity: int = 8) -> None:
         self.source = source
+        self.connectivity = connectivity
         self.done: dict[str, StepResult] = {}
 
     def mask(self, ref: str) -> Any:
@@ -144,12 +145,13 @@ def as_mask(hit: Any, like: Any, *excluded_by: Any) -> Any:
     return out.rio.write_crs(crs, inplace=True) if crs is not None else out
 
 
-def _select_objects(mask: Any, keep: Callable[[Any], Any], *, distance_to: Any = None) -> Any:
+def _select_objects(mask: Any, keep: Callable[[Any], Any], *, distance_to: Any = None,
+                    connectivity: int = 8) -> Any:
     import geoquant.ops as ops
 
-    table = ops.objects(mask, distance_to=distance_to)
+    table = ops.objects(mask, distance_to=distance_to, connectivity=connectivity)
     ids = table.loc[keep(table), "id"].to_numpy() if len(table) else np.array([], np.int64)
-    labels = ops.label(mask)
+    labels = ops.label(mask, connectivity=connectivity)
     return as_mask(labels.isin(ids), mask, excluded(mask))
 
 
@@ -177,10 +179,12 @@ def pixel_size_m(mask: Any) -> float:
     return float(np.sqrt(0.5 * (low + high) * north))
 
 
-def touching_m(mask: Any) -> float:
-    """The distance at which two pixels touch (8-connected): one pixel diagonal, metres (the
-    longest diagonal of the raster on a geographic grid)."""
+def touching_m(mask: Any, connectivity: int = 8) -> float:
+    """The distance at which two pixels touch, metres: one pixel diagonal (8-connected; the
+    longest diagonal of the raster on a geographic grid), or the longer side (4-connected)."""
     _, high, north = pixel_sides_m(mask)
+    if connectivity == 4:
+        return max(high, north) * (1 + 1e-9)
     return float(np.hypot(high, north)) * (1 + 1e-9)
 
 
@@ -256,7 +260,8 @@ def _run_objects(step: Step, ctx: Context) -> StepResult:
     low, high = a.get("min_area_m2", 0.0), a.get("max_area_m2", np.inf)
     def keep(t):
         return ((t.area_m2 >= low) & (t.area_m2 <= high))
-    return StepResult(step, mask=_select_objects(ctx.mask(a["of"]), keep))
+    return StepResult(step, mask=_select_objects(ctx.mask(a["of"]), keep,
+                                                 connectivity=ctx.connectivity))
 
 
 def _words_objects(a: Mapping[str, Any]) -> str:
@@ -273,7 +278,8 @@ def _run_largest_of(step: Step, ctx: Context) -> StepResult:
         pick = table.area_m2.max() if step.op == "largest_of" else table.area_m2.min()
         return table.area_m2 == pick
 
-    return StepResult(step, mask=_select_objects(ctx.mask(step.args["of"]), keep))
+    return StepResult(step, mask=_select_objects(ctx.mask(step.args["of"]), keep,
+                                                 connectivity=ctx.connectivity))
 
 
 def _run_near_pixels(step: Step, ctx: Context) -> StepResult:
@@ -281,7 +287,7 @@ def _run_near_pixels(step: Step, ctx: Context) -> StepResult:
 
     a = step.args
     of, to = ctx.mask(a["of"]), ctx.mask(a["to"])
-    reach = touching_m(of) if step.op == "adjacent" else a["distance_m"]
+    reach = touching_m(of, ctx.connectivity) if step.op == "adjacent" else a["distance_m"]
     near = ops.within_distance(of, to, reach)
     hit = (of == 1) & ~near if step.op == "far" else near
     return StepResult(step, mask=as_mask(hit, of, excluded(of)))
@@ -290,14 +296,16 @@ def _run_near_pixels(step: Step, ctx: Context) -> StepResult:
 def _run_near_objects(step: Step, ctx: Context) -> StepResult:
     a = step.args
     of = ctx.mask(a["of"])
-    reach = touching_m(of) if step.op == "objects_adjacent" else a["distance_m"]
+    reach = touching_m(of, ctx.connectivity) if step.op == "objects_adjacent" \
+        else a["distance_m"]
     if step.op == "objects_far":
         def keep(t: Any) -> Any:
             return t.distance_m > reach
     else:
         def keep(t: Any) -> Any:
             return t.distance_m <= reach
-    return StepResult(step, mask=_select_objects(of, keep, distance_to=ctx.mask(a["to"])))
+    return StepResult(step, mask=_select_objects(of, keep, distance_to=ctx.mask(a["to"]),
+                                                 connectivity=ctx.connectivity))
 
 
 def _words_near(what: str, how: str) -> Callable[[Mapping[str, Any]], str]:
@@ -347,7 +355,7 @@ def _run_without_largest(step: Step, ctx: Context) -> StepResult:
     def keep(table: Any) -> Any:
         return ~table.id.isin(_ranked_ids(table).iloc[:k])
 
-    return StepResult(step, mask=_select_objects(of, keep))
+    return StepResult(step, mask=_select_objects(of, keep, connectivity=ctx.connectivity))
 
 
 def _run_objects_inside(step: Step, ctx: Context) -> StepResult:
@@ -363,7 +371,7 @@ def _run_objects_inside(step: Step, ctx: Context) -> StepResult:
                         f"{_length_text(a['distance_m'])} of {a['to']}' holds for no object: ask "
                         "about a class the region has")
     beyond = (of == 1) & ~ops.within_distance(of, to, a["distance_m"])
-    labels = ops.label(of)
+    labels = ops.label(of, connectivity=ctx.connectivity)
     outside = np.unique(np.asarray(labels.where(beyond, 0).values))
     kept = labels.where(~labels.isin(outside[outside > 0]), 0) > 0
     return StepResult(step, mask=as_mask(kept & (of == 1), of, excluded(of)))
@@ -373,16 +381,16 @@ def _run_objects_neighbours(step: Step, ctx: Context) -> StepResult:
     """Objects of ``of`` with (``objects_near_other``) or without (``objects_far_other``)
     another object of the same mask within ``distance_m``."""
     of = ctx.mask(step.args["of"])
-    near = _other_object_within(of, float(step.args["distance_m"]))
+    near = _other_object_within(of, float(step.args["distance_m"]), ctx.connectivity)
 
     def keep(table: Any) -> Any:
         hit = table.id.isin(near)
         return hit if step.op == "objects_near_other" else ~hit
 
-    return StepResult(step, mask=_select_objects(of, keep))
+    return StepResult(step, mask=_select_objects(of, keep, connectivity=ctx.connectivity))
 
 
-def _other_object_within(mask: Any, reach_m: float) -> Any:
+def _other_object_within(mask: Any, reach_m: float, connectivity: int = 8) -> Any:
     """Ids of the objects of ``mask`` that have a pixel of another object within ``reach_m``
     metres (pixel centres). The closest pair of two objects lies on their boundaries (an
     inner pixel has a neighbour nearer to anything outside), so only boundary pixels of each
@@ -392,7 +400,7 @@ def _other_object_within(mask: Any, reach_m: float) -> Any:
 
     import geoquant.ops as ops
 
-    labels = np.asarray(ops.label(mask).values)
+    labels = np.asarray(ops.label(mask, connectivity=connectivity).values)
     inner = ndimage.binary_erosion(labels > 0, structure=np.ones((3, 3), bool),
                                    border_value=0)
     rows, cols = np.nonzero((labels > 0) & ~inner)
@@ -475,14 +483,16 @@ def _run_area(step: Step, ctx: Context) -> StepResult:
 def _run_count(step: Step, ctx: Context) -> StepResult:
     import geoquant.ops as ops
 
-    return StepResult(step, value=int(ops.count(ctx.mask(step.args["of"]))), unit="objects")
+    return StepResult(step, value=int(ops.count(ctx.mask(step.args["of"]),
+                                                   connectivity=ctx.connectivity)),
+                      unit="objects")
 
 
 def _run_object_size(step: Step, ctx: Context) -> StepResult:
     import geoquant.ops as ops
 
     unit, of = step.args.get("unit", "m2"), ctx.mask(step.args["of"])
-    table = ops.objects(of)
+    table = ops.objects(of, connectivity=ctx.connectivity)
     value = error = 0.0
     if len(table):
         side = pixel_size_m(of)
@@ -514,14 +524,15 @@ def _run_connected(step: Step, ctx: Context) -> StepResult:
     import geoquant.ops as ops
 
     a = step.args
-    value = ops.connected(ctx.mask(a["through"]), ctx.mask(a["of"]), ctx.mask(a["to"]))
+    value = ops.connected(ctx.mask(a["through"]), ctx.mask(a["of"]), ctx.mask(a["to"]),
+                          connectivity=ctx.connectivity)
     return StepResult(step, value=bool(value), unit="yes/no")
 
 
 def _run_connectivity(step: Step, ctx: Context) -> StepResult:
     import geoquant.ops as ops
 
-    groups = int(ops.count(ctx.mask(step.args["of"])))
+    groups = int(ops.count(ctx.mask(step.args["of"]), connectivity=ctx.connectivity))
     return StepResult(step, value="connected" if groups == 1 else "fragmented",
                       unit="connected/fragmented")
 
@@ -530,14 +541,16 @@ def _run_fragmentation(step: Step, ctx: Context) -> StepResult:
     import geoquant.ops as ops
 
     metric = step.args["metric"]
-    metrics = ops.fragmentation(ctx.mask(step.args["of"]), neighbours=metric == "enn_mn")
+    metrics = ops.fragmentation(ctx.mask(step.args["of"]), neighbours=metric == "enn_mn",
+                                connectivity=ctx.connectivity)
     return StepResult(step, value=float(metrics[metric]), unit=FRAGMENTATION_UNITS[metric])
 
 
 def _run_is_fragmented(step: Step, ctx: Context) -> StepResult:
     import geoquant.ops as ops
 
-    metrics = ops.fragmentation(ctx.mask(step.args["of"]), neighbours=False)
+    metrics = ops.fragmentation(ctx.mask(step.args["of"]), neighbours=False,
+                                connectivity=ctx.connectivity)
     return StepResult(step, value=is_fragmented(metrics), unit="yes/no")
 
 
@@ -556,7 +569,7 @@ def _run_distance_stat(step: Step, ctx: Context) -> StepResult:
     values = field.where(region & np.isfinite(field))
     stat = a["stat"]
     if a.get("per") == "object":           # each object's distance: its closest pixel's
-        table = ops.objects(ctx.mask(a["of"]), distance_to=to)
+        table = ops.objects(ctx.mask(a["of"]), distance_to=to, connectivity=ctx.connectivity)
         picked = table.distance_m.to_numpy()
         picked = picked[np.isfinite(picked)]
         value = float(getattr(np, stat)(picked)) if picked.size else float("nan")

@@ -69,6 +69,7 @@ PLAN_SCHEMA: dict[str, Any] = {
         "answer": _REF,
         "notes": {"type": "array", "items": {"type": "string", "maxLength": 400},
                   "maxItems": 20},
+        "connectivity": {"enum": [4, 8]},
     },
     "required": ["version", "steps", "answer"],
     "additionalProperties": False,
@@ -109,6 +110,9 @@ class Plan:
     question: str = ""
     notes: tuple[str, ...] = ()
     """How the planner read the question where a rule decided (e.g. area, not count)."""
+    connectivity: int = 8
+    """Pixel connectivity of every object, group and touch of the plan (8, or 4 when the
+    question asks for edge neighbours only)."""
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
@@ -121,6 +125,8 @@ class Plan:
         out["answer"] = self.answer
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.connectivity != 8:
+            out["connectivity"] = self.connectivity
         return out
 
     def to_json(self) -> str:
@@ -186,7 +192,7 @@ def validate(document: Any, *, vocabulary: Vocabulary | None = None) -> Plan:
         raise PlanError(f"the answer {answer!r} is a mask; answer with a value step "
                         "(share, area, count, ...)")
     return Plan(tuple(steps), answer, str(document.get("question", "")),
-                tuple(document.get("notes", ())))
+                tuple(document.get("notes", ())), int(document.get("connectivity", 8)))
 
 
 def _check_numbers(value: Any, depth: int = 0) -> None:

@@ -258,6 +258,43 @@ def _joined_steps(sentences: list[str]) -> list[str]:
     return out
 
 
+_FOUR = (r"(?:(?:4|four)[- ]?(?:connectivity|connected|connection|neighbou?rs?(?:hood)?|"
+         r"neighbou?r rule|adjacency)|(?:edge|side|orthogonal|rook'?s?)[- ](?:neighbou?rs?|"
+         r"neighbou?rhood|adjacency|contiguity|case|connectivity)(?: only)?|(?:diagonals?|"
+         r"diagonal (?:contacts?|neighbou?rs?|touches)) (?:do not|don't|does not) "
+         r"(?:count|connect)|(?:not counting|without|ignoring|excluding) diagonal(?:s| contacts?| "
+         r"neighbou?rs?| touches)?|only (?:edges|sides) (?:count|connect))")
+_EIGHT = (r"(?:(?:8|eight)[- ]?(?:connectivity|connected|connection|neighbou?rs?(?:hood)?|"
+          r"neighbou?r rule|adjacency)|queen'?s?[- ](?:case|contiguity|neighbou?rs?|"
+          r"connectivity)|diagonals? (?:count|connect)|(?:counting|including|with) diagonal"
+          r"(?:s| contacts?| neighbou?rs?| touches)?)")
+_CONNECTIVITY = tuple(
+    (re.compile(rf"(?:^|,?\s*\(?\s*|\s+)(?:(?:and |but )?(?:using|use|with|under|by|assuming|"
+                rf"counting (?:with|by)|in|at|for|where|if|when|taking|treat(?:ing)? "
+                rf"(?:objects|patches) as)\s+)?(?:the\s+|a\s+)?{pattern}(?:\s+(?:rule|definition|"
+                rf"connectivity|adjacency|contiguity))?"
+                rf"(?:\s*\([^)]*\))?\s*\)?"), n)
+    for pattern, n in ((_FOUR, 4), (_EIGHT, 8)))
+
+
+def _connectivity(sentences: list[str]) -> tuple[list[str], int | None]:
+    """The pixel connectivity a question asks for ("using 4-connectivity (edge neighbours
+    only)", "Use 8-connected patches."): the sentences without it, and 4, 8 or None."""
+    found: set[int] = set()
+    out = []
+    for sentence in sentences:
+        for pattern, n in _CONNECTIVITY:
+            sentence, hits = pattern.subn(" ", sentence)
+            if hits:
+                found.add(n)
+        sentence = re.sub(r"\s+", " ", sentence).strip(" ,")
+        if sentence and not re.fullmatch(r"(?:please )?(?:use|apply|assume|count with)?", sentence):
+            out.append(sentence)
+    if len(found) > 1:
+        raise QuestionError("the question asks for both 4- and 8-connectivity: keep one")
+    return out, (found.pop() if found else None)
+
+
 def _merge_filters(a: tuple[Any, Any] | None, b: tuple[Any, Any] | None
                    ) -> tuple[Any, Any] | None:
     """Two whole-question size filters: both hold (the tighter bound of each side)."""
@@ -477,6 +514,10 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
     while len(sentences) > 1 and (found := _defining_sentence(sentences[0], reader)):
         defined.update(found)             # "Treat natural land as forest ... . What share ..."
         sentences.pop(0)
+    sentences, connectivity = _connectivity(sentences)
+    if not sentences:
+        raise QuestionError(f"cannot plan {question.strip()[:200]!r}: it only states a "
+                            "connectivity; ask a question too")
     sentences = _joined_steps(sentences)
     main, *extra = sentences
     main, size_filter = _whole_question_filter(main)
@@ -498,6 +539,12 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
         raise _unsupported(question, main) from None
     if _OF_THE_IMAGE.search(normalise_units(question)):
         document = _of_the_image(document)
+    if connectivity is not None:
+        document = {**document, "connectivity": connectivity}
+        if connectivity == 4:
+            document.setdefault("notes", []).append(
+                "objects, groups and touching use 4-connectivity (edge neighbours only), as "
+                "the question asks")
     return validate({**document, "question": question.strip()}, vocabulary=vocabulary)
 
 

@@ -211,3 +211,16 @@ def test_same_class_neighbours_on_a_geographic_grid_are_geodesic():
             {"id": "near", "op": "objects_near_other", "of": "a", "distance_m": reach},
             {"id": "n", "op": "count", "of": "near"}], "answer": "n"})
         assert run_plan(plan, source)["n"].value == expected
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS)
+def test_a_plan_at_4_connectivity_counts_edge_neighbours_only(chunks):
+    steps = [{"id": "a", "op": "mask", "code": 2}, {"id": "n", "op": "count", "of": "a"},
+             {"id": "big", "op": "largest_object", "of": "a"}]
+    plan = validate({"version": 1, "steps": steps, "answer": "n", "connectivity": 4})
+    done = run_plan(plan, _source(CODES, chunks))
+    labels, n = ndimage.label(CODES == 2)                    # scipy's default: 4-connected
+    assert done["n"].value == n
+    assert done["n"].value > _labels(CODES == 2)[1]          # the corner contacts split
+    assert done["big"].value == pytest.approx(np.bincount(labels.ravel())[1:].max() * DX * DY)
+    assert validate(plan.to_dict()).connectivity == 4

@@ -222,3 +222,20 @@ def test_a_complement_of_every_legend_class_is_refused():
     with pytest.raises(QuestionError, match="leaves only pixels of no class"):
         plan_question("What share is land that is not water and not land?",
                       vocabulary=Vocabulary(["land", "water"]))
+
+
+@pytest.mark.parametrize(("question", "connectivity"), [
+    ("How many code 7 clusters are there, using 4-connectivity (edge neighbours only)?", 4),
+    ("How many forest patches are there if diagonals do not count?", 4),
+    ("How many 4-connected water bodies are there?", 4),
+    ("How many water bodies are there with rook's case adjacency?", 4),
+    ("How many forest patches are there? Use 8-connectivity.", 8),
+    ("How many forest patches are there?", 8),
+])
+def test_the_connectivity_a_question_asks_for(question, connectivity):
+    assert plan_question(question).connectivity == connectivity
+
+
+def test_both_connectivities_are_refused():
+    with pytest.raises(QuestionError, match="both 4- and 8-connectivity"):
+        plan_question("How many 4-connected forest patches are there, using 8-connectivity?")
