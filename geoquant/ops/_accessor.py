@@ -10,7 +10,15 @@ from typing import Any
 
 import xarray as xr
 
-from geoquant.ops import _area, _change, _distance, _fragmentation, _objects
+from geoquant.ops import (
+    _area,
+    _change,
+    _complement,
+    _distance,
+    _distance_stats,
+    _fragmentation,
+    _objects,
+)
 
 
 @xr.register_dataarray_accessor("gq")
@@ -29,10 +37,21 @@ class GeoquantAccessor:
         return _objects.count(self._array, connectivity=connectivity, min_area_m2=min_area_m2,
                               valid=valid)
 
-    def objects(self, *, connectivity: int = 8, distance_to: Any = None, valid: Any = None):
+    def objects(self, *, connectivity: int = 8, distance_to: Any = None,
+                neighbours: bool = False, valid: Any = None):
         """:func:`geoquant.ops.objects` of this mask (a pandas DataFrame)."""
         return _objects.objects(self._array, connectivity=connectivity, distance_to=distance_to,
+                                neighbours=neighbours, valid=valid)
+
+    def largest(self, k: int = 1, *, exclude: bool = False, connectivity: int = 8,
+                valid: Any = None) -> xr.DataArray:
+        """:func:`geoquant.ops.largest`: this mask's ``k`` largest objects, or all but them."""
+        return _objects.largest(self._array, k, exclude=exclude, connectivity=connectivity,
                                 valid=valid)
+
+    def complement(self, *, valid: Any = None) -> xr.DataArray:
+        """:func:`geoquant.ops.complement`: the valid pixels not in this mask."""
+        return _complement.complement(self._array, valid=valid)
 
     def area(self, *, valid: Any = None) -> float:
         """:func:`geoquant.ops.area` of this mask, m²."""
@@ -52,6 +71,12 @@ class GeoquantAccessor:
     def distance(self, *, valid: Any = None) -> xr.DataArray:
         """:func:`geoquant.ops.distance` to this mask's True pixels, m."""
         return _distance.distance(self._array, valid=valid)
+
+    def distance_stats(self, *, over: Any = None, farther_than_m: float | None = None,
+                       valid: Any = None) -> _distance_stats.DistanceStats:
+        """:func:`geoquant.ops.distance_stats` of the distance to this mask's True pixels."""
+        return _distance_stats.distance_stats(self._array, over=over,
+                                              farther_than_m=farther_than_m, valid=valid)
 
     def min_distance(self, other: xr.DataArray, *, valid: Any = None) -> float:
         """:func:`geoquant.ops.min_distance` from this mask to ``other``, m."""

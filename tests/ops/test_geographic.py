@@ -282,3 +282,28 @@ def test_real_sen1floods11_labels_against_the_geodesic(shared_data):
     chip, _ = GEOD.polygon_area_perimeter(lons, lats)
     cell = abs(chip) / codes.size
     assert whole == pytest.approx(abs(chip) - cell * (~valid).sum(), rel=1e-4)
+
+
+@pytest.mark.parametrize("north", LATITUDES)
+def test_distance_stats_against_the_geodesic_for_any_chunking(north):
+    road, road_out = scene(21, density=0.01)
+    water, _ = scene(22, density=0.3)
+    water &= ~road
+    runs = [gq.ops.distance_stats(grid(np.where(road_out, np.nan, road * 1.0), north, chunks=c),
+                                  over=grid(water, north, chunks=c), farther_than_m=500.0)
+            for c in CHUNKINGS]
+    for run in runs[1:]:
+        assert (run.max_m, run.farthest_x, run.farthest_y, run.cells, run.farther_cells) == (
+            runs[0].max_m, runs[0].farthest_x, runs[0].farthest_y, runs[0].cells,
+            runs[0].farther_cells)
+        assert run.mean_m == pytest.approx(runs[0].mean_m, rel=1e-12)
+    got = runs[0]
+    geodesic = geodesic_nearest(water, road, water.shape, north)
+    bound = got.max_relative_error
+    assert 0 < bound <= MAX_RELATIVE_ERROR
+    assert got.max_m == pytest.approx(np.nanmax(geodesic), rel=bound)
+    geometry = PixelGeometry.of(grid(water, north))
+    cell = geometry.cell_area(0, water.shape[0])[:, None] * np.ones(water.shape)
+    mean = (geodesic[water] * cell[water]).sum() / cell[water].sum()
+    assert got.mean_m == pytest.approx(mean, rel=bound)
+    assert got.area_m2 == pytest.approx(cell[water].sum(), rel=1e-12)
