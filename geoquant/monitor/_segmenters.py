@@ -84,10 +84,15 @@ class BandThresholds:
 def choose_segmenter(source: SourceSpec, items: Sequence[Mapping[str, Any]], cube: Any) -> Any:
     """The segmenter for a source's new acquisitions (see the module docstring).
 
+    ``auto``, ``spectral``, ``spectral-ndwi`` and ``sar-water`` are decided where ``ask`` and
+    ``eval`` decide them (:func:`geoquant.segment.choose_segmenter`); ``bands``, ``model``
+    and ``product`` are the configuration's own.
+
     Raises
     ------
     ConfigError
-        A product without class metadata or a name, or ``threshold_db`` on optical imagery.
+        A product without class metadata or a name, ``threshold_db`` on optical imagery, or
+        imagery the default segmenter cannot read (with band thresholds to define instead).
     """
     from geoquant import segment
 
@@ -95,10 +100,6 @@ def choose_segmenter(source: SourceSpec, items: Sequence[Mapping[str, Any]], cub
     bands = [str(b) for b in cube.band.values]
     if kind == "bands":
         return BandThresholds(source.classes)
-    if kind in ("spectral", "spectral-ndwi"):
-        return segment.spectral_rules(index="ndwi" if kind == "spectral-ndwi" else "mndwi")
-    if kind == "sar-water" or (kind == "auto" and segment.is_sar(cube)):
-        return segment.SarWater(threshold_db=source.threshold_db)
     if kind == "model":
         return segment.open_segmenter(source.model)
     asset = segment.class_asset(items[0], among=bands)   # a loaded asset with classes
@@ -111,12 +112,20 @@ def choose_segmenter(source: SourceSpec, items: Sequence[Mapping[str, Any]], cub
                               f"product: (one of {', '.join(segment.PRODUCTS)})")
         return segment.LandCoverProduct.from_stac(items[0], asset=asset,
                                                   name=source.collection)
-    if asset is not None:
-        return segment.LandCoverProduct.from_stac(items[0], asset=asset, name=source.collection)
-    if source.threshold_db is not None:
+    product = None
+    if kind == "auto" and asset is not None:
+        product = segment.LandCoverProduct.from_stac(items[0], asset=asset,
+                                                     name=source.collection)
+    elif kind == "auto" and source.threshold_db is not None and not segment.is_sar(cube):
         raise ConfigError(f"source {source.name!r}: threshold_db is for radar, but "
                           f"{source.collection!r} is optical imagery; drop threshold_db")
-    return segment.spectral_rules()
+    try:
+        chosen, _ = segment.choose_segmenter(cube, segmenter=kind, product=product,
+                                             threshold_db=source.threshold_db,
+                                             source=f"collection {source.collection!r}")
+    except BandError as err:
+        raise ConfigError(bands_hint(source, cube)) from err
+    return chosen
 
 
 def bands_hint(source: SourceSpec, cube: Any) -> str:

@@ -231,7 +231,8 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
     say : callable, optional
         Progress lines, one per question.
     segmenter : Segmenter or str or Path, optional
-        With ``use="imagery"``: segment the imagery with this (an object, or a file for
+        With ``use="imagery"``: segment the imagery with this (an object, a name of
+        :data:`geoquant.segment.SEGMENTER_NAMES` such as ``"sar-water"``, or a file for
         :func:`geoquant.segment.open_segmenter`) instead of the default rules.
 
     Returns
@@ -250,10 +251,10 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
         raise InvalidOptionError(f"use must be one of {USES}, not {use!r}")
     if segmenter is not None and use != "imagery":
         raise InvalidOptionError("segmenter= segments imagery: use it with use='imagery'")
-    if isinstance(segmenter, (str, Path)):
-        from geoquant.segment import open_segmenter
+    from geoquant.segment import SEGMENTER_NAMES, open_segmenter
 
-        segmenter = open_segmenter(segmenter)
+    if isinstance(segmenter, (str, Path)) and segmenter not in SEGMENTER_NAMES:
+        segmenter = open_segmenter(segmenter)   # a name is chosen per source, as ask does
     import shutil
 
     extracted = private_folder()

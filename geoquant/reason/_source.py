@@ -202,7 +202,7 @@ def open_source(source: Any, *, region: Any = None, bbox: Sequence[float] | None
                                                   chunks=chunks, gsd_m=gsd_m)
     # Optical imagery over several dates is composited (median of clear views); radar and
     # class rasters are read at their latest date.
-    composite = product is None and not is_sar(cube, segmenter)
+    composite = product is None and not is_sar(cube, segmenter) and segmenter != "sar-water"
     steps = _steps_for(cube, dates, datetime, composite=composite)
     provenance["dates"] = {str(k): _date_text(cube, i) for k, i in steps.items()}
     if sar is not None:
@@ -519,10 +519,14 @@ def _from_segmentation(seg: Any, dates: Sequence[str | None]) -> Layers:
                                    "segmenter": seg.attrs.get("segmenter")})
 
 
-def _default_segmenter(cube: Any) -> Any:
-    from geoquant import segment
-
-    return segment.SarWater().fit(cube) if is_sar(cube) else segment.spectral_rules()
+def _source_words(provenance: Mapping[str, Any]) -> str:
+    """The source as an error names it: "raster a.tif", "collection URL", "the array"."""
+    source = provenance.get("source")
+    if isinstance(source, list):
+        return f"raster {source[0]}" if len(source) == 1 else f"rasters {', '.join(source)}"
+    if isinstance(source, str) and source.startswith(("http://", "https://")):
+        return f"collection {source}"
+    return "the array" if source == "array" else "the source"
 
 
 def _resolve_product(product: Any) -> Any:
@@ -582,12 +586,11 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
 
     product = _resolve_product(product)
     categorical = product is not None
-    if isinstance(segmenter, (str, Path)):
-        segmenter = segment.open_segmenter(segmenter)
-    if segmenter is None:
-        segmenter = product if product not in (None, CODES) else None
-    if segmenter is None and not categorical:
-        segmenter = _default_segmenter(cube)
+    # One decision point, shared with eval and the monitor (geoquant.segment._layers).
+    segmenter, cube = segment.choose_segmenter(cube, segmenter=segmenter, product=product,
+                                               source=_source_words(provenance))
+    if isinstance(segmenter, segment.SarWater):
+        segmenter = segmenter.fit(cube)          # one threshold over the whole region
     segs: dict[str | None, Any] = {}
     codes: dict[str | None, Any] = {}
     for key, index in steps.items():

@@ -53,6 +53,7 @@ from ._train import train
 from ._train_data import open_training_image
 from ._train_eval import TrainReport
 from ._user_model import ModelSegmenter, model_segmenter
+from ._layers import SEGMENTER_NAMES, choose_segmenter, named_segmenter
 from ._vocabulary import (
     CLASS_NAMES,
     KINDS,
@@ -93,6 +94,9 @@ __all__ = [
     "load_model",
     "MASK_NODATA",
     "KINDS",
+    "SEGMENTER_NAMES",
+    "choose_segmenter",
+    "named_segmenter",
     "MEMBERS",
     "model_segmenter",
     "ModelSegmenter",
