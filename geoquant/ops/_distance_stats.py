@@ -152,25 +152,27 @@ def distance_stats(mask: Any, *, over: Any = None, farther_than_m: float | None 
 
 def _tile_stats(field: Any, region: Any, *, block_index: tuple[int, int], grid: TileGrid,
                 geometry: PixelGeometry, limit: float | None) -> np.ndarray:
-    from geoquant.ops.kernels._launch import to_host
+    """The summary of one tile, reduced on the tile's device (NumPy or CuPy)."""
+    from geoquant._backend import array_module
 
-    field, region = to_host(field), to_host(region)
+    xp = array_module(field)
     r0, r1, c0, _ = grid.bounds(*block_index)
     out = np.zeros(9)
     out[_MAX], out[_ROW], out[_COL] = -np.inf, np.nan, np.nan
-    rows, cols = np.nonzero(region)
-    if not rows.size:
+    cells = int(xp.count_nonzero(region))
+    if not cells:
         return out
-    values = field[rows, cols]
-    cell = geometry.cell_area(r0, r1)[rows]
-    out[_CELLS], out[_AREA] = rows.size, cell.sum()
-    with np.errstate(invalid="ignore"):   # inf * area
-        out[_SUM], out[_SUM_AREA] = values.sum(), (values * cell).sum()
-    first = int(np.argmax(values))  # the first maximum in raster order
-    out[_MAX], out[_ROW], out[_COL] = values[first], rows[first] + r0, cols[first] + c0
+    cell = xp.asarray(geometry.cell_area(r0, r1))[:, None]
+    inside = xp.where(region, field, 0.0)
+    out[_CELLS], out[_AREA] = cells, float((cell * region).sum())
+    out[_SUM], out[_SUM_AREA] = float(inside.sum()), float((inside * cell).sum())
+    first = int(xp.argmax(xp.where(region, field, -np.inf)))  # the first maximum, raster order
+    row, col = divmod(first, field.shape[1])
+    out[_MAX], out[_ROW], out[_COL] = float(field[row, col]), row + r0, col + c0
     if limit is not None:
-        beyond = values > limit
-        out[_BEYOND], out[_BEYOND_AREA] = np.count_nonzero(beyond), cell[beyond].sum()
+        beyond = region & (field > limit)
+        out[_BEYOND] = int(xp.count_nonzero(beyond))
+        out[_BEYOND_AREA] = float((cell * beyond).sum())
     return out
 
 

@@ -187,3 +187,32 @@ def test_an_in_memory_cupy_mask_gets_one_cupy_array_of_distances(cupy):
     got = distance(gpu).data
     assert type(got).__module__.startswith("cupy") and got.shape == values.shape
     np.testing.assert_allclose(got.get(), distance(cpu).values, rtol=1e-12, atol=0)
+
+
+@pytest.mark.gpu
+def test_cupy_masks_give_the_cpu_answers_for_the_new_operators(cupy):
+    """distance_stats, objects(distance_to=, neighbours=), largest and complement on CuPy
+    tiles (geographic grid: one pixel width per row) equal the CPU path."""
+    import geoquant as gq
+
+    rng = np.random.default_rng(14)
+    shape = (2048, 1500)
+    a = as_raster(rng.random(shape) < 0.002, chunks=512, crs="EPSG:4326", resolution=0.0001,
+                  origin=(10.0, 60.0))
+    b = as_raster(rng.random(shape) < 0.0005, chunks=512, crs="EPSG:4326", resolution=0.0001,
+                  origin=(10.0, 60.0))
+    a_gpu = a.copy(data=a.data.map_blocks(cupy.asarray))
+    b_gpu = b.copy(data=b.data.map_blocks(cupy.asarray))
+    want, got = gq.ops.distance_stats(b, over=a), gq.ops.distance_stats(b_gpu, over=a_gpu)
+    assert (got.cells, got.farthest_x, got.farthest_y) == (want.cells, want.farthest_x,
+                                                           want.farthest_y)
+    assert got.max_m == pytest.approx(want.max_m, rel=1e-12)
+    assert got.mean_m == pytest.approx(want.mean_m, rel=1e-12)
+    cols = ["distance_m", "distance_max_m", "touching", "neighbour_m"]
+    table = gq.ops.objects(a_gpu, distance_to=b_gpu, neighbours=True)[cols]
+    expected = gq.ops.objects(a, distance_to=b, neighbours=True)[cols]
+    np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), rtol=1e-12)
+    np.testing.assert_array_equal(gq.ops.largest(a_gpu, 3).data.compute().get(),
+                                  gq.ops.largest(a, 3).values)
+    np.testing.assert_array_equal(gq.ops.complement(a_gpu).data.compute().get(),
+                                  gq.ops.complement(a).values)
