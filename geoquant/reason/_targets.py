@@ -229,6 +229,7 @@ class TargetReader:
             j += 1
         if j + 1 < len(words) and words[j] in _CODE_WORDS and words[j + 1].isdigit():
             return {"code": int(words[j + 1])}, j + 2
+        fallback = None
         for n in range(min(self._longest, len(words) - i), 0, -1):
             chunk = words[i:i + n]
             if any(w in _PUNCTUATION for w in chunk) and (
@@ -240,9 +241,20 @@ class TargetReader:
             if phrase in self.definitions:          # a word the question itself defines
                 return {"defined": phrase}, i + n
             found = self.vocabulary.find(phrase)
-            if found is not None:
+            if found is None:
+                continue
+            legend = self.vocabulary.classes
+            if not legend or found in legend:
                 return {"class": found}, i + n
-        return None
+            try:                                   # a coarser word: the legend's kinds of it
+                covered = self.vocabulary.covers(found)
+            except ClassNameError:                 # not in this legend: a shorter legend word?
+                fallback = fallback or ({"class": found}, i + n)
+                continue
+            if fallback is None:
+                return ({"class": covered[0]} if len(covered) == 1
+                        else {"covers": found, "classes": covered}), i + n
+        return fallback
 
     def classes(self, words: list[str], i: int) -> tuple[str, int]:
         """One class or a union of classes at ``words[i]``: its mask step and the next position.
@@ -401,6 +413,11 @@ class TargetReader:
         return found, close + 1
 
     def _mask_id(self, part: dict[str, Any] | str) -> str:
+        if isinstance(part, dict) and "covers" in part:
+            ids = [self.doc.mask({"class": c}, self.date) for c in part["classes"]]
+            self.doc.note(f"'{part['covers']}' is the legend's {', '.join(part['classes'])} "
+                          "together")
+            return self.doc.add(f"{part['covers']}_classes", "union", of=ids)
         return part if isinstance(part, str) else self.doc.mask(part, self.date)
 
     def _class_or_fail(self, words: list[str], i: int) -> tuple[Any, int]:

@@ -65,9 +65,11 @@ def _distance_to(mask: np.ndarray, pixel_m: float) -> np.ndarray:
     return ndimage.distance_transform_edt(~mask, sampling=pixel_m)
 
 
-def reference_value(expression: Any, maps: Maps) -> Any:
-    """The value of an expression on ``maps`` (see the module docstring)."""
-    return _value(expression, maps)
+def reference_value(expression: Any, maps: Maps, *, denominator: str = "valid") -> Any:
+    """The value of an expression on ``maps`` (see the module docstring). ``denominator``:
+    shares of the region are of the pixels with data (``"valid"``) or of every pixel of the
+    image (``"image"``, as a question that says "of the image" asks)."""
+    return _value(expression, maps, denominator)
 
 
 def _pixels(expr: Any, maps: Maps) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +120,7 @@ def _pixels(expr: Any, maps: Maps) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(f"not a mask expression: {expr!r}")
 
 
-def _value(expr: Any, maps: Maps) -> Any:
+def _value(expr: Any, maps: Maps, denominator: str = "valid") -> Any:
     op = expr[0]
     area = maps.pixel_m ** 2
     if op == "share":
@@ -127,7 +129,7 @@ def _value(expr: Any, maps: Maps) -> Any:
             within, _ = _pixels(expr[2], maps)
             total = within.sum()
             return 100.0 * (mask & within).sum() / total if total else float("nan")
-        return 100.0 * mask.sum() / valid.sum()
+        return 100.0 * mask.sum() / (valid.size if denominator == "image" else valid.sum())
     if op == "area":
         mask, _ = _pixels(expr[1], maps)
         return mask.sum() * area / AREA_UNITS[expr[2]]
@@ -151,7 +153,7 @@ def _value(expr: Any, maps: Maps) -> Any:
     if op == "number":
         return float(expr[1])
     if op == "compare":
-        left, right = _value(expr[1], maps), _value(expr[3], maps)
+        left, right = _value(expr[1], maps, denominator), _value(expr[3], maps, denominator)
         return bool({">": left > right, "<": left < right, ">=": left >= right,
                      "<=": left <= right, "==": left == right, "!=": left != right}[expr[2]])
     if op == "difference_of":

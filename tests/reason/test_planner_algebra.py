@@ -239,3 +239,20 @@ def test_the_connectivity_a_question_asks_for(question, connectivity):
 def test_both_connectivities_are_refused():
     with pytest.raises(QuestionError, match="both 4- and 8-connectivity"):
         plan_question("How many 4-connected forest patches are there, using 8-connectivity?")
+
+
+def test_a_coarser_word_is_the_union_of_the_legends_kinds_said_in_the_notes():
+    plan = plan_question("What share of the area is forest?", vocabulary=NLCD)
+    masks = {s.args["class"] for s in plan.steps if s.op == "mask"}
+    assert masks == {"deciduous forest"}          # the only forest of this legend
+    nlcd = Vocabulary([*NLCD.classes, "Evergreen Forest"])
+    plan = plan_question("What share of the area is forest?", vocabulary=nlcd)
+    assert {s.args["class"] for s in plan.steps if s.op == "mask"} == {"deciduous forest",
+                                                                       "evergreen forest"}
+    assert any("deciduous forest, evergreen forest" in note for note in plan.notes)
+
+
+def test_a_legend_word_wins_over_a_longer_vocabulary_phrase():
+    legend = Vocabulary(["water", "developed", "cultivated", "wetlands"])
+    plan = plan_question("How many acres of cultivated land are there?", vocabulary=legend)
+    assert [s.args.get("class") for s in plan.steps if s.op == "mask"] == ["cultivated"]
