@@ -119,6 +119,32 @@ def _elided(a: str, b: str) -> str:
     return f"{head} {rest}"
 
 
+_OTHERS = re.compile(r"^(?:all |the |of )*(?:other|remaining|rest of(?: the)?) (?P<x>.+?)"
+                     r"(?: together| combined| put together| taken together| added up| in total)?$")
+_ALL_CLASSES = re.compile(r"^(?:classes|class|land|land covers?|land cover classes|cover types|"
+                          r"types|categories|ground|land uses?|pixels|area|areas)$")
+
+
+def _the_others(r: Reader, kind: str, phrase: str, others: str) -> str:
+    """The measure of "all the other classes together" (everything but the left side's
+    classes) or "all the other X together" after "the largest X" (X but its largest)."""
+    if kind not in ("area", "share", "largest"):
+        raise QuestionError(f"cannot compare a {kind} with 'all the other {others}': compare "
+                            "areas")
+    if _ALL_CLASSES.match(others):
+        left = r.target(re.sub(r"^(?:largest|biggest) ", "", phrase)).base
+        rest = r.doc.add(f"not_{left}", "complement", of=left)
+    elif kind == "largest":
+        left = r.target(others, objects=True).base
+        rest = r.doc.add(f"{left}_rest", "without_largest", of=left, count=1)
+    else:
+        raise QuestionError(f"'all the other {others}' names no others after {phrase!r}: say "
+                            "which classes to compare with")
+    unit = {"unit": "m2"}
+    return r.doc.add("others_area", "share" if kind == "share" else "area", of=rest,
+                     **({} if kind == "share" else unit))
+
+
 def comparison(r: Reader, text: str) -> dict[str, Any] | None:
     """Two measures, or a measure and a number, compared; existence; touching."""
     if _WHICH.match(text):
@@ -138,6 +164,11 @@ def comparison(r: Reader, text: str) -> dict[str, Any] | None:
         b = re.sub(r" (?:there (?:is|are)|are there|is there|do(?:es)?)$", "", b)
         if _NUMBER_SIDE.match(b):
             return _compare_number(r, kind, a, b, m["c"])
+        if (rest := _OTHERS.match(b)) is not None and kind == "area":
+            lhs = _add_measure(r, kind, a, "m2")
+            rhs = _the_others(r, kind, a, rest["x"])
+            return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                                      comparison=_COMPARISONS[m["c"]]))
         r.doc.note(COUNT_RULE if kind == "count" else AREA_RULE)
         lhs = _add_measure(r, kind, a, "m2")
         rhs = _add_measure(r, kind, b, "m2")
@@ -152,6 +183,11 @@ def comparison(r: Reader, text: str) -> dict[str, Any] | None:
             return _compare_number(r, kind, phrase, b_side, m["c"])
         if m["c"] in ("outnumber", "outnumbers", "fewer", "more numerous", "less numerous"):
             kind = "count"
+        if (rest := _OTHERS.match(b_side)) is not None:   # "... than all the other X together"
+            lhs = _add_measure(r, kind, phrase, "m2")
+            rhs = _the_others(r, kind, phrase, rest["x"])
+            return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
+                                      comparison=_COMPARISONS[m["c"]]))
         other_kind, other = _read_measure(_elided(phrase, b_side), kind)
         if {kind, other_kind} - {"area", "share"} and kind != other_kind:
             raise QuestionError(f"cannot compare the {kind} of {phrase!r} with the {other_kind}"

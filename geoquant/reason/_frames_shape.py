@@ -147,7 +147,20 @@ _DISTANCE = compile_all(rf"^(?:{WH} )?{_CLOSEST}(?:distance|gap|separation) betw
                      r"(?P<b>.+)$")
 
 
+_TWO_LARGEST = compile_all(
+    r"^how far apart (?:is|are) (?:the )?(?:two|2) (?P<e>largest|biggest) (?P<a>.+)$",
+    rf"^(?:{WH} )?{_CLOSEST}(?:distance|gap|separation) between (?:the )?(?:two|2) "
+    r"(?P<e>largest|biggest) (?P<a>.+)$",
+    rf"^(?:{WH} )?{_CLOSEST}(?:distance|gap|separation) between (?:the )?(?P<e>largest|biggest) "
+    r"and (?:the )?second (?:largest|biggest) (?P<a>.+)$")
+
+
 def distance(r: Reader, text: str) -> dict[str, Any] | None:
+    if m := first_match(_TWO_LARGEST, text):       # "how far apart are the two largest lakes"
+        first = r.target(f"largest {m['a']}", objects=True).mask
+        second = r.target(f"second largest {m['a']}", objects=True).mask
+        return r.answer(r.doc.add("distance", "min_distance", of=first, to=second,
+                                  unit=length_unit(r.unit)))
     if not (m := first_match(_DISTANCE, text)):
         return None
     b = re.sub(r"^(?:any |nearest |closest |a |an )+", "", m["b"])

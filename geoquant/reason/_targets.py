@@ -459,11 +459,15 @@ class TargetReader:
         size filters too. Returns the selection and the position of the first word not read.
         """
         extreme = None
+        rank = 1
         while i < len(words) and (words[i] in DETERMINERS or words[i] in ADJECTIVES
                                   or words[i] in _EXTREMES or (
-                                      words[i] in _SIZE_ADJECTIVES and _sized_later(words, i))):
+                                      words[i] in _SIZE_ADJECTIVES and _sized_later(words, i))
+                                  or (words[i] in _ORDINALS and i + 1 < len(words)
+                                      and words[i + 1] in ("largest", "biggest"))):
             objects = objects or words[i] in ADJECTIVES | _SIZE_ADJECTIVES
             extreme = _EXTREMES.get(words[i], extreme)
+            rank = _ORDINALS.get(words[i], rank)     # "the second largest lake"
             i += 1
         if i < len(words) and words[i] == "of" and (i == 0 or words[i - 1] in DETERMINERS):
             i += 1                               # "any of the forest", "all of the woodland"
@@ -491,6 +495,9 @@ class TargetReader:
         if relations and self.drop_largest:
             current = self._without_largest(current, self.drop_largest)
         if extreme is not None:
+            if rank > 1:
+                current = self.doc.add(f"{base}_after_{rank - 1}", "without_largest",
+                                       of=current, count=rank - 1)
             current = self.doc.add(f"{extreme}_{base}", f"{extreme}_of", of=current)
         if not filters:
             return Selection(current, current, base, objects), i
@@ -717,6 +724,8 @@ def read_largest_exception(words: list[str], i: int, *, lead: bool = True
     return count, j
 
 
+_ORDINALS = {"second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
+             "5th": 5}
 _LARGEST_WORDS = frozenset({"largest", "biggest", "greatest"})
 #: Nouns a "the two largest lakes" may end with besides object words.
 _COUNTABLE_NOUNS = frozenset({"lake", "pond", "building", "house", "field", "forest", "wood",

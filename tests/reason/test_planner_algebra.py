@@ -256,3 +256,24 @@ def test_a_legend_word_wins_over_a_longer_vocabulary_phrase():
     legend = Vocabulary(["water", "developed", "cultivated", "wetlands"])
     plan = plan_question("How many acres of cultivated land are there?", vocabulary=legend)
     assert [s.args.get("class") for s in plan.steps if s.op == "mask"] == ["cultivated"]
+
+
+def test_ranks_among_the_largest_objects():
+    steps = ops_of("How far apart are the two largest water bodies, in metres?")
+    assert ("without_largest", {"of": "water", "count": 1}) in steps
+    assert steps[-1][0] == "min_distance"
+    steps = ops_of("What is the area of the third largest lake in ha?")
+    assert ("without_largest", {"of": "water", "count": 2}) in steps
+    assert steps[-1] == ("largest_object", {"of": "without_largest", "unit": "ha"})
+
+
+@pytest.mark.parametrize(("question", "other"), [
+    ("Is the largest water body bigger than all the other water bodies together?",
+     "without_largest"),
+    ("Is there more forest than all the other classes together?", "complement"),
+    ("Is the forest larger than all the other land cover combined?", "complement"),
+])
+def test_compared_with_all_the_others(question, other):
+    steps = ops_of(question)
+    assert other in [op for op, _ in steps]
+    assert steps[-1][0] == "compare"
