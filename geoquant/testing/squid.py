@@ -148,7 +148,9 @@ def write_fixture(folder: Path, data: Path, *, parquet: bool = True) -> Path:
             folder / f"lausanne-{year}.png")
     records = []
     for qid, image, product, kind, tier, question, expression, tolerance in QUESTIONS:
-        value = reference_value(expression, _maps_of(image, data))
+        # "of the image" counts every pixel, no data included (as the planner reads it)
+        denominator = "image" if "of the image" in question.lower() else "valid"
+        value = reference_value(expression, _maps_of(image, data), denominator=denominator)
         record = {"id": qid, "image": image, "question": question, "type": kind, "tier": tier,
                   "gsd": SLOVENIA_GSD_M if image.startswith("slovenia") else LAUSANNE_GSD_M,
                   "product": product or {"0": "no data",
