@@ -226,11 +226,16 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
     """``(time, band, y, x)`` cube, clear-sky mask or None, product, provenance."""
     import xarray as xr
 
+    from geoquant.sources import check_gsd, checked_gsd
+
+    gsd_m = checked_gsd(gsd_m)
     provenance: dict[str, Any] = {}
     clear = None
     if isinstance(source, xr.DataArray):
         cube = source
         provenance["source"] = "array"
+        if cube.rio.crs is not None and gsd_m is not None:
+            check_gsd(cube, gsd_m, "the array's")
         if cube.rio.crs is None:
             if gsd_m is None:
                 raise InvalidOptionError("the array has no CRS: give its pixel size (gsd=0.5) "
@@ -244,6 +249,8 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
                                                  datetime=datetime, product=product,
                                                  chunks=chunks)
         provenance.update(source=source, items=[i["id"] for i in items])
+        if gsd_m is not None:
+            check_gsd(cube, gsd_m, f"collection {source}'s")
         if clear is not None:
             provenance["clear_sky"] = clear.attrs.get("clear_sky")
         from geoquant.sources import native_grids

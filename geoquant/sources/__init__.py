@@ -10,7 +10,8 @@ Public names (re-exported from private modules):
   without a quality layer (Sentinel-2 L1C, GeoTIFFs).
 - :func:`native_grids` — the grid each item was made on (``proj:transform``).
 - :func:`open` — a local COG/GeoTIFF or Zarr store as a DataArray; :func:`local_metric_grid`
-  places an image without georeferencing on a local metric grid.
+  places an image without georeferencing on a local metric grid; :func:`checked_gsd` and
+  :func:`check_gsd` refuse implausible pixel sizes and those that contradict a raster's own.
 - :func:`profile_for`, :func:`is_quality_asset` — the sensor profile of items and which of
   their assets are quality layers rather than data.
 - :func:`build_catalog` — STAC collections and items for a folder of local rasters.
@@ -22,12 +23,20 @@ from geoquant.sources._catalog import build_catalog
 from geoquant.sources._clouds import detect_clouds
 from geoquant.sources._grids import native_grids
 from geoquant.sources._load import clear_mask, load
-from geoquant.sources._local import local_metric_grid, open  # noqa: A004
+from geoquant.sources._local import (  # noqa: A004
+    GSD_RANGE_M,
+    check_gsd,
+    checked_gsd,
+    local_metric_grid,
+    metric_pixel_sizes,
+    open,
+)
 from geoquant.sources._profiles import is_quality_asset, profile_for
 from geoquant.sources._region import Region, datetime_range, region_from
 from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
-__all__ = ["CatalogServer", "Region", "build_catalog", "clear_mask", "datetime_range",
+__all__ = ["CatalogServer", "GSD_RANGE_M", "Region", "check_gsd", "checked_gsd",
+           "metric_pixel_sizes", "build_catalog", "clear_mask", "datetime_range",
            "detect_clouds", "free_port", "load", "native_grids", "open", "region_from", "search",
            "unreadable_assets_named", "is_quality_asset", "local_metric_grid", "profile_for"]

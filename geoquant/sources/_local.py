@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geoquant.errors import AssetError, StoreError
+from geoquant.errors import AssetError, InvalidOptionError, StoreError
 
 #: The CRS of a raster without georeferencing read with a pixel size: a local metric grid
 #: (transverse Mercator at 0°, 0°: metres, with negligible scale error over any image).
@@ -31,7 +31,7 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
                              "local metric grid, or set a CRS (gdal_edit.py -a_srs EPSG:....)")
         arr = local_metric_grid(arr, gsd_m)
     elif gsd_m is not None:
-        _check_gsd(arr, gsd_m, path)
+        check_gsd(arr, gsd_m, f"{path}'s")
     names = arr.attrs.get("long_name")
     if isinstance(names, (tuple, list)) and len(names) == arr.sizes["band"]:
         arr = arr.assign_coords(band=list(names))
@@ -115,17 +115,22 @@ def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  
     ------
     AssetError
         The file is missing or unreadable, has no CRS and no ``gsd_m`` was given, or
-        ``gsd_m`` contradicts its georeferencing.
+        ``gsd_m`` contradicts its georeferencing (:func:`check_gsd`, projected or geographic).
+    InvalidOptionError
+        ``gsd_m`` is no plausible pixel size (:func:`checked_gsd`: NaN, inf, negative,
+        1e-300).
     StoreError
         The Zarr store is corrupt, lacks georeferencing, or the variable is not in it.
     """
     path = Path(path)
+    gsd_m = checked_gsd(gsd_m)
     if not path.exists():
         raise AssetError(f"{path} does not exist; check the path")
     if path.is_dir() or path.suffix == ".zarr":
-        return _open_zarr(path, variable)
-    if gsd_m is not None and not (isinstance(gsd_m, (int, float)) and 0 < gsd_m < 1e6):
-        raise AssetError(f"the pixel size must be a positive number of metres, not {gsd_m!r}")
+        arr = _open_zarr(path, variable)
+        if gsd_m is not None:
+            check_gsd(arr, gsd_m, f"{path}'s")
+        return arr
     return _open_geotiff(path, chunks, gsd_m)
 
 
@@ -196,15 +201,84 @@ def local_metric_grid(arr, gsd_m: float):
     return arr
 
 
-def _check_gsd(arr, gsd_m: float, path: Path) -> None:
-    """Refuse a stated pixel size that contradicts the raster's own (by more than 1 %)."""
+#: Pixel sizes geoquant accepts, metres: from a millimetre (close-range drone imagery) to
+#: 100 km (the coarsest global grids). Outside, a figure is a typo or a unit mistake.
+GSD_RANGE_M: tuple[float, float] = (1e-3, 1e5)
+#: How far a stated pixel size may differ from a geographic grid's own metric sizes: the
+#: nominal "10 m" of a 1/12000-degree product is its north-south size, 9.26 m.
+_GEOGRAPHIC_MARGIN = 0.10
+
+
+def checked_gsd(gsd_m: object) -> float | None:
+    """A stated pixel size (metres) if it is one, else :class:`InvalidOptionError`.
+
+    Raises
+    ------
+    InvalidOptionError
+        Not a finite number (NaN, inf, True, text), or outside :data:`GSD_RANGE_M`.
+    """
+    import math
+
+    if gsd_m is None:
+        return None
+    low, high = GSD_RANGE_M
+    if isinstance(gsd_m, bool) or not isinstance(gsd_m, (int, float)) \
+            or not math.isfinite(gsd_m) or not low <= gsd_m <= high:
+        shown = repr(gsd_m) if len(repr(gsd_m)) <= 40 else repr(gsd_m)[:37] + "..."
+        raise InvalidOptionError(f"the pixel size (GSD) must be a number of metres per pixel "
+                                 f"from {low:g} to {high:g}, not {shown}: give e.g. --gsd 0.5")
+    return float(gsd_m)
+
+
+def metric_pixel_sizes(arr) -> tuple[float, float]:
+    """The smallest and largest side of ``arr``'s pixels in metres, over its extent.
+
+    Projected grids: the transform's sizes in metres. Geographic grids: geodesic sizes on the
+    CRS's ellipsoid, east-west at the raster's latitude nearest and farthest from the
+    equator, north-south at its centre.
+    """
     crs = arr.rio.crs
-    if not crs.is_projected:
-        return      # degrees: the metric size varies; geoquant measures geodesically
-    factor = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
-    res_x, res_y = (abs(r) * factor for r in arr.rio.resolution())
-    size = (res_x * res_y) ** 0.5
-    if abs(size - gsd_m) > 0.01 * size:
-        raise AssetError(f"the stated pixel size {gsd_m:g} m contradicts {path}'s own "
-                         f"georeferencing ({res_x:g} x {res_y:g} m per pixel): drop the GSD, "
-                         "or fix the raster's transform")
+    res_x, res_y = (abs(r) for r in arr.rio.resolution())
+    if crs.is_projected:
+        factor = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
+        return min(res_x, res_y) * factor, max(res_x, res_y) * factor
+    from pyproj import CRS
+
+    geod = CRS.from_user_input(crs).get_geod()
+    left, bottom, right, top = arr.rio.bounds()
+    lats = [min(max(lat, -89.9), 89.9) for lat in (bottom, top)] + \
+        ([0.0] if bottom < 0 < top else [])
+    middle = (left + right) / 2
+    sizes = [geod.inv(middle, lat, middle + res_x, lat)[2] for lat in lats]
+    centre = min(max((bottom + top) / 2, -89.9), 89.9)
+    sizes.append(geod.inv(middle, centre - res_y / 2, middle, centre + res_y / 2)[2])
+    return min(sizes), max(sizes)
+
+
+def check_gsd(arr, gsd_m: float, whose: str) -> None:
+    """Refuse a stated pixel size that contradicts a raster's own georeferencing.
+
+    On a projected grid it must agree with the pixel size within 1 %; on a geographic grid
+    it must lie within the pixels' metric sizes over the raster (:func:`metric_pixel_sizes`),
+    give or take 10 %.
+
+    Raises
+    ------
+    AssetError
+        Naming both sizes and what to change.
+    """
+    low, high = metric_pixel_sizes(arr)
+    crs = arr.rio.crs
+    if crs.is_projected:
+        size = (low * high) ** 0.5
+        if abs(size - gsd_m) <= 0.01 * size:
+            return
+        own = f"{low:g} x {high:g} m per pixel" if low != high else f"{low:g} m per pixel"
+    else:
+        if low * (1 - _GEOGRAPHIC_MARGIN) <= gsd_m <= high * (1 + _GEOGRAPHIC_MARGIN):
+            return
+        res = abs(arr.rio.resolution()[0])
+        own = f"a geographic grid of {res:.6g}° pixels, {low:.3g} to {high:.3g} m here"
+    raise AssetError(f"the stated pixel size {gsd_m:g} m contradicts {whose} own "
+                     f"georeferencing ({own}): drop the GSD (the georeferencing gives the "
+                     "pixel size), or fix the raster's transform")
