@@ -38,10 +38,10 @@ class GeoquantAccessor:
                               valid=valid)
 
     def objects(self, *, connectivity: int = 8, distance_to: Any = None,
-                neighbours: bool = False, valid: Any = None):
+                reach_m: float | None = None, neighbours: bool = False, valid: Any = None):
         """:func:`geoquant.ops.objects` of this mask (a pandas DataFrame)."""
         return _objects.objects(self._array, connectivity=connectivity, distance_to=distance_to,
-                                neighbours=neighbours, valid=valid)
+                                reach_m=reach_m, neighbours=neighbours, valid=valid)
 
     def largest(self, k: int = 1, *, exclude: bool = False, connectivity: int = 8,
                 valid: Any = None) -> xr.DataArray:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from geoquant._backend import array_module
-from geoquant.ops._geodesy import check_distance_error
+from geoquant.ops._geodesy import check_distance_error, check_measured_error
 from geoquant.ops._mask import (
     OBJECT,
     PreparedMask,
@@ -156,17 +156,18 @@ def min_distance(a: xr.DataArray, b: xr.DataArray, *, valid: xr.DataArray | None
     geoquant.errors.CRSError
         When the grid has no CRS.
     geoquant.errors.GeographicExtentError
-        When a geographic grid spans more than the error bound allows.
+        When the error bound of a geographic grid at the distance found exceeds 1 %.
     """
     import dask.array as da
 
     first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
-    check_distance_error(first.geometry, "min_distance")
     to_b = distance_to(second, excluded_nan=False)
     per_tile = da.map_blocks(_min_over_objects, to_b, first.codes, dtype=np.float64,
                              chunks=((1,) * len(to_b.chunks[0]), (1,) * len(to_b.chunks[1])),
                              meta=np.empty((0, 0), np.float64))
-    return float(per_tile.min().compute())
+    found = float(per_tile.min().compute())
+    check_measured_error(first.geometry, "min_distance", found)
+    return found
 
 
 def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,

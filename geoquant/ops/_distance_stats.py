@@ -117,7 +117,7 @@ def distance_stats(mask: Any, *, over: Any = None, farther_than_m: float | None 
     geoquant.errors.InvalidOptionError
         When ``farther_than_m`` is negative or not finite.
     geoquant.errors.GeographicExtentError
-        When a geographic grid spans more than the distance error bound allows.
+        When the error bound of a geographic grid at the largest distance exceeds 1 %.
 
     Examples
     --------
@@ -129,7 +129,7 @@ def distance_stats(mask: Any, *, over: Any = None, farther_than_m: float | None 
     (22.36, True, 2)
     """
     from geoquant.ops._distance import distance_to
-    from geoquant.ops._geodesy import check_distance_error
+    from geoquant.ops._geodesy import check_measured_error
 
     limit = None
     if farther_than_m is not None:
@@ -142,11 +142,11 @@ def distance_stats(mask: Any, *, over: Any = None, farther_than_m: float | None 
         measured, target = prepare_pair(over, mask, names=("over", "mask"), valid=valid)
         region = measured.codes == OBJECT
     geometry = target.geometry
-    bound = check_distance_error(geometry, "distance_stats")
     field = distance_to(target, excluded_nan=False)
     task = partial(_tile_stats, grid=TileGrid.from_chunks(field.chunks), geometry=geometry,
                    limit=limit)
     totals = tree_reduce([field, region], task, _combine, name="gq-distance-stats").compute()
+    bound = check_measured_error(geometry, "distance_stats", totals[_MAX])
     return _stats(totals, geometry, limit, bound)
 
 

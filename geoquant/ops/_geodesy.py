@@ -30,10 +30,11 @@ extents 5 to 300 km), the largest error is 0.33 to 0.42 of this bound. A nearest
 minimum or a maximum over pixels inherits the bound of the distances it is taken from.
 
 An operator refuses a grid (:class:`~geoquant.errors.GeographicExtentError`) when the bound at
-the distances it measures exceeds :data:`MAX_RELATIVE_ERROR` (1 %): for unbounded distances
-(the distance field, the nearest object, statistics) ``D`` is the raster's extent (its
-diagonal); for a threshold (``within_distance``) it is the threshold, since only distances
-near it decide the answer. At 1 % the extent may reach about 127 km at 45°, 46 km at 70° and
+the largest distance its answer depends on exceeds :data:`MAX_RELATIVE_ERROR` (1 %): the
+raster's extent (its diagonal) for the distance field; the threshold for ``within_distance``
+(only distances near it decide the answer); the result for ``min_distance``; the maximum for
+``distance_stats``; ``reach_m`` or else the largest distance in the table for
+``objects(distance_to=)``. At 1 % an extent may reach about 127 km at 45°, 46 km at 70° and
 22 km at 80° of latitude; a threshold of 500 m passes anywhere short of the poles.
 
 **Patch-to-patch distances** (``fragmentation``'s ``enn_mn`` and ``connectance``, the
@@ -131,7 +132,7 @@ def relative_error(geometry: PixelGeometry, distance_m: float | None = None) -> 
 
 
 def check_distance_error(geometry: PixelGeometry, measure: str,
-                         distance_m: float | None = None) -> float:
+                         distance_m: float | None = None, *, hint: str = "") -> float:
     """The bound of :func:`relative_error`; raise when it exceeds :data:`MAX_RELATIVE_ERROR`.
 
     Parameters
@@ -142,6 +143,8 @@ def check_distance_error(geometry: PixelGeometry, measure: str,
         What is measured, for the message ("distance", "within_distance").
     distance_m : float, optional
         The largest distance that decides the answer, m (a threshold); default the extent.
+    hint : str
+        A further way out, added to the message ("or pass reach_m=...").
 
     Returns
     -------
@@ -164,8 +167,23 @@ def check_distance_error(geometry: PixelGeometry, measure: str,
         f"would be off by up to {bound:.2%} over {reach}, more than the "
         f"{MAX_RELATIVE_ERROR:.0%} the local metric allows; clip the raster to a smaller "
         "region (mask.rio.clip_box(...)) or reproject it to metres, for example "
-        "mask.rio.reproject(mask.rio.estimate_utm_crs())"
+        f"mask.rio.reproject(mask.rio.estimate_utm_crs()){hint}"
     )
+
+
+def check_measured_error(geometry: PixelGeometry, measure: str, largest_m: float, *,
+                         hint: str = "") -> float:
+    """:func:`check_distance_error` for an answer whose largest distance is ``largest_m`` (m),
+    known once computed: the true distances reach at most ``largest_m`` plus the bound.
+
+    Nothing measured (``inf`` or NaN) needs no bound: the extent's is returned, not checked.
+    """
+    if not geometry.geographic:
+        return 0.0
+    if not np.isfinite(largest_m):
+        return relative_error(geometry)
+    return check_distance_error(geometry, measure, float(largest_m) * (1 + MAX_RELATIVE_ERROR),
+                                hint=hint)
 
 
 # -- geocentric coordinates for patch-to-patch distances ------------------------------------------

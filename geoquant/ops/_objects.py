@@ -120,7 +120,7 @@ def count(mask: Any, *, connectivity: int = 8, min_area_m2: float = 0.0,
 
 
 def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
-            neighbours: bool = False, valid: Any = None) -> Any:
+            reach_m: float | None = None, neighbours: bool = False, valid: Any = None) -> Any:
     """Table of every object: id, area, perimeter, bounding box, centroid and rank by area;
     on request its distances to another mask and to the nearest other object.
 
@@ -136,6 +136,13 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
         its pixels of the distance to the nearest True pixel of it, and whether it touches
         it (see Returns). Pixels of the object where ``distance_to`` is nodata are left out
         of the distances.
+    reach_m : float, optional
+        The largest distance the caller compares the distances with, m (the ``d`` of "within
+        d"). On geographic grids the error bound is then checked at ``reach_m`` instead of at
+        the largest distance in the table, so a large raster can answer a short-range
+        question: distances up to ``reach_m`` stay within the bound, and a larger one still
+        exceeds ``reach_m`` in truth once it exceeds it by the bound (see
+        :mod:`geoquant.ops._geodesy`). Ignored on projected grids (exact).
     neighbours : bool
         Add ``neighbour_m``, the distance from each object to the nearest *other* object of
         the same mask (edge to edge between pixel centres, as FRAGSTATS' ENN; NaN when there
@@ -147,7 +154,9 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
     -------
     pandas.DataFrame
         One row per object, ordered by ``id`` (the ids of :func:`label`); no rows (with every
-        column) when the mask has no object. Columns:
+        column) when the mask has no object; ``attrs["max_relative_error"]`` holds the error
+        bound of ``distance_m`` and ``distance_max_m`` (0 on projected grids, the local
+        metric's on geographic grids). Columns:
         ``id``; ``area_m2``; ``perimeter_m`` (pixel edges against anything not in the object,
         including the raster border and nodata, m); ``cells``; the pixel bounding box
         ``row_min, col_min, row_max, col_max`` (inclusive); the same box in CRS units
@@ -168,8 +177,11 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
     Raises
     ------
     geoquant.errors.GeographicExtentError
-        With ``distance_to`` on a geographic grid that spans more than the error bound of
-        :mod:`geoquant.ops._geodesy` allows.
+        With ``distance_to`` on a geographic grid whose error bound (see
+        :mod:`geoquant.ops._geodesy`) exceeds 1 % at ``reach_m``, or without it at the
+        largest distance in the table.
+    geoquant.errors.InvalidOptionError
+        When ``reach_m`` is negative or not finite.
 
     Examples
     --------
@@ -182,17 +194,25 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
     import dask
     import pandas as pd
 
+    from geoquant.ops._geodesy import check_distance_error, check_measured_error
+
     conn8 = check_connectivity(connectivity)
+    if reach_m is not None:
+        reach_m = check_non_negative(reach_m, "reach_m", unit="metres",
+                                     example="objects(fields, distance_to=road, reach_m=80.0)")
     aux: tuple[Any, ...] = ()
+    bound = 0.0
+    hint = ("; or pass reach_m=, the largest distance you compare with, to check the bound "
+            "there instead")
     if distance_to is None:
         prepared = prepare_mask(mask, valid=valid)
     else:
         from geoquant.ops._distance import distance_to as distance_field
-        from geoquant.ops._geodesy import check_distance_error
 
         prepared, target = prepare_pair(mask, distance_to, names=("mask", "distance_to"),
                                         valid=valid)
-        check_distance_error(prepared.geometry, "objects(distance_to=)")
+        if reach_m is not None:
+            bound = check_distance_error(prepared.geometry, "objects(distance_to=)", reach_m)
         field = distance_field(target)
         # per-object minima of d, of -d (the maximum) and of "not touching" (0 on touch)
         aux = (field, -field, _apart(target, conn8))
@@ -219,12 +239,19 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
         frame["distance_m"] = np.where(unmeasured, np.nan, nearest)
         frame["distance_max_m"] = np.where(unmeasured, np.nan, farthest)
         frame["touching"] = table["aux2"] == 0.0
+        if reach_m is None:
+            finite = frame["distance_max_m"].to_numpy()
+            finite = finite[np.isfinite(finite)]
+            bound = check_measured_error(prepared.geometry, "objects(distance_to=)",
+                                         float(finite.max()) if finite.size else np.inf,
+                                         hint=hint)
     if neighbours:
         from geoquant.ops._neighbours import gather_edge_points, neighbours_of_points
 
         found = neighbours_of_points(gather_edge_points(points), prepared.geometry,
                                      n_patches=len(frame))
         frame["neighbour_m"] = found.enn_m
+    frame.attrs["max_relative_error"] = bound
     return frame
 
 

@@ -320,8 +320,12 @@ def test_geographic_crs_is_measured_in_metres_and_too_large_a_span_refused():
     wide = as_raster(np.eye(40, dtype=bool), crs="EPSG:4326", resolution=0.1, origin=(6, 70))
     with pytest.raises(CRSError, match="off by up to"):
         distance(wide)
+    corner = np.zeros((40, 40), bool)
+    corner[0, 0] = True
     with pytest.raises(CRSError, match="reproject"):
-        min_distance(wide, wide)
+        min_distance(as_raster(corner, crs="EPSG:4326", resolution=0.1, origin=(6, 70)),
+                     as_raster(corner[::-1, ::-1], crs="EPSG:4326", resolution=0.1,
+                               origin=(6, 70)))
     with pytest.raises(CRSError):
         within_distance(wide, wide, 200_000.0)
 

@@ -162,19 +162,34 @@ def test_objects_distance_columns_against_the_geodesic(north):
 def test_a_grid_spanning_more_than_the_bound_allows_is_refused_by_name():
     # 3° x 3° at 70° N: the local metric could be off by several percent over its extent
     mask = grid(np.eye(60, dtype=bool), 72.0, res=0.05)
+    corner, far = np.zeros((60, 60), bool), np.zeros((60, 60), bool)
+    corner[0, 0], far[59, 59] = True, True
+    corner, far = grid(corner, 72.0, res=0.05), grid(far, 72.0, res=0.05)
     bound = relative_error(PixelGeometry.of(mask))
     assert bound > MAX_RELATIVE_ERROR
-    for call in (lambda: gq.ops.distance(mask), lambda: gq.ops.min_distance(mask, mask),
-                 lambda: gq.ops.objects(mask, distance_to=mask)):
-        with pytest.raises(GeographicExtentError, match=r"off by up to .*% over its extent") as err:
+    with pytest.raises(GeographicExtentError, match=r"off by up to .*% over its extent") as err:
+        gq.ops.distance(mask)
+    assert isinstance(err.value, CRSError)
+    assert "clip" in str(err.value) and "reproject" in str(err.value)
+    # the other operators check the bound at the distances their answer depends on
+    for call in (lambda: gq.ops.min_distance(corner, far),
+                 lambda: gq.ops.distance_stats(far, over=corner),
+                 lambda: gq.ops.objects(corner, distance_to=far)):
+        with pytest.raises(GeographicExtentError, match=r"off by up to .*% over distances up to"):
             call()
-        assert isinstance(err.value, CRSError)
-        assert "clip" in str(err.value) and "reproject" in str(err.value)
-    # a short threshold only needs the bound at that distance
+    with pytest.raises(GeographicExtentError, match="reach_m"):
+        gq.ops.objects(corner, distance_to=far)
+    # short distances only need the bound there
+    assert gq.ops.min_distance(mask, mask) == 0.0
+    assert gq.ops.distance_stats(mask, over=mask).max_m == 0.0
+    table = gq.ops.objects(corner, distance_to=far, reach_m=1000.0)
+    assert table.loc[0, "distance_m"] > 1000.0 and table.attrs["max_relative_error"] < 1e-3
     near = gq.ops.within_distance(mask, mask, 1000.0)
     np.testing.assert_array_equal(near.values, np.eye(60, dtype=bool))
     with pytest.raises(GeographicExtentError, match="distances up to 150000 m"):
         gq.ops.within_distance(mask, mask, 150_000.0)
+    with pytest.raises(GeographicExtentError):
+        gq.ops.objects(corner, distance_to=far, reach_m=150_000.0)
 
 
 def test_a_grid_reaching_a_pole_is_refused():
