@@ -240,7 +240,8 @@ def test_accessor_gives_the_new_operators():
     water, out = scene(8, density=0.3)
     road, _ = scene(9, density=0.1)
     mask, roads = raster(floats(water, out), (7, 9)), raster(road, (7, 9))
-    assert roads.gq.distance_stats(over=mask) == gq.ops.distance_stats(roads, over=mask)
+    want = gq.ops.distance_stats(roads, over=mask)  # gq.ops registers the accessor
+    assert roads.gq.distance_stats(over=mask) == want
     np.testing.assert_array_equal(mask.gq.complement().values, gq.ops.complement(mask).values)
     np.testing.assert_array_equal(mask.gq.largest(2, exclude=True).values,
                                   gq.ops.largest(mask, 2, exclude=True).values)
