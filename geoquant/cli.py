@@ -516,6 +516,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pyproj's note that an oblique-Mercator CRS (the Swiss EPSG:2056) drops a parameter in its
     # CF description: the CRS is kept as WKT, nothing is lost, and it is not the user's to fix
     warnings.filterwarnings("ignore", message="angle from rectified to skew grid")
+    # rasterio's NotGeoreferencedWarning when a PNG/JPEG is read lazily: such an image opens
+    # only with a pixel size (--gsd or the question's), which then georeferences it
+    warnings.filterwarnings("ignore", message="Dataset has no geotransform")
+    # NumPy's note on a tile or date with no valid pixel: excluded pixels are the design
+    warnings.filterwarnings("ignore", message="All-NaN slice encountered")
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

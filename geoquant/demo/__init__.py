@@ -150,6 +150,25 @@ def _lausanne_caveat(lu: dict[str, Any]) -> str:
             "change).")
 
 
+class _QuietLogging:
+    """Dask's loggers at ERROR until :meth:`restore`."""
+
+    NAMES = ("distributed", "distributed.nanny", "distributed.worker", "distributed.core")
+
+    def __init__(self) -> None:
+        import logging
+
+        self.levels = {name: logging.getLogger(name).level for name in self.NAMES}
+        for name in self.NAMES:
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+    def restore(self) -> None:
+        import logging
+
+        for name, level in self.levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def _record_final_paths(stem: Path, partial: Path, final: Path) -> None:
     """Rewrite the staging folder ``partial`` as ``final`` in the paths an answer records:
     its JSON (``stem.json``) and the answer kept in its evidence Zarr's attributes."""
@@ -357,6 +376,10 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                 summary["elapsed_s"] = time.perf_counter() - steps.started
                 sinks.write_json(summary, partial / "summary.json")
                 steps.step("wrote summary.json and quicklook.png")
+            # closing the cluster stops its workers; the nanny's "still alive, killing"
+            # lines are not the user's to act on
+            quiet = _QuietLogging()
+        quiet.restore()
         steps.step(f"stopped the STAC API and the cluster; results in {out}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

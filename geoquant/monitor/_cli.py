@@ -21,8 +21,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    config = args.config
+    if args.catalog is not None:       # a catalog served on a free port: its URL, given here
+        import dataclasses
+
+        from geoquant.errors import InvalidOptionError
+        from geoquant.monitor._config import load_config
+
+        if not args.catalog.startswith(("http://", "https://")):
+            raise InvalidOptionError(f"--catalog {args.catalog!r}: give a STAC API URL, such "
+                                     "as the one 'geoquant catalog serve' prints")
+        config = dataclasses.replace(load_config(config), catalog=args.catalog.rstrip("/"))
     with cluster_from_args(args) as handle:
-        report = run(args.config, client=handle.client if handle is not None else None,
+        report = run(config, client=handle.client if handle is not None else None,
                      say=None if args.quiet else say,
                      echo_alert=lambda line: print(line, flush=True))
     if not args.quiet:
@@ -68,6 +79,9 @@ def add_commands(commands: Any) -> None:
                     "progress to stderr. Exit status: 0 done (also when nothing was new), "
                     "1 an alert hook failed, 2 an error (nothing half-written).")
     run.add_argument("config", help="monitoring configuration (YAML)")
+    run.add_argument("--catalog", default=None, metavar="URL",
+                     help="STAC API to search instead of the configuration's catalog (e.g. "
+                          "the URL 'geoquant catalog serve' prints)")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     add_cluster_option(run)
     run.set_defaults(run=_cmd_run)

@@ -33,6 +33,17 @@ class TraceStep:
                 "unit": self.unit, "evidence": list(self.evidence)}
 
 
+class Evidence(dict):
+    """The evidence layers of an answer by name (masks, object labels, distances): a dict of
+    DataArrays on one grid, which :meth:`to_xarray` gathers into one Dataset."""
+
+    def to_xarray(self) -> Any:
+        """The layers as one :class:`xarray.Dataset` (what ``ask --out`` writes as Zarr)."""
+        import xarray as xr
+
+        return xr.Dataset(dict(self))
+
+
 @dataclass(frozen=True)
 class Answer:
     """A region-level answer.
@@ -71,14 +82,19 @@ class Answer:
     provenance: Mapping[str, Any]
     elapsed_s: float
     outputs: Mapping[str, str] = field(default_factory=dict)
-    evidence: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    evidence: Mapping[str, Any] = field(default_factory=Evidence, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.evidence, Evidence):
+            object.__setattr__(self, "evidence", Evidence(self.evidence))
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready data (without the evidence arrays)."""
         return {"question": self.question, "value": _plain(self.value), "unit": self.unit,
                 "range": [_plain(v) for v in self.range], "text": self.text(),
                 "plan": self.plan.to_dict(),
-                "trace": [t.to_dict() for t in self.trace], "provenance": dict(self.provenance),
+                "trace": [t.to_dict() for t in self.trace],
+                "provenance": _plain_provenance(self.provenance),
                 "elapsed_s": self.elapsed_s, "outputs": dict(self.outputs)}
 
     def to_json(self) -> str:
@@ -119,13 +135,14 @@ class Answer:
         lines += [f"Read as: {note}" for note in self.plan.notes]
         prov = self.provenance
         seg = prov.get("segmenter") or {}
+        items = len(prov.get("items") or ())
         lines.append(f"Source: {_source_text(prov.get('source'))}"
-                     + (f"; {len(prov['items'])} STAC items" if prov.get("items") else ""))
+                     + (f"; {items} STAC item{'s' if items != 1 else ''}" if items else ""))
         if seg:
             lines.append(f"Segmenter: {seg.get('name')} {seg.get('version', '')}".rstrip())
-        dates = {k: v for k, v in (prov.get("dates") or {}).items() if v}
+        dates = {k: v for k, v in (_plain_provenance(prov).get("dates") or {}).items() if v}
         if dates:
-            lines.append("Dates: " + ", ".join(v if k == "None" else f"{k} {v}"
+            lines.append("Dates: " + ", ".join(v if k == "date" else f"{k} {v}"
                                                for k, v in dates.items()))
         if prov.get("change_extent"):
             lines.append(f"Extent: {prov['change_extent']['text']}")
@@ -138,6 +155,16 @@ class Answer:
             lines.append(f"Wrote {kind}: {path}")
         lines.append(f"Elapsed: {self.elapsed_s:.1f} s")
         return "\n".join(lines)
+
+
+def _plain_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance as written: a one-date question's date under ``"date"`` (its key is
+    ``None`` inside, which JSON would write as ``"None"``)."""
+    out = dict(provenance)
+    dates = out.get("dates")
+    if isinstance(dates, Mapping):
+        out["dates"] = {("date" if k in (None, "None") else str(k)): v for k, v in dates.items()}
+    return out
 
 
 def _source_text(source: Any) -> str:

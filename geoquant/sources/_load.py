@@ -162,8 +162,8 @@ def _choose_assets(items, assets, profile: SensorProfile) -> list[str]:
         if profile.default_assets is not None:
             chosen = [a for a in profile.default_assets if a in first]
         else:
-            chosen = [k for k, a in first.items() if not is_quality_asset(k, a, profile)
-                      and "image/tiff" in a.get("type", "image/tiff")]
+            chosen = sorted((k for k, a in first.items() if not is_quality_asset(k, a, profile)
+                             and "image/tiff" in a.get("type", "image/tiff")), key=_band_order)
     else:
         chosen = [assets] if isinstance(assets, str) else list(assets)
     if not chosen:
@@ -175,6 +175,15 @@ def _choose_assets(items, assets, profile: SensorProfile) -> list[str]:
             raise AssetError(f"item {item['id']} has no asset(s) {missing}; it has "
                              f"{sorted(item['assets'])}. Choose assets present in every item")
     return chosen
+
+
+def _band_order(name: str) -> tuple:
+    """Bands in their natural order: B01 ... B08, B8A, B09 ... B12 (not B11, B12, B8A last
+    as text sorts them); names of another form keep their place after these."""
+    import re
+
+    found = re.fullmatch(r"[Bb](\d+)([A-Za-z]?)", name)
+    return (0, int(found[1]), found[2].upper()) if found else (1, 0, "")
 
 
 def _check_local_files(items, assets) -> None:
@@ -689,7 +698,7 @@ def clear_mask(items: Sequence[Any], *, like, mosaic_same_day: bool = True):
     codes = _label(_mosaic(_read_stackstac(plan), plan, plan.single_items), plan)
     clear = codes.isel(band=0, drop=True).copy(data=codes.data[:, 0].map_blocks(
         profile.clear, dtype=bool))
-    return _on_grid_of(_finish(clear, plan), like)
+    return _on_grid_of(_finish(clear, plan), like).rename("clear")
 
 
 def _on_grid_of(layer, like):
