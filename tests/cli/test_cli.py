@@ -163,6 +163,13 @@ def test_demo_answers_record_their_final_paths(demo_run):
     assert "mapped on both dates" in change
 
 
+def test_demo_ends_without_dask_noise(demo_run):
+    """Closing the cluster at the end logs no "still alive, killing" nor tracebacks."""
+    _, result = demo_run
+    assert "still alive" not in result.stderr and "Traceback" not in result.stderr, \
+        result.stderr
+
+
 def test_demo_stores_read_by_gdal(demo_run):
     import rasterio
 
