@@ -32,6 +32,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -166,20 +167,25 @@ def _pooled_iou(confusion: np.ndarray, words: tuple[str, ...]) -> dict[str, floa
 
 def _rules_map(values: np.ndarray, bands: tuple[str, ...], words: tuple[str, ...],
                segmenter: Any) -> np.ndarray:
-    """The rules segmenter's class map in the legend's codes (0: classes outside it)."""
+    """The rules segmenter's class map in the legend's codes (254: classes outside it), or
+    None when the rules need bands the imagery lacks."""
     import rioxarray  # noqa: F401
     import xarray as xr
 
     import geoquant as gq
+    from geoquant.errors import BandError
 
     cube = xr.DataArray(values, dims=("band", "y", "x"),
                         coords={"band": list(bands), "y": -np.arange(values.shape[1]) - 0.5,
                                 "x": np.arange(values.shape[2]) + 0.5}
                         ).rio.write_crs("EPSG:32630")
-    seg = gq.segment.apply(cube, segmenter).compute()
+    try:
+        seg = gq.segment.apply(cube, segmenter).compute()
+    except BandError:
+        return None
     classes = [str(c) for c in seg["probability"].coords["class"].values]
     label = seg["label"].values
-    out = np.zeros(label.shape, np.uint8)
+    out = np.full(label.shape, 254, np.uint8)
     for i, c in enumerate(classes, start=1):
         if c in words:
             out[label == i] = words.index(c) + 1
@@ -200,6 +206,8 @@ def _run_set(name: str, test_scenes: list[dict], words: tuple[str, ...], folder:
         qs = questions(scene["truth"], words, scene["dx"], scene["dy"], plan)
         suffix = ".png" if scene["like"] is None else ".tif"
         for source in records:
+            if scene["truth" if source == "reference" else source] is None:
+                continue
             file = f"{scene['id']}-{source}{suffix}"
             _write_codes(scene["truth" if source == "reference" else source], folder / file,
                          scene["like"])
@@ -210,7 +218,11 @@ def _run_set(name: str, test_scenes: list[dict], words: tuple[str, ...], folder:
                 records[source].append(rec)
         count += len(qs)
     figures["questions"] = count
+    _ask_model(name, test_scenes, folder, figures)
     for source, recs in records.items():
+        if source == "rules" and any(scene["rules"] is None for scene in test_scenes):
+            figures["in_range_rules"] = 0      # the rules cannot segment these bands
+            continue
         correct, outcomes = _score(recs, folder, f"{name}-{source}")
         figures[f"in_range_{source}"] = correct
         if source == "model":
@@ -219,6 +231,45 @@ def _run_set(name: str, test_scenes: list[dict], words: tuple[str, ...], folder:
                 got = figures["by_type"].setdefault(o.record.type, [0, 0])
                 got[0] += int(o.correct)
                 got[1] += 1
+
+
+def _ask_model(name: str, scenes: list[dict], folder: Path, figures: dict) -> None:
+    """The questions asked of the model's segmentation itself (probabilities, as ``ask
+    --segmenter`` does): answers in range, and how often the stated range holds the truth."""
+    from geoquant.reason import ask
+    from geoquant.reason._eval import is_correct, read_questions
+
+    by_file = {f"{scene['id']}-model{'.png' if scene['like'] is None else '.tif'}": scene
+               for scene in scenes}
+    ok = covered = 0
+    records = read_questions(folder / f"{name}-model.jsonl", images=folder)
+    for record in records:
+        seg = by_file[Path(record.image).name].get("seg")
+        answer = ask(record.question, source=seg)
+        ok += is_correct(answer.value, record)
+        low, high = answer.range
+        truth = record.answer
+        if isinstance(truth, str):
+            covered += (truth == "yes") in {bool(low), bool(high)}
+        else:
+            covered += float(low) <= float(truth) <= float(high)
+    figures["in_range_model_ask"] = ok
+    figures["range_holds_truth"] = covered
+
+
+def _seg(values: np.ndarray, bands: Sequence[str], model: Any, pixel_m: float) -> Any:
+    """The model's segmentation (probabilities and labels) of one image on a metric grid."""
+    import rioxarray  # noqa: F401
+    import xarray as xr
+
+    import geoquant as gq
+
+    cube = xr.DataArray(values, dims=("band", "y", "x"),
+                        coords={"band": list(bands),
+                                "y": -pixel_m * (np.arange(values.shape[1]) + 0.5),
+                                "x": pixel_m * (np.arange(values.shape[2]) + 0.5)}
+                        ).rio.write_crs("EPSG:32630")
+    return gq.segment.apply(cube, model).compute()
 
 
 def dubai(folder: Path, *, say: Any) -> dict:
@@ -240,14 +291,18 @@ def dubai(folder: Path, *, say: Any) -> dict:
         truth = np.where(image.target >= 0, image.target + 1, 0).astype(np.uint8)
         pred = _argmax(model.probabilities(model.features.compute(image.values)))
         pred = np.where(truth > 0, pred, 0).astype(np.uint8)   # unlabelled ground: no data
-        base = np.where(truth > 0, _rules_map(image.values, image.bands, words, rules), 0)
+        base = _rules_map(image.values, image.bands, words, rules)
+        if base is not None:
+            base = np.where(truth > 0, base, 0).astype(np.uint8)
+            _accumulate(rules_total, base, truth, len(words))
         _accumulate(total, pred, truth, len(words))
-        _accumulate(rules_total, base, truth, len(words))
-        scenes.append({"truth": truth, "model": pred, "rules": base.astype(np.uint8),
+        scenes.append({"truth": truth, "model": pred, "rules": base,
+                       "seg": _seg(image.values, image.bands, model, GSD),
                        "dx": GSD, "dy": GSD, "like": None,
                        "id": Path(image.name).stem})
     figures["iou_model"] = _pooled_iou(total["confusion"], words)
-    figures["iou_rules"] = _pooled_iou(rules_total["confusion"], words)
+    figures["iou_rules"] = (_pooled_iou(rules_total["confusion"], words) if rules_total
+                            else "the rules need NIR and SWIR bands: none on RGB")
     plan = [("share", "building"), ("share", "vegetation"), ("area", "road", "m2"),
             ("area", "water", "ha"), ("count", "building", 0.02), ("size", "building", "max",
                                                                      "m2"),
@@ -282,10 +337,12 @@ def zion(folder: Path, *, say: Any) -> dict:
     truth = np.where(south.target >= 0, south.target + 1, 0).astype(np.uint8)
     pred = np.where(truth > 0, _argmax(model.probabilities(model.features.compute(
         south.values))), 0).astype(np.uint8)
-    rules = np.where(truth > 0, _rules_map(south.values / 65535.0, names, words,
-                                           spectral_rules()), 0).astype(np.uint8)
+    # Landsat has no SWIR here: NDWI water and NDVI vegetation are all the rules can make.
+    rules = _rules_map(south.values * 2.75e-5 - 0.2, names, words,
+                       spectral_rules(index="ndwi", classes=["water", "vegetation"]))
+    rules = None if rules is None else np.where(truth > 0, rules, 0).astype(np.uint8)
     figures["iou_model"] = _iou(pred, truth, words)
-    figures["iou_rules"] = _iou(rules, truth, words)
+    figures["iou_rules"] = _iou(rules, truth, words) if rules is not None else None
     like = scene.isel(y=slice(half, None))
     dx, dy = (abs(float(r)) for r in scene.rio.resolution())
     plan = [("share", "forest"), ("share", "shrubland", True), ("area", "water", "ha"),
@@ -299,7 +356,9 @@ def zion(folder: Path, *, say: Any) -> dict:
             ("share", "bare"), ("area", "wetland", "ha"), ("share", "herbaceous"),
             ("area", "cultivated", "km2")]
     _run_set("zion", [{"truth": truth, "model": pred, "rules": rules, "dx": dx, "dy": dy,
-                       "like": like, "id": "zion-south"}], words, folder, plan, figures)
+                       "like": like, "id": "zion-south",
+                       "seg": _seg(south.values, names, model, dx)}], words, folder, plan,
+             figures)
     return figures
 
 
@@ -321,7 +380,7 @@ def floods(folder: Path, *, say: Any) -> dict:
     per_event = {}
     for event in events:
         started = time.perf_counter()
-        model = train_image_classifier(chips, words, test_groups=[event], radii_px=(1, 4, 12),
+        model = train_image_classifier(chips, words, test_groups=[event], radii_px=(),
                                        pixels=60_000, rounds=60)
         seconds.append(time.perf_counter() - started)
         per_event[event] = model.report["held_out"]["iou"]
@@ -341,7 +400,8 @@ def floods(folder: Path, *, say: Any) -> dict:
             _accumulate(total, pred, truth, len(words))
             _accumulate(otsu_total, otsu, truth, len(words))
             scenes.append({"truth": truth, "model": pred, "rules": otsu, "dx": 10.0,
-                           "dy": 10.0, "like": cube.isel(band=0), "id": Path(chip.name).stem})
+                           "dy": 10.0, "like": cube.isel(band=0), "id": Path(chip.name).stem,
+                           "seg": gq.segment.apply(cube, model).compute()})
         if say:
             say(f"floods: held out {event}: water IoU {per_event[event]['water']}")
     figures: dict[str, Any] = {"train_seconds_per_fold": round(float(np.mean(seconds)), 1),
@@ -381,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"rules {got['in_range_rules']}")
             print(f"IoU model: {got['iou_model']}")
             print(f"IoU rules: {got['iou_rules']}")
+            print(f"asked of the model's probabilities: {got['in_range_model_ask']} in "
+                  f"range; stated range holds the truth {got['range_holds_truth']}/{n}")
             print(f"by type (model): {got['by_type']}")
             if args.json:
                 args.json.write_text(json.dumps(figures, indent=1, default=float))

@@ -237,13 +237,18 @@ def _class_counts(images: Sequence[TrainingImage], n: int) -> np.ndarray:
     return counts
 
 
+#: How drawn pixels are weighted: as drawn (each class about the same), by the inverse square
+#: root of the drawing rate (the default), or by its inverse (every pixel the same).
+WEIGHTINGS = {"classes": 0.0, "sqrt": 0.5, "pixels": 1.0}
+
+
 def _draw(images: Sequence[TrainingImage], spec: ImageFeatures, n_classes: int, pixels: int,
-          seed: int, say: Callable[[str], None] | None
+          seed: int, say: Callable[[str], None] | None, weighting: str = "sqrt"
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows, classes and weights of the drawn training pixels."""
     counts = _class_counts(images, n_classes)
     rate = np.minimum(1.0, (pixels / n_classes) / np.maximum(counts, 1))
-    weight_of = 1.0 / np.sqrt(rate)
+    weight_of = rate ** -WEIGHTINGS[weighting]
     rows, classes, weights = [], [], []
     started = time.perf_counter()
     for k, image in enumerate(images):
@@ -338,7 +343,7 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
                            test_groups: Sequence[str] = (), radii_px: Sequence[int] = (2, 8),
                            pixels: int = PIXELS, rounds: int = ROUNDS, seed: int = 0,
                            refit: bool = False, checkpoint: str | Path | None = None,
-                           checkpoint_every: int = 25,
+                           checkpoint_every: int = 25, weighting: str = "sqrt",
                            say: Callable[[str], None] | None = None) -> ImageClassifier:
     """Train a pixel classifier on labelled images, scored on held-out groups.
 
@@ -362,6 +367,9 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     refit : bool
         After scoring the held-out groups, train the returned model on every group (the
         report keeps the held-out scores).
+    weighting : {"sqrt", "pixels", "classes"}
+        Weight of the drawn pixels: each class about the same (``"classes"``), every pixel the
+        same (``"pixels"``), or between the two (``"sqrt"``, inverse square root of the rate).
     checkpoint : str or Path, optional
         The model file to write: progress is kept beside it (``.<name>.state``) every
         ``checkpoint_every`` rounds, and a run killed and started again with the same data and
@@ -383,6 +391,9 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     """
     started = time.perf_counter()
     _check(images, words, test_groups, rounds, pixels, checkpoint_every)
+    if weighting not in WEIGHTINGS:
+        raise InvalidOptionError(f"weighting must be one of {', '.join(WEIGHTINGS)}, not "
+                                 f"{weighting!r}")
     train = [i for i in images if i.group not in test_groups]
     spec = ImageFeatures(images[0].bands, tuple(radii_px)).fitted([i.values for i in train])
     test = [i for i in images if i.group in test_groups]
@@ -393,7 +404,7 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
             f"class(es) {', '.join(absent)} have no pixel in the training split (groups "
             f"{', '.join(sorted({i.group for i in train}))}): hold out other groups, or drop "
             "the class from the legend (mark it nodata)")
-    options = {"radii": spec.radii_px, "ranges": spec.ranges, "pixels": pixels, "rounds": rounds, "seed": seed,
+    options = {"radii": spec.radii_px, "ranges": spec.ranges, "weighting": weighting, "pixels": pixels, "rounds": rounds, "seed": seed,
                "words": list(words), "test": sorted(test_groups)}
     state = None
     if checkpoint is not None:
@@ -401,6 +412,7 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
         state = checkpoint.with_name(f".{checkpoint.name}.state")
     report: dict[str, Any] = {"train_groups": sorted({i.group for i in train}),
                               "test_groups": sorted(test_groups), "seed": seed,
+                              "weighting": weighting,
                               "rounds": rounds, "pixels": pixels,
                               "labels": {w: int(c) for w, c in zip(words, counts,
                                                                   strict=True)}}
@@ -411,7 +423,7 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     for phase, subset in phases:
         if say:
             say(f"{phase}: drawing up to {pixels} training pixels from {len(subset)} images")
-        x, y, w = _draw(subset, spec, len(words), pixels, seed, say)
+        x, y, w = _draw(subset, spec, len(words), pixels, seed, say, weighting)
         key = _fingerprint(subset, phase=phase, **options)
         text = _boost(x, y, w, len(words), rounds=rounds, seed=seed, state=state, key=key,
                       checkpoint_every=checkpoint_every, say=say)

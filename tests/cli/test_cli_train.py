@@ -112,6 +112,7 @@ def _chips(shared_data, tmp_path, names, size=128):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_train_legend_chips_then_ask_with_the_model(shared_data, tmp_path, capsys):
     pytest.importorskip("lightgbm")
     from geoquant.segment import open_segmenter
@@ -159,3 +160,27 @@ def test_train_legend_chips_then_ask_with_the_model(shared_data, tmp_path, capsy
     assert main(["ask", "What share of the area is water?", "--source", str(rgb),
                  "--segmenter", str(out)]) == 2
     assert "trained on bands vv, vh" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_legend_scene_with_labels_on_another_grid(shared_data, tmp_path, capsys):
+    pytest.importorskip("lightgbm")
+    from geoquant.segment import open_segmenter
+
+    zion = shared_data / "real" / "zion-landsat-nlcd"
+    scene = "+".join(str(zion / f"landsat_b{k}.tif") for k in (2, 3, 4, 5))
+    out = tmp_path / "zion.pt"
+    legend = ("1=water,2=developed,3=barren,4=forest,5=shrubland,6=herbaceous,7=cultivated,"
+              "8=wetlands")
+    assert main(["train", scene, "--labels", str(zion / "nlcd.tif"), "--bands",
+                 "blue,green,red,nir", "--legend", legend, "--halves", "north-south",
+                 "--test", "south", "--pixels", "4000", "--rounds", "4", "--context", "1",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "2 images in 2 groups (north, south)" in captured.err
+    assert "held out south: accuracy" in captured.out and "IoU water" in captured.out
+    model = open_segmenter(out)
+    assert model.bands == ("blue", "green", "red", "nir")
+    assert model.classes == ("water", "built-up", "bare", "forest", "shrubland", "herbaceous",
+                             "cultivated", "wetland")
+    assert model.report["train_groups"] == ["north"]
