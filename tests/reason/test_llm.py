@@ -727,3 +727,22 @@ def test_credentials_in_the_url_stay_out_of_repr_and_provenance():
     config = LLMConfig(url="http://user:hunter2@127.0.0.1:1/v1", model="m", api_key=KEY)
     assert "hunter2" not in repr(config) and KEY not in repr(config)
     assert "hunter2" not in json.dumps(planner_provenance(config))
+
+
+def test_eval_with_auto_records_which_planner_planned_each_row(configured, demo_api, tmp_path):
+    from geoquant.reason import evaluate
+
+    record = {"image": "slovenia-lulc", "answer": 1, "acceptable_range_lower": None,
+              "acceptable_range_upper": None, "type": "count", "tier": 1}
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(dict(record, id=i, question=q)) for i, q in (
+        ("rules", "How many forest patches larger than 1 ha are there?"),
+        ("llm", UNREADABLE))) + "\n")
+    configured.answer(PLAN)
+    report = evaluate(path, catalog=demo_api)
+    by_id = {o.record.id: o for o in report.outcomes}
+    assert by_id["rules"].planner == {"name": "rules"} and by_id["rules"].error is None
+    assert by_id["llm"].planner["model"] == "env-model" and by_id["llm"].error is None
+    assert by_id["llm"].value == by_id["rules"].value
+    assert report.to_dict()["outcomes"][1]["planner"]["name"] == "llm"
+    assert len(configured.requests) == 1
