@@ -234,14 +234,20 @@ def _read_llm_table(path: Path, *, must_exist: bool) -> dict[str, Any]:
 
 # --- the system prompt -------------------------------------------------------------------------
 
+def _and(names: list[str]) -> str:
+    """``a, b and c``."""
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
 _RULES = (
     "Reply with one JSON object only: no prose, no comments, no code fences.",
     f'Always "version": {PLAN_VERSION}. Use only the ops and fields of the schema; add no '
     "other fields.",
     "Step ids are short lower-case names (letters, digits, underscore), unique; a step may "
     "only read steps that come before it.",
-    'compare, difference_of and percent_change read value steps; every other op that reads '
-    'steps ("of", "to", "within", "through", "minus") reads mask steps.',
+    f"{_and(sorted(n for n, s in OPS.items() if s.reads == 'value' and s.step_args()))} "
+    'read value steps; every other op that reads steps ("of", "to", "within", "through", '
+    '"minus") reads mask steps.',
     "Class names must come from the class vocabulary (synonyms are accepted, e.g. trees -> "
     "forest); a numbered class (\"code 12\", \"land-use class 12\") is "
     '{"op": "mask", "code": 12}.',

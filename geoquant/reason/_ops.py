@@ -2,8 +2,13 @@
 
 Each :class:`OpSpec` holds an op's JSON Schema arguments (what :func:`~geoquant.reason.validate`
 checks), how it runs over masks (what :func:`~geoquant.reason._execute.run_plan` calls), its
-words in an answer's steps, the evidence layers it rests on, and the line that explains it to
-an LLM planner. Adding an op is adding one entry here.
+words in an answer's steps, the evidence layers it rests on, the line that explains it to
+an LLM planner, its canonical form in the phrasing corpus (what
+:func:`geoquant.testing.corpus.expression` writes) and the name of its whole-array NumPy/SciPy
+reference in :mod:`geoquant.reason._op_references` (what
+:func:`geoquant.testing.reference.reference_value` evaluates). Adding an op is adding one entry
+here (and its reference function); ``tests/reason/test_op_registry.py`` checks that every
+entry has both and that the engine answers as the reference does.
 
 Masks are ``uint8`` DataArrays (1 object, 0 background, 255 excluded) as
 :func:`geoquant.segment.class_mask` makes them; every measure is a :mod:`geoquant.ops`
@@ -104,6 +109,17 @@ class OpSpec:
         ``words(args) -> str``: the step in an answer's trace.
     labels, distances : tuple of str
         Arguments whose masks' object labels / distance fields are evidence of the step.
+    canonical : callable
+        ``canonical(name, args, of) -> tuple``: the step as a nested expression of the
+        phrasing corpus (:mod:`geoquant.testing.corpus`), independent of step ids; ``of(ref)``
+        is the expression of an earlier step. Its first item is ``name`` or one of
+        ``aliases``.
+    reference : str
+        Name of the op's whole-array reference in :mod:`geoquant.reason._op_references`
+        (NumPy and SciPy only), which evaluates the canonical expression; see
+        :meth:`reference_function`.
+    aliases : tuple of str
+        Other first items the canonical form may take (``"code"`` for a mask by class code).
     """
 
     name: str
@@ -116,6 +132,27 @@ class OpSpec:
     words: Callable[[Mapping[str, Any]], str]
     labels: tuple[str, ...] = ()
     distances: tuple[str, ...] = ()
+    canonical: Callable[[str, Mapping[str, Any], Callable[[str], Any]], tuple[Any, ...]] | None \
+        = None
+    reference: str = ""
+    aliases: tuple[str, ...] = ()
+
+    def step_args(self) -> tuple[str, ...]:
+        """The arguments that name earlier steps (``"of"``, ``"to"``, ``"minus"``, ...)."""
+        return tuple(k for k, v in {**self.required, **self.optional}.items()
+                     if v is _REF or v is _REFS)
+
+    def canonical_form(self, args: Mapping[str, Any], of: Callable[[str], Any]) -> tuple[Any, ...]:
+        """The step as a corpus expression (see ``canonical``); ``of(ref)`` gives an earlier
+        step's expression."""
+        return self.canonical(self.name, args, of)
+
+    def reference_function(self) -> Callable[[tuple[Any, ...], Any], Any]:
+        """The op's whole-array reference, ``reference(expression, evaluation)``, imported
+        when first asked for (it needs SciPy)."""
+        from geoquant.reason import _op_references
+
+        return getattr(_op_references, self.reference)
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of one step of this op."""
@@ -614,12 +651,73 @@ def _of(name: str) -> Callable[[Mapping[str, Any]], str]:
     return lambda a: f"{name} of {a['of']}" + (f" to {a['to']}" if "to" in a else "")
 
 
+# --- canonical forms (the phrasing corpus's expressions) ---------------------------------------
+
+Canonical = Callable[[str, Mapping[str, Any], Callable[[str], Any]], tuple[Any, ...]]
+
+
+def _refs(*keys: str) -> Canonical:
+    """``(op, of(a[k]) for each k)``: an op read only through the steps it refers to."""
+    return lambda name, a, of: (name, *(of(a[k]) for k in keys))
+
+
+def _with(ref_keys: tuple[str, ...], *fields: tuple[str, Any]) -> Canonical:
+    """``(op, the referred steps..., each field's value or its default)``."""
+    def canonical(name: str, a: Mapping[str, Any], of: Callable[[str], Any]) -> tuple[Any, ...]:
+        return (name, *(of(a[k]) for k in ref_keys),
+                *(a.get(key, default) for key, default in fields))
+    return canonical
+
+
+def _canonical_mask(name: str, a: Mapping[str, Any], of: Callable[[str], Any]) -> tuple[Any, ...]:
+    what = ("mask", a["class"]) if "class" in a else ("code", a["code"])
+    return (*what, a["date"]) if "date" in a else what
+
+
+def _canonical_dated(name: str, a: Mapping[str, Any], of: Callable[[str], Any]) -> tuple[Any, ...]:
+    return (name, a["date"]) if "date" in a else (name,)
+
+
+def _canonical_unordered(name: str, a: Mapping[str, Any],
+                         of: Callable[[str], Any]) -> tuple[Any, ...]:
+    """Union and intersection: their masks in a fixed order."""
+    return (name, *sorted((of(r) for r in a["of"]), key=repr))
+
+
+def _canonical_symmetric(name: str, a: Mapping[str, Any],
+                         of: Callable[[str], Any]) -> tuple[Any, ...]:
+    """The minimum distance is symmetric: the two masks in a fixed order."""
+    first, second = sorted((of(a["of"]), of(a["to"])), key=repr)
+    return (name, first, second, a.get("unit", "m"))
+
+
+def _canonical_share(name: str, a: Mapping[str, Any], of: Callable[[str], Any]) -> tuple[Any, ...]:
+    return (name, of(a["of"]), of(a["within"])) if "within" in a else (name, of(a["of"]))
+
+
+def _canonical_distance_stat(name: str, a: Mapping[str, Any],
+                             of: Callable[[str], Any]) -> tuple[Any, ...]:
+    return (name, a["stat"], of(a["of"]) if "of" in a else None, of(a["to"]),
+            a.get("per", "pixel"), a.get("unit", "m"))
+
+
+def _canonical_compare(name: str, a: Mapping[str, Any],
+                       of: Callable[[str], Any]) -> tuple[Any, ...]:
+    return (name, of(a["of"]), a["comparison"], of(a["to"]))
+
+
+_OF = _refs("of")
+_NEAR_FORM = _with(("of", "to"), ("distance_m", None))
+_SIZE_FORM = _with(("of",), ("unit", "m2"))
+
+
 def _spec(name: str, kind: str, required: dict[str, Any], optional: dict[str, Any],
           meaning: str, run: Callable[[Step, Context], StepResult],
           words: Callable[[Mapping[str, Any]], str], *, reads: str = "mask",
-          labels: tuple[str, ...] = (), distances: tuple[str, ...] = ()) -> OpSpec:
+          labels: tuple[str, ...] = (), distances: tuple[str, ...] = (),
+          canonical: Canonical, reference: str, aliases: tuple[str, ...] = ()) -> OpSpec:
     return OpSpec(name, kind, MappingProxyType(required), MappingProxyType(optional), reads,
-                  meaning, run, words, labels, distances)
+                  meaning, run, words, labels, distances, canonical, reference, aliases)
 
 
 _NEAR = {"of": _REF, "to": _REF, "distance_m": _DISTANCE}
@@ -631,108 +729,136 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
                                "code": {"type": "integer", "minimum": 0}, "date": _DATE},
           'pixels of one class: "class" (a class name below) or "code" (a land-cover '
           'product\'s integer class code, for "code 12"/"class 12"); "date": "before"/"after" '
-          "only in change questions", _run_mask, _words_mask),
+          "only in change questions", _run_mask, _words_mask,
+          canonical=_canonical_mask, reference="class_pixels", aliases=("code",)),
     _spec("region", "mask", {}, {"date": _DATE},
           'every pixel of the region that has data ("the land", "any pixel", "everywhere", '
           '"the valid area"), for measures of the whole region near or far from a class',
           _run_region, lambda a: "the whole region" + (f" ({a['date']})" if "date" in a
-                                                       else "")),
+                                                       else ""),
+          canonical=_canonical_dated, reference="region"),
     _spec("no_data", "mask", {}, {"date": _DATE},
           'the pixels without data, over the whole image (nothing excluded): "what share of '
-          'the image is no data"', _run_no_data, lambda a: "pixels without data"),
+          'the image is no data"', _run_no_data, lambda a: "pixels without data",
+          canonical=_canonical_dated, reference="no_data"),
     _spec("objects", "mask", {"of": _REF}, {"min_area_m2": _AREA, "max_area_m2": _AREA},
           'the objects (connected patches) of mask "of" whose area is at least "min_area_m2" '
           'and/or at most "max_area_m2" (square metres)', _run_objects, _words_objects,
-          labels=("of",)),
+          labels=("of",), canonical=_with(("of",), ("min_area_m2", None), ("max_area_m2", None)),
+          reference="objects"),
     _spec("largest_of", "mask", {"of": _REF}, {},
           'the largest object (connected patch) of mask "of" (all of them if tied)',
-          _run_largest_of, lambda a: f"largest object of {a['of']}", labels=("of",)),
+          _run_largest_of, lambda a: f"largest object of {a['of']}", labels=("of",),
+          canonical=_OF, reference="extreme_object"),
     _spec("smallest_of", "mask", {"of": _REF}, {},
           'the smallest object (connected patch) of mask "of" (all of them if tied)',
-          _run_largest_of, lambda a: f"smallest object of {a['of']}", labels=("of",)),
+          _run_largest_of, lambda a: f"smallest object of {a['of']}", labels=("of",),
+          canonical=_OF, reference="extreme_object"),
     _spec("near", "mask", dict(_NEAR), {},
           'the pixels of mask "of" within "distance_m" metres of mask "to"', _run_near_pixels,
-          _words_near("pixels", "within"), distances=("to",)),
+          _words_near("pixels", "within"), distances=("to",),
+          canonical=_NEAR_FORM, reference="near_pixels"),
     _spec("far", "mask", dict(_NEAR), {},
           'the pixels of mask "of" farther than "distance_m" metres from mask "to"',
-          _run_near_pixels, _words_near("pixels", "farther than"), distances=("to",)),
+          _run_near_pixels, _words_near("pixels", "farther than"), distances=("to",),
+          canonical=_NEAR_FORM, reference="near_pixels"),
     _spec("adjacent", "mask", {"of": _REF, "to": _REF}, {},
           'the pixels of mask "of" touching mask "to" (8-neighbours)', _run_near_pixels,
-          _words_near("pixels", "within"), distances=("to",)),
+          _words_near("pixels", "within"), distances=("to",),
+          canonical=_refs("of", "to"), reference="near_pixels"),
     _spec("objects_near", "mask", dict(_NEAR), {},
           'the whole objects of mask "of" whose closest pixel is within "distance_m" metres of '
           'mask "to"', _run_near_objects, _words_near("objects", "within"), labels=("of",),
-          distances=("to",)),
+          distances=("to",),
+          canonical=_NEAR_FORM, reference="near_objects"),
     _spec("objects_far", "mask", dict(_NEAR), {},
           'the whole objects of mask "of" farther than "distance_m" metres from mask "to" '
           '(distance_m 0 = objects not touching "to")', _run_near_objects,
-          _words_near("objects", "farther than"), labels=("of",), distances=("to",)),
+          _words_near("objects", "farther than"), labels=("of",), distances=("to",),
+          canonical=_NEAR_FORM, reference="near_objects"),
     _spec("objects_adjacent", "mask", {"of": _REF, "to": _REF}, {},
           'the whole objects of mask "of" that touch mask "to" (8-neighbours)',
           _run_near_objects, _words_near("objects", "within"), labels=("of",),
-          distances=("to",)),
+          distances=("to",),
+          canonical=_refs("of", "to"), reference="near_objects"),
     _spec("union", "mask", {"of": _REFS}, {},
           'the pixels in any of the masks listed in "of" (two or more)', _run_combine,
-          lambda a: f"union of {', '.join(a['of'])}"),
+          lambda a: f"union of {', '.join(a['of'])}",
+          canonical=_canonical_unordered, reference="combine"),
     _spec("intersection", "mask", {"of": _REFS}, {},
           'the pixels in all of the masks listed in "of" (two or more)', _run_combine,
-          lambda a: f"intersection of {', '.join(a['of'])}"),
+          lambda a: f"intersection of {', '.join(a['of'])}",
+          canonical=_canonical_unordered, reference="combine"),
     _spec("difference", "mask", {"of": _REF, "minus": _REF}, {},
           'the pixels of mask "of" that are not in mask "minus"', _run_difference,
-          lambda a: f"{a['of']} but not {a['minus']}"),
+          lambda a: f"{a['of']} but not {a['minus']}",
+          canonical=_refs("of", "minus"), reference="difference"),
     _spec("complement", "mask", {"of": _REF}, {},
           'the valid pixels that are not in mask "of" ("not water", "non-forest", "everything '
           'except built-up"); no-data pixels stay excluded', _run_complement,
-          lambda a: f"everything but {a['of']}"),
+          lambda a: f"everything but {a['of']}",
+          canonical=_OF, reference="complement"),
     _spec("excluding", "mask", {"of": _REF, "minus": _REF}, {},
           'mask "of" with the pixels of mask "minus" taken out of the region (excluded, as no '
           'data: "leaving the sea out, what share of the land ..."); shares of the result are of '
           "the region without them", _run_excluding,
-          lambda a: f"{a['of']}, leaving {a['minus']} out of the region"),
+          lambda a: f"{a['of']}, leaving {a['minus']} out of the region",
+          canonical=_refs("of", "minus"), reference="excluding"),
     _spec("without_largest", "mask", {"of": _REF}, {"count": {"type": "integer", "minimum": 1}},
           'the objects of mask "of" except its "count" largest (default 1; ties by position: '
           '"apart from the biggest one", "not counting the two largest lakes")',
           _run_without_largest,
           lambda a: f"objects of {a['of']} without the {a.get('count', 1)} largest",
-          labels=("of",)),
+          labels=("of",),
+          canonical=_with(("of",), ("count", 1)), reference="without_largest"),
     _spec("objects_inside", "mask", dict(_NEAR), {},
           'the whole objects of mask "of" whose every pixel is within "distance_m" metres of '
           'mask "to" ("wholly within", "entirely within")', _run_objects_inside,
-          _words_near("objects wholly", "within"), labels=("of",), distances=("to",)),
+          _words_near("objects wholly", "within"), labels=("of",), distances=("to",),
+          canonical=_NEAR_FORM, reference="objects_inside"),
     _spec("objects_near_other", "mask", {"of": _REF, "distance_m": _DISTANCE}, {},
           'the objects of mask "of" with another object of the same mask within "distance_m" '
           'metres ("houses with a neighbouring house closer than 15 m")',
           _run_objects_neighbours,
           lambda a: f"objects of {a['of']} with another within {_length_text(a['distance_m'])}",
-          labels=("of",)),
+          labels=("of",),
+          canonical=_with(("of",), ("distance_m", None)), reference="other_objects"),
     _spec("objects_far_other", "mask", {"of": _REF, "distance_m": _DISTANCE}, {},
           'the objects of mask "of" with no other object of the same mask within "distance_m" '
           'metres ("isolated buildings, over 50 m from any other")', _run_objects_neighbours,
           lambda a: f"objects of {a['of']} with no other within "
-                    f"{_length_text(a['distance_m'])}", labels=("of",)),
+                    f"{_length_text(a['distance_m'])}", labels=("of",),
+          canonical=_with(("of",), ("distance_m", None)), reference="other_objects"),
     _spec("share", "value", {"of": _REF}, {"within": _REF, "denominator": {"enum": ["valid",
                                                                                   "image"]}},
           'percentage of the region covered by mask "of" (of the pixels with data; '
           '"denominator": "image" when the question says "of the image": every pixel, no data '
           'included); with "within", the percentage of mask "within" that is also in "of" '
-          '(value in %)', _run_share, _words_share),
+          '(value in %)', _run_share, _words_share,
+          canonical=_canonical_share, reference="share"),
     _spec("area", "value", {"of": _REF}, dict(_AREA_UNIT),
-          'area of mask "of" in "unit" (m2 default, ha, km2)', _run_area, _of("area")),
+          'area of mask "of" in "unit" (m2 default, ha, km2)', _run_area, _of("area"),
+          canonical=_SIZE_FORM, reference="area"),
     _spec("count", "value", {"of": _REF}, {},
           'number of objects (patches) in mask "of"', _run_count, _of("number of objects"),
-          labels=("of",)),
+          labels=("of",),
+          canonical=_OF, reference="count"),
     _spec("largest_object", "value", {"of": _REF}, dict(_AREA_UNIT),
           'area of the largest object of mask "of" in "unit" (m2 default, ha, km2)',
-          _run_object_size, _of("largest object"), labels=("of",)),
+          _run_object_size, _of("largest object"), labels=("of",),
+          canonical=_SIZE_FORM, reference="object_size"),
     _spec("smallest_object", "value", {"of": _REF}, dict(_AREA_UNIT),
           'area of the smallest object of mask "of" in "unit" (m2 default, ha, km2)',
-          _run_object_size, _of("smallest object"), labels=("of",)),
+          _run_object_size, _of("smallest object"), labels=("of",),
+          canonical=_SIZE_FORM, reference="object_size"),
     _spec("mean_object", "value", {"of": _REF}, dict(_AREA_UNIT),
           'mean area of the objects of mask "of" in "unit" (m2 default, ha, km2)',
-          _run_object_size, _of("mean object size"), labels=("of",)),
+          _run_object_size, _of("mean object size"), labels=("of",),
+          canonical=_SIZE_FORM, reference="object_size"),
     _spec("min_distance", "value", {"of": _REF, "to": _REF}, dict(_LENGTH_UNIT),
           'shortest distance between masks "of" and "to" in "unit" (m default, km)',
-          _run_min_distance, _of("minimum distance"), distances=("to",)),
+          _run_min_distance, _of("minimum distance"), distances=("to",),
+          canonical=_canonical_symmetric, reference="min_distance"),
     _spec("distance_stat", "value", {"to": _REF, "stat": {"enum": list(DISTANCE_STATS)}},
           {"of": _REF, "per": {"enum": ["pixel", "object"]}, **_LENGTH_UNIT},
           '"stat" (max, mean, median or min) over the pixels of mask "of" (default: every valid '
@@ -742,40 +868,50 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           'closest pixel ("the mean distance from buildings to the nearest road")',
           _run_distance_stat,
           lambda a: f"{a['stat']} distance from {a.get('of', 'any pixel')} to the nearest "
-                    f"{a['to']}", distances=("to",)),
+                    f"{a['to']}", distances=("to",),
+          canonical=_canonical_distance_stat, reference="distance_stat"),
     _spec("connected_groups", "value", {"of": _REF}, {},
           'number of connected groups of mask "of" ("are the X patches connected?" = compare '
           "connected_groups == a number step of 1)", _run_count, _of("connected groups"),
-          labels=("of",)),
+          labels=("of",),
+          canonical=_OF, reference="count"),
     _spec("connectivity", "value", {"of": _REF}, {},
           '"connected" when mask "of" is one connected group, else "fragmented" (for '
           '"is X connected or fragmented?")', _run_connectivity,
-          _of("connected or fragmented"), labels=("of",)),
+          _of("connected or fragmented"), labels=("of",),
+          canonical=_OF, reference="connectivity"),
     _spec("connected", "value", {"through": _REF, "of": _REF, "to": _REF}, {},
           'yes/no: mask "of" is joined to mask "to" through mask "through"', _run_connected,
-          lambda a: f"is {a['of']} connected to {a['to']} through {a['through']}"),
+          lambda a: f"is {a['of']} connected to {a['to']} through {a['through']}",
+          canonical=_refs("of", "to", "through"), reference="connected"),
     _spec("fragmentation", "value", {"of": _REF, "metric": {"enum": list(FRAGMENTATION_METRICS)}},
           {}, 'one landscape metric of mask "of", "metric" one of '
           f"{', '.join(FRAGMENTATION_METRICS)} (area_mn and effective_mesh_size in ha, "
           "edge_density in m/ha, patch_density per 100 ha)", _run_fragmentation,
-          lambda a: f"{a['metric'].replace('_', ' ')} of {a['of']}"),
+          lambda a: f"{a['metric'].replace('_', ' ')} of {a['of']}",
+          canonical=_with(("of",), ("metric", None)), reference="fragmentation"),
     _spec("is_fragmented", "value", {"of": _REF}, {},
           'yes/no: mask "of" is split into several patches and its largest patch holds less '
-          "than half of its area", _run_is_fragmented, _of("is fragmented")),
+          "than half of its area", _run_is_fragmented, _of("is fragmented"),
+          canonical=_OF, reference="is_fragmented"),
     _spec("difference_of", "value", {"of": _REF, "minus": _REF}, {},
           'value step "of" minus value step "minus" (same unit)', _run_difference_of,
-          lambda a: f"{a['of']} minus {a['minus']}", reads="value"),
+          lambda a: f"{a['of']} minus {a['minus']}", reads="value",
+          canonical=_refs("of", "minus"), reference="difference_of"),
     _spec("percent_change", "value", {"of": _REF, "from": _REF}, {},
           'percentage change from value step "from" to value step "of": 100 * (of - from) / '
           "from", _run_percent_change,
-          lambda a: f"change from {a['from']} to {a['of']}, percent", reads="value"),
+          lambda a: f"change from {a['from']} to {a['of']}, percent", reads="value",
+          canonical=_refs("of", "from"), reference="percent_change"),
     _spec("number", "value", {"value": {"type": "number"}}, {"unit": {"type": "string"}},
           'a constant "value" (optional "unit") to compare a value step with; give it in the '
           "unit of the value it is compared with", _run_number,
           lambda a: f"the number {a['value']:g}" + (f" {a['unit']}" if a.get("unit") else ""),
-          reads="value"),
+          reads="value",
+          canonical=_with((), ("value", None), ("unit", "")), reference="number"),
     _spec("compare", "value", {"of": _REF, "to": _REF, "comparison": {"enum": list(COMPARISONS)}},
           {}, 'yes/no: value step "of" <comparison> value step "to", comparison one of '
           f"{' '.join(COMPARISONS)}", _run_compare,
-          lambda a: f"{a['of']} {a['comparison']} {a['to']}", reads="value"),
+          lambda a: f"{a['of']} {a['comparison']} {a['to']}", reads="value",
+          canonical=_canonical_compare, reference="compare"),
 )})

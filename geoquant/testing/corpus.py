@@ -20,7 +20,14 @@ held-out sets ``benchmarks/planner/holdout*.jsonl``) holds one JSON object per l
   masks sorted: the distance is symmetric),
   ``("compare", v1, comparison, v2)``, ``("number", value, unit)``,
   ``("fragmentation", m, metric)``, ``("connectivity", m)``, ``("connected_groups", m)``,
-  ``("difference_of", v1, v2)``, ``("percent_change", v_now, v_before)``.
+  ``("difference_of", v1, v2)``, ``("percent_change", v_now, v_before)``;
+- and for the newer ops: ``("region"[, date])``, ``("no_data"[, date])``,
+  ``("complement", m)``, ``("excluding", m, minus)``, ``("without_largest", m, k)``,
+  ``("objects_inside", m, to, distance_m)``, ``(op, m, distance_m)`` for
+  objects_near_other/objects_far_other, ``("distance_stat", stat, m | None, to, per, unit)``,
+  ``("is_fragmented", m)``, ``("connected", a, b, through)``.
+
+Each op's form is its entry's ``canonical`` in :data:`geoquant.reason._ops.OPS`.
 
 :func:`expression` turns a :class:`~geoquant.reason.Plan` into this form;
 :func:`read_phrasings` reads a set; :func:`geoquant.testing.reference.reference_value`
@@ -92,46 +99,14 @@ def read_phrasings(path: str | Path) -> Phrasings:
 
 
 def expression(plan: Plan) -> Any:
-    """The plan's answer as a nested expression (see the module docstring)."""
+    """The plan's answer as a nested expression (see the module docstring): each step in its
+    op's canonical form (``OpSpec.canonical`` in :data:`geoquant.reason._ops.OPS`)."""
+    from geoquant.reason._ops import OPS
+
     steps = {s.id: s for s in plan.steps}
 
     def of(ref: str) -> Any:
         step = steps[ref]
-        a = step.args
-        op = step.op
-        if op == "mask":
-            what = ("mask", a["class"]) if "class" in a else ("code", a["code"])
-            return (*what, a["date"]) if "date" in a else what
-        if op in ("union", "intersection"):
-            return (op, *sorted((of(r) for r in a["of"]), key=repr))
-        if op == "objects":
-            return ("objects", of(a["of"]), a.get("min_area_m2"), a.get("max_area_m2"))
-        if op in ("near", "far", "objects_near", "objects_far"):
-            return (op, of(a["of"]), of(a["to"]), a["distance_m"])
-        if op == "min_distance":     # symmetric: the two masks in a fixed order
-            first, second = sorted((of(a["of"]), of(a["to"])), key=repr)
-            return (op, first, second, a.get("unit", "m"))
-        if op in ("adjacent", "objects_adjacent"):
-            return (op, of(a["of"]), of(a["to"]))
-        if op == "difference":
-            return ("difference", of(a["of"]), of(a["minus"]))
-        if op == "share":
-            return ("share", of(a["of"]), of(a["within"])) if "within" in a \
-                else ("share", of(a["of"]))
-        if op in ("area", "largest_object", "smallest_object", "mean_object"):
-            return (op, of(a["of"]), a.get("unit", "m2"))
-        if op == "compare":
-            return ("compare", of(a["of"]), a["comparison"], of(a["to"]))
-        if op == "number":
-            return ("number", a["value"], a.get("unit", ""))
-        if op == "fragmentation":
-            return ("fragmentation", of(a["of"]), a["metric"])
-        if op == "difference_of":
-            return ("difference_of", of(a["of"]), of(a["minus"]))
-        if op == "percent_change":
-            return ("percent_change", of(a["of"]), of(a["from"]))
-        if op == "connected":
-            return ("connected", of(a["of"]), of(a["to"]), of(a["through"]))
-        return (op, *(of(a[k]) for k in ("of",) if k in a))
+        return OPS[step.op].canonical_form(step.args, of)
 
     return of(plan.answer)

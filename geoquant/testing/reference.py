@@ -4,22 +4,27 @@
 plan's answer takes, independent of step ids) on whole NumPy class maps with
 ``scipy.ndimage`` (labelling, Euclidean distance transforms) and nothing of geoquant's
 operators, so tests can check the planner, the interpreter and the operators end to end
-against it. Conventions are geoquant's: 8-connected objects, distances between pixel centres,
-no-data pixels (code 0) neither object nor background, change compared where both dates have
-data.
+against it. Conventions are geoquant's: 8-connected objects (4-connected when asked),
+distances between pixel centres, no-data pixels (code 0) neither object nor background, change
+compared where both dates have data.
+
+Each op's reference is its entry's in the op table (``OpSpec.reference``, functions of
+:mod:`geoquant.reason._op_references`): an expression is evaluated by the entry its first item
+names, so a new op needs no change here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
-AREA_UNITS = {"m2": 1.0, "ha": 1e4, "km2": 1e6}
-LENGTH_UNITS = {"m": 1.0, "km": 1e3}
-_EIGHT = np.ones((3, 3), dtype=bool)
+from geoquant.reason._op_references import AREA_UNITS, LENGTH_UNITS
+from geoquant.reason._ops import OPS, OpSpec
+
+__all__ = ["AREA_UNITS", "LENGTH_UNITS", "Evaluation", "Maps", "reference_value"]
 
 
 class Maps:
@@ -48,117 +53,54 @@ class Maps:
         valid = self.valid[date]
         return np.isin(codes, list(self.legend[name])) & valid, valid
 
-
-def _labels(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    return ndimage.label(mask, structure=_EIGHT)
-
-
-def _object_areas(mask: np.ndarray, pixel_area: float) -> tuple[np.ndarray, np.ndarray, int]:
-    labels, n = _labels(mask)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:] * pixel_area
-    return labels, sizes, n
+    def code(self, code: int, date: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(pixels of one class code, valid pixels) at a date."""
+        valid = self.valid[date]
+        return (self.codes[date] == code) & valid, valid
 
 
-def _distance_to(mask: np.ndarray, pixel_m: float) -> np.ndarray:
-    if not mask.any():
-        return np.full(mask.shape, np.inf)
-    return ndimage.distance_transform_edt(~mask, sampling=pixel_m)
+@cache
+def _by_head() -> dict[str, OpSpec]:
+    """Each op by the first item of its canonical expressions (its name and its aliases)."""
+    return {head: spec for spec in OPS.values() for head in (spec.name, *spec.aliases)}
 
 
-def reference_value(expression: Any, maps: Maps, *, denominator: str = "valid") -> Any:
+class Evaluation:
+    """One evaluation of an expression: what each op's reference function reads.
+
+    Parameters
+    ----------
+    maps : Maps
+        The class maps.
+    denominator : {"valid", "image"}
+        What a share of the region is of: the pixels with data, or every pixel.
+    connectivity : {8, 4}
+        Pixel connectivity of objects.
+    """
+
+    def __init__(self, maps: Maps, denominator: str = "valid", connectivity: int = 8) -> None:
+        self.maps, self.denominator, self.connectivity = maps, denominator, int(connectivity)
+        self.pixel_m = maps.pixel_m
+
+    def _run(self, expr: Any, kind: str) -> Any:
+        spec = _by_head().get(expr[0]) if isinstance(expr, tuple) and expr else None
+        if spec is None or spec.kind != kind:
+            raise ValueError(f"not a {kind} expression: {expr!r}")
+        return spec.reference_function()(expr, self)
+
+    def pixels(self, expr: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(mask, valid) of a mask expression."""
+        return self._run(expr, "mask")
+
+    def value(self, expr: Any) -> Any:
+        """The value of a value expression."""
+        return self._run(expr, "value")
+
+
+def reference_value(expression: Any, maps: Maps, *, denominator: str = "valid",
+                    connectivity: int = 8) -> Any:
     """The value of an expression on ``maps`` (see the module docstring). ``denominator``:
     shares of the region are of the pixels with data (``"valid"``) or of every pixel of the
-    image (``"image"``, as a question that says "of the image" asks)."""
-    return _value(expression, maps, denominator)
-
-
-def _pixels(expr: Any, maps: Maps) -> tuple[np.ndarray, np.ndarray]:
-    """(mask, valid) of a mask expression."""
-    op = expr[0]
-    px, area = maps.pixel_m, maps.pixel_m ** 2
-    if op == "mask":
-        return maps.mask(expr[1], expr[2] if len(expr) > 2 else None)
-    if op in ("union", "intersection"):
-        parts = [_pixels(e, maps) for e in expr[1:]]
-        combine = np.logical_or if op == "union" else np.logical_and
-        return (combine.reduce([m for m, _ in parts]),
-                np.logical_and.reduce([v for _, v in parts]))
-    if op == "objects":
-        mask, valid = _pixels(expr[1], maps)
-        low = expr[2] if expr[2] is not None else 0.0
-        high = expr[3] if expr[3] is not None else np.inf
-        labels, sizes, _ = _object_areas(mask, area)
-        keep = np.flatnonzero((sizes >= low) & (sizes <= high)) + 1
-        return np.isin(labels, keep), valid
-    if op in ("largest_of", "smallest_of"):
-        mask, valid = _pixels(expr[1], maps)
-        labels, sizes, n = _object_areas(mask, area)
-        if n == 0:
-            return mask, valid
-        pick = sizes.max() if op == "largest_of" else sizes.min()
-        return np.isin(labels, np.flatnonzero(sizes == pick) + 1), valid
-    if op in ("near", "far", "adjacent"):
-        mask, valid = _pixels(expr[1], maps)
-        to, _ = _pixels(expr[2], maps)
-        reach = np.hypot(px, px) * (1 + 1e-9) if op == "adjacent" else expr[3]
-        close = _distance_to(to, px) <= reach
-        return (mask & ~close if op == "far" else mask & close), valid
-    if op in ("objects_near", "objects_far", "objects_adjacent"):
-        mask, valid = _pixels(expr[1], maps)
-        to, _ = _pixels(expr[2], maps)
-        reach = np.hypot(px, px) * (1 + 1e-9) if op == "objects_adjacent" else expr[3]
-        labels, n = _labels(mask)
-        distance = _distance_to(to, px)
-        nearest = ndimage.minimum(distance, labels, index=np.arange(1, n + 1)) if n else []
-        nearest = np.asarray(nearest, dtype=float)
-        keep = np.flatnonzero(nearest > reach if op == "objects_far" else nearest <= reach) + 1
-        return np.isin(labels, keep), valid
-    if op == "difference":
-        mask, valid = _pixels(expr[1], maps)
-        minus, _ = _pixels(expr[2], maps)
-        return mask & ~minus, valid
-    raise ValueError(f"not a mask expression: {expr!r}")
-
-
-def _value(expr: Any, maps: Maps, denominator: str = "valid") -> Any:
-    op = expr[0]
-    area = maps.pixel_m ** 2
-    if op == "share":
-        mask, valid = _pixels(expr[1], maps)
-        if len(expr) > 2:
-            within, _ = _pixels(expr[2], maps)
-            total = within.sum()
-            return 100.0 * (mask & within).sum() / total if total else float("nan")
-        return 100.0 * mask.sum() / (valid.size if denominator == "image" else valid.sum())
-    if op == "area":
-        mask, _ = _pixels(expr[1], maps)
-        return mask.sum() * area / AREA_UNITS[expr[2]]
-    if op in ("count", "connected_groups"):
-        return _labels(_pixels(expr[1], maps)[0])[1]
-    if op == "connectivity":
-        return "connected" if _labels(_pixels(expr[1], maps)[0])[1] == 1 else "fragmented"
-    if op in ("largest_object", "smallest_object", "mean_object"):
-        _, sizes, n = _object_areas(_pixels(expr[1], maps)[0], area)
-        if n == 0:
-            return 0.0
-        pick = {"largest_object": sizes.max, "smallest_object": sizes.min,
-                "mean_object": sizes.mean}[op]()
-        return float(pick) / AREA_UNITS[expr[2]]
-    if op == "min_distance":
-        a, _ = _pixels(expr[1], maps)
-        b, _ = _pixels(expr[2], maps)
-        if not a.any() or not b.any():
-            return float("inf")
-        return float(_distance_to(b, maps.pixel_m)[a].min()) / LENGTH_UNITS[expr[3]]
-    if op == "number":
-        return float(expr[1])
-    if op == "compare":
-        left, right = _value(expr[1], maps, denominator), _value(expr[3], maps, denominator)
-        return bool({">": left > right, "<": left < right, ">=": left >= right,
-                     "<=": left <= right, "==": left == right, "!=": left != right}[expr[2]])
-    if op == "difference_of":
-        return _value(expr[1], maps) - _value(expr[2], maps)
-    if op == "percent_change":
-        now, before = _value(expr[1], maps), _value(expr[2], maps)
-        return 100.0 * (now - before) / before if before else float("nan")
-    raise ValueError(f"not a value expression: {expr!r}")
+    image (``"image"``, as a question that says "of the image" asks); ``connectivity``: the
+    plan's pixel connectivity of objects (8 or 4)."""
+    return Evaluation(maps, denominator, connectivity).value(expression)
