@@ -25,7 +25,8 @@ _SHARE = r"(?:share|%|percentage|fraction|proportion|part|portion|ratio|percent)
 _VERB = (r"(?:is|are|lies|lie|falls|fall|sits|sit|is located|are located|is situated|"
          r"are situated|is found|are found|can be found|was|were)")
 _COVERED = (r"(?:covered by|occupied by|made up of|taken up by|classified as|labell?ed as|"
-            r"composed of|comprised of|under|)")
+            r"composed of|comprised of|under|in|inside|part of|contained in|found in|held by|"
+            r"held in|)")
 #: "what share of D is (covered by) T": the words after the verb select within D.
 _SHARE_VERB = re.compile(
     rf"^(?:what|which|how much|how large a|how big a) {_SHARE} (?:of (?P<d>.+?) )?{_VERB} "

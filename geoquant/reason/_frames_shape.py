@@ -190,6 +190,11 @@ _STAT_FRAMES = compile_all(
     rf"^(?:on average,? )?how far (?:away )?(?:is|are|lie|lies) (?P<a>.+?) from {_FROM_ALL}"
     r"(?P<b>.+?),? on average$",
     rf"^how far (?:on average|typically) (?:is|are|lie|lies) (?P<a>.+?) from {_FROM_ALL}"
+    r"(?P<b>.+)$",
+    rf"^(?P<s>on average|typically),? how far (?:away )?(?:is|are|lie|lies) (?P<a>.+?) from "
+    rf"{_FROM_ALL}(?P<b>.+)$",
+    rf"^(?:{WH} )?(?P<s>farthest|furthest) (?:that |distance )?(?:any |a |an |one |some )?"
+    rf"(?P<a>.+?) (?:is|are|lies|lie|gets|get|can be|sits) (?:away )?from {_FROM_ALL}"
     r"(?P<b>.+)$")
 _FARTHER_ANYWHERE = compile_all(
     r"^(?:is|are) there (?:a |an |any |some |at least one )?(?P<a>.+?) (?:that is |which is |"
@@ -229,6 +234,8 @@ def distance_stats(r: Reader, text: str) -> dict[str, Any] | None:
     if not (m := first_match(_STAT_FRAMES, text)):
         return None
     stat = _STATS.get(m.groupdict().get("s") or "", "max")
+    if m.groupdict().get("s") in ("on average", "typically"):
+        stat = "mean"
     if "on average" in text or "typically" in text:
         stat = "mean"
     args = _stat_args(r, m.groupdict().get("a"), m["b"], stat)

@@ -200,6 +200,13 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      r"image|imagery|study\s+area|area\s+of\s+interest|aoi|tile|map|picture|photo|raster|"
      r"landscape|satellite\s+image|view|frame)\b(?:\s+area)?(?:\s+shown)?", " "),
     (r",?\s*\b(?:in|across|over)\s+(?:the|this)\s+area\b", " "),
+    # the pixels with data are the default denominator: "of the mapped area", "of valid land"
+    (r",?\s*\b(?:of|in|across|over|within)\s+(?:the\s+|all\s+)?(?:mapped|valid|classified|"
+     r"labell?ed|observed)\s+(?:area|land|region|pixels|part|extent|ground)\b", " "),
+    # "no-data pixels included": the whole image (see the planner's denominator rule)
+    (r",?\s*\(?\b(?:(?:the\s+)?(?:no[- ]?data|nodata)\s+(?:pixels\s+|areas?\s+|cells\s+)?"
+     r"(?:included|counted|too|as well)|(?:including|counting|with)\s+(?:the\s+)?(?:no[- ]?data|"
+     r"nodata)(?:\s+(?:pixels|areas?|cells))?)\b\)?,?", " "),
     (r"\b(?:visible|shown|depicted|pictured|present|to be seen|that can be seen|"
      r"can be seen|can you see|do you see|do we have|that you can see|you can see)\b", " "),
     (r"\bthe\b", " "), (r"\s+", " "), (r"\s+,", ","),
@@ -337,7 +344,7 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
      r"(?P<d>[^,]+?),\s*(?P<q>(?:what|which) (?:%|percentage|percent|share|fraction|proportion|"
      r"part|portion)|how much)(?: of (?:it|that|them|this))? (?P<rest>.+)$",
      r"\g<q> of \g<d> \g<rest>"),
-    (r"^(?:of|among|amongst|out of|from) (?:all |only |just )?(?P<d>[^,]+?),\s*how many"
+    (r"^(?:of|among|amongst|out of|from) (?:all |only |just )?(?P<d>.+?),\s*how many"
      r"(?: of (?:them|these|those))?(?: (?:are|is|lie|sit|fall|do|does))? (?P<rest>.+)$",
      r"how many \g<d> \g<rest>"),
     (rf"^(?P<c>{_RELATION_START} [^,]+),\s*(?P<q>.+)$", r"\g<q> \g<c>"),

@@ -341,7 +341,7 @@ def _exclusion(text: str, r: Reader) -> str:
         if not x:                                  # no data is never in the region
             return m["q"].strip(" ,")
         words = tokens(x)
-        largest = read_largest_exception(words, 0, lead=False)
+        largest = read_largest_exception(words, 0, lead=False, reader=r.targets)
         if largest is not None and largest[1] == len(words):
             r.targets.drop_largest = largest[0]
             return m["q"].strip(" ,")
@@ -387,17 +387,34 @@ _PRONOUNS = (
 
 _TOPIC = (
     re.compile(r"^(?:of|among|amongst|for|considering|taking|regarding|looking at|out of) "
-               r"(?:all |only |just )?(?P<x>[^,:]+?)\s*[,:]\s*(?P<q>(?!how many\b|how much\b|"
+               r"(?:all |only |just )?(?P<x>.+?)\s*[,:]\s*(?P<q>(?!how many\b|how much\b|"
                r"what (?:%|(?:percentage|percent|share|fraction|proportion|part|portion)\b))"
                r"(?:what|how|which|is|are|do|does|give|calculate|compute|find|tell|report).+)$"),
-    re.compile(r"^(?P<x>[^,:]+?)\s*:\s*(?P<q>(?:what|how|which|is|are|do|does|give|calculate|"
+    re.compile(r"^(?P<x>[^:]+?)\s*:\s*(?P<q>(?:what|how|which|is|are|do|does|give|calculate|"
                r"compute|find|tell|report).+)$"),
+)
+#: "X: how many (are larger than 2 ha)?", "X: total area in km2?", "X: how many hectares?"
+_TOPIC_MEASURE = (
+    (re.compile(r"^(?P<x>[^:]+?)\s*:\s*how many (?P<u>m2|ha|km2|ft2|yd2|mi2|acre)"
+                r"(?: (?:are there|is that|do they cover|in total))?$"),
+     lambda m: f"how many {m['u']} of {m['x']}"),
+    (re.compile(r"^(?P<x>[^:]+?)\s*:\s*how many(?: of (?:them|these|those))?(?: (?:are|is|lie|"
+                r"sit|fall|have|has|do|does))?(?P<rest>(?: .+)?)$"),
+     lambda m: f"how many {m['x']}{m['rest']}"),
+    (re.compile(r"^(?P<x>[^:]+?)\s*:\s*(?:what is |the )?(?P<m>(?:total |combined |overall )?"
+                r"(?:area|extent|share|percentage|%|number|count|coverage|fraction|proportion|"
+                r"largest patch index|mean patch size|patch density|edge density|number of "
+                r"patches))$"),
+     lambda m: f"what is {m['m']} of {m['x']}"),
 )
 
 
 def _topic(text: str) -> str:
     """A fronted topic the question is about ("Among forest patches over 1 ha, what is the
     mean patch size?", "Everything except code 12: what is its area?") as two steps."""
+    for pattern, rewrite in _TOPIC_MEASURE:
+        if (m := pattern.match(text)) is not None:
+            return rewrite(m)
     for pattern in _TOPIC:
         m = pattern.match(text)
         if m is None:
@@ -413,7 +430,6 @@ def _topic(text: str) -> str:
 
 
 def _two_step(r: Reader, text: str) -> dict[str, Any] | None:
-    text = _topic(text)
     m = _TWO_STEP.match(text)
     if m is None:
         return None
@@ -534,10 +550,12 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
     main = _exclusion(main, reader)
     reader.targets.definitions.update(definitions)
     try:
+        main = _topic(main)
         document = _two_step(reader, main) or _read(reader, reframe(main))
     except _Unread:
         raise _unsupported(question, main) from None
-    if _OF_THE_IMAGE.search(normalise_units(question)):
+    if _OF_THE_IMAGE.search(normalise_units(question)) or _NO_DATA_INCLUDED.search(
+            normalise_units(question)):
         document = _of_the_image(document)
     if connectivity is not None:
         document = {**document, "connectivity": connectivity}
@@ -552,6 +570,11 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
 _OF_THE_IMAGE = re.compile(r"\b(?:of|in|across) (?:the |this |that )?(?:(?:whole|entire|full|"
                            r"complete) (?:image|picture|photo|map|raster|tile|scene|frame)|"
                            r"image|picture|photo)\b")
+
+
+_NO_DATA_INCLUDED = re.compile(r"\b(?:(?:no[- ]?data|nodata) (?:pixels |areas? |cells )?"
+                               r"(?:included|counted|too|as well)|(?:including|counting|with) "
+                               r"(?:the )?(?:no[- ]?data|nodata))\b")
 
 
 def _of_the_image(document: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,8 @@ OBJECT_WORDS = frozenset(
     "cluster clusters blob blobs stand stands piece pieces plot plots feature features "
     "component components zone zones segment segments instance instances item items unit units "
     "spot spots island islands fragment fragments group groups "
-    "block blocks tract tracts field fields".split())
+    "block blocks tract tracts field fields pool pools pocket pockets bit bits chunk chunks "
+    "speck specks stretch stretches".split())
 #: Words after a class that name no more than the class: "forest area", "urban land".
 PLAIN_WORDS = frozenset("area areas land lands cover coverage surface surfaces class classes "
                         "type types category pixels pixel extent total part parts portion "
@@ -350,8 +351,10 @@ class TargetReader:
         listed: list[Any] = []
         while True:
             while j < len(words) and words[j] in ("covered", "occupied", "classified", "mapped",
-                                                    "by", "as", "labelled", "labeled"):
+                                                    "by", "as", "labelled", "labeled", "non"):
                 j += 1
+            if j < len(words) and words[j].startswith("non-") and len(words[j]) > 4:
+                words = [*words[:j], words[j][4:], *words[j + 1:]]      # "non-forest, non-grass"
             found = self.class_at(words, j)
             if found is None:
                 return listed, j
@@ -361,9 +364,10 @@ class TargetReader:
                 j += 1
             k = j
             while k < len(words) and words[k] in (",", "and", "or", "nor", "not", "neither",
-                                                  "also", "either", "no"):
+                                                  "also", "either", "no", "non"):
                 k += 1
-            if k == j or self.class_at(words, k) is None:
+            after = words[k][4:] if k < len(words) and words[k].startswith("non-") else None
+            if k == j or self.class_at([*words[:k], after] if after else words, k) is None:
                 return listed, j
             j = k
 
@@ -695,8 +699,8 @@ _EXCEPTING = (("other", "than"), ("except", "for"), ("except",), ("excluding",),
               ("outside", "of"), ("outside",))
 
 
-def read_largest_exception(words: list[str], i: int, *, lead: bool = True
-                           ) -> tuple[int, int] | None:
+def read_largest_exception(words: list[str], i: int, *, lead: bool = True,
+                           reader: TargetReader | None = None) -> tuple[int, int] | None:
     """"other than the largest", "except the two biggest ones", "not counting the 3 largest
     patches" at ``words[i]`` (``lead=False``: without the leading "except"): (how many,
     next position), or None."""
@@ -716,6 +720,8 @@ def read_largest_exception(words: list[str], i: int, *, lead: bool = True
     if j >= len(words) or words[j] not in _LARGEST_WORDS:
         return None
     j += 1
+    if reader is not None and (named := reader.class_at(words, j)) is not None:
+        j = named[1]                             # "the largest water body"
     while j < len(words) and (words[j] in OBJECT_WORDS | {"one", "ones"}
                               or words[j].rstrip("s") in _COUNTABLE_NOUNS):
         j += 1
@@ -873,7 +879,16 @@ _AT_MOST = (("smaller", "than"), ("less", "than"), ("at", "most"), ("under",), (
             ("not", "exceeding"), ("not", "larger", "than"), ("maximum", "of"),
             ("a", "maximum", "of"), ("<",), ("<=",), ("of", "at", "most"), ("of", "less", "than"),
             ("of", "under",), ("no", "more", "than"), ("smaller", "or", "equal", "to"))
-_SIZE_LEAD = (("an", "area", "of"), ("a", "size", "of"), ("whose", "size", "is"),
+_SIZE_LEAD = (("have", "a", "footprint", "of"), ("has", "a", "footprint", "of"),
+              ("with", "a", "footprint", "of"), ("have", "a", "footprint"),
+              ("has", "a", "footprint"), ("with", "a", "footprint"), ("have", "an", "area", "of"),
+              ("has", "an", "area", "of"), ("have", "a", "size", "of"), ("has", "a", "size", "of"),
+              ("have", "an", "area"), ("has", "an", "area"), ("have", "a", "size"),
+              ("has", "a", "size"), ("whose", "footprint", "is"), ("whose", "footprint"),
+              ("footprint", "of"), ("footprint",), ("covering",), ("that", "cover"),
+              ("a", "footprint", "of"), ("a", "footprint"), ("footprints", "of"),
+              ("footprints",),
+              ("an", "area", "of"), ("a", "size", "of"), ("whose", "size", "is"),
               ("whose", "area", "is"), ("whose", "area"),
               ("whose", "size"), ("with", "an", "area", "of"), ("with", "area", "of"),
               ("with", "a", "size", "of"), ("with", "size", "of"), ("with", "an", "area"),

@@ -277,3 +277,37 @@ def test_compared_with_all_the_others(question, other):
     steps = ops_of(question)
     assert other in [op for op, _ in steps]
     assert steps[-1][0] == "compare"
+
+
+@pytest.mark.parametrize(("question", "last"), [
+    ("Mixed Forest patches: how many are larger than 2 ha?", ("count", {"of": "objects"})),
+    ("Developed, Low Intensity plus Developed, Open Space: total area in km²?",
+     ("area", {"of": "union", "unit": "km2"})),
+    ("Buildings partly within 10 m of a road but nowhere within 10 m of vegetation: how many?",
+     ("count", {"of": "objects_far"})),
+    ("Non-forest, non-grassland land: how many hectares?",
+     ("area", {"of": "complement", "unit": "ha"})),
+])
+def test_a_topic_then_a_measure(question, last):
+    vocabulary = Vocabulary([*NLCD.classes, "Mixed Forest"])
+    assert answer_op(question, vocabulary) == last
+
+
+@pytest.mark.parametrize(("question", "last"), [
+    ("How many buildings have a footprint above 200 m²?", ("count", {"of": "objects"})),
+    ("What share of all the forest is in the single biggest forest patch?",
+     ("share", {"of": "intersection", "within": "forest"})),
+    ("What share of the whole image, no-data pixels included, is water?",
+     ("share", {"of": "water", "denominator": "image"})),
+    ("Is any point of the mapped area more than 2 km from water?",
+     ("compare", {"of": "distance_stat", "to": "number", "comparison": ">"})),
+    ("How many pools of water are there?", ("count", {"of": "water"})),
+    ("Not counting the largest water body, how much water is there, in km²?",
+     ("area", {"of": "without_largest", "unit": "km2"})),
+    ("What is the farthest any forest pixel is from water? Answer in meters.",
+     ("distance_stat", {"to": "water", "stat": "max", "of": "forest", "unit": "m"})),
+    ("On average, how far is a forest pixel from the nearest water? (m)",
+     ("distance_stat", {"to": "water", "stat": "mean", "of": "forest", "unit": "m"})),
+])
+def test_more_ways_people_ask(question, last):
+    assert answer_op(question) == last
