@@ -157,3 +157,49 @@ def test_the_engine_answers_every_op_as_its_reference_does(slovenia_codes, chunk
         else:
             assert math.isclose(value, truth, rel_tol=1e-6, abs_tol=1e-9), \
                 (step.id, value, truth)
+
+
+# Hand-made 10 m map: 1 water, 2 forest, 3 road, 4 grass, 0 no data. Water objects: A (the
+# 2x2 block, 400 m²), B at (3, 0) and C at (3, 6), 100 m² each, labelled in that order.
+HAND = np.array([[1, 1, 4, 4, 2, 2, 2, 2],
+                 [1, 1, 4, 4, 2, 2, 2, 2],
+                 [4, 4, 4, 4, 4, 4, 4, 4],
+                 [1, 4, 4, 4, 4, 4, 1, 4],
+                 [4, 4, 3, 3, 3, 3, 3, 3],
+                 [0, 0, 4, 4, 4, 4, 4, 4]])
+WATER, FOREST, ROAD = ("mask", "water"), ("mask", "forest"), ("mask", "road")
+
+
+@pytest.mark.parametrize(("expr", "expected"), [
+    (("count", ("without_largest", WATER, 1)), 2),
+    (("area", ("without_largest", WATER, 2), "m2"), 100.0),           # B goes (tie: label)
+    (("area", ("objects_inside", WATER, ROAD, 15), "m2"), 100.0),     # only C, 10 m above
+    (("area", ("objects_near_other", WATER, 25), "m2"), 500.0),       # A and B, 20 m apart
+    (("area", ("objects_far_other", WATER, 25), "m2"), 100.0),        # C
+    (("distance_stat", "max", None, ROAD, "pixel", "m"), math.sqrt(40 ** 2 + 20 ** 2)),
+    (("distance_stat", "min", WATER, ROAD, "object", "m"), 10.0),
+    (("share", ("complement", WATER)), 100 * 40 / 46),
+    (("share", ("excluding", FOREST, WATER)), 100 * 8 / 40),
+    (("share", ("no_data",)), 100 * 2 / 48),
+    (("area", ("region",), "m2"), 4600.0),
+    (("fragmentation", FOREST, "total_edge"), 60.0),
+    (("fragmentation", WATER, "enn_mn"), (20.0 + 20.0 + math.hypot(20, 50)) / 3),
+    (("fragmentation", FOREST, "patch_cohesion_index"),
+     (1 - 1 / math.sqrt(8)) / (1 - 1 / math.sqrt(46)) * 100),
+    (("is_fragmented", WATER), False),                                # A holds 4 of 6
+    (("connected", ("mask", "water"), FOREST, ("mask", "grass")), True),
+])
+def test_the_references_give_hand_computed_answers(expr, expected):
+    legend = {"water": [1], "forest": [2], "road": [3], "grass": [4]}
+    value = reference_value(expr, Maps({None: HAND}, legend, 10.0))
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_references_take_the_plans_connectivity():
+    diagonal = Maps({None: np.array([[1, 2], [2, 1]])}, {"water": [1], "grass": [2]}, 10.0)
+    water, grass = ("mask", "water"), ("mask", "grass")
+    assert reference_value(("count", water), diagonal) == 1
+    assert reference_value(("count", water), diagonal, connectivity=4) == 2
+    assert reference_value(("connectivity", water), diagonal, connectivity=4) == "fragmented"
+    touching = ("area", ("objects_adjacent", water, grass), "m2")
+    assert reference_value(touching, diagonal, connectivity=4) == 200.0
