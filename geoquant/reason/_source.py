@@ -52,6 +52,9 @@ from geoquant.segment import (
 
 CODES = "codes"
 CHANGE_DATES = ("before", "after")
+#: Layers up to this size (bytes) are computed once and held in memory for every step of a
+#: plan; larger ones stay lazy and are read again, chunk by chunk, by each step.
+PERSIST_BYTES = 2**30
 
 
 def quiet_cf_warnings(func: Callable) -> Callable:
@@ -125,14 +128,14 @@ class Layers:
 def region_mask(codes: Any, segmentation: Any) -> Any:
     """uint8 mask of the whole region (1 where the source has data, :data:`MASK_NODATA`
     elsewhere), from class codes or a segmentation."""
-    if codes is not None:
-        hit = codes.notnull()
-    else:
+    if segmentation is not None:       # a legend's own no-data codes are read here
         hit = segmentation["label"] != MASK_NODATA
+    else:
+        hit = codes.notnull()
     mask = hit.astype(np.uint8).where(hit, MASK_NODATA).astype(np.uint8)
     mask.attrs = {}
     mask.rio.write_nodata(MASK_NODATA, encoded=False, inplace=True)
-    crs = (codes if codes is not None else segmentation).rio.crs
+    crs = (segmentation if segmentation is not None else codes).rio.crs
     return mask.rio.write_crs(crs, inplace=True) if crs is not None else mask
 
 
@@ -628,9 +631,15 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
             classes=[str(c) for c in seg["probability"].coords["class"].values])
             for k, seg in segs.items()}
     segs_keys, codes_keys = list(segs), list(codes)
-    persisted = dask.persist(*segs.values(), *codes.values())
-    segs = dict(zip(segs_keys, persisted[:len(segs_keys)], strict=True))
-    codes = dict(zip(codes_keys, persisted[len(segs_keys):], strict=True))
+    held = sum(int(x.nbytes) for x in (*segs.values(), *codes.values()))
+    if held <= PERSIST_BYTES:
+        persisted = dask.persist(*segs.values(), *codes.values())
+        segs = dict(zip(segs_keys, persisted[:len(segs_keys)], strict=True))
+        codes = dict(zip(codes_keys, persisted[len(segs_keys):], strict=True))
+    else:
+        # Larger than memory should hold: every step reads the source again, tile by tile.
+        provenance["read"] = (f"lazily in chunks ({held / 2**30:.1f} GiB of layers, more "
+                              f"than the {PERSIST_BYTES / 2**30:g} GiB held in memory)")
     picture = _picture_of(cube, steps)
     return Layers(segs, codes, picture, provenance)
 
