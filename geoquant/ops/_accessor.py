@@ -38,10 +38,12 @@ class GeoquantAccessor:
                               valid=valid)
 
     def objects(self, *, connectivity: int = 8, distance_to: Any = None,
-                reach_m: float | None = None, neighbours: bool = False, valid: Any = None):
+                farthest: bool = False, touching: bool = False, reach_m: float | None = None,
+                neighbours: bool = False, valid: Any = None):
         """:func:`geoquant.ops.objects` of this mask (a pandas DataFrame)."""
         return _objects.objects(self._array, connectivity=connectivity, distance_to=distance_to,
-                                reach_m=reach_m, neighbours=neighbours, valid=valid)
+                                farthest=farthest, touching=touching, reach_m=reach_m,
+                                neighbours=neighbours, valid=valid)
 
     def largest(self, k: int = 1, *, exclude: bool = False, connectivity: int = 8,
                 valid: Any = None) -> xr.DataArray:

@@ -120,7 +120,8 @@ def count(mask: Any, *, connectivity: int = 8, min_area_m2: float = 0.0,
 
 
 def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
-            reach_m: float | None = None, neighbours: bool = False, valid: Any = None) -> Any:
+            farthest: bool = False, touching: bool = False, reach_m: float | None = None,
+            neighbours: bool = False, valid: Any = None) -> Any:
     """Table of every object: id, area, perimeter, bounding box, centroid and rank by area;
     on request its distances to another mask and to the nearest other object.
 
@@ -132,10 +133,15 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
         Pixel connectivity of objects; also what ``touching`` means (sharing an edge, or an
         edge or a corner, with a True pixel of ``distance_to``).
     distance_to : xarray.DataArray, optional
-        A second mask on the same grid; adds, per object, the smallest and the largest over
-        its pixels of the distance to the nearest True pixel of it, and whether it touches
-        it (see Returns). Pixels of the object where ``distance_to`` is nodata are left out
-        of the distances.
+        A second mask on the same grid; adds, per object, the smallest over its pixels of the
+        distance to the nearest True pixel of it (see Returns). Pixels of the object where
+        ``distance_to`` is nodata are left out of the distances.
+    farthest : bool
+        With ``distance_to``, also the largest such distance, ``distance_max_m`` (the object
+        lies wholly within ``d`` when it is ``<= d``). One more per-pixel field in the pass.
+    touching : bool
+        With ``distance_to``, also ``touching``: whether a pixel of the object is, or is
+        adjacent under ``connectivity`` to, a True pixel of ``distance_to``.
     reach_m : float, optional
         The largest distance the caller compares the distances with, m (the ``d`` of "within
         d"). On geographic grids the error bound is then checked at ``reach_m`` instead of at
@@ -166,13 +172,12 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
         drops the k largest (:func:`largest`);
         with ``distance_to``: ``distance_m`` (m, the smallest distance from a pixel of the
         object to the nearest True pixel of ``distance_to``, pixel centre to pixel centre: 0
-        where they overlap, inf when it has none), ``distance_max_m`` (m, the largest such
+        where they overlap, inf when it has none or when the object lies wholly on nodata of
+        ``distance_to``); with ``farthest``: ``distance_max_m`` (m, the largest such
         distance: the object lies wholly within ``d`` of it when ``distance_max_m <= d``,
-        partly when ``distance_m <= d``, wholly farther when ``distance_m > d``) and
-        ``touching`` (bool: a pixel of the object is, or is adjacent under ``connectivity``
-        to, a True pixel of ``distance_to``); both distances are NaN for an object lying
-        wholly on nodata of ``distance_to``;
-        with ``neighbours``: ``neighbour_m``.
+        partly when ``distance_m <= d``, wholly farther when ``distance_m > d``; both
+        distances NaN for an object lying wholly on nodata of ``distance_to``); with
+        ``touching``: ``touching`` (bool); with ``neighbours``: ``neighbour_m``.
 
     Raises
     ------
@@ -185,11 +190,15 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
 
     Examples
     --------
-    Patches partly within 30 m of roads yet nowhere within 30 m of water:
+    Patches partly within 30 m of roads yet nowhere within 30 m of water; fields wholly
+    farther than 80 m from every road; forest patches touching cropland:
 
     >>> roads = gq.ops.objects(fields, distance_to=road)          # doctest: +SKIP
     >>> water = gq.ops.objects(fields, distance_to=river)         # doctest: +SKIP
     >>> ids = roads.id[(roads.distance_m <= 30) & (water.distance_m > 30)]  # doctest: +SKIP
+    >>> far = roads.id[roads.distance_m > 80]                     # doctest: +SKIP
+    >>> near = gq.ops.objects(forest, distance_to=crop, touching=True)  # doctest: +SKIP
+    >>> ids = near.id[near.touching]                              # doctest: +SKIP
     """
     import dask
     import pandas as pd
@@ -215,7 +224,8 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
             bound = check_distance_error(prepared.geometry, "objects(distance_to=)", reach_m)
         field = distance_field(target)
         # per-object minima of d, of -d (the maximum) and of "not touching" (0 on touch)
-        aux = (field, -field, _apart(target, conn8))
+        aux = (field, *((-field,) if farthest else ()),
+               *((_apart(target, conn8),) if touching else ()))
     run = object_pass(prepared.codes, prepared.geometry, conn8=conn8, reducer=RowsReducer(),
                       aux=aux, padded=prepared.padded_codes())
     if neighbours:
@@ -233,14 +243,16 @@ def objects(mask: Any, *, connectivity: int = 8, distance_to: Any = None,
     table = {name: column[order] for name, column in table.items()}
     frame = pd.DataFrame(_object_columns(table, prepared), columns=list(OBJECT_COLUMNS))
     if distance_to is not None:
-        nearest = table["aux0"].astype(np.float64)
-        farthest = -table["aux1"].astype(np.float64)
-        unmeasured = farthest == -np.inf  # every pixel on nodata of distance_to
-        frame["distance_m"] = np.where(unmeasured, np.nan, nearest)
-        frame["distance_max_m"] = np.where(unmeasured, np.nan, farthest)
-        frame["touching"] = table["aux2"] == 0.0
+        frame["distance_m"] = table["aux0"].astype(np.float64)
+        if farthest:
+            largest_m = -table["aux1"].astype(np.float64)
+            unmeasured = largest_m == -np.inf  # every pixel on nodata of distance_to
+            frame["distance_m"] = np.where(unmeasured, np.nan, frame["distance_m"])
+            frame["distance_max_m"] = np.where(unmeasured, np.nan, largest_m)
+        if touching:
+            frame["touching"] = table[f"aux{len(aux) - 1}"] == 0.0
         if reach_m is None:
-            finite = frame["distance_max_m"].to_numpy()
+            finite = frame["distance_max_m" if farthest else "distance_m"].to_numpy()
             finite = finite[np.isfinite(finite)]
             bound = check_measured_error(prepared.geometry, "objects(distance_to=)",
                                          float(finite.max()) if finite.size else np.inf,

@@ -147,7 +147,8 @@ def test_objects_distance_columns_against_the_geodesic(north):
     labels, n = ndimage.label(a, structure=np.ones((3, 3), bool))
     geodesic = geodesic_nearest(a, b, a.shape, north)
     bound = relative_error(PixelGeometry.of(grid(a, north)))
-    tables = [gq.ops.objects(grid(a, north, chunks=c), distance_to=grid(b, north, chunks=c))
+    tables = [gq.ops.objects(grid(a, north, chunks=c), distance_to=grid(b, north, chunks=c),
+                             farthest=True)
               for c in CHUNKINGS]
     for table in tables[1:]:
         np.testing.assert_array_equal(table["distance_m"], tables[0]["distance_m"])

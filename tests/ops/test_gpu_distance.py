@@ -209,8 +209,9 @@ def test_cupy_masks_give_the_cpu_answers_for_the_new_operators(cupy):
     assert got.max_m == pytest.approx(want.max_m, rel=1e-12)
     assert got.mean_m == pytest.approx(want.mean_m, rel=1e-12)
     cols = ["distance_m", "distance_max_m", "touching", "neighbour_m"]
-    table = gq.ops.objects(a_gpu, distance_to=b_gpu, neighbours=True)[cols]
-    expected = gq.ops.objects(a, distance_to=b, neighbours=True)[cols]
+    options = {"farthest": True, "touching": True, "neighbours": True}
+    table = gq.ops.objects(a_gpu, distance_to=b_gpu, **options)[cols]
+    expected = gq.ops.objects(a, distance_to=b, **options)[cols]
     np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), rtol=1e-12)
     np.testing.assert_array_equal(gq.ops.largest(a_gpu, 3).data.compute().get(),
                                   gq.ops.largest(a, 3).values)

@@ -120,7 +120,8 @@ def test_objects_nearest_farthest_and_touching_equal_scipy(chunks, connectivity)
     touching = ndi.binary_dilation(road, structure=STRUCTURE[connectivity])
     want_touch = np.array([touching[labels == i].any() for i in ids])
     table = gq.ops.objects(raster(floats(fields, fields_out), chunks), connectivity=connectivity,
-                           distance_to=raster(floats(road, road_out), chunks))
+                           distance_to=raster(floats(road, road_out), chunks), farthest=True,
+                           touching=True)
     assert len(table) == n
     np.testing.assert_array_equal(table["distance_m"], want_min)
     np.testing.assert_array_equal(table["distance_max_m"], want_max)
@@ -140,16 +141,19 @@ def test_objects_on_nodata_of_the_other_mask_get_nan_and_no_objects_an_empty_tab
     b = np.zeros((6, 8))
     b[1:3, 1:3] = np.nan   # the first object lies wholly on b's nodata
     b[0, 7] = 1
-    table = gq.ops.objects(raster(a, (2, 3)), distance_to=raster(b, (2, 3)))
+    plain = gq.ops.objects(raster(a, (2, 3)), distance_to=raster(b, (2, 3)))
+    assert list(plain.columns[-1:]) == ["distance_m"] and plain.loc[0, "distance_m"] == np.inf
+    table = gq.ops.objects(raster(a, (2, 3)), distance_to=raster(b, (2, 3)), farthest=True)
     assert np.isnan(table.loc[0, "distance_m"]) and np.isnan(table.loc[0, "distance_max_m"])
     assert table.loc[1, "distance_m"] == table.loc[1, "distance_max_m"] == np.hypot(4 * DY, DX)
     empty = gq.ops.objects(raster(np.zeros((6, 8), bool), 3), distance_to=raster(b),
-                           neighbours=True)
+                           farthest=True, touching=True, neighbours=True)
     assert len(empty) == 0
     assert {"distance_m", "distance_max_m", "touching", "neighbour_m", "area_rank"} <= set(
         empty.columns)
     # nothing to measure to: every object is infinitely far and touches nothing
-    far = gq.ops.objects(raster(a, 3), distance_to=raster(np.zeros((6, 8), bool)))
+    far = gq.ops.objects(raster(a, 3), distance_to=raster(np.zeros((6, 8), bool)),
+                         farthest=True, touching=True)
     assert (far["distance_m"] == np.inf).all() and (far["distance_max_m"] == np.inf).all()
     assert not far["touching"].any()
 
