@@ -25,8 +25,10 @@ from geoquant.sources._grids import native_grids
 from geoquant.sources._load import clear_mask, load
 from geoquant.sources._local import (  # noqa: A004
     GSD_RANGE_M,
+    check_decoded_size,
     check_gsd,
     checked_gsd,
+    decoded_size,
     local_metric_grid,
     metric_pixel_sizes,
     open,
@@ -36,7 +38,8 @@ from geoquant.sources._region import Region, datetime_range, region_from
 from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
-__all__ = ["CatalogServer", "GSD_RANGE_M", "Region", "check_gsd", "checked_gsd",
+__all__ = ["CatalogServer", "GSD_RANGE_M", "Region", "check_decoded_size", "check_gsd", "checked_gsd",
+           "decoded_size",
            "metric_pixel_sizes", "build_catalog", "clear_mask", "datetime_range",
            "detect_clouds", "free_port", "load", "native_grids", "open", "region_from", "search",
            "unreadable_assets_named", "is_quality_asset", "local_metric_grid", "profile_for"]

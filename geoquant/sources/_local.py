@@ -11,12 +11,84 @@ from geoquant.errors import AssetError, InvalidOptionError, StoreError
 LOCAL_METRIC_CRS = "+proj=tmerc +lat_0=0 +lon_0=0 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m"
 
 
+#: Formats decoded from their first byte on whatever part is read: a window costs the whole
+#: image before it, so they are decoded whole or not at all.
+SEQUENTIAL_DRIVERS = frozenset({"PNG", "JPEG", "GIF", "BMP", "WEBP"})
+#: The most a sequential image may take once decoded (bytes), and the most one block of a
+#: tiled or striped raster may (a block is decoded whole for any pixel in it).
+MAX_DECODED_BYTES = 2**30
+MAX_BLOCK_BYTES = 2**28
+
+
+def decoded_size(path: Path) -> tuple[int, int]:
+    """Bytes ``path`` takes once decoded, whole and per block, read from its header only.
+
+    A sequential format (PNG, JPEG, GIF, BMP, WebP) counts as one block. Bands of a
+    pixel-interleaved file share blocks. A 1-bit image counts a byte per pixel, as it is read.
+
+    Raises
+    ------
+    AssetError
+        When the header cannot be read.
+    """
+    import warnings
+
+    import numpy as np
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(path) as src:
+                itemsize = max(np.dtype(d).itemsize for d in src.dtypes)
+                whole = src.width * src.height * src.count * itemsize
+                if src.driver in SEQUENTIAL_DRIVERS:
+                    return whole, whole
+                rows, cols = src.block_shapes[0]
+                interleaved = (src.interleaving is not None
+                               and src.interleaving.name.lower() == "pixel")
+                block = rows * cols * itemsize * (src.count if interleaved else 1)
+                return whole, block
+    except RasterioIOError as err:
+        raise AssetError(f"cannot read raster {path}: {err}; check the file") from err
+
+
+def check_decoded_size(path: Path) -> None:
+    """Refuse a raster that would take too much memory to decode, before reading any pixel
+    (a decompression bomb: a 1 MB PNG of 10 Gpx), with the figure and what to do instead.
+
+    Raises
+    ------
+    AssetError
+        A sequential image above :data:`MAX_DECODED_BYTES`, or blocks above
+        :data:`MAX_BLOCK_BYTES`.
+    """
+    import rasterio
+
+    whole, block = decoded_size(path)
+    fix = ("convert it to a tiled GeoTIFF, which is read chunk by chunk: gdal_translate -co "
+           f"TILED=YES -co COMPRESS=DEFLATE {path.name} {path.stem}.tif")
+    if whole == block and block > MAX_DECODED_BYTES:
+        with rasterio.open(path) as src:
+            shape = f"{src.width} x {src.height} pixels, {src.count} band(s)"
+            driver = src.driver
+        raise AssetError(f"{path} is a {driver} image of {shape}: {whole / 2**30:.1f} GiB once "
+                         f"decoded, more than the {MAX_DECODED_BYTES / 2**30:g} GiB geoquant "
+                         f"decodes at once, and a {driver} cannot be read in parts; {fix}")
+    if block > MAX_BLOCK_BYTES:
+        raise AssetError(f"{path} is stored in blocks of {block / 2**20:.0f} MiB each (decoded "
+                         f"whole for any pixel in them), more than "
+                         f"{MAX_BLOCK_BYTES / 2**20:.0f} MiB; {fix}")
+
+
 def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
     import warnings
 
     import rioxarray
     from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
+    check_decoded_size(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)

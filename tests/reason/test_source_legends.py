@@ -11,6 +11,8 @@ from geoquant.errors import InvalidOptionError
 
 LEGEND = '{"0":"grass","1":"building","2":"water","3":"road"}'
 QUESTION = "What percentage of the image is water?"
+#: Of the pixels with data ("of the image" counts every pixel, no data included).
+OF_VALID = "What percentage of the area is water?"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_geotiff_legend_code_zero_counts_and_its_nodata_tag_is_honoured(codes, t
     assert answer.value == pytest.approx(100.0 * (codes == 2).mean(), rel=1e-9)
     # The file declares code 3 no data: only that leaves the denominator.
     tagged = _geotiff(tmp_path / "tagged.tif", codes, nodata=3)
-    answer = gq.ask(QUESTION, source=tagged, product=LEGEND)
+    answer = gq.ask(OF_VALID, source=tagged, product=LEGEND)
     assert answer.value == pytest.approx(100.0 * (codes == 2).sum() / (codes != 3).sum(),
                                          rel=1e-9)
 
@@ -59,7 +61,7 @@ def test_geotiff_legend_code_zero_counts_and_its_nodata_tag_is_honoured(codes, t
 def test_a_legend_declares_no_data_by_its_word(codes, tmp_path):
     plain = _geotiff(tmp_path / "plain.tif", codes)
     legend = '{"0":"grass","1":"building","2":"water","3":"no data"}'
-    answer = gq.ask(QUESTION, source=plain, product=legend)
+    answer = gq.ask(OF_VALID, source=plain, product=legend)
     assert answer.value == pytest.approx(100.0 * (codes == 2).sum() / (codes != 3).sum(),
                                          rel=1e-9)
 
