@@ -4,6 +4,8 @@ Every operator takes 2-D ``xarray.DataArray`` masks with a CRS (NumPy- or dask-b
 gives the same answer for any chunking as on the whole array: per-tile numba kernels return
 small tile summaries that merge associatively in a tree, and per-pixel outputs are written
 back chunk by chunk. Nodata and pixels outside the region are neither object nor background.
+Geographic (longitude/latitude) grids are measured in metres too: exact ellipsoidal areas and
+edges, distances under a local metric with a stated error bound (:mod:`geoquant.ops._geodesy`).
 
 :class:`PixelGeometry` (a grid's pixel sizes in metres) and :func:`check_same_grid` (raise
 :class:`~geoquant.errors.GridMismatchError` unless two grids have the same pixels) are the
