@@ -576,6 +576,11 @@ def legend_product(legend: Mapping[Any, Any]) -> Any:
     except (TypeError, ValueError):
         raise InvalidOptionError("a product legend maps integer codes to class words, "
                                  'e.g. {"1": "building", "2": "road"}') from None
+    for code, word in legend.items():
+        if not isinstance(word, str):
+            raise InvalidOptionError(f"the product legend gives code {str(code)[:20]} the "
+                                     f"{type(word).__name__} {str(word)[:40]!r}: give each "
+                                     'code a class word as text, e.g. {"1": "building"}')
     nodata = tuple(c for c, w in pairs if _is_nodata_word(w))
     codes = {c: w for c, w in pairs if not _is_nodata_word(w)}
     if not codes:

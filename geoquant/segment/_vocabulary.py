@@ -237,8 +237,7 @@ class Vocabulary:
     """
 
     def __init__(self, legend: Iterable[str] | None = ()) -> None:
-        words = [str(w) for w in legend or () if _key(str(w)) not in ("none", "unclassified")]
-        named = legend_classes(words)
+        named = legend_classes([str(w) for w in legend or ()])
         self.classes = tuple(dict.fromkeys(named.values()))
         self.legend = tuple(c for c in self.classes if c not in CLASS_NAMES)
         self.kinds = MappingProxyType({c: kind_of(c) for c in self.legend})
