@@ -175,22 +175,33 @@ def least_squares(x: Sequence[float], y: Sequence[float]) -> dict[str, float]:
 
 # -- pictures -----------------------------------------------------------------------------------
 def font(size: int = 13) -> Any:
-    from PIL import ImageFont
+    """The quick-looks' font: DejaVu Sans where installed (it draws "m²"), else Pillow's."""
+    from geoquant.sinks._png import font as quicklook_font
 
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError, ImportError):  # Pillow without FreeType: the bitmap font
-        return ImageFont.load_default()
+    return quicklook_font(size)
 
 
 def plain(text: str) -> str:
-    """Text the default font can draw (it has no superscripts)."""
-    return text.replace("²", "2").replace("≥", ">=")
+    """Text the font can draw: "m²" and "≥" where it has them, else "m2" and ">="."""
+    from geoquant.sinks._png import fit_text, has_glyph
+
+    face = font(13)
+    if not has_glyph(face, "≥"):
+        text = text.replace("≥", ">=")
+    return fit_text(text, face)
+
+
+def _hatch_nodata(rgb: np.ndarray, nodata: Any) -> np.ndarray:
+    """No data hatched (named in every legend), never white like the page's margin."""
+    from geoquant.sinks._png import hatch
+
+    nodata = np.asarray(nodata, bool)
+    return hatch(rgb, nodata) if nodata.any() else rgb
 
 
 def grey(values: np.ndarray) -> np.ndarray:
     """``(y, x, 3)`` uint8 greyscale, stretched from the 2nd to the 98th percentile; NaN
-    white."""
+    hatched."""
     values = np.asarray(values, np.float64)
     finite = np.isfinite(values)
     rgb = np.empty((*values.shape, 3), np.uint8)
@@ -199,21 +210,19 @@ def grey(values: np.ndarray) -> np.ndarray:
         low, high = np.percentile(values[finite], (2, 98))
         scaled = np.clip((values - low) / (high - low if high > low else 1.0), 0, 1)
         rgb[finite] = (scaled[finite] * 255).astype(np.uint8)[:, None]
-    return rgb
+    return _hatch_nodata(rgb, ~finite)
 
 
 def paint(codes: np.ndarray, colours: dict[int, tuple[int, int, int]], *,
           base: np.ndarray | None = None, nodata: np.ndarray | None = None) -> np.ndarray:
     """``(y, x, 3)`` uint8 with each code in ``colours`` painted; the rest ``base`` (or light
-    grey); ``nodata`` white."""
+    grey); ``nodata`` hatched."""
     codes = np.asarray(codes)
     rgb = np.empty((*codes.shape, 3), np.uint8)
     rgb[...] = BACKGROUND_RGB if base is None else base
     for code, colour in colours.items():
         rgb[codes == code] = colour
-    if nodata is not None:
-        rgb[np.asarray(nodata, bool)] = NODATA_RGB
-    return rgb
+    return _hatch_nodata(rgb, nodata) if nodata is not None else rgb
 
 
 def class_colours(codes: Sequence[int]) -> dict[int, tuple[int, int, int]]:
@@ -231,9 +240,7 @@ def objects_rgb(labels: np.ndarray, keep: np.ndarray, *, small=(150, 150, 150),
     hit = labels > 0
     rgb[hit] = np.where(keep[labels[hit]][:, None], palette[(labels[hit] - 1) % len(palette)],
                         small)
-    if nodata is not None:
-        rgb[np.asarray(nodata, bool)] = NODATA_RGB
-    return rgb
+    return _hatch_nodata(rgb, nodata) if nodata is not None else rgb
 
 
 def panel(title: str, rgb: np.ndarray, *, height: int = 300) -> Any:
@@ -249,15 +256,25 @@ def panel(title: str, rgb: np.ndarray, *, height: int = 300) -> Any:
     return canvas
 
 
-def legend(entries: Sequence[tuple[str, tuple[int, int, int]]], *, width: int = 260) -> Any:
-    """Colour swatches with their meaning."""
+def legend(entries: Sequence[tuple[str, tuple[int, int, int]]], *, width: int = 260,
+           nodata: bool = True) -> Any:
+    """Colour swatches with their meaning; with ``nodata``, the hatching of no data last."""
     from PIL import Image, ImageDraw
 
+    from geoquant.sinks._png import HATCHED, NO_DATA, hatch
+
+    entries = [*entries, (NO_DATA, HATCHED)] if nodata else list(entries)
+    width = max(width, 30 + int(max(font(12).getlength(plain(t)) for t, _ in entries)))
     image = Image.new("RGB", (width, 20 * len(entries) + 6), "white")
     pen = ImageDraw.Draw(image)
     for k, (text, colour) in enumerate(entries):
         y = 4 + 20 * k
-        pen.rectangle((4, y, 18, y + 14), fill=colour, outline=(90, 90, 90))
+        if colour == HATCHED:
+            image.paste(Image.fromarray(hatch(np.zeros((15, 15, 3), np.uint8),
+                                              np.ones((15, 15), bool), period=5)), (4, y))
+            pen.rectangle((4, y, 18, y + 14), outline=(90, 90, 90))
+        else:
+            pen.rectangle((4, y, 18, y + 14), fill=colour, outline=(90, 90, 90))
         pen.text((24, y), plain(text), fill="black", font=font(12))
     return image
 
@@ -354,6 +371,9 @@ def sheet(path: Path, rows: Sequence[Sequence[Any]], caption: Sequence[str]) -> 
     heights = [max(im.height for im in r) for r in rows]
     text = font(13)
     width = max([*widths, 480]) + 2 * gap
+    from geoquant.sinks._png import wrap
+
+    caption = [part for line in caption for part in wrap(plain(line), text, width - 2 * gap)]
     height = sum(heights) + gap * (len(rows) + 1) + 18 * len(caption) + gap
     out = Image.new("RGB", (width, height), "white")
     y = gap
