@@ -157,6 +157,25 @@ def test_min_and_within_distance_equal_the_cpu_path_and_scipy():
     np.testing.assert_array_equal(got[1], a_values & (to_b <= 35.0))
 
 
+def test_quantifier_operators_through_the_gpu_kernels_equal_the_cpu_path():
+    """distance_stats and objects(distance_to=, farthest, touching, neighbours) with NumPy
+    tiles sent through the GPU kernels, on a geographic grid."""
+    import geoquant as gq
+
+    rng = np.random.default_rng(15)
+    a_values = ndimage.gaussian_filter(rng.random((22, 27)), 1.0) > 0.55
+    b_values = rng.random((22, 27)) < 0.03
+    a, b = (as_raster(v & ~b_values if v is a_values else v, chunks=(7, 9), crs="EPSG:4326",
+                      resolution=0.001, origin=(10.0, 70.0)) for v in (a_values, b_values))
+    options = {"distance_to": b, "farthest": True, "touching": True, "neighbours": True}
+    want = (gq.ops.distance_stats(b, over=a, farther_than_m=150.0), gq.ops.objects(a, **options))
+    with dask.config.set(GPU_KERNELS):
+        got = (gq.ops.distance_stats(b, over=a, farther_than_m=150.0),
+               gq.ops.objects(a, **options))
+    assert got[0] == want[0]
+    assert got[1].equals(want[1]) and len(want[1]) > 2
+
+
 @pytest.mark.gpu
 def test_cupy_distances_stay_on_the_device_and_give_the_cpu_answers(cupy):
     rng = np.random.default_rng(12)
