@@ -243,3 +243,33 @@ def count(r: Reader, text: str) -> dict[str, Any] | None:
     phrase = re.sub(r"^of (?=(?:all |the )?(?!them\b))", "", m["a"])
     mask = r.target(phrase, objects=True).mask
     return r.answer(r.doc.add("n", "count", of=mask))
+
+
+# --- densities -----------------------------------------------------------------------------------
+
+_PER = (r"per (?P<n>\d+(?:\.\d+)? )?(?P<u>m2|ha|km2|ft2|yd2|mi2|acre)"
+        r"(?: of (?:land|area|region|ground|surface))?")
+_DENSITY = compile_all(
+    rf"^(?:how many|what is (?:number|count) of|number of|count of) (?P<a>.+?) (?:are there |"
+    rf"is there |are found |occur |exist )?{_PER}(?: (?:are there|is there|on average))?$",
+    rf"^(?:{WH} )?(?:patch |object )?density of (?P<a>.+?),? (?:in (?:patches|objects|number) )?"
+    rf"{_PER}$",
+    rf"^(?:{WH} )?(?:number of )?(?P<a>.+?) (?:patches |objects )?{_PER}$")
+
+
+def density(r: Reader, text: str) -> dict[str, Any] | None:
+    """Objects per unit of area ("how many water bodies per km² are there?", "the patch
+    density of developed land in patches per km²"): the count over the area of the region
+    with data."""
+    if not (m := first_match(_DENSITY, text)):
+        return None
+    if re.search(r"\b(?:share|percentage|area|distance|size)\b", m["a"]):
+        return None
+    per = float(m["n"]) if m["n"] else 1.0
+    unit = m["u"]
+    objects = r.target(m["a"], objects=True).mask
+    n = r.doc.add("n", "count", of=objects)
+    region = r.doc.add("region_area", "area", of=r.doc.region(r.targets.date), unit=unit)
+    label = f"objects per {m['n'] or ''}{unit}".replace("  ", " ")
+    r.doc.note("a density counts objects over the area with data (no-data pixels left out)")
+    return r.answer(r.doc.add("density", "ratio", of=n, to=region, scale=per, unit=label))

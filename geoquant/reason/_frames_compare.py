@@ -14,6 +14,7 @@ from geoquant.reason._reading import (
     COUNT_RULE,
     COUNTABLE_CLASSES,
     MEASURE_OPS,
+    WH,
     Reader,
     compile_all,
     first_match,
@@ -229,3 +230,82 @@ def _compare_number(r: Reader, kind: str, phrase: str, side: str, word: str
                     **({"unit": given} if given else {}))
     return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
                               comparison=_COMPARISONS[word]))
+
+
+# --- ratios --------------------------------------------------------------------------------------
+
+_FACTOR_WORDS = {"twice": 2.0, "double": 2.0, "two": 2.0, "triple": 3.0, "thrice": 3.0,
+                 "three": 3.0, "four": 4.0, "five": 5.0, "ten": 10.0, "half": 0.5,
+                 "a third": 1 / 3, "one third": 1 / 3, "a quarter": 0.25, "one quarter": 0.25}
+_FACTOR = (r"(?P<n>twice|double|triple|thrice|half|a third|one third|a quarter|one quarter|"
+           r"(?:\d+(?:\.\d+)?|two|three|four|five|ten) times)")
+_AS_MUCH = (r"(?:as (?:much|many|large|big|extensive|great|wide) as|(?:the )?(?:size|area|extent|"
+            r"number|count|amount|coverage) of|(?:larger|bigger|greater|more|smaller|less) than|"
+            r"that of)")
+_TIMES = compile_all(
+    rf"^(?:is|are) there (?P<c>at least|more than|over|less than|under|at most|no more than|"
+    rf"no less than|fewer than|nearly|almost|about|roughly|)\s*{_FACTOR} (?:as much|as many|"
+    rf"more|the amount of|the area of|the number of)?\s*(?P<a>.+?) (?:as|than) (?:there is |"
+    r"there are )?(?P<b>.+)$",
+    rf"^(?:is|are|does|do) (?P<a>.+?) (?:cover |occupy |have |take up )?(?P<c>at least|more than"
+    rf"|over|less than|under|at most|no more than|no less than|nearly|almost|about|roughly|)\s*"
+    rf"{_FACTOR} {_AS_MUCH} (?P<b>.+)$")
+_HOW_MANY_TIMES = compile_all(
+    r"^how many times (?:larger|bigger|greater|more extensive|more|as large|as big) (?:is|are) "
+    r"(?P<a>.+?) (?:than|as) (?P<b>.+)$",
+    r"^how many times (?:more|as many) (?P<a>.+?) (?:are there )?(?:than|as) (?:there are )?"
+    r"(?P<b>.+?)(?: are there)?$",
+    r"^by what factor (?:is|are|does|do) (?P<a>.+?) (?:exceed|larger than|bigger than|more than|"
+    r"outnumber) (?P<b>.+)$",
+    rf"^(?:{WH} )?(?:the )?ratio (?:of|between) (?P<a>.+?) (?:to|and|over|versus) (?P<b>.+)$",
+    r"^(?P<a>.+?) (?:to|over) (?P<b>.+?) ratio$")
+_RATIO_ATLEAST = {"at least": ">=", "no less than": ">=", "more than": ">", "over": ">",
+                  "less than": "<", "under": "<", "fewer than": "<", "at most": "<=",
+                  "no more than": "<=", "": ">=", "nearly": ">=", "almost": ">=",
+                  "about": ">=", "roughly": ">="}
+
+
+def _factor(word: str) -> float:
+    word = word.removesuffix(" times")
+    return _FACTOR_WORDS[word] if word in _FACTOR_WORDS else float(word)
+
+
+def ratios(r: Reader, text: str) -> dict[str, Any] | None:
+    """How many times one measure is another ("how many times larger is the forest area
+    than the shrubland area", "the ratio of land to water"), and comparisons with a factor
+    ("is there at least twice as much A as B", "is A more than three times the size of B")."""
+    if m := first_match(_TIMES, text):
+        if m["c"] in ("nearly", "almost", "about", "roughly"):
+            raise QuestionError(f"'{m['c']} {m['n']}' does not say how close: ask 'at least' or "
+                                "'more than'")
+        kind = "count" if _counts(m["a"], r) or _counts(m["b"], r) else "area"
+        kind_a, a = _read_measure(m["a"], kind)
+        b_side = _elided(a, m["b"])
+        if (rest := _OTHERS.match(b_side)) is not None:
+            rhs = _the_others(r, kind_a, a, rest["x"])
+        else:
+            kind_b, b = _read_measure(b_side, kind_a)
+            rhs = _add_measure(r, kind_b, b, "m2")
+        lhs = _add_measure(r, kind_a, a, "m2")
+        factor = r.doc.add("times", "scaled", of=rhs, factor=_factor(m["n"]))
+        return r.answer(r.doc.add("compare", "compare", of=lhs, to=factor,
+                                  comparison=_RATIO_ATLEAST[m["c"]]))
+    if m := first_match(_HOW_MANY_TIMES, text):
+        kind = "count" if _counts(m["a"], r) or _counts(m["b"], r) or \
+            text.startswith("how many times more") and not re.search(
+                r"\b(?:area|land|cover|surface)\b", text) and _counts_words(m["a"]) else "area"
+        kind_a, a = _read_measure(m["a"], kind)
+        kind_b, b = _read_measure(_elided(a, m["b"]), kind_a)
+        if {kind_a, kind_b} - {"area", "share"} and kind_a != kind_b:
+            raise QuestionError(f"cannot divide the {kind_a} of {a!r} by the {kind_b} of "
+                                f"{b!r}: compare like with like")
+        lhs = _add_measure(r, kind_a, a, "m2")
+        rhs = _add_measure(r, kind_b, b, "m2")
+        r.doc.note("a ratio of two classes compares their areas, unless the question counts "
+                   "objects (geoquant's rule)")
+        return r.answer(r.doc.add("ratio", "ratio", of=lhs, to=rhs, unit="times"))
+    return None
+
+
+def _counts_words(phrase: str) -> bool:
+    return mentions_objects(tokens(phrase))

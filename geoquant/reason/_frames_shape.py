@@ -267,3 +267,48 @@ def _stat_args(r: Reader, a: str | None, b: str, stat: str) -> dict[str, Any]:
         args["_objects"] = not per_pixel and (selection.objects
                                               or base.get("class") in COUNTABLE_CLASSES)
     return args
+
+
+# --- crossing the region from edge to edge --------------------------------------------------------
+
+_EDGE_SIDES = {"north": "top", "northern": "top", "top": "top", "upper": "top",
+               "south": "bottom", "southern": "bottom", "bottom": "bottom", "lower": "bottom",
+               "west": "left", "western": "left", "left": "left", "east": "right",
+               "eastern": "right", "right": "right"}
+_SIDE = rf"(?:{'|'.join(_EDGE_SIDES)})"
+_EDGE = (r"(?: (?:edge|side|border|boundary|margin))?(?: of (?:map|image|chip|scene|tile|region|"
+         r"area|picture|raster))?")
+_CROSSING = compile_all(
+    rf"^(?:(?:is it possible to|(?:can|could) (?:one|you|i|we|someone|a person|an animal|a boat|"
+    rf"water)) )?(?:go|travel|get|move|walk|cross|pass|swim|sail|drive|flow) "
+    rf"(?:all (?:the )?way )?(?:from )?(?P<e1>{_SIDE})"
+    rf"{_EDGE} to (?P<e2>{_SIDE}){_EDGE},? (?:through|via|on|along|across|over|within|using|"
+    r"by|in) (?:only )?(?P<t>.+?)(?: only| alone| without leaving it)?$",
+    rf"^(?:(?:is it possible to|(?:can|could) (?:one|you|i|we|someone|a person|an animal)) )?"
+    r"(?:go|travel|get|move|walk|cross|pass|swim|sail|drive) (?:through|via|on|along|across|"
+    r"over|within|using|by|in) "
+    rf"(?:only )?(?P<t>.+?)(?: only| alone)? from (?P<e1>{_SIDE}){_EDGE} to "
+    rf"(?P<e2>{_SIDE}){_EDGE}$",
+    rf"^(?:is|are) (?P<t>.+?) (?:connected|continuous|unbroken|linked) (?:all (?:the )?way )?"
+    rf"(?:from )?(?P<e1>{_SIDE}){_EDGE} to (?P<e2>{_SIDE}){_EDGE}$",
+    rf"^(?:does|do) (?P<t>.+?) (?:connect|link|join|span|cross|reach across|stretch across) "
+    rf"(?:map |image |chip |scene |region |area )?(?:from )?(?P<e1>{_SIDE})(?: edge| side)? "
+    rf"(?:and|to) (?P<e2>{_SIDE}){_EDGE}(?: edges| sides)?$")
+
+
+def crossing(r: Reader, text: str) -> dict[str, Any] | None:
+    """Whether a class joins two edges of the raster ("can one go from the northern edge to the
+    southern edge through forest only?"): a path of the class's pixels (8-connected, or 4)
+    from one of its pixels on the first edge to one on the second."""
+    if not (m := first_match(_CROSSING, text)):
+        return None
+    first, second = _EDGE_SIDES[m["e1"]], _EDGE_SIDES[m["e2"]]
+    if first == second:
+        raise QuestionError(f"the question goes from the {m['e1']} edge to the {m['e2']} edge, "
+                            "which is one edge: name two edges")
+    through = r.target(re.sub(r"\s+(?:pixels|pixel|cells|only|alone)$", "", m["t"])).mask
+    ends = []
+    for side in (first, second):
+        edge = r.doc.add(f"{side}_edge", "edge", side=side)
+        ends.append(r.doc.add(f"{side}_of_{through}", "intersection", of=[edge, through]))
+    return r.answer(r.doc.add("crosses", "connected", through=through, of=ends[0], to=ends[1]))

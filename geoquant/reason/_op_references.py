@@ -361,3 +361,24 @@ def compare(expr: tuple, ev: Any) -> bool:
     left, right = ev.value(expr[1]), ev.value(expr[3])
     return bool({">": left > right, "<": left < right, ">=": left >= right,
                  "<=": left <= right, "==": left == right, "!=": left != right}[expr[2]])
+
+
+def ratio(expr: tuple, ev: Any) -> float:
+    """``("ratio", a, b, scale, unit)``: scale * a / b (NaN over 0)."""
+    of, to = ev.value(expr[1]), ev.value(expr[2])
+    return float(expr[3]) * of / to if to else float("nan")
+
+
+def scaled(expr: tuple, ev: Any) -> float:
+    """``("scaled", a, factor)``: a * factor."""
+    return ev.value(expr[1]) * float(expr[2])
+
+
+def edge(expr: tuple, ev: Any) -> Pixels:
+    """``("edge", side)``: the valid pixels of the first or last row or column."""
+    _, valid = ev.pixels(("region",))
+    hit = np.zeros_like(valid)
+    index = {"top": (0, slice(None)), "bottom": (-1, slice(None)),
+             "left": (slice(None), 0), "right": (slice(None), -1)}[expr[1]]
+    hit[index] = valid[index]
+    return hit, valid

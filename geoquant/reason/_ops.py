@@ -286,6 +286,21 @@ def _run_no_data(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, mask=as_mask(region == MASK_NODATA, region))
 
 
+EDGES = ("top", "bottom", "left", "right")
+
+
+def _run_edge(step: Step, ctx: Context) -> StepResult:
+    """The pixels with data in the raster's first or last row or column."""
+    region = ctx.source(None, step.args.get("date"))
+    side = step.args["side"]
+    axis = "y" if side in ("top", "bottom") else "x"
+    coords = region[axis]
+    end = coords.values[0] if side in ("top", "left") else coords.values[-1]
+    hit = (coords == end) & (region == 1)
+    return StepResult(step, mask=as_mask(hit.transpose(*region.dims), region,
+                                         excluded(region)))
+
+
 def _words_mask(a: Mapping[str, Any]) -> str:
     what = a["class"] if "class" in a else f"class code {a['code']}"
     when = f" ({a['date']})" if "date" in a else ""
@@ -637,6 +652,22 @@ def _run_percent_change(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, value=float(value), unit="%", error=float(error))
 
 
+def _run_ratio(step: Step, ctx: Context) -> StepResult:
+    a = step.args
+    of, to = ctx.result(a["of"]), ctx.result(a["to"])
+    scale = float(a.get("scale", 1.0))
+    value = scale * of.value / to.value if to.value else float("nan")
+    # first-order propagation of both errors through scale * a / b
+    error = scale * (of.error / abs(to.value) + abs(of.value) * to.error / to.value ** 2) \
+        if to.value else 0.0
+    return StepResult(step, value=float(value), unit=a.get("unit", ""), error=float(error))
+
+
+def _run_scaled(step: Step, ctx: Context) -> StepResult:
+    of, factor = ctx.result(step.args["of"]), float(step.args["factor"])
+    return StepResult(step, value=of.value * factor, unit=of.unit, error=of.error * factor)
+
+
 def _run_number(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, value=float(step.args["value"]), unit=step.args.get("unit", ""))
 
@@ -737,6 +768,12 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           _run_region, lambda a: "the whole region" + (f" ({a['date']})" if "date" in a
                                                        else ""),
           canonical=_canonical_dated, reference="region"),
+    _spec("edge", "mask", {"side": {"enum": list(EDGES)}}, {"date": _DATE},
+          'the pixels with data along one edge of the raster ("top" = north, "bottom", "left" '
+          '= west, "right"), for "can one cross from the top edge to the bottom edge through '
+          'water" (connected through water of the two edges)', _run_edge,
+          lambda a: f"the {a['side']} edge", canonical=_with((), ("side", None)),
+          reference="edge"),
     _spec("no_data", "mask", {}, {"date": _DATE},
           'the pixels without data, over the whole image (nothing excluded): "what share of '
           'the image is no data"', _run_no_data, lambda a: "pixels without data",
@@ -903,6 +940,18 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           "from", _run_percent_change,
           lambda a: f"change from {a['from']} to {a['of']}, percent", reads="value",
           canonical=_refs("of", "from"), reference="percent_change"),
+    _spec("ratio", "value", {"of": _REF, "to": _REF},
+          {"scale": {"type": "number", "exclusiveMinimum": 0}, "unit": {"type": "string"}},
+          'value step "of" divided by value step "to", times "scale" (default 1), in "unit": '
+          '"how many times larger is A than B", "the ratio of A to B", densities ("patches per '
+          '100 km2": a count over the region\'s area in km2, scale 100)', _run_ratio,
+          lambda a: f"{a['of']} / {a['to']}" + (f" x {a['scale']:g}" if "scale" in a else ""),
+          reads="value", canonical=_with(("of", "to"), ("scale", 1), ("unit", "")),
+          reference="ratio"),
+    _spec("scaled", "value", {"of": _REF, "factor": {"type": "number", "exclusiveMinimum": 0}},
+          {}, 'value step "of" times "factor" ("twice as large as B": B scaled by 2, to '
+          "compare with)", _run_scaled, lambda a: f"{a['factor']:g} x {a['of']}",
+          reads="value", canonical=_with(("of",), ("factor", None)), reference="scaled"),
     _spec("number", "value", {"value": {"type": "number"}}, {"unit": {"type": "string"}},
           'a constant "value" (optional "unit") to compare a value step with; give it in the '
           "unit of the value it is compared with", _run_number,

@@ -299,7 +299,9 @@ _QUESTION_START = re.compile(r"^(?:what|which|how|is|are|was|were|do|does|did|ca
                              r"would|should|will|shall|"
                              r"has|have|find|identify|select|take|locate|detect|consider|extract|"
                              r"segment|isolate|look at|keep|pick|mark|map|delineate|filter|first|"
-                             r"by|into|on average|after|having|once)\b")
+                             r"by|into|on average|after|having|once|"
+                             r"(?:go|travel|move|walk|swim|sail|drive|cross) (?:all the way )?"
+                             r"from)\b")
 _THIRD_PERSON = {"exceeds": "exceed", "covers": "cover", "touches": "touch", "borders": "border",
                  "contains": "contain", "has": "have", "outnumbers": "outnumber",
                  "occupies": "occupy", "forms": "form", "lies": "lie", "falls": "fall",

@@ -40,11 +40,12 @@ from collections.abc import Callable
 from typing import Any
 
 from geoquant.errors import ClassNameError, QuestionError
-from geoquant.reason._frames_amount import area, count, object_size, share
+from geoquant.reason._frames_amount import area, count, density, object_size, share
 from geoquant.reason._frames_change import change
-from geoquant.reason._frames_compare import comparison
+from geoquant.reason._frames_compare import comparison, ratios
 from geoquant.reason._frames_shape import (
     connectivity,
+    crossing,
     distance,
     distance_stats,
     fragmentation,
@@ -359,7 +360,8 @@ def _exclusion(text: str, r: Reader) -> str:
 
 _Family = Callable[[Reader, str], "dict[str, Any] | None"]
 #: The question frames, most specific first.
-_FAMILIES: tuple[_Family, ...] = (change, connectivity, distance_stats, comparison,
+_FAMILIES: tuple[_Family, ...] = (change, crossing, connectivity, distance_stats, ratios,
+                                  density, comparison,
                                   fragmentation, distance, share, object_size, area, count)
 
 

@@ -311,3 +311,44 @@ def test_a_topic_then_a_measure(question, last):
 ])
 def test_more_ways_people_ask(question, last):
     assert answer_op(question) == last
+
+
+@pytest.mark.parametrize(("question", "last"), [
+    ("How many times larger is the forest area than the shrubland area?",
+     ("ratio", {"of": "area", "to": "area", "unit": "times"})),
+    ("How many times more buildings than roads are there?",
+     ("ratio", {"of": "count", "to": "count", "unit": "times"})),
+    ("What is the ratio of water area to forest area?",
+     ("ratio", {"of": "area", "to": "area", "unit": "times"})),
+    ("Is there at least twice as much forest as water?",
+     ("compare", {"of": "area", "to": "scaled", "comparison": ">="})),
+    ("Is the forest more than three times the size of all the other classes together?",
+     ("compare", {"of": "area", "to": "scaled", "comparison": ">"})),
+])
+def test_ratios_and_factors(question, last):
+    assert answer_op(question) == last
+
+
+@pytest.mark.parametrize(("question", "scale", "unit"), [
+    ("How many water bodies per km² are there?", 1.0, "km2"),
+    ("How many buildings per hectare?", 1.0, "ha"),
+    ("How many forest patches per 100 km² of land are there?", 100.0, "km2"),
+])
+def test_densities_count_over_the_area_with_data(question, scale, unit):
+    steps = ops_of(question)
+    assert steps[-1][0] == "ratio" and steps[-1][1]["scale"] == scale
+    assert ("area", {"of": "region", "unit": unit}) in steps
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    ("Can one go from the northern edge to the southern edge of the map through forest only?",
+     ["top", "bottom"]),
+    ("Is the water connected from the top edge to the bottom edge of the chip?",
+     ["top", "bottom"]),
+    ("Can you go from the left edge to the right edge on water only?", ["left", "right"]),
+    ("Does the road network connect the east and west edges?", ["right", "left"]),
+])
+def test_crossing_from_edge_to_edge(question, sides):
+    steps = ops_of(question)
+    assert [args["side"] for op, args in steps if op == "edge"] == sides
+    assert steps[-1][0] == "connected"
