@@ -75,10 +75,12 @@ class GeoquantAccessor:
         return _distance.distance(self._array, valid=valid)
 
     def distance_stats(self, *, over: Any = None, farther_than_m: float | None = None,
+                       median: bool = False,
                        valid: Any = None) -> _distance_stats.DistanceStats:
         """:func:`geoquant.ops.distance_stats` of the distance to this mask's True pixels."""
         return _distance_stats.distance_stats(self._array, over=over,
-                                              farther_than_m=farther_than_m, valid=valid)
+                                              farther_than_m=farther_than_m, median=median,
+                                              valid=valid)
 
     def min_distance(self, other: xr.DataArray, *, valid: Any = None) -> float:
         """:func:`geoquant.ops.min_distance` from this mask to ``other``, m."""

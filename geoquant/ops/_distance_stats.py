@@ -8,6 +8,13 @@ them all: the exact distance field of :mod:`geoquant.ops._distance` is reduced t
 (count, area, sums, the maximum and where it lies, what lies beyond a threshold) and the tile
 summaries merge in a tree, so no full float raster is ever held and the maximum, its place and
 the counts are the same for any chunking (sums agree to rounding).
+
+The median, on request, is an exact order statistic found without sorting the raster: a pass
+counts the region's distances in :data:`MEDIAN_BINS` bins over ``[0, max]``; while the bin that
+holds the wanted rank holds more than :data:`GATHER_LIMIT` pixels, another pass splits that
+bin again (a value's bin is computed by the same formula in every pass, so the bins partition
+the values exactly); then the distinct values of the last bin are gathered with their counts
+and the rank is read off. Each pass recomputes the distance field tile by tile.
 """
 
 from __future__ import annotations
@@ -21,6 +28,12 @@ import numpy as np
 from geoquant.ops._geometry import PixelGeometry
 from geoquant.ops._mask import EXCLUDED, OBJECT, check_non_negative, prepare_mask, prepare_pair
 from geoquant.tiling import TileGrid, tree_reduce
+
+MEDIAN_BINS = 4096
+"""Bins per counting pass of the median."""
+
+GATHER_LIMIT = 1 << 16
+"""Pixels a bin may hold for its distinct values to be gathered."""
 
 # tile summary layout: float64 values
 _CELLS, _AREA, _SUM, _SUM_AREA, _MAX, _ROW, _COL, _BEYOND, _BEYOND_AREA = range(9)
@@ -52,6 +65,10 @@ class DistanceStats:
         Pixels of the region strictly farther than ``farther_than_m`` from the mask.
     farther_area_m2 : float or None
         Their area, m².
+    median_m : float or None
+        The median distance over the region's pixels, m (the mean of the two middle values
+        for an even count, as ``numpy.median``; pixels unweighted, on geographic grids too);
+        None unless asked, NaN for an empty region.
     max_relative_error : float
         Bound on the relative error of the distances (0 on projected grids; the local metric's
         bound on geographic grids, see :mod:`geoquant.ops._geodesy`).
@@ -67,6 +84,7 @@ class DistanceStats:
     farther_cells: int | None = None
     farther_area_m2: float | None = None
     max_relative_error: float = 0.0
+    median_m: float | None = None
 
     @property
     def any_farther(self) -> bool | None:
@@ -84,7 +102,7 @@ class DistanceStats:
 
 
 def distance_stats(mask: Any, *, over: Any = None, farther_than_m: float | None = None,
-                   valid: Any = None) -> DistanceStats:
+                   median: bool = False, valid: Any = None) -> DistanceStats:
     """Statistics of the distance to the nearest object pixel of ``mask`` over a region.
 
     Exact for any chunking (the distances are those of :func:`geoquant.ops.distance`).
@@ -98,6 +116,8 @@ def distance_stats(mask: Any, *, over: Any = None, farther_than_m: float | None 
         Default: every valid pixel of ``mask``'s grid (NaN, nodata and ``valid=False`` left
         out). A pixel of ``over`` where ``mask`` is nodata still counts, as in
         :func:`~geoquant.ops.min_distance`.
+    median : bool
+        Also the exact median distance (one to a few more passes over the distance field).
     farther_than_m : float, optional
         Also count the pixels of the region strictly farther than this, m ("is there a place
         over 250 m from every road").
@@ -147,7 +167,83 @@ def distance_stats(mask: Any, *, over: Any = None, farther_than_m: float | None 
                    limit=limit)
     totals = tree_reduce([field, region], task, _combine, name="gq-distance-stats").compute()
     bound = check_measured_error(geometry, "distance_stats", totals[_MAX])
-    return _stats(totals, geometry, limit, bound)
+    stats = _stats(totals, geometry, limit, bound)
+    if median:
+        import dataclasses
+
+        middle = _median(field, region, stats.cells, stats.max_m)
+        stats = dataclasses.replace(stats, median_m=middle)
+    return stats
+
+
+def _median(field: Any, region: Any, cells: int, top: float) -> float:
+    """The exact median of the region's distances (see module docstring)."""
+    if not cells:
+        return float("nan")
+    if not np.isfinite(top) or top == 0.0:
+        return float(top)  # every distance is inf (nothing to measure to), or every one 0
+    ranks = sorted({(cells - 1) // 2, cells // 2})
+    values = [_kth(field, region, rank, top) for rank in ranks]
+    return float(values[0]) if len(values) == 1 else 0.5 * (values[0] + values[1])
+
+
+def _kth(field: Any, region: Any, rank: int, top: float) -> float:
+    """The ``rank``-th smallest (0-based) distance of the region, exactly."""
+    levels: list[tuple[float, float, int]] = []  # (low, high, bin) chosen so far
+    low, high = 0.0, top
+    while True:
+        task = partial(_tile_histogram, levels=tuple(levels), low=low, high=high)
+        counts = tree_reduce([field, region], task, np.add, name="gq-distance-hist").compute()
+        cumulative = np.cumsum(counts)
+        chosen = int(np.searchsorted(cumulative, rank, side="right"))
+        rank -= int(cumulative[chosen - 1]) if chosen else 0
+        levels.append((low, high, chosen))
+        if counts[chosen] <= GATHER_LIMIT or len(levels) >= 6:
+            break
+        width = (high - low) / MEDIAN_BINS
+        low, high = low + chosen * width, low + (chosen + 1) * width
+        if not high > low:  # a bin narrower than the floats can split
+            break
+    task = partial(_tile_values, levels=tuple(levels))
+    parts = tree_reduce([field, region], task, _merge_values, name="gq-distance-values").compute()
+    values, counts = parts
+    index = int(np.searchsorted(np.cumsum(counts), rank, side="right"))
+    return float(values[index])
+
+
+def _in_levels(values: np.ndarray, levels: tuple) -> np.ndarray:
+    for low, high, chosen in levels:
+        values = values[_bins(values, low, high) == chosen]
+    return values
+
+
+def _bins(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    scaled = np.floor((values - low) / (high - low) * MEDIAN_BINS)
+    return np.clip(scaled, 0, MEDIAN_BINS - 1).astype(np.int64)
+
+
+def _region_values(field: Any, region: Any) -> np.ndarray:
+    from geoquant.ops.kernels._launch import to_host
+
+    return to_host(field[region]).astype(np.float64)
+
+
+def _tile_histogram(field: Any, region: Any, *, block_index: tuple[int, int], levels: tuple,
+                    low: float, high: float) -> np.ndarray:
+    values = _in_levels(_region_values(field, region), levels)
+    return np.bincount(_bins(values, low, high), minlength=MEDIAN_BINS).astype(np.int64)
+
+
+def _tile_values(field: Any, region: Any, *, block_index: tuple[int, int],
+                 levels: tuple) -> tuple[np.ndarray, np.ndarray]:
+    return np.unique(_in_levels(_region_values(field, region), levels), return_counts=True)
+
+
+def _merge_values(first: tuple, second: tuple) -> tuple[np.ndarray, np.ndarray]:
+    values = np.concatenate([first[0], second[0]])
+    counts = np.concatenate([first[1], second[1]])
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique, np.bincount(inverse, weights=counts, minlength=unique.size).astype(np.int64)
 
 
 def _tile_stats(field: Any, region: Any, *, block_index: tuple[int, int], grid: TileGrid,

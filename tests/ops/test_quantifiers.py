@@ -250,3 +250,33 @@ def test_accessor_gives_the_new_operators():
     np.testing.assert_array_equal(mask.gq.largest(2, exclude=True).values,
                                   gq.ops.largest(mask, 2, exclude=True).values)
     assert mask.gq.objects(neighbours=True).equals(gq.ops.objects(mask, neighbours=True))
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS)
+def test_distance_stats_median_is_exact(chunks, monkeypatch):
+    import geoquant.ops._distance_stats as stats_module
+
+    road, out = scene(10, density=0.05)
+    water, _ = scene(11, density=0.35)
+    to_road = edt(road)
+    got = gq.ops.distance_stats(raster(floats(road, out), chunks), over=raster(water, chunks),
+                                median=True)
+    assert got.median_m == np.median(to_road[water])            # an even count: two ranks
+    assert got.cells % 2 == 0
+    got = gq.ops.distance_stats(raster(floats(road, out), chunks), median=True)
+    assert got.median_m == np.median(to_road[~out])
+    # bins refined until few pixels remain: the same answer
+    monkeypatch.setattr(stats_module, "MEDIAN_BINS", 4)
+    monkeypatch.setattr(stats_module, "GATHER_LIMIT", 3)
+    again = gq.ops.distance_stats(raster(floats(road, out), chunks), median=True)
+    assert again.median_m == got.median_m
+
+
+def test_distance_stats_median_of_edge_cases():
+    some = np.zeros((6, 7), bool)
+    some[2, 3] = True
+    assert gq.ops.distance_stats(raster(some), median=False).median_m is None
+    assert gq.ops.distance_stats(raster(some), over=raster(some), median=True).median_m == 0.0
+    none = np.zeros((6, 7), bool)
+    assert gq.ops.distance_stats(raster(none), median=True).median_m == np.inf
+    assert np.isnan(gq.ops.distance_stats(raster(some), over=raster(none), median=True).median_m)
