@@ -192,7 +192,8 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
     -------
     xarray.DataArray
         bool, lazy, chunked and georeferenced like ``a``; False on excluded pixels and
-        everywhere when ``b`` has no object pixel.
+        everywhere when ``b`` has no object pixel. On geographic grids its
+        ``max_relative_error`` attribute is the distance bound at ``distance_m``.
 
     Raises
     ------
@@ -208,12 +209,14 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
     import dask.array as da
 
     first, second = prepare_pair(a, b, names=("a", "b"), valid=valid)
-    check_distance_error(first.geometry, "within_distance", limit)
+    bound = check_distance_error(first.geometry, "within_distance", limit)
     to_b = distance_to(second, excluded_nan=False)
     near = da.map_blocks(_objects_within, to_b, first.codes, limit=limit, dtype=np.bool_,
                          meta=array_module(to_b._meta).empty((0, 0), np.bool_))
-    out = first.like(near, name="within_distance",
-                     attrs={"long_name": f"object pixels within {limit} m of b"})
+    attrs = {"long_name": f"object pixels within {limit} m of b"}
+    if first.geometry.geographic:
+        attrs["max_relative_error"] = bound  # of the distances near distance_m
+    out = first.like(near, name="within_distance", attrs=attrs)
     out.attrs.pop("units", None)  # a mask, not metres
     return out
 

@@ -187,6 +187,7 @@ def test_a_grid_spanning_more_than_the_bound_allows_is_refused_by_name():
     assert table.loc[0, "distance_m"] > 1000.0 and table.attrs["max_relative_error"] < 1e-3
     near = gq.ops.within_distance(mask, mask, 1000.0)
     np.testing.assert_array_equal(near.values, np.eye(60, dtype=bool))
+    assert 0 < near.attrs["max_relative_error"] < 1e-3
     with pytest.raises(GeographicExtentError, match="distances up to 150000 m"):
         gq.ops.within_distance(mask, mask, 150_000.0)
     with pytest.raises(GeographicExtentError):
