@@ -532,6 +532,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoquantError as err:
         print(f"geoquant: error: {err}", file=sys.stderr)
         return 2
+    except TimeoutError as err:            # an OSError, but no disk's: a cluster that is slow
+        print(f"geoquant: error: timed out{': ' + _one_line(err) if str(err) else ''} (the "
+              "machine is busy or the Dask cluster did not answer in time); run again",
+              file=sys.stderr)
+        return 2
     except OSError as err:                  # a full disk, a folder that cannot be written
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
         print(f"geoquant: error: {err.strerror or err}{where}; free space or choose another "

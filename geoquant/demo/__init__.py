@@ -25,10 +25,11 @@ Figures (each documented in the summary it writes):
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,8 @@ def _lausanne_caveat(lu: dict[str, Any]) -> str:
 class _QuietLogging:
     """Dask's loggers at ERROR until :meth:`restore`."""
 
-    NAMES = ("distributed", "distributed.nanny", "distributed.worker", "distributed.core")
+    NAMES = ("distributed", "distributed.nanny", "distributed.worker", "distributed.core",
+             "tornado.application")
 
     def __init__(self) -> None:
         import logging
@@ -167,6 +169,28 @@ class _QuietLogging:
 
         for name, level in self.levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def _stopped_quietly(cluster: Any) -> Iterator[Any]:
+    """The cluster of ``with cluster as handle``, stopped without Dask's log lines (the
+    nanny's "still alive, killing"); a cluster slow to stop after the body finished (a busy
+    machine) does not fail a run whose results are complete."""
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(cluster)
+        finished = False
+        try:
+            yield handle
+            finished = True
+        finally:
+            quiet = _QuietLogging()
+            try:
+                stack.close()
+            except TimeoutError:
+                if not finished:
+                    raise
+            finally:
+                quiet.restore()
 
 
 def _record_final_paths(stem: Path, partial: Path, final: Path) -> None:
@@ -245,7 +269,7 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
         sources.build_catalog(DEMO_DATA, work / "catalog")
         steps.step(f"built a STAC catalog over the demo rasters in {DEMO_DATA}")
         with sources.CatalogServer(work / "catalog") as server, \
-                start_cluster(definition, say=say, **sizes) as dask_cluster:
+                _stopped_quietly(start_cluster(definition, say=say, **sizes)) as dask_cluster:
             steps.step(f"STAC API on {server.url}; Dask cluster of {dask_cluster.n_workers} "
                        "worker processes")
             slovenia_region = {"type": "Polygon", "coordinates": [[
@@ -376,10 +400,6 @@ def run_demo(out: str | Path = "geoquant-demo-out", *, overwrite: bool = False,
                 summary["elapsed_s"] = time.perf_counter() - steps.started
                 sinks.write_json(summary, partial / "summary.json")
                 steps.step("wrote summary.json and quicklook.png")
-            # closing the cluster stops its workers; the nanny's "still alive, killing"
-            # lines are not the user's to act on
-            quiet = _QuietLogging()
-        quiet.restore()
         steps.step(f"stopped the STAC API and the cluster; results in {out}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
