@@ -183,10 +183,12 @@ def as_mask(hit: Any, like: Any, *excluded_by: Any) -> Any:
 
 
 def _select_objects(mask: Any, keep: Callable[[Any], Any], *, distance_to: Any = None,
-                    connectivity: int = 8) -> Any:
+                    connectivity: int = 8, **columns: Any) -> Any:
+    """The objects of ``mask`` whose row of :func:`geoquant.ops.objects` ``keep`` keeps
+    (``columns``: the table's optional columns, ``farthest``, ``neighbours``...)."""
     import geoquant.ops as ops
 
-    table = ops.objects(mask, distance_to=distance_to, connectivity=connectivity)
+    table = ops.objects(mask, distance_to=distance_to, connectivity=connectivity, **columns)
     ids = table.loc[keep(table), "id"].to_numpy() if len(table) else np.array([], np.int64)
     labels = ops.label(mask, connectivity=connectivity)
     return as_mask(labels.isin(ids), mask, excluded(mask))
@@ -392,11 +394,6 @@ def _run_excluding(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, mask=as_mask(of == 1, of, excluded(of), minus == 1))
 
 
-def _ranked_ids(table: Any) -> Any:
-    """Object ids from the largest to the smallest; ties by id (scipy's label order)."""
-    return table.sort_values(["area_m2", "id"], ascending=[False, True], kind="stable").id
-
-
 def _run_without_largest(step: Step, ctx: Context) -> StepResult:
     k = int(step.args.get("count", 1))
     of = ctx.mask(step.args["of"])
@@ -405,92 +402,43 @@ def _run_without_largest(step: Step, ctx: Context) -> StepResult:
                         "of: the question's exception names nothing here")
 
     def keep(table: Any) -> Any:
-        return ~table.id.isin(_ranked_ids(table).iloc[:k])
+        return table.area_rank > k              # 1 = the largest; ties by position
 
     return StepResult(step, mask=_select_objects(of, keep, connectivity=ctx.connectivity))
 
 
 def _run_objects_inside(step: Step, ctx: Context) -> StepResult:
     """Objects of ``of`` whose every pixel lies within ``distance_m`` of ``to`` (an object
-    with one pixel beyond the reach is dropped): exact, from the global labels and the
-    pixels beyond the reach."""
-    import geoquant.ops as ops
-
+    with one pixel beyond the reach is dropped): each object's farthest pixel from ``to``
+    (:func:`geoquant.ops.objects` with ``farthest``), exact for any chunking."""
     a = step.args
     of, to = ctx.mask(a["of"]), ctx.mask(a["to"])
     if not bool((to == 1).any()):
         raise MaskError(f"{a['to']!r} has no pixels here, so 'wholly within "
                         f"{_length_text(a['distance_m'])} of {a['to']}' holds for no object: ask "
                         "about a class the region has")
-    beyond = (of == 1) & ~ops.within_distance(of, to, a["distance_m"])
-    labels = ops.label(of, connectivity=ctx.connectivity)
-    outside = np.unique(np.asarray(labels.where(beyond, 0).values))
-    kept = labels.where(~labels.isin(outside[outside > 0]), 0) > 0
-    return StepResult(step, mask=as_mask(kept & (of == 1), of, excluded(of)))
+
+    def keep(table: Any) -> Any:
+        return table.distance_max_m <= a["distance_m"]
+
+    return StepResult(step, mask=_select_objects(of, keep, distance_to=to, farthest=True,
+                                                 reach_m=a["distance_m"],
+                                                 connectivity=ctx.connectivity))
 
 
 def _run_objects_neighbours(step: Step, ctx: Context) -> StepResult:
     """Objects of ``of`` with (``objects_near_other``) or without (``objects_far_other``)
-    another object of the same mask within ``distance_m``."""
-    of = ctx.mask(step.args["of"])
-    near = _other_object_within(of, float(step.args["distance_m"]), ctx.connectivity)
+    another object of the same mask within ``distance_m``: each object's distance to the
+    nearest other (:func:`geoquant.ops.objects` with ``neighbours``; NaN when it has none)."""
+    reach = float(step.args["distance_m"])
 
     def keep(table: Any) -> Any:
-        hit = table.id.isin(near)
-        return hit if step.op == "objects_near_other" else ~hit
+        near = table.neighbour_m <= reach           # NaN (no other object) is never near
+        return near if step.op == "objects_near_other" else ~near
 
-    return StepResult(step, mask=_select_objects(of, keep, connectivity=ctx.connectivity))
-
-
-def _other_object_within(mask: Any, reach_m: float, connectivity: int = 8) -> Any:
-    """Ids of the objects of ``mask`` that have a pixel of another object within ``reach_m``
-    metres (pixel centres). The closest pair of two objects lies on their boundaries (an
-    inner pixel has a neighbour nearer to anything outside), so only boundary pixels of each
-    object are searched."""
-    from scipy import ndimage
-    from scipy.spatial import cKDTree
-
-    import geoquant.ops as ops
-
-    labels = np.asarray(ops.label(mask, connectivity=connectivity).values)
-    inner = ndimage.binary_erosion(labels > 0, structure=np.ones((3, 3), bool),
-                                   border_value=0)
-    rows, cols = np.nonzero((labels > 0) & ~inner)
-    if rows.size == 0:
-        return np.array([], np.int64)
-    ids = labels[rows, cols]
-    crs = mask.rio.crs
-    if crs is not None and crs.is_geographic:
-        pairs = _geodesic_pairs(mask, rows, cols, reach_m)
-    else:
-        res_x, res_y = mask.rio.resolution()
-        points = np.column_stack([rows * abs(res_y), cols * abs(res_x)])
-        pairs = cKDTree(points).query_pairs(reach_m * (1 + 1e-12), output_type="ndarray")
-    other = pairs[ids[pairs[:, 0]] != ids[pairs[:, 1]]]
-    return np.unique(ids[other.ravel()]).astype(np.int64)
-
-
-def _geodesic_pairs(mask: Any, rows: Any, cols: Any, reach_m: float) -> Any:
-    """Pairs of pixels (indices into ``rows``/``cols``) whose centres lie within ``reach_m``
-    metres on the ellipsoid of a geographic grid: candidates from a local azimuthal
-    equidistant projection with a generous margin, each checked with the geodesic
-    (``pyproj.Geod.inv``), so the answer is the geodesic one."""
-    from pyproj import CRS, Geod, Transformer
-    from scipy.spatial import cKDTree
-
-    lon = np.asarray(mask.x.values)[cols]
-    lat = np.asarray(mask.y.values)[rows]
-    centre = CRS.from_proj4(f"+proj=aeqd +lat_0={float(np.mean(lat))} "
-                            f"+lon_0={float(np.mean(lon))} +datum=WGS84 +units=m")
-    x, y = Transformer.from_crs(mask.rio.crs, centre, always_xy=True).transform(lon, lat)
-    margin = 1.01 * reach_m + 1.0
-    pairs = cKDTree(np.column_stack([x, y])).query_pairs(margin, output_type="ndarray")
-    if len(pairs) == 0:
-        return pairs
-    geod = Geod(ellps="WGS84")
-    _, _, metres = geod.inv(lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]],
-                            lat[pairs[:, 1]])
-    return pairs[np.asarray(metres) <= reach_m * (1 + 1e-12)]
+    return StepResult(step, mask=_select_objects(ctx.mask(step.args["of"]), keep,
+                                                 neighbours=True,
+                                                 connectivity=ctx.connectivity))
 
 
 # --- value ops -----------------------------------------------------------------------------------
