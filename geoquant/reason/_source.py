@@ -601,6 +601,13 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
 
     product = _resolve_product(product)
     categorical = product is not None
+    if categorical and cube.sizes["band"] > 1 and getattr(product, "band", None) is None:
+        shown = ", ".join(str(b)[:20] for b in cube.band.values[:6])
+        raise InvalidOptionError(
+            f"{_source_words(provenance)} has {cube.sizes['band']} bands ({shown}), but class "
+            "codes are read from one band: give a single-band class raster, a colour-coded "
+            "mask with a product that lists its colours (--product deepglobe), or drop "
+            "--product to read it as imagery")
     # One decision point, shared with eval and the monitor (geoquant.segment._layers).
     segmenter, cube = segment.choose_segmenter(cube, segmenter=segmenter, product=product,
                                                source=_source_words(provenance))

@@ -96,3 +96,20 @@ def test_a_jpeg_compressed_geotiff_class_map_is_refused(shared_data, tmp_path):
         gq.ask("What share of the area is code 12?", source=str(path), product="codes")
     assert main(["ask", "What share of the area is code 12?", "--source", str(path),
                  "--product", "codes", "--quiet"]) == 2
+
+
+def test_codes_from_a_three_band_raster_are_refused(deepglobe, tmp_path):
+    """Was: --product codes on an RGB picture silently read its red band as the codes."""
+    from PIL import Image
+
+    from geoquant.errors import InvalidOptionError
+
+    rgb, _ = deepglobe
+    path = tmp_path / "rgb.png"
+    Image.fromarray(rgb, "RGB").save(path)
+    with pytest.raises(InvalidOptionError, match="has 3 bands .*read from one band"):
+        gq.ask("What share of the area is code 255?", source=str(path), gsd=10.0,
+               product="codes")
+    with pytest.raises(InvalidOptionError, match="--product deepglobe"):
+        gq.ask(QUESTION, source=str(path), gsd=10.0,
+               product={"1": "forest", "2": "water"})
