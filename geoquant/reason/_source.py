@@ -648,12 +648,28 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
         persisted = dask.persist(*segs.values(), *codes.values())
         segs = dict(zip(segs_keys, persisted[:len(segs_keys)], strict=True))
         codes = dict(zip(codes_keys, persisted[len(segs_keys):], strict=True))
+        _check_whole_codes(codes, provenance)
     else:
         # Larger than memory should hold: every step reads the source again, tile by tile.
         provenance["read"] = (f"lazily in chunks ({held / 2**30:.1f} GiB of layers, more "
                               f"than the {PERSIST_BYTES / 2**30:g} GiB held in memory)")
     picture = _picture_of(cube, steps)
     return Layers(segs, codes, picture, provenance)
+
+
+def _check_whole_codes(codes: Mapping[Any, Any], provenance: Mapping[str, Any]) -> None:
+    """Refuse class codes that are not whole numbers (a continuous raster read as classes)."""
+    for layer in codes.values():
+        if layer.dtype.kind != "f":
+            continue
+        values = np.asarray(layer.data)
+        fractional = values[np.isfinite(values) & (values != np.round(values))]
+        if fractional.size:
+            raise InvalidOptionError(
+                f"{_source_words(provenance)} holds fractional values (e.g. "
+                f"{float(fractional[0]):.6g}), but class codes are whole numbers: it looks "
+                "like a continuous quantity (backscatter, an index, a reflectance); drop "
+                "--product and choose a segmenter (--segmenter sar-water for radar in dB)")
 
 
 def _picture_of(cube: Any, steps: dict[str | None, int | None]) -> Any:

@@ -113,3 +113,13 @@ def test_codes_from_a_three_band_raster_are_refused(deepglobe, tmp_path):
     with pytest.raises(InvalidOptionError, match="--product deepglobe"):
         gq.ask(QUESTION, source=str(path), gsd=10.0,
                product={"1": "forest", "2": "water"})
+
+
+def test_fractional_codes_are_refused(shared_data):
+    """Was: the Camargue backscatter (dB) with --product codes answered 'code -14' as 0 %."""
+    from geoquant.errors import InvalidOptionError
+    from geoquant.testing.real import CAMARGUE_VV
+
+    tif = shared_data / "real" / CAMARGUE_VV
+    with pytest.raises(InvalidOptionError, match="fractional values .*--segmenter sar-water"):
+        gq.ask("What share of the area is code 2?", source=str(tif), product="codes")
