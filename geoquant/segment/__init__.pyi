@@ -18,6 +18,7 @@ from ._convnext import SIZES
 from ._ensemble import Ensemble, ensemble
 from ._fusion import fuse
 from ._inference import GPU_PRECISION, precision_agreement
+from ._layers import SEGMENTER_NAMES, choose_segmenter, named_segmenter
 from ._masks import (
     MASK_NODATA,
     class_asset,
@@ -53,7 +54,6 @@ from ._train import train
 from ._train_data import open_training_image
 from ._train_eval import TrainReport
 from ._user_model import ModelSegmenter, model_segmenter
-from ._layers import SEGMENTER_NAMES, choose_segmenter, named_segmenter
 from ._vocabulary import (
     CLASS_NAMES,
     KINDS,

@@ -38,8 +38,8 @@ from geoquant.sources._region import Region, datetime_range, region_from
 from geoquant.sources._search import search
 from geoquant.sources._server import CatalogServer, free_port
 
-__all__ = ["CatalogServer", "GSD_RANGE_M", "Region", "check_decoded_size", "check_gsd", "checked_gsd",
-           "decoded_size",
-           "metric_pixel_sizes", "build_catalog", "clear_mask", "datetime_range",
-           "detect_clouds", "free_port", "load", "native_grids", "open", "region_from", "search",
-           "unreadable_assets_named", "is_quality_asset", "local_metric_grid", "profile_for"]
+__all__ = ["CatalogServer", "GSD_RANGE_M", "Region", "build_catalog", "check_decoded_size",
+           "check_gsd", "checked_gsd", "clear_mask", "datetime_range", "decoded_size",
+           "detect_clouds", "free_port", "is_quality_asset", "load", "local_metric_grid",
+           "metric_pixel_sizes", "native_grids", "open", "profile_for", "region_from",
+           "search", "unreadable_assets_named"]
