@@ -155,7 +155,28 @@ _TWO_LARGEST = compile_all(
     r"and (?:the )?second (?:largest|biggest) (?P<a>.+)$")
 
 
+_NEIGHBOURS = compile_all(
+    r"^how far apart (?:is|are) (?:the )?(?:two|2) (?P<s>closest|nearest) (?P<a>.+)$",
+    rf"^(?:{WH} )?(?:the )?(?:shortest |smallest |minimum )?(?:distance|gap|separation) between "
+    r"(?:the )?(?:two|2) (?P<s>closest|nearest) (?P<a>.+)$",
+    rf"^(?:{WH} )?(?:the )?(?P<s>mean|average|median|maximum|largest|minimum|smallest|shortest)?"
+    r" ?nearest[- ]neighbou?r distance (?:between|of|among|for) (?P<a>.+)$",
+    rf"^(?:{WH} )?(?:the )?(?P<s>mean|average|median|typical)? ?distance (?:from )?(?:each|every|"
+    r"an?|one) (?P<a>.+?) to (?:the |its )?(?:nearest|closest) other(?: one)?$",
+    r"^how far (?:is|are) (?:each|every|an?|one) (?P<a>.+?) from (?:the |its )?(?:nearest|"
+    r"closest) other(?: one)?(?:,? on average)?$")
+_NEIGHBOUR_STATS = {"closest": "min", "nearest": "min", "mean": "mean", "average": "mean",
+                    "typical": "mean", "median": "median", "maximum": "max", "largest": "max",
+                    "minimum": "min", "smallest": "min", "shortest": "min"}
+
+
 def distance(r: Reader, text: str) -> dict[str, Any] | None:
+    if m := first_match(_NEIGHBOURS, text):      # "how far apart are the two closest lakes"
+        stat = _NEIGHBOUR_STATS.get(m.groupdict().get("s") or "", "mean")
+        of = r.target(re.sub(r"\s+(?:to each other|from each other|apart)$", "", m["a"]),
+                      objects=True).mask
+        return r.answer(r.doc.add("neighbour_distance", "neighbour_distance", of=of, stat=stat,
+                                  unit=length_unit(r.unit)))
     if m := first_match(_TWO_LARGEST, text):       # "how far apart are the two largest lakes"
         first = r.target(f"largest {m['a']}", objects=True).mask
         second = r.target(f"second largest {m['a']}", objects=True).mask
@@ -259,6 +280,8 @@ def _stat_args(r: Reader, a: str | None, b: str, stat: str) -> dict[str, Any]:
     a = (a or "").strip()
     per_pixel = re.search(r"\bpixels?\b|\bper pixel\b", a) is not None
     a = re.sub(r"\s+per pixel$", "", a)
+    a = re.sub(r"^(?:(?:a|an|any|every|each|all|single|one) )*(?:point|pixel|spot|place|"
+               r"location|part|cell|bit|piece)s? (?:of|in|on) ", "", a)   # "point of land"
     if a and not _ANYWHERE.match(a):
         a = re.sub(r"^(?:a |an |any |every |each |all |single |one )+", "", a)
         selection = r.target(a, objects=False)

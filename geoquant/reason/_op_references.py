@@ -382,3 +382,15 @@ def edge(expr: tuple, ev: Any) -> Pixels:
              "left": (slice(None), 0), "right": (slice(None), -1)}[expr[1]]
     hit[index] = valid[index]
     return hit, valid
+
+
+def neighbour_distance(expr: tuple, ev: Any) -> float:
+    """``("neighbour_distance", m, stat, unit)``: a statistic over the objects of ``m`` of
+    the distance to the nearest other object (NaN with fewer than two objects)."""
+    mask, _ = ev.pixels(expr[1])
+    labels, n = labels_of(mask, ev)
+    values = nearest_other(labels, n, ev.pixel_m)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("nan")
+    return float(getattr(np, expr[2])(values)) / LENGTH_UNITS[expr[3]]

@@ -600,6 +600,24 @@ def _run_percent_change(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, value=float(value), unit="%", error=float(error))
 
 
+def _run_neighbour_distance(step: Step, ctx: Context) -> StepResult:
+    """A statistic over the objects of ``of`` of the distance to the nearest other object
+    (FRAGSTATS' ENN: edge to edge between pixel centres)."""
+    import geoquant.ops as ops
+
+    a = step.args
+    unit, of = a.get("unit", "m"), ctx.mask(a["of"])
+    table = ops.objects(of, neighbours=True, connectivity=ctx.connectivity)
+    values = table.neighbour_m.to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise MaskError(f"{a['of']!r} has fewer than two objects here: there is no distance "
+                        "between two of them")
+    value = float(getattr(np, a["stat"])(values))
+    return StepResult(step, value=value / LENGTH_UNITS[unit], unit=unit,
+                      error=pixel_size_m(of) / LENGTH_UNITS[unit])
+
+
 def _run_ratio(step: Step, ctx: Context) -> StepResult:
     a = step.args
     of, to = ctx.result(a["of"]), ctx.result(a["to"])
@@ -888,6 +906,15 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           "from", _run_percent_change,
           lambda a: f"change from {a['from']} to {a['of']}, percent", reads="value",
           canonical=_refs("of", "from"), reference="percent_change"),
+    _spec("neighbour_distance", "value", {"of": _REF, "stat": {"enum": list(DISTANCE_STATS)}},
+          dict(_LENGTH_UNIT),
+          '"stat" (min, max, mean, median) over the objects of mask "of" of the distance from '
+          'each to the nearest other object of the same mask, in "unit" ("how far apart are '
+          'the two closest lakes": min; "the mean nearest-neighbour distance": mean)',
+          _run_neighbour_distance,
+          lambda a: f"{a['stat']} distance between neighbouring objects of {a['of']}",
+          labels=("of",), canonical=_with(("of",), ("stat", None), ("unit", "m")),
+          reference="neighbour_distance"),
     _spec("ratio", "value", {"of": _REF, "to": _REF},
           {"scale": {"type": "number", "exclusiveMinimum": 0}, "unit": {"type": "string"}},
           'value step "of" divided by value step "to", times "scale" (default 1), in "unit": '

@@ -268,14 +268,28 @@ class TargetReader:
         complement = self._complement(words, i)
         if complement is not None:
             return complement
+        if i + 1 < len(words) and words[i] in OBJECT_WORDS and words[i + 1] == "(" and \
+                self.class_at(words, i) is None:
+            listed, after = self._bracketed_list(words, i + 1)   # "islands (land patches)"
+            if listed:
+                return self._finish_classes(words, after, list(listed))
         first = self._class_or_fail(words, i)
         parts, i = [first[0]], first[1]
+        return self._finish_classes(words, i, parts)
+
+    def _finish_classes(self, words: list[str], i: int, parts: list[Any]) -> tuple[str, int]:
         while True:
             if i < len(words) and words[i] == "(":     # "vegetation (forest, crops or grass)"
                 listed, after = self._bracketed_list(words, i)
                 if listed:
                     parts[-1:] = listed
                     i = after
+                    continue
+                gloss = _gloss(words, i)
+                if gloss is not None:                  # "land (unpaved area)"
+                    self.doc.note(f"read '({' '.join(words[i + 1:gloss - 1])})' as a "
+                                  "description of the class before it")
+                    i = gloss
                     continue
             j = i
             while j < len(words) and words[j] in _JOINERS:
@@ -847,6 +861,30 @@ def no_data_at(words: list[str], i: int) -> int | None:
                                           "cells", "region", "regions"):
         j += 1
     return j
+
+
+_GLOSS_WORDS = frozenset({"area", "areas", "land", "ground", "surface", "surfaces", "cover",
+                          "unpaved", "paved", "open", "bare", "built", "natural", "man-made",
+                          "manmade", "artificial", "impervious", "sealed", "soil", "terrain",
+                          "space", "spaces", "class", "category", "type", "zone", "zones",
+                          "patches", "pixels", "buildings", "structures", "roads", "streets",
+                          "trees", "woods", "water", "bodies", "vegetation", "grass", "fields",
+                          "crops", "farmland", "urban", "rural", "sand", "rock", "dirt", "earth",
+                          "i.e.", "ie", "eg", "e.g.", "that", "is", "the", "a", "an", "or",
+                          "and", "of", "-", "dry", "wet", "green"})
+
+
+def _gloss(words: list[str], i: int) -> int | None:
+    """The position after a bracket at ``words[i]`` that only describes the class before it
+    with plain descriptive words ("land (unpaved area)"): no number, size, relation, class
+    list or negation; None otherwise."""
+    close = _closing(words, i)
+    if close is None or close == i + 1 or close - i > 6:
+        return None
+    inside = words[i + 1:close]
+    if any(w not in _GLOSS_WORDS or _QUANTITY.match(w) for w in inside):
+        return None
+    return close + 1
 
 
 def _closing(words: list[str], i: int) -> int | None:

@@ -62,7 +62,6 @@ STEPS = [
     {"id": "mean_one", "op": "mean_object", "of": "shrub", "unit": "ft2"},
     {"id": "apart", "op": "min_distance", "of": "shrub", "to": "built", "unit": "km"},
     {"id": "d_max", "op": "distance_stat", "to": "built", "stat": "max"},
-    {"id": "d_mean", "op": "distance_stat", "of": "grass", "to": "built", "stat": "mean"},
     {"id": "d_median", "op": "distance_stat", "of": "shrub", "to": "built", "stat": "median",
      "per": "object", "unit": "ft"},
     {"id": "groups", "op": "connected_groups", "of": "shrub"},
@@ -73,6 +72,7 @@ STEPS = [
     {"id": "across", "op": "connected", "through": "forest", "of": "north", "to": "south"},
     {"id": "per_ha", "op": "ratio", "of": "n", "to": "a", "scale": 100, "unit": "per 100 ha"},
     {"id": "twice", "op": "scaled", "of": "a", "factor": 2},
+    {"id": "enn", "op": "neighbour_distance", "of": "shrub", "stat": "mean"},
     *({"id": f"f_{m}", "op": "fragmentation", "of": "grass", "metric": m}
       for m in FRAGMENTATION_METRICS),
     {"id": "split", "op": "is_fragmented", "of": "shrub"},

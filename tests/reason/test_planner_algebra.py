@@ -352,3 +352,26 @@ def test_crossing_from_edge_to_edge(question, sides):
     steps = ops_of(question)
     assert [args["side"] for op, args in steps if op == "edge"] == sides
     assert steps[-1][0] == "connected"
+
+
+@pytest.mark.parametrize(("question", "stat"), [
+    ("How far apart are the two closest water bodies? (m)", "min"),
+    ("What is the mean nearest-neighbour distance between buildings?", "mean"),
+    ("How far is each building from the nearest other one, on average?", "mean"),
+])
+def test_distances_between_neighbouring_objects(question, stat):
+    assert answer_op(question)[0] == "neighbour_distance"
+    assert answer_op(question)[1]["stat"] == stat
+
+
+def test_a_bracket_that_describes_its_class_or_names_an_object_word():
+    legend = Vocabulary(["building", "land", "road", "vegetation", "water"])
+    plan = plan_question("What percentage of the land (unpaved area) is within 15 m of a "
+                         "building?", vocabulary=legend)
+    assert any("(unpaved area)" in note for note in plan.notes)
+    plan = plan_question("How many islands (land patches) bigger than 0.5 ha are there?",
+                         vocabulary=legend)
+    assert [s.op for s in plan.steps] == ["mask", "objects", "count"]
+    with pytest.raises(QuestionError):          # a bracket that says more is never skipped
+        plan_question("What percentage of the land (north of the river) is built up?",
+                      vocabulary=legend)
