@@ -32,11 +32,14 @@ def plan_classes(plan: Any) -> tuple[str, ...] | None:
 
 
 def _known(product: Any, word: str) -> bool:
-    from geoquant.segment import Vocabulary, class_members
+    """Whether a product's legend holds the class a word means, or classes it covers
+    ("wetland" over ESA WorldCover's herbaceous wetland and mangroves)."""
+    from geoquant.errors import ClassNameError
 
-    canonical = Vocabulary([str(c) for c in product.classes]).canonical(word)
-    return canonical in product.classes or any(m in product.classes
-                                               for m in class_members(canonical)[1:])
+    try:
+        return bool(product.classes_for(word))
+    except ClassNameError:
+        return False
 
 
 def choose_landcover(source: Any, plan: Any, landcover: Any, *, region: Any, bbox: Any,
