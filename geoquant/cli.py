@@ -118,7 +118,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     source = args.source[0] if len(args.source) == 1 else args.source
-    with cluster_from_args(args):
+    with _cluster(args):
         answer = ask(args.question, source=source, bbox=args.bbox, region=args.region,
                      datetime=args.datetime, product=args.product, segmenter=args.segmenter,
                      sar=args.sar, planner=args.planner, out=args.out,
@@ -132,10 +132,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from geoquant.reason import evaluate
 
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    with cluster_from_args(args):
+    with _cluster(args):
         report = evaluate(args.questions, catalog=args.catalog, use=args.use,
                           planner=args.planner, images=args.images, say=say,
-                          segmenter=args.segmenter)
+                          segmenter=args.segmenter, product=args.product)
     if args.report:
         from geoquant.sinks import write_json
 
@@ -192,19 +192,11 @@ def _cmd_survey(args: argparse.Namespace) -> int:
     mask = _class_mask(classes, args.codes, "--codes")
     near = _class_mask(classes, args.near_codes, "--near-codes") if args.near_codes else None
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    with _workers_ignore_ctrl_c() as started, \
-            cluster_from_args(args, workers=args.workers) as handle:
-        started()
-        try:
-            result = gq.ops.survey(mask, near=near, within_m=args.within_m,
-                                   min_area_m2=args.min_area_m2,
-                                   connectivity=args.connectivity,
-                                   tiles_per_batch=args.tiles_per_batch,
-                                   checkpoint=args.checkpoint, say=say,
-                                   client=handle.client if handle is not None else None)
-        except KeyboardInterrupt:
-            quiet_cluster(handle)       # one line on Ctrl-C, not the workers' tracebacks
-            raise
+    with _cluster(args, workers=args.workers) as handle:
+        result = gq.ops.survey(mask, near=near, within_m=args.within_m,
+                               min_area_m2=args.min_area_m2, connectivity=args.connectivity,
+                               tiles_per_batch=args.tiles_per_batch, checkpoint=args.checkpoint,
+                               say=say, client=handle.client if handle is not None else None)
     if not result.valid_area_m2:
         from geoquant.errors import RegionError
 
@@ -225,6 +217,19 @@ def _cmd_survey(args: argparse.Namespace) -> int:
     print(f"{result.pixels / 1e9:.2f} Gpx in {result.batches} batches of {result.tiles:,} "
           f"tiles ({result.resumed_batches} resumed), {result.elapsed_s:.1f} s")
     return 0
+
+
+@contextlib.contextmanager
+def _cluster(args: argparse.Namespace, **options: Any) -> Iterator[Any]:
+    """:func:`~geoquant.cluster.cluster_from_args`, stopped by Ctrl-C with one line: its
+    worker processes ignore Ctrl-C (this process stops them) and its logging is silenced."""
+    with _workers_ignore_ctrl_c() as started, cluster_from_args(args, **options) as handle:
+        started()
+        try:
+            yield handle
+        except KeyboardInterrupt:
+            quiet_cluster(handle)       # one line on Ctrl-C, not the workers' tracebacks
+            raise
 
 
 @contextlib.contextmanager
@@ -453,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --use imagery: segment with this (sar-water, spectral, "
                                "spectral-ndwi, or a file: a classifier, a STAC MLM item or a "
                                "model checkpoint) instead of the default rules")
+    evaluate.add_argument("--product", default=None,
+                          help="code table of the records that name none: esa-worldcover, "
+                               "io-lulc, dynamic-world, deepglobe, earthvqa, slovenia-lulc, "
+                               "'codes', or a JSON legend such as "
+                               "'{\"0\": \"land\", \"1\": \"water\"}'")
     evaluate.add_argument("--planner", choices=("auto", "rules", "llm"), default="auto",
                           help=PLANNER_HELP)
     evaluate.add_argument("--report", default=None, help="also write the scores as JSON")

@@ -211,7 +211,8 @@ def _iou(a: Any, b: Any) -> float | None:
 
 def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels",
              planner: Any = "auto", images: str | Path | None = None,
-             say: Callable[[str], None] | None = None, segmenter: Any = None) -> EvalReport:
+             say: Callable[[str], None] | None = None, segmenter: Any = None,
+             product: Any = None) -> EvalReport:
     """Answer every question of a SQuID-format file and score the answers.
 
     Parameters
@@ -234,6 +235,9 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
         With ``use="imagery"``: segment the imagery with this (an object, a name of
         :data:`geoquant.segment.SEGMENTER_NAMES` such as ``"sar-water"``, or a file for
         :func:`geoquant.segment.open_segmenter`) instead of the default rules.
+    product : str or mapping, optional
+        The code table of the records that name none (a built-in product, ``"codes"``, or a
+        legend ``{code: class word}`` or its JSON text); a record's own ``product`` wins.
 
     Returns
     -------
@@ -260,6 +264,11 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
     extracted = private_folder()
     try:
         records = read_questions(path, images=images, strict=False, extract_to=extracted)
+        if product is not None:
+            from dataclasses import replace
+
+            records = [replace(r, product=product) if r.product is None and not r.problem
+                       else r for r in records]
         if not records:
             raise InvalidOptionError(f"{path} holds no questions: give a file with at least "
                                      "one SQuID record (JSON lines, a JSON list or parquet)")
