@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from geoquant.errors import QuestionError
+from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS
 from geoquant.reason._phrases import length_unit
 from geoquant.reason._reading import (
     WH,
@@ -123,11 +124,15 @@ def fragmentation(r: Reader, text: str) -> dict[str, Any] | None:
     for metric, pattern in _METRICS:
         if m := pattern.match(text):
             fixed = _METRIC_UNITS.get(metric, r.unit)
+            unit = {}
             if r.unit is not None and r.unit != fixed:
-                raise QuestionError(f"the {metric} metric is reported in {fixed}, not "
-                                    f"{r.unit}: ask for it in {fixed} or leave the unit out")
+                kinds = [k for k in (AREA_UNITS, LENGTH_UNITS) if fixed in k and r.unit in k]
+                if not kinds:
+                    raise QuestionError(f"the {metric} metric is reported in {fixed}, not "
+                                        f"{r.unit}: ask for it in {fixed} or leave the unit out")
+                unit = {"unit": r.unit}                # "the mean patch size in acres"
             mask = r.target(m["a"], objects=True).mask
-            return r.answer(r.doc.add(metric, "fragmentation", of=mask, metric=metric))
+            return r.answer(r.doc.add(metric, "fragmentation", of=mask, metric=metric, **unit))
     return None
 
 

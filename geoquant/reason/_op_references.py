@@ -304,8 +304,19 @@ def _edge_faces(mask: np.ndarray, valid: np.ndarray) -> int:
 
 
 def fragmentation(expr: tuple, ev: Any) -> float:
-    """``("fragmentation", m, metric)``: FRAGSTATS' class metric, as
-    :mod:`geoquant.ops._landscape` documents it (the landscape is the valid pixels)."""
+    """``("fragmentation", m, metric[, unit])``: FRAGSTATS' class metric, as
+    :mod:`geoquant.ops._landscape` documents it (the landscape is the valid pixels), in the
+    unit asked (area metrics come in ha, lengths in m)."""
+    value = _fragmentation(expr, ev)
+    if len(expr) < 4:
+        return value
+    native = {"area_mn": "ha", "effective_mesh_size": "ha", "total_edge": "m",
+              "enn_mn": "m"}[expr[2]]
+    table = AREA_UNITS if native in AREA_UNITS else LENGTH_UNITS
+    return value * table[native] / table[expr[3]]
+
+
+def _fragmentation(expr: tuple, ev: Any) -> float:
     mask, valid = ev.pixels(expr[1])
     metric = expr[2]
     labels, sizes, n = object_areas(mask, ev)

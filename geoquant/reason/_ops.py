@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from geoquant.errors import MaskError
+from geoquant.errors import MaskError, PlanError
 from geoquant.segment import MASK_NODATA
 
 if TYPE_CHECKING:
@@ -543,7 +543,21 @@ def _run_fragmentation(step: Step, ctx: Context) -> StepResult:
     metric = step.args["metric"]
     metrics = ops.fragmentation(ctx.mask(step.args["of"]), neighbours=metric == "enn_mn",
                                 connectivity=ctx.connectivity)
-    return StepResult(step, value=float(metrics[metric]), unit=FRAGMENTATION_UNITS[metric])
+    unit = step.args.get("unit", FRAGMENTATION_UNITS[metric])
+    return StepResult(step, value=metric_in(float(metrics[metric]), metric, unit), unit=unit)
+
+
+def metric_in(value: float, metric: str, unit: str) -> float:
+    """A landscape metric in another unit of its kind (area metrics come in ha, lengths in
+    m): "the mean patch size in acres", "the total edge in km"."""
+    native = FRAGMENTATION_UNITS[metric]
+    if unit == native:
+        return value
+    if native in AREA_UNITS and unit in AREA_UNITS:
+        return value * AREA_UNITS[native] / AREA_UNITS[unit]
+    if native in LENGTH_UNITS and unit in LENGTH_UNITS:
+        return value * LENGTH_UNITS[native] / LENGTH_UNITS[unit]
+    raise PlanError(f"the {metric} metric is in {native}; it cannot be given in {unit}")
 
 
 def _run_is_fragmented(step: Step, ctx: Context) -> StepResult:
@@ -696,6 +710,12 @@ def _canonical_distance_stat(name: str, a: Mapping[str, Any],
                              of: Callable[[str], Any]) -> tuple[Any, ...]:
     return (name, a["stat"], of(a["of"]) if "of" in a else None, of(a["to"]),
             a.get("per", "pixel"), a.get("unit", "m"))
+
+
+def _canonical_fragmentation(name: str, a: Mapping[str, Any],
+                             of: Callable[[str], Any]) -> tuple[Any, ...]:
+    form = (name, of(a["of"]), a["metric"])
+    return (*form, a["unit"]) if "unit" in a else form
 
 
 def _canonical_compare(name: str, a: Mapping[str, Any],
@@ -888,11 +908,13 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           lambda a: f"is {a['of']} connected to {a['to']} through {a['through']}",
           canonical=_refs("of", "to", "through"), reference="connected"),
     _spec("fragmentation", "value", {"of": _REF, "metric": {"enum": list(FRAGMENTATION_METRICS)}},
-          {}, 'one landscape metric of mask "of", "metric" one of '
+          {"unit": {"enum": [*AREA_UNITS, *LENGTH_UNITS]}},
+          'one landscape metric of mask "of", "metric" one of '
           f"{', '.join(FRAGMENTATION_METRICS)} (area_mn and effective_mesh_size in ha, "
-          "edge_density in m/ha, patch_density per 100 ha)", _run_fragmentation,
+          "total_edge and enn_mn in m, or in the area or length \"unit\" asked; edge_density "
+          "in m/ha, patch_density per 100 ha)", _run_fragmentation,
           lambda a: f"{a['metric'].replace('_', ' ')} of {a['of']}",
-          canonical=_with(("of",), ("metric", None)), reference="fragmentation"),
+          canonical=_canonical_fragmentation, reference="fragmentation"),
     _spec("is_fragmented", "value", {"of": _REF}, {},
           'yes/no: mask "of" is split into several patches and its largest patch holds less '
           "than half of its area", _run_is_fragmented, _of("is fragmented"),

@@ -73,7 +73,8 @@ STEPS = [
     {"id": "per_ha", "op": "ratio", "of": "n", "to": "a", "scale": 100, "unit": "per 100 ha"},
     {"id": "twice", "op": "scaled", "of": "a", "factor": 2},
     {"id": "enn", "op": "neighbour_distance", "of": "shrub", "stat": "mean"},
-    *({"id": f"f_{m}", "op": "fragmentation", "of": "grass", "metric": m}
+    *({"id": f"f_{m}", "op": "fragmentation", "of": "grass", "metric": m,
+       **({"unit": "acre"} if m == "area_mn" else {"unit": "km"} if m == "total_edge" else {})}
       for m in FRAGMENTATION_METRICS),
     {"id": "split", "op": "is_fragmented", "of": "shrub"},
     {"id": "gap", "op": "difference_of", "of": "a", "minus": "big_one"},

@@ -375,3 +375,16 @@ def test_a_bracket_that_describes_its_class_or_names_an_object_word():
     with pytest.raises(QuestionError):          # a bracket that says more is never skipped
         plan_question("What percentage of the land (north of the river) is built up?",
                       vocabulary=legend)
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("What is the total edge length of forest in km?", "km"),
+    ("What is the mean patch size of forest in acres?", "acre"),
+])
+def test_landscape_metrics_in_other_units_of_their_kind(question, unit):
+    assert answer_op(question)[1]["unit"] == unit
+
+
+def test_a_landscape_metric_in_a_unit_of_another_kind_is_refused():
+    with pytest.raises(QuestionError, match="reported in ha"):
+        plan_question("What is the mean patch size of forest in km?")
