@@ -114,7 +114,7 @@ _STEP = st.fixed_dictionaries({"id": st.sampled_from(["a", "b", "c", "1x", ""]),
                                         "to": _SCALARS, "comparison": _SCALARS})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_JSON, st.fixed_dictionaries(
     {"version": st.sampled_from([1, 2, "1"]), "steps": st.lists(_STEP, max_size=5),
      "answer": st.sampled_from(["a", "b", "c", 3])})))
@@ -127,7 +127,7 @@ def test_any_plan_document_is_validated_or_refused_with_a_geoquant_error(documen
         pass
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(st.binary(max_size=4096))
 def test_any_bytes_as_a_raster_are_read_or_refused_with_a_geoquant_error(tmp_path_factory,
                                                                           data):
@@ -142,7 +142,7 @@ def test_any_bytes_as_a_raster_are_read_or_refused_with_a_geoquant_error(tmp_pat
         pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(_JSON)
 def test_any_monitor_config_document_is_refused_with_a_geoquant_error(tmp_path_factory,
                                                                       document):
@@ -154,7 +154,7 @@ def test_any_monitor_config_document_is_refused_with_a_geoquant_error(tmp_path_f
         pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text(max_size=200))
 def test_any_question_is_planned_or_refused_with_a_geoquant_error(question):
     from geoquant.reason import plan_question

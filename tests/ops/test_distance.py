@@ -30,9 +30,9 @@ dask = pytest.importorskip("dask")
 
 RTOL = 1e-9
 ORIGIN = (500_000.0, 5_100_000.0)
-SETTINGS = settings(max_examples=120, deadline=None,
+SETTINGS = settings(deadline=None,  # max_examples: the Hypothesis profile (tests/conftest.py)
                     suppress_health_check=[HealthCheck.too_slow])
-FEWER = settings(SETTINGS, max_examples=60)
+FEWER = settings(SETTINGS, max_examples=max(1, SETTINGS.max_examples // 2))
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_lausanne_classes_equal_pylandstats_across_chunkings(shared_data, code):
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(seed=st.integers(0, 10_000), connectivity=st.sampled_from([8, 4]), data=st.data())
 def test_random_masks_with_nodata_equal_pylandstats(seed, connectivity, data):
     rng = np.random.default_rng(seed)

@@ -43,7 +43,7 @@ def chunked(draw, max_side=16, nodata=False):
     return mask, chunks
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(case=chunked(nodata=True), connectivity=st.sampled_from([8, 4]))
 def test_label_equals_scipy_for_any_chunking(case, connectivity):
     mask, chunks = case
@@ -106,7 +106,7 @@ def test_most_objects_is_the_largest_count_a_raster_can_hold(shape):
     assert most_objects(shape, False) == reference_labels(board, 4)[1]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(mask=masks(max_side=9), connectivity=st.sampled_from([8, 4]))
 def test_no_mask_holds_more_objects_than_most_objects(mask, connectivity):
     from geoquant.ops._tree import most_objects
@@ -151,7 +151,7 @@ def reference_runs(padded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.array(row_ptr), np.array(starts, np.int32), np.array(stops, np.int32)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), rows=st.integers(0, 12), cols=st.integers(0, 41),
        fill=st.sampled_from([0.0, 0.5, 0.9, 0.98]), offset=st.integers(0, 7))
 def test_tile_runs_equal_a_pixel_by_pixel_scan(seed, rows, cols, fill, offset):
@@ -192,7 +192,7 @@ def test_one_object_covering_every_tile_and_empty_mask():
     assert int(gq.ops.label(empty).max()) == 0
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(case=chunked(max_side=14), connectivity=st.sampled_from([8, 4]),
        resolution=st.sampled_from([(10.0, 10.0), (2.5, 7.0), (30.0, 1.0)]))
 def test_objects_table_equals_regionprops(case, connectivity, resolution):
@@ -268,7 +268,7 @@ def test_objects_distance_column():
     np.testing.assert_allclose(table["distance_m"], [70.0, np.hypot(130.0, 50.0)])
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(case=chunked(max_side=18), seed=st.integers(0, 2**32 - 1),
        density=st.sampled_from([0.0, 0.01, 0.1]),
        resolution=st.sampled_from([(10.0, 10.0), (3.7, 12.0)]))
@@ -290,7 +290,7 @@ def test_objects_distance_column_equals_scipy_edt(case, seed, density, resolutio
     np.testing.assert_allclose(table["distance_m"], expected, rtol=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(case=chunked(max_side=16), seed=st.integers(0, 2**32 - 1),
        connectivity=st.sampled_from([8, 4]))
 def test_valid_mask_excludes_pixels_like_numpy(case, seed, connectivity):
@@ -320,7 +320,7 @@ def reference_connected(through: np.ndarray, ends: list[np.ndarray], valid: np.n
     return bool(touched[0] & touched[1])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(case=chunked(max_side=16), seed=st.integers(0, 2**32 - 1),
        connectivity=st.sampled_from([8, 4]), holes=st.booleans())
 def test_connected_equals_scipy_labelling(case, seed, connectivity, holes):

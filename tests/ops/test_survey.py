@@ -56,7 +56,7 @@ def cases(draw, max_side=20):
     return mask, near, chunks
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(case=cases(), connectivity=st.sampled_from([8, 4]), tiles_per_batch=st.integers(1, 9),
        within_m=st.sampled_from([0.0, 10.0, 14.2, 35.0, 200.0]),
        min_area_m2=st.sampled_from([0.0, 200.0, 500.0]))

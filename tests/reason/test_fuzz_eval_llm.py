@@ -23,7 +23,7 @@ JSON = st.recursive(SCALARS, lambda inner: st.one_of(
 FIELDS = (*REQUIRED, "image", "mask", "imagery", "product", "datetime", "bbox", "gsd", "id")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=len(FIELDS)) | JSON)
 def test_any_record_is_read_or_names_its_problem(raw):
     record = _record(Path("q.jsonl"), 3, raw)
@@ -37,7 +37,7 @@ def test_any_record_is_read_or_names_its_problem(raw):
         assert "\x1b" not in record.problem
 
 
-@settings(max_examples=60, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.binary(max_size=60) | JSON.map(lambda v: json.dumps(v).encode()),
                 max_size=5))
@@ -58,7 +58,7 @@ def _completion(content):
     return json.dumps({"choices": [{"message": {"content": content}}]}).encode()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(
     st.binary(max_size=200),
     JSON.map(lambda v: json.dumps(v).encode()),
