@@ -30,10 +30,9 @@ import importlib.util
 import json
 import sys
 import tempfile
-import time
 import warnings
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,7 +61,9 @@ def _build() -> Any:
 
 
 def _record(q: Any, image: str, product: dict, n: int, site: str) -> dict:
-    num = (lambda x: float(f"{float(x):.7g}"))
+    def num(x: float) -> float:
+        return float(f"{float(x):.7g}")
+
     if isinstance(q.value, (bool, np.bool_)):
         answer, low, high = ("yes" if q.value else "no"), None, None
     elif q.quantum is None:      # counts: 10 %, at least one object

@@ -1,12 +1,13 @@
 """A segmenter trained from image/mask pairs: gradient-boosted trees over per-pixel image features.
 
-:func:`train_image_classifier` learns the classes of a :class:`~geoquant.segment._train_files.Legend`
-from :class:`~geoquant.segment._train_files.TrainingImage` records (one date each: aerial
-photographs, a Landsat scene, SAR chips) on the features of
+:func:`train_image_classifier` learns the classes of a legend
+(:class:`~geoquant.segment._train_files.Legend`) from labelled images
+(:class:`~geoquant.segment._train_files.TrainingImage`, one date each: aerial photographs, a
+Landsat scene, SAR chips) on the features of
 :class:`~geoquant.segment._image_features.ImageFeatures` (bands, band contrasts, their mean
 and spread over context windows). The learner is LightGBM (multiclass): on two CPU cores it
-trains in minutes where a convolutional network needs hours, and its held-out scores are
-measured against the ConvNeXt-UNet in ``benchmarks/README.md``.
+trains in minutes where a convolutional network needs hours; its held-out scores are in
+``benchmarks/README.md`` §14.
 
 Held-out ground: whole *groups* (tile folders, flood events, halves of a scene) are kept out
 of training and scored (per-class IoU, accuracy); ``refit`` then trains the written model on
@@ -404,7 +405,8 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
             f"class(es) {', '.join(absent)} have no pixel in the training split (groups "
             f"{', '.join(sorted({i.group for i in train}))}): hold out other groups, or drop "
             "the class from the legend (mark it nodata)")
-    options = {"radii": spec.radii_px, "ranges": spec.ranges, "weighting": weighting, "pixels": pixels, "rounds": rounds, "seed": seed,
+    options = {"radii": spec.radii_px, "ranges": spec.ranges, "weighting": weighting,
+               "pixels": pixels, "rounds": rounds, "seed": seed,
                "words": list(words), "test": sorted(test_groups)}
     state = None
     if checkpoint is not None:

@@ -481,8 +481,9 @@ def read_scene(images: Sequence[str | Path], labels: str | Path, legend: Legend,
     theirs = transform_bounds(label.rio.crs, scene.rio.crs, *label.rio.bounds())
     if theirs[0] >= bounds[2] or theirs[2] <= bounds[0] or theirs[1] >= bounds[3] \
             or theirs[3] <= bounds[1]:
-        raise GridMismatchError(f"the label raster {labels} (bounds {tuple(round(b) for b in theirs)}"
-                                f" in {scene.rio.crs}) does not overlap the imagery "
+        raise GridMismatchError(f"the label raster {labels} (bounds "
+                                f"{tuple(round(b) for b in theirs)} in {scene.rio.crs}) does "
+                                "not overlap the imagery "
                                 f"{images[0]} (bounds {tuple(round(b) for b in bounds)}): give "
                                 "labels of the same ground")
     nodata = label.rio.nodata
