@@ -21,6 +21,10 @@ Three ways of answering the 45 imagery questions of ``benchmarks/questions/quest
 
 Per-class IoU against the reference is printed for each. Truth and ranges are the question
 set's own (computed from the reference with scipy, see ``benchmarks/questions/build.py``).
+
+Models trained with ``geoquant train --legend`` and scored on ground they never saw (Dubai
+aerial tiles, Zion's Landsat scene, Sen1Floods11 events; issue 29) are measured by
+``benchmarks/imagery_heldout.py``.
 """
 
 from __future__ import annotations
