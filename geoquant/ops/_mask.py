@@ -198,13 +198,22 @@ def check_non_negative(value: Any, name: str, *, unit: str, example: str) -> flo
     """``value`` as a float; :class:`InvalidOptionError` unless it is finite and >= 0."""
     try:
         number = float(value)
+    except OverflowError:               # an int beyond float range (10**400): too large
+        number = math.inf
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number) or number < 0:
         raise InvalidOptionError(
-            f"{name}={value!r}; pass a finite number of {unit} >= 0, for example {example}"
+            f"{name}={_quoted(value)}; pass a finite number of {unit} >= 0, for example "
+            f"{example}"
         )
     return number
+
+
+def _quoted(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, with its length (10**400 has 401 digits)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def check_same_grid(first: PixelGeometry, second: PixelGeometry,
