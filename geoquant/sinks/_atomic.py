@@ -143,6 +143,36 @@ def atomic_output(target: Path, *, overwrite: bool, kind: str) -> Iterator[Path]
     try:
         yield partial
         _publish(partial, target, overwrite=overwrite)
-    except BaseException:
+    except BaseException as exc:
         _remove(partial)
+        if isinstance(exc, OSError) and not isinstance(exc, (TimeoutError, ConnectionError)):
+            raise _write_failed(target, exc) from exc
         raise
+
+
+class WriteFailedError(OutputPathError, OSError):
+    """The system refused a write (a full disk, a quota, a read-only mount): an
+    :class:`~geoquant.errors.OutputPathError` naming the output, and still an ``OSError``
+    with the system's ``errno`` for code that caught those."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _write_failed(target: Path, exc: OSError) -> WriteFailedError:
+    """A disk's failure while writing ``target`` (a full disk, a quota, a read-only mount), as
+    an error that names the target and what the system said; nothing of it was kept."""
+    import errno
+
+    advice = {errno.ENOSPC: f"free space on the disk of {target.parent} or choose another "
+                            "folder",
+              errno.EDQUOT: f"free space in your quota on {target.parent} or choose another "
+                            "folder",
+              errno.EROFS: "the filesystem is read-only: choose another folder",
+              errno.EACCES: f"choose a folder you can write to, or change the permissions "
+                            f"of {target.parent}"}.get(exc.errno, "choose another folder")
+    where = f" at {exc.filename}" if getattr(exc, "filename", None) else ""
+    error = WriteFailedError(f"Cannot write {target}: {exc.strerror or exc}{where}; {advice}. "
+                             "Nothing half-written was kept.")
+    error.errno, error.filename = exc.errno, exc.filename
+    return error
