@@ -44,6 +44,26 @@ def load_yaml(text: str, *, source: str) -> Any:
                                   "out")
             return super().compose_node(parent, index)
 
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            # PyYAML keeps the last of two equal keys silently: a key written twice (a pasted
+            # block, a merge gone wrong) is a mistake whose one half would be ignored
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = seen.get(key)
+                    seen.setdefault(key, line)
+                except TypeError:           # an unhashable key: PyYAML's own error follows
+                    continue
+                if first is not None:
+                    raise ConfigError(
+                        f"{source} gives the key {shorten(key, 80)!r} twice, "
+                        + (f"on line {line}" if first == line else
+                           f"at lines {first} and {line}")
+                        + ": keep one (YAML would silently use the last)")
+            return super().construct_mapping(node, deep=deep)
+
     try:
         return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
