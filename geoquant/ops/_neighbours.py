@@ -42,6 +42,7 @@ same way, so pairs are found exactly for that arc length.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -249,7 +250,8 @@ def nearest_neighbour_distances(rows: np.ndarray, cols: np.ndarray, ids: np.ndar
 
 def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches: int, *,
                  dx: float, dy: float, threshold_m: float,
-                 enn_m: np.ndarray | None = None, geometry: PixelGeometry | None = None) -> int:
+                 enn_m: np.ndarray | None = None, geometry: PixelGeometry | None = None,
+                 say: Callable[[str], None] | None = None) -> int:
     """Number of unordered patch pairs whose distance is at most ``threshold_m``.
 
     Parameters
@@ -266,7 +268,11 @@ def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches:
         Nearest-neighbour distances; patches farther than the threshold from every other
         patch are then skipped.
     geometry : PixelGeometry, optional
-        The grid; a geographic one places the points in geocentric coordinates.
+        The grid; a geographic one places the points in geocentric coordinates (and the
+        pairs are found by a k-d tree over all of them); projected grids use the cell grid
+        of :func:`_grid_joined_codes`, in time proportional to the edge pixels.
+    say : callable, optional
+        Receives one progress line per level of the cell grid.
 
     Returns
     -------
@@ -285,12 +291,30 @@ def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches:
         keep = near_enough[ids]
     if np.count_nonzero(keep) < 2:
         return 0
-    coords, to_metres, to_tree = _coordinates(rows[keep], cols[keep], dx, dy, geometry)
-    ids = ids[keep]
+    rows, cols, ids = np.asarray(rows)[keep], np.asarray(cols)[keep], ids[keep]
+    if geometry is None or not geometry.geographic:
+        codes = _grid_joined_codes(rows, cols, ids, n_patches, dx=dx, dy=dy,
+                                   threshold_m=threshold_m, say=say)
+    else:
+        codes = _tree_joined_codes(rows, cols, ids, n_patches, dx=dx, dy=dy,
+                                   threshold_m=threshold_m, geometry=geometry)
+    return int(codes.size)
+
+
+def _tree_joined_codes(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches: int, *,
+                       dx: float, dy: float, threshold_m: float,
+                       geometry: PixelGeometry | None = None) -> np.ndarray:
+    """Sorted codes ``j * (N + 1) + k`` (``j < k``) of the patch pairs at most ``threshold_m``
+    apart, from every pair of points within it (k-d tree, bands of points)."""
+    from scipy.spatial import cKDTree
+
+    if ids.size < 2:
+        return np.zeros(0, np.int64)
+    coords, to_metres, to_tree = _coordinates(rows, cols, dx, dy, geometry)
     tree = cKDTree(coords)
     # A hair wider than the threshold in tree units; the test below is on metres.
     radius = to_tree(threshold_m) * (1.0 + 1e-9)
-    found: list[np.ndarray] = []
+    found: list[np.ndarray] = [np.zeros(0, np.int64)]
     ranges = [(start, min(start + QUERY_BATCH, ids.size))
               for start in range(0, ids.size, QUERY_BATCH)]
     while ranges:
@@ -306,9 +330,7 @@ def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches:
         joined = (first < second) & (to_metres(pairs["v"]) <= threshold_m)
         if joined.any():
             found.append(np.unique(first[joined] * np.int64(n_patches + 1) + second[joined]))
-    if not found:
-        return 0
-    return int(np.unique(np.concatenate(found)).size)
+    return np.unique(np.concatenate(found))
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -378,3 +400,158 @@ def _finish_isolated(coords: np.ndarray, ids: np.ndarray, pending: np.ndarray,
 def check_threshold(threshold_m: Any) -> float:
     """The connectance threshold as a float, m; :class:`InvalidOptionError` unless >= 0."""
     return check_non_negative(threshold_m, "threshold_m", unit="metres", example="100.0")
+
+
+# -- connectance on a grid of cells (projected grids) --------------------------------------------
+GRID_STEPS = 4
+"""Cells across the connectance reach at the first level of :func:`_grid_joined_codes`."""
+
+TREE_POINTS = 1 << 16
+"""Points left to refine below which :func:`_grid_joined_codes` ends with the k-d tree."""
+
+
+def _pixel_metres(dx: float, dy: float) -> Any:
+    """Distance in metres of integer pixel offsets ``(drow, dcol)``, as the k-d tree gives it.
+
+    Square pixels: ``sqrt(drow² + dcol²) * dx`` (pixel units, exact squares, as pylandstats);
+    other pixels ``sqrt((drow dy)² + (dcol dx)²)``. Both are non-decreasing in ``|drow|`` and
+    ``|dcol|`` (every float step is), which the grid's sure and far cells rely on.
+    """
+    if dx == dy:
+        scale = float(dx)
+        return lambda dr, dc: np.sqrt(np.square(np.asarray(dr, np.float64))
+                                      + np.square(np.asarray(dc, np.float64))) * scale
+    return lambda dr, dc: np.sqrt(np.square(np.asarray(dr, np.float64) * float(dy))
+                                  + np.square(np.asarray(dc, np.float64) * float(dx)))
+
+
+def _reach(metres: Any, threshold_m: float, axis: int) -> int:
+    """Largest pixel offset along one axis whose distance is within the threshold."""
+    step = np.array([1, 0]) if axis == 0 else np.array([0, 1])
+    high = 1
+    while metres(*(step * high)) <= threshold_m:
+        high *= 2
+    low = 0  # metres(low) <= threshold < metres(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if metres(*(step * mid)) <= threshold_m:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def _grid_joined_codes(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches: int, *,
+                       dx: float, dy: float, threshold_m: float,
+                       say: Callable[[str], None] | None = None) -> np.ndarray:
+    """Codes ``j * (N + 1) + k`` (``j < k``) of the patch pairs at most ``threshold_m`` apart.
+
+    Exact, in time proportional to the edge pixels: the points go into square cells of ``s``
+    pixels; for every offset between two cells the pixel offsets of their points lie between
+    a smallest and a largest one, so the pair of cells is *sure* (every pair of their points
+    within the threshold: all their patch pairs are joined), *far* (none) or *unsure*.
+    Patches of unsure cell pairs not joined yet keep their points in those cells for the next
+    level, with cells half as wide; at ``s = 1`` no pair is unsure. A joined pair's closest
+    points lie in a cell pair that is sure or unsure at every level, so none is missed, and
+    every pair reported has two points within the threshold (the same ``metres`` test as the
+    k-d tree's), so the set is exact.
+    """
+    metres = _pixel_metres(dx, dy)
+    base = np.int64(n_patches + 1)
+    reach = min(_reach(metres, threshold_m, 0), _reach(metres, threshold_m, 1))
+    size = 1 << max(0, int(reach // GRID_STEPS).bit_length() - 1) if reach >= GRID_STEPS else 1
+    joined = np.zeros(0, np.int64)
+    rows = np.asarray(rows, np.int64)
+    cols = np.asarray(cols, np.int64)
+    ids = np.asarray(ids, np.int64)
+    while rows.size > 1:
+        cr, cc = rows // size, cols // size
+        width = np.int64(cc.max() + 1)
+        key = (cr * width + cc) * base + ids
+        entries, inverse = np.unique(key, return_inverse=True)
+        entry_cell, entry_id = entries // base, entries % base
+        cells, first, count = np.unique(entry_cell, return_index=True, return_counts=True)
+        cell_r, cell_c = cells // width, cells % width
+        near_r = _reach(metres, threshold_m, 0) // size + 2
+        near_c = _reach(metres, threshold_m, 1) // size + 2
+        sure, unsure = [], []
+        for a in range(0, near_r + 1):
+            for b in range(-near_c if a else 0, near_c + 1):
+                lo_r, hi_r = _offset_span(a, size)
+                lo_c, hi_c = _offset_span(b, size)
+                if float(metres(lo_r, lo_c)) > threshold_m:
+                    continue
+                (sure if float(metres(hi_r, hi_c)) <= threshold_m else unsure).append((a, b))
+        for a, b in sure:
+            pa, pb = _cell_pairs(cell_r, cell_c, cells, first, count, width, a, b)
+            joined = _merge(joined, _pair_codes(entry_id[pa], entry_id[pb], base))
+        flagged = np.zeros(entries.size, bool)
+        for a, b in unsure:
+            pa, pb = _cell_pairs(cell_r, cell_c, cells, first, count, width, a, b)
+            codes = _pair_codes(entry_id[pa], entry_id[pb], base, keep_all=True)
+            open_ = codes >= 0
+            open_[open_] = ~np.isin(codes[open_], joined, assume_unique=False)
+            flagged[pa[open_]] = True
+            flagged[pb[open_]] = True
+        if say is not None:
+            say(f"connectance: cells of {size} px, {rows.size:,} edge points, "
+                f"{joined.size:,} joined pairs, {int(np.count_nonzero(flagged)):,} of "
+                f"{entries.size:,} cell entries to refine")
+        if size == 1 or not flagged.any():
+            break
+        keep = flagged[inverse]
+        rows, cols, ids = rows[keep], cols[keep], ids[keep]
+        if rows.size <= TREE_POINTS:  # few points left: every pair of them within reach
+            found = _tree_joined_codes(rows, cols, ids, n_patches, dx=dx, dy=dy,
+                                       threshold_m=threshold_m)
+            return _merge(joined, found)
+        size //= 2
+    return joined
+
+
+def _offset_span(cells: int, size: int) -> tuple[int, int]:
+    """Smallest and largest pixel offset between points of cells ``cells`` apart."""
+    cells = abs(cells)
+    if cells == 0:
+        return 0, size - 1
+    return (cells - 1) * size + 1, (cells + 1) * size - 1
+
+
+def _cell_pairs(cell_r: np.ndarray, cell_c: np.ndarray, cells: np.ndarray, first: np.ndarray,
+                count: np.ndarray, width: np.int64, a: int, b: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Entry indices of every (entry of cell ``c``, entry of cell ``c + (a, b)``) pair."""
+    tc = cell_c + b
+    tr = cell_r + a
+    inside = (tc >= 0) & (tc < width)
+    src = np.nonzero(inside)[0]
+    target = tr[src] * width + tc[src]
+    pos = np.minimum(np.searchsorted(cells, target), cells.size - 1)
+    hit = cells[pos] == target
+    src, dst = src[hit], pos[hit]
+    n_a, n_b = count[src], count[dst]
+    sizes = n_a * n_b
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    which = np.repeat(np.arange(src.size), sizes)
+    local = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return (first[src][which] + local // n_b[which], first[dst][which] + local % n_b[which])
+
+
+def _pair_codes(first: np.ndarray, second: np.ndarray, base: np.int64,
+                keep_all: bool = False) -> np.ndarray:
+    """Unordered pair codes ``min * base + max`` of two patch id arrays (-1 for ``j == k``
+    when ``keep_all``, else those are dropped and the codes made unique)."""
+    low = np.minimum(first, second)
+    codes = low * base + np.maximum(first, second)
+    if keep_all:
+        return np.where(first != second, codes, -1)
+    return np.unique(codes[first != second])
+
+
+def _merge(joined: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Sorted union of two sorted unique code arrays."""
+    if not codes.size:
+        return joined
+    return np.union1d(joined, codes)
