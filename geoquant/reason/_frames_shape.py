@@ -175,7 +175,18 @@ _NEIGHBOUR_STATS = {"closest": "min", "nearest": "min", "mean": "mean", "average
                     "minimum": "min", "smallest": "min", "shortest": "min"}
 
 
+_PERIMETER = compile_all(
+    rf"^(?:{WH} )?(?:the )?(?:total |combined |overall )?(?:perimeter|boundary length|outline "
+    r"length|shoreline(?: length)?|coastline(?: length)?|length of (?:the )?(?:boundary|"
+    r"boundaries|outline|shore|shoreline|border)s?|circumference) (?:of|around) (?P<a>.+)$",
+    r"^how long is (?:the )?(?:total |combined )?(?:perimeter|boundary|outline|shoreline|"
+    r"coastline) (?:of|around) (?P<a>.+)$")
+
+
 def distance(r: Reader, text: str) -> dict[str, Any] | None:
+    if m := first_match(_PERIMETER, text):       # "the perimeter of the largest forest patch"
+        of = r.target(m["a"], objects=True).mask
+        return r.answer(r.doc.add("perimeter", "perimeter", of=of, unit=length_unit(r.unit)))
     if m := first_match(_NEIGHBOURS, text):      # "how far apart are the two closest lakes"
         stat = _NEIGHBOUR_STATS.get(m.groupdict().get("s") or "", "mean")
         of = r.target(re.sub(r"\s+(?:to each other|from each other|apart)$", "", m["a"]),

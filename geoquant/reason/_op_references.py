@@ -405,3 +405,11 @@ def neighbour_distance(expr: tuple, ev: Any) -> float:
     if values.size == 0:
         return float("nan")
     return float(getattr(np, expr[2])(values)) / LENGTH_UNITS[expr[3]]
+
+
+def perimeter(expr: tuple, ev: Any) -> float:
+    """``("perimeter", m, unit)``: the objects' pixel faces against anything not in them (the
+    border and no data included), times the pixel side."""
+    mask, _ = ev.pixels(expr[1])
+    labels, n = labels_of(mask, ev)
+    return float(_patch_faces(labels, n).sum()) * ev.pixel_m / LENGTH_UNITS[expr[2]]

@@ -614,6 +614,18 @@ def _run_percent_change(step: Step, ctx: Context) -> StepResult:
     return StepResult(step, value=float(value), unit="%", error=float(error))
 
 
+def _run_perimeter(step: Step, ctx: Context) -> StepResult:
+    """The total perimeter of the objects of ``of``: pixel edges against anything not in the
+    object, the raster border and no data included (:func:`geoquant.ops.objects`)."""
+    import geoquant.ops as ops
+
+    a = step.args
+    unit, of = a.get("unit", "m"), ctx.mask(a["of"])
+    table = ops.objects(of, connectivity=ctx.connectivity)
+    value = float(table.perimeter_m.sum()) if len(table) else 0.0
+    return StepResult(step, value=value / LENGTH_UNITS[unit], unit=unit)
+
+
 def _run_neighbour_distance(step: Step, ctx: Context) -> StepResult:
     """A statistic over the objects of ``of`` of the distance to the nearest other object
     (FRAGSTATS' ENN: edge to edge between pixel centres)."""
@@ -726,6 +738,7 @@ def _canonical_compare(name: str, a: Mapping[str, Any],
 _OF = _refs("of")
 _NEAR_FORM = _with(("of", "to"), ("distance_m", None))
 _SIZE_FORM = _with(("of",), ("unit", "m2"))
+_SIZE_FORM_M = _with(("of",), ("unit", "m"))
 
 
 def _spec(name: str, kind: str, required: dict[str, Any], optional: dict[str, Any],
@@ -928,6 +941,11 @@ OPS: Mapping[str, OpSpec] = MappingProxyType({spec.name: spec for spec in (
           "from", _run_percent_change,
           lambda a: f"change from {a['from']} to {a['of']}, percent", reads="value",
           canonical=_refs("of", "from"), reference="percent_change"),
+    _spec("perimeter", "value", {"of": _REF}, dict(_LENGTH_UNIT),
+          'total perimeter of the objects of mask "of" (pixel edges against anything not in '
+          'the object, the raster border included), in "unit" ("the perimeter of the largest '
+          'forest patch", "the shoreline length of the lakes")', _run_perimeter,
+          _of("perimeter"), labels=("of",), canonical=_SIZE_FORM_M, reference="perimeter"),
     _spec("neighbour_distance", "value", {"of": _REF, "stat": {"enum": list(DISTANCE_STATS)}},
           dict(_LENGTH_UNIT),
           '"stat" (min, max, mean, median) over the objects of mask "of" of the distance from '

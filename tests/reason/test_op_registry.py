@@ -50,7 +50,6 @@ STEPS = [
     {"id": "alone", "op": "objects_far_other", "of": "shrub", "distance_m": 30},
     {"id": "s", "op": "share", "of": "forest"},
     {"id": "s_in", "op": "share", "of": "near", "within": "grass"},
-    {"id": "s_gaps", "op": "share", "of": "gaps"},
     {"id": "s_left", "op": "share", "of": "no_built"},
     {"id": "a", "op": "area", "of": "rest", "unit": "ha"},
     {"id": "a_m", "op": "area", "of": "not_forest"},
@@ -73,6 +72,7 @@ STEPS = [
     {"id": "per_ha", "op": "ratio", "of": "n", "to": "a", "scale": 100, "unit": "per 100 ha"},
     {"id": "twice", "op": "scaled", "of": "a", "factor": 2},
     {"id": "enn", "op": "neighbour_distance", "of": "shrub", "stat": "mean"},
+    {"id": "outline", "op": "perimeter", "of": "grass", "unit": "km"},
     *({"id": f"f_{m}", "op": "fragmentation", "of": "grass", "metric": m,
        **({"unit": "acre"} if m == "area_mn" else {"unit": "km"} if m == "total_edge" else {})}
       for m in FRAGMENTATION_METRICS),

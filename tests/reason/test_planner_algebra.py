@@ -388,3 +388,13 @@ def test_landscape_metrics_in_other_units_of_their_kind(question, unit):
 def test_a_landscape_metric_in_a_unit_of_another_kind_is_refused():
     with pytest.raises(QuestionError, match="reported in ha"):
         plan_question("What is the mean patch size of forest in km?")
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("What is the perimeter of the largest forest patch in m?", "m"),
+    ("What is the total perimeter of all water bodies in km?", "km"),
+    ("How long is the shoreline of the lakes, in miles?", "mi"),
+])
+def test_perimeters(question, unit):
+    assert answer_op(question) == ("perimeter", {"of": answer_op(question)[1]["of"],
+                                                 "unit": unit})
