@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from geoquant.errors import InvalidOptionError
 
 
@@ -68,8 +70,6 @@ def read_training_data(data: Sequence[str | Path], *, legend: Any,
             images += scene_halves(files, label, table, bands=bands, halves=halves)
         else:
             values, target, names = read_scene(files, label, table, bands=bands)
-            import numpy as np
-
             images.append(TrainingImage(str(scene), files[0].stem,
                                         np.asarray(values.values, np.float32), names, target))
     return images, table
