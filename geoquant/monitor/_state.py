@@ -38,6 +38,9 @@ from geoquant.errors import StoreError, StoreLockedError
 
 STATE_KEY = "geoquant_monitor"
 STATE_FORMAT = 1
+#: Seconds after which an empty lock file is a run's that was killed while taking it (a run
+#: writes its holder within microseconds of creating the file), so the next run breaks it.
+EMPTY_LOCK_STALE_S = 30.0
 STORE_KIND = "geoquant monitor store"
 #: Alert records kept in the state for ``status`` (the alerts file keeps all of them).
 KEPT_ALERTS = 20
@@ -136,6 +139,12 @@ def _read_holder(path: Path) -> dict[str, Any] | None:
         return None
     except OSError as err:
         return {"unreadable": str(err)}
+    if not text.strip():
+        try:
+            age = max(0.0, dt.datetime.now().timestamp() - path.stat().st_mtime)
+        except OSError:
+            age = 0.0
+        return {"unreadable": "empty", "empty_for_s": round(age, 1)}
     try:
         holder = json.loads(text)
     except json.JSONDecodeError:
@@ -182,7 +191,24 @@ def _instant(text: Any) -> float | None:
         return None
 
 
+def lock_verdict(holder: Mapping[str, Any]) -> str:
+    """What ``monitor run`` does with a lock, and ``monitor status`` says of it, in one word.
+
+    ``"running"`` (refused), ``"stale"`` (its process is gone on this host, or the file is
+    empty for :data:`EMPTY_LOCK_STALE_S`: a run killed while taking it; the next run breaks
+    it), ``"taking"`` (empty, a run is taking it right now), ``"remote"`` (another host: cannot
+    be judged from here) or ``"unreadable"`` (not a lock geoquant wrote: remove it by hand).
+    """
+    if holder.get("unreadable") == "empty":
+        return "stale" if holder.get("empty_for_s", 0.0) >= EMPTY_LOCK_STALE_S else "taking"
+    if "unreadable" in holder:
+        return "unreadable"
+    return {True: "running", False: "stale", None: "remote"}[holder_alive(holder)]
+
+
 def describe_holder(holder: Mapping[str, Any]) -> str:
+    if holder.get("unreadable") == "empty":
+        return f"an empty lock (written {holder.get('empty_for_s', 0.0):g} s ago)"
     if "unreadable" in holder:
         return f"an unreadable lock ({holder['unreadable']})"
     return (f"pid {holder.get('pid')} on {holder.get('host')} since {holder.get('started')}"
@@ -191,14 +217,19 @@ def describe_holder(holder: Mapping[str, Any]) -> str:
 
 def _locked_error(store: Path, holder: Mapping[str, Any]) -> StoreLockedError:
     path = lock_path(store)
-    alive = holder_alive(holder)
+    verdict = lock_verdict(holder)
     who = describe_holder(holder)
-    if alive is False or "unreadable" in holder:
+    if verdict == "taking":
+        return StoreLockedError(
+            f"{store} is being locked by another run right now ({who}): run again in a "
+            f"moment; an empty lock older than {EMPTY_LOCK_STALE_S:g} s is broken by the next "
+            "run")
+    if verdict in ("stale", "unreadable"):
         return StoreLockedError(
             f"{store} is locked by {who}, which is no longer running: the run was interrupted. "
             f"If no other run is active, remove {path} and run again (the next run trims any "
             "step left half-written)")
-    if alive is None:
+    if verdict == "remote":
         return StoreLockedError(
             f"{store} is locked by {who}, another host: wait for that run to finish; if it is "
             f"known to have stopped, remove {path} and run again")
@@ -264,7 +295,7 @@ def store_lock(store: str | Path, *, purpose: str = "",
             break
         except FileExistsError:
             current = read_lock(store) or {"unreadable": "vanished"}
-            if attempt == 0 and "unreadable" not in current and holder_alive(current) is False \
+            if attempt == 0 and lock_verdict(current) == "stale" \
                     and _break_stale(path, current):
                 if say is not None:
                     say(f"broke the lock {path}: its run ({describe_holder(current)}) is no "

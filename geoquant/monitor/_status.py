@@ -12,7 +12,7 @@ from typing import Any
 from geoquant.errors import ConfigError
 from geoquant.monitor._config import load_config, parse_cadence
 from geoquant.monitor._specs import MonitorConfig
-from geoquant.monitor._state import describe_holder, holder_alive, lock_path, read_lock
+from geoquant.monitor._state import describe_holder, lock_path, lock_verdict, read_lock
 from geoquant.monitor._store import MonitorStore
 
 
@@ -116,9 +116,17 @@ class MonitorStatus:
     def _lock_lines(self) -> list[str]:
         if self.lock is None:
             return []
-        alive = holder_alive(self.lock)
-        state = {True: "running", False: "stale: its process is gone; the next run breaks "
-                 f"it ({lock_path(self.store)})", None: "on another host"}[alive]
+        path = lock_path(self.store)
+        state = {"running": "running",
+                 "stale": ("stale: its process is gone; the next run breaks it "
+                           f"({path})" if "unreadable" not in self.lock else
+                           f"stale: left empty by a run killed while taking it; the next run "
+                           f"breaks it ({path})"),
+                 "taking": "being taken by a run right now",
+                 "remote": "on another host",
+                 "unreadable": ("unreadable, so not a live run's: the next run refuses it; if "
+                                f"no other run is active, remove {path}")
+                 }[lock_verdict(self.lock)]
         return [f"  locked by {describe_holder(self.lock)} ({state})"]
 
     def to_dict(self) -> dict[str, Any]:
