@@ -446,6 +446,7 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
          overwrite: bool, gsd: float | None, say: Callable[[str], None] | None,
          landcover: Any = None) -> Answer:
     started = time.perf_counter()
+    _check_text(question)
     progress = _Progress(say, started, total=4 if landcover in (None, False) else 5)
     paths = _output_paths(out, overwrite) if out is not None else None
     gsd = _pixel_size(question, gsd)
@@ -460,6 +461,7 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
         if legend is None or not legend.legend:
             raise
         plan, planned_by = planned(question, planner, vocabulary=legend)
+    _check_text(plan)               # an LLM's plan may hold one in a step or in its question
     progress(f"planned {len(plan.steps)} steps")
     if datetime is None and plan_dates(plan) != (None,) and plan.question:
         datetime = _datetime_from_years(plan.question)
@@ -504,6 +506,24 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
     import dataclasses
 
     return dataclasses.replace(answer, elapsed_s=time.perf_counter() - started)
+
+
+def _check_text(question: str | Plan) -> None:
+    """Refuse a question (or plan) holding a lone surrogate (U+D800..U+DFFF) before anything
+    is computed: it is no character (bytes that were not UTF-8, read with 'surrogateescape',
+    or a broken escape), and the answer could not be written or printed after the work."""
+    import json
+
+    text = question if isinstance(question, str) else \
+        json.dumps(question.to_dict(), ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        where = "question" if isinstance(question, str) else "plan"
+        raise QuestionError(
+            f"the {where} holds {text[err.start]!r} at character {err.start + 1}, which is no "
+            "character (bytes that are not UTF-8, or a broken escape): retype the question "
+            "as plain text") from None
 
 
 def _with_planner(answer: Answer, planned_by: Mapping[str, Any]) -> Answer:
