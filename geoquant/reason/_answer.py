@@ -133,6 +133,7 @@ class Answer:
             shown = f"  [evidence: {', '.join(t.evidence)}]" if t.evidence else ""
             lines.append(f"  {n}. {t.words}{value}{shown}")
         lines += [f"Read as: {note}" for note in self.plan.notes]
+        lines += [f"Note: {note}" for note in self.provenance.get("notes", ())]
         prov = self.provenance
         seg = prov.get("segmenter") or {}
         items = len(prov.get("items") or ())

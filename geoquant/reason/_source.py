@@ -649,12 +649,38 @@ def _segment(cube: Any, steps: dict[str | None, int | None], *, clear: Any, prod
         segs = dict(zip(segs_keys, persisted[:len(segs_keys)], strict=True))
         codes = dict(zip(codes_keys, persisted[len(segs_keys):], strict=True))
         _check_whole_codes(codes, provenance)
+        _note_unnamed_codes(codes, product, provenance)
     else:
         # Larger than memory should hold: every step reads the source again, tile by tile.
         provenance["read"] = (f"lazily in chunks ({held / 2**30:.1f} GiB of layers, more "
                               f"than the {PERSIST_BYTES / 2**30:g} GiB held in memory)")
     picture = _picture_of(cube, steps)
     return Layers(segs, codes, picture, provenance)
+
+
+def _note_unnamed_codes(codes: Mapping[Any, Any], product: Any,
+                        provenance: dict[str, Any]) -> None:
+    """Say which codes of a categorical raster its legend does not name: they are ground of
+    no class (counted in shares of the region), which a legend that forgot its no-data code
+    would otherwise leave unsaid (Sen1Floods11's -1)."""
+    named = getattr(product, "codes", None)
+    if not isinstance(named, Mapping):
+        return
+    known = {int(c) for c in named} | {int(c) for c in getattr(product, "nodata", ())}
+    found: dict[int, int] = {}
+    for layer in codes.values():
+        values, counts = np.unique(np.asarray(layer.data), return_counts=True)
+        for value, count in zip(values, counts, strict=True):
+            if np.isfinite(value) and int(value) not in known:
+                found[int(value)] = found.get(int(value), 0) + int(count)
+    if not found:
+        return
+    listed = ", ".join(f"{code} ({count} pixels)" for code, count in sorted(found.items())[:8])
+    provenance["codes_not_in_legend"] = {str(code): count for code, count in found.items()}
+    provenance.setdefault("notes", []).append(
+        f"codes {listed} are not in the legend: read as ground of no class, counted in shares "
+        "of the region; name them in the legend (e.g. {\"%d\": \"no data\"}) to leave them "
+        "out" % min(found))
 
 
 def _check_whole_codes(codes: Mapping[Any, Any], provenance: Mapping[str, Any]) -> None:
