@@ -256,33 +256,38 @@ def write_answer(answer: Answer, layers: Layers, paths: Mapping[str, Path], *,
     store.attrs = {"title": answer.question, "answer": answer_text(answer.value, answer.unit,
                                                                      answer.range),
                    "geoquant_answer": answer.to_json()}
-    recover_outputs(paths)
-    stage = _stage_folder(paths["zarr"])
-    try:
-        staged = {kind: stage / "new" / path.name for kind, path in paths.items()}
-        staged["zarr"].parent.mkdir(parents=True)
-        sinks.write_zarr(store, staged["zarr"])
-        sinks.write_json(answer.to_dict(), staged["json"])
-        staged["png"].write_bytes(picture.getvalue())
-    except BaseException:
-        import shutil
+    from geoquant.sinks._owner import claimed
 
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    _publish_outputs(stage, paths, overwrite=overwrite)
+    recover_outputs(paths)
+    # claimed: no other thread of this process sweeps it while this one writes and publishes
+    with claimed(_stage_name(paths["zarr"])) as stage:
+        stage.mkdir()
+        try:
+            staged = {kind: stage / "new" / path.name for kind, path in paths.items()}
+            staged["zarr"].parent.mkdir(parents=True)
+            sinks.write_zarr(store, staged["zarr"])
+            sinks.write_json(answer.to_dict(), staged["json"])
+            staged["png"].write_bytes(picture.getvalue())
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        _publish_outputs(stage, paths, overwrite=overwrite)
     return answer
 
 
 _READY = "READY"
 
 
-def _stage_folder(zarr_path: Path) -> Path:
-    import os
+def _stage_name(zarr_path: Path) -> Path:
+    """``.<stem>.ask-<pid>-<boot>.<ticks>-<token>``: the owner (see
+    :mod:`geoquant.sinks._owner`) and a token unique to this write (threads share the pid)."""
     import uuid
 
-    stage = zarr_path.with_name(f".{zarr_path.stem}.ask-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    stage.mkdir()
-    return stage
+    from geoquant.sinks._owner import owner_tag
+
+    return zarr_path.with_name(f".{zarr_path.stem}.ask-{owner_tag()}-{uuid.uuid4().hex[:12]}")
 
 
 def _publish_outputs(stage: Path, paths: Mapping[str, Path], *, overwrite: bool) -> None:
@@ -325,17 +330,19 @@ def _finish_publish(stage: Path) -> None:
 
 def recover_outputs(paths: Mapping[str, Path]) -> list[str]:
     """Finish or clear what runs killed while writing these outputs left (their staging
-    folders beside them, of processes that are gone). Returns what was done."""
+    folders beside them, whose owner is provably gone: its pid is free, the machine rebooted,
+    or the pid now belongs to a process that started later). Staging that a live thread of
+    this process is using is never touched. Returns what was done."""
     import shutil
 
+    from geoquant.sinks._owner import owner_gone, parse_owner
+
     zarr_path = paths["zarr"]
+    prefix = f".{zarr_path.stem}.ask-"
     done = []
-    for stage in zarr_path.parent.glob(f".{zarr_path.stem}.ask-*"):
-        try:
-            pid = int(stage.name.rsplit("-", 2)[1])
-        except (IndexError, ValueError):
-            continue
-        if _alive(pid):
+    for stage in zarr_path.parent.glob(f"{prefix}*"):
+        owner = parse_owner(stage.name[len(prefix):])
+        if owner is None or not owner_gone(*owner, path=stage):
             continue
         if (stage / _READY).is_file():
             _finish_publish(stage)
@@ -344,20 +351,6 @@ def recover_outputs(paths: Mapping[str, Path]) -> list[str]:
             shutil.rmtree(stage, ignore_errors=True)
             done.append(f"removed the unfinished outputs of an interrupted run ({stage.name})")
     return done
-
-
-def _alive(pid: int) -> bool:
-    import os
-
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def ask(question: str | Plan, *, source: Any, region: Any = None,

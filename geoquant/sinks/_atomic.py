@@ -21,8 +21,59 @@ __all__ = ["atomic_output", "check_output_path", "sibling_name"]
 
 
 def sibling_name(target: Path, tag: str) -> Path:
-    """A hidden, unique path next to ``target``: ``.<name>.<tag>-<uuid>``."""
-    return target.with_name(f".{target.name}.{tag}-{uuid.uuid4().hex[:12]}")
+    """A hidden, unique path next to ``target``: ``.<name>.<tag>-<pid>-<boot>.<ticks>-<uuid>``
+    (its owner, see :mod:`geoquant.sinks._owner`, then a token unique to this write)."""
+    from geoquant.sinks._owner import owner_tag
+
+    return target.with_name(f".{target.name}.{tag}-{owner_tag()}-{uuid.uuid4().hex[:12]}")
+
+
+#: Seconds after which a ``.partial-<hex>`` of an older geoquant (its name carries no owner)
+#: untouched that long is a dead run's and is swept.
+OWNERLESS_STALE_S = 7 * 86400.0
+
+
+def sweep_partials(target: Path) -> list[Path]:
+    """Remove the ``.<name>.partial-*`` siblings of ``target`` that dead runs left.
+
+    A sibling is removed only when its owner is provably gone (see
+    :func:`geoquant.sinks._owner.owner_gone`): never one a live process, or another thread of
+    this one, is writing. One of an older geoquant, named ``.partial-<hex>`` without an owner,
+    is removed when nothing in it changed for :data:`OWNERLESS_STALE_S`. Returns what was
+    removed.
+    """
+    import time
+
+    from geoquant.sinks._owner import owner_gone, parse_owner
+
+    prefix = f".{target.name}.partial-"
+    removed = []
+    try:
+        found = [p for p in target.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for path in found:
+        rest = path.name[len(prefix):]
+        owner = parse_owner(rest)
+        if owner is not None and "-" in rest:
+            gone = owner_gone(*owner, path=path)
+        else:                                   # .partial-<hex>: an older geoquant's
+            gone = time.time() - _newest_change(path) > OWNERLESS_STALE_S
+        if gone:
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
+def _newest_change(path: Path) -> float:
+    """The latest modification time of ``path`` and what lies directly in it, seconds."""
+    try:
+        times = [path.lstat().st_mtime]
+        if path.is_dir() and not path.is_symlink():
+            times += [child.lstat().st_mtime for child in path.iterdir()]
+        return max(times)
+    except OSError:
+        return float("inf")
 
 
 def check_output_path(path: str | os.PathLike[str], *, overwrite: bool, kind: str) -> Path:
@@ -86,8 +137,7 @@ def check_output_path(path: str | os.PathLike[str], *, overwrite: bool, kind: st
     return target
 
 
-def _make_partial(target: Path, *, kind: str) -> Path:
-    partial = sibling_name(target, "partial")
+def _make_partial(partial: Path, target: Path, *, kind: str) -> Path:
     try:
         if kind == "directory":
             partial.mkdir()
@@ -139,7 +189,15 @@ def atomic_output(target: Path, *, overwrite: bool, kind: str) -> Iterator[Path]
     runs (a last check that the directory can be written). If the block raises anything, the
     sibling is removed and the exception propagates; ``target`` is left untouched.
     """
-    partial = _make_partial(target, kind=kind)
+    from geoquant.sinks._owner import claimed
+
+    sweep_partials(target)
+    with claimed(sibling_name(target, "partial")) as name:
+        partial = _make_partial(name, target, kind=kind)
+        yield from _write_then_publish(partial, target, overwrite=overwrite)
+
+
+def _write_then_publish(partial: Path, target: Path, *, overwrite: bool) -> Iterator[Path]:
     try:
         yield partial
         _publish(partial, target, overwrite=overwrite)

@@ -11,7 +11,7 @@ xr = pytest.importorskip("xarray")
 pytest.importorskip("rioxarray")
 
 
-def _mask() -> "xr.DataArray":
+def _mask() -> xr.DataArray:
     return xr.DataArray(np.eye(4, dtype=bool), dims=("y", "x"),
                         coords={"y": 5_000_035.0 - 10.0 * np.arange(4),
                                 "x": 500_005.0 + 10.0 * np.arange(4)}).rio.write_crs("EPSG:32633")

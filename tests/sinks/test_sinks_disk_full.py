@@ -18,7 +18,7 @@ xr = pytest.importorskip("xarray")
 pytest.importorskip("rioxarray")
 
 
-def _dataset() -> "xr.Dataset":
+def _dataset() -> xr.Dataset:
     mask = xr.DataArray(np.arange(12, dtype="uint8").reshape(3, 4), dims=("y", "x"),
                         coords={"y": 5_000_025.0 - 10.0 * np.arange(3),
                                 "x": 500_005.0 + 10.0 * np.arange(4)}, name="mask")
