@@ -31,25 +31,18 @@ def _cmd_catalog_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
 def _cmd_catalog_serve(args: argparse.Namespace) -> int:
-    import signal
     import time
 
     from geoquant.sources import CatalogServer
 
-    # SIGTERM (kill, systemd, a test's terminate()) must stop the server too, not orphan it.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (kill, systemd, a test's terminate()) raises Terminated (main's handler), Ctrl-C
+    # KeyboardInterrupt: leaving the block stops the server, and main exits 143 or 130 as
+    # docs/operations.md says
     with CatalogServer(args.folder, port=args.port) as server:
         print(f"STAC API on {server.url} (Ctrl-C stops it)", flush=True)
-        try:
-            while server.running:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        while server.running:
+            time.sleep(0.5)
     return 0
 
 

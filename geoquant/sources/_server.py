@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from geoquant.errors import CatalogUnreachableError, OutputPathError
+from geoquant.errors import CatalogUnreachableError, InvalidOptionError, OutputPathError
 
 
 def _rustac_executable() -> str:
@@ -78,6 +80,65 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
+def _check_port(port: object) -> int | None:
+    """``port`` as a TCP port number 1..65535, or None (choose a free one)."""
+    if port is None:
+        return None
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise InvalidOptionError(
+            f"port {str(port)[:40]!r} is not a TCP port: give a whole number from 1 to 65535 "
+            "(--port 8080), or leave it out to take a free one")
+    return port
+
+
+class _Spawner:
+    """Starts child processes from one thread that lives as long as this process.
+
+    ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, not the process:
+    a server started from a short-lived thread (a thread pool, a request handler) would be
+    killed when that thread returned. Forking from this long-lived daemon thread ties the
+    child to the process instead.
+    """
+
+    def __init__(self) -> None:
+        import queue
+
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self.pid = os.getpid()
+        threading.Thread(target=self._serve, name="geoquant-spawner", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            args, kwargs, reply = self._requests.get()
+            try:
+                reply.put((subprocess.Popen(*args, **kwargs), None))
+            except BaseException as err:            # noqa: BLE001 - handed to the caller
+                reply.put((None, err))
+
+    def popen(self, *args: object, **kwargs: object) -> subprocess.Popen:
+        import queue
+
+        reply: queue.SimpleQueue = queue.SimpleQueue()
+        self._requests.put((args, kwargs, reply))
+        process, error = reply.get()
+        if error is not None:
+            raise error
+        return process
+
+
+_SPAWNER: _Spawner | None = None
+_SPAWNER_LOCK = threading.Lock()
+
+
+def _spawner() -> _Spawner:
+    """This process's spawner (a forked child starts its own: threads do not survive fork)."""
+    global _SPAWNER
+    with _SPAWNER_LOCK:
+        if _SPAWNER is None or _SPAWNER.pid != os.getpid():
+            _SPAWNER = _Spawner()
+        return _SPAWNER
+
+
 class CatalogServer:
     """Serve a folder of STAC collections and items as a STAC API on ``127.0.0.1``.
 
@@ -89,7 +150,7 @@ class CatalogServer:
         Folder of ``collection.json`` and item (FeatureCollection) JSON files, as written by
         :func:`geoquant.sources.build_catalog`.
     port
-        TCP port; a free one is chosen when omitted.
+        TCP port, 1 to 65535; a free one is chosen when omitted.
     startup_timeout
         Seconds to wait for the API to answer.
 
@@ -101,6 +162,7 @@ class CatalogServer:
 
     def __init__(self, folder: str | Path, *, port: int | None = None,
                  startup_timeout: float = 20.0) -> None:
+        port = _check_port(port)
         self.files = catalog_files(folder)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -111,7 +173,8 @@ class CatalogServer:
         _check_port_free(self.port)
         command = [_rustac_executable(), "serve", "--addr", f"127.0.0.1:{self.port}",
                    *map(str, self.files)]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+        # forked from the spawner thread: PR_SET_PDEATHSIG follows the forking thread
+        self._process = _spawner().popen(command, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE, text=True,
                                          preexec_fn=_die_with_parent)
         deadline = time.monotonic() + self.startup_timeout
