@@ -10,6 +10,8 @@ metric) are documented in :mod:`geoquant.ops._landscape`.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from geoquant.ops._area import coverage_from_totals, coverage_totals
@@ -20,7 +22,8 @@ from geoquant.ops._tree import object_pass, write_labels
 
 
 def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | None = None,
-                  neighbours: bool = True, valid: Any = None) -> dict[str, float]:
+                  neighbours: bool = True, valid: Any = None,
+                  say: Callable[[str], None] | None = None) -> dict[str, float]:
     """Class-level landscape metrics of a mask's True class (FRAGSTATS meaning and units).
 
     Parameters
@@ -40,6 +43,10 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
         :mod:`geoquant.ops._geodesy`). False skips them (NaN).
     valid : xarray.DataArray of bool, optional
         False where pixels are excluded.
+    say : callable, optional
+        Receives progress lines: one when the tile passes end, one before the distance
+        metrics, one per level of the connectance search (see
+        :func:`geoquant.ops._neighbours.joined_pairs`).
 
     Returns
     -------
@@ -67,6 +74,7 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
         neighbours_of_points,
     )
 
+    started = time.perf_counter()
     conn8 = check_connectivity(connectivity)
     prepared = prepare_mask(mask, valid=valid)
     if neighbours and connectance_m is not None:
@@ -80,13 +88,21 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
     # and arrays grouped by type, not in the order asked for.
     moments, edge_sums, coverage_sums, *points = dask.compute(
         run.result, edge_totals(prepared), coverage_totals(prepared), *points)
+    if say is not None:
+        say(f"fragmentation: {int(moments['patches']):,} patches, tile passes done in "
+            f"{time.perf_counter() - started:.1f} s")
     edges = edges_from_totals(edge_sums, prepared.geometry)
     coverage = coverage_from_totals(coverage_sums, prepared.geometry)
     enn = joined = None
     if neighbours:
-        found = neighbours_of_points(gather_edge_points(points), prepared.geometry,
+        gathered = gather_edge_points(points)
+        if say is not None:
+            say(f"fragmentation: nearest neighbours over {gathered[0].size:,} edge points")
+        found = neighbours_of_points(gathered, prepared.geometry,
                                      n_patches=int(moments["patches"]),
-                                     threshold_m=connectance_m)
+                                     threshold_m=connectance_m, say=say)
+        if say is not None:
+            say(f"fragmentation: distance metrics done in {time.perf_counter() - started:.1f} s")
         enn, joined = found.enn_m, found.joined_pairs
     return class_metrics(moments, valid_cells=coverage.valid_cells,
                          valid_area_m2=coverage.valid_area_m2,

@@ -125,8 +125,10 @@ def patch_neighbours(labels: Any, geometry: PixelGeometry, *, n_patches: int | N
 
 def neighbours_of_points(points: tuple[np.ndarray, np.ndarray, np.ndarray],
                          geometry: PixelGeometry, *, n_patches: int | None = None,
-                         threshold_m: float | None = None) -> PatchNeighbours:
-    """:func:`patch_neighbours` from edge points already gathered (:func:`gather_edge_points`)."""
+                         threshold_m: float | None = None,
+                         say: Callable[[str], None] | None = None) -> PatchNeighbours:
+    """:func:`patch_neighbours` from edge points already gathered (:func:`gather_edge_points`);
+    ``say`` receives the connectance search's progress lines."""
     rows, cols, ids = points
     if n_patches is None:
         n_patches = int(ids.max()) if ids.size else 0
@@ -135,7 +137,7 @@ def neighbours_of_points(points: tuple[np.ndarray, np.ndarray, np.ndarray],
     joined = None
     if threshold_m is not None:
         joined = joined_pairs(rows, cols, ids, n_patches, dx=geometry.dx, dy=geometry.dy,
-                              threshold_m=threshold_m, enn_m=enn, geometry=geometry)
+                              threshold_m=threshold_m, enn_m=enn, geometry=geometry, say=say)
     return PatchNeighbours(enn_m=enn, joined_pairs=joined, threshold_m=threshold_m)
 
 
