@@ -527,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    shown = warnings.showwarning
+    warnings.showwarning = _warning_line        # one line, never Python's source line
     try:
         from geoquant.sources import unreadable_assets_named
 
@@ -563,8 +565,20 @@ def main(argv: Sequence[str] | None = None) -> int:
               "for the traceback, and report it)", file=sys.stderr)
         return 1
     finally:
+        warnings.showwarning = shown
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _warning_line(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Show a warning as ``geoquant: warning: ...`` on one line: what it says, not the file and
+    source line it was raised from (with --quiet too: a warning is not progress)."""
+    from geoquant._yaml import shorten
+
+    with contextlib.suppress(OSError, ValueError):
+        print(f"geoquant: warning: {shorten(' '.join(str(message).split()), 1000)}",
+              file=file or sys.stderr, flush=True)
 
 
 def _one_line(err: BaseException) -> str:
