@@ -44,6 +44,14 @@ def load_yaml(text: str, *, source: str) -> Any:
                                   "out")
             return super().compose_node(parent, index)
 
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            # PyYAML reads 2021-13-45 as a date and fails with a bare ValueError; kept as the
+            # text written, the configuration's own checks name it with its key
+            try:
+                return super().construct_yaml_timestamp(node)
+            except (ValueError, OverflowError):
+                return self.construct_scalar(node)
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             # PyYAML keeps the last of two equal keys silently: a key written twice (a pasted
             # block, a merge gone wrong) is a mistake whose one half would be ignored
@@ -64,6 +72,8 @@ def load_yaml(text: str, *, source: str) -> Any:
                         + ": keep one (YAML would silently use the last)")
             return super().construct_mapping(node, deep=deep)
 
+    NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                  NoAliasLoader.construct_yaml_timestamp)
     try:
         return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:

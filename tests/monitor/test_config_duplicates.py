@@ -1,5 +1,5 @@
 """Issue 32 item 15: a key written twice in a YAML configuration is refused, not silently
-overridden by the last (PyYAML's default)."""
+overridden by the last (PyYAML's default); an impossible date is named with its key."""
 
 from __future__ import annotations
 
@@ -73,3 +73,17 @@ def test_a_cluster_definition_with_a_key_twice_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="'workers' twice"):
         load_yaml("workers: 2\nthreads: 1\nworkers: 4\n", source="cluster.yaml")
     assert load_yaml("a: [1, 1]\nb: {x: 1}\n", source="ok.yaml") == {"a": [1, 1], "b": {"x": 1}}
+
+
+@pytest.mark.parametrize("start", ["2021-13-45", "2021-02-30", "2021-02-30T10:00:00Z"])
+def test_an_impossible_start_in_the_yaml_file_is_named_with_its_key(tmp_path, start, capsys):
+    """PyYAML reads ``2021-13-45`` as a date and fails with a bare ValueError (exit 1)."""
+    from geoquant.cli import main
+    from geoquant.monitor import load_config
+
+    path = _config(tmp_path, BASE.replace("start: 2015-07-01", f"start: {start}"))
+    with pytest.raises(ConfigError, match=f"start: cannot read '{start}' as a date"):
+        load_config(path)
+    assert main(["monitor", "status", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"'{start}'" in err
