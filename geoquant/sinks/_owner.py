@@ -76,7 +76,7 @@ def owner_gone(pid: int, start: str | None, path: str | os.PathLike[str] | None 
     """
     if path is not None:
         with _LOCK:
-            if os.fspath(path) in _CLAIMED:
+            if os.path.abspath(path) in _CLAIMED:
                 return False
     if pid == os.getpid():
         # our own pid: ours if it has our start (then no live thread claims it: a leftover of
@@ -104,7 +104,7 @@ def owner_gone(pid: int, start: str | None, path: str | os.PathLike[str] | None 
 def claimed(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Register ``path`` as in use by this process for the block (create it yourself inside);
     :func:`owner_gone` is False for it meanwhile, whatever thread asks."""
-    key = os.fspath(path)
+    key = os.path.abspath(path)
     with _LOCK:
         _CLAIMED.add(key)
     try:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +125,15 @@ def test_unfinished_staging_from_before_a_reboot_is_removed(tmp_path, other_proc
     done = recover_outputs(_paths(tmp_path / "a.zarr"))
     assert len(done) == 1 and done[0].startswith("removed the unfinished outputs")
     assert not stage.exists()
+
+
+def test_a_claimed_staging_is_kept_whatever_form_its_path_is_given_in(tmp_path, monkeypatch):
+    from geoquant.sinks._owner import claimed
+
+    monkeypatch.chdir(tmp_path)
+    with claimed(tmp_path / f".a.ask-{owner_tag()}-0abc") as stage:
+        (stage / "new").mkdir(parents=True)
+        assert recover_outputs({"zarr": Path("a.zarr"),
+                                "json": tmp_path / "a.json", "png": tmp_path / "a.png"}) == []
+        assert stage.is_dir()
+    assert len(recover_outputs(_paths(tmp_path / "a.zarr"))) == 1      # a leftover now
