@@ -174,6 +174,42 @@ def target_summary(rows: list[dict], target: float) -> str:
     return f"* geoquant >= {target:g}x pylandstats with equal values: " + "; ".join(parts)
 
 
+def connectance_scaling(sizes: list[int], seed: int, mask_name: str, threshold_m: float,
+                        repeat: int) -> int:
+    """Time ``fragmentation(neighbours=True)`` with and without ``connectance_m`` (best of
+    ``repeat``, both on all cores) and print the ratio per size: connectance should cost a
+    constant factor, whatever the size."""
+    import time
+
+    import dask
+
+    import geoquant as gq
+
+    info = machine("geoquant")
+    print(f"fragmentation with/without connectance_m={threshold_m:g}, {mask_name}, best of "
+          f"{repeat}. {describe(info)}\n")
+    print("| size | patches | without (s) | with (s) | with / without | connectance (%) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory(prefix="gq-bench-connectance-") as folder, \
+            dask.config.set(scheduler="threads", num_workers=os.cpu_count()):
+        for size in sorted(sizes):
+            scene = cached_landcover(size, seed, Path(folder))
+            mask = as_dataarray(np.load(scene) == MASKS[mask_name])
+            gq.ops.fragmentation(mask[:256, :256], connectance_m=threshold_m)  # warm up
+            best = {}
+            for _ in range(repeat):
+                for name, option in (("without", None), ("with", threshold_m)):
+                    started = time.perf_counter()
+                    got = gq.ops.fragmentation(mask, connectance_m=option)
+                    best[name] = min(best.get(name, math.inf), time.perf_counter() - started)
+            print(f"| {size}² | {got['number_of_patches']} | {best['without']:.2f} | "
+                  f"{best['with']:.2f} | {best['with'] / best['without']:.2f} | "
+                  f"{got['connectance']:.4f} |", flush=True)
+            scene.unlink()
+    print(f"\nload at end: {load()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = contender_parser(__doc__.split("\n\n")[0], CONTENDERS, sizes=[1000, 4000, 8000])
     parser.add_argument("--masks", nargs="+", choices=list(MASKS), default=["forest"])
@@ -187,8 +223,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest relative difference counted as equal")
     parser.add_argument("--target", type=float, default=3.0,
                         help="speed target of geoquant, times pylandstats'")
+    parser.add_argument("--connectance-m", type=float, default=None,
+                        help="instead: time geoquant (neighbours=True) with and without this "
+                             "connectance threshold (m) at each size, in this process")
     args = parser.parse_args(argv)
 
+    if args.connectance_m is not None and not args.worker:
+        return connectance_scaling(args.sizes, args.seed, args.masks[0], args.connectance_m,
+                                   args.repeat)
     if args.worker:
         print(json.dumps(worker(args.worker, args.comparisons[0], args.masks[0], args.sizes[0],
                                 args.scene, args.repeat, args.slow)))
