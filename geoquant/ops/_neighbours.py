@@ -27,9 +27,12 @@ Nearest neighbour (exact), on one :class:`scipy.spatial.cKDTree` of all edge pix
    upper bound (all of them when it has none).
 
 A patch's distance is the minimum over its points, and only pending points can lower it, so
-the result is exact. Connectance counts patch pairs closer than (or exactly at) a threshold
-with :meth:`cKDTree.sparse_distance_matrix` over bands of points, memory bounded per band; only
-patches whose nearest neighbour lies within the threshold take part.
+the result is exact. Connectance counts patch pairs closer than (or exactly at) a threshold;
+only patches whose nearest neighbour lies within the threshold take part. On projected grids
+a grid of cells finds them in time proportional to the edge pixels (sure, far and unsure
+cell pairs, unsure points refined with smaller cells, see :func:`_grid_joined_codes`); the
+last few unsure points, and geographic grids, go through
+:meth:`cKDTree.sparse_distance_matrix` over bands of points, memory bounded per band.
 
 On geographic grids the points are placed in geocentric (ECEF) coordinates on the ellipsoid:
 the k-d tree then finds nearest points by straight chords, which order pairs as their surface
@@ -41,8 +44,8 @@ same way, so pairs are found exactly for that arc length.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -281,8 +284,6 @@ def joined_pairs(rows: np.ndarray, cols: np.ndarray, ids: np.ndarray, n_patches:
     int
         Joined pairs ``sum_{j<k} c_jk``, the numerator of FRAGSTATS' CONNECT.
     """
-    from scipy.spatial import cKDTree
-
     threshold_m = check_threshold(threshold_m)
     if n_patches < 2:
         return 0
