@@ -18,6 +18,7 @@ from geoquant.ops._mask import (
     check_connectivity,
     check_same_grid,
     nodata_value,
+    one_band,
 )
 from geoquant.ops._reducers import AbsentByClassReducer
 from geoquant.ops._tree import object_pass
@@ -117,6 +118,7 @@ def _categorical(raster: Any, name: str) -> tuple[Any, PixelGeometry]:
     """Class codes as dask int64 with excluded pixels set to :data:`NODATA_CLASS`."""
     import dask.array as da
 
+    raster = one_band(raster)
     check_2d(raster, name)
     kind = np.dtype(raster.dtype).kind
     if kind not in "iuf":

@@ -130,6 +130,7 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None,
     """
     import dask.array as da
 
+    mask = one_band(mask)
     check_2d(mask, name)
     geometry = PixelGeometry.of(mask, name=name)
     data = as_tiles(mask.data, tile)
@@ -151,6 +152,7 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None,
     if dtype == np.bool_ and valid is None and not is_dask(mask.data):
         padded = _padded_from_memory(mask.data, codes.chunks)
     if valid is not None:
+        valid = one_band(valid)
         check_2d(valid, "valid")
         if tuple(valid.shape) != tuple(mask.shape):
             raise GridMismatchError(
@@ -246,6 +248,18 @@ def check_same_grid(first: PixelGeometry, second: PixelGeometry,
         f"resample one onto the other first, for example "
         f"{names[1]}.rio.reproject_match({names[0]}, resampling=Resampling.nearest)"
     )
+
+
+def one_band(array: Any) -> Any:
+    """A raster of one band as 2-D: ``(band, y, x)`` with a single band, as
+    :func:`geoquant.sources.open` and rioxarray give a one-band GeoTIFF, squeezed to ``(y, x)``
+    (its CRS and nodata kept); anything else as it is."""
+    import xarray as xr
+
+    if isinstance(array, xr.DataArray) and array.ndim == 3 and "band" in array.dims \
+            and array.sizes["band"] == 1:
+        return array.squeeze("band", drop=True)
+    return array
 
 
 def check_2d(array: Any, name: str) -> None:
