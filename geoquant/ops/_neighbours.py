@@ -409,7 +409,7 @@ def check_threshold(threshold_m: Any) -> float:
 GRID_STEPS = 4
 """Cells across the connectance reach at the first level of :func:`_grid_joined_codes`."""
 
-TREE_POINTS = 1 << 16
+TREE_POINTS = 1 << 18
 """Points left to refine below which :func:`_grid_joined_codes` ends with the k-d tree."""
 
 
