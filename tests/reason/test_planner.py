@@ -221,9 +221,11 @@ def test_is_fragmented(question):
                                             "of": "forest"}], "fragmented")
 
 
-def test_fragmentation_area_metrics_are_in_ha_only():
+def test_fragmentation_area_metrics_come_in_any_area_unit_and_no_other():
+    plan = plan_question("What is the effective mesh size of forest in m²?")
+    assert plan.step(plan.answer).args["unit"] == "m2"
     with pytest.raises(QuestionError, match="reported in ha"):
-        plan_question("What is the effective mesh size of forest in m²?")
+        plan_question("What is the effective mesh size of forest in km?")
 
 
 def near(op, of="forest", to="water", distance=100, step_id=None):
