@@ -398,3 +398,13 @@ def test_a_landscape_metric_in_a_unit_of_another_kind_is_refused():
 def test_perimeters(question, unit):
     assert answer_op(question) == ("perimeter", {"of": answer_op(question)[1]["of"],
                                                  "unit": unit})
+
+
+def test_an_overlong_question_is_refused_at_once():
+    import time
+
+    question = "What share of the area is forest? " + "Really. " * 8000      # 64 KB
+    started = time.perf_counter()
+    with pytest.raises(QuestionError, match="characters long; questions are at most 2,000"):
+        plan_question(question)
+    assert time.perf_counter() - started < 1.0
