@@ -130,15 +130,11 @@ def test_objects_with_and_without_a_neighbour_of_their_class(chunks, reach):
     labels, n = _labels(CODES == 3)
     rows, cols = np.nonzero(labels)
     points = np.column_stack([rows * DY, cols * DX])
-    tree = cKDTree(points)
     near = set()
     for i in range(1, n + 1):
         mine = labels[rows, cols] == i
-        others = cKDTree(points[~mine]) if (~mine).any() else None
-        if others is not None and np.isfinite(others.query(points[mine])[0]).any() and \
-                others.query(points[mine])[0].min() <= reach:
+        if (~mine).any() and cKDTree(points[~mine]).query(points[mine])[0].min() <= reach:
             near.add(i)
-    del tree
     assert done["n_near"].value == len(near)
     assert done["n_far"].value == n - len(near)
     assert np.array_equal(_ids_of(done["near"]), np.isin(labels, sorted(near)))
