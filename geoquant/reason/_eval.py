@@ -19,7 +19,9 @@ on; a file without any record is refused (:mod:`geoquant.reason._eval_records`).
 
 Scoring follows SQuID: an answer is right when it lies inside the acceptable range; yes/no
 answers (stored as yes/no, true/false or 1/0), connected/fragmented answers, and counts given
-without a range, must be exact.
+without a range, must be exact. A record whose answer is ``"refuse"`` expects the planner to
+decline the question (a :class:`~geoquant.errors.QuestionError`, an unknown class or an
+invalid plan); any answer to it is wrong.
 
 Two ways to answer (``use=``): ``"labels"`` reads ``image`` with its ``product`` (with reference
 labels, every answer should be right); ``"imagery"`` segments ``imagery`` with the default
@@ -152,14 +154,31 @@ def _is_number(text: str) -> bool:
     return True
 
 
+REFUSAL_ANSWERS = ("refuse", "refused", "refusal")
+
+
 def _share(outcomes: Sequence[Outcome]) -> float:
     return 100.0 * sum(o.correct for o in outcomes) / len(outcomes) if outcomes else float("nan")
 
 
+def expects_refusal(record: Record) -> bool:
+    """Whether the record's answer is ``"refuse"``: a question no engine should answer."""
+    return isinstance(record.answer, str) and record.answer.strip().lower() in REFUSAL_ANSWERS
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether an error is the planner declining a question it cannot read or a class it
+    does not know (and not a failure to compute)."""
+    from geoquant.errors import ClassNameError, PlanError, QuestionError
+    return isinstance(error, (QuestionError, ClassNameError, PlanError))
+
+
 def is_correct(value: Any, record: Record) -> bool:
     """SQuID's rule: inside the acceptable range; exact for yes/no and for counts without
-    a range."""
+    a range. A record whose answer is ``"refuse"`` is right only when no answer came."""
     expected = record.answer
+    if expects_refusal(record):
+        return False
     if isinstance(expected, bool) or (isinstance(expected, str)
                                       and expected.lower() in ("yes", "no", "true", "false")):
         want = expected if isinstance(expected, bool) else expected.lower() in ("yes", "true")
@@ -364,7 +383,7 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
             outcome = Outcome(record, answer.value, is_correct(answer.value, record), None,
                               iou, time.perf_counter() - started, planned_by)
         except GeoquantError as err:
-            outcome = Outcome(record, None, False,
+            outcome = Outcome(record, None, expects_refusal(record) and is_refusal(err),
                               printable(f"{type(err).__name__}: {err}", 1000),
                               elapsed_s=time.perf_counter() - started)
         outcomes.append(outcome)

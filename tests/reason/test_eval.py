@@ -81,3 +81,28 @@ def test_cli_eval_prints_the_table_and_writes_the_report(demo_api, shared_data, 
                  "--quiet"]) == 0
     assert "accuracy 100.0%" in capsys.readouterr().out
     assert json.loads(report.read_text())["accuracy"] == 100.0
+
+
+def test_a_refuse_record_is_right_only_when_the_planner_declines(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    codes = np.zeros((20, 20), dtype=np.uint8)
+    codes[5:10, 5:10] = 1
+    with rasterio.open(tmp_path / "map.tif", "w", driver="GTiff", height=20, width=20,
+                       count=1, dtype="uint8", crs="EPSG:32631",
+                       transform=from_origin(500000, 5000000, 10, 10)) as dst:
+        dst.write(codes, 1)
+    legend = {"0": "grass", "1": "water"}
+    rows = [("How many unicorns graze here?", "refuse"),        # declined: right
+            ("How many water bodies are there?", "refuse"),     # answered: wrong
+            ("How many water bodies are there?", 1)]
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(json.dumps({
+        "id": f"r{n}", "question": q, "answer": a, "acceptable_range_lower": None,
+        "acceptable_range_upper": None, "type": "count", "tier": 1, "image": "map.tif",
+        "product": legend}) + "\n" for n, (q, a) in enumerate(rows)))
+    report = evaluate(path, use="labels")
+    assert [o.correct for o in report.outcomes] == [True, False, True]
+    assert report.outcomes[0].error is not None
