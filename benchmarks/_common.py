@@ -363,3 +363,133 @@ def markdown(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str) -
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# -- a suite of inputs, interleaved runs and memory floors (issue 33 item 4) ----------------------
+SUITE = ("sparse", "noise", "huge", "roads", "landcover")
+"""Inputs of the per-input margins (``labels.py --suite``, ``distance.py --suite``):
+
+* ``sparse``: isolated single-pixel sites, one per 500 x 500 px on average (long distances);
+* ``noise``: independent pixels, each an object with probability 0.3 (many tiny objects,
+  below the 8-connected percolation threshold of about 0.41);
+* ``huge``: one disc of radius 0.45 x the edge (one object larger than any tile);
+* ``roads``: the road class of the synthetic scene (a connected grid of 1 px digital lines,
+  8-connected only on diagonals, and 3 px major roads);
+* ``landcover``: the benchmark's own mask of the synthetic scene (the script says which).
+"""
+ROAD = 5
+SPARSE_SPACING = 500
+NOISE_FRACTION = 0.3
+
+
+def suite_mask(name: str, size: int, seed: int, classes: np.ndarray | None,
+               landcover_codes: Sequence[int]) -> np.ndarray:
+    """The boolean ``size x size`` mask of input ``name`` (:data:`SUITE`).
+
+    ``classes`` is the synthetic scene of that size (``roads`` and ``landcover`` read it);
+    ``landcover_codes`` the class codes of the ``landcover`` mask.
+    """
+    rng = np.random.default_rng(seed)
+    if name == "sparse":
+        sites = max(1, size * size // SPARSE_SPACING**2)
+        mask = np.zeros((size, size), bool)
+        mask.flat[rng.choice(size * size, sites, replace=False)] = True
+        return mask
+    if name == "noise":
+        return rng.random((size, size), dtype=np.float32) < NOISE_FRACTION
+    if name == "huge":
+        yy, xx = np.ogrid[:size, :size]
+        centre, radius = (size - 1) / 2, 0.45 * size
+        return (yy - centre) ** 2 + (xx - centre) ** 2 <= radius**2
+    if classes is None:
+        raise ValueError(f"input {name!r} needs the synthetic scene's classes")
+    if name == "roads":
+        return classes == ROAD
+    if name == "landcover":
+        return np.isin(classes, landcover_codes)
+    raise ValueError(f"unknown input {name!r}; choose from {', '.join(SUITE)}")
+
+
+@dataclass
+class Interleaved:
+    """One contender's runs of :func:`interleaved`: seconds of every run, last result, peak."""
+
+    times: list[float]
+    result: Any
+    peak_mib: float
+
+    @property
+    def seconds(self) -> float:
+        return min(self.times)
+
+
+def interleaved(runners: dict[str, Callable[[np.ndarray], Any]], mask: np.ndarray,
+                repeat: int) -> dict[str, Interleaved]:
+    """Run every contender ``repeat`` times in this process, in turn (a, b, c, a, b, c, ...),
+    after one warm-up each on a 256 x 256 corner, so that the machine's drift falls on all of
+    them alike; the best time counts. The peak is the largest growth of the peak resident set
+    over one run (the input excluded). Each run's result is dropped before the next run."""
+    import gc
+
+    for run in runners.values():
+        run(mask[:256, :256].copy())
+    found = {name: Interleaved([], None, 0.0) for name in runners}
+    for _ in range(repeat):
+        for name, run in runners.items():
+            found[name].result = None
+            gc.collect()
+            resettable = reset_peak()
+            base = status_kib("VmRSS") if resettable else 0
+            start = time.perf_counter()
+            result = run(mask)
+            found[name].times.append(time.perf_counter() - start)
+            found[name].result = result
+            found[name].peak_mib = max(found[name].peak_mib, (peak_kib() - base) / 1024)
+    return found
+
+
+def _in_bands(func: Callable[[slice], None], rows: int, threads: int) -> None:
+    """``func(rows slice)`` over ``threads`` equal row bands, in threads (NumPy releases the
+    GIL in its copy and reduction loops)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    edges = np.linspace(0, rows, threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(func, [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]))
+
+
+def memory_floors(mask: np.ndarray, out_dtype: Any, repeat: int,
+                  threads: int | None = None) -> dict[str, float]:
+    """What touching the pixels alone costs, in ns per pixel (best of ``repeat``), on one
+    thread and on ``threads`` (default: all cores):
+
+    * ``read``: ``np.count_nonzero`` of the boolean mask (1 byte per pixel read);
+    * ``write``: the mask cast into a fresh array of ``out_dtype`` (``np.empty`` and
+      ``np.copyto``: 1 byte read, the output's bytes written to pages never touched), the
+      least an operator returning that dtype can do.
+    """
+    import gc
+
+    threads = threads or os.cpu_count() or 1
+    n = mask.size
+    floors: dict[str, float] = {}
+
+    def best(run: Callable[[], Any]) -> float:
+        times = []
+        for _ in range(repeat):
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return min(times) / n * 1e9
+
+    def write(nthreads: int) -> None:
+        out = np.empty(mask.shape, out_dtype)
+        _in_bands(lambda rows: np.copyto(out[rows], mask[rows]), mask.shape[0], nthreads)
+
+    floors["read_1t"] = best(lambda: np.count_nonzero(mask))
+    floors[f"read_{threads}t"] = best(lambda: _in_bands(
+        lambda rows: np.count_nonzero(mask[rows]), mask.shape[0], threads))
+    floors["write_1t"] = best(lambda: write(1))
+    floors[f"write_{threads}t"] = best(lambda: write(threads))
+    return floors

@@ -39,12 +39,24 @@ others). The scene is generated once per size and shared through a temporary ``.
 file. Peak memory is the growth of the process's peak resident set over what it held before
 the runs (input and libraries included in the base); see ``_common.py``. The 1-minute load
 average is recorded before each contender's runs.
+
+``--suite`` measures the margins on other inputs (issue 33 item 4): for each input of
+``_common.SUITE`` (sparse sites, dense noise, one huge object, roads, and this benchmark's
+``forest``) one worker process runs ``geoquant-count``, ``cc3d-count``, ``geoquant-label`` and
+``cc3d-label`` **interleaved**, ``--repeat`` rounds, best of each, and checks the counts against
+scipy's and geoquant's labels against scipy's (identical). Beside the times it measures what
+touching the pixels alone costs on the same array (``_common.memory_floors``: a count of the
+mask, and the mask cast into a fresh int32 array, the least a labeller can write), so that an
+input that misses its goal (``count`` >= 3x cc3d, ``label`` >= 2x cc3d) shows how far it is
+from memory traffic. The load average is recorded with each input.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -53,19 +65,23 @@ from typing import Any
 import numpy as np
 from _common import (
     MASKS,
+    SUITE,
     as_dataarray,
     cached_landcover,
     check_fingerprints,
     code_fingerprint,
     contender_parser,
     describe,
+    interleaved,
     load,
     machine,
     markdown,
     measure,
+    memory_floors,
     over_budget,
     progress,
     run_worker,
+    suite_mask,
     write_json,
 )
 
@@ -228,6 +244,93 @@ def target_summary(rows: list[dict], target: float) -> str:
     return "\n".join(lines)
 
 
+# -- margins on a suite of inputs (issue 33 item 4) -----------------------------------------------
+SUITE_CONTENDERS = ("geoquant-count", "cc3d-count", "geoquant-label", "cc3d-label")
+SUITE_GOALS = {"count": 3.0, "label": 2.0}  # geoquant over cc3d, throughput
+
+
+def suite_worker(name: str, size: int, scene: Path, repeat: int, seed: int) -> dict:
+    """One input of the suite in this process: the contenders interleaved, checked against
+    scipy, and the memory floors of the same array."""
+    code = code_fingerprint()
+    load_before = load()
+    classes = np.load(scene) if name in ("roads", "landcover") else None
+    mask = suite_mask(name, size, seed, classes, [MASKS["forest"]])
+    del classes
+    runs = interleaved({c: RUNNERS[c] for c in SUITE_CONTENDERS}, mask, repeat)
+    reference, expected = run_scipy(mask)
+    checks = {c: (same_objects(runs[c].result[0], reference, expected)
+                  if c.endswith("-label") else
+                  "same count" if runs[c].result[1] == expected else f"DIFFERENT ({expected})")
+              for c in SUITE_CONTENDERS}
+    del reference
+    for run in runs.values():
+        run.result = None
+    floors = memory_floors(mask, np.int32, repeat)
+    return {"input": name, "size": size, "objects": expected,
+            "object_fraction": float(mask.mean()),
+            "seconds": {c: r.seconds for c, r in runs.items()},
+            "all_seconds": {c: r.times for c, r in runs.items()},
+            "peak_mib": {c: r.peak_mib for c, r in runs.items()},
+            "agrees": checks, "floors_ns_per_px": floors, "load_before": load_before,
+            "load_after": load(), "code": code}
+
+
+def suite_table(rows: list[dict]) -> str:
+    """One line per input: times, ratios to cc3d against the goals, and the floors."""
+    body = []
+    for r in rows:
+        if "skipped" in r:
+            body.append([f"{r['size']}²", r["input"], f"skipped: {r['skipped']}"] + [""] * 11)
+            continue
+        t, px = r["seconds"], r["size"] ** 2
+        cores = max(int(k.split("_")[1][:-1]) for k in r["floors_ns_per_px"])
+        floor = r["floors_ns_per_px"]
+        ratio = {op: t[f"cc3d-{op}"] / t[f"geoquant-{op}"] for op in SUITE_GOALS}
+        marks = {op: "met" if ratio[op] >= goal else "**missed**"
+                 for op, goal in SUITE_GOALS.items()}
+        agrees = "yes" if all(not a.startswith("DIFFERENT") for a in r["agrees"].values()) \
+            else "NO"
+        body.append([f"{r['size']}²", r["input"], f"{r['object_fraction']:.3f}", r["objects"],
+                     f"{t['geoquant-count'] * 1e3:.1f}", f"{t['cc3d-count'] * 1e3:.1f}",
+                     f"{ratio['count']:.2f} ({marks['count']})",
+                     f"{t['geoquant-label'] * 1e3:.1f}", f"{t['cc3d-label'] * 1e3:.1f}",
+                     f"{ratio['label']:.2f} ({marks['label']})",
+                     f"{t['geoquant-label'] / px * 1e9:.2f} / {t['geoquant-count'] / px * 1e9:.2f}",
+                     f"{floor[f'write_{cores}t']:.2f} / {floor[f'read_{cores}t']:.2f}",
+                     agrees, f"{r['load_before'][0]:.2f}-{r['load_after'][0]:.2f}"])
+    return markdown(["size", "input", "object share", "objects", "gq count (ms)",
+                     "cc3d count (ms)", "count x cc3d (goal 3)", "gq label (ms)",
+                     "cc3d label (ms)", "label x cc3d (goal 2)",
+                     "gq label / count (ns/px)", "floor write int32 / read (ns/px, all cores)",
+                     "= scipy", "load 1 min"], body, "rlrrrrlrrlrrlr")
+
+
+def run_suite(args: Any) -> int:
+    """Every input of ``args.inputs`` at every size, one worker process per input."""
+    info = machine("connected-components-3d")
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="gq-bench-labels-suite-") as folder:
+        for size in sorted(args.sizes):
+            scene = cached_landcover(size, args.seed, Path(folder))
+            for name in args.inputs:
+                row = run_worker(__file__, [
+                    "--suite-input", name, "--sizes", str(size), "--scene", str(scene),
+                    "--repeat", str(args.repeat), "--seed", str(args.seed)], args.timeout)
+                rows.append({"input": name, "size": size} | row)
+                print(f"suite {name} {size}: " + (row.get("skipped") or ", ".join(
+                    f"{c} {t:.3f} s" for c, t in row["seconds"].items())), file=sys.stderr)
+            scene.unlink()
+    info["load_at_end"] = load()
+    print(f"\nLabelling margins per input, 8-connectivity, contenders interleaved in one "
+          f"process per input, best of {args.repeat}. {describe(info)}\n")
+    print(suite_table(rows))
+    if warning := check_fingerprints(rows):
+        print(warning)
+    write_json(args.json, {"machine": info, "repeat": args.repeat, "suite": rows})
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = contender_parser(__doc__.split("\n\n")[0], CONTENDERS, sizes=[2000, 8000, 20000])
     parser.add_argument("--masks", nargs="+", choices=list(MASKS), default=list(MASKS))
@@ -237,8 +340,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip dask-image at a size predicted to take longer (seconds/run)")
     parser.add_argument("--target", type=float, default=2.0,
                         help="throughput target of geoquant, times scipy's")
+    parser.add_argument("--suite", action="store_true",
+                        help="margins against cc3d on the input suite (sparse, noise, huge, "
+                             "roads, landcover), contenders interleaved")
+    parser.add_argument("--inputs", nargs="+", choices=SUITE, default=list(SUITE),
+                        help="inputs of --suite")
+    parser.add_argument("--suite-input", choices=SUITE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.suite_input:
+        print(json.dumps(suite_worker(args.suite_input, args.sizes[0], args.scene, args.repeat,
+                                      args.seed)))
+        return 0
+    if args.suite:
+        return run_suite(args)
     if args.worker:
         print(json.dumps(worker(args.worker, args.masks[0], args.sizes[0], args.scene,
                                 args.repeat, args.slow)))
