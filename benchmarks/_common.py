@@ -493,3 +493,41 @@ def memory_floors(mask: np.ndarray, out_dtype: Any, repeat: int,
     floors["write_1t"] = best(lambda: write(1))
     floors[f"write_{threads}t"] = best(lambda: write(threads))
     return floors
+
+
+def suite_record(runs: dict[str, Interleaved], floors: dict[str, float],
+                 load_before: list[float]) -> dict[str, Any]:
+    """The fields every suite worker reports: best and all times, peaks, floors, load, code."""
+    return {"seconds": {c: r.seconds for c, r in runs.items()},
+            "all_seconds": {c: r.times for c, r in runs.items()},
+            "peak_mib": {c: r.peak_mib for c, r in runs.items()},
+            "floors_ns_per_px": floors, "load_before": load_before, "load_after": load(),
+            "code": code_fingerprint()}
+
+
+def run_suite_workers(script: str, args: argparse.Namespace,
+                      extra: Sequence[str] = ()) -> list[dict]:
+    """One worker process (``script --suite-input NAME``) per input of ``args.inputs`` at every
+    size of ``args.sizes``, on the synthetic scene of that size; their rows, in order."""
+    import tempfile
+
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="gq-bench-suite-") as folder:
+        for size in sorted(args.sizes):
+            scene = cached_landcover(size, args.seed, Path(folder))
+            for name in args.inputs:
+                row = run_worker(script, [
+                    "--suite-input", name, "--sizes", str(size), "--scene", str(scene),
+                    "--repeat", str(args.repeat), "--seed", str(args.seed), *extra],
+                    args.timeout)
+                rows.append({"input": name, "size": size} | row)
+                print(f"suite {name} {size}: " + (row.get("skipped") or ", ".join(
+                    f"{c} {t:.3f} s" for c, t in row["seconds"].items())), file=sys.stderr)
+            scene.unlink()
+    return rows
+
+
+def floor_cells(row: dict) -> tuple[dict[str, float], int]:
+    """A suite row's floors (ns/px) and the thread count of its all-cores floors."""
+    floors = row["floors_ns_per_px"]
+    return floors, max(int(k.split("_")[1][:-1]) for k in floors)

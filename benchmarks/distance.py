@@ -25,31 +25,50 @@ growth of the process's peak resident set over what it held before the run (inpu
 libraries), read from ``VmHWM`` after resetting it through ``/proc/self/clear_refs``
 (``resource.getrusage`` where that is not possible, which then includes the input); see
 ``_common.py``. The 1-minute load average is recorded before each contender's runs.
+
+``--suite`` measures the margins on other inputs (issue 33 item 4): for each input of
+``_common.SUITE`` (sparse sites with long distances, dense noise, one huge object, roads, and
+this benchmark's water, rivers and buildings) one worker process runs ``geoquant`` and ``edt``
+(2 threads) **interleaved**, ``--repeat`` rounds, best of each, and checks both against scipy
+(``--no-check`` skips scipy, 5-10 s per input at 8000²). Beside the times it measures what
+touching the pixels alone costs on the same array (``_common.memory_floors``: a count of the
+mask, and the mask cast into a fresh float64 array, the least an exact float64 transform can
+write), so that an input that misses the goal (``geoquant`` >= 3x edt) shows how far it is from
+memory traffic. The load average is recorded with each input.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _common import (
     RESOLUTION,
+    SUITE,
     as_dataarray,
     cached_landcover,
     check_fingerprints,
     code_fingerprint,
     contender_parser,
     describe,
+    floor_cells,
+    interleaved,
     load,
     machine,
     markdown,
     measure,
+    memory_floors,
     over_budget,
     progress,
+    run_suite_workers,
     run_worker,
+    suite_mask,
+    suite_record,
     write_json,
 )
 
@@ -132,12 +151,99 @@ def table(rows: list[dict]) -> str:
                     body, "rlrrrrrlrr")
 
 
+# -- margins on a suite of inputs (issue 33 item 4) -----------------------------------------------
+SUITE_CONTENDERS = ("geoquant", "edt")
+SUITE_GOAL = 3.0  # geoquant over edt (2 threads), throughput
+
+
+def suite_worker(name: str, size: int, scene: Path, repeat: int, seed: int,
+                 check: bool) -> dict:
+    """One input of the suite in this process: geoquant and edt interleaved, both checked
+    against scipy, and the memory floors of the same array."""
+    load_before = load()
+    classes = np.load(scene) if name in ("roads", "landcover") else None
+    mask = suite_mask(name, size, seed, classes, OBJECT_CLASSES)
+    del classes
+    runs = interleaved({c: RUNNERS[c] for c in SUITE_CONTENDERS}, mask, repeat)
+    diffs: dict[str, float | None] = dict.fromkeys(SUITE_CONTENDERS)
+    far = float("nan")
+    if check:
+        reference = run_scipy(mask)
+        far = float(reference.max())
+        for c in SUITE_CONTENDERS:
+            diffs[c] = float(np.max(np.abs(runs[c].result.astype(np.float64) - reference)))
+        del reference
+    for run in runs.values():
+        run.result = None
+    floors = memory_floors(mask, np.float64, repeat)
+    return {"input": name, "size": size, "object_fraction": float(mask.mean()),
+            "farthest_m": far, "max_abs_diff_m": diffs,
+            **suite_record(runs, floors, load_before)}
+
+
+def suite_table(rows: list[dict]) -> str:
+    """One line per input: times, ratio to edt against the goal, and the floors."""
+    body = []
+    for r in rows:
+        if "skipped" in r:
+            body.append([f"{r['size']}²", r["input"], f"skipped: {r['skipped']}"] + [""] * 9)
+            continue
+        t, px = r["seconds"], r["size"] ** 2
+        floor, cores = floor_cells(r)
+        ratio = t["edt"] / t["geoquant"]
+        diff = r["max_abs_diff_m"]
+        body.append([f"{r['size']}²", r["input"], f"{r['object_fraction']:.4f}",
+                     f"{r['farthest_m']:.0f}", f"{t['geoquant'] * 1e3:.0f}",
+                     f"{t['edt'] * 1e3:.0f}",
+                     f"{ratio:.2f} ({'met' if ratio >= SUITE_GOAL else '**missed**'})",
+                     f"{t['geoquant'] / px * 1e9:.2f} / {t['edt'] / px * 1e9:.2f}",
+                     f"{floor[f'write_{cores}t']:.2f} / {floor[f'read_{cores}t']:.2f}",
+                     " / ".join("-" if diff[c] is None else f"{diff[c]:.3g}"
+                                for c in SUITE_CONTENDERS),
+                     " / ".join(f"{r['peak_mib'][c]:.0f}" for c in SUITE_CONTENDERS),
+                     f"{r['load_before'][0]:.2f}-{r['load_after'][0]:.2f}"])
+    return markdown(["size", "input", "object share", "farthest (m)", "geoquant (ms)",
+                     "edt (ms)", "x edt (goal 3)", "geoquant / edt (ns/px)",
+                     "floor write float64 / read (ns/px, all cores)",
+                     "max abs diff vs scipy, geoquant / edt (m)",
+                     "peak MiB geoquant / edt", "load 1 min"], body, "rlrrrrlrrrrr")
+
+
+def run_suite(args: Any) -> int:
+    """Every input of ``args.inputs`` at every size, one worker process per input."""
+    info = machine("edt")
+    rows = run_suite_workers(__file__, args, ["--no-check"] if args.no_check else [])
+    info["load_at_end"] = load()
+    print(f"\nExact distance margins per input, geoquant (float64) and edt (float32, "
+          f"{os.cpu_count()} threads) interleaved in one process per input, best of "
+          f"{args.repeat}. {describe(info)}\n")
+    print(suite_table(rows))
+    if warning := check_fingerprints(rows):
+        print(warning)
+    write_json(args.json, {"machine": info, "repeat": args.repeat, "suite": rows})
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = contender_parser(__doc__.split("\n\n")[0], CONTENDERS, sizes=[1000, 4000, 8000])
     parser.add_argument("--xrspatial-budget", type=float, default=120.0,
                         help="skip xrspatial at a size predicted to take longer (seconds/run)")
+    parser.add_argument("--suite", action="store_true",
+                        help="margins against edt on the input suite (sparse, noise, huge, "
+                             "roads, landcover), contenders interleaved")
+    parser.add_argument("--inputs", nargs="+", choices=SUITE, default=list(SUITE),
+                        help="inputs of --suite")
+    parser.add_argument("--no-check", action="store_true",
+                        help="--suite: skip the comparison with scipy")
+    parser.add_argument("--suite-input", choices=SUITE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.suite_input:
+        print(json.dumps(suite_worker(args.suite_input, args.sizes[0], args.scene, args.repeat,
+                                      args.seed, not args.no_check)))
+        return 0
+    if args.suite:
+        return run_suite(args)
     if args.worker:
         print(json.dumps(worker(args.worker, args.sizes[0], args.scene, args.repeat)))
         return 0
