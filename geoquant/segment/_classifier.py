@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,12 @@ import numpy as np
 
 from geoquant.errors import GridMismatchError, InvalidOptionError, WeightsError
 from geoquant.segment._bands import band_indices
+from geoquant.segment._model_file import (
+    cached_booster,
+    has_format,
+    read_model_file,
+    write_atomic,
+)
 from geoquant.segment._temporal_features import FeatureSpec, temporal_features
 from geoquant.segment._window import window_sum
 
@@ -92,15 +97,6 @@ class PixelClassifier:
         return {"features": self.spec.to_json(), "held_out_accuracy": held_out.get("accuracy"),
                 "trained_on": self.report.get("labels"), "smooth_px": self.smooth_px}
 
-    def _booster(self) -> Any:
-        booster = getattr(self, "_cached", None)
-        if booster is None:
-            import lightgbm
-
-            booster = lightgbm.Booster(model_str=self.model_text)
-            object.__setattr__(self, "_cached", booster)
-        return booster
-
     def reduce_time(self, cube: Any, *, clear: Any = None) -> Any:
         """The feature layers of a ``(time, band, y, x)`` cube (see :func:`temporal_features`)."""
         return temporal_features(cube, clear=clear, spec=self.spec)
@@ -117,7 +113,7 @@ class PixelClassifier:
         missing = np.isnan(x[:, :-1]).all(axis=1)
         out = np.full((x.shape[0], len(self.classes)), np.nan, dtype=np.float32)
         if (~missing).any():
-            out[~missing] = self._booster().predict(x[~missing], num_threads=1)
+            out[~missing] = cached_booster(self).predict(x[~missing], num_threads=1)
         out = out.T.reshape(len(self.classes), *host.shape[1:])
         return xp.asarray(smooth_probabilities(out, self.smooth_px))
 
@@ -128,10 +124,7 @@ class PixelClassifier:
                 "classes": list(self.classes), "features": self.spec.to_json(),
                 "report": dict(self.report), "smooth_px": self.smooth_px,
                 "lightgbm": self.model_text}
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(json.dumps(data))
-        os.replace(partial, path)
-        return path
+        return write_atomic(path, json.dumps(data).encode())
 
 
 def smooth_probabilities(probability: np.ndarray, smooth_px: int) -> np.ndarray:
@@ -157,13 +150,7 @@ def is_classifier_file(path: str | Path) -> bool:
     --legend``)."""
     from geoquant.segment._image_classifier import is_image_classifier_file
 
-    try:
-        with open(path, "rb") as f:
-            head = f.read(200)
-    except OSError:
-        return False
-    return (head.lstrip().startswith(b"{") and FORMAT.encode() in head) \
-        or is_image_classifier_file(path)
+    return has_format(path, FORMAT) or is_image_classifier_file(path)
 
 
 def load_classifier(path: str | Path) -> Any:
@@ -182,15 +169,7 @@ def load_classifier(path: str | Path) -> Any:
         from geoquant.segment._image_classifier import load_image_classifier
 
         return load_image_classifier(path)
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise WeightsError(f"cannot read the classifier {path}: {err}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a geoquant classifier (no format {FORMAT!r})")
-    if data.get("format_version", 0) > FORMAT_VERSION:
-        raise WeightsError(f"{path} was written by a newer geoquant (format version "
-                           f"{data['format_version']}); upgrade geoquant to read it")
+    data = read_model_file(path, format=FORMAT, version=FORMAT_VERSION, what="classifier")
     try:
         return PixelClassifier(str(data["lightgbm"]), tuple(data["classes"]),
                                FeatureSpec.from_json(data["features"]),

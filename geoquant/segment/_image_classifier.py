@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,10 +39,20 @@ import numpy as np
 
 from geoquant.errors import BandError, InvalidOptionError, WeightsError
 from geoquant.segment._image_features import ImageFeatures
+from geoquant.segment._model_file import (
+    cached_booster,
+    has_format,
+    read_model_file,
+    write_atomic,
+)
+from geoquant.segment._range_calibration import calibrate_temperature, softmax
+from geoquant.segment._scale_features import ScaleFeatures
 from geoquant.segment._train_files import TrainingImage
 
 FORMAT = "geoquant.image-classifier"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Feature kinds: Gaussian context at several scales (the default), or square windows.
+FEATURES = {"scales": ScaleFeatures, "windows": ImageFeatures}
 PARAMS = {"objective": "multiclass", "learning_rate": 0.1, "num_leaves": 31,
           "min_data_in_leaf": 40, "lambda_l2": 1.0, "max_bin": 63, "deterministic": True,
           "force_row_wise": True, "num_threads": 1, "verbose": -1}
@@ -61,16 +70,22 @@ class ImageClassifier:
         The LightGBM model (its text format).
     classes : tuple of str
         The legend's class words, in output order.
-    features : ImageFeatures
+    features : ScaleFeatures or ImageFeatures
         What it reads: :attr:`bands` are ``features.bands``; :attr:`halo` its largest radius.
     report : dict
         How it was trained and what the held-out groups measured.
+    temperature : float
+        The trees' scores are divided by it before the softmax (1: LightGBM's own
+        probabilities). Fitted on the held-out ground so that the answers' ranges (masks at
+        the probability thresholds of ``ask``) hold the truth as often as the report's
+        ``range`` says; the class map (argmax) does not depend on it.
     """
 
     model_text: str
     classes: tuple[str, ...]
-    features: ImageFeatures
+    features: ScaleFeatures | ImageFeatures
     report: Mapping[str, Any] = field(default_factory=dict)
+    temperature: float = 1.0
     name: str = "image classifier (LightGBM)"
     stride: int = 1
     exclusive: bool = True
@@ -88,19 +103,11 @@ class ImageClassifier:
     def parameters(self) -> dict[str, Any]:
         return {"features": self.features.to_json(),
                 "held_out": self.report.get("held_out"),
-                "trained_on": self.report.get("train_groups")}
+                "trained_on": self.report.get("train_groups"),
+                "temperature": self.temperature, "range": self.report.get("range")}
 
     def __dask_tokenize__(self) -> tuple[Any, ...]:
-        return ("geoquant.ImageClassifier", self.version, self.halo)
-
-    def _booster(self) -> Any:
-        booster = getattr(self, "_cached", None)
-        if booster is None:
-            import lightgbm
-
-            booster = lightgbm.Booster(model_str=self.model_text)
-            object.__setattr__(self, "_cached", booster)
-        return booster
+        return ("geoquant.ImageClassifier", self.version, self.halo, self.temperature)
 
     def band_positions(self, bands: Sequence[str]) -> list[int]:
         """Where the model's bands lie among ``bands``. Bands named only by number (a JPEG's
@@ -136,12 +143,18 @@ class ImageClassifier:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """``(class, y, x)`` float32 probabilities of feature layers (NaN where missing)."""
+        return softmax(self.scores(features), self.temperature)
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """``(class, y, x)`` float32 raw scores of the trees (NaN where missing): the
+        probabilities are their softmax over :attr:`temperature`."""
         n = len(self.features.bands)
         x = features.reshape(features.shape[0], -1).T
         valid = np.isfinite(x[:, :n]).all(axis=1)
         out = np.full((x.shape[0], len(self.classes)), np.nan, dtype=np.float32)
         if valid.any():
-            out[valid] = self._booster().predict(x[valid], num_threads=1)
+            raw = cached_booster(self).predict(x[valid], num_threads=1, raw_score=True)
+            out[valid] = raw.reshape(int(valid.sum()), -1)
         return np.ascontiguousarray(out.T.reshape(len(self.classes), *features.shape[1:]))
 
     def save(self, path: str | Path) -> Path:
@@ -149,29 +162,20 @@ class ImageClassifier:
         path = Path(path)
         data = {"format": FORMAT, "format_version": FORMAT_VERSION, "name": self.name,
                 "classes": list(self.classes), "features": self.features.to_json(),
+                "temperature": self.temperature,
                 "report": dict(self.report), "lightgbm": self.model_text}
-        _write_atomic(path, json.dumps(data).encode())
-        return path
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    from geoquant.errors import OutputPathError
-
-    if not path.parent.is_dir():
-        raise OutputPathError(f"cannot write {path}: the folder {path.parent} does not exist")
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+        return write_atomic(path, json.dumps(data).encode())
 
 
 def is_image_classifier_file(path: str | Path) -> bool:
     """Whether ``path`` is a file written by :meth:`ImageClassifier.save`."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(200)
-    except OSError:
-        return False
-    return head.lstrip().startswith(b"{") and FORMAT.encode() in head
+    return has_format(path, FORMAT)
+
+
+def features_from_json(data: Mapping[str, Any]) -> ScaleFeatures | ImageFeatures:
+    """The feature spec stored by :meth:`ImageClassifier.save` (square windows when the file
+    names no kind: format version 1)."""
+    return FEATURES[data.get("kind", "windows")].from_json(data)
 
 
 def load_image_classifier(path: str | Path) -> ImageClassifier:
@@ -182,19 +186,13 @@ def load_image_classifier(path: str | Path) -> ImageClassifier:
     WeightsError
         The file is not such a classifier, is damaged, or comes from a newer geoquant.
     """
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise WeightsError(f"cannot read the image classifier {path}: {err}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a geoquant image classifier (no format {FORMAT!r})")
-    if data.get("format_version", 0) > FORMAT_VERSION:
-        raise WeightsError(f"{path} was written by a newer geoquant (format version "
-                           f"{data['format_version']}); upgrade geoquant to read it")
+    data = read_model_file(path, format=FORMAT, version=FORMAT_VERSION,
+                           what="image classifier")
     try:
         return ImageClassifier(str(data["lightgbm"]), tuple(data["classes"]),
-                               ImageFeatures.from_json(data["features"]),
+                               features_from_json(data["features"]),
                                report=data.get("report", {}),
+                               temperature=float(data.get("temperature", 1.0)),
                                name=data.get("name", ImageClassifier.name))
     except (KeyError, TypeError, ValueError) as err:
         raise WeightsError(f"the image classifier {path} is incomplete ({err})") from None
@@ -243,9 +241,9 @@ def _class_counts(images: Sequence[TrainingImage], n: int) -> np.ndarray:
 WEIGHTINGS = {"classes": 0.0, "sqrt": 0.5, "pixels": 1.0}
 
 
-def _draw(images: Sequence[TrainingImage], spec: ImageFeatures, n_classes: int, pixels: int,
-          seed: int, say: Callable[[str], None] | None, weighting: str = "sqrt"
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _draw(images: Sequence[TrainingImage], spec: ScaleFeatures | ImageFeatures,
+          n_classes: int, pixels: int, seed: int, say: Callable[[str], None] | None,
+          weighting: str = "sqrt") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows, classes and weights of the drawn training pixels."""
     counts = _class_counts(images, n_classes)
     rate = np.minimum(1.0, (pixels / n_classes) / np.maximum(counts, 1))
@@ -279,19 +277,27 @@ def _scores(confusion: np.ndarray, words: Sequence[str]) -> dict[str, Any]:
             "pixels": total}
 
 
-def evaluate_classifier(model: ImageClassifier, images: Sequence[TrainingImage]
-                        ) -> dict[str, Any]:
+def evaluate_classifier(model: ImageClassifier, images: Sequence[TrainingImage], *,
+                        calibrate: bool = False) -> dict[str, Any]:
     """Per-class IoU and accuracy of ``model`` over the labelled pixels of ``images``
-    (whole images: context windows see only their own image)."""
+    (whole images: context windows see only their own image); with ``calibrate``, also the
+    ``range`` calibration (:func:`~geoquant.segment._range_calibration.calibrate_temperature`)
+    fitted on them."""
     n = len(model.classes)
     confusion = np.zeros((n, n), np.int64)
+    scores = []
     for image in images:
-        prob = model.probabilities(model.features.compute(image.values))
-        valid = (image.target >= 0) & np.isfinite(prob[0])
-        predicted = np.argmax(np.nan_to_num(prob, nan=-1.0), axis=0)
+        raw = model.scores(model.features.compute(image.values))
+        valid = (image.target >= 0) & np.isfinite(raw[0])
+        predicted = np.argmax(np.nan_to_num(raw, nan=-np.inf), axis=0)
         confusion += np.bincount(image.target[valid].astype(np.int64) * n + predicted[valid],
                                  minlength=n * n).reshape(n, n)
-    return _scores(confusion, model.classes)
+        if calibrate:
+            scores.append(raw)
+    out = _scores(confusion, model.classes)
+    if calibrate:
+        out["range"] = calibrate_temperature(scores, [i.target for i in images])
+    return out
 
 
 def _fingerprint(images: Sequence[TrainingImage], **options: Any) -> str:
@@ -326,7 +332,7 @@ def _boost(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int, *, round
                                  keep_training_booster=False)
         text, done = _trees(booster.model_to_string()), done + step
         if state is not None:
-            _write_atomic(state, json.dumps({"key": key, "rounds": done,
+            write_atomic(state, json.dumps({"key": key, "rounds": done,
                                              "model": text}).encode())
         if say:
             say(f"boosting: round {done}/{rounds} ({time.perf_counter() - started:.0f} s)")
@@ -341,7 +347,8 @@ def _trees(text: str) -> str:
 
 
 def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str], *,
-                           test_groups: Sequence[str] = (), radii_px: Sequence[int] = (2, 8),
+                           test_groups: Sequence[str] = (),
+                           radii_px: Sequence[int] = (3, 6, 12, 24), features: str = "scales",
                            pixels: int = PIXELS, rounds: int = ROUNDS, seed: int = 0,
                            refit: bool = False, checkpoint: str | Path | None = None,
                            checkpoint_every: int = 25, weighting: str = "sqrt",
@@ -358,7 +365,11 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     test_groups : sequence of str
         Groups held out of training and scored (tiles, events, regions); none: no score.
     radii_px : sequence of int
-        Context window radii, pixels (see :class:`ImageFeatures`).
+        Context window radii, pixels: Gaussian windows cut at each radius
+        (:class:`~geoquant.segment._scale_features.ScaleFeatures`), or square windows.
+    features : {"scales", "windows"}
+        Gaussian context with edges and, for radar, speckle-filtered bands (``"scales"``), or
+        the square windows of :class:`~geoquant.segment._image_features.ImageFeatures`.
     pixels : int
         Training pixels drawn, at most ``pixels / len(words)`` per class.
     rounds : int
@@ -368,6 +379,10 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     refit : bool
         After scoring the held-out groups, train the returned model on every group (the
         report keeps the held-out scores).
+
+        With held-out groups, the model's softmax temperature is fitted on them so that the
+        answers' ranges hold the truth as often as the report's ``range["coverage"]`` says
+        (:mod:`~geoquant.segment._range_calibration`); without, it is 1.
     weighting : {"sqrt", "pixels", "classes"}
         Weight of the drawn pixels: each class about the same (``"classes"``), every pixel the
         same (``"pixels"``), or between the two (``"sqrt"``, inverse square root of the rate).
@@ -395,8 +410,12 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     if weighting not in WEIGHTINGS:
         raise InvalidOptionError(f"weighting must be one of {', '.join(WEIGHTINGS)}, not "
                                  f"{weighting!r}")
+    if features not in FEATURES:
+        raise InvalidOptionError(f"features must be one of {', '.join(FEATURES)}, not "
+                                 f"{features!r}")
     train = [i for i in images if i.group not in test_groups]
-    spec = ImageFeatures(images[0].bands, tuple(radii_px)).fitted([i.values for i in train])
+    spec = FEATURES[features](images[0].bands, tuple(radii_px)).fitted(
+        [i.values for i in train])
     test = [i for i in images if i.group in test_groups]
     counts = _class_counts(train, len(words))
     absent = [w for w, c in zip(words, counts, strict=True) if c == 0]
@@ -405,7 +424,7 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
             f"class(es) {', '.join(absent)} have no pixel in the training split (groups "
             f"{', '.join(sorted({i.group for i in train}))}): hold out other groups, or drop "
             "the class from the legend (mark it nodata)")
-    options = {"radii": spec.radii_px, "ranges": spec.ranges, "weighting": weighting,
+    options = {"features": spec.to_json(), "weighting": weighting,
                "pixels": pixels, "rounds": rounds, "seed": seed,
                "words": list(words), "test": sorted(test_groups)}
     state = None
@@ -421,7 +440,7 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     phases = [("held-out", train)] if test else []
     if refit or not test:
         phases.append(("all", list(images)))
-    model = None
+    model, temperature = None, 1.0
     for phase, subset in phases:
         if say:
             say(f"{phase}: drawing up to {pixels} training pixels from {len(subset)} images")
@@ -431,16 +450,22 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
                       checkpoint_every=checkpoint_every, say=say)
         model = ImageClassifier(text, tuple(words), spec, report=dict(report))
         if phase == "held-out":
-            report["held_out"] = evaluate_classifier(model, test)
+            scores = evaluate_classifier(model, test, calibrate=True)
+            report["range"] = scores.pop("range")
+            temperature = report["range"]["temperature"]
+            report["held_out"] = scores
             report["held_out_seconds"] = round(time.perf_counter() - started, 1)
             if say:
-                scores = report["held_out"]
                 say(f"held out {', '.join(sorted(test_groups))}: accuracy "
                     f"{scores['accuracy']}; IoU " + ", ".join(
                         f"{k} {v:.2f}" for k, v in scores["iou"].items() if v is not None))
+                say(f"ranges: temperature {temperature} holds the held-out class areas "
+                    f"{report['range']['coverage']} of the time out of fold (aim "
+                    f"{report['range']['level']})")
     report["refit_on_all"] = bool(test) and refit
     report["seconds"] = round(time.perf_counter() - started, 1)
-    model = ImageClassifier(model.model_text if model else "", tuple(words), spec, report=report)
+    model = ImageClassifier(model.model_text if model else "", tuple(words), spec, report=report,
+                            temperature=temperature)
     if checkpoint is not None:
         model.save(checkpoint)
         if state is not None:

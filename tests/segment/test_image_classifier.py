@@ -103,3 +103,45 @@ def test_bad_training_splits_are_refused(chips):
     groups = sorted({c.group for c in chips})
     with pytest.raises(InvalidOptionError, match="every group"):
         train_image_classifier(chips, ("land", "water"), test_groups=groups, **SMALL)
+
+
+def test_held_out_training_fits_the_range_temperature_and_the_file_keeps_it(chips, tmp_path):
+    from geoquant.segment._image_classifier import load_image_classifier
+    from geoquant.segment._range_calibration import TEMPERATURES, softmax
+    from geoquant.segment._scale_features import ScaleFeatures
+
+    model = train_image_classifier(chips, ("land", "water"), test_groups=["Spain"],
+                                   checkpoint=tmp_path / "m.pt", **SMALL)
+    assert isinstance(model.features, ScaleFeatures)
+    claim = model.report["range"]
+    assert claim["units"] > 0 and model.temperature in TEMPERATURES
+    assert claim["temperature"] == model.temperature
+    assert 0 <= claim["coverage"] <= 1 and 0 <= claim["coverage_in_sample"] <= 1
+    opened = load_image_classifier(tmp_path / "m.pt")
+    assert opened.temperature == model.temperature and opened.features == model.features
+    features = model.features.compute(chips[-1].values)
+    raw = model.scores(features)
+    np.testing.assert_allclose(opened.probabilities(features), softmax(raw, model.temperature),
+                               rtol=1e-6, equal_nan=True)
+    assert opened.parameters()["range"] == claim
+
+
+def test_a_square_window_model_of_format_1_still_opens(chips, tmp_path):
+    import json
+
+    from geoquant.segment._image_classifier import load_image_classifier
+
+    model = train_image_classifier(chips, ("land", "water"), features="windows",
+                                   checkpoint=tmp_path / "m.pt", **SMALL)
+    assert isinstance(model.features, ImageFeatures) and model.temperature == 1.0
+    data = json.loads((tmp_path / "m.pt").read_text())
+    data["format_version"] = 1
+    data.pop("temperature")
+    data["features"].pop("kind", None)
+    (tmp_path / "old.pt").write_text(json.dumps(data))
+    old = load_image_classifier(tmp_path / "old.pt")
+    assert old.features == model.features and old.temperature == 1.0
+    features = model.features.compute(chips[0].values)
+    np.testing.assert_array_equal(old.probabilities(features), model.probabilities(features))
+    with pytest.raises(InvalidOptionError, match="features must be one of scales, windows"):
+        train_image_classifier(chips, ("land", "water"), features="pyramid", **SMALL)
