@@ -89,7 +89,7 @@ def rule_rows(size: int, repeat: int) -> list[list]:
                 sar, gq.segment.SarWater()).probability.values,
              lambda: sar.values[0] < threshold_otsu(sar.values[0])),
             ("land-cover product (7 classes)", lambda: gq.segment.apply(
-                codes, gq.segment.product("geoquant-synth")).probability.values, None),
+                codes, gq.segment.open_segmenter("geoquant-synth")).probability.values, None),
         ]
         for name, ours, baseline in cases:
             t_ours = best_of(ours, repeat)

@@ -169,7 +169,7 @@ def _open_classes(source: str, chunk: int):
                 f"{source!r}: write synthetic:SIDE or synthetic:SIDE:SEED, for example "
                 "synthetic:100000 (a 100,000 x 100,000 px land-cover region)") from None
         return gq.synth.landcover((side, side), seed=seed, chunks=chunk)
-    raster = gq.sources.open(source, chunks=chunk)
+    raster = gq.sources.open_raster(source, chunks=chunk)
     if "band" in raster.dims:
         if raster.sizes["band"] != 1:
             raise InvalidOptionError(f"{source} has {raster.sizes['band']} bands; pass a "

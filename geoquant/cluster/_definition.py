@@ -442,7 +442,7 @@ def with_overrides(definition: ClusterDefinition, **overrides: Any) -> ClusterDe
             hint = _NOT_APPLICABLE.get((kind, key))
             if hint is None and key == "address":
                 hint = "it connects to a running scheduler only with kind 'address': use " \
-                       "geoquant.cluster('address', address=...)"
+                       "geoquant.cluster.cluster('address', address=...)"
             if hint is None:
                 hint = f"its keys are {', '.join(keys)}"
             raise InvalidOptionError(f"{key}= does not apply to cluster {definition.name!r} "

@@ -266,7 +266,7 @@ def cluster(name_or_path: str | os.PathLike[str] | ClusterDefinition = "local", 
 
     The definition is checked in full before anything starts. The client becomes dask's
     default scheduler until the handle closes, so geoquant's computations (``geoquant.ask``,
-    ``.compute()``) run on the cluster inside ``with geoquant.cluster(...):``.
+    ``.compute()``) run on the cluster inside ``with cluster(...):``.
 
     Parameters
     ----------
@@ -311,10 +311,10 @@ def cluster(name_or_path: str | os.PathLike[str] | ClusterDefinition = "local", 
     Examples
     --------
     >>> import dask.array as da
-    >>> import geoquant as gq
-    >>> with gq.cluster("local", workers=2, threads=1) as c:   # doctest: +SKIP
+    >>> from geoquant.cluster import cluster
+    >>> with cluster("local", workers=2, threads=1) as c:   # doctest: +SKIP
     ...     total = da.ones((1000, 1000), chunks=250).sum().compute()
-    >>> gq.cluster("address", address="tcp://10.0.0.5:8786", wait_for_workers=4)  # doctest: +SKIP
+    >>> cluster("address", address="tcp://10.0.0.5:8786", wait_for_workers=4)  # doctest: +SKIP
     """
     overrides = {"workers": workers, "threads": threads, "memory": memory, "address": address,
                  "wait_for_workers": wait_for_workers, "timeout_s": timeout_s}

@@ -1,6 +1,9 @@
-"""Data carried by the package: the demo region (see demo/ATTRIBUTION.md)."""
+"""Data carried by the package: the demo region (see demo/ATTRIBUTION.md).
 
-from pathlib import Path
+- :data:`DEMO_DATA` — the embedded demo rasters (Slovenia, Camargue, Lausanne), one folder per
+  collection.
+"""
 
-#: The embedded demo rasters (Slovenia, Camargue, Lausanne), one folder per collection.
-DEMO_DATA = Path(__file__).resolve().parent / "demo"
+from geoquant._lazy import attach as _attach
+
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)

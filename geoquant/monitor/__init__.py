@@ -15,22 +15,6 @@
 timer.
 """
 
-from geoquant.monitor._cli import add_commands
-from geoquant.monitor._config import load_config, parse_config
-from geoquant.monitor._run import RunReport, run
-from geoquant.monitor._segmenters import BandThresholds
-from geoquant.monitor._specs import (
-    AlertRule,
-    BandClass,
-    Cadence,
-    MetricSpec,
-    MonitorConfig,
-    RegionSpec,
-    SourceSpec,
-)
-from geoquant.monitor._state import store_lock
-from geoquant.monitor._status import MonitorStatus, status
+from geoquant._lazy import attach as _attach
 
-__all__ = ["AlertRule", "BandClass", "BandThresholds", "Cadence", "MetricSpec", "MonitorConfig",
-           "MonitorStatus", "RegionSpec", "RunReport", "SourceSpec", "add_commands",
-           "load_config", "parse_config", "run", "status", "store_lock"]
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)

@@ -105,7 +105,7 @@ def choose_segmenter(source: SourceSpec, items: Sequence[Mapping[str, Any]], cub
     asset = segment.class_asset(items[0], among=bands)   # a loaded asset with classes
     if kind == "product":
         if source.product is not None:
-            return segment.product(source.product)
+            return segment.PRODUCTS[source.product]     # checked by the configuration
         if asset is None:
             raise ConfigError(f"source {source.name!r}: collection {source.collection!r} "
                               "carries no classification:classes; name its code table with "

@@ -236,9 +236,9 @@ def _available_classes(segmenter: str, product: str | None,
     if segmenter == "bands":
         return tuple(c.name for c in classes)
     if segmenter == "product" and product is not None:
-        from geoquant.segment import product as builtin
+        from geoquant.segment import PRODUCTS
 
-        return tuple(builtin(product).classes)
+        return tuple(PRODUCTS[product].classes)     # a name checked against PRODUCTS above
     return SEGMENTER_CLASSES.get(segmenter)
 
 

@@ -14,41 +14,10 @@ operators' grid checks, for code that lines up rasters before measuring them.
 Importing this module also registers the ``.gq`` DataArray accessor (``mask.gq.count()``).
 """
 
-from geoquant.ops import _accessor  # noqa: F401  (registers DataArray.gq)
-from geoquant.ops._area import Coverage, area, share
-from geoquant.ops._change import Change, change
-from geoquant.ops._complement import complement
-from geoquant.ops._distance import distance, min_distance, within_distance
-from geoquant.ops._distance_stats import DistanceStats, distance_stats
-from geoquant.ops._fragmentation import fragmentation
-from geoquant.ops._geometry import PixelGeometry
-from geoquant.ops._mask import check_same_grid
-from geoquant.ops._objects import connected, count, label, largest, objects
-from geoquant.ops._registration import Registration, registration
-from geoquant.ops._survey import Survey, survey
+from geoquant._lazy import attach as _attach
 
-__all__ = [
-    "Change",
-    "Coverage",
-    "DistanceStats",
-    "PixelGeometry",
-    "Registration",
-    "Survey",
-    "area",
-    "change",
-    "check_same_grid",
-    "complement",
-    "connected",
-    "count",
-    "distance",
-    "distance_stats",
-    "fragmentation",
-    "label",
-    "largest",
-    "min_distance",
-    "objects",
-    "registration",
-    "share",
-    "survey",
-    "within_distance",
-]
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)
+
+# The accessor is the one eager import: ``mask.gq`` must work after ``import geoquant.ops``
+# whichever operator is used first (it imports xarray, as every operator does).
+from geoquant.ops import _accessor  # noqa: E402, F401

@@ -252,8 +252,8 @@ def check_same_grid(first: PixelGeometry, second: PixelGeometry,
 
 def one_band(array: Any) -> Any:
     """A raster of one band as 2-D: ``(band, y, x)`` with a single band, as
-    :func:`geoquant.sources.open` and rioxarray give a one-band GeoTIFF, squeezed to ``(y, x)``
-    (its CRS and nodata kept); anything else as it is."""
+    :func:`geoquant.sources.open_raster` and rioxarray give a one-band GeoTIFF, squeezed to
+    ``(y, x)`` (its CRS and nodata kept); anything else as it is."""
     import xarray as xr
 
     if isinstance(array, xr.DataArray) and array.ndim == 3 and "band" in array.dims \

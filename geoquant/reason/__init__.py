@@ -13,15 +13,6 @@ answers with a range, a trace and the mask evidence behind them.
 - :func:`evaluate`, :class:`EvalReport` — SQuID-style scoring of question files.
 """
 
-from geoquant.reason._answer import Answer, TraceStep
-from geoquant.reason._ask import answer_plan, ask, make_plan, plan_dates
-from geoquant.reason._eval import EvalReport, evaluate
-from geoquant.reason._llm import LLMConfig, llm_plan
-from geoquant.reason._plan import OPS, PLAN_SCHEMA, PLAN_VERSION, Plan, Step, validate
-from geoquant.reason._planner import SUPPORTED_FORMS, plan_question, question_years
-from geoquant.reason._source import Layers, open_source
+from geoquant._lazy import attach as _attach
 
-__all__ = ["OPS", "PLAN_SCHEMA", "PLAN_VERSION", "SUPPORTED_FORMS", "Answer", "EvalReport",
-           "LLMConfig", "Layers", "Plan", "Step", "TraceStep", "answer_plan", "ask",
-           "evaluate", "llm_plan", "make_plan", "open_source", "plan_dates", "plan_question",
-           "question_years", "validate"]
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)

@@ -455,7 +455,7 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None,
                                  "or an xarray cube")
     layers = []
     for path in paths:
-        arr = _as_class_mask(sources.open(path, chunks=chunks, gsd_m=gsd_m), path, product)
+        arr = _as_class_mask(sources.open_raster(path, chunks=chunks, gsd_m=gsd_m), path, product)
         if arr.dtype.kind in "iu" and arr.rio.nodata is not None:
             # no data becomes NaN, and the raster says so: a resampling onto another date's
             # grid must fill with NaN, not with the old code (which reads as a valid class)
@@ -555,7 +555,12 @@ def _resolve_product(product: Any) -> Any:
         return legend_product(product)
     if product is None or product == CODES or not isinstance(product, str):
         return product
-    return segment.product(product)
+    found = segment.open_segmenter(product)
+    if not isinstance(found, segment.LandCoverProduct):
+        raise InvalidOptionError(f"{product!r} is a segmenter, not a land-cover product: pass "
+                                 "it as the segmenter, or name one of "
+                                 f"{', '.join(segment.PRODUCTS)}")
+    return found
 
 
 def legend_product(legend: Mapping[Any, Any]) -> Any:

@@ -1,16 +1,14 @@
 """Type stub of geoquant.segment: what it exports and from where.
 
-Read at run time by ``lazy_loader.attach_stub`` (``__init__.py``): each name loads its module
+Read at run time by ``geoquant._lazy.attach`` (``__init__.py``): each name loads its module
 on first use, so ``import geoquant.segment`` imports none of them (and no torch).
 """
 
 from ._apply import apply, default_overlap
 from ._bands import common_name
-from ._checkpoint import load_model
 from ._classifier import (
     PixelClassifier,
     cross_predict,
-    load_classifier,
     spatial_blocks,
     train_classifier,
 )
@@ -29,13 +27,11 @@ from ._masks import (
     is_sar,
     segmentation_mask,
 )
-from ._mlm import from_mlm_item
 from ._model import UNetSegmenter, convnext_unet
 from ._open import open_segmenter
 from ._products import (
     PRODUCTS,
     LandCoverProduct,
-    product,
 )
 from ._protocol import Segmenter, describe
 from ._result import class_mask
@@ -53,7 +49,7 @@ from ._temporal_features import FeatureSpec, temporal_features
 from ._train import train
 from ._train_data import open_training_image
 from ._train_eval import TrainReport
-from ._user_model import ModelSegmenter, model_segmenter
+from ._user_model import ModelSegmenter
 from ._vocabulary import (
     CLASS_NAMES,
     KINDS,
@@ -83,22 +79,18 @@ __all__ = [
     "Ensemble",
     "ensemble",
     "FeatureSpec",
-    "from_mlm_item",
     "fuse",
     "GPU_PRECISION",
     "has_data",
     "is_class_asset",
     "is_sar",
     "LandCoverProduct",
-    "load_classifier",
-    "load_model",
     "MASK_NODATA",
     "KINDS",
     "SEGMENTER_NAMES",
     "choose_segmenter",
     "named_segmenter",
     "MEMBERS",
-    "model_segmenter",
     "ModelSegmenter",
     "open_segmenter",
     "open_training_image",
@@ -106,7 +98,6 @@ __all__ = [
     "OtsuResult",
     "PixelClassifier",
     "precision_agreement",
-    "product",
     "PRODUCTS",
     "RuleSegmenter",
     "SarWater",

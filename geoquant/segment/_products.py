@@ -189,7 +189,7 @@ class LandCoverProduct:
         image : xarray.DataArray
             ``(band, y, x)`` with one band of palette indices.
         palette : mapping of int to (red, green, blue)
-            The image's colour table (``attrs["palette"]`` of :func:`geoquant.sources.open`).
+            The image's colour table (``attrs["palette"]`` of :func:`geoquant.sources.open_raster`).
         """
         table = np.full(256, self._unlisted_code(), dtype=np.uint8)
         for index, colour in palette.items():

@@ -234,7 +234,7 @@ def open_training_image(path: str | Path, *, labels: bool = False) -> Any:
     Parameters
     ----------
     path : str or Path
-        A GeoTIFF or Zarr store (opened with :func:`geoquant.sources.open`), or, for scenes,
+        A GeoTIFF or Zarr store (opened with :func:`geoquant.sources.open_raster`), or, for scenes,
         a folder of single-band GeoTIFFs named by band (``B01.tif`` ... ``B12.tif``,
         ``B8A.tif``; ``vv.tif``). The folder's bands are stacked in Sentinel-2 order (other
         band names after, alphabetically); files that are not bands (``CLM.tif``,
@@ -257,7 +257,7 @@ def open_training_image(path: str | Path, *, labels: bool = False) -> Any:
         A folder holds no band file, or a label raster has several bands.
     """
     from geoquant.segment._bands import COMMON_NAMES
-    from geoquant.sources import open as open_raster
+    from geoquant.sources import open_raster
 
     path = Path(path)
     zarr = path.suffix == ".zarr" or any((path / name).exists()

@@ -456,7 +456,7 @@ def read_scene(images: Sequence[str | Path], labels: str | Path, legend: Legend,
     from rasterio.enums import Resampling
     from rasterio.warp import transform_bounds
 
-    from geoquant.sources import open as open_raster
+    from geoquant.sources import open_raster
 
     arrays = [open_raster(Path(p)) for p in images]
     if len(arrays) > 1:

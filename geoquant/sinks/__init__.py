@@ -10,12 +10,6 @@ imported by the functions that need them, so importing this package is instant.
 - :func:`write_json` writes an answer summary as strict JSON.
 """
 
-from __future__ import annotations
+from geoquant._lazy import attach as _attach
 
-from geoquant.sinks._atomic import atomic_output, check_output_path
-from geoquant.sinks._json import to_jsonable, write_json
-from geoquant.sinks._zarr import open_zarr, write_zarr
-
-__all__ = [
-    "atomic_output", "check_output_path", "open_zarr", "to_jsonable", "write_json", "write_zarr",
-]
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)

@@ -9,7 +9,8 @@ Public names (re-exported from private modules):
 - :func:`detect_clouds` — cloud and shadow mask from the bands (s2cloudless) for imagery
   without a quality layer (Sentinel-2 L1C, GeoTIFFs).
 - :func:`native_grids` — the grid each item was made on (``proj:transform``).
-- :func:`open` — a local COG/GeoTIFF or Zarr store as a DataArray; :func:`local_metric_grid`
+- :func:`open_raster` — a local COG/GeoTIFF or Zarr store as a DataArray (``open``, its
+  former name, stays a deprecated alias for one release); :func:`local_metric_grid`
   places an image without georeferencing on a local metric grid; :func:`checked_gsd` and
   :func:`check_gsd` refuse implausible pixel sizes and those that contradict a raster's own.
 - :func:`profile_for`, :func:`is_quality_asset` — the sensor profile of items and which of
@@ -18,28 +19,9 @@ Public names (re-exported from private modules):
 - :class:`CatalogServer` — a real STAC API on loopback (``rustac serve``).
 """
 
-from geoquant.sources._assets import unreadable_assets_named
-from geoquant.sources._catalog import build_catalog
-from geoquant.sources._clouds import detect_clouds
-from geoquant.sources._grids import native_grids
-from geoquant.sources._load import clear_mask, load
-from geoquant.sources._local import (  # noqa: A004
-    GSD_RANGE_M,
-    check_decoded_size,
-    check_gsd,
-    checked_gsd,
-    decoded_size,
-    local_metric_grid,
-    metric_pixel_sizes,
-    open,
-)
-from geoquant.sources._profiles import is_quality_asset, profile_for
-from geoquant.sources._region import Region, datetime_range, region_from
-from geoquant.sources._search import search
-from geoquant.sources._server import CatalogServer, free_port
+from geoquant._lazy import Alias as _Alias
+from geoquant._lazy import attach as _attach
 
-__all__ = ["CatalogServer", "GSD_RANGE_M", "Region", "build_catalog", "check_decoded_size",
-           "check_gsd", "checked_gsd", "clear_mask", "datetime_range", "decoded_size",
-           "detect_clouds", "free_port", "is_quality_asset", "load", "local_metric_grid",
-           "metric_pixel_sizes", "native_grids", "open", "profile_for", "region_from",
-           "search", "unreadable_assets_named"]
+__getattr__, __dir__, __all__ = _attach(__name__, __file__, deprecated={
+    "open": _Alias("._local", "open_raster", "geoquant.sources.open_raster"),
+})

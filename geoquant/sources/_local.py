@@ -153,8 +153,8 @@ def _encoding_facts(path: Path) -> dict:
     return facts
 
 
-def open(path: str | Path, *, chunks: int = 1024, variable: str | None = None,  # noqa: A001
-         gsd_m: float | None = None):
+def open_raster(path: str | Path, *, chunks: int = 1024, variable: str | None = None,
+                gsd_m: float | None = None):
     """Open a local raster as a lazy DataArray with its CRS.
 
     Parameters

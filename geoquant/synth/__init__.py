@@ -53,14 +53,6 @@ about -22 dB VV, forest -8, buildings 0) plus 4-look speckle. The noise of each 
 drawn from a hash of the seed and the pixel's global index, never from a random state.
 """
 
-from __future__ import annotations
+from geoquant._lazy import attach as _attach
 
-from geoquant.synth._classes import (
-    CLASSES,
-    OPTICAL_BANDS,
-    SAR_POLARIZATIONS,
-    WATER_CODES,
-)
-from geoquant.synth._scene import landcover, scene
-
-__all__ = ["CLASSES", "OPTICAL_BANDS", "SAR_POLARIZATIONS", "WATER_CODES", "landcover", "scene"]
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)

@@ -13,17 +13,6 @@ a region in batches of tiles.
   started again resumes.
 """
 
-from geoquant.tiling._batches import (
-    Batch,
-    BatchPlan,
-    BatchProgress,
-    Checkpoint,
-    plan_batches,
-    run_batches,
-)
-from geoquant.tiling._grid import TileGrid
-from geoquant.tiling._reduce import tree_reduce
-from geoquant.tiling._windows import edge_weights, map_windows
+from geoquant._lazy import attach as _attach
 
-__all__ = ["Batch", "BatchPlan", "BatchProgress", "Checkpoint", "TileGrid", "edge_weights",
-           "map_windows", "plan_batches", "run_batches", "tree_reduce"]
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)

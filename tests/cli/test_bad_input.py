@@ -136,7 +136,7 @@ def test_any_bytes_as_a_raster_are_read_or_refused_with_a_geoquant_error(tmp_pat
     path = tmp_path_factory.mktemp("fuzz") / "x.tif"
     path.write_bytes(b"II*\x00" + data)
     try:
-        arr = sources.open(path)
+        arr = sources.open_raster(path)
         arr.values  # noqa: B018 - read every pixel
     except GeoquantError:
         pass

@@ -102,7 +102,7 @@ def test_survey_reports_progress_batch_by_batch_by_default():
 
     import geoquant as gq
 
-    raster = gq.sources.open(LANDUSE)
+    raster = gq.sources.open_raster(LANDUSE)
     raster = raster.squeeze("band", drop=True) if "band" in raster.dims else raster
     codes = np.kron(raster.values, np.ones((38, 26), raster.dtype))[:12_000, :12_000]
     x = np.arange(codes.shape[1]) * 4.0 + 2_500_000.0

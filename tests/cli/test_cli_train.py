@@ -30,7 +30,7 @@ def test_band_folders_stack_in_sentinel2_order():
 
 def test_train_command_writes_a_checkpoint_and_reports(tmp_path, capsys):
     pytest.importorskip("torch")
-    from geoquant.segment import load_model
+    from geoquant.segment._checkpoint import load_model
 
     out = tmp_path / "model.pt"
     status = main(["train", str(S2_DAYS / "S2_L1C_20150711"), str(S2_DAYS / "S2_L1C_20150731"),

@@ -51,7 +51,7 @@ def _no_default_client() -> bool:
 
 
 def test_local_cluster_of_two_worker_processes_computes_a_sum():
-    with gq.cluster("local", workers=2, threads=1) as handle:
+    with gq.cluster.cluster("local", workers=2, threads=1) as handle:
         from distributed import default_client
 
         assert handle.kind == "local" and handle.cluster is not None
@@ -71,7 +71,7 @@ def test_default_cluster_is_local_sized_to_the_machine():
     from distributed.deploy.local import nprocesses_nthreads
 
     workers, threads = nprocesses_nthreads(CPU_COUNT)
-    with gq.cluster() as handle:
+    with gq.cluster.cluster() as handle:
         assert handle.definition.name == "local" and handle.kind == "local"
         info = handle.client.scheduler_info()["workers"]
         assert len(info) == workers
@@ -80,7 +80,7 @@ def test_default_cluster_is_local_sized_to_the_machine():
 
 def test_scheduler_and_two_worker_processes_reached_by_address(scheduler_with_two_workers):
     address = scheduler_with_two_workers
-    with gq.cluster("address", address=address, wait_for_workers=2, timeout_s=60) as handle:
+    with gq.cluster.cluster("address", address=address, wait_for_workers=2, timeout_s=60) as handle:
         assert handle.kind == "address" and handle.cluster is None
         assert handle.scheduler_address == address
         workers = handle.client.scheduler_info()["workers"]
@@ -88,7 +88,7 @@ def test_scheduler_and_two_worker_processes_reached_by_address(scheduler_with_tw
         assert len(set(handle.client.run(os.getpid).values())) == 2
         _array_sum(handle.client)
     # geoquant started nothing there, so it stopped nothing: the scheduler still answers.
-    with gq.cluster("address", address=address, wait_for_workers=2, timeout_s=30) as again:
+    with gq.cluster.cluster("address", address=address, wait_for_workers=2, timeout_s=30) as again:
         assert len(again.client.scheduler_info()["workers"]) == 2
 
 
@@ -97,7 +97,7 @@ def test_scheduler_reached_through_a_yaml_file(scheduler_with_two_workers, tmp_p
     path.write_text(f"kind: address\naddress: {scheduler_with_two_workers}\n"
                     "wait_for_workers: 2\ntimeout_s: 60\n")
     for name_or_path in (str(path), path):
-        with gq.cluster(name_or_path) as handle:
+        with gq.cluster.cluster(name_or_path) as handle:
             assert handle.definition.name == "my-scheduler"
             assert len(handle.client.scheduler_info()["workers"]) == 2
             _array_sum(handle.client)
@@ -105,7 +105,7 @@ def test_scheduler_reached_through_a_yaml_file(scheduler_with_two_workers, tmp_p
 
 def test_ask_inside_a_cluster_computes_there(scheduler_with_two_workers):
     alone = gq.ask("What share of the area is forest?", source=LULC, product="slovenia-lulc")
-    with gq.cluster("address", address=scheduler_with_two_workers, wait_for_workers=2,
+    with gq.cluster.cluster("address", address=scheduler_with_two_workers, wait_for_workers=2,
                     timeout_s=60) as handle:
         before = handle.client.run_on_scheduler(_transitions)
         there = gq.ask("What share of the area is forest?", source=LULC,
@@ -118,7 +118,7 @@ def test_unreachable_scheduler_is_a_clear_error_quickly(closed_port):
     address = f"tcp://127.0.0.1:{closed_port}"
     started = time.monotonic()
     with pytest.raises(ClusterError) as info:
-        gq.cluster("address", address=address, timeout_s=1)
+        gq.cluster.cluster("address", address=address, timeout_s=1)
     assert time.monotonic() - started < 10
     message = str(info.value)
     assert message.startswith(f"no scheduler answers at {address} within 1 s")
@@ -128,7 +128,7 @@ def test_unreachable_scheduler_is_a_clear_error_quickly(closed_port):
 
 def test_tls_address_without_certificates_is_a_clear_error(closed_port):
     with pytest.raises(ClusterError, match="security settings") as info:
-        gq.cluster("address", address=f"tls://127.0.0.1:{closed_port}", timeout_s=1)
+        gq.cluster.cluster("address", address=f"tls://127.0.0.1:{closed_port}", timeout_s=1)
     assert "\n" not in str(info.value)
     assert _no_default_client()
 
@@ -137,14 +137,14 @@ def test_workers_that_never_join_are_a_clear_error(scheduler_without_workers):
     address = scheduler_without_workers
     started = time.monotonic()
     with pytest.raises(ClusterError) as info:
-        gq.cluster("address", address=address, wait_for_workers=1, timeout_s=1)
+        gq.cluster.cluster("address", address=address, wait_for_workers=1, timeout_s=1)
     assert time.monotonic() - started < 10
     assert str(info.value) == (f"0 of 1 workers joined the scheduler at {address} within 1 s: "
                                f"start them with `dask worker {address}`, or lower "
                                "wait_for_workers")
     assert _no_default_client()                   # the client was closed, not left behind
     # wait_for_workers=0 connects to the empty scheduler without waiting.
-    with gq.cluster("address", address=address, wait_for_workers=0, timeout_s=5) as handle:
+    with gq.cluster.cluster("address", address=address, wait_for_workers=0, timeout_s=5) as handle:
         assert handle.n_workers == 0
 
 
@@ -160,7 +160,7 @@ def _gpu_definition_with_tiny_fallback(tmp_path):
 @pytest.mark.skipif(HAS_DASK_CUDA, reason="dask-cuda is installed here")
 def test_gpu_cluster_without_dask_cuda_falls_back_in_one_line(capsys, tmp_path):
     assert load_definition("local-gpu").fallback == "local"     # the built-in falls back there
-    with gq.cluster(_gpu_definition_with_tiny_fallback(tmp_path)) as handle:
+    with gq.cluster.cluster(_gpu_definition_with_tiny_fallback(tmp_path)) as handle:
         assert handle.kind == "local" and handle.definition.name == "tiny"
         assert handle.fallback_reason.startswith("dask-cuda is not installed")
         _array_sum(handle.client)
@@ -196,7 +196,8 @@ def test_gpu_cluster_without_nvml_falls_back_in_one_line(monkeypatch, capsys, tm
     elif gq.cluster._gpu.gpu_unavailable_reason() is None:
         pytest.skip("a GPU is usable here")
     lines = []
-    with gq.cluster(_gpu_definition_with_tiny_fallback(tmp_path), say=lines.append) as handle:
+    with gq.cluster.cluster(_gpu_definition_with_tiny_fallback(tmp_path),
+                            say=lines.append) as handle:
         assert handle.kind == "local" and handle.definition.name == "tiny"
         _array_sum(handle.client)
     if not HAS_DASK_CUDA:
@@ -212,7 +213,7 @@ def test_gpu_cluster_without_fallback_is_an_error(tmp_path):
     if not HAS_DASK_CUDA:
         with pytest.raises(ClusterError, match=r"no usable NVIDIA GPU found \(dask-cuda is not "
                                                r"installed.*set 'fallback: local'"):
-            gq.cluster(path)
+            gq.cluster.cluster(path)
 
 
 @pytest.mark.gpu
@@ -221,7 +222,7 @@ def test_gpu_cluster_runs_one_worker_per_gpu():
 
     pynvml.nvmlInit()
     gpus = pynvml.nvmlDeviceGetCount()
-    with gq.cluster("local-gpu") as handle:
+    with gq.cluster.cluster("local-gpu") as handle:
         assert handle.kind == "local-gpu" and handle.fallback_reason is None
         assert len(handle.client.scheduler_info()["workers"]) == gpus
         _array_sum(handle.client)

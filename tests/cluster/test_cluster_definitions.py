@@ -107,7 +107,7 @@ def test_unknown_name_lists_the_known_ones():
                               "kubernetes, local, local-gpu, slurm, ssh")
     assert "path of a YAML definition" in message
     with pytest.raises(ClusterError, match=r"unknown cluster 'slrm' \(did you mean 'slurm'\?\)"):
-        gq.cluster("slrm")
+        gq.cluster.cluster("slrm")
 
 
 def test_missing_file_empty_file_and_bad_yaml(tmp_path):
@@ -169,13 +169,14 @@ def test_options_override_the_definition_or_say_why_not():
     assert launch.options["n_workers"] == 3 and launch.options["memory_limit"] == 2 * 2**30
     with pytest.raises(InvalidOptionError, match=r"workers= does not apply to cluster "
                                                  r"'address' \(kind 'address'\): .*--nworkers"):
-        gq.cluster("address", workers=2)
-    with pytest.raises(InvalidOptionError, match="use geoquant.cluster\\('address', address="):
-        gq.cluster("local", address="tcp://127.0.0.1:8786")
+        gq.cluster.cluster("address", workers=2)
+    with pytest.raises(InvalidOptionError,
+                       match="use geoquant.cluster.cluster\\('address', address="):
+        gq.cluster.cluster("local", address="tcp://127.0.0.1:8786")
     with pytest.raises(InvalidOptionError, match="'gpus' key"):
-        gq.cluster("local-gpu", workers=2)
+        gq.cluster.cluster("local-gpu", workers=2)
     with pytest.raises(ConfigError, match="option workers: expected a whole number ≥ 1, got 0"):
-        gq.cluster("local", workers=0)
+        gq.cluster.cluster("local", workers=0)
 
 
 def test_names_are_found_in_the_environment_folder_then_clusters(tmp_path, monkeypatch):
@@ -250,7 +251,7 @@ def test_ssh_without_asyncssh_says_what_to_install(tmp_path):
     if importlib.util.find_spec("asyncssh") is not None:
         pytest.skip("asyncssh is installed here")
     with pytest.raises(ClusterError, match=r"cluster kind 'ssh' needs asyncssh.*geoquant\[hpc\]"):
-        gq.cluster(_file(tmp_path, "kind: ssh\nhosts: [a, b]\n"))
+        gq.cluster.cluster(_file(tmp_path, "kind: ssh\nhosts: [a, b]\n"))
 
 
 def test_slurm_definition_renders_a_real_job_script(tmp_path):
@@ -300,7 +301,7 @@ def test_slurm_needs_sbatch_to_start():
         pytest.skip("sbatch is on PATH here")
     pytest.importorskip("dask_jobqueue")
     with pytest.raises(ClusterError, match="sbatch, which is not on PATH here"):
-        gq.cluster("slurm")
+        gq.cluster.cluster("slurm")
 
 
 def test_kubernetes_definition_builds_the_daskcluster_resource(tmp_path):

@@ -14,8 +14,8 @@ from geoquant.errors import MaskError
 @pytest.fixture(scope="module")
 def landuse():
     root = DEMO_DATA / "lausanne-landuse"
-    return (gq.sources.open(root / "landuse_2006" / "landuse.tif"),
-            gq.sources.open(root / "landuse_2012" / "landuse.tif"))
+    return (gq.sources.open_raster(root / "landuse_2006" / "landuse.tif"),
+            gq.sources.open_raster(root / "landuse_2012" / "landuse.tif"))
 
 
 def test_operators_read_one_band_as_two_dimensions(landuse):

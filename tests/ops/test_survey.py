@@ -199,7 +199,7 @@ def test_a_raster_replaced_with_the_same_mtime_is_not_resumed(tmp_path):
         dst.write(first_mask, 1)
     stamp = os.stat(path).st_mtime_ns
     folder = tmp_path / "state"
-    gq.ops.survey(sources.open(path, chunks=20).isel(band=0), tiles_per_batch=1,
+    gq.ops.survey(sources.open_raster(path, chunks=20).isel(band=0), tiles_per_batch=1,
                       checkpoint=folder)
     for saved in sorted(folder.glob("batch-*.npz"))[4:]:
         saved.unlink()                            # stopped after four batches
@@ -207,7 +207,7 @@ def test_a_raster_replaced_with_the_same_mtime_is_not_resumed(tmp_path):
         dst.write(1 - first_mask, 1)              # another raster, same path...
     os.utime(path, ns=(stamp, stamp))             # ...and the same modification time
     with pytest.raises(CheckpointError, match="input changed since checkpoint"):
-        gq.ops.survey(sources.open(path, chunks=20).isel(band=0), tiles_per_batch=1,
+        gq.ops.survey(sources.open_raster(path, chunks=20).isel(band=0), tiles_per_batch=1,
                       checkpoint=folder)
 
 

@@ -66,7 +66,7 @@ def test_unknown_class_in_a_plan_suggests_the_closest():
 def slovenia(shared_data):
     ref = slovenia_reference(shared_data)
     seg = gq.segment.apply(ref.expand_dims(band=["lulc"]).astype(np.float32),
-                           gq.segment.product("slovenia-lulc"))
+                           gq.segment.open_segmenter("slovenia-lulc"))
     return ref.values, (lambda cls, date: gq.segment.class_mask(seg, cls))
 
 

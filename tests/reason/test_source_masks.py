@@ -32,7 +32,7 @@ def test_a_paletted_png_is_read_through_its_palette(deepglobe, tmp_path):
     paletted = tmp_path / "paletted.png"
     Image.fromarray(rgb, "RGB").convert("P", palette=Image.ADAPTIVE, colors=8).save(paletted)
     assert np.array_equal(np.asarray(Image.open(paletted).convert("RGB")), rgb)
-    arr = gq.sources.open(paletted, gsd_m=10.0)
+    arr = gq.sources.open_raster(paletted, gsd_m=10.0)
     assert arr.sizes["band"] == 1 and arr.attrs["palette"][2] in ([0, 255, 0], [255, 255, 0],
                                                                   [0, 255, 255],
                                                                   [255, 0, 255], [0, 0, 0])

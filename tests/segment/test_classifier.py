@@ -18,7 +18,7 @@ from geoquant.errors import (
     WeightsError,
 )
 from geoquant.segment import FeatureSpec, temporal_features, train_classifier
-from geoquant.segment._classifier import _weights
+from geoquant.segment._classifier import _weights, load_classifier
 from geoquant.testing.real import (
     REFERENCE_SCENE_TIMESTAMP_INDEX,
     slovenia_ndvi_series,
@@ -235,7 +235,7 @@ def test_save_and_load_give_the_same_classes(classifier, features, tmp_path):
     np.testing.assert_array_equal(again.predict(tile, bands), classifier.predict(tile, bands))
     path.write_text(path.read_text()[:500])
     with pytest.raises(WeightsError, match="cannot read the classifier"):
-        gq.segment.load_classifier(path)
+        load_classifier(path)
     other = tmp_path / "other.json"
     other.write_text('{"type": "FeatureCollection"}')
     with pytest.raises(WeightsError, match="neither a geoquant classifier nor a STAC item"):

@@ -8,7 +8,7 @@ import xarray as xr
 
 import geoquant as gq
 from geoquant.errors import GridMismatchError, InvalidOptionError
-from geoquant.segment import SarWater, apply, ensemble, fuse, product, spectral_rules
+from geoquant.segment import SarWater, apply, ensemble, fuse, open_segmenter, spectral_rules
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def _with_sar(ds):
 
 def test_ensemble_keeps_every_class_of_every_member(scene):
     rules = spectral_rules(classes=["forest", "built-up"])
-    synth = product("geoquant-synth")
+    synth = open_segmenter("geoquant-synth")
     both = ensemble(rules, SarWater(threshold_db=-17.0))
     assert set(both.classes) == {"forest", "built-up", "water"}
     mixed = ensemble(synth, rules)
@@ -105,7 +105,7 @@ def test_fusion_needs_one_grid(scene):
 def test_fusion_keeps_an_exclusive_models_class_map_where_optical_decides(scene):
     codes = scene.landcover.expand_dims(band=["lc"]).astype(np.float32)
     # A one-hot product stands in for a softmax model: exclusive, every pixel one class.
-    opt = apply(codes, product("geoquant-synth"))
+    opt = apply(codes, open_segmenter("geoquant-synth"))
     sar = apply(scene.sar.rename(polarization="band"), SarWater(threshold_db=-17.0))
     out = fuse(opt, sar)
     assert (out.source.values == 1).all()

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from geoquant.errors import GeoquantError
 from geoquant.reason._source import legend_product
-from geoquant.segment import LandCoverProduct, Vocabulary, legend_classes, product
+from geoquant.segment import LandCoverProduct, Vocabulary, legend_classes
+from geoquant.segment._products import product
 from geoquant.testing.rasters import as_cube
 
 WORDS = st.one_of(st.text(max_size=40), st.sampled_from(

@@ -41,7 +41,7 @@ def _eval_one(tmp_path, image, question, **options):
 
 def test_sar_water_by_name_in_ask_eval_and_monitor(shared_data, tmp_path):
     tif = shared_data / "real" / CAMARGUE_VV
-    chosen, cube = segment.choose_segmenter(gq.sources.open(tif), segmenter="sar-water")
+    chosen, cube = segment.choose_segmenter(gq.sources.open_raster(tif), segmenter="sar-water")
     assert isinstance(chosen, segment.SarWater) and list(cube.band.values) == ["vv"]
     fitted = chosen.fit(cube.expand_dims(time=1).transpose("time", "band", "y", "x"))
     answer = gq.ask(WATER, source=str(tif), segmenter="sar-water", thresholds=None)
@@ -84,12 +84,12 @@ def test_ordinary_rasters_are_refused_with_what_to_pass(shared_data, tmp_path, k
     with pytest.raises(BandError, match=advice):
         gq.ask(WATER, source=str(path), gsd=gsd)
     with pytest.raises(BandError, match=advice):
-        segment.choose_segmenter(gq.sources.open(path, gsd_m=gsd), source=str(path))
+        segment.choose_segmenter(gq.sources.open_raster(path, gsd_m=gsd), source=str(path))
     if gsd is None:         # eval reads a picture's GSD from the question
         outcome = _eval_one(tmp_path, path, WATER)
         assert outcome.value is None and "--product codes" in outcome.error
     with pytest.raises(ConfigError, match="band thresholds"):  # the monitor's own remedy
-        _monitor_choice("auto", gq.sources.open(path, gsd_m=gsd))
+        _monitor_choice("auto", gq.sources.open_raster(path, gsd_m=gsd))
 
 
 def test_the_cli_accepts_sar_water(shared_data, capsys):

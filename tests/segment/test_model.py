@@ -18,7 +18,8 @@ from geoquant.errors import (  # noqa: E402
     OutputPathError,
     WeightsError,
 )
-from geoquant.segment import UNetSegmenter, convnext_unet, load_model  # noqa: E402
+from geoquant.segment import UNetSegmenter, convnext_unet  # noqa: E402
+from geoquant.segment._checkpoint import load_model  # noqa: E402
 from geoquant.segment._convnext import (  # noqa: E402
     SIZES,
     STRIDE,

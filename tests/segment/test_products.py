@@ -7,7 +7,8 @@ import pytest
 
 import geoquant as gq
 from geoquant.errors import BandError, ClassNameError, InvalidOptionError
-from geoquant.segment import PRODUCTS, LandCoverProduct, product
+from geoquant.segment import PRODUCTS, LandCoverProduct
+from geoquant.segment._products import product
 from geoquant.testing.rasters import as_cube
 from geoquant.testing.real import slovenia_reference
 

@@ -15,7 +15,8 @@ from geoquant.errors import (  # noqa: E402
     InvalidOptionError,
     WeightsError,
 )
-from geoquant.segment import TrainReport, UNetSegmenter, load_model, train  # noqa: E402
+from geoquant.segment import TrainReport, UNetSegmenter, train  # noqa: E402
+from geoquant.segment._checkpoint import load_model  # noqa: E402
 from geoquant.segment._products import SLOVENIA_LULC, LandCoverProduct  # noqa: E402
 from geoquant.segment._train_data import _holdout_mask  # noqa: E402
 

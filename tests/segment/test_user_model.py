@@ -22,13 +22,10 @@ from geoquant.errors import (  # noqa: E402
     MissingDependencyError,
     WeightsError,
 )
-from geoquant.segment import (  # noqa: E402
-    ModelSegmenter,
-    apply,  # noqa: E402
-    from_mlm_item,
-    model_segmenter,
-)
+from geoquant.segment import ModelSegmenter, apply  # noqa: E402
+from geoquant.segment._mlm import from_mlm_item  # noqa: E402
 from geoquant.segment._protocol import Segmenter, describe  # noqa: E402
+from geoquant.segment._user_model import model_segmenter  # noqa: E402
 from geoquant.testing.rasters import as_cube  # noqa: E402
 from geoquant.testing.real import SLOVENIA_BANDS, SLOVENIA_GRID  # noqa: E402
 

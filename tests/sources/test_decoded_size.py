@@ -38,7 +38,7 @@ def test_a_png_decompression_bomb_is_refused_before_decoding(tmp_path):
     started = time.perf_counter()
     with pytest.raises(AssetError, match=r"40000 x 40000 pixels.*1\.5 GiB once decoded.*"
                                          r"gdal_translate -co TILED=YES"):
-        gq.sources.open(bomb, gsd_m=1.0)
+        gq.sources.open_raster(bomb, gsd_m=1.0)
     with pytest.raises(AssetError, match="cannot be read in parts"):
         gq.ask("What share of the area is code 1?", source=str(bomb), gsd=1.0,
                product="codes")
@@ -60,7 +60,7 @@ def test_a_large_tiled_geotiff_opens_lazily(tmp_path):
         dst.write(np.ones((512, 512), np.uint8), 1, window=Window(0, 0, 512, 512))
     assert gq.sources.decoded_size(path) == (60_000 ** 2, 512 * 512)
     started = time.perf_counter()
-    arr = gq.sources.open(path, chunks=4096)
+    arr = gq.sources.open_raster(path, chunks=4096)
     assert time.perf_counter() - started < 10
     assert arr.shape == (1, 60_000, 60_000) and arr.chunks[1][0] == 4096
     assert int(arr[0, :1024, :1024].sum()) == 512 * 512

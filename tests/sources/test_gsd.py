@@ -36,14 +36,14 @@ def geographic(shared_data, tmp_path_factory):
 
 
 def test_a_geographic_raster_checks_the_stated_gsd(geographic):
-    arr = gq.sources.open(geographic)
+    arr = gq.sources.open_raster(geographic)
     low, high = gq.sources.metric_pixel_sizes(arr)
     assert 60 < low <= high < 140                   # about 100 m pixels at 46.5° N
     for fine in (low, high, (low + high) / 2):
-        gq.sources.open(geographic, gsd_m=fine)     # accepted
+        gq.sources.open_raster(geographic, gsd_m=fine)     # accepted
     for wrong in (10.0, 1000.0, 0.5):
         with pytest.raises(AssetError, match="contradicts .*geographic grid"):
-            gq.sources.open(geographic, gsd_m=wrong)
+            gq.sources.open_raster(geographic, gsd_m=wrong)
         with pytest.raises(AssetError, match="drop the GSD"):
             gq.ask(QUESTION, source=str(geographic), product="codes", gsd=wrong)
     answer = gq.ask(QUESTION, source=str(geographic), product="codes", gsd=high,
@@ -57,7 +57,7 @@ def test_a_geographic_raster_checks_the_stated_gsd(geographic):
 def test_implausible_gsds_are_refused(shared_data, bad):
     tif = shared_data / "real" / "lausanne-landuse" / "ls100_06.tif"
     with pytest.raises(InvalidOptionError, match="number of metres per pixel"):
-        gq.sources.open(tif, gsd_m=bad)
+        gq.sources.open_raster(tif, gsd_m=bad)
     with pytest.raises(InvalidOptionError):
         gq.ask(QUESTION, source=str(tif), product="codes", gsd=bad)
 

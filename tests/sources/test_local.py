@@ -1,4 +1,4 @@
-"""geoquant.sources.open: local GeoTIFFs and Zarr stores as lazy DataArrays with their CRS."""
+"""geoquant.sources.open_raster: local GeoTIFFs and Zarr stores as lazy DataArrays with CRS."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_integer_geotiff_keeps_dtype_and_nodata(tmp_path):
     values = (np.arange(30 * 40) % 300).astype(np.uint16).reshape(30, 40)
     path = write_raster(tmp_path / "B04.tif", values, crs="EPSG:32633", transform=TRANSFORM,
                         nodata=0)
-    arr = sources.open(path, chunks=16)
+    arr = sources.open_raster(path, chunks=16)
     assert arr.dims == ("band", "y", "x") and list(arr.band.values) == ["B04"]
     assert arr.chunks[1:] == ((16, 14), (16, 16, 8))
     assert arr.dtype == np.uint16 and arr.rio.nodata == 0
@@ -31,7 +31,7 @@ def test_float_geotiff_gets_nan_for_nodata(tmp_path):
     values[3, :] = -9999.0
     path = write_raster(tmp_path / "ndvi.tif", values, crs="EPSG:32633", transform=TRANSFORM,
                         nodata=-9999.0)
-    arr = sources.open(path)
+    arr = sources.open_raster(path)
     assert arr.dtype == np.float32 and np.isnan(arr.rio.nodata)
     expected = np.where(values == -9999.0, np.nan, values)
     np.testing.assert_array_equal(arr.values[0], expected)
@@ -41,7 +41,7 @@ def test_zarr_store_variable(tmp_path):
     mask = as_raster(np.eye(12, 9, dtype=np.uint8), name="mask")
     share = as_raster(np.full((12, 9), 0.25, np.float32), name="share")
     one = sinks.write_zarr(mask, tmp_path / "one.zarr")
-    arr = sources.open(one)
+    arr = sources.open_raster(one)
     assert arr.name == "mask" and arr.rio.crs.to_epsg() == 32633
     np.testing.assert_array_equal(arr.values, np.eye(12, 9, dtype=np.uint8))
 
@@ -49,12 +49,12 @@ def test_zarr_store_variable(tmp_path):
 
     two = sinks.write_zarr(xr.Dataset({"mask": mask, "share": share}), tmp_path / "two.zarr")
     with pytest.raises(StoreError, match="variable="):
-        sources.open(two)
+        sources.open_raster(two)
     with pytest.raises(StoreError, match="no variable 'other'"):
-        sources.open(two, variable="other")
-    np.testing.assert_array_equal(sources.open(two, variable="share").values, share.values)
+        sources.open_raster(two, variable="other")
+    np.testing.assert_array_equal(sources.open_raster(two, variable="share").values, share.values)
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(AssetError, match="does not exist"):
-        sources.open(tmp_path / "nothing.tif")
+        sources.open_raster(tmp_path / "nothing.tif")

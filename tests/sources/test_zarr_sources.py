@@ -1,6 +1,6 @@
 """Every Zarr store geoquant writes reads back as a source (issue 32 item 1): the stores of
 ``sinks.write_zarr`` (v2 and v3, integer classes with nodata and float backscatter) and the
-evidence stores of ``ask --out``, through ``sources.open``, ``ask`` and the CLI in a fresh
+evidence stores of ``ask --out``, through ``sources.open_raster``, ``ask`` and the CLI in a fresh
 process (where nothing else has imported rioxarray)."""
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("zarr_format", [2, 3])
 def test_a_written_class_raster_reads_back_as_the_geotiff_does(lausanne, tmp_path,
                                                                 zarr_format):
-    tif = gq.sources.open(lausanne)
+    tif = gq.sources.open_raster(lausanne)
     store = gq.sinks.write_zarr(tif.to_dataset(name="landuse"), tmp_path / "lu.zarr",
                                 zarr_format=zarr_format)
-    arr = gq.sources.open(store)
+    arr = gq.sources.open_raster(store)
     assert arr.dims == tif.dims and arr.dtype == np.uint8 and arr.rio.nodata == 255
     assert arr.rio.crs == tif.rio.crs
     np.testing.assert_allclose(arr.rio.transform()[:6], tif.rio.transform()[:6], rtol=1e-12)
@@ -50,14 +50,14 @@ def test_a_written_float_raster_reads_back_with_nan(shared_data, tmp_path):
 
     vv = camargue_vv(shared_data)
     store = gq.sinks.write_zarr(vv.to_dataset(name="vv"), tmp_path / "vv.zarr")
-    arr = gq.sources.open(store)
+    arr = gq.sources.open_raster(store)
     assert arr.rio.crs == vv.rio.crs
     np.testing.assert_array_equal(np.asarray(arr.values).squeeze(),
                                   np.asarray(vv.values).squeeze())
 
 
 def test_the_cli_answers_from_a_zarr_store_in_a_fresh_process(lausanne, tmp_path):
-    store = gq.sinks.write_zarr(gq.sources.open(lausanne).to_dataset(name="landuse"),
+    store = gq.sinks.write_zarr(gq.sources.open_raster(lausanne).to_dataset(name="landuse"),
                                 tmp_path / "lu.zarr")
     done = _cli("ask", QUESTION, "--source", store, "--product", "codes", "--json", "--quiet")
     assert done.returncode == 0, done.stderr                   # was: no attribute 'rio'
@@ -88,10 +88,10 @@ def test_ask_evidence_stores_are_sources(shared_data, tmp_path):
                    and p.name not in ("x", "y", "spatial_ref"))
     assert len(names) >= 2
     with pytest.raises(StoreError, match="choose one with variable=, or give its folder"):
-        gq.sources.open(out)
+        gq.sources.open_raster(out)
     water = next(n for n in names if "water" in n)
-    by_folder = gq.sources.open(out / water)
-    by_name = gq.sources.open(out, variable=water)
+    by_folder = gq.sources.open_raster(out / water)
+    by_name = gq.sources.open_raster(out, variable=water)
     np.testing.assert_array_equal(by_folder.values, by_name.values)
     np.testing.assert_array_equal(by_folder.values == 1, codes == 3)
     assert by_folder.rio.nodata == 255 and by_folder.rio.crs is not None
@@ -100,4 +100,4 @@ def test_ask_evidence_stores_are_sources(shared_data, tmp_path):
     assert share.value == pytest.approx(100 * (codes == 3).sum() / (codes != 0).sum(),
                                         rel=1e-9)
     with pytest.raises(StoreError, match="is the array"):
-        gq.sources.open(out / water, variable="other")
+        gq.sources.open_raster(out / water, variable="other")
