@@ -542,10 +542,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               "machine is busy or the Dask cluster did not answer in time); run again",
               file=sys.stderr)
         return 2
-    except OSError as err:                  # a full disk, a folder that cannot be written
-        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-        print(f"geoquant: error: {err.strerror or err}{where}; free space or choose another "
-              "output folder; nothing half-written is kept", file=sys.stderr)
+    except OSError as err:                  # the system refused: say what, where, and why
+        if type(err).__name__ in _CLUSTER_FAILURES:     # distributed's CommClosedError is one
+            return _cluster_failed(err)
+        from geoquant._os_errors import describe_os_error
+
+        print(f"geoquant: error: {describe_os_error(err)}; nothing half-written is kept",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:
         what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
@@ -554,11 +557,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 143 if isinstance(stop, Terminated) else 130
     except Exception as err:  # noqa: BLE001 - the cluster's and libraries' own failures
         kind = type(err).__name__
-        if kind in ("KilledWorker", "CommClosedError", "StreamClosedError"):
-            print(f"geoquant: error: the Dask cluster failed ({kind}: {_one_line(err)}): a "
-                  "worker was killed (often for memory: use smaller chunks or more memory per "
-                  "worker) or the scheduler was lost; run again to resume", file=sys.stderr)
-            return 2
+        if kind in _CLUSTER_FAILURES:
+            return _cluster_failed(err)
         if os.environ.get("GEOQUANT_DEBUG"):
             raise
         print(f"geoquant: error: {kind}: {_one_line(err)} (unexpected: set GEOQUANT_DEBUG=1 "
@@ -568,6 +568,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = shown
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+#: distributed's failures that reach ``main`` outside a watched cluster block.
+_CLUSTER_FAILURES = ("KilledWorker", "CommClosedError", "StreamClosedError")
+
+
+def _cluster_failed(err: BaseException) -> int:
+    kind = type(err).__name__
+    if kind == "KilledWorker":
+        what = ("a worker was killed each time it ran one task (often for memory: use smaller "
+                "chunks or more memory per worker)")
+    else:
+        what = "the connection to the Dask scheduler closed (the scheduler was lost)"
+    print(f"geoquant: error: the Dask cluster failed ({kind}: {_one_line(err)}): {what}; "
+          "nothing half-written is kept; restart the cluster, or run without --cluster",
+          file=sys.stderr)
+    return 2
 
 
 def _warning_line(message: Warning | str, category: type[Warning], filename: str,

@@ -6,6 +6,37 @@ non-zero exit. Messages say what to change, not only what went wrong.
 
 from __future__ import annotations
 
+from typing import Any
+
+#: The most characters of one input an error message quotes (:func:`quote`).
+QUOTE_LIMIT = 80
+
+
+def quote(value: Any, limit: int = QUOTE_LIMIT, *, as_repr: bool = True) -> str:
+    """``value`` as an error message quotes it: its ``repr`` (or ``str`` with ``as_repr=False``),
+    cut in the middle to at most about ``limit`` characters when longer, with its length.
+
+    Every message that interpolates an input (a step id, an op name, an argument, a key, a
+    path) quotes it with this, so that a one-megabyte input gives a one-line error.
+
+    Examples
+    --------
+    >>> quote("forest")
+    "'forest'"
+    >>> quote("a" * 1000, limit=40)
+    "'aaaaaaaaaaaaaaaa…(1,002 chars)…aaaaaaa'"
+    """
+    try:
+        text = repr(value) if as_repr else str(value)
+    except Exception:  # noqa: BLE001 - a value that cannot print itself
+        text = f"<{type(value).__name__}>"
+    if len(text) <= limit:
+        return text
+    marker = f"…({len(text):,} chars)…"
+    keep = max(limit - len(marker), 12)
+    tail = keep // 3
+    return f"{text[:keep - tail]}{marker}{text[len(text) - tail:]}"
+
 
 class GeoquantError(Exception):
     """Base of every error geoquant raises on purpose."""
@@ -91,6 +122,16 @@ class QuestionError(GeoquantError, ValueError):
 class ClusterError(GeoquantError):
     """A Dask cluster cannot be started or reached: an unknown or invalid definition, a
     scheduler that does not answer, workers that never join."""
+
+
+class ClusterLostError(ClusterError):
+    """The Dask scheduler went away during a computation (its process killed, its machine
+    gone): nothing of the computation's output was written."""
+
+
+class WorkerMemoryError(ClusterError):
+    """Dask workers were restarted, or stayed paused, at their memory limit: the tiles are too
+    large for the memory each worker has."""
 
 
 class ConfigError(GeoquantError, ValueError):

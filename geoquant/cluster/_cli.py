@@ -54,6 +54,11 @@ def cluster_from_args(args: argparse.Namespace, **options: Any) -> Iterator[Any]
         are left to the definition. Notices (a GPU fallback) go to stderr unless ``say`` is
         given.
 
+    The body runs watched (:func:`geoquant.cluster._watch.watched`): distributed's log lines
+    are recorded, not printed, and a lost scheduler or workers at their memory limit end it
+    with one-line errors naming ``args.out``, ``args.chunk`` and ``args.checkpoint`` where
+    the command has them.
+
     Yields
     ------
     ClusterHandle or None
@@ -64,7 +69,10 @@ def cluster_from_args(args: argparse.Namespace, **options: Any) -> Iterator[Any]
         yield None
         return
     from geoquant.cluster._start import cluster
+    from geoquant.cluster._watch import Watch, recorded_logs, watched
 
     options.setdefault("say", _to_stderr)
-    with cluster(name, **options) as handle:
+    with recorded_logs(Watch()) as watch, cluster(name, **options) as handle, \
+            watched(handle, out=getattr(args, "out", None), tile=getattr(args, "chunk", None),
+                    checkpoint=getattr(args, "checkpoint", None), watch=watch):
         yield handle

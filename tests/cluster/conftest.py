@@ -100,3 +100,15 @@ def scheduler_without_workers(request):
 def closed_port() -> int:
     """A loopback port that nothing listens on."""
     return _free_port()
+
+
+@pytest.fixture
+def scheduler_to_kill(request):
+    """A fresh ``dask scheduler`` process that one ``dask worker`` process joins, for a test
+    that kills it: ``(address, scheduler process)``."""
+    processes = Processes()
+    request.addfinalizer(processes.stop_all)
+    address = _scheduler(processes)
+    processes.start("worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                    "--memory-limit", "1GiB")
+    return address, processes.procs[0]
