@@ -262,7 +262,7 @@ def Q(qid, key, question, answer, unit, typ, tier, kind, px=None, note=None):
                       "dist": side / UNITS.get(unit, 1.0), "rel": 0.0}[kind]
             half = max(0.05 * answer, px)
             lo, hi = max(0.0, answer - half), answer + half
-        answer = round(answer, 6)
+        answer = int(answer) if kind == "count" else round(answer, 6)
         lo, hi = round(lo, 6), round(hi, 6)
     rec = {"id": f"blind4-{qid}", "question": question, "answer": answer,
            "acceptable_range_lower": lo, "acceptable_range_upper": hi, "unit": unit,
