@@ -14,6 +14,7 @@ from geoquant.reason._reading import (
     WH,
     Reader,
     compile_all,
+    counts_objects,
     finish,
     first_match,
 )
@@ -38,15 +39,20 @@ _SHARE_COVERED = compile_all(
     rf"(?:covered|occupied|taken up) by (?P<t>.+)$",
     r"^how much of (?P<d>area|land|surface|total area) (?:is|are) (?:covered by |occupied by )?"
     r"(?P<t>.+)$",
+    rf"^(?:what|which|how much) {_SHARE} (?:of (?P<d>.+?) )?do(?:es)? (?P<t>.+?) (?:covers?|"
+    r"occup(?:y|ies)|takes? up|makes? up|accounts? for|represents?|fills?|spans?|holds?|"
+    r"constitutes?|comprises?|forms?)$",
     rf"^(?:what|which|how much) {_SHARE} (?:of (?P<d>.+?) )?(?:do(?:es)? )?(?P<t>.+?) (?:covers?|"
-    r"occup(?:y|ies)|takes? up|makes? up|accounts? for|represents?|fills?|spans?)$",
+    r"occup(?:y|ies)|takes? up|makes? up|accounts? for|represents?|fills?|spans?|holds?|"
+    r"constitutes?|comprises?|forms?)$",
     rf"^what is (?:combined |total |overall )?{_SHARE} (?:of (?P<d>.+?) )?(?:that|which) "
     r"(?:is|are) (?P<t>.+)$",
     rf"^(?:what|how much) is {_SHARE} (?:of (?P<d>.+?) )?under (?P<t>.+)$")
 #: "what is the share of T": of the image, or (with relations) of T's classes.
 _SHARE_OF = compile_all(
     rf"^(?:what|which) (?:is )?(?:combined |total |overall )?(?:{_SHARE}|coverage)"
-    r"(?: cover| coverage)? of (?!.* (?:covers?|occup(?:y|ies)|takes? up|makes? up)$)(?P<t>.+)$",
+    r"(?: cover| coverage)? of (?!.* (?:covers?|occup(?:y|ies)|takes? up|makes? up|holds?|"
+    r"accounts? for|represents?|constitutes?|comprises?|forms?)$)(?P<t>.+)$",
     rf"^(?:{WH}) (?:combined |total |overall )?(?:{_SHARE}|coverage|cover)(?: cover| coverage)?"
     r" of (?P<t>.+)$")
 #: The measure after its target: "the forest coverage", "forest covers what percentage".
@@ -89,8 +95,10 @@ def share(r: Reader, text: str) -> dict[str, Any] | None:
     groups = m.groupdict()
     whole = groups.get("d") and _is_whole_region(r, groups["d"])
     if groups.get("d") and not whole:
+        plural = re.search(r" (?:are|lie|fall|sit|were)(?: located| situated| found)? ",
+                           text[:len(text) - len(groups["t"])] + " ") is not None
         return _share_of_denominator(r, groups["d"], groups["t"], covered=kind != 0
-                                     or _is_covered(m["t"], text))
+                                     or _is_covered(m["t"], text), plural=plural)
     if kind == 2:
         return _share_of_denominator(r, groups["t"], None)
     saved = r.doc.snapshot()
@@ -127,10 +135,11 @@ def _is_covered(predicate: str, text: str) -> bool:
 
 
 def _share_of_denominator(r: Reader, denominator: str, predicate: str | None, *,
-                          covered: bool = False) -> dict[str, Any]:
+                          covered: bool = False, plural: bool = False) -> dict[str, Any]:
     """A share of a class D: "what share of D is covered by T" (T within D), "what share of D
     lies within 100 m of water" (the words after the verb select within D), or "what share of
-    D within 100 m of water" (no verb: the relations select within D)."""
+    D within 100 m of water" (no verb: the relations select within D). Objects with a plural
+    verb ("what share of the buildings are ...") are a share of their number."""
     if r.unit not in (None, "%"):
         raise QuestionError(f"a share is a percentage, not {r.unit}: leave out 'in {r.unit}'")
     if predicate is None:
@@ -141,6 +150,12 @@ def _share_of_denominator(r: Reader, denominator: str, predicate: str | None, *,
         if selection.mask == head.mask:      # "what percentage of forest?": of the whole image
             return r.answer(r.doc.add("share", "share", of=head.mask))
         return r.answer(r.doc.add("share", "share", of=selection.mask, within=head.mask))
+    if plural and not covered and counts_objects(denominator, r):   # "... buildings lie ..."
+        saved = r.doc.snapshot()
+        found = _share_by_number(r, denominator, predicate)
+        if found is not None:
+            return found
+        r.doc.restore(saved)
     scope = r.target(denominator)
     words = tokens(predicate)
     selection, i = r.targets.modifiers(words, 0, scope.mask, objects=scope.objects)
@@ -150,6 +165,27 @@ def _share_of_denominator(r: Reader, denominator: str, predicate: str | None, *,
         return r.answer(r.doc.add("share", "share", of=both, within=scope.mask))
     finish(words, i, TAIL, predicate)
     return r.answer(r.doc.add("share", "share", of=selection.mask, within=scope.mask))
+
+
+def _share_by_number(r: Reader, denominator: str, predicate: str) -> dict[str, Any] | None:
+    """The share of the objects a phrase names that meet the predicate's size filters and
+    relations, by number; None when the predicate is no such condition."""
+    scope = r.target(denominator, objects=True)
+    words = tokens(predicate)
+    selection, i = r.targets.modifiers(words, 0, scope.mask, objects=True)
+    if i == 0:
+        return None
+    finish(words, i, TAIL, predicate)
+    r.doc.note(SHARE_OF_OBJECTS_RULE)
+    part = r.doc.add("n_selected", "count", of=selection.mask)
+    whole = r.doc.add("n_all", "count", of=scope.mask)
+    return r.answer(r.doc.add("share", "ratio", of=part, to=whole, scale=100, unit="%"))
+
+
+#: How "what share of the lakes ..." is read (a plan note).
+SHARE_OF_OBJECTS_RULE = ("a share of objects ('what share of the buildings are ...') is a share "
+                         "of their number: the objects that meet the condition over all of them "
+                         "(say 'of the building area' for a share of area)")
 
 
 # --- object sizes, areas, counts -----------------------------------------------------------------
@@ -198,7 +234,7 @@ _AREA = compile_all(
     r"^what area (?:is (?:covered|occupied) by |do(?:es)? )(?P<a>.+?)(?: cover| occupy)?$",
     r"^what area of (?P<a>.+)$",
     r"^how (?:large|big|extensive) (?:is|are) (?:area of |area covered by )?(?P<a>.+)$",
-    r"^how much (?P<a>.+)$")
+    r"^how much (?P<a>.+?)(?: (?:is|are) there(?: in total| altogether| overall)?| exists?)?$")
 _AREA_WORDS = frozenset({"area", "areas", "extent", "surface", "coverage", "cover"})
 _AREA_ANY = re.compile(rf"^(?:{WH}) (?:total |combined |overall |entire )?(?P<a>.+)$")
 

@@ -12,11 +12,11 @@ from geoquant.reason._phrases import tidy
 from geoquant.reason._reading import (
     AREA_RULE,
     COUNT_RULE,
-    COUNTABLE_CLASSES,
     MEASURE_OPS,
     WH,
     Reader,
     compile_all,
+    counts_objects,
     first_match,
 )
 from geoquant.reason._targets import mentions_objects, tokens
@@ -94,16 +94,6 @@ def _add_measure(r: Reader, kind: str, phrase: str, unit: str) -> str:
                      **units)
 
 
-def _counts(phrase: str, r: Reader) -> bool:
-    """Whether a side of "more A than B" names objects to count (see the module's rule)."""
-    words = tokens(phrase)
-    if mentions_objects(words) or re.match(r"^(?:number|count) of\b", phrase):
-        return True
-    found = r.targets.class_at(words, 0)
-    return bool(found and isinstance(found[0], dict) and found[0].get("class")
-                in COUNTABLE_CLASSES and words[found[1] - 1].endswith("s"))
-
-
 _SIZE_START = (r"(?:under|over|above|below|larger|smaller|bigger|more than|less than|at least|"
                r"at most|between|of (?:at least|at most|over|under|more than|less than)|within|"
                r"farther|further|beyond|adjacent|touching|not)\b")
@@ -146,16 +136,48 @@ def _the_others(r: Reader, kind: str, phrase: str, others: str) -> str:
                      **({} if kind == "share" else unit))
 
 
+_FRACTIONS = {"half": 50.0, "a half": 50.0, "one half": 50.0, "a third": 100 / 3,
+              "one third": 100 / 3, "two thirds": 200 / 3, "a quarter": 25.0,
+              "one quarter": 25.0, "three quarters": 75.0, "a tenth": 10.0, "one tenth": 10.0}
+#: "is more than half of the water within 100 m of forest?": a share compared with a fraction.
+_FRACTION_OF = re.compile(
+    r"^(?:is|are) (?P<c>more than|over|less than|under|at least|at most|fewer than) "
+    rf"(?P<f>{'|'.join(sorted(_FRACTIONS, key=len, reverse=True))}|[\d.]+ ?%) of (?P<x>.+?) "
+    r"(?:that |which )?(?P<rel>(?:lies |lie |falls |fall |sits |sit |located |situated )?(?:within|"
+    r"farther|further|more than|less than|at least|at most|beyond|adjacent|touching|next to|"
+    r"closer|bordering|not within|outside|inside|in) .+)$")
+
+
+def _fraction_of(r: Reader, m: re.Match[str]) -> dict[str, Any] | None:
+    """A share of a target that meets a relation, compared with a fraction of it."""
+    from geoquant.reason._frames_amount import share
+
+    rel = m["rel"]
+    if not re.match(r"(?:lies|lie|falls|fall|sits|sit) ", rel):
+        verb = "are" if counts_objects(m["x"], r) else "is"
+        rel = f"{verb} {re.sub(r'^(?:located|situated) ', '', rel)}"
+    found = share(r, f"what % of {m['x']} {rel}")
+    if found is None:
+        return None
+    word = m["f"].replace(" %", "%")
+    value = _FRACTIONS.get(word) or float(word.rstrip("%"))
+    rhs = r.doc.add("fraction", "number", value=tidy(value), unit="%")
+    return r.answer(r.doc.add("compare", "compare", of=found["answer"], to=rhs,
+                              comparison=_COMPARISONS[m["c"]]))
+
+
 def comparison(r: Reader, text: str) -> dict[str, Any] | None:
     """Two measures, or a measure and a number, compared; existence; touching."""
     if _WHICH.match(text):
         raise QuestionError("geoquant answers with a number or yes/no, not a class name: ask "
                             "'is there more forest than water?' instead of 'which is larger'")
+    if (m := _FRACTION_OF.match(text)) and (found := _fraction_of(r, m)) is not None:
+        return found
     if m := _COMPARE_COUNT.match(text):
         return _compare_number(r, "count", m["a"], m["v"], m["c"])
     if m := first_match(_COMPARE_THERE, text):
         plural = m.re is _COMPARE_THERE[0] and text.startswith("are") and (
-            _counts(m["a"], r) or _counts(m["b"], r))
+            counts_objects(m["a"], r) or counts_objects(m["b"], r))
         by_number = bool(re.search(r" (?:by|in) (?:number|count)$", m["b"]))
         kind = "count" if plural or by_number or m["c"] == "fewer" else "area"
         a = re.sub(r"^(?:number of|area of|amount of|(?:m2|ha|km2|"
@@ -278,7 +300,7 @@ def ratios(r: Reader, text: str) -> dict[str, Any] | None:
         if m["c"] in ("nearly", "almost", "about", "roughly"):
             raise QuestionError(f"'{m['c']} {m['n']}' does not say how close: ask 'at least' or "
                                 "'more than'")
-        kind = "count" if _counts(m["a"], r) or _counts(m["b"], r) else "area"
+        kind = "count" if counts_objects(m["a"], r) or counts_objects(m["b"], r) else "area"
         kind_a, a = _read_measure(m["a"], kind)
         b_side = _elided(a, m["b"])
         if (rest := _OTHERS.match(b_side)) is not None:
@@ -291,7 +313,7 @@ def ratios(r: Reader, text: str) -> dict[str, Any] | None:
         return r.answer(r.doc.add("compare", "compare", of=lhs, to=factor,
                                   comparison=_RATIO_ATLEAST[m["c"]]))
     if m := first_match(_HOW_MANY_TIMES, text):
-        kind = "count" if _counts(m["a"], r) or _counts(m["b"], r) or \
+        kind = "count" if counts_objects(m["a"], r) or counts_objects(m["b"], r) or \
             text.startswith("how many times more") and not re.search(
                 r"\b(?:area|land|cover|surface)\b", text) and _counts_words(m["a"]) else "area"
         kind_a, a = _read_measure(m["a"], kind)

@@ -143,8 +143,8 @@ _DISTANCE = compile_all(rf"^(?:{WH} )?{_CLOSEST}(?:distance|gap|separation) betw
                         r"and (?P<b>.+)$",
                      rf"^(?:{WH} )?{_CLOSEST}(?:distance|gap) (?:from|of) (?P<a>.+?) to "
                      r"(?P<b>.+)$",
-                     r"^how far (?:away )?(?:is|are|lies|lie) (?P<a>.+?) from (?P<b>.+)$",
                      r"^how far (?:is it|does one have to go) from (?P<a>.+?) to (?P<b>.+)$",
+                     r"^how far (?:away )?(?:is|are|lies|lie) (?P<a>.+?) from (?P<b>.+)$",
                      r"^how far apart (?:is|are) (?P<a>.+?) and (?P<b>.+)$",
                      rf"^(?:{WH} )?(?:minimum |min |shortest |smallest |closest |nearest )"
                      r"distance (?P<a>[a-z ]+?)(?: to |-| and )(?P<b>[a-z ]+)$",
@@ -200,8 +200,8 @@ def distance(r: Reader, text: str) -> dict[str, Any] | None:
                                   unit=length_unit(r.unit)))
     if not (m := first_match(_DISTANCE, text)):
         return None
-    b = re.sub(r"^(?:any |nearest |closest |a |an )+", "", m["b"])
-    of, to = r.target(m["a"], objects=True).mask, r.target(b, objects=True).mask
+    a, b = (re.sub(r"^(?:any |nearest |closest |a |an )+", "", m[k]) for k in ("a", "b"))
+    of, to = r.target(a, objects=True).mask, r.target(b, objects=True).mask
     return r.answer(r.doc.add("distance", "min_distance", of=of, to=to,
                               unit=length_unit(r.unit)))
 
@@ -218,7 +218,7 @@ _STAT_FRAMES = compile_all(
     rf"(?:its |their ){{0,1}}{_FROM_ALL}(?P<b>.+)$",
     rf"^(?:{WH} )?{_STAT} (?:euclidean )?distance to {_FROM_ALL}(?P<b>.+?)"
     r"(?: (?:for|from|of|over|across|among) (?P<a>.+))?$",
-    rf"^how far (?:away )?(?:is|are|lies|lie) (?P<a>.+?) (?:that|which) (?:is|are|lies|lie) "
+    rf"^how far (?:away )?(?:is|are|lies|lie) (?P<a>.+?) (?:(?:that|which) (?:is|are|lies|lie) )?"
     rf"(?P<s>farthest|furthest) (?:away )?from {_FROM_ALL}(?P<b>.+)$",
     rf"^how far (?:away )?(?:is|are|lies|lie) (?P<s>farthest|furthest) (?P<a>.+?) from "
     rf"{_FROM_ALL}(?P<b>.+)$",

@@ -23,6 +23,11 @@ _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                  "fifty": "50", "hundred": "100", "a hundred": "100", "one hundred": "100",
                  "a thousand": "1000", "one thousand": "1000"}
 _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
+    # unit words as people mistype them
+    (r"\bhect(?:a|e|ea)?r(?:e|es|s)?\b|\bhecatres?\b|\bhectars?\b", "hectare"),
+    (r"\bacers\b|\bacer\b(?=\s*(?:\)|,|\.|\?|$))", "acre"),
+    (r"\bkilomet(?:ers|res|eres|ere)\b|\bkilomt(?:er|re)s?\b|\bkilometr(?:e|es)\b", "km"),
+    (r"\bsq(?:au|ua|a)re\b", "square"),
     (r"²", "2"), (r"[−–—]", "-"), (r"[’`´]", "'"), (r"(?<=\d),(?=\d{3}\b)", ""),
     (r"\s+--+\s*|\s+-\s+(?=[a-z])", ", "),
     (r"\bhalf an?\s+(?=(?:hectare|ha|kilomet|km|square|met))", "0.5 "),
@@ -35,6 +40,7 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"(?<![<>=])\s*<\s*(?![=-])", " less than "), (r"\s+=\s+|(?<=\w)=(?=\w)", " is "),
     (r"\bcodes\s+((?:\d+\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*))+\d+)\b",
      lambda m: re.sub(r"(\d+)", r"code \1", m[1])),
+    (r"\b(code|class|value)\s*(?:[-#:]|no\.?|number)\s*(?=\d)", r"\1 "),
     (r"\bvs\.?\b|\bversus\b", "or"), (r"^\s*%\s*(?:of\s+)?", "percentage of "),
     (r"\bpercentage-wise\b|\bpercent-wise\b|\bin percentage terms\b", "in %"),
     (r"\bsquare\s+(?:kilomet(?:re|er)s?|km)\b|\bsq\.?\s*km\b|\bkm\s*\^\s*2|\bkm\s*sq\b", "km2"),
@@ -48,6 +54,7 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"\bcentimet(?:re|er)s?\b", "cm"),
     (r"\bmet(?:re|er)s?\b", "m"), (r"\bper\s*cent(?:age)?\s+points?\b", "%"),
     (r"\bper\s*cent\b|\bpercent\b", "%"),
+    (r"\bas an? (?:share|fraction|proportion|part|portion|ratio)(?= of\b)", "as %"),
     (r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*(m2|ha|km2|km|cm|m|%|ft2|yd2|mi2|acre|ft|yd|mi)"
      r"(?![\w%])", r"\1 \2"),
 ))
@@ -83,6 +90,23 @@ _UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:(?:i\s+)?(?:want|need|would like
 #: Sentences that ask nothing: greetings, thanks, "yes or no".
 _NOTHING = re.compile(r"^(?:hi|hello|hey|dear \w+|thanks|thank you|thx|cheers|please|yes or no|"
                       r"yes/no|y/n|answer yes or no|true or false|(?:a )?quick question)$")
+
+#: Sentences that only ask for a plain form of the answer ("Reply as a number.", "Just the
+#: number please.", "Round to two decimals."): the answer is always a number, so they ask nothing.
+_FORMAT_ONLY = re.compile(
+    r"^(?:please\s+)?(?:just\s+|only\s+)?(?:(?:(?:reply|answer|respond|give(?: it| me(?: it)?)?|"
+    r"report|return|provide|state|write)(?: it| that| the (?:answer|result|value))?\s+)?"
+    r"(?:with\s+|as\s+|in\s+)?(?:just\s+|only\s+)?(?:an?\s+|one\s+|the\s+)?(?:single\s+|"
+    r"plain\s+|bare\s+)?(?:number|figure|value|numeric value|numerical value|integer|count|"
+    r"estimate|approximation|rough figure|ballpark)(?:\s+(?:only|please|is fine|will do|is "
+    r"enough))*|(?:round(?:ed)?|rounding)(?: it| the (?:answer|result))?(?: (?:to|off to) "
+    r"(?:\d+|one|two|three|the nearest \w+)(?: (?:decimals?|decimal places?|significant "
+    r"figures?|digits?|places?))?)?|(?:no|without) (?:explanation|details|working|units?)(?: "
+    r"(?:please|needed))?|(?:a )?(?:short|brief) answer(?: please)?|keep it short)$")
+
+#: A trailing aside that restates the share the question asks ("(percentage of land)").
+_RESTATED_SHARE = re.compile(r"^\(?\s*(?:as\s+|in\s+)?(?:an?\s+)?(?:%|percentage|share|fraction|"
+                             r"proportion)\s+of\s+(?:the\s+|all\s+)?(?P<x>[a-z][a-z -]*?)\s*\)?$")
 
 SPAN = re.compile(rf"\b(?:between|from)\s+(?P<t1>{DATE})(?:\s+(?:and|to|until|till)\s+|\s*-\s*)"
                   rf"(?P<t2>{DATE})\b(?!\s*(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)(?!\w))")
@@ -158,10 +182,14 @@ def split_words(question: str) -> Words:
     kept = []
     for sentence in sentences:
         sentence = re.sub(r",?\s*\b(?:yes or no|yes/no|y/n|true or false)$", "", sentence)
-        if _NOTHING.match(sentence) or not sentence:
+        if _NOTHING.match(sentence) or not sentence or (kept and _FORMAT_ONLY.match(sentence)):
             continue
         if kept and (m := _UNIT_SENTENCE.match(sentence)):
             unit = _unit_name(m["u"])
+            continue
+        if kept and (m := _RESTATED_SHARE.match(sentence)) and re.search(
+                rf"\bof (?:the |all )?{re.escape(m['x'])}\b", kept[0]):
+            unit = "%"               # "(percentage of land)": the share the question asks for
             continue
         sentence, named = answer_unit(sentence)
         if named is not None:
@@ -184,6 +212,20 @@ def _sentences(text: str) -> list[str]:
 
 
 _FILLER = tuple((re.compile(p), r) for p, r in (
+    # a later sentence's connective: "Then tell me how many of them ..."
+    (r"^(?:and\s+|so\s+)?(?:then|next|now|after that|afterwards|finally|lastly|second(?:ly)?|"
+     r"step two)\s*[,:]?\s+(?=\w)", ""),
+    # "classed as code 41", "labelled as water", "has code 23": the class itself
+    (r"\b(is|are|was|were)\s+(?:classed|classified|labell?ed|mapped|marked|coded|"
+     r"categori[sz]ed|designated|recorded|tagged|assigned)\s+(?:as|to)\s+(?:(?:the\s+)?"
+     r"(?:class|category)\s+)?", r"\1 "),
+    (r"\b(?:has|have|carries|carry|bears?|belongs? to|falls? (?:in|into|under))\s+(?:the\s+)?"
+     r"(?=(?:code|class|value)\s+\d)", "is "),
+    (r"\b(touch(?:es|ing)?|adjacent to|adjoin(?:s|ing)?|border(?:s|ing)?|next to)\s+"
+     r"(?:directly|immediately)\b|\b(?:directly|immediately)\s+(?=touch|adjacent|adjoin|"
+     r"border|next to|neighbou?r)", r"\1 "),
+    (r"\b(touch\w*|adjacent|adjoin\w*|border\w*|next to)\b([^,]*?)\s+(?:directly|immediately)"
+     r"(?=\s*(?:,|$))", r"\1\2"),
     (r"\bwhat's\b|\bwhats\b", "what is"), (r"^what (?:was|were)\b", "what is"),
     (r"\bhow's\b", "how is"), (r"\bdon't\b", "do not"), (r"\bisn't\b", "is not"),
     (r"\baren't\b", "are not"), (r"\bdoesn't\b", "does not"),
@@ -382,7 +424,7 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
      r"data)\b", "is no data"),
     # "how much area is water": an area (a share without an area unit)
     (r"^how much (?:area|land|ground|surface) (?:is|are) (?!covered|occupied|within|farther|"
-     r"further|more|less|at)(?P<t>.+)$", r"how much is \g<t>"),
+     r"further|more|less|at|there\b|left\b|remaining\b)(?P<t>.+)$", r"how much is \g<t>"),
     # "how many connected pieces does the road network form"
     (r"^how many (?P<x>(?:(?:connected|separate|distinct|disconnected|individual) )?(?:pieces|"
      r"parts|patches|components|fragments|segments|clusters|groups|blobs|regions|islands)) "

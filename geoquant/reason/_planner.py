@@ -37,6 +37,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from geoquant.errors import ClassNameError, QuestionError
@@ -140,9 +141,9 @@ _IGNORE = re.compile(
     r"excluding|disregard|"
     r"disregarding|discard|discarding|skip|skipping|drop|dropping|do not count|not counting|"
     r"leave out|leaving out|omit|omitting|without counting|without)\s+(?:all\s+|any\s+)?"
-    r"(?:(?:[a-z-]+\s+){0,3}?(?:patch|patches|object|objects|region|regions|areas|polygons|"
-    r"polygon|parts|pieces|ones|"
-    r"fragments|blobs|components|clusters|segments|features|instances)\s+|(?:ones|those|"
+    r"(?:(?:[a-z/-]+\s+){0,3}?(?:patch|patches|object|objects|region|regions|areas|polygons|"
+    r"polygon|parts|pieces|ones|bodies|body|"
+    r"fragments|blobs|components|clusters|segments|features|instances|[a-z-]{3,}s)\s+|(?:ones|those|"
     r"anything|any)\s+)?(?:that\s+are\s+|"
     r"which\s+are\s+|that\s+is\s+)?(?P<size>.+)$")
 _ONLY = re.compile(
@@ -184,6 +185,71 @@ def _whole_question_filter(text: str) -> tuple[str, tuple[Any, Any] | None]:
             low, high = high, low
         return text[:m.start()].strip(" ,"), (low, high)
     return text, None
+
+
+_SMALLER = r"(?:smaller than|below|under|less than|beneath)"
+_LARGER = r"(?:larger than|bigger than|above|over|more than|greater than)"
+_KEPT = re.compile(
+    r"^(?:ignoring|excluding|disregarding|leaving out|not counting|dropping|discarding|without) "
+    rf"(?:all |any |the )?(?P<noun>[a-z/ -]+?) (?:that are |which are )?(?P<side>{_SMALLER}|"
+    rf"{_LARGER}) (?P<size>[\d.]+ (?:m2|ha|km2|ft2|yd2|mi2|acre))\s*,\s*(?P<q>.+)$")
+_REMAINING = re.compile(r"\b(?:the )?(?:remaining|kept|retained|surviving|rest of the|other) "
+                        r"(?:ones|objects|patches|bodies|[a-z-]+s)\b|\b(?:the rest|those left|"
+                        r"the ones left|what is left of them)\b")
+
+
+_OTHER_THAN_ONE = re.compile(
+    r"^(?P<pre>how many|count|what number of|number of) (?:the )?other (?P<np>.+?) "
+    r"(?P<rel>(?:lie|lies|are|is|sit|fall) .*?|(?:within|farther|further|more|less|entirely|"
+    r"wholly|partly|completely|fully|touch|touches|touching|adjacent|border|borders|bordering|"
+    r"adjoin|adjoins|next).*?)\b(?:the )?"
+    r"(?P<k>largest|biggest|smallest) one\b(?P<post>.*)$")
+_FILTER_START = re.compile(r"\s+(?:over|under|above|below|larger|smaller|bigger|more|less|at "
+                           r"least|at most|between|of)\b.*$")
+
+
+def _singular(noun: str) -> str:
+    for plural, one in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("ses", "s"), ("s", "")):
+        if noun.endswith(plural):
+            return noun[:-len(plural)] + one
+    return noun
+
+
+def _other_than_one(text: str) -> str:
+    """"How many other lakes over 1 ha lie within 1 km of the largest one?": the objects
+    other than the one the relation names, read as "lakes over 1 ha, apart from the
+    largest, ... of the largest lake"."""
+    m = _OTHER_THAN_ONE.match(text)
+    if m is None:
+        return text
+    head = _FILTER_START.sub("", m["np"])
+    words = head.split()
+    one = " ".join([*words[:-1], _singular(words[-1])]) if words else head
+    return f"{m['pre']} {m['np']}, apart from {m['k']}, {m['rel']}{m['k']} {one}{m['post']}"
+
+
+def _kept_referent(text: str) -> str:
+    """A filter that a later "the remaining ones" refers to ("Ignoring water bodies below
+    0.1 ha, what share of the water area do the remaining ones hold?") as two steps: the
+    kept objects are found first, and the rest of the question reads without the filter."""
+    m = _KEPT.match(text)
+    if m is None or not _REMAINING.search(m["q"]):
+        return text
+    kept = "at least" if re.fullmatch(_SMALLER, m["side"]) else "at most"
+    return f"find {m['noun']} {kept} {m['size']}, then {_REMAINING.sub('them', m['q'], count=1)}"
+
+
+def _bracketed_filters(text: str) -> tuple[str, tuple[Any, Any] | None]:
+    """Size filters said in brackets inside the question ("the mean area of the water
+    fragments (ignore fragments under 0.1 ha)"): the text without them, and what they keep."""
+    kept: tuple[Any, Any] | None = None
+    for m in reversed(list(re.finditer(r"\s*\(([^()]+)\)", text))):
+        rest, found = _whole_question_filter(m[1].strip())
+        if found is None or rest:
+            continue
+        kept = _merge_filters(kept, found)
+        text = f"{text[:m.start()]} {text[m.end():]}"
+    return re.sub(r"\s+", " ", text).strip(), kept
 
 
 _DEFINE = ("(?:includes?|means|is defined as|covers|consists of|comprises|is made up of|counts|"
@@ -249,7 +315,7 @@ def _defining_sentence(sentence: str, r: Reader) -> dict[Any, list[Any]] | None:
 
 
 _SELECTING = re.compile(r"^(?:please\s+)?(?:first,?\s+|step one,?\s+)?(?:find|take|select|identify|"
-                        r"consider|look at|keep|pick|extract|isolate|locate|get|map|mark|"
+                        r"count|consider|look at|keep|pick|extract|isolate|locate|get|map|mark|"
                         r"delineate|segment|detect|start with|focus on)\b")
 _REFERRING = re.compile(r"\b(?:them|they|their|those|these|it|its|that|this|such)\b")
 
@@ -323,6 +389,9 @@ _EXCLUSION = (
                r"region|total))))?\s*,\s*(?P<q>.+)$"),
     re.compile(rf"^(?P<q>.+?)\s*(?:,\s*|\(\s*)(?:but\s+|and\s+)?{_LEAVING}\s+(?P<x>.+?)"
                r"(?:\s+(?:out|aside|away))?\s*\)?$"),
+    # an aside inside the question: "what share of the land (leaving water out) is urban?"
+    re.compile(rf"^(?P<q1>.+?)\s*(?:\(\s*|,\s*)(?:but\s+|and\s+)?{_LEAVING}\s+(?P<x>[^,()]+?)"
+               r"(?:\s+(?:out|aside|away))?\s*(?:\)\s*,?|,)\s*(?P<q2>.+)$"),
 )
 #: What is left of the region once classes are left out ("what fraction of the land ...").
 _REST = re.compile(r"\b(?:of|in|across|over) (?:the )?(?:remaining |rest of |other |left )?"
@@ -330,6 +399,15 @@ _REST = re.compile(r"\b(?:of|in|across|over) (?:the )?(?:remaining |rest of |oth
                    r"remaining (?:land|area|ground|region|pixels)|"
                    r"what is left|what remains|land area|land surface|rest of (?:it|image|area|"
                    r"region|scene))\b(?! ?(?:that|which))")
+
+
+#: "... is left" after an exclusion: what remains of the measured class once it is applied.
+_LEFT = re.compile(r"\s+(?:is|are) (?:left|remaining|left over|still there)$|\s+(?:that )?"
+                   r"remains?$")
+#: A question about nothing but what is left ("what percentage of the map is left?").
+_WHAT_IS_LEFT = re.compile(r"^(?P<q>(?:what|how much)(?: (?:%|percentage|share|fraction|"
+                           r"proportion|part|portion|area))?(?: of it)? (?:is|are)) (?:left|"
+                           r"remaining|left over)$")
 
 
 def _exclusion(text: str, r: Reader) -> str:
@@ -341,24 +419,28 @@ def _exclusion(text: str, r: Reader) -> str:
         m = pattern.match(text)
         if m is None:
             continue
+        question = m["q"] if "q" in m.groupdict() else f"{m['q1']} {m['q2']}"
         x = re.sub(r"\b(?:the )?(?:no[- ]?data|nodata|missing data)(?: areas?| pixels?| regions?"
                    r"| values?)?(?:\s*,|\s+and)?\s*", "", m["x"]).strip(" ,")
         if not x:                                  # no data is never in the region
-            return m["q"].strip(" ,")
+            return question.strip(" ,")
         words = tokens(x)
         largest = read_largest_exception(words, 0, lead=False, reader=r.targets)
         if largest is not None and largest[1] == len(words):
             r.targets.drop_largest = largest[0]
-            return m["q"].strip(" ,")
+            return _LEFT.sub("", question).strip(" ,")
         listed = r.targets.class_list([w for w in words if w not in ("the", "all", "any")])
         if not listed or any(w in OBJECT_WORDS for w in words) and len(listed) == 0:
             continue
+        if _WHAT_IS_LEFT.match(question):     # "excluding A and B, what share is left?"
+            return f"{_WHAT_IS_LEFT.match(question)['q']} everything except {x}"
+        question = _LEFT.sub("", question)
         ids = list(dict.fromkeys(r.targets._mask_id(p) for p in listed))
         left = ids[0] if len(ids) == 1 else r.doc.add("_or_".join(ids), "union", of=ids)
         r.doc.exclude = left
         r.doc.note("the classes the question leaves out are taken out of the region: shares "
                    "are of what remains")
-        return _REST.sub("", m["q"]).strip(" ,")
+        return _REST.sub("", question).strip(" ,")
     return text
 
 
@@ -374,7 +456,7 @@ _FAMILIES: tuple[_Family, ...] = (change, crossing, connectivity, distance_stats
 _STEP_VERBS = (r"(?:calculate|compute|find|determine|measure|report|give|tell|work out|count|"
                r"get|return|estimate|say|figure out|quantify|sum|add up|check|provide)")
 _TWO_STEP = re.compile(
-    r"^(?:please\s+)?(?:first,? |step one,? )?(?:find|identify|select|take|locate|detect|"
+    r"^(?:please\s+)?(?:first,? |step one,? )?(?:find|identify|select|take|locate|detect|count|"
     r"consider|considering|get|extract|segment|isolate|look at|keep|pick|mark|map|delineate)"
     r"\s+(?:all |every |each |only )?"
     rf"(?P<x>.+?)(?:\s*[,;:]?\s+(?:and\s+)?then,?\s+|\s*,?\s+and\s+(?={_STEP_VERBS}\b)|"
@@ -399,6 +481,11 @@ _TOPIC = (
     re.compile(r"^(?P<x>[^:]+?)\s*:\s*(?P<q>(?:what|how|which|is|are|do|does|give|calculate|"
                r"compute|find|tell|report).+)$"),
 )
+#: A fronted topic before any question that refers back to it with "their"/"them".
+_TOPIC_REFERRED = re.compile(
+    r"^(?:of|among|amongst|for|considering|taking|regarding|looking at|out of) (?:all |only |"
+    r"just )?(?P<x>.+?)\s*[,:]\s*(?P<q>(?:what|how|which|is|are|do|does)\b.*\b(?:their|them|"
+    r"they|those|these)\b.*)$")
 #: "X: how many (are larger than 2 ha)?", "X: total area in km2?", "X: how many hectares?"
 _TOPIC_MEASURE = (
     (re.compile(r"^(?P<x>[^:]+?)\s*:\s*how many (?P<u>m2|ha|km2|ft2|yd2|mi2|acre)"
@@ -423,6 +510,8 @@ def _topic(text: str) -> str:
             return rewrite(m)
     for pattern in _TOPIC:
         m = pattern.match(text)
+        if m is None and pattern is _TOPIC[0]:
+            m = _TOPIC_REFERRED.match(text)     # "Of X, what share of their area ...?"
         if m is None:
             continue
         x = re.sub(r"\s+(?:together|combined|jointly|taken together)$", "", m["x"])
@@ -490,7 +579,35 @@ class _Unread(Exception):
 
 # --- public --------------------------------------------------------------------------------------
 
+#: "..., i.e. <the measure in other words>": the user's own explanation of what they ask.
+_EXPLAINED = re.compile(r"\s*(?:,|\(|--?)\s*(?:i\.?\s?e\.?|that is(?: to say)?|in other words|"
+                        r"meaning|which means)\s*,?\s+(?P<y>[^()?.;]+?)\s*\)?\s*(?=[?.!]|$)",
+                        re.IGNORECASE)
+
+
 def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Plan:
+    """The validated plan that answers an English quantitative question about a region.
+    (See :func:`_plan_question`; a question that explains itself with "i.e." is read by its
+    explanation when the words before it cannot be read alone.)"""
+    try:
+        return _plan_question(question, vocabulary=vocabulary)
+    except (QuestionError, ClassNameError) as error:
+        found = _EXPLAINED.search(question) if isinstance(question, str) else None
+        if found is None:
+            raise
+        explanation = found["y"].strip()
+        if not re.match(r"(?i)(?:what|how|which|is|are|do|does)\b", explanation):
+            explanation = f"what is {explanation}"
+        rewritten = f"{explanation}?{question[found.end():].lstrip('?.!')}"
+        try:
+            plan = _plan_question(rewritten, vocabulary=vocabulary)
+        except (QuestionError, ClassNameError):
+            raise error from None
+        note = f"read the question by its own explanation after 'i.e.': '{found['y'].strip()}'"
+        return replace(plan, question=question.strip(), notes=(*plan.notes, note))
+
+
+def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Plan:
     """The validated plan that answers an English quantitative question about a region.
 
     Parameters
@@ -545,7 +662,9 @@ def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pla
                             "connectivity; ask a question too")
     sentences = _joined_steps(sentences)
     main, *extra = sentences
-    main, size_filter = _whole_question_filter(main)
+    main, size_filter = _bracketed_filters(_kept_referent(_other_than_one(main)))
+    main, found = _whole_question_filter(main)
+    size_filter = _merge_filters(size_filter, found)
     for sentence in extra:
         rest, found = _whole_question_filter(sentence)
         if found is None or rest:

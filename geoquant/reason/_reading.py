@@ -8,7 +8,13 @@ import re
 from typing import Any
 
 from geoquant.errors import QuestionError
-from geoquant.reason._targets import Document, Selection, TargetReader, tokens
+from geoquant.reason._targets import (
+    Document,
+    Selection,
+    TargetReader,
+    mentions_objects,
+    tokens,
+)
 from geoquant.segment import Vocabulary
 
 COUNTABLE_CLASSES = frozenset({"building", "solar panel", "playground"})
@@ -83,6 +89,17 @@ def compile_all(*patterns: str) -> tuple[re.Pattern[str], ...]:
 def first_match(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
     return next((m for p in patterns if (m := p.match(text))), None)
 
+
+
+def counts_objects(phrase: str, r: Reader) -> bool:
+    """Whether a phrase names objects to count: a plural object word ("patches", "bodies"),
+    "number of", or a countable class in the plural ("buildings")."""
+    words = tokens(phrase)
+    if mentions_objects(words) or re.match(r"^(?:number|count) of\b", phrase):
+        return True
+    found = r.targets.class_at(words, 0)
+    return bool(found and isinstance(found[0], dict) and found[0].get("class")
+                in COUNTABLE_CLASSES and words[found[1] - 1].endswith("s"))
 
 
 WH = (r"(?:what is|what are|give|give me|calculate|compute|find|report|determine|measure|"

@@ -404,15 +404,16 @@ class TargetReader:
                 out.append(part)
         return out
 
-    def class_list(self, words: list[str]) -> list[Any] | None:
+    def class_list(self, words: list[str], head: str | None = None) -> list[Any] | None:
         """The classes of a whole list ("forest, cropland or rangeland"), or None when the
-        words are not only classes and joiners."""
+        words are not only classes and joiners; items may share the last item's head noun,
+        or ``head`` ("forest (deciduous, evergreen or mixed)")."""
         found, j = [], 0
         while j < len(words):
             if words[j] in _JOINERS | _LIST_WORDS:
                 j += 1
                 continue
-            hit = self.class_at(words, j)
+            hit = self.class_at(words, j) or self._shared_head(words, j, head)
             if hit is None:
                 return None
             found.append(hit[0])
@@ -421,11 +422,31 @@ class TargetReader:
                 j += 1
         return found
 
+    def _shared_head(self, words: list[str], j: int, head: str | None
+                     ) -> tuple[Any, int] | None:
+        """A list item that shares the last item's head noun ("deciduous" in "deciduous,
+        evergreen and mixed forest"): the class it names with that noun, and the position
+        after the item; None when there is no such class."""
+        end = j
+        while end < len(words) and words[end] not in _JOINERS | _LIST_WORDS:
+            end += 1
+        tail = [w for w in words[end:] if w not in _LIST_WORDS and w != ")"]
+        if end == j or end - j > 2:
+            return None
+        for noun in (tail[-1] if tail else None, head):
+            if noun is None or not noun.isalpha():
+                continue
+            item = words[j:end] + [noun]
+            hit = self.class_at(item, 0)
+            if hit is not None and hit[1] == len(item):
+                return hit[0], end
+        return None
+
     def _bracketed_list(self, words: list[str], i: int) -> tuple[list[Any], int]:
         close = _closing(words, i)
         if close is None:
             return [], i
-        found = self.class_list(words[i + 1:close])
+        found = self.class_list(words[i + 1:close], head=words[i - 1] if i else None)
         if not found:
             return [], i     # not a list of classes: a filter in brackets, read later
         return found, close + 1
@@ -444,6 +465,10 @@ class TargetReader:
             return found
         region = region_at(words, i)
         if region is not None:           # "the land within 100 m of water", "any pixel"
+            if "land" in words[i:region] and self.vocabulary.find("water") in (
+                    self.vocabulary.classes or ()):
+                self.doc.note("'land' is read as the whole mapped region, water included; say "
+                              "'land other than water' to leave the water out")
             return self.doc.region(self.date), region
         no_data = no_data_at(words, i)
         if no_data is not None:
@@ -811,7 +836,8 @@ _BUT_NOT = (("other", "than"), ("except", "for"), ("except",), ("excluding",), (
             ("besides",))
 _JOINERS = frozenset({",", "or", "and", "and/or", "as", "well", "plus", "+", "&", "/"})
 _LIST_WORDS = frozenset({"eg", "ie", "such", "including", "namely", "like", "either", "both",
-                         "the", "classes", "class", "types", "i", "e", "g"})
+                         "the", "classes", "class", "types", "i", "e", "g", "together",
+                         "combined", "jointly", "collectively", "taken", "all"})
 
 
 _STOP = (OBJECT_WORDS | PLAIN_WORDS | _LINKS | {"than", "within", "of", "from", "to", "near",

@@ -1,0 +1,232 @@
+"""Free wording as new users write it (asides in brackets, "i.e." explanations, instructions
+about the answer's form, typos in units, "what is left", fractions of a class, shares of
+objects, sentences that refer back), answered end to end on a small GeoTIFF and checked
+against numpy/scipy on the whole array, never against the planner's own plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from scipy import ndimage
+
+from geoquant.errors import QuestionError
+from geoquant.reason import ask
+
+EIGHT = np.ones((3, 3), bool)
+PX = 10.0                                   # metres per pixel
+LEGEND = {"0": "grass", "1": "water", "2": "forest", "3": "building", "9": "no data"}
+
+
+def _codes() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    codes = np.zeros((60, 70), np.uint8)
+    for code, share, grow in ((1, 0.02, 2), (2, 0.05, 1), (3, 0.04, 0)):
+        seeds = rng.random(codes.shape) < share
+        grown = ndimage.binary_dilation(seeds, iterations=grow) if grow else seeds
+        codes[grown & (codes == 0)] = code
+    codes[:4, :10] = 9                      # a corner without data
+    return codes
+
+
+CODES = _codes()
+VALID = CODES != 9
+
+
+@pytest.fixture(scope="module")
+def raster(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("free") / "map.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=CODES.shape[0], width=CODES.shape[1],
+                       count=1, dtype="uint8", crs="EPSG:32631",
+                       transform=from_origin(500_000, 5_000_000, PX, PX)) as dst:
+        dst.write(CODES, 1)
+    return str(path)
+
+
+def _value(question: str, raster: str):
+    answer = ask(question, source=raster, product=LEGEND, thresholds=None)
+    return answer.value, answer
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> float:
+    return 100.0 * part.sum() / whole.sum()
+
+
+def _edt(target: np.ndarray) -> np.ndarray:
+    return ndimage.distance_transform_edt(~target, sampling=(PX, PX))
+
+
+def _objects(hit: np.ndarray) -> tuple[np.ndarray, int]:
+    return ndimage.label(hit, structure=EIGHT)
+
+
+def test_an_exclusion_aside_inside_the_question(raster):
+    value, _ = _value("What share of the land (leaving water out) is forest?", raster)
+    assert value == pytest.approx(_share(CODES == 2, VALID & (CODES != 1)), rel=1e-9)
+
+
+def test_a_size_filter_in_brackets(raster):
+    labels, n = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:] * PX * PX
+    value, _ = _value("What is the mean size of the forest patches (ignore patches under "
+                      "300 m²), in m²?", raster)
+    assert value == pytest.approx(sizes[sizes >= 300].mean(), rel=1e-9)
+
+
+def test_a_bracketed_list_shares_its_head_noun(raster):
+    legend = {"0": "grass", "1": "water", "2": "deciduous forest", "3": "mixed forest"}
+    answer = ask("What share of the map is forest (deciduous and mixed)?", source=raster,
+                 product={**legend, "9": "no data"}, thresholds=None)
+    assert answer.value == pytest.approx(_share(np.isin(CODES, (2, 3)), VALID), rel=1e-9)
+
+
+def test_an_ie_explanation_is_read_when_the_words_before_it_are_not(raster):
+    labels, _ = _objects(CODES == 2)
+    largest = np.bincount(labels.ravel())[1:].max()
+    value, answer = _value("What is the LPI-ish thing for forest, i.e. the largest forest "
+                           "patch as a share of the map?", raster)
+    assert value == pytest.approx(100.0 * largest / VALID.sum(), rel=1e-9)
+    assert any("i.e." in note for note in answer.plan.notes)
+
+
+def test_an_unreadable_explanation_is_refused_with_the_original_part():
+    from geoquant.reason import plan_question
+    with pytest.raises(QuestionError, match="zorbly"):
+        plan_question("What is the zorbly index of forest, i.e. the zorbly of the forest?")
+
+
+@pytest.mark.parametrize("tail", ["Reply as a number.", "Just the number please.",
+                                  "Round to two decimals."])
+def test_instructions_about_the_answers_form_ask_nothing(raster, tail):
+    value, _ = _value(f"What share of the map is water? {tail}", raster)
+    assert value == pytest.approx(_share(CODES == 1, VALID), rel=1e-9)
+
+
+def test_a_trailing_aside_restating_the_share(raster):
+    far = _edt(CODES == 1) > 30
+    value, _ = _value("What share of the land lies more than 30 m from water? (percentage of "
+                      "land)", raster)
+    assert value == pytest.approx(_share(far & VALID, VALID), rel=1e-9)
+    from geoquant.reason import plan_question
+    with pytest.raises(QuestionError):          # an aside about another share is not dropped
+        plan_question("What share of the land lies more than 30 m from water? (percentage "
+                      "of forest)")
+
+
+@pytest.mark.parametrize("unit", ["hectars", "hectres", "hectare"])
+def test_unit_words_as_people_mistype_them(raster, unit):
+    value, _ = _value(f"Total area of forest in {unit}?", raster)
+    assert value == pytest.approx((CODES == 2).sum() * PX * PX / 1e4, rel=1e-9)
+
+
+def test_codes_classed_as_and_hyphenated():
+    from geoquant.reason import plan_question
+    from geoquant.reason._source import source_vocabulary
+    vocabulary = source_vocabulary(None, "codes")
+    for question in ("How many km² are classed as code 41?", "How much area has code 41?",
+                     "How many code-41 patches are there?"):
+        plan = plan_question(question, vocabulary=vocabulary)
+        assert [s.args.get("code") for s in plan.steps if s.op == "mask"] == [41]
+
+
+def test_touching_directly_is_touching(raster):
+    labels, _ = _objects(CODES == 3)
+    near = ndimage.binary_dilation(CODES == 1, structure=EIGHT)
+    want = len(set(np.unique(labels[near & (labels > 0)])))
+    value, _ = _value("How many buildings touch water directly?", raster)
+    assert value == want
+
+
+def test_how_far_is_it_from_the_nearest_x_to_the_nearest_y(raster):
+    value, _ = _value("How far is it from the nearest building to the nearest water pixel, in "
+                      "metres?", raster)
+    assert value == pytest.approx(_edt(CODES == 1)[CODES == 3].min(), rel=1e-9)
+
+
+def test_the_x_pixel_farthest_from_any_y(raster):
+    value, _ = _value("How far is the forest pixel farthest from any water pixel?", raster)
+    assert value == pytest.approx(_edt(CODES == 1)[CODES == 2].max(), rel=1e-9)
+
+
+def test_what_is_left_after_leaving_classes_out(raster):
+    value, _ = _value("Excluding forest and water, what percentage of the map is left?", raster)
+    assert value == pytest.approx(_share(VALID & ~np.isin(CODES, (1, 2)), VALID), rel=1e-9)
+
+
+def test_what_is_left_after_leaving_the_largest_out(raster):
+    labels, _ = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:]
+    value, _ = _value("Excluding the largest forest patch, how much forest area is left, in "
+                      "m²?", raster)
+    assert value == pytest.approx((sizes.sum() - sizes.max()) * PX * PX, rel=1e-9)
+
+
+@pytest.mark.parametrize(("question", "fraction", "by_number"), [
+    ("Is more than half of the forest within 20 m of water?", 50.0, False),
+    ("Is over 10% of the forest within 20 m of water?", 10.0, False),
+    ("Are fewer than a third of the buildings within 20 m of water?", 100 / 3, True),
+])
+def test_a_fraction_of_a_class_meeting_a_relation(raster, question, fraction, by_number):
+    near = _edt(CODES == 1) <= 20
+    if by_number:
+        labels, n = _objects(CODES == 3)
+        hit = len(np.unique(labels[near & (labels > 0)]))
+        share = 100.0 * hit / n
+        want = share < fraction
+    else:
+        share = _share((CODES == 2) & near, CODES == 2)
+        want = share > fraction
+    value, _ = _value(question, raster)
+    assert value is bool(want)
+
+
+def test_a_share_of_objects_with_a_plural_verb_counts_them(raster):
+    labels, n = _objects(CODES == 3)
+    near = _edt(CODES == 1) <= 20
+    hit = len(np.unique(labels[near & (labels > 0)]))
+    value, answer = _value("What percentage of the buildings are within 20 m of water?", raster)
+    assert value == pytest.approx(100.0 * hit / n, rel=1e-9)
+    assert any("number" in note for note in answer.plan.notes)
+    area, _ = _value("What share of the building area lies within 20 m of water?", raster)
+    assert area == pytest.approx(_share((CODES == 3) & near, CODES == 3), rel=1e-9)
+
+
+def test_count_then_a_second_sentence_about_them(raster):
+    labels, n = _objects(CODES == 3)
+    far_ids = [k for k in range(1, n + 1)
+               if _edt(CODES == 2)[labels == k].min() > 30]
+    value, _ = _value("Count the buildings. Then tell me how many of them are more than 30 m "
+                      "from any forest.", raster)
+    assert value == len(far_ids)
+
+
+def test_a_fronted_topic_referred_to_by_their(raster):
+    labels, _ = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel()) * PX * PX
+    big = (labels > 0) & (sizes[labels] > 250)
+    near = _edt(CODES == 1) <= 20
+    value, _ = _value("Of the forest patches over 250 m², what share of their combined area "
+                      "lies within 20 m of water?", raster)
+    assert value == pytest.approx(_share(big & near, big), rel=1e-9)
+
+
+def test_the_remaining_ones_after_a_size_filter(raster):
+    labels, _ = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel()) * PX * PX
+    kept = (labels > 0) & (sizes[labels] >= 300)
+    value, _ = _value("Ignoring forest patches below 300 m², what share of the forest area do "
+                      "the remaining ones hold?", raster)
+    assert value == pytest.approx(_share(kept, CODES == 2), rel=1e-9)
+
+
+def test_other_objects_near_the_largest_one(raster):
+    labels, n = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:]
+    top = int(np.argmax(sizes)) + 1                   # ties: geoquant ranks by position too
+    assert (sizes == sizes.max()).sum() == 1
+    reach = _edt(labels == top)
+    want = sum(1 for k in range(1, n + 1) if k != top and reach[labels == k].max() <= 100)
+    value, _ = _value("How many other forest patches lie wholly within 100 m of the largest "
+                      "one?", raster)
+    assert value == want
