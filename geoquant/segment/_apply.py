@@ -169,7 +169,8 @@ def apply(cube: Any, segmenter: Segmenter, *, tile: int | None = None,
                                  "fp16 or auto")
     if precision is not None and not _takes_precision(segmenter):
         raise InvalidOptionError(f"{segmenter.name} takes no precision=; it is an option of "
-                                 "model segmenters (convnext_unet, load_model)")
+                                 "model segmenters (convnext_unet, or a checkpoint opened with "
+                                 "open_segmenter)")
     reduce_time = getattr(segmenter, "reduce_time", None)
     if callable(reduce_time) and "time" in cube.dims:
         # A segmenter of time series (a temporal classifier) makes its own layers of the

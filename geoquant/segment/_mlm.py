@@ -1,10 +1,11 @@
 """STAC items of the Machine Learning Model extension (MLM) as segmenters.
 
-:func:`from_mlm_item` reads what a model needs from an item of the MLM extension
-(https://stac-extensions.github.io/mlm/v1.4.0/schema.json): its input bands and value scaling
-(``mlm:input``), its output classes (``mlm:output``, ``classification:classes``), and the asset
-holding the model (role ``mlm:model``, ``mlm:artifact_type`` ONNX or TorchScript), and builds a
-:class:`~geoquant.segment.ModelSegmenter` with :func:`~geoquant.segment.model_segmenter`.
+:func:`from_mlm_item` (behind :func:`geoquant.segment.open_segmenter`) reads what a model needs
+from an item of the MLM extension (https://stac-extensions.github.io/mlm/v1.4.0/schema.json):
+its input bands and value scaling (``mlm:input``), its output classes (``mlm:output``,
+``classification:classes``), and the asset holding the model (role ``mlm:model``,
+``mlm:artifact_type`` ONNX or TorchScript), and builds a :class:`~geoquant.segment.ModelSegmenter`
+as :func:`~geoquant.segment.open_segmenter` does for a model with declared bands and classes.
 ``geoquant:halo``, ``geoquant:stride`` and ``geoquant:output`` carry what MLM does not say.
 """
 
@@ -332,7 +333,8 @@ def _value_scaling(scaling: Any, n: int, label: str) -> tuple[list[float], list[
                     f"{label}: value_scaling type {kind!r} is not supported; geoquant applies "
                     f"{', '.join(SCALINGS)} and null. Build the step into the network (e.g. "
                     "torch.clamp in its forward) and export it again, or load it with "
-                    "model_segmenter(..., mean=, std=, scale=, offset=)")
+                    "geoquant.segment.open_segmenter(model, bands=, classes=, mean=, std=, scale=, "
+                    "offset=)")
         except (KeyError, TypeError, ValueError) as err:
             raise WeightsError(f"{label}: value_scaling {entry} lacks or has a malformed "
                                f"{_reason(err)}") from err
@@ -361,7 +363,7 @@ def _artifact_kind(model_asset: Mapping[str, Any], href: str, label: str) -> str
             "unpickling runs arbitrary code and needs the model's classes. Export it with "
             "torch.jit.script(net).save(path) or torch.onnx.export and set mlm:artifact_type "
             "to 'torch.jit.script' or 'onnx'; or, if you trust the file, load it yourself and "
-            "pass the module to model_segmenter")
+            "pass the module to geoquant.segment.open_segmenter(module, bands=, classes=)")
     raise WeightsError(f"{label} has mlm:artifact_type {kind!r}; geoquant runs "
                        f"{', '.join(ONNX_TYPES + TORCHSCRIPT_TYPES)} models: export the "
                        "network to ONNX or TorchScript")

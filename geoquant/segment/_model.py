@@ -42,7 +42,7 @@ from geoquant.segment._vocabulary import canonical_class
 class UNetSegmenter:
     """A ConvNeXt-UNet that segments tiles into class probabilities.
 
-    Build one with :func:`convnext_unet` (untrained), :func:`~geoquant.segment.load_model`
+    Build one with :func:`convnext_unet` (untrained), :func:`~geoquant.segment.open_segmenter`
     (a checkpoint) or :func:`geoquant.segment.train`.
 
     Parameters
@@ -112,7 +112,7 @@ class UNetSegmenter:
             them (``"B03"`` and ``"green"`` match).
         device : str or torch.device, optional
             Where to run. Default: the tile's GPU for a CuPy tile, else the device the network
-            is on (the CPU unless :func:`~geoquant.segment.load_model` or :meth:`to` put it
+            is on (the CPU unless :func:`~geoquant.segment.open_segmenter` or :meth:`to` put it
             elsewhere).
         precision : {"fp32", "bf16", "fp16", "auto"}
             Arithmetic of the network (autocast for bf16/fp16); the softmax is float32.

@@ -4,10 +4,10 @@
 bands it reads (found in the cube by name), the classes of its output channels (vocabulary
 names; words the vocabulary does not know stay classes of their own, as a land-cover legend's
 do), its input normalisation, its halo (receptive-field radius) and stride (downsampling).
-Build one with :func:`model_segmenter` from a ``torch.nn.Module``, a TorchScript file or an
-ONNX file, or with :func:`from_mlm_item` from a STAC item of the Machine Learning Model
-extension (MLM, https://stac-extensions.github.io/mlm/v1.4.0/schema.json; read in
-:mod:`geoquant.segment._mlm`).
+Build one with :func:`geoquant.segment.open_segmenter` (:func:`model_segmenter` here) from a
+``torch.nn.Module``, a TorchScript file or an ONNX file, or (:func:`from_mlm_item`) from a STAC
+item of the Machine Learning Model extension (MLM,
+https://stac-extensions.github.io/mlm/v1.4.0/schema.json; read in :mod:`geoquant.segment._mlm`).
 
 Each tile goes through the network as follows:
 
@@ -85,7 +85,7 @@ _SEGMENTATION_TASKS = {"segmentation", "semantic-segmentation", "classification"
 class ModelSegmenter:
     """A user's trained network as a :class:`~geoquant.segment.Segmenter`.
 
-    Build one with :func:`model_segmenter` or :func:`from_mlm_item`; the module docstring
+    Build one with :func:`geoquant.segment.open_segmenter`; the module docstring
     describes what :meth:`predict` does to a tile.
 
     Attributes
