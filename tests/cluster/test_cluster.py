@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import geoquant as gq
-from geoquant.cluster import load_definition
+from geoquant.cluster import _gpu, load_definition
 from geoquant.demo import DEMO_DATA
 from geoquant.errors import ClusterError
 
@@ -193,7 +193,7 @@ def _fake_nvml_missing(monkeypatch):
 def test_gpu_cluster_without_nvml_falls_back_in_one_line(monkeypatch, capsys, tmp_path):
     if not HAS_DASK_CUDA:
         _fake_nvml_missing(monkeypatch)
-    elif gq.cluster._gpu.gpu_unavailable_reason() is None:
+    elif _gpu.gpu_unavailable_reason() is None:
         pytest.skip("a GPU is usable here")
     lines = []
     with gq.cluster.cluster(_gpu_definition_with_tiny_fallback(tmp_path),

@@ -10,9 +10,8 @@ import sys
 
 import pytest
 
-import geoquant as gq
 from geoquant.cli import main
-from geoquant.cluster import add_cluster_option, cluster_from_args
+from geoquant.cluster import _gpu, add_cluster_option, cluster_from_args
 from geoquant.demo import DEMO_DATA
 
 LULC = str(DEMO_DATA / "slovenia-lulc" / "LULC_2018" / "lulc.tif")
@@ -85,7 +84,7 @@ def test_ask_computes_on_the_cluster_named(scheduler_with_two_workers, tmp_path,
 
 
 def test_gpu_fallback_on_the_command_line_is_one_line(tmp_path, capsys):
-    if gq.cluster._gpu.gpu_unavailable_reason() is None:
+    if _gpu.gpu_unavailable_reason() is None:
         pytest.skip("a GPU is usable here")
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text("kind: local\nworkers: 1\nthreads: 2\nprocesses: false\n")
