@@ -577,25 +577,20 @@ def _run_distance_stat(step: Step, ctx: Context) -> StepResult:
     import geoquant.ops as ops
 
     a = step.args
-    unit, to = a.get("unit", "m"), ctx.mask(a["to"])
-    field = ops.distance(to)
-    region = ctx.mask(a["of"]) == 1 if "of" in a else to != MASK_NODATA
-    values = field.where(region & np.isfinite(field))
-    stat = a["stat"]
+    unit, to, stat = a.get("unit", "m"), ctx.mask(a["to"]), a["stat"]
     if a.get("per") == "object":           # each object's distance: its closest pixel's
         table = ops.objects(ctx.mask(a["of"]), distance_to=to, connectivity=ctx.connectivity)
         picked = table.distance_m.to_numpy()
         picked = picked[np.isfinite(picked)]
         value = float(getattr(np, stat)(picked)) if picked.size else float("nan")
-        return StepResult(step, value=value / LENGTH_UNITS[unit], unit=unit,
-                          error=pixel_size_m(to) / LENGTH_UNITS[unit])
-    if stat == "median":
-        picked = np.asarray(values.values)
-        picked = picked[np.isfinite(picked)]
-        value = float(np.median(picked)) if picked.size else float("nan")
-    else:
-        value = float(getattr(values, stat)().values)
-    return StepResult(step, value=value / LENGTH_UNITS[unit], unit=unit,
+    elif stat == "min":                    # the pixel of the region closest to ``to``
+        value = (ops.min_distance(ctx.mask(a["of"]), to) if "of" in a
+                 else float(ops.distance_stats(to, over=to).max_m))
+    else:   # tile by tile, exact, with the geographic grid's error bound checked
+        stats = ops.distance_stats(to, over=ctx.mask(a["of"]) if "of" in a else None,
+                                   median=stat == "median")
+        value = {"max": stats.max_m, "mean": stats.mean_m, "median": stats.median_m}[stat]
+    return StepResult(step, value=float(value) / LENGTH_UNITS[unit], unit=unit,
                       error=pixel_size_m(to) / LENGTH_UNITS[unit])
 
 

@@ -141,7 +141,7 @@ def test_objects_with_and_without_a_neighbour_of_their_class(chunks, reach):
 
 
 @pytest.mark.parametrize("chunks", CHUNKINGS)
-@pytest.mark.parametrize("stat", ["max", "median"])
+@pytest.mark.parametrize("stat", ["max", "median", "mean", "min"])
 def test_distance_statistics_equal_scipy(chunks, stat):
     done = _run(CODES, chunks, {"id": "a", "op": "mask", "code": 1},
                 {"id": "b", "op": "mask", "code": 2},
