@@ -85,7 +85,7 @@ def test_change_bad_input():
         gq.ops.change(as_raster(np.ones((2, 2), np.uint8)), as_raster(np.ones((3, 2), np.uint8)))
 
 
-@pytest.mark.parametrize("chunks", [None, 7, (4, 13)])
+@pytest.mark.parametrize("chunks", [None, 7, pytest.param((4, 13), marks=pytest.mark.slow)])
 def test_many_classes_scale_with_pixels_not_classes(chunks):
     """900 codes on 30x30 px (was two object passes per class: 1,800 passes, two minutes):
     one pass per colour of the classes' adjacency, the same counts as scipy class by class."""

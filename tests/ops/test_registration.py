@@ -61,7 +61,8 @@ def test_registration_matches_numpy_on_the_lausanne_maps(lausanne):
 
 
 @pytest.mark.parametrize("chunks", [((37, 50), (100, 29)), ((13, 472), (325, 23)),
-                                    ((64, 64), (64, 64)), ((17, 23), (19, 29))])
+                                    ((64, 64), (64, 64)),
+                                    pytest.param(((17, 23), (19, 29)), marks=pytest.mark.slow)])
 def test_registration_is_the_same_for_any_chunking(lausanne, chunks):
     before, after = lausanne
     whole = gq.ops.registration(before, after)

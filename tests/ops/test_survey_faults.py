@@ -67,6 +67,7 @@ def scheduler_and_two_workers():
             proc.wait(timeout=30)
 
 
+@pytest.mark.slow  # 30-100 s of three processes; survey on a real cluster stays in tests/cli
 def test_a_worker_killed_mid_run_changes_nothing(scheduler_and_two_workers):
     from distributed import Client
 
