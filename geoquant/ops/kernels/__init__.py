@@ -8,3 +8,7 @@
   ``cuda_counts``: the GPU kernels, whose shared loop bodies are the CPU kernels' own,
   compiled for the device by :mod:`~geoquant.ops.kernels._targets`.
 """
+
+from geoquant._lazy import attach as _attach
+
+__getattr__, __dir__, __all__ = _attach(__name__, __file__)
