@@ -2,12 +2,29 @@
 ``geoquant._lazy.attach``; each name loads its module on first use)."""
 
 from ._cli import add_commands
-from ._config import load_config, parse_config
-from ._run import RunReport, run
+from ._config import (
+    load_config,
+    parse_config,
+)
+from ._run import (
+    RunReport,
+    run,
+)
 from ._segmenters import BandThresholds
-from ._specs import AlertRule, BandClass, Cadence, MetricSpec, MonitorConfig, RegionSpec, SourceSpec
+from ._specs import (
+    AlertRule,
+    BandClass,
+    Cadence,
+    MetricSpec,
+    MonitorConfig,
+    RegionSpec,
+    SourceSpec,
+)
 from ._state import store_lock
-from ._status import MonitorStatus, status
+from ._status import (
+    MonitorStatus,
+    status,
+)
 
 __all__ = [
     "AlertRule",

@@ -1,13 +1,41 @@
 """Type stub of geoquant.reason: what it exports and from where (read at run time by
 ``geoquant._lazy.attach``; each name loads its module on first use)."""
 
-from ._answer import Answer, TraceStep
-from ._ask import answer_plan, ask, make_plan, plan_dates
-from ._eval import EvalReport, evaluate
-from ._llm import LLMConfig, llm_plan
-from ._plan import OPS, PLAN_SCHEMA, PLAN_VERSION, Plan, Step, validate
-from ._planner import SUPPORTED_FORMS, plan_question, question_years
-from ._source import Layers, open_source
+from ._answer import (
+    Answer,
+    TraceStep,
+)
+from ._ask import (
+    answer_plan,
+    ask,
+    make_plan,
+    plan_dates,
+)
+from ._eval import (
+    EvalReport,
+    evaluate,
+)
+from ._llm import (
+    LLMConfig,
+    llm_plan,
+)
+from ._plan import (
+    OPS,
+    PLAN_SCHEMA,
+    PLAN_VERSION,
+    Plan,
+    Step,
+    validate,
+)
+from ._planner import (
+    SUPPORTED_FORMS,
+    plan_question,
+    question_years,
+)
+from ._source import (
+    Layers,
+    open_source,
+)
 
 __all__ = [
     "Answer",

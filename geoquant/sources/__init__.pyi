@@ -5,7 +5,10 @@ from ._assets import unreadable_assets_named
 from ._catalog import build_catalog
 from ._clouds import detect_clouds
 from ._grids import native_grids
-from ._load import clear_mask, load
+from ._load import (
+    clear_mask,
+    load,
+)
 from ._local import (
     GSD_RANGE_M,
     check_decoded_size,
@@ -16,10 +19,20 @@ from ._local import (
     metric_pixel_sizes,
     open_raster,
 )
-from ._profiles import is_quality_asset, profile_for
-from ._region import Region, datetime_range, region_from
+from ._profiles import (
+    is_quality_asset,
+    profile_for,
+)
+from ._region import (
+    Region,
+    datetime_range,
+    region_from,
+)
 from ._search import search
-from ._server import CatalogServer, free_port
+from ._server import (
+    CatalogServer,
+    free_port,
+)
 
 __all__ = [
     "CatalogServer",
