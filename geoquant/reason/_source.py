@@ -555,7 +555,11 @@ def _resolve_product(product: Any) -> Any:
         return legend_product(product)
     if product is None or product == CODES or not isinstance(product, str):
         return product
-    found = segment.open_segmenter(product)
+    if product not in segment.PRODUCTS and Path(product).exists():
+        raise InvalidOptionError(f"product {product!r} is a file, but a product is a name of "
+                                 f"{', '.join(segment.PRODUCTS)} or a legend as JSON text: "
+                                 "pass a segmenter file as the segmenter")
+    found = segment.open_segmenter(product)       # a name; an unknown one gets suggestions
     if not isinstance(found, segment.LandCoverProduct):
         raise InvalidOptionError(f"{product!r} is a segmenter, not a land-cover product: pass "
                                  "it as the segmenter, or name one of "
