@@ -99,6 +99,15 @@ _SIZE_START = (r"(?:under|over|above|below|larger|smaller|bigger|more than|less 
                r"farther|further|beyond|adjacent|touching|not)\b")
 
 
+def _ranked(a: str, b: str) -> str:
+    """The right side "the second biggest" with the left side's noun ("how many times larger
+    is the biggest lake than the second biggest": the second biggest lake)."""
+    ranked = re.match(r"^(?:the )?(?P<r>(?:second|third|fourth|2nd|3rd|4th|next) (?:largest|"
+                      r"biggest|smallest))(?: one)?$", b.strip())
+    noun = re.search(r"\b(?:largest|biggest|smallest) (?P<n>.+)$", a.strip())
+    return f"{ranked['r']} {noun['n']}" if ranked and noun else b
+
+
 def _elided(a: str, b: str) -> str:
     """The right side of a comparison with its class said once, on the left ("more forest
     patches under 1 ha than over 10 ha", "... than those over 20 ha")."""
@@ -317,7 +326,7 @@ def ratios(r: Reader, text: str) -> dict[str, Any] | None:
             text.startswith("how many times more") and not re.search(
                 r"\b(?:area|land|cover|surface)\b", text) and _counts_words(m["a"]) else "area"
         kind_a, a = _read_measure(m["a"], kind)
-        kind_b, b = _read_measure(_elided(a, m["b"]), kind_a)
+        kind_b, b = _read_measure(_elided(a, _ranked(m["a"], m["b"])), kind_a)
         if {kind_a, kind_b} - {"area", "share"} and kind_a != kind_b:
             raise QuestionError(f"cannot divide the {kind_a} of {a!r} by the {kind_b} of "
                                 f"{b!r}: compare like with like")

@@ -230,6 +230,8 @@ _STAT_FRAMES = compile_all(
     r"(?P<b>.+)$",
     rf"^(?P<s>on average|typically),? how far (?:away )?(?:is|are|lie|lies) (?P<a>.+?) from "
     rf"{_FROM_ALL}(?P<b>.+)$",
+    rf"^(?:{WH} )?{_STAT} distance (?:that )?(?:any|a|an|one|some|each) (?P<a>.+?) (?:is|lies|"
+    rf"can be|gets|sits) (?:away )?from {_FROM_ALL}(?P<b>.+)$",
     rf"^(?:{WH} )?(?P<s>farthest|furthest) (?:that |distance )?(?:any |a |an |one |some )?"
     rf"(?P<a>.+?) (?:is|are|lies|lie|gets|get|can be|sits) (?:away )?from {_FROM_ALL}"
     r"(?P<b>.+)$")

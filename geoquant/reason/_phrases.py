@@ -87,6 +87,13 @@ _UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:(?:i\s+)?(?:want|need|would like
                             r"(?:a|an)\s+)?"
                             r"(?P<u>m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%|percentage|"
                             r"percent)(?:\s+(?:value|figure|number|please|only))*(?:\s+please)?$")
+#: Sentences about the asker, not the question ("I'm mapping wildlife habitat.").
+_CONTEXT = re.compile(r"^(?:hi|hello|hey)?,?\s*(?:i'?m|i am|we'?re|we are|i'?ve been|we have been|"
+                      r"i work|we work|i need this|this is) (?:a |an |currently |now |just )?"
+                      r"(?:mapping|working|studying|doing|writing|preparing|planning|looking into|"
+                      r"researching|surveying|assessing|analy[sz]ing|student|planner|analyst|"
+                      r"ecologist|farmer|journalist|responsible|in charge|for)\b[^?]*$|"
+                      r"^(?:i'?m|i am|we'?re|we are) (?:a|an) [a-z -]+$")
 #: Sentences that ask nothing: greetings, thanks, "yes or no".
 _NOTHING = re.compile(r"^(?:hi|hello|hey|dear \w+|thanks|thank you|thx|cheers|please|yes or no|"
                       r"yes/no|y/n|answer yes or no|true or false|(?:a )?quick question)$")
@@ -107,6 +114,11 @@ _FORMAT_ONLY = re.compile(
 #: A trailing aside that restates the share the question asks ("(percentage of land)").
 _RESTATED_SHARE = re.compile(r"^\(?\s*(?:as\s+|in\s+)?(?:an?\s+)?(?:%|percentage|share|fraction|"
                              r"proportion)\s+of\s+(?:the\s+|all\s+)?(?P<x>[a-z][a-z -]*?)\s*\)?$")
+
+#: "There are a few cropland patches on this map." before "How many of them ...".
+_THERE_ARE = re.compile(r"^there (?:are|is) (?:a few |some |several |many |lots of |a lot of |a "
+                        r"number of |a couple of )?(?P<x>[^,]+?)(?: (?:on|in) (?:this|the) "
+                        r"(?:map|image|scene|chip|raster))?$")
 
 SPAN = re.compile(rf"\b(?:between|from)\s+(?P<t1>{DATE})(?:\s+(?:and|to|until|till)\s+|\s*-\s*)"
                   rf"(?P<t2>{DATE})\b(?!\s*(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)(?!\w))")
@@ -184,6 +196,9 @@ def split_words(question: str) -> Words:
         sentence = re.sub(r",?\s*\b(?:yes or no|yes/no|y/n|true or false)$", "", sentence)
         if _NOTHING.match(sentence) or not sentence or (kept and _FORMAT_ONLY.match(sentence)):
             continue
+        if not kept and len(sentences) > 1 and _CONTEXT.match(sentence):
+            continue                 # "I'm mapping wildlife habitat. Take the forest ..."
+        sentence = _THERE_ARE.sub(r"find \g<x>", sentence) if len(sentences) > 1 else sentence
         if kept and (m := _UNIT_SENTENCE.match(sentence)):
             unit = _unit_name(m["u"])
             continue
@@ -240,11 +255,22 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r",?\s*\b(?:in|within|of|across|over|for|inside|on|from|throughout)\s+(?:the\s+|this\s+|"
      r"that\s+|given\s+|entire\s+|whole\s+|provided\s+|shown\s+|total\s+)*(?:region|scene|"
      r"image|imagery|study\s+area|area\s+of\s+interest|aoi|tile|map|picture|photo|raster|"
-     r"landscape|satellite\s+image|view|frame)\b(?:\s+area)?(?:\s+shown)?", " "),
+     r"landscape|satellite\s+image|view|frame|chip|label\s+map|labels|label\s+raster|mask|"
+     r"park|study\s+site|site|catchment|watershed|basin|valley|scene\s+area|extent)\b"
+     r"(?:\s+area)?(?:\s+shown)?(?:\s+at\s+all)?", " "),
+    (r"\s+at\s+all$", ""),
     (r",?\s*\b(?:in|across|over)\s+(?:the|this)\s+area\b", " "),
     # the pixels with data are the default denominator: "of the mapped area", "of valid land"
     (r",?\s*\b(?:of|in|across|over|within)\s+(?:the\s+|all\s+)?(?:mapped|valid|classified|"
-     r"labell?ed|observed)\s+(?:area|land|region|pixels|part|extent|ground)\b", " "),
+     r"labell?ed|observed)\s+(?:area|land|region|pixels|part|extent|ground)\b(?!\s+(?:that|"
+     r"which|where|not|other|except|outside|apart|but|minus|excluding|without))", " "),
+    # "the land (i.e. not water)": the words in brackets say which land
+    (r"\b(?:land|ground|area|terrain|surface|region)\s+\(\s*(?:i\.?\s?e\.?|ie|that is|meaning|"
+     r"namely)\s*,?\s+(?P<x>[^()]+?)\s*\)", r"\g<x>"),
+    # "non-forest land (everything except forest)": the brackets say it again
+    (r"\b(?P<n>non-?\s?(?P<c>[a-z]+)(?:\s+[a-z]+)?)\s+\(\s*(?:i\.?\s?e\.?\s+|ie\s+|that is\s+)?"
+     r"(?:anything|everything|all|any class|every class)\s+(?:but|except|other than|apart from|"
+     r"besides)\s+(?:the\s+)?(?:\w+\s+)?(?P=c)[a-z ]*\)", r"\g<n>"),
     # "no-data pixels included": the whole image (see the planner's denominator rule)
     (r",?\s*\(?\b(?:(?:the\s+)?(?:no[- ]?data|nodata)\s+(?:pixels\s+|areas?\s+|cells\s+)?"
      r"(?:included|counted|too|as well)|(?:including|counting|with)\s+(?:the\s+)?(?:no[- ]?data|"
@@ -368,6 +394,36 @@ _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, 
     (r"^(?:please\s+)?filter (?P<x>.+?) to (?:patches|objects|regions|those|ones) ",
      r"find \g<x> patches "),
     (r"^(?:please\s+)?pick out\b", "pick"),
+    # object quantifiers as people say them
+    (r"\bat least (?:partly|partially|in part)\b|\b(?:partly|partially) or (?:wholly|fully|"
+     r"entirely|completely)\b|\beven partly\b", "partly"),
+    (r"\b(?:have|has|having|with) (?:at least )?(?:some |a |any |one )?(?:part|pixel|pixels|"
+     r"portion|bit|piece|cell)s? (?:of (?:their|its|the) (?:footprint|area|pixels|extent|"
+     r"surface|shape) )?(?=within|inside|less than|closer than|no more than|at most)",
+     "are partly "),
+    (r"\b(?:have|has|having|with) (?:none of (?:their|its) (?:pixels|cells|area|footprint|"
+     r"parts)|no (?:pixels?|cells?|part|parts|portion|bit)(?: of (?:their|its) (?:footprint|area|"
+     r"extent))?) (?=within|inside|closer than|less than|no more than|at most)",
+     "are nowhere "),
+    (r"\b(?:have|has|having|with) all (?:of )?(?:their|its) (?:pixels|cells|area|footprint|"
+     r"parts) (?=within|inside|closer than|less than|no more than|at most|farther|further|more "
+     r"than|beyond|outside)", "are wholly "),
+    # "developed land of any intensity", "(any intensity, taken together)": every kind of it
+    (r"\s*\(?\b(?:of )?(?:any|all|every) (?:intensit(?:y|ies)|densit(?:y|ies)|kinds?|types?|"
+     r"sorts?)\b(?:,? (?:taken |all |put )?together)?\)?", ""),
+    # "is anywhere in the image more than 300 m from a road?"
+    (r"^(?:is|are) (?:there )?(?:anywhere|anyplace|any place|any spot|any point|any location|"
+     r"somewhere|some place|any part)\b(?! (?:on|in|within|across|inside|of)\b)",
+     "is there any pixel"),
+    # "is there anywhere on dry land more than 2 km from water": any pixel of that land
+    (r"\b(?:anywhere|any place|any spot|any point|any location|somewhere|a place|a spot|a "
+     r"point) (?:on|in|within|across|inside|of) (?:the )?(?P<x>[a-z /-]+?) (?=(?:that is |which "
+     r"is )?(?:more than|over|farther|further|beyond|at least|less than|within|closer)\b)",
+     r"any \g<x> pixel "),
+    # "dry land", "dry patches": the ground that is not water
+    (r"\bdry (?=land|ground|area|areas|patch|patches|pixel|pixels|part|parts|region|regions|"
+     r"cells?|soil|surface|spots?|places?|zones?)", "non-water "),
+    (r"\bdry\b(?= (?:to|from)\b)|(?<=\bthe )dry$", "non-water land"),
 ))
 
 _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
@@ -425,6 +481,10 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     # "how much area is water": an area (a share without an area unit)
     (r"^how much (?:area|land|ground|surface) (?:is|are) (?!covered|occupied|within|farther|"
      r"further|more|less|at|there\b|left\b|remaining\b)(?P<t>.+)$", r"how much is \g<t>"),
+    # "how many patches does that give": the patches of what it names
+    (r"^how many (?P<n>patches|objects|regions|pieces|blobs|parts|components|fragments|areas) "
+     r"(?:does|do|would|will) (?P<x>.+?) (?:give|make|form|produce|yield|result in|give us|"
+     r"come to|amount to)$", r"how many \g<x> \g<n>"),
     # "how many connected pieces does the road network form"
     (r"^how many (?P<x>(?:(?:connected|separate|distinct|disconnected|individual) )?(?:pieces|"
      r"parts|patches|components|fragments|segments|clusters|groups|blobs|regions|islands)) "

@@ -300,18 +300,32 @@ def _pronoun_to(word: str, text: str) -> str:
                   text, count=1)
 
 
+#: The word a definition "as one class" gives the merged classes, for "that" to refer to.
+MERGED = "merged classes"
+
+
 def _defining_sentence(sentence: str, r: Reader) -> dict[Any, list[Any]] | None:
-    """A sentence that only defines a word ("Treat natural land as forest plus shrubland.")."""
-    m = re.match(r"^(?:treat|consider|define|take|let|count|by) (?P<w>[a-z -]+?) (?:as|to be|"
-                 r"to mean|be|is|means|mean) (?P<l>.+)$", sentence) or re.match(
+    """A sentence that only defines a word ("Treat natural land as forest plus shrubland.",
+    "Treat pasture/hay and cultivated crops together as farmland.", "Treat codes 24 and 25 as
+    one class.")."""
+    found = re.match(r"^(?:treat|consider|define|take|let|count|by) (?P<w>[a-z -]+?) (?:as|to be|"
+                     r"to mean|be|is|means|mean) (?P<l>.+)$", sentence) or re.match(
         r"^(?P<w>[a-z -]+?) (?:includes?|means|is defined as|consists of|comprises|stands for)"
         r" (?P<l>.+)$", sentence)
-    if m is None:
-        return None
-    listed = r.targets.class_list(tokens(m["l"]))
-    if listed is None or len(listed) < 2:
-        return None
-    return {r.vocabulary.find(m["w"]) or m["w"].strip(): listed}
+    reversed_ = re.match(r"^(?:treat|count|consider|take|group|merge|combine|lump|regard|join) "
+                         r"(?P<l>.+?) (?:together |jointly |combined )?(?:as|into) (?:one |a "
+                         r"single |the same |a )?(?P<w>[a-z /-]+?)$", sentence)
+    for m in (found, reversed_):
+        if m is None:
+            continue
+        listed = r.targets.class_list(tokens(m["l"]))
+        if listed is None or len(listed) < 2:
+            continue
+        word = m["w"].strip()
+        if word in ("class", "category", "type", "class together", "group", "unit"):
+            word = MERGED                      # "as one class": "that" refers to it
+        return {r.vocabulary.find(word) or word: listed}
+    return None
 
 
 _SELECTING = re.compile(r"^(?:please\s+)?(?:first,?\s+|step one,?\s+)?(?:find|take|select|identify|"
@@ -341,7 +355,9 @@ _EIGHT = (r"(?:(?:8|eight)[- ]?(?:connectivity|connected|connection|neighbou?rs?
           r"(?:s| contacts?| neighbou?rs?| touches)?)")
 _CONNECTIVITY = tuple(
     (re.compile(rf"(?:^|,?\s*\(?\s*|\s+)(?:(?:and |but )?(?:using|use|with|under|by|assuming|"
-                rf"counting (?:with|by)|in|at|for|where|if|when|taking|treat(?:ing)? "
+                rf"counting (?:with|by)|(?:when |if |are there when |are there if )?(?:counted|"
+                rf"counting|you count them|we count them)(?: as| with| by| using)?|in|at|for|"
+                rf"where|if|when|taking|treat(?:ing)? "
                 rf"(?:objects|patches) as)\s+)?(?:the\s+|a\s+)?{pattern}(?:\s+(?:rule|definition|"
                 rf"connectivity|adjacency|contiguity))?"
                 rf"(?:\s*\([^)]*\))?\s*\)?"), n)
@@ -410,6 +426,30 @@ _WHAT_IS_LEFT = re.compile(r"^(?P<q>(?:what|how much)(?: (?:%|percentage|share|f
                            r"remaining|left over)$")
 
 
+_RANKED = re.compile(r"^(?:the |its |their )?(?:very )?(?:(?:\d+|one|two|three|four|five|six|"
+                     r"seven|eight|nine|ten) )?(?:largest|biggest|greatest)(?: (?:\d+|two|three|"
+                     r"four|five|six|seven|eight|nine|ten))?\s*")
+_THE_REST = re.compile(r"\b(?:the )?(?:rest|others|remainder)\b(?: of (?:them|the \w+))?|"
+                       r"\b(?:the )?remaining (?:ones|objects)\b|\bremaining\b")
+
+
+def _the_rest(question: str, left_out: str) -> str:
+    """A question after "ignoring the two largest buildings," with "the rest" / "the remaining
+    ones" / "remaining" said of the same objects, the objects named again ("what is the
+    average size of the buildings"): dropping the largest applies to them."""
+    noun = re.sub(r"^(?:one|ones)$", "", _RANKED.sub("", left_out).strip())
+    if not noun or not _THE_REST.search(question):
+        return question
+    return re.sub(r"\s+", " ", _THE_REST.sub(lambda m: "" if m[0] == "remaining" else noun,
+                                              question)).strip()
+
+
+#: What the question measures once classes are left out, said as "everything else".
+_ELSE = re.compile(r"\b(?:everything|anything|all) else(?: (?:combined|together|put together|"
+                   r"taken together))?\b|\ball (?:the )?other (?:classes|land covers?|cover types|"
+                   r"categories)(?: (?:combined|together))?\b")
+
+
 def _exclusion(text: str, r: Reader) -> str:
     """A clause that leaves classes or the largest objects out ("leaving the sea out,
     what fraction of the land is urban?", "... not counting the two largest lakes"): the
@@ -428,12 +468,14 @@ def _exclusion(text: str, r: Reader) -> str:
         largest = read_largest_exception(words, 0, lead=False, reader=r.targets)
         if largest is not None and largest[1] == len(words):
             r.targets.drop_largest = largest[0]
-            return _LEFT.sub("", question).strip(" ,")
+            return _the_rest(_LEFT.sub("", question), x).strip(" ,")
         listed = r.targets.class_list([w for w in words if w not in ("the", "all", "any")])
         if not listed or any(w in OBJECT_WORDS for w in words) and len(listed) == 0:
             continue
         if _WHAT_IS_LEFT.match(question):     # "excluding A and B, what share is left?"
             return f"{_WHAT_IS_LEFT.match(question)['q']} everything except {x}"
+        if _ELSE.search(question):              # "apart from A, what share is everything else"
+            return _ELSE.sub(f"everything except {x}", question, count=1)
         question = _LEFT.sub("", question)
         ids = list(dict.fromkeys(r.targets._mask_id(p) for p in listed))
         left = ids[0] if len(ids) == 1 else r.doc.add("_or_".join(ids), "union", of=ids)
@@ -585,10 +627,76 @@ _EXPLAINED = re.compile(r"\s*(?:,|\(|--?)\s*(?:i\.?\s?e\.?|that is(?: to say)?|i
                         re.IGNORECASE)
 
 
+#: Words people misspell that are no class ("seperate").
+_MISSPELT = {"seperate": "separate", "seperated": "separated", "wich": "which", "teh": "the",
+             "lenght": "length", "distence": "distance", "aera": "area", "ammount": "amount",
+             "percantage": "percentage", "precentage": "percentage", "porportion": "proportion",
+             "neighbor's": "neighbour's", "adjecent": "adjacent", "ajacent": "adjacent",
+             "largets": "largest", "bigest": "biggest", "smalest": "smallest"}
+
+
+def _respelt(question: str, vocabulary: Vocabulary) -> tuple[str, list[str]]:
+    """The question with common misspellings and class words one letter away from exactly one
+    class word of the vocabulary corrected ("decidous" -> "deciduous"), and what was read as
+    what."""
+    known: set[str] = set()
+    for name in (*vocabulary.names, *vocabulary.words()):
+        known.update(re.findall(r"[a-z]+", name.lower()))
+    fixed: list[str] = []
+
+    def fix(m: re.Match[str]) -> str:
+        word = m[0]
+        lower = word.lower()
+        if lower in _MISSPELT:
+            fixed.append(f"'{word}' as '{_MISSPELT[lower]}'")
+            return _MISSPELT[lower]
+        if len(lower) < 6 or lower in known:
+            return word
+        close = [k for k in known if len(k) >= 6 and _one_edit(lower, k)]
+        if len(close) != 1:
+            return word
+        fixed.append(f"'{word}' as '{close[0]}'")
+        return close[0]
+
+    return re.sub(r"[A-Za-z]+", fix, question), fixed
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two words differ by one insertion, deletion, substitution or swap of
+    neighbouring letters."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
+    return short[i:] == long[i + 1:]
+
+
 def plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Plan:
     """The validated plan that answers an English quantitative question about a region.
-    (See :func:`_plan_question`; a question that explains itself with "i.e." is read by its
-    explanation when the words before it cannot be read alone.)"""
+    (See :func:`_plan_question`.) Where the words cannot all be read, two readings are tried,
+    each written in the plan's notes: misspelt words one letter from exactly one known word
+    ("decidous"), and a question that explains itself with "i.e." read by its explanation."""
+    if not isinstance(question, str) or len(question) > MAX_QUESTION_CHARS:
+        return _plan_question(question, vocabulary=vocabulary)      # refused at once
+    try:
+        return _explained_plan(question, vocabulary)
+    except (QuestionError, ClassNameError) as error:
+        respelt, fixed = _respelt(question, vocabulary or Vocabulary())
+        if not fixed:
+            raise
+        try:
+            plan = _explained_plan(respelt, vocabulary)
+        except (QuestionError, ClassNameError):
+            raise error from None
+        note = f"read {', '.join(fixed)} (a misspelling one letter from a known word)"
+        return replace(plan, question=question.strip(), notes=(*plan.notes, note))
+
+
+def _explained_plan(question: str, vocabulary: Vocabulary | None) -> Plan:
     try:
         return _plan_question(question, vocabulary=vocabulary)
     except (QuestionError, ClassNameError) as error:
@@ -656,6 +764,9 @@ def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pl
     while len(sentences) > 1 and (found := _defining_sentence(sentences[0], reader)):
         defined.update(found)             # "Treat natural land as forest ... . What share ..."
         sentences.pop(0)
+        if MERGED in found:               # "... as one class. How many patches does that give?"
+            sentences[0] = re.sub(r"\b(?:that|it|this|they|them|those|these)\b", MERGED,
+                                  sentences[0], count=1)
     sentences, connectivity = _connectivity(sentences)
     if not sentences:
         raise QuestionError(f"cannot plan {question.strip()[:200]!r}: it only states a "

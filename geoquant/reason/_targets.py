@@ -42,7 +42,8 @@ OBJECT_WORDS = frozenset(
     "block blocks tract tracts field fields pool pools pocket pockets bit bits chunk chunks "
     "speck specks stretch stretches".split())
 #: Words after a class that name no more than the class: "forest area", "urban land".
-PLAIN_WORDS = frozenset("area areas land lands cover coverage surface surfaces class classes "
+PLAIN_WORDS = frozenset("area areas land lands ground terrain cover coverage surface surfaces "
+                        "class classes "
                         "type types category pixels pixel extent total part parts portion "
                         "portions section sections footprint footprints".split())
 ADJECTIVES = frozenset("separate distinct individual isolated contiguous disconnected "
@@ -244,6 +245,8 @@ class TargetReader:
             found = self.vocabulary.find(phrase)
             if found is None:
                 continue
+            if found in self.definitions:           # "treat ... as farmland": farmland's words
+                return {"defined": found}, i + n
             legend = self.vocabulary.classes
             if not legend or found in legend:
                 return {"class": found}, i + n
@@ -749,7 +752,7 @@ def read_largest_exception(words: list[str], i: int, *, lead: bool = True,
         if found is None:
             return None
         j += len(found)
-    while j < len(words) and words[j] in ("the", "its", "their", "his", "top"):
+    while j < len(words) and words[j] in ("the", "its", "their", "his", "top", "very"):
         j += 1
     count = 1
     if j < len(words) and (words[j].isdigit() or words[j] in _COUNT_WORDS) and \
@@ -759,6 +762,10 @@ def read_largest_exception(words: list[str], i: int, *, lead: bool = True,
     if j >= len(words) or words[j] not in _LARGEST_WORDS:
         return None
     j += 1
+    if count == 1 and j < len(words) and (words[j].isdigit() or words[j] in _COUNT_WORDS) \
+            and words[j] != "one":                  # "the biggest 3 patches", "largest two"
+        count = int(words[j]) if words[j].isdigit() else _COUNT_WORDS[words[j]]
+        j += 1
     if reader is not None and (named := reader.class_at(words, j)) is not None:
         j = named[1]                             # "the largest water body"
     while j < len(words) and (words[j] in OBJECT_WORDS | {"one", "ones"}
@@ -850,10 +857,11 @@ REGION_WORDS = frozenset({"land", "ground", "area", "areas", "everything", "anyt
                           "region", "scene", "map", "pixels", "pixel", "terrain", "surface",
                           "rest", "remainder", "everywhere", "anywhere", "place", "places",
                           "point", "points", "spot", "spots", "location", "locations", "cell",
-                          "cells", "tile", "picture", "landscape"})
+                          "cells", "tile", "picture", "landscape", "chip", "raster",
+                          "extent", "site"})
 _REGION_QUALIFIERS = frozenset({"valid", "labelled", "labeled", "mapped", "classified",
                                 "whole", "entire", "total", "remaining", "other", "study",
-                                "land", "data"})
+                                "land", "data", "label", "labels"})
 
 
 def region_at(words: list[str], i: int) -> int | None:

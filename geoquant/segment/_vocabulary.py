@@ -96,6 +96,10 @@ _LOOKUP = _lookup()
 _KIND_LOOKUP = {_key(word): name for name, words in KINDS.items() for word in words}
 
 
+#: Words that make a legend description the opposite of the class after them.
+_NEGATIONS = frozenset({"not", "non", "no", "without", "except", "excluding", "other"})
+
+
 def _words_of(text: str) -> list[str]:
     return "".join(ch if ch.isalnum() else " " for ch in text.lower()).split()
 
@@ -108,12 +112,17 @@ def kind_of(word: str) -> str | None:
     kind of ``forest``, "Emergent Herbaceous Wetlands" of ``wetland``, "Developed, Open Space"
     of ``built-up``), the leftmost among runs of one length.
 
-    >>> kind_of("Woody Wetlands"), kind_of("Vineyard")
-    ('wetland', None)
+    A run after a negation is no kind ("Not water", "Non-forest vegetation" is a kind of
+    ``vegetation``, never of ``forest``).
+
+    >>> kind_of("Woody Wetlands"), kind_of("Vineyard"), kind_of("not water")
+    ('wetland', None, None)
     """
     words = _words_of(word)
     for n in range(len(words), 0, -1):
         for i in range(len(words) - n + 1):
+            if (i and words[i - 1] in _NEGATIONS) or _NEGATIONS.intersection(words[i:i + n]):
+                continue           # "not water", "non-forest": the opposite of the class
             key = "".join(words[i:i + n])
             for candidate in _singulars(key):
                 found = _LOOKUP.get(candidate) or _KIND_LOOKUP.get(candidate)

@@ -456,7 +456,7 @@ def test_questions_without_a_class_or_form_are_refused(question):
 
 
 @pytest.mark.parametrize(("question", "suggestion"), [
-    ("How many forrest patches are there?", "forest"),
+    ("How many foorrest patches are there?", "forest"),    # two letters off: not guessed
     ("What share of the area is watr?", "water"),
     ("How many forest patches are within 100 m of raods?", "road"),
 ])

@@ -11,7 +11,7 @@ import rasterio
 from rasterio.transform import from_origin
 from scipy import ndimage
 
-from geoquant.errors import QuestionError
+from geoquant.errors import ClassNameError, QuestionError
 from geoquant.reason import ask
 
 EIGHT = np.ones((3, 3), bool)
@@ -230,3 +230,143 @@ def test_other_objects_near_the_largest_one(raster):
     value, _ = _value("How many other forest patches lie wholly within 100 m of the largest "
                       "one?", raster)
     assert value == want
+
+
+# --- second round: wording from a blind set measured at first contact -----------------------
+
+FLOOD = {"-1": "no data", "0": "not water", "1": "water"}
+
+
+@pytest.fixture(scope="module")
+def flood(tmp_path_factory) -> str:
+    """A flood label chip: 1 water, 0 not water, -1 no data (Sen1Floods11's codes)."""
+    codes = np.where(CODES == 1, 1, 0).astype(np.int16)
+    codes[CODES == 9] = -1
+    path = tmp_path_factory.mktemp("flood") / "chip.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=codes.shape[0], width=codes.shape[1],
+                       count=1, dtype="int16", crs="EPSG:32631",
+                       transform=from_origin(500_000, 5_000_000, PX, PX)) as dst:
+        dst.write(codes, 1)
+    return str(path)
+
+
+def _flood(question: str, flood: str):
+    return ask(question, source=flood, product=FLOOD, thresholds=None).value
+
+
+def test_a_legend_class_named_not_water_is_never_water(flood):
+    assert _flood("What % is water?", flood) == pytest.approx(_share(CODES == 1, VALID), rel=1e-9)
+    from geoquant.reason._source import _resolve_product
+    legend = _resolve_product(FLOOD)
+    assert legend.codes_for("water") == (1,) and legend.codes_for("not water") == (0,)
+
+
+def test_dry_land_is_the_ground_that_is_not_water(flood):
+    dry = VALID & (CODES != 1)
+    _, n = _objects(dry)
+    assert _flood("how many patches of dry land are there", flood) == n
+    value = _flood("median distance from dry ground to the nearest water, in km", flood)
+    assert value == pytest.approx(np.median(_edt(CODES == 1)[dry]) / 1000, rel=1e-9)
+    far = _edt(CODES == 1)[dry].max()
+    assert _flood(f"is there anywhere on dry land more than {far - 1:.1f} m from the water?",
+                  flood) is True
+    assert _flood(f"is anywhere in the image more than {far + 1:.1f} m from water?",
+                  flood) is False
+
+
+def test_the_chip_and_the_label_map_are_the_region(flood):
+    assert _flood("how much of the chip is flooded? percent please", flood) == pytest.approx(
+        _share(CODES == 1, VALID), rel=1e-9)
+    assert _flood("total area covered by the label map, in square km", flood) == pytest.approx(
+        VALID.sum() * PX * PX / 1e6, rel=1e-9)
+
+
+@pytest.mark.parametrize(("wording", "some"), [
+    ("are at least partly within 20 m of water", True),
+    ("have at least part of their footprint within 20 m of water", True),
+    ("have none of their pixels within 20 m of water", False),
+    ("have no pixel within 20 m of water", False),
+])
+def test_object_quantifiers_as_people_say_them(raster, wording, some):
+    labels, n = _objects(CODES == 3)
+    near = _edt(CODES == 1) <= 20
+    touched = len(np.unique(labels[near & (labels > 0)]))
+    value, _ = _value(f"How many buildings {wording}?", raster)
+    assert value == (touched if some else n - touched)
+
+
+def test_a_class_word_misspelt_by_one_letter_is_read_with_a_note(raster):
+    labels, n = _objects(CODES == 2)
+    value, answer = _value("how many seperate forrest patches are there", raster)
+    assert value == n
+    assert any("'forrest' as 'forest'" in note for note in answer.plan.notes)
+    from geoquant.reason import plan_question
+    with pytest.raises(ClassNameError):          # two letters off, or short: never guessed
+        plan_question("how many frst patches are there")
+
+
+def test_everything_else_after_leaving_classes_out(raster):
+    value, _ = _value("Apart from forest and water, what percentage of the map is everything "
+                      "else combined?", raster)
+    assert value == pytest.approx(_share(VALID & ~np.isin(CODES, (1, 2)), VALID), rel=1e-9)
+
+
+@pytest.mark.parametrize("wording", [
+    "Ignoring the largest two forest patches, what is the average size of the rest, in m²?",
+    "What is the mean size of the forest patches apart from the biggest 2 patches, in m²?",
+])
+def test_the_rest_after_leaving_the_largest_out(raster, wording):
+    labels, _ = _objects(CODES == 2)
+    sizes = np.sort(np.bincount(labels.ravel())[1:])[::-1]
+    value, _ = _value(wording, raster)
+    assert value == pytest.approx(sizes[2:].mean() * PX * PX, rel=1e-9)
+
+
+def test_a_sentence_about_the_asker_and_one_that_introduces_the_objects(raster):
+    labels, _ = _objects(CODES == 3)
+    touching = ndimage.binary_dilation(CODES == 2, structure=EIGHT)
+    want = len(np.unique(labels[touching & (labels > 0)]))
+    value, _ = _value("I'm a city planner. There are a few buildings on this map. How many of "
+                      "them are next to forest?", raster)
+    assert value == want
+
+
+def test_a_definition_as_a_new_word_is_never_a_synonym(raster):
+    """'farmland' is the vocabulary's word for cropland; defined by the question, it means
+    what the question says (here forest and water)."""
+    _, n = _objects(np.isin(CODES, (1, 2)))
+    value, _ = _value("Treat forest and water together as farmland. How many farmland patches "
+                      "are there?", raster)
+    assert value == n
+    value, _ = _value("Treat forest and water as one class. How many patches does that give?",
+                      raster)
+    assert value == n
+
+
+def test_the_second_biggest_takes_the_first_sides_noun(raster):
+    labels, _ = _objects(CODES == 2)
+    sizes = np.sort(np.bincount(labels.ravel())[1:])[::-1]
+    value, _ = _value("how many times larger is the biggest forest patch than the second "
+                      "biggest?", raster)
+    assert value == pytest.approx(sizes[0] / sizes[1], rel=1e-9)
+
+
+def test_the_longest_distance_any_pixel_is_from_a_class(raster):
+    value, _ = _value("What's the longest distance any building pixel is from water?", raster)
+    assert value == pytest.approx(_edt(CODES == 1)[CODES == 3].max(), rel=1e-9)
+
+
+def test_four_connected_when_counted_so(raster):
+    _, n = ndimage.label(CODES == 2)
+    value, _ = _value("How many forest patches are there when counted 4-connected (edge "
+                      "neighbours only)?", raster)
+    assert value == n
+
+
+def test_the_land_explained_in_brackets(raster):
+    land = VALID & (CODES != 1)
+    value, _ = _value("What share of the land (i.e. not water) is forest?", raster)
+    assert value == pytest.approx(_share(land & (CODES == 2), land), rel=1e-9)
+    value, _ = _value("What fraction of the non-forest land (anything but forest) is water?",
+                      raster)
+    assert value == pytest.approx(_share(CODES == 1, VALID & (CODES != 2)), rel=1e-9)

@@ -19,7 +19,7 @@ REFUSED = [
     ("How many forest patches are there on Tuesdays?", QuestionError, "cannot read"),
     # missing or unknown classes
     ("How many patches are there?", QuestionError, "names no class"),
-    ("How many forrest patches are there?", ClassNameError, "did you mean 'forest'"),
+    ("How many foorrest patches are there?", ClassNameError, "did you mean 'forest'"),
     ("What share of the area is vineyard?", ClassNameError, "unknown class 'vineyard'"),
     ("How many forest patches are within 100 m of raods?", ClassNameError, "did you mean 'road'"),
     # contradictory
