@@ -160,6 +160,7 @@ def trained():
     return report.segmenter
 
 
+@pytest.mark.slow  # 75 s of CPU: a model trained, then bf16 emulated on the CPU
 def test_bf16_class_maps_agree_with_fp32(trained):
     tiles = [gq.synth.scene((384, 384), seed=s).optical.values for s in (7, 8)]
     maps = [p.argmax(0) for p in trained.predict_batch(tiles, S2)]

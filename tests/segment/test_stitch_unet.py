@@ -29,7 +29,8 @@ def whole(model, image):
     return model.predict(image, S2)
 
 
-@pytest.mark.parametrize(("tile", "overlap"), [(416, 416), (480, 416), (448, 448)])
+@pytest.mark.parametrize(("tile", "overlap"), [
+    (416, 416), (480, 416), pytest.param(448, 448, marks=pytest.mark.slow)])  # as 416-416
 def test_tiles_equal_whole_image_inference(model, image, whole, tile, overlap):
     assert overlap > model.halo
     lazy = gq.segment.apply(as_cube(image, S2), model, tile=tile, overlap=overlap)
