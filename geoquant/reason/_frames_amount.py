@@ -257,8 +257,19 @@ def area(r: Reader, text: str) -> dict[str, Any] | None:
     return _area_of_phrase(r, m["a"])
 
 
+#: Where the noun phrase of a target ends and its filters and relations begin.
+_RELATION_WORD = re.compile(r"\s(?:within|farther|further|more|less|that|which|adjacent|touch\w*|"
+                            r"next|near|beyond|outside|inside|not|at|border\w*|lie|lies|are|is|"
+                            r"over|under|above|below|larger|smaller|bigger|of|in|on|with|between)"
+                            r"\b")
+
+
 def _area_of_phrase(r: Reader, phrase: str) -> dict[str, Any]:
-    mask = r.target(phrase).mask
+    """The area of a target; objects named in the plural ("the buildings that touch a road",
+    "the lakes within 1 km of forest") are whole objects, a mass noun ("the forest within
+    100 m of water") its pixels."""
+    head = _RELATION_WORD.split(phrase, maxsplit=1)[0]
+    mask = r.target(phrase, objects=counts_objects(head, r)).mask
     return r.answer(r.doc.add("area", "area", of=mask, unit=area_unit(r.unit)))
 
 

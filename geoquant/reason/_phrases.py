@@ -394,6 +394,16 @@ _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, 
     (r"^(?:please\s+)?filter (?P<x>.+?) to (?:patches|objects|regions|those|ones) ",
      r"find \g<x> patches "),
     (r"^(?:please\s+)?pick out\b", "pick"),
+    # "touch both A and B": each relation holds; "touch neither A nor B": none does
+    (r"\b(?P<v>touch|touches|touching|border|borders|bordering|adjoin|adjoins|adjoining|"
+     r"(?:are |is )?(?:adjacent|next) to|(?:are |is |lie |lies )?within [\d.]+ [a-z0-9]+ of) both "
+     r"(?P<a>[^,]+?) and (?P<b>[^,]+?)(?=$|,)", r"\g<v> \g<a> and \g<v> \g<b>"),
+    (r"\b(?P<v>touch|border|adjoin) neither (?P<a>[^,]+?) nor (?P<b>[^,]+?)(?=$|,)",
+     r"do not \g<v> \g<a> or \g<b>"),
+    (r"\b(?P<v>touches|borders|adjoins) neither (?P<a>[^,]+?) nor (?P<b>[^,]+?)(?=$|,)",
+     r"does not \g<v> \g<a> or \g<b>"),
+    (r"\b(?P<c>are|is|lie|lies) (?P<v>(?:adjacent|next) to|within [\d.]+ [a-z0-9]+ of) neither "
+     r"(?P<a>[^,]+?) nor (?P<b>[^,]+?)(?=$|,)", r"\g<c> not \g<v> \g<a> or \g<b>"),
     # object quantifiers as people say them
     (r"\bat least (?:partly|partially|in part)\b|\b(?:partly|partially) or (?:wholly|fully|"
      r"entirely|completely)\b|\beven partly\b", "partly"),

@@ -535,7 +535,10 @@ _TOPIC_MEASURE = (
      lambda m: f"how many {m['u']} of {m['x']}"),
     (re.compile(r"^(?P<x>[^:]+?)\s*:\s*how many(?: of (?:them|these|those))?(?: (?:are|is|lie|"
                 r"sit|fall|have|has|do|does))?(?P<rest>(?: .+)?)$"),
-     lambda m: f"how many {m['x']}{m['rest']}"),
+     lambda m: (f"find {m['x']}, then how many of them are{m['rest']}"
+                if m["rest"] and re.search(r"\b(?:that|which|within|farther|further|beyond|"
+                                           r"adjacent|touching|near)\b", m["x"])
+                else f"how many {m['x']}{m['rest']}")),
     (re.compile(r"^(?P<x>[^:]+?)\s*:\s*(?:what is |the )?(?P<m>(?:total |combined |overall )?"
                 r"(?:area|extent|share|percentage|%|number|count|coverage|fraction|proportion|"
                 r"largest patch index|mean patch size|patch density|edge density|number of "

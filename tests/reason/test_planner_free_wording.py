@@ -370,3 +370,36 @@ def test_the_land_explained_in_brackets(raster):
     value, _ = _value("What fraction of the non-forest land (anything but forest) is water?",
                       raster)
     assert value == pytest.approx(_share(CODES == 1, VALID & (CODES != 2)), rel=1e-9)
+
+
+def _touching(labels: np.ndarray, hit: np.ndarray) -> set[int]:
+    near = ndimage.binary_dilation(hit, structure=EIGHT)
+    return set(np.unique(labels[near & (labels > 0)]).tolist())
+
+
+def test_touching_both_classes_means_each_of_them(raster):
+    labels, _ = _objects(CODES == 3)
+    want = _touching(labels, CODES == 2) & _touching(labels, CODES == 1)
+    value, _ = _value("How many buildings touch both forest and water?", raster)
+    assert value == len(want)
+
+
+def test_touching_neither_class_means_none_of_them_and_whole_buildings(raster):
+    labels, n = _objects(CODES == 3)
+    touching = _touching(labels, CODES == 2) | _touching(labels, CODES == 1)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    want = sum(sizes[k] for k in range(1, n + 1) if k not in touching) * PX * PX
+    value, _ = _value("What's the total footprint (m²) of the buildings that touch neither "
+                      "forest nor water?", raster)
+    assert value == pytest.approx(want, rel=1e-9)
+
+
+def test_a_fronted_topic_with_a_relation_then_a_size_filter_on_them(raster):
+    labels, n = _objects(CODES == 2)
+    reach = _edt(CODES == 1)
+    sizes = np.bincount(labels.ravel()) * PX * PX
+    want = sum(1 for k in range(1, n + 1)
+               if reach[labels == k].max() <= 50 and sizes[k] > 250)
+    value, _ = _value("Forest patches that are entirely within 50 m of water: how many of them "
+                      "are bigger than 250 m²?", raster)
+    assert value == want
