@@ -241,8 +241,8 @@ def write_region(folder: Path, size: int, tile: int, seed: int,
 
     from geoquant.sources import build_catalog
 
-    stamp = {"version": DATA_VERSION, "size": size, "tile": tile, "seed": seed,
-             "bands": BANDS, "dates": DATES}
+    stamp = json.loads(json.dumps({"version": DATA_VERSION, "size": size, "tile": tile,
+                                   "seed": seed, "bands": BANDS, "dates": DATES}))
     done = folder / "region.json"
     edges = list(range(0, size, tile))
     windows = [(r, min(r + tile, size), c, min(c + tile, size)) for r in edges for c in edges]
