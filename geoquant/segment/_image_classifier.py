@@ -459,9 +459,11 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
                 say(f"held out {', '.join(sorted(test_groups))}: accuracy "
                     f"{scores['accuracy']}; IoU " + ", ".join(
                         f"{k} {v:.2f}" for k, v in scores["iou"].items() if v is not None))
-                say(f"ranges: temperature {temperature} holds the held-out class areas "
-                    f"{report['range']['coverage']} of the time out of fold (aim "
-                    f"{report['range']['level']})")
+                claim = report["range"]["coverage"]
+                say(f"ranges: temperature {temperature}; they hold the held-out class areas "
+                    + (f"{claim:.0%} of the time out of fold" if claim is not None else
+                       "(not measurable out of fold: too little held-out ground)")
+                    + f" (aim {report['range']['level']:.0%})")
     report["refit_on_all"] = bool(test) and refit
     report["seconds"] = round(time.perf_counter() - started, 1)
     model = ImageClassifier(model.model_text if model else "", tuple(words), spec, report=report,

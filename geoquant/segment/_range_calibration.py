@@ -31,7 +31,8 @@ THRESHOLDS = (0.3, 0.7)
 TEMPERATURES = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
 #: Share of held-out class areas the range should hold.
 LEVEL = 0.8
-#: Side of the blocks that are the units of coverage, pixels.
+#: Side of the blocks that are the units of coverage, pixels (smaller for small images: at
+#: least two blocks a side).
 BLOCK_PX = 256
 
 
@@ -82,7 +83,8 @@ def _pick(coverage: dict[float, float], level: float) -> float:
 
 
 def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.ndarray], *,
-                          level: float = LEVEL, block_px: int = BLOCK_PX) -> dict[str, Any]:
+                          level: float = LEVEL, block_px: int | None = None
+                          ) -> dict[str, Any]:
     """The softmax temperature whose ranges hold held-out class areas ``level`` of the time.
 
     Parameters
@@ -93,8 +95,9 @@ def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.nda
         Per image, the true class index ``(y, x)`` (negative: unlabelled).
     level : float
         Share of (block, class) areas the range should hold, 0 to 1.
-    block_px : int
-        Side of the blocks, pixels.
+    block_px : int, optional
+        Side of the blocks, pixels; by default :data:`BLOCK_PX`, or half the smallest
+        image's shorter side when that is less (at least 8).
 
     Returns
     -------
@@ -104,6 +107,9 @@ def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.nda
         ``level``, ``units``, ``thresholds``, ``block_px``, and ``by_temperature`` (in-sample
         coverage of each temperature tried).
     """
+    if block_px is None:
+        sides = [min(t.shape) // 2 for t in targets]
+        block_px = max(8, min([BLOCK_PX, *sides]))
     held: dict[float, list[np.ndarray]] = {}
     fold_of: list[np.ndarray] = []
     for i, (s, target) in enumerate(zip(scores, targets, strict=True)):
