@@ -65,6 +65,11 @@ _SHARE_AFTER = compile_all(
 _AREA_COVERED = re.compile(r"^how much (?:area )?(?:is|are) (?:covered|occupied) by (?P<t>.+)$")
 
 
+#: "T as a % of all D" once its unit is read: T's share of D.
+_PART_OF_ALL = re.compile(rf"^(?:{WH} )?(?P<t>(?!(?:share|%|percentage|fraction|proportion)\b).+?) "
+                          r"of (?:all|total|whole|entire|the whole|the entire) (?P<d>.+)$")
+
+
 def share(r: Reader, text: str) -> dict[str, Any] | None:
     """Share of the region, of a class (the denominator), or of a class near another."""
     how_much_of = re.match(r"^how much of (?P<d>.+)$", text)
@@ -74,6 +79,8 @@ def share(r: Reader, text: str) -> dict[str, Any] | None:
         if r.unit in AREA_UNITS:
             return _area_of_phrase(r, how_much["t"])
         return r.answer(r.doc.add("share", "share", of=r.target(how_much["t"]).mask))
+    if r.unit == "%" and (part := _PART_OF_ALL.match(text)):   # "the largest dry patch as a
+        return _share_of_denominator(r, part["d"], part["t"], covered=True)   # % of all dry land"
     # in this order: the "share of T" frames before the "share of D that is T" ones
     frames = ((_SHARE_VERB,), _SHARE_COVERED[:1], _SHARE_OF, _SHARE_COVERED[1:], _SHARE_AFTER,
               (_AREA_COVERED,))

@@ -30,7 +30,10 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"\bsq(?:au|ua|a)re\b", "square"),
     (r"²", "2"), (r"[−–—]", "-"), (r"[’`´]", "'"), (r"(?<=\d),(?=\d{3}\b)", ""),
     (r"\s+--+\s*|\s+-\s+(?=[a-z])", ", "),
-    (r"\bhalf an?\s+(?=(?:hectare|ha|kilomet|km|square|met))", "0.5 "),
+    (r"\bhalf an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile|foot|feet))", "0.5 "),
+    (r"\ba tenth of an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile))", "0.1 "),
+    (r"\ba fifth of an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile))", "0.2 "),
+    (r"\bthree quarters of an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile))", "0.75 "),
     (r"\ba quarter of an?\s+(?=(?:hectare|ha|kilomet|km|square|met))", "0.25 "),
     (r"\b(a hundred|one hundred|a thousand|one thousand|one|two|three|four|five|six|seven|"
      r"eight|nine|ten|twenty|fifty|hundred)\s+(?=(?:hectares?|ha|kilomet(?:re|er)s?|km|square|"
@@ -227,6 +230,9 @@ def _sentences(text: str) -> list[str]:
 
 
 _FILLER = tuple((re.compile(p), r) for p, r in (
+    # "(not counting no-data)": no data is never in the region
+    (r"\s*\(\s*(?:not counting|excluding|ignoring|leaving out|without|no) (?:the )?(?:no[- ]?data|"
+     r"nodata|missing data)(?: pixels| areas?| cells| values)?\s*\)", ""),
     # a later sentence's connective: "Then tell me how many of them ..."
     (r"^(?:and\s+|so\s+)?(?:then|next|now|after that|afterwards|finally|lastly|second(?:ly)?|"
      r"step two)\s*[,:]?\s+(?=\w)", ""),
@@ -273,8 +279,8 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      r"besides)\s+(?:the\s+)?(?:\w+\s+)?(?P=c)[a-z ]*\)", r"\g<n>"),
     # "no-data pixels included": the whole image (see the planner's denominator rule)
     (r",?\s*\(?\b(?:(?:the\s+)?(?:no[- ]?data|nodata)\s+(?:pixels\s+|areas?\s+|cells\s+)?"
-     r"(?:included|counted|too|as well)|(?:including|counting|with)\s+(?:the\s+)?(?:no[- ]?data|"
-     r"nodata)(?:\s+(?:pixels|areas?|cells))?)\b\)?,?", " "),
+     r"(?:included|counted|too|as well)|(?<!not )(?:including|counting|with)\s+(?:the\s+)?"
+     r"(?:no[- ]?data|nodata)(?:\s+(?:pixels|areas?|cells))?)\b\)?,?", " "),
     (r"\b(?:visible|shown|depicted|pictured|present|to be seen|that can be seen|"
      r"can be seen|can you see|do you see|do we have|that you can see|you can see)\b", " "),
     (r"\bthe\b", " "), (r"\s+", " "), (r"\s+,", ","),
@@ -383,7 +389,8 @@ _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, 
     (r"^(?:so|ok|okay|now|roughly|approximately|about|exactly|precisely|just|quickly|briefly|"
      r"together|overall|altogether|in total|combined)"
      r",?\s+", ""),
-    (r"\s+(?:approximately|roughly|exactly|precisely|overall|in total|altogether|together|"
+    (r"\s+(?:approximately|roughly|exactly|precisely|overall|in total|altogether|(?:put |taken )?"
+     r"together|"
      r"combined|in all|in (?:area|size)|by area|in terms of area)$", ""),
     (r",?\s+and\s+(?:give|report|express|state|return|provide)\s+(?:it|the\s+(?:answer|result|"
      r"value|figure))$", ""),
@@ -421,6 +428,19 @@ _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, 
     # "developed land of any intensity", "(any intensity, taken together)": every kind of it
     (r"\s*\(?\b(?:of )?(?:any|all|every) (?:intensit(?:y|ies)|densit(?:y|ies)|kinds?|types?|"
      r"sorts?)\b(?:,? (?:taken |all |put )?together)?\)?", ""),
+    # an aside about who asks ("(the flood response team needs it)", "(for my report)")
+    (r"\s*\(\s*(?:(?:the |my |our |a )?[a-z -]{0,40}(?:needs?|wants?|asked for|asks for|requires?)"
+     r" (?:it|this|that|to know)|for (?:my|our|a|the) [a-z -]{1,30}|just curious|if possible|"
+     r"thanks?|thank you|please)\s*\)", ""),
+    # "adjacent to grassland but not to shrubland": the relation again
+    (r"\b(?P<rel>(?:adjacent|next|close|near) to|touching|bordering|within [\d.]+ [a-z0-9]+ of) "
+     r"(?P<a>[^,]+?) (?P<j>but|and) not (?:to |of )?(?!(?:within|adjacent|next|touching|"
+     r"bordering|farther|further|more|less|closer|near|beyond)\b)(?P<b>[^,]+)$",
+     r"\g<rel> \g<a> \g<j> not "
+     r"\g<rel> \g<b>"),
+    # "adjacent to A but not adjacent to B": a second relation, negated
+    (r"\b(?P<j>but|and|yet) not (?=(?:within|adjacent|next to|touching|bordering|farther|further|"
+     r"more than|less than|closer|near|beyond)\b)", r"\g<j> are not "),
     # "is anywhere in the image more than 300 m from a road?"
     (r"^(?:is|are) (?:there )?(?:anywhere|anyplace|any place|any spot|any point|any location|"
      r"somewhere|some place|any part)\b(?! (?:on|in|within|across|inside|of)\b)",

@@ -364,12 +364,18 @@ _CONNECTIVITY = tuple(
     for pattern, n in ((_FOUR, 4), (_EIGHT, 8)))
 
 
+_NOT_THIS_CONNECTIVITY = re.compile(
+    r",?\s*(?:instead of|rather than|and not|not) (?:the )?(?:usual |default )?(?:4|8|four|eight)"
+    r"[- ]?(?:connectivity|connected|connection|neighbou?rs?)(?: one)?")
+
+
 def _connectivity(sentences: list[str]) -> tuple[list[str], int | None]:
     """The pixel connectivity a question asks for ("using 4-connectivity (edge neighbours
     only)", "Use 8-connected patches."): the sentences without it, and 4, 8 or None."""
     found: set[int] = set()
     out = []
-    for sentence in sentences:
+    for sentence in sentences:        # "4-connected instead of 8-connected": the one asked
+        sentence = _NOT_THIS_CONNECTIVITY.sub("", sentence)
         for pattern, n in _CONNECTIVITY:
             sentence, hits = pattern.subn(" ", sentence)
             if hits:
@@ -523,6 +529,11 @@ _TOPIC = (
     re.compile(r"^(?P<x>[^:]+?)\s*:\s*(?P<q>(?:what|how|which|is|are|do|does|give|calculate|"
                r"compute|find|tell|report).+)$"),
 )
+#: A fronted topic compared within itself ("Among the code 23 patches, are there more small
+#: ones than big ones?", "Forest patches: are there more small ones than large ones?").
+_TOPIC_ONES = re.compile(
+    r"^(?:(?:of|among|amongst|for|considering|regarding|looking at) (?:all |the )?)?(?P<x>[^,:]+?)"
+    r"\s*[,:]\s*(?P<q>(?:are there|is there|do|does|are|is) .*\bones\b.*)$")
 #: A fronted topic before any question that refers back to it with "their"/"them".
 _TOPIC_REFERRED = re.compile(
     r"^(?:of|among|amongst|for|considering|taking|regarding|looking at|out of) (?:all |only |"
@@ -553,6 +564,9 @@ def _topic(text: str) -> str:
     for pattern, rewrite in _TOPIC_MEASURE:
         if (m := pattern.match(text)) is not None:
             return rewrite(m)
+    if (m := _TOPIC_ONES.match(text)) is not None:   # "Forest patches: are there more small
+        x = re.sub(r"^(?:the |all )", "", m["x"])   # ones than big ones?"
+        return re.sub(r"\bones\b", x, m["q"])
     for pattern in _TOPIC:
         m = pattern.match(text)
         if m is None and pattern is _TOPIC[0]:
@@ -796,8 +810,9 @@ def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pl
         document = _two_step(reader, main) or _read(reader, reframe(main))
     except _Unread:
         raise _unsupported(question, main) from None
-    if _OF_THE_IMAGE.search(normalise_units(question)) or _NO_DATA_INCLUDED.search(
-            normalise_units(question)):
+    said = normalise_units(question)
+    if (_OF_THE_IMAGE.search(said) or _NO_DATA_INCLUDED.search(said)) and \
+            not _NO_DATA_EXCLUDED.search(said):
         document = _of_the_image(document)
     if connectivity is not None:
         document = {**document, "connectivity": connectivity}
@@ -815,8 +830,13 @@ _OF_THE_IMAGE = re.compile(r"\b(?:of|in|across) (?:the |this |that )?(?:(?:whole
 
 
 _NO_DATA_INCLUDED = re.compile(r"\b(?:(?:no[- ]?data|nodata) (?:pixels |areas? |cells )?"
-                               r"(?:included|counted|too|as well)|(?:including|counting|with) "
-                               r"(?:the )?(?:no[- ]?data|nodata))\b")
+                               r"(?:included|counted|too|as well)|(?<!not )(?:including|counting|"
+                               r"with) (?:the )?(?:no[- ]?data|nodata))\b")
+#: "not counting no-data", "excluding nodata": the pixels with data, even "of the image".
+_NO_DATA_EXCLUDED = re.compile(r"\b(?:not counting|not including|excluding|ignoring|without|"
+                               r"leaving out|minus|apart from|except) (?:the |any )?(?:no[- ]?data|"
+                               r"nodata|missing data)\b|\b(?:no[- ]?data|nodata)(?: pixels| areas?"
+                               r"| cells)? (?:excluded|not counted|left out|ignored)\b")
 
 
 def _of_the_image(document: dict[str, Any]) -> dict[str, Any]:

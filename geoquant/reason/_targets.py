@@ -768,6 +768,12 @@ def read_largest_exception(words: list[str], i: int, *, lead: bool = True,
         j += 1
     if reader is not None and (named := reader.class_at(words, j)) is not None:
         j = named[1]                             # "the largest water body"
+    elif reader is not None:                     # "the largest non-water patch"
+        ahead = next((k for k in range(j + 1, min(j + 4, len(words)))
+                      if words[k] in OBJECT_WORDS), None)
+        if ahead is not None and all(re.fullmatch(r"[a-z]+(?:-[a-z]+)*", w)
+                                     for w in words[j:ahead]):
+            j = ahead
     while j < len(words) and (words[j] in OBJECT_WORDS | {"one", "ones"}
                               or words[j].rstrip("s") in _COUNTABLE_NOUNS):
         j += 1
@@ -844,7 +850,7 @@ _BUT_NOT = (("other", "than"), ("except", "for"), ("except",), ("excluding",), (
 _JOINERS = frozenset({",", "or", "and", "and/or", "as", "well", "plus", "+", "&", "/"})
 _LIST_WORDS = frozenset({"eg", "ie", "such", "including", "namely", "like", "either", "both",
                          "the", "classes", "class", "types", "i", "e", "g", "together",
-                         "combined", "jointly", "collectively", "taken", "all"})
+                         "combined", "jointly", "collectively", "taken", "all", "put"})
 
 
 _STOP = (OBJECT_WORDS | PLAIN_WORDS | _LINKS | {"than", "within", "of", "from", "to", "near",

@@ -403,3 +403,37 @@ def test_a_fronted_topic_with_a_relation_then_a_size_filter_on_them(raster):
     value, _ = _value("Forest patches that are entirely within 50 m of water: how many of them "
                       "are bigger than 250 m²?", raster)
     assert value == want
+
+
+def test_not_counting_no_data_is_never_the_whole_image(raster):
+    for question in ("What share of the image is water, not counting no-data?",
+                     "What share of the map (not counting no-data) is water?"):
+        value, _ = _value(question, raster)
+        assert value == pytest.approx(_share(CODES == 1, VALID), rel=1e-9)
+    value, _ = _value("What share of the image is water, no-data included?", raster)
+    assert value == pytest.approx(100.0 * (CODES == 1).sum() / CODES.size, rel=1e-9)
+
+
+def test_a_second_relation_negated_without_its_verb(raster):
+    labels, n = _objects(CODES == 3)
+    want = len(_touching(labels, CODES == 2) - _touching(labels, CODES == 1))
+    for wording in ("adjacent to forest but not to water", "adjacent to forest and not "
+                    "adjacent to water"):
+        value, _ = _value(f"How many buildings are {wording}?", raster)
+        assert value == want
+
+
+def test_the_largest_patch_as_a_share_of_all_of_its_class(flood):
+    dry = VALID & (CODES != 1)
+    labels, _ = _objects(dry)
+    largest = np.bincount(labels.ravel())[1:].max()
+    assert _flood("largest dry patch as a % of all the dry land", flood) == pytest.approx(
+        100.0 * largest / dry.sum(), rel=1e-9)
+
+
+def test_a_fraction_of_an_acre_and_connectivity_instead_of_another(raster):
+    labels, _ = ndimage.label(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:] * PX * PX
+    value, _ = _value("How many forest patches are bigger than a tenth of an acre if you count "
+                      "them 4-connected instead of 8-connected?", raster)
+    assert value == int((sizes > 404.6856422).sum())
