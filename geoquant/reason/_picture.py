@@ -109,8 +109,7 @@ def draw(path: Path | BinaryIO, picture: Any, masks: Sequence[tuple[str, Any]],
     caption : str
         The question and answer, wrapped under the picture above the legend.
     """
-    from geoquant.sinks._png import HATCHED, NO_DATA, data_window, enlarge, hatch, save_png, \
-        sheet
+    from geoquant.sinks._png import HATCHED, NO_DATA, data_window, enlarge, hatch, save_png, sheet
 
     shape = tuple(masks[0][1].shape) if masks else tuple(picture.shape[-2:])
     rgb, what, valid = background(picture, shape)
