@@ -80,3 +80,5 @@ def test_simulator_tests_leave_the_default_run_for_the_slow_one(tmp_path):
 def test_the_simulator_test_modules_are_marked():
     for name in ("test_gpu_counts.py", "test_gpu_distance.py", "test_gpu_objects.py"):
         assert "pytestmark = pytest.mark.cudasim" in (TESTS / "ops" / name).read_text(), name
+    benchmark = (TESTS / "benchmarks" / "test_gpu_benchmark.py").read_text()
+    assert "@pytest.mark.cudasim" in benchmark.split("def test_simulated_gpu_benchmark")[0]

@@ -13,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.cudasim  # 20-60 s of the CUDA simulator: with the slow set
 def test_simulated_gpu_benchmark_agrees_everywhere(tmp_path):
     out = tmp_path / "gpu.json"
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
