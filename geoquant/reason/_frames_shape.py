@@ -167,7 +167,8 @@ _NEIGHBOURS = compile_all(
     rf"^(?:{WH} )?(?:the )?(?P<s>mean|average|median|maximum|largest|minimum|smallest|shortest)?"
     r" ?nearest[- ]neighbou?r distance (?:between|of|among|for) (?P<a>.+)$",
     rf"^(?:{WH} )?(?:the )?(?P<s>mean|average|median|typical)? ?distance (?:from )?(?:each|every|"
-    r"an?|one) (?P<a>.+?) to (?:the |its )?(?:nearest|closest) other(?: one)?$",
+    r"an?|one) (?P<a>.+?) to (?:the |its )?(?:nearest|closest) (?:other|neighbou?ring|"
+    r"neighbou?r)(?: one| [a-z]+(?: [a-z]+)?)?$",
     r"^how far (?:is|are) (?:each|every|an?|one) (?P<a>.+?) from (?:the |its )?(?:nearest|"
     r"closest) other(?: one)?(?:,? on average)?$")
 _NEIGHBOUR_STATS = {"closest": "min", "nearest": "min", "mean": "mean", "average": "mean",

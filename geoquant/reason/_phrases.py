@@ -32,6 +32,10 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"\s+--+\s*|\s+-\s+(?=[a-z])", ", "),
     (r"\bhalf an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile|foot|feet))", "0.5 "),
     (r"\ba tenth of an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile))", "0.1 "),
+    (r"\b(under|over|than|least|most|within|below|above|beyond|exceeding|exceed|exceeds|"
+     r"about|nearly|almost|around)\s+(?:an?|one)\s+(?=(?:acre|hectare|square (?:kilomet|km|mile|"
+     r"met|foot|feet|yard)|sq\.? ?(?:km|m|mi|ft)\b|kilomet|km\b|mile|met(?:re|er)\b|foot\b|"
+     r"yard\b))", r"\1 1 "),
     (r"\ba fifth of an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile))", "0.2 "),
     (r"\bthree quarters of an?\s+(?=(?:hectare|ha|kilomet|km|square|met|acre|mile))", "0.75 "),
     (r"\ba quarter of an?\s+(?=(?:hectare|ha|kilomet|km|square|met))", "0.25 "),
@@ -270,6 +274,12 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r",?\s*\b(?:of|in|across|over|within)\s+(?:the\s+|all\s+)?(?:mapped|valid|classified|"
      r"labell?ed|observed)\s+(?:area|land|region|pixels|part|extent|ground)\b(?!\s+(?:that|"
      r"which|where|not|other|except|outside|apart|but|minus|excluding|without))", " "),
+    # "the mapped area that is not code 12": the area that is not code 12
+    (r"\b(?:mapped|valid|classified|labell?ed|observed)\s+(?=(?:area|land|region|pixels|ground)\s+"
+     r"(?:that|which)\s+(?:is|are)\s+not\b)", ""),
+    # "The council wants to know about green space near the big buildings: what's ...": who asks
+    (r"^(?:the |my |our |a )?[a-z -]{1,40} (?:wants?|needs?|would like|asked|asks) to know(?: "
+     r"about [^:]+)?\s*:\s*(?=(?:what|how|which|is|are|do|does)\b)", ""),
     # "the land (i.e. not water)": the words in brackets say which land
     (r"\b(?:land|ground|area|terrain|surface|region)\s+\(\s*(?:i\.?\s?e\.?|ie|that is|meaning|"
      r"namely)\s*,?\s+(?P<x>[^()]+?)\s*\)", r"\g<x>"),

@@ -539,6 +539,9 @@ _TOPIC_REFERRED = re.compile(
     r"^(?:of|among|amongst|for|considering|taking|regarding|looking at|out of) (?:all |only |"
     r"just )?(?P<x>.+?)\s*[,:]\s*(?P<q>(?:what|how|which|is|are|do|does)\b.*\b(?:their|them|"
     r"they|those|these)\b.*)$")
+#: "the biggest patch of code 2 - how big is it?": the measure of the fronted target
+_TOPIC_SIZE = re.compile(r"^(?P<x>[^,:]+?)\s*[,:]\s*(?:how (?:big|large|extensive) (?:is|are) "
+                         r"(?:it|they|that)|what (?:is|are) (?:its|their) (?:size|area|extent))$")
 #: "X: how many (are larger than 2 ha)?", "X: total area in km2?", "X: how many hectares?"
 _TOPIC_MEASURE = (
     (re.compile(r"^(?P<x>[^:]+?)\s*:\s*how many (?P<u>m2|ha|km2|ft2|yd2|mi2|acre)"
@@ -564,6 +567,8 @@ def _topic(text: str) -> str:
     for pattern, rewrite in _TOPIC_MEASURE:
         if (m := pattern.match(text)) is not None:
             return rewrite(m)
+    if (m := _TOPIC_SIZE.match(text)) is not None:
+        return f"how big is {m['x']}"
     if (m := _TOPIC_ONES.match(text)) is not None:   # "Forest patches: are there more small
         x = re.sub(r"^(?:the |all )", "", m["x"])   # ones than big ones?"
         return re.sub(r"\bones\b", x, m["q"])

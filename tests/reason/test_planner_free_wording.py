@@ -437,3 +437,30 @@ def test_a_fraction_of_an_acre_and_connectivity_instead_of_another(raster):
     value, _ = _value("How many forest patches are bigger than a tenth of an acre if you count "
                       "them 4-connected instead of 8-connected?", raster)
     assert value == int((sizes > 404.6856422).sum())
+
+
+def test_a_fronted_target_then_how_big_is_it(raster):
+    labels, _ = _objects(CODES == 2)
+    value, _ = _value("the biggest single patch of forest - how big is it in m2?", raster)
+    assert value == pytest.approx(np.bincount(labels.ravel())[1:].max() * PX * PX, rel=1e-9)
+
+
+def test_an_acre_and_a_kilometre_after_a_comparison(raster):
+    labels, _ = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:] * PX * PX
+    small, large = int((sizes < 4046.8564224).sum()), int((sizes > 4046.8564224).sum())
+    value, _ = _value("Forest patches: are there more small ones (under an acre) than ones "
+                      "over an acre?", raster)
+    assert value is (small > large)
+
+
+def test_the_mapped_area_that_is_not_a_class(raster):
+    rest = VALID & (CODES != 2)
+    value, _ = _value("what % of the mapped area that is not forest is water?", raster)
+    assert value == pytest.approx(_share(CODES == 1, rest), rel=1e-9)
+
+
+def test_who_wants_to_know_before_a_colon(raster):
+    value, _ = _value("The council wants to know about the lakes: what share of the map is "
+                      "water?", raster)
+    assert value == pytest.approx(_share(CODES == 1, VALID), rel=1e-9)
