@@ -252,6 +252,8 @@ def _compare_number(r: Reader, kind: str, phrase: str, side: str, word: str
     value, given = float(q["v"]), q["u"]
     if q["w"]:
         kind = "count"
+    elif given == "%" and kind == "area":      # "is forest more than 50 % of the map?"
+        kind = "share"
     wanted = {"share": ("%",), "count": (None,)}.get(kind, tuple(AREA_UNITS))
     if given not in wanted or value < 0:
         raise QuestionError(f"cannot compare the {kind} of {phrase!r} with {side!r}: give a "

@@ -240,6 +240,25 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     # a later sentence's connective: "Then tell me how many of them ..."
     (r"^(?:and\s+|so\s+)?(?:then|next|now|after that|afterwards|finally|lastly|second(?:ly)?|"
      r"step two)\s*[,:]?\s+(?=\w)", ""),
+    # "which is the area of ...": what is
+    (r"^which (is|are) (?=(?:the )?(?:area|size|share|percentage|number|count|total|distance|"
+     r"extent|proportion|fraction|mean|average|largest|smallest|biggest|edge|patch))", r"what \1 "),
+    # "is it true that there is more forest than shrubland?": whether
+    (r"^(?:is it true|is it the case|is it correct|would you say|do you think|can you check|"
+     r"could you check|can you confirm|check|verify)(?: that| whether| if)\s+", "whether "),
+    (r"\b(?:consists?|consisting|is made up|is composed|is comprised) of\b", "is covered by"),
+    # "located at less than 200 m from", "at a distance of more than 1 km from"
+    (r"\b(?:located |situated |lying )?at (?:a distance of )?(?P<c>less than|more than|under|over|"
+     r"at least|at most|no more than|above|below) (?P<d>[\d.]+\s*[a-z]+) (?:from|of|to)\b",
+     r"\g<c> \g<d> from"),
+    (r"\b(?:which|that) (?:have|has) an? (?:area|size|surface) (?:of )?(?=(?:above|over|below|"
+     r"under|greater|larger|bigger|smaller|less|more|at least|at most|exceeding|between)\b)", ""),
+    (r"\bwith an? (?:area|size|surface) (?:of )?(?=(?:above|over|below|under|greater|larger|"
+     r"bigger|smaller|less|more|at least|at most|exceeding|between)\b)", ""),
+    # "how many water bodies has the map?": the map is the region
+    (r"\s+(?:has|have|does|do) (?:the |this )?(?:map|image|scene|raster|chip|region|tile|area)"
+     r"(?: have| contain| show| hold| got)?$|\s+(?:are )?there (?:are|is)$", ""),
+    (r"\b(covered|overgrown|occupied|filled|taken up)\s+with\b", r"\1 by"),
     # "classed as code 41", "labelled as water", "has code 23": the class itself
     (r"\b(is|are|was|were)\s+(?:classed|classified|labell?ed|mapped|marked|coded|"
      r"categori[sz]ed|designated|recorded|tagged|assigned)\s+(?:as|to)\s+(?:(?:the\s+)?"
@@ -531,8 +550,40 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
      r"(?:does|do) (?P<y>.+?) (?:form|make up|make|consist of|break into|split into|fall into|"
      r"comprise|have|contain)$", r"how many \g<x> of \g<y>"),
     # "how many percent of ...", "X -- how many?"
-    (r"^how many (?:%|percent) ", "what % "),
-    (r"^(?P<np>[^,]+?),\s*how many$", r"how many \g<np>"),
+    (r"\bhow many (?:%|percent)(?= |$)", "what %"),
+    (r"^(?P<np>[^,]+?),\s*how many(?: (?:are there|is there|do we have|do you see|exist|are|"
+     r"there are))?$", r"how many \g<np>"),
+    (r"^(?P<np>[^,:]+?)\s*[,:]\s*how much(?: (?:is there|in total|area|of it))?$",
+     r"how much \g<np>"),
+    # "the forest patches, how many are bigger than 10 ha?"
+    (r"^(?P<np>[^,]+?),\s*how many (?:of them )?(?P<v>are|is|lie|have|has|touch|sit) (?P<rest>.+)$",
+     r"how many \g<np> \g<v> \g<rest>"),
+    # "how much hectares of forest?", "how many hectares there are of forest?"
+    (r"^how much (?P<u>m2|ha|km2|ft2|yd2|mi2|acre)\b", r"how many \g<u>"),
+    (r"^how many (?P<u>m2|ha|km2|ft2|yd2|mi2|acre) (?:there (?:are|is)|are there|is there) "
+     r"(?:of|for|under) (?P<x>.+)$", r"how many \g<u> of \g<x>"),
+    # "percentage forest?", "forest %": the share of the class
+    (r"^(?P<s>%|percentage|share|proportion|fraction|coverage) (?!(?:of|is|are|do|does|under|in|"
+     r"by|covered|that|which|for|at|from|on|with|within|taken|occupied)\b)(?P<x>[a-z][a-z /-]*)$",
+     r"\g<s> of \g<x>"),
+    (r"^(?!(?:what|how|which|is|are|do|does|give|tell|calculate|compute|find|report)\b)"
+     r"(?P<x>[a-z](?:(?!\b(?:what|which|how|covers?|occup\w+|takes?|makes?)\b)[a-z /-])*?) "
+     r"(?:%|percentage|share)$", r"percentage of \g<x>"),
+    # "compute, for the forest, the patch density"
+    (r"^(?P<v>compute|calculate|give|find|report|estimate|determine|measure|tell me|what is),?\s+"
+     r"for (?P<x>[^,]+),\s*(?P<m>.+)$", r"what is \g<m> of \g<x>"),
+    # "how close to water does developed land get?"
+    (r"^how (?P<w>close|near) to (?P<b>.+?) (?:does|do) (?P<a>.+?) (?:get|come|lie|reach)$",
+     r"how \g<w> does \g<a> get to \g<b>"),
+    # "how many are the water bodies bigger than 1 ha?"
+    (r"^how many (?:are|is) (?:there )?(?P<x>(?!there\b).+)$", r"how many \g<x>"),
+    # "for forest, how many patches are there?": the patches of the fronted class
+    (r"^(?:for|of|regarding|about|concerning) (?P<x>[^,]+?),\s*how many (?P<n>patches|objects|"
+     r"regions|pieces|blobs|parts|fragments|clusters|bodies|areas)(?P<rest>(?: .+)?)$",
+     r"how many \g<x> \g<n>\g<rest>"),
+    # "distance between forest and water, minimum": the statistic said last
+    (r"^(?P<q>.*\bdistance\b.*?),\s*(?P<s>minimum|maximum|mean|average|median|shortest|"
+     r"longest|smallest|largest|greatest)\s*(?:one|value)?$", r"\g<s> \g<q>"),
     (r"^(?P<np>[^,]+?),\s*(?:what|which) (?:area|size)$", r"what is area of \g<np>"),
     # "is there more than 10 ha of forest"
     (r"^(?:is|are) there (?P<c>more|less|fewer) than (?P<v>[\d.]+ (?:m2|ha|km2|"

@@ -464,3 +464,42 @@ def test_who_wants_to_know_before_a_colon(raster):
     value, _ = _value("The council wants to know about the lakes: what share of the map is "
                       "water?", raster)
     assert value == pytest.approx(_share(CODES == 1, VALID), rel=1e-9)
+
+
+@pytest.mark.parametrize("question", [
+    "Forest %", "Percentage forest?", "What percent of the area is covered with forest?",
+    "The forest covers how many percent of the map?", "What fraction of the map consists of "
+    "forest?", "Which is the share of the forest?"])
+def test_unusual_word_orders_for_a_share(raster, question):
+    value, _ = _value(question, raster)
+    assert value == pytest.approx(_share(CODES == 2, VALID), rel=1e-9)
+
+
+@pytest.mark.parametrize("question", [
+    "How much hectares of forest?", "How many hectares there are of forest?",
+    "Which is the area of the forest, in hectares?", "Forest: how much, in hectares?"])
+def test_unusual_word_orders_for_an_area(raster, question):
+    value, _ = _value(question, raster)
+    assert value == pytest.approx((CODES == 2).sum() * PX * PX / 1e4, rel=1e-9)
+
+
+def test_unusual_word_orders_for_counts_and_relations(raster):
+    labels, n = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:] * PX * PX
+    for question in ("For forest, how many patches are there?", "How many forest patches has "
+                     "the map?", "How many are the forest patches?"):
+        assert _value(question, raster)[0] == n
+    big = int((sizes > 250).sum())
+    for question in ("the forest patches, how many are bigger than 250 m²?", "How many forest "
+                     "patches are there which have an area above 250 m²?"):
+        assert _value(question, raster)[0] == big
+    far = _edt(CODES == 1) > 30
+    value, _ = _value("How much forest is there at a distance of more than 30 m from water, in "
+                      "m²?", raster)
+    assert value == pytest.approx(((CODES == 2) & far).sum() * PX * PX, rel=1e-9)
+    value, _ = _value("Distance between forest and water, minimum, in metres?", raster)
+    assert value == pytest.approx(_edt(CODES == 1)[CODES == 2].min(), rel=1e-9)
+    value, _ = _value("Is forest more than 5% of the map?", raster)
+    assert value is bool(_share(CODES == 2, VALID) > 5)
+    value, _ = _value("Is it true that there is more forest than water?", raster)
+    assert value is bool((CODES == 2).sum() > (CODES == 1).sum())
