@@ -575,6 +575,13 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     # "how close to water does developed land get?"
     (r"^how (?P<w>close|near) to (?P<b>.+?) (?:does|do) (?P<a>.+?) (?:get|come|lie|reach)$",
      r"how \g<w> does \g<a> get to \g<b>"),
+    # "in how many pieces is the road network broken?"
+    (r"^in(?:to)? how many (?P<n>pieces|parts|patches|fragments|components|groups|blobs) (?:is|are)"
+     r" (?P<x>.+?) (?:broken|split|divided|fragmented|separated|cut)(?: up)?(?: into)?$",
+     r"how many \g<n> does \g<x> form"),
+    # "the building density (buildings per ha)": the count per area the brackets say
+    (r"^(?:what is )?(?:the )?[a-z ]+? density\s*\(\s*(?:number of )?(?P<y>[a-z ]+ per "
+     r"[^)]+?)\s*\)$", r"how many \g<y>"),
     # "how many are the water bodies bigger than 1 ha?"
     (r"^how many (?:are|is) (?:there )?(?P<x>(?!there\b).+)$", r"how many \g<x>"),
     # "for forest, how many patches are there?": the patches of the fronted class

@@ -334,6 +334,33 @@ _SELECTING = re.compile(r"^(?:please\s+)?(?:first,?\s+|step one,?\s+)?(?:find|ta
 _REFERRING = re.compile(r"\b(?:them|they|their|those|these|it|its|that|this|such)\b")
 
 
+_BUFFER = re.compile(r"^(?:then |and |next )?(?:buffer|expand|grow|dilate|widen) (?P<x>.+?) "
+                     r"(?:by|with|to|of|using) (?:a )?(?P<d>[\d.]+ (?:m|km|ft|yd|mi))"
+                     r"(?: buffer| distance| radius)?$")
+_IN_THE_BUFFER = re.compile(r"\b(?:inside|within|in|into|under|covered by) (?:(?:that|the|this|"
+                            r"those|these|their|its) )?(?:buffer|buffers|buffered area|buffer zone|"
+                            r"zone)\b")
+
+
+def _buffered(sentences: list[str]) -> list[str]:
+    """GIS steps said as such ("Select roads. Buffer them by 10 m. How much building area
+    falls inside that buffer?"): the buffer is the ground within that distance of what was
+    buffered, so the question reads "... within 10 m of roads"."""
+    for k, sentence in enumerate(sentences):
+        m = _BUFFER.match(sentence)
+        if m is None or k + 1 >= len(sentences):
+            continue
+        what, before = m["x"], sentences[:k]
+        if re.fullmatch(r"them|it|these|those|they|the result|that", what) and before and (
+                picked := _SELECTING.sub("", before[-1]).strip()):
+            what, before = picked, before[:-1]
+        rest = [_IN_THE_BUFFER.sub(f"within {m['d']} of {what}", later)
+                for later in sentences[k + 1:]]
+        if rest != sentences[k + 1:]:
+            return [*before, *rest]
+    return sentences
+
+
 def _joined_steps(sentences: list[str]) -> list[str]:
     """Sentences that select something and then ask about it ("Find the lakes over 1 ha. What
     area of grass lies within 50 m of them?") as one two-step sentence."""
@@ -645,8 +672,8 @@ class _Unread(Exception):
 
 #: "..., i.e. <the measure in other words>": the user's own explanation of what they ask.
 _EXPLAINED = re.compile(r"\s*(?:,|\(|--?)\s*(?:i\.?\s?e\.?|that is(?: to say)?|in other words|"
-                        r"meaning|which means)\s*,?\s+(?P<y>[^()?.;]+?)\s*\)?\s*(?=[?.!]|$)",
-                        re.IGNORECASE)
+                        r"meaning|which means|defined as|by which i mean)\s*,?\s+"
+                        r"(?P<y>[^()?;]+?)\s*\)?\s*(?=[?!]|\.\s|\.?$)", re.IGNORECASE)
 
 
 #: Words people misspell that are no class ("seperate").
@@ -726,14 +753,28 @@ def _explained_plan(question: str, vocabulary: Vocabulary | None) -> Plan:
         if found is None:
             raise
         explanation = found["y"].strip()
+        rest = question[found.end():].lstrip("?.!")
+        readings = []
+        predicate = re.search(r"\b(?:are|is|were|was) (?:[a-z-]+ ){0,2}[a-z-]+\s*$",
+                              question[:found.start()])
+        if predicate is not None:    # "how many buildings are flooded, i.e. touch water?"
+            verb = "are " if re.match(r"(?i)(?:within|inside|near|adjacent|next|farther|further|"
+                                      r"more|less|over|under|larger|smaller|bigger|at)\b",
+                                      explanation) else ""
+            readings.append(f"{question[:predicate.start()]}{verb}{explanation}?{rest}")
         if not re.match(r"(?i)(?:what|how|which|is|are|do|does)\b", explanation):
             explanation = f"what is {explanation}"
-        rewritten = f"{explanation}?{question[found.end():].lstrip('?.!')}"
-        try:
-            plan = _plan_question(rewritten, vocabulary=vocabulary)
-        except (QuestionError, ClassNameError):
+        readings.append(f"{explanation}?{rest}")
+        for rewritten in readings:
+            try:
+                plan = _plan_question(rewritten, vocabulary=vocabulary)
+                break
+            except (QuestionError, ClassNameError):
+                continue
+        else:
             raise error from None
-        note = f"read the question by its own explanation after 'i.e.': '{found['y'].strip()}'"
+        note = (f"read the question by its own explanation ('{found[0].strip(' ,(')[:80]}'): "
+                f"'{found['y'].strip()[:120]}'")
         return replace(plan, question=question.strip(), notes=(*plan.notes, note))
 
 
@@ -793,7 +834,7 @@ def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pl
     if not sentences:
         raise QuestionError(f"cannot plan {question.strip()[:200]!r}: it only states a "
                             "connectivity; ask a question too")
-    sentences = _joined_steps(sentences)
+    sentences = _joined_steps(_buffered(sentences))
     main, *extra = sentences
     main, size_filter = _bracketed_filters(_kept_referent(_other_than_one(main)))
     main, found = _whole_question_filter(main)

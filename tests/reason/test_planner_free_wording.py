@@ -503,3 +503,28 @@ def test_unusual_word_orders_for_counts_and_relations(raster):
     assert value is bool(_share(CODES == 2, VALID) > 5)
     value, _ = _value("Is it true that there is more forest than water?", raster)
     assert value is bool((CODES == 2).sum() > (CODES == 1).sum())
+
+
+def test_a_predicate_explained_after_ie(raster):
+    labels, _ = _objects(CODES == 3)
+    value, answer = _value("How many buildings are flooded, i.e. touch water?", raster)
+    assert value == len(_touching(labels, CODES == 1))
+    near = _edt(CODES == 1) <= 20
+    value, _ = _value("How many buildings are at risk, meaning within 20 m of water?", raster)
+    assert value == len(np.unique(labels[near & (labels > 0)]))
+
+
+def test_gis_steps_select_buffer_and_measure_inside_the_buffer(raster):
+    near = _edt(CODES == 1) <= 20
+    value, _ = _value("Select water. Buffer it by 20 m. How much forest area falls inside that "
+                      "buffer, in m²?", raster)
+    assert value == pytest.approx(((CODES == 2) & near).sum() * PX * PX, rel=1e-9)
+
+
+def test_counts_per_area_and_pieces_said_other_ways(raster):
+    _, n = _objects(CODES == 3)
+    value, _ = _value("What is the building density (buildings per ha)?", raster)
+    assert value == pytest.approx(n / (VALID.sum() * PX * PX / 1e4), rel=1e-9)
+    _, pieces = _objects(CODES == 2)
+    value, _ = _value("In how many pieces is the forest broken?", raster)
+    assert value == pieces
