@@ -21,7 +21,7 @@ from geoquant.ops._mask import (
     one_band,
 )
 from geoquant.ops._reducers import AbsentByClassReducer
-from geoquant.ops._tree import object_pass
+from geoquant.ops._tree import check_graph_size, object_pass
 from geoquant.ops.kernels.dispatch import configured_kernels, kernels_for
 from geoquant.tiling import TileGrid, tree_reduce
 
@@ -67,6 +67,12 @@ def change(before: Any, after: Any, *, connectivity: int = 8, objects: bool = Tr
     Returns
     -------
     Change
+
+    Raises
+    ------
+    geoquant.errors.InvalidOptionError
+        The rasters have more tiles than one graph holds (:data:`~geoquant.ops._tree.
+        MAX_GRAPH_TILES`), refused before any work: use larger chunks.
     """
     import dask
     import pandas as pd
@@ -75,8 +81,11 @@ def change(before: Any, after: Any, *, connectivity: int = 8, objects: bool = Tr
     first, geometry = _categorical(before, "before")
     second, other = _categorical(after, "after")
     check_same_grid(geometry, other, ("before", "after"))
+    grid = TileGrid.from_chunks(first.chunks)
+    check_graph_size(grid, what="the change graphs over it",    # before the first pass
+                     instead="Use larger chunks (fewer tiles), or compare smaller regions")
     second = second.rechunk(first.chunks)
-    per_tile = partial(_tile_transitions, grid=TileGrid.from_chunks(first.chunks),
+    per_tile = partial(_tile_transitions, grid=grid,
                        geometry=geometry, kernels=configured_kernels())
     (pairs,) = dask.compute(tree_reduce([first, second], per_tile, _add_counts,
                                         name="gq-change"))

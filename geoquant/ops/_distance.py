@@ -55,6 +55,7 @@ from geoquant.ops._mask import (
     prepare_mask,
     prepare_pair,
 )
+from geoquant.ops._tree import check_graph_size
 from geoquant.ops.kernels.dispatch import configured_kernels, kernels_for
 from geoquant.tiling import TileGrid
 
@@ -66,6 +67,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["distance", "distance_to", "min_distance", "within_distance"]
 
 _MIN_BAND_ROWS = 256  # rows below which splitting a tile over threads does not pay
+#: The most tiles of one distance graph. Its carries chain tiles along rows and columns, so
+#: the set of source tiles each task reaches, which dask's ordering builds for every task,
+#: grows with the square of the tiles: 2,500 tiles took 0.8 GB there, 10,000 took 12 GB.
+MAX_DISTANCE_TILES = 4_096
 
 # -- public operators -----------------------------------------------------------------------------
 def distance(mask: xr.DataArray, *, valid: xr.DataArray | None = None) -> xr.DataArray:
@@ -223,7 +228,8 @@ def within_distance(a: xr.DataArray, b: xr.DataArray, distance_m: float, *,
 
 # -- the distance graph ---------------------------------------------------------------------------
 def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
-                empty: Callable[..., Any] | None = None) -> da.Array | Delayed:
+                empty: Callable[..., Any] | None = None,
+                max_tiles: int | None = MAX_DISTANCE_TILES) -> da.Array | Delayed:
     """Lazy exact distances (m) to the nearest object pixel, chunked like ``prepared.codes``.
 
     Parameters
@@ -235,12 +241,20 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
     empty : callable, optional
         ``numpy.empty`` or ``cupy.empty``: the whole raster is allocated once and the tile
         tasks write into it, so the graph must run on threads of this process.
+    max_tiles : int or None
+        Refuse a raster of more tiles, before any work (:data:`MAX_DISTANCE_TILES`); ``None``
+        for callers that bound their windows themselves (``survey``).
 
     Returns
     -------
     dask.array.Array or dask.delayed.Delayed
         float64 metres; ``inf`` everywhere when there is no object pixel. With ``empty``, a
         Delayed of the one filled array.
+
+    Raises
+    ------
+    geoquant.errors.InvalidOptionError
+        More tiles than ``max_tiles``.
 
     Notes
     -----
@@ -255,6 +269,9 @@ def distance_to(prepared: PreparedMask, *, excluded_nan: bool = True,
     row_chunks, col_chunks = codes.chunks
     ni, nj = len(row_chunks), len(col_chunks)
     grid = TileGrid.from_chunks(codes.chunks)
+    if max_tiles is not None:
+        check_graph_size(grid, limit=max_tiles, tasks_per_tile=7,
+                         what="one distance graph over it")
     row0, col0 = grid.row_starts.tolist(), grid.col_starts.tolist()
     ncols = col0[-1]
     dy = prepared.geometry.metric_dy()

@@ -361,7 +361,8 @@ def _near_field(near: Any, batch: Batch, halo: tuple[int, int], geometry: PixelG
     # The raster's own pixel size, not the window's: read off the window's coordinates it can
     # differ in the last bits, and a distance tie at within_m would then depend on the batch.
     window = dataclasses.replace(window, geometry=geometry)
-    to_near = distance_to(window, excluded_nan=False)[r0 - w0:r1 - w0, c0 - v0:c1 - v0]
+    to_near = distance_to(window, excluded_nan=False, max_tiles=None)[r0 - w0:r1 - w0,
+                                                                      c0 - v0:c1 - v0]
     field = da.map_blocks(_within_field, to_near, limit=within_m, dtype=np.float64,
                           meta=np.empty((0, 0), np.float64))
     return field.rechunk(chunks)

@@ -75,20 +75,44 @@ class ObjectPass:
 MAX_GRAPH_TILES = 65_536
 
 
-def check_graph_size(grid: TileGrid) -> None:
-    """Refuse one whole graph over more tiles than a scheduler copes with, before any work,
-    with the estimate and what to use instead."""
+#: What to use instead of a graph over too many tiles, as :func:`check_graph_size` says it.
+USE_SURVEY = ("Use gq.ops.survey(...) (or 'geoquant survey'), which computes it exactly in "
+              "bounded batches, or larger chunks")
+
+
+def check_graph_size(grid: TileGrid, *, limit: int = MAX_GRAPH_TILES, tasks_per_tile: int = 4,
+                     what: str = "one graph over it", instead: str = USE_SURVEY) -> None:
+    """Refuse one whole graph over more than ``limit`` tiles, before any work, with the
+    estimate and what to use instead.
+
+    Parameters
+    ----------
+    grid
+        The tile grid of the graph.
+    limit
+        The most tiles accepted (:data:`MAX_GRAPH_TILES` for graphs whose memory grows with
+        the tiles; less for those whose scheduling grows faster).
+    tasks_per_tile
+        Tasks the graph makes per tile, for the estimate in the message.
+    what
+        The graph, as the message names it.
+    instead
+        What to do instead, as the message says it.
+
+    Raises
+    ------
+    InvalidOptionError
+        More tiles than ``limit``.
+    """
     from geoquant.errors import InvalidOptionError
 
     tiles = grid.tiles[0] * grid.tiles[1]
-    if tiles > MAX_GRAPH_TILES:
+    if tiles > limit:
         pixels = grid.shape[0] * grid.shape[1]
         raise InvalidOptionError(
-            f"this raster is {pixels / 1e9:,.1f} Gpx in {tiles:,} tiles: one graph over it "
-            f"would hold about {4 * tiles:,} tasks, beyond what a Dask scheduler handles "
-            f"(this check stops at {MAX_GRAPH_TILES:,} tiles). Use gq.ops.survey(...) (or "
-            "'geoquant survey'), which computes it exactly in bounded batches, or larger "
-            "chunks")
+            f"this raster is {pixels / 1e9:,.1f} Gpx in {tiles:,} tiles: {what} would hold "
+            f"about {tasks_per_tile * tiles:,} tasks, more than geoquant runs as one graph "
+            f"(this check stops at {limit:,} tiles). {instead}")
 
 
 def object_pass(codes: Any, geometry: PixelGeometry, *, conn8: bool, reducer: Reducer,
