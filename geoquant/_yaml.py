@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geoquant.errors import ConfigError
+from geoquant.errors import ConfigError, quote
 
 #: The largest configuration geoquant reads, bytes (its own are a few kilobytes).
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -14,9 +14,9 @@ MAX_QUOTED = 200
 
 
 def shorten(text: Any, limit: int = MAX_QUOTED) -> str:
-    """``text`` cut to ``limit`` characters with the length it had, for messages."""
-    text = str(text)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+    """``text`` (as ``str``) cut in the middle to about ``limit`` characters with the length it
+    had, for messages: :func:`geoquant.errors.quote` without the quotes."""
+    return quote(text, limit, as_repr=False)
 
 
 def load_yaml(text: str, *, source: str) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 from geoquant import __version__
 from geoquant.cluster import add_cluster_option, cluster_from_args
-from geoquant.errors import GeoquantError
+from geoquant.errors import GeoquantError, quote
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -166,8 +166,8 @@ def _open_classes(source: str, chunk: int):
             side, seed = int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
         except (ValueError, IndexError):
             raise InvalidOptionError(
-                f"{source!r}: write synthetic:SIDE or synthetic:SIDE:SEED, for example "
-                "synthetic:100000 (a 100,000 x 100,000 px land-cover region)") from None
+                f"{quote(source)}: write synthetic:SIDE or synthetic:SIDE:SEED, for "
+                "example synthetic:100000 (a 100,000 x 100,000 px land-cover region)") from None
         return gq.synth.landcover((side, side), seed=seed, chunks=chunk)
     raster = gq.sources.open_raster(source, chunks=chunk)
     if "band" in raster.dims:
@@ -277,7 +277,7 @@ def _json(text: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise argparse.ArgumentTypeError(f"not JSON ({err}): {text!r}") from err
+        raise argparse.ArgumentTypeError(f"not JSON ({err}): {quote(text)}") from err
 
 
 PLANNER_HELP = ("auto (default): the rules, and where they cannot read the question the "

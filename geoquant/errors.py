@@ -23,8 +23,8 @@ def quote(value: Any, limit: int = QUOTE_LIMIT, *, as_repr: bool = True) -> str:
     --------
     >>> quote("forest")
     "'forest'"
-    >>> quote("a" * 1000, limit=40)
-    "'aaaaaaaaaaaaaaaa…(1,002 chars)…aaaaaaa'"
+    >>> quote("a" * 1000, limit=50)
+    "'aaaaaaaaaaaaaaaaaaa…(1,002 characters)…aaaaaaaaa'"
     """
     try:
         text = repr(value) if as_repr else str(value)
@@ -32,7 +32,7 @@ def quote(value: Any, limit: int = QUOTE_LIMIT, *, as_repr: bool = True) -> str:
         text = f"<{type(value).__name__}>"
     if len(text) <= limit:
         return text
-    marker = f"…({len(text):,} chars)…"
+    marker = f"…({len(text):,} characters)…"
     keep = max(limit - len(marker), 12)
     tail = keep // 3
     return f"{text[:keep - tail]}{marker}{text[len(text) - tail:]}"

@@ -23,7 +23,7 @@ def test_long_inputs_are_cut_in_the_middle_with_their_length(size):
     quoted = quote(text)
     assert len(quoted) <= 80
     assert quoted.startswith("'ha") and quoted.endswith("at'")
-    assert f"…({size + 2:,} chars)…" in quoted         # the repr's length, quotes included
+    assert f"…({size + 2:,} characters)…" in quoted         # the repr's length, quotes included
 
 
 def test_a_value_that_cannot_print_itself_is_named_by_its_type():

@@ -34,6 +34,7 @@ from geoquant.errors import (
     InvalidOptionError,
     PlanError,
     QuestionError,
+    quote,
 )
 from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS, OPS
 from geoquant.reason._plan import MAX_STEPS, PLAN_SCHEMA, PLAN_VERSION, Plan, validate
@@ -219,16 +220,18 @@ def _read_llm_table(path: Path, *, must_exist: bool) -> dict[str, Any]:
                                  "line with url, model and api_key below it")
     unknown = sorted(set(table) - set(_FILE_KEYS))
     if unknown:
-        raise InvalidOptionError(f"unknown key(s) {', '.join(map(repr, unknown))} under [llm] "
-                                 f"in {path}; known keys are {', '.join(_FILE_KEYS)}")
+        more = f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else ""
+        raise InvalidOptionError(f"unknown key(s) {', '.join(map(quote, unknown[:3]))}{more} "
+                                 f"under [llm] in {path}; known keys are "
+                                 f"{', '.join(_FILE_KEYS)}")
     for key in ("url", "model", "api_key"):
         if key in table and not isinstance(table[key], str):
             raise InvalidOptionError(f"{key} under [llm] in {path} must be a string, got "
-                                     f"{table[key]!r}")
+                                     f"{quote(table[key])}")
     if "timeout_s" in table and (isinstance(table["timeout_s"], bool)
                                  or not isinstance(table["timeout_s"], (int, float))):
         raise InvalidOptionError(f"timeout_s under [llm] in {path} must be a number of "
-                                 f"seconds, got {table['timeout_s']!r}")
+                                 f"seconds, got {quote(table['timeout_s'])}")
     return {k: v for k, v in table.items() if v != ""}
 
 

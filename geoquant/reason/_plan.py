@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from geoquant.errors import PlanError
+from geoquant.errors import PlanError, quote
 from geoquant.reason._ops import (  # noqa: F401  (re-exported: the plan's units and metrics)
     AREA_UNITS,
     COMPARISONS,
@@ -46,6 +46,13 @@ PLAN_VERSION = 1
 MAX_STEPS = 64
 #: The largest magnitude of a number in a plan: no size or distance on Earth is larger.
 MAX_NUMBER = 1e15
+#: The most keys of one object of a plan (a step has at most a dozen): more are refused before
+#: the schema is checked, whose messages would list them all.
+MAX_KEYS = 32
+#: The longest op name compared with the known ones for a suggestion.
+MAX_NAME = 64
+#: The most characters of a schema message quoted in an error.
+MAX_SAID = 300
 #: The JSON Schema of a step id.
 STEP_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
 _REF = {"type": "string"}
@@ -154,6 +161,7 @@ def validate(document: Any, *, vocabulary: Vocabulary | None = None) -> Plan:
         except (RecursionError, ValueError) as err:
             raise PlanError(f"the plan's JSON is nested too deeply or holds a number too long "
                             f"to read ({type(err).__name__})") from None
+    _check_keys(document)
     _check_numbers(document)
     if isinstance(document, Mapping) and isinstance(document.get("steps"), list) \
             and len(document["steps"]) > MAX_STEPS:
@@ -173,26 +181,41 @@ def validate(document: Any, *, vocabulary: Vocabulary | None = None) -> Plan:
             args["class"] = (vocabulary or Vocabulary()).canonical(args["class"])
         step = Step(raw["id"], raw["op"], MappingProxyType(args))
         if step.id in kinds:
-            raise PlanError(f"step id {step.id!r} is used twice: give every step its own id")
+            raise PlanError(f"step id {quote(step.id)} is used twice: give every step its own "
+                            "id")
         for ref in step.refs():
             if ref not in kinds:
-                raise PlanError(f"step {step.id!r} reads {ref!r}, which is not an earlier "
-                                "step: order the steps so that each reads only earlier ones")
+                raise PlanError(f"step {quote(step.id)} reads {quote(ref)}, which is not an "
+                                "earlier step: order the steps so that each reads only earlier "
+                                "ones")
             wanted = OPS[step.op].reads
             if kinds[ref] != wanted:
-                raise PlanError(f"step {step.id!r} ({step.op}) needs a {wanted} but {ref!r} is "
-                                f"a {kinds[ref]}")
+                raise PlanError(f"step {quote(step.id)} ({step.op}) needs a {wanted} but "
+                                f"{quote(ref)} is a {kinds[ref]}")
         _check_ranges(step)
         kinds[step.id] = step.kind
         steps.append(step)
     answer = document["answer"]
     if answer not in kinds:
-        raise PlanError(f"the answer {answer!r} is not a step of the plan")
+        raise PlanError(f"the answer {quote(answer)} is not a step of the plan")
     if kinds[answer] != "value":
-        raise PlanError(f"the answer {answer!r} is a mask; answer with a value step "
+        raise PlanError(f"the answer {quote(answer)} is a mask; answer with a value step "
                         "(share, area, count, ...)")
     return Plan(tuple(steps), answer, str(document.get("question", "")),
                 tuple(document.get("notes", ())), int(document.get("connectivity", 8)))
+
+
+def _check_keys(document: Any) -> None:
+    """Refuse a plan object with more keys than any plan has, naming where and the first."""
+    places = [("the plan", document, set(PLAN_SCHEMA["properties"]))]
+    if isinstance(document, Mapping) and isinstance(document.get("steps"), list):
+        known = {key for op in OPS for key in _step_schema(op).get("properties", {})}
+        places += [(f"steps/{i}", step, known) for i, step in enumerate(document["steps"])]
+    for where, value, known in places:
+        if isinstance(value, Mapping) and len(value) > MAX_KEYS:
+            first = ", ".join(quote(k, 40) for k in [k for k in value if k not in known][:3])
+            raise PlanError(f"{where} has {len(value):,} keys; a plan's objects have at most "
+                            f"{MAX_KEYS}: remove the keys no op knows (the first are {first})")
 
 
 def _check_numbers(value: Any, depth: int = 0) -> None:
@@ -216,28 +239,29 @@ def _check_numbers(value: Any, depth: int = 0) -> None:
 
 def _check_ranges(step: Step) -> None:
     if step.op == "mask" and ("class" in step.args) == ("code" in step.args):
-        raise PlanError(f"step {step.id!r} (mask) needs exactly one of 'class' (a class name) "
-                        "or 'code' (a product's class code)")
+        raise PlanError(f"step {quote(step.id)} (mask) needs exactly one of 'class' (a class "
+                        "name) or 'code' (a product's class code)")
     low, high = step.args.get("min_area_m2"), step.args.get("max_area_m2")
     if low is not None and high is not None and low > high:
-        raise PlanError(f"step {step.id!r} asks for objects of at least {low} m² and at most "
-                        f"{high} m², which no object can be: swap the bounds")
+        raise PlanError(f"step {quote(step.id)} asks for objects of at least {low} m² and at "
+                        f"most {high} m², which no object can be: swap the bounds")
 
 
 def _describe(error: Any, document: Any) -> str:
-    where = "/".join(str(p) for p in error.absolute_path) or "the plan"
+    where = quote("/".join(str(p) for p in error.absolute_path), as_repr=False) or "the plan"
     if error.validator == "oneOf" and isinstance(error.instance, dict):
         op = error.instance.get("op")
         if op not in OPS:
             import difflib
 
-            close = difflib.get_close_matches(str(op), list(OPS), n=1)
+            close = difflib.get_close_matches(str(op), list(OPS), n=1) \
+                if len(str(op)) <= MAX_NAME else []
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            return (f"{where}: unknown op {op!r}{hint}; known ops are {', '.join(OPS)}")
+            return (f"{where}: unknown op {quote(op)}{hint}; known ops are {', '.join(OPS)}")
         sub = _step_error(error.instance)
         if sub:
             return f"{where} ({op}): {sub}"
-    return f"{where}: {error.message}"
+    return f"{where}: {_said(error.message)}"
 
 
 def _step_error(step: dict[str, Any]) -> str:
@@ -249,4 +273,9 @@ def _step_error(step: dict[str, Any]) -> str:
         return ""
     first = errors[0]
     field = "/".join(str(p) for p in first.absolute_path)
-    return f"{field + ': ' if field else ''}{first.message}"
+    return f"{quote(field, as_repr=False) + ': ' if field else ''}{_said(first.message)}"
+
+
+def _said(message: str) -> str:
+    """A JSON Schema message, which quotes the offending value whole, cut to one line."""
+    return quote(message, MAX_SAID, as_repr=False)

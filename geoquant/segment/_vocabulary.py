@@ -21,7 +21,7 @@ import difflib
 from collections.abc import Iterable
 from types import MappingProxyType
 
-from geoquant.errors import ClassNameError
+from geoquant.errors import ClassNameError, quote
 
 #: Canonical class names, in a fixed order (the order of products' and models' outputs).
 CLASS_NAMES: tuple[str, ...] = (
@@ -201,7 +201,7 @@ def canonical_class(name: str) -> str:
     'water'
     """
     if not isinstance(name, str) or not name.strip():
-        raise ClassNameError(f"a class name must be a non-empty string, not {name!r}")
+        raise ClassNameError(f"a class name must be a non-empty string, not {quote(name)}")
     key = _key(name)
     found = _known(name)
     if found is not None:
@@ -210,8 +210,8 @@ def canonical_class(name: str) -> str:
     suggestions = list(dict.fromkeys(_LOOKUP[c] for c in close))   # closest first
     hint = (f"did you mean {' or '.join(repr(s) for s in suggestions)}? " if suggestions
             else "")
-    raise ClassNameError(f"unknown class {name!r}: {_kind_hint(name)}{hint}known classes are "
-                         f"{', '.join(CLASS_NAMES)}")
+    raise ClassNameError(f"unknown class {quote(name)}: {_kind_hint(name)}{hint}known classes "
+                         f"are {', '.join(CLASS_NAMES)}")
 
 
 class Vocabulary:
@@ -291,15 +291,18 @@ class Vocabulary:
         """The class a word names; unknown words raise :class:`ClassNameError` with the
         closest suggestions."""
         if not isinstance(word, str) or not word.strip():
-            raise ClassNameError(f"a class name must be a non-empty string, not {word!r}")
+            raise ClassNameError(f"a class name must be a non-empty string, not {quote(word)}")
         found = self.find(word)
         if found is not None:
             return found
-        raise ClassNameError(f"unknown class {word!r}: {_kind_hint(word)}{self.suggest(word)}"
+        raise ClassNameError(f"unknown class {quote(word)}: {_kind_hint(word)}"
+                             f"{self.suggest(word)}"
                              f"known classes are {', '.join(self.names)}")
 
     def suggest(self, word: str) -> str:
         """``"did you mean 'forest'? "`` for the closest known words, or ``""``."""
+        if len(word) > 80:                  # no class name is that long
+            return ""
         lookup = {**_LOOKUP, **self._own}
         close = difflib.get_close_matches(_key(word), list(lookup), n=3, cutoff=0.6)
         suggestions = list(dict.fromkeys(lookup[c] for c in close))   # closest first
@@ -355,7 +358,7 @@ def _kind_hint(word: str) -> str:
     """For a narrower kind the source does not map: which broader class to ask for."""
     for candidate in _singulars(_key(word)):
         if candidate in _KIND_LOOKUP:
-            return (f"this source has no class {word!r} of its own, and it is a kind of "
+            return (f"this source has no class {quote(word)} of its own, and it is a kind of "
                     f"{_KIND_LOOKUP[candidate]!r}, not all of it: ask for "
                     f"{_KIND_LOOKUP[candidate]!r} if that is meant; ")
     return ""
