@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geoquant.errors import InvalidOptionError
+from geoquant.errors import InvalidOptionError, quote
 
 REQUIRED = ("question", "answer", "acceptable_range_lower", "acceptable_range_upper", "type",
             "tier")
@@ -306,7 +306,7 @@ def _question(value: Any) -> str:
 
 def _answer(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
-        raise _Problem(f"has answer {value!r}: give a finite number, yes/no or a word")
+        raise _Problem(f"has answer {quote(value)}: give a finite number, yes/no or a word")
     if value is None:
         raise _Problem("has answer null: give the expected answer")
     if isinstance(value, (bool, int, float)):
@@ -322,14 +322,14 @@ def _bound(value: Any, name: str) -> float | None:
     if isinstance(value, str) and value.strip().lower() in ("", "nan", "none", "null"):
         return None
     if isinstance(value, bool):
-        raise _Problem(f"has {name} {value!r}: give a number, or null for no range")
+        raise _Problem(f"has {name} {quote(value)}: give a number, or null for no range")
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
         raise _Problem(f"has {name} {_kind(value)}: give a number, or null for no "
                        "range") from None
     if not math.isfinite(number):
-        raise _Problem(f"has {name} {number!r}: give a finite number, or null for no range")
+        raise _Problem(f"has {name} {quote(number)}: give a finite number, or null for no range")
     return number
 
 
@@ -392,7 +392,7 @@ def _gsd(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise _Problem(f"has gsd {value!r}: give metres per pixel, e.g. 0.5")
+        raise _Problem(f"has gsd {quote(value)}: give metres per pixel, e.g. 0.5")
     if isinstance(value, str):
         try:
             value = float(value.lower().strip().removesuffix("m").strip())

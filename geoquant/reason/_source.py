@@ -38,6 +38,7 @@ from geoquant.errors import (
     InvalidOptionError,
     NoItemsFoundError,
     RegionError,
+    quote,
 )
 from geoquant.segment import (
     MASK_NODATA,
@@ -88,7 +89,7 @@ class Layers:
         """uint8 mask (1, 0, 255 nodata) of a class name or code at a date."""
         key = date if date in self.dates else None
         if date is not None and key is None:
-            raise DateRangeError(f"the plan asks for the {date!r} date but this source was "
+            raise DateRangeError(f"the plan asks for the {quote(date)} date but this source was "
                                  "opened for one date; pass a date range covering two dates")
         if what is None:            # the whole region: every pixel with data
             return self._on_common_area(region_mask(self.codes.get(key),
@@ -102,8 +103,8 @@ class Layers:
         seg = self.segmentations.get(key)
         if seg is None:
             raise ClassNameError(f"this source's classes are numbers only (product 'codes'): "
-                                 f"ask for 'code N' instead of {what!r}, or pass product= with "
-                                 "a code table")
+                                 f"ask for 'code N' instead of {quote(what)}, or pass "
+                                 "product= with a code table")
         return self._on_common_area(segmentation_mask(seg, what, threshold=threshold), key)
 
     def _on_common_area(self, mask: Any, key: str | None) -> Any:
@@ -321,7 +322,7 @@ def _steps_for(cube: Any, dates: Sequence[str | None], datetime: str | None, *,
     n = cube.sizes["time"]
     if "before" in dates or "after" in dates:
         if n < 2:
-            when = f"the date range {datetime!r}" if datetime else "the source"
+            when = f"the date range {quote(datetime)}" if datetime else "the source"
             raise DateRangeError(f"a change question needs two dates, but {when} has "
                                  f"{n} time step: widen the date range to cover both dates")
         return {"before": 0, "after": n - 1}
@@ -335,11 +336,11 @@ def _from_stac(url: str, *, region: Any, bbox: Any, datetime: str | None,
     api, sep, collection = url.rstrip("/").rpartition("/collections/")
     if not sep or not collection:
         raise InvalidOptionError(f"a STAC source is the URL of a collection, "
-                                 f"'<api>/collections/<id>'; got {url!r}")
+                                 f"'<api>/collections/<id>'; got {quote(url)}")
     items = sources.search(api, collections=[collection], bbox=bbox, region=region,
                            datetime=datetime)
     if not items:
-        raise NoItemsFoundError(f"collection {collection!r} has no items in this region and "
+        raise NoItemsFoundError(f"collection {quote(collection)} has no items in this region and "
                                 f"date range ({datetime or 'any date'}): widen either")
     profile = sources.profile_for(items)
     cube = sources.load(items, bbox=bbox, region=region, chunks=chunks,
@@ -556,12 +557,12 @@ def _resolve_product(product: Any) -> Any:
     if product is None or product == CODES or not isinstance(product, str):
         return product
     if product not in segment.PRODUCTS and Path(product).exists():
-        raise InvalidOptionError(f"product {product!r} is a file, but a product is a name of "
+        raise InvalidOptionError(f"product {quote(product)} is a file, but a product is a name of "
                                  f"{', '.join(segment.PRODUCTS)} or a legend as JSON text: "
                                  "pass a segmenter file as the segmenter")
     found = segment.open_segmenter(product)       # a name; an unknown one gets suggestions
     if not isinstance(found, segment.LandCoverProduct):
-        raise InvalidOptionError(f"{product!r} is a segmenter, not a land-cover product: pass "
+        raise InvalidOptionError(f"{quote(product)} is a segmenter, not a land-cover product: pass "
                                  "it as the segmenter, or name one of "
                                  f"{', '.join(segment.PRODUCTS)}")
     return found

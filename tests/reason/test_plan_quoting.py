@@ -72,3 +72,22 @@ def test_a_megabyte_option_on_the_command_line_gives_a_short_error(capsys, argv)
         code = stopped.code
     err = capsys.readouterr().err.splitlines()
     assert code == 2 and len(err[-1]) < 500
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("answer", [BIG]),
+    ("acceptable_range_lower", BIG),
+    ("gsd", BIG),
+])
+def test_a_megabyte_value_in_an_eval_record_gives_a_short_problem(tmp_path, field, value):
+    import json
+
+    from geoquant.reason._eval_records import read_questions
+
+    record = {"question": "What share is water?", "answer": 10.0, "acceptable_range_lower": 5.0,
+              "acceptable_range_upper": 15.0, "type": "share", "tier": 1, field: value}
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    (found,) = read_questions(path, strict=False)
+    assert found.problem is not None and f"has {field}" in found.problem.split(str(path))[-1]
+    assert len(found.problem) < 500 + len(str(path))
