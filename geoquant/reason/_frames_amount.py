@@ -163,6 +163,8 @@ def _share_of_denominator(r: Reader, denominator: str, predicate: str | None, *,
         if found is not None:
             return found
         r.doc.restore(saved)
+    if not covered and counts_objects(denominator, r):
+        r.doc.note(SHARE_OF_OBJECT_AREA_RULE)
     scope = r.target(denominator)
     words = tokens(predicate)
     selection, i = r.targets.modifiers(words, 0, scope.mask, objects=scope.objects)
@@ -189,6 +191,10 @@ def _share_by_number(r: Reader, denominator: str, predicate: str) -> dict[str, A
     return r.answer(r.doc.add("share", "ratio", of=part, to=whole, scale=100, unit="%"))
 
 
+#: How "what share of the lakes is ..." (a singular verb) is read (a plan note).
+SHARE_OF_OBJECT_AREA_RULE = ("a share of objects with a singular verb ('what share of the "
+                             "lakes is ...') is a share of their area; 'what share of the "
+                             "lakes are ...' counts them")
 #: How "what share of the lakes ..." is read (a plan note).
 SHARE_OF_OBJECTS_RULE = ("a share of objects ('what share of the buildings are ...') is a share "
                          "of their number: the objects that meet the condition over all of them "

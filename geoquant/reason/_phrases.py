@@ -255,6 +255,14 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      r"under|greater|larger|bigger|smaller|less|more|at least|at most|exceeding|between)\b)", ""),
     (r"\bwith an? (?:area|size|surface) (?:of )?(?=(?:above|over|below|under|greater|larger|"
      r"bigger|smaller|less|more|at least|at most|exceeding|between)\b)", ""),
+    (r"^(?:please )?(?:compute|calculate|give(?: me)?|find|tell me|report|determine|provide) "
+     r"(?:the following|this)\s*:\s*", "what is "),
+    (r"\bhow much (?:%|percent)(?= |$)", "what %"),
+    (r"^which (share|percentage|proportion|fraction|%|part)\b", r"what \1"),
+    (r"^(?P<x>.+?) (?:are|is) how many$", r"how many \g<x>"),
+    # "I am interested in the evergreen forest. How many patches of it ...": the topic first
+    (r"^(?:i am|i'm|we are|we're) (?:interested in|looking at|focusing on|focused on|concerned "
+     r"with|asking about|curious about)\s+(?P<x>.+)$", r"take \g<x>"),
     # "how many water bodies has the map?": the map is the region
     (r"\s+(?:has|have|does|do) (?:the |this )?(?:map|image|scene|raster|chip|region|tile|area)"
      r"(?: have| contain| show| hold| got)?$|\s+(?:are )?there (?:are|is)$", ""),

@@ -569,6 +569,10 @@ _TOPIC_REFERRED = re.compile(
 #: "the biggest patch of code 2 - how big is it?": the measure of the fronted target
 _TOPIC_SIZE = re.compile(r"^(?P<x>[^,:]+?)\s*[,:]\s*(?:how (?:big|large|extensive) (?:is|are) "
                          r"(?:it|they|that)|what (?:is|are) (?:its|their) (?:size|area|extent))$")
+#: "Among the forest patches, what share is larger than 10 ha?": a share of the topic
+_TOPIC_SHARE = re.compile(r"^(?:of|among|amongst|out of) (?:all |the )?(?P<x>[^,:]+?)\s*[,:]\s*"
+                          r"(?:what|which) (?P<s>share|percentage|%|proportion|fraction) "
+                          r"(?P<rest>(?:is|are|lie|lies|fall|falls) .+)$")
 #: "X: how many (are larger than 2 ha)?", "X: total area in km2?", "X: how many hectares?"
 _TOPIC_MEASURE = (
     (re.compile(r"^(?P<x>[^:]+?)\s*:\s*how many (?P<u>m2|ha|km2|ft2|yd2|mi2|acre)"
@@ -594,8 +598,12 @@ def _topic(text: str) -> str:
     for pattern, rewrite in _TOPIC_MEASURE:
         if (m := pattern.match(text)) is not None:
             return rewrite(m)
-    if (m := _TOPIC_SIZE.match(text)) is not None:
-        return f"how big is {m['x']}"
+    if (m := _TOPIC_SIZE.match(text)) is not None:    # "the mean size of X, how big is it?"
+        measured = re.match(r"(?:mean|average|median|total|combined|overall)? ?(?:size|area|"
+                            r"extent)\b", m["x"])
+        return f"what is {m['x']}" if measured else f"how big is {m['x']}"
+    if (m := _TOPIC_SHARE.match(text)) is not None:   # "Among X, which share is Y?"
+        return f"what {m['s']} of {m['x']} {m['rest']}"
     if (m := _TOPIC_ONES.match(text)) is not None:   # "Forest patches: are there more small
         x = re.sub(r"^(?:the |all )", "", m["x"])   # ones than big ones?"
         return re.sub(r"\bones\b", x, m["q"])

@@ -528,3 +528,25 @@ def test_counts_per_area_and_pieces_said_other_ways(raster):
     _, pieces = _objects(CODES == 2)
     value, _ = _value("In how many pieces is the forest broken?", raster)
     assert value == pieces
+
+
+def test_long_requests_and_inverted_questions(raster):
+    labels, n = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:] * PX * PX
+    big = int((sizes > 250).sum())
+    for question in ("I am interested in the forest. How many patches of it are larger than "
+                     "250 m²?", "Forest patches above 250 m² are how many?"):
+        assert _value(question, raster)[0] == big
+    near = _edt(CODES == 1) <= 20
+    value, _ = _value("Please compute the following: the area of forest within 20 m of water, "
+                      "in m².", raster)
+    assert value == pytest.approx(((CODES == 2) & near).sum() * PX * PX, rel=1e-9)
+    value, _ = _value("Of all the land, how much percent is forest?", raster)
+    assert value == pytest.approx(_share(CODES == 2, VALID), rel=1e-9)
+    value, _ = _value("The mean size of forest patches, how big is it, in m²?", raster)
+    assert value == pytest.approx(sizes.mean(), rel=1e-9)
+    kept = np.isin(labels, np.flatnonzero(sizes > 250) + 1)
+    value, answer = _value("Among all forest patches, which share is larger than 250 m²?",
+                           raster)
+    assert value == pytest.approx(_share(kept, CODES == 2), rel=1e-9)
+    assert any("share of their area" in note for note in answer.plan.notes)
