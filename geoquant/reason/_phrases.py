@@ -48,6 +48,11 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
     (r"\bcodes\s+((?:\d+\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*))+\d+)\b",
      lambda m: re.sub(r"(\d+)", r"code \1", m[1])),
     (r"\b(code|class|value)\s*(?:[-#:]|no\.?|number)\s*(?=\d)", r"\1 "),
+    # "code 12 or 25", "code 21, 22 and 23": every number a code
+    (r"\bcode (\d+)((?:\s*(?:,\s*(?:and |or )?|\s+and\s+|\s+or\s+|\s*&\s*)\d+)+)\b"
+     r"(?!\s*(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%|square|hectare|met|kilomet|acre|mile|"
+     r"feet|foot|per)\b)",
+     lambda m: "code " + m[1] + re.sub(r"(\d+)", r"code \1", m[2])),
     (r"\bvs\.?\b|\bversus\b", "or"), (r"^\s*%\s*(?:of\s+)?", "percentage of "),
     (r"\bpercentage-wise\b|\bpercent-wise\b|\bin percentage terms\b", "in %"),
     (r"\bsquare\s+(?:kilomet(?:re|er)s?|km)\b|\bsq\.?\s*km\b|\bkm\s*\^\s*2|\bkm\s*sq\b", "km2"),
@@ -263,6 +268,9 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     # "I am interested in the evergreen forest. How many patches of it ...": the topic first
     (r"^(?:i am|i'm|we are|we're) (?:interested in|looking at|focusing on|focused on|concerned "
      r"with|asking about|curious about)\s+(?P<x>.+)$", r"take \g<x>"),
+    (r"^(?P<q>(?:is|are|does|do) .+?)\s+(?:anywhere|somewhere|at any point|in any place|"
+     r"anywhere on the map|at all)$", r"\g<q>"),
+    (r"\b(area|size|extent|share|number|count|percentage|coverage) for\b", r"\1 of"),
     # "how many water bodies has the map?": the map is the region
     (r"\s+(?:has|have|does|do) (?:the |this )?(?:map|image|scene|raster|chip|region|tile|area)"
      r"(?: have| contain| show| hold| got)?$|\s+(?:are )?there (?:are|is)$", ""),

@@ -587,7 +587,8 @@ _TOPIC_MEASURE = (
     (re.compile(r"^(?P<x>[^:]+?)\s*:\s*(?:what is |the )?(?P<m>(?:total |combined |overall )?"
                 r"(?:area|extent|share|percentage|%|number|count|coverage|fraction|proportion|"
                 r"largest patch index|mean patch size|patch density|edge density|number of "
-                r"patches))$"),
+                r"patches|(?:average|mean) (?:size|area)|size of (?:the )?(?:largest|biggest|"
+                r"smallest) (?:one|patch)))$"),
      lambda m: f"what is {m['m']} of {m['x']}"),
 )
 

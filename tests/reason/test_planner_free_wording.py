@@ -550,3 +550,24 @@ def test_long_requests_and_inverted_questions(raster):
                            raster)
     assert value == pytest.approx(_share(kept, CODES == 2), rel=1e-9)
     assert any("share of their area" in note for note in answer.plan.notes)
+
+
+def test_codes_listed_after_one_code_word_and_other_small_forms():
+    from geoquant.reason import plan_question
+    from geoquant.reason._source import source_vocabulary
+    from geoquant.testing.corpus import expression
+    codes = source_vocabulary(None, "codes")
+
+    def read(question):
+        return expression(plan_question(question, vocabulary=codes))
+
+    assert read("What's the area of everything that is not code 12 or 25, in km2?") == read(
+        "What's the area of everything that is not code 12 or code 25, in km2?")
+    assert read("Total area for codes 21, 22 and 23 combined, hectares") == read(
+        "What is the total area of code 21, code 22 and code 23 in hectares?")
+    assert read("the code 12 patches: average size?") == read(
+        "What is the average size of the code 12 patches?")
+    assert read("Is code 12 adjacent to code 21 anywhere?") == read(
+        "Is code 12 adjacent to code 21?")
+    # a number with a unit after 'code N or' stays a size
+    assert read("How many code 12 patches are larger than 25 ha?")[0] == "count"
