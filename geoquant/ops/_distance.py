@@ -69,7 +69,8 @@ __all__ = ["distance", "distance_to", "min_distance", "within_distance"]
 _MIN_BAND_ROWS = 256  # rows below which splitting a tile over threads does not pay
 #: The most tiles of one distance graph. Its carries chain tiles along rows and columns, so
 #: the set of source tiles each task reaches, which dask's ordering builds for every task,
-#: grows with the square of the tiles: 2,500 tiles took 0.8 GB there, 10,000 took 12 GB.
+#: grows with the square of the tiles: at 4,096 tiles the process peaked at 2.7 GB, at 10,000
+#: at 12.6 GB (docs/operations.md).
 MAX_DISTANCE_TILES = 4_096
 
 # -- public operators -----------------------------------------------------------------------------
