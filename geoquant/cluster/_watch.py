@@ -26,7 +26,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ STALL_S = 60.0
 POLL_S = 1.0
 #: The loggers whose lines are recorded instead of printed while the watch is on.
 QUIET_LOGGERS = ("distributed", "tornado", "asyncio")
+#: The memory fraction of its limit at which distributed pauses a worker (its default).
+PAUSE_FRACTION = 0.8
 #: The most log records kept (the first ones: they say what went wrong first).
 MAX_RECORDS = 200
 
@@ -55,6 +57,9 @@ class Watch:
         Workers restarted by their nanny for passing 95 % of their memory limit.
     paused_s
         The longest time every worker was paused together, seconds.
+    peak_fraction
+        The highest memory of a worker seen, as a fraction of its limit (a remote nanny's
+        restarts are not logged here: a worker seen near its limit tells of them).
     stalled
         Every worker stayed paused for ``stall_s``: the watchdog closed the client.
     lost
@@ -66,6 +71,7 @@ class Watch:
     memory_limit: int | None = None
     memory_restarts: int = 0
     paused_s: float = 0.0
+    peak_fraction: float = 0.0
     stalled: bool = False
     lost: bool = False
     records: list[str] = field(default_factory=list)
@@ -73,13 +79,22 @@ class Watch:
     @property
     def memory_trouble(self) -> bool:
         """A worker was restarted, or paused, at its memory limit."""
-        return self.stalled or self.memory_restarts > 0 or self.paused_s > 0
+        return (self.stalled or self.memory_restarts > 0 or self.paused_s > 0
+                or self.peak_fraction >= PAUSE_FRACTION)
 
     def note_limit(self, limit: Any) -> None:
         if isinstance(limit, (int, float)) and limit > 0:
             limit = int(limit)
             self.memory_limit = limit if self.memory_limit is None else min(self.memory_limit,
                                                                               limit)
+
+
+    def note_memory(self, info: Mapping[str, Any]) -> None:
+        """Keep the highest memory fraction of a worker's ``scheduler_info`` entry."""
+        limit = info.get("memory_limit")
+        memory = (info.get("metrics") or {}).get("memory")
+        if isinstance(limit, (int, float)) and limit > 0 and isinstance(memory, (int, float)):
+            self.peak_fraction = max(self.peak_fraction, memory / limit)
 
 
 class _Recorder(logging.Handler):
@@ -180,6 +195,7 @@ class _Watchdog(threading.Thread):
                 continue
             for info in workers.values():
                 self.watch.note_limit(info.get("memory_limit"))
+                self.watch.note_memory(info)
             paused = bool(workers) and all(str(w.get("status", "")).endswith("paused")
                                            for w in workers.values())
             now = time.monotonic()

@@ -164,3 +164,39 @@ def test_a_computation_that_ends_well_is_untouched(tmp_path, monkeypatch, capfd)
                                   str(definition)], compute)
     assert code == 0 and seen == [40]
     assert capfd.readouterr().err == ""
+
+
+def _killed_worker():
+    return type("KilledWorker", (Exception,), {})("task ('survey', 3) lost 4 workers")
+
+
+class _Handle:
+    class client:
+        status = "running"
+
+
+@pytest.mark.parametrize(("watch", "memory"), [
+    ({"memory_restarts": 2}, True),                # the nanny's log, here (a local cluster)
+    ({"peak_fraction": 0.93}, True),               # a worker seen near its limit (remote)
+    ({"peak_fraction": 0.3}, False),               # killed for something else
+])
+def test_a_killed_worker_is_read_as_memory_only_on_evidence(watch, memory):
+    from geoquant.cluster._watch import Watch, cluster_failure
+    from geoquant.errors import ClusterError, WorkerMemoryError
+
+    seen = Watch(memory_limit=2**30, **watch)
+    failure = cluster_failure(_killed_worker(), _Handle(), seen, address="tcp://h:1",
+                              tile=2048)
+    assert isinstance(failure, ClusterError)
+    assert isinstance(failure, WorkerMemoryError) == memory
+    if memory:
+        assert "1.00 GiB each" in str(failure) and "--chunk 1024" in str(failure)
+    else:
+        assert "check the workers' logs" in str(failure)
+
+
+def test_other_failures_are_left_as_they_are():
+    from geoquant.cluster._watch import Watch, cluster_failure
+
+    assert cluster_failure(ValueError("a bug"), _Handle(), Watch(), address="tcp://h:1") is None
+    assert cluster_failure(KeyboardInterrupt(), _Handle(), Watch(), address="x") is None
