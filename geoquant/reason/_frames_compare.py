@@ -303,10 +303,45 @@ def _factor(word: str) -> float:
     return _FACTOR_WORDS[word] if word in _FACTOR_WORDS else float(word)
 
 
+#: "how much bigger is A than B (in km2)", "the difference in area between A and B",
+#: "by how many hectares does A exceed B": A's area minus B's.
+_DIFFERENCE = compile_all(
+    r"^how (?:much|many (?P<u1>m2|ha|km2|ft2|yd2|mi2|acre)) (?:bigger|larger|greater|more|more "
+    r"extensive) (?:is|are) (?P<a>.+?) than (?P<b>.+)$",
+    rf"^(?:{WH} )?(?:the )?difference (?:in (?:area|size|extent|coverage) )?between (?P<a>.+?) "
+    r"and (?P<b>.+?)(?: in (?:area|size|extent))?$",
+    r"^by how (?:much|many (?P<u2>m2|ha|km2|ft2|yd2|mi2|acre)) (?:does|do|is|are) (?P<a>.+?) "
+    r"(?:exceed|exceeds|outsize|bigger than|larger than|more than|greater than) (?P<b>.+)$")
+
+
+def _difference(r: Reader, m: re.Match[str]) -> dict[str, Any]:
+    named = m.groupdict().get("u1") or m.groupdict().get("u2")
+    if named is not None:
+        if r.unit is not None and r.unit != named:
+            raise QuestionError(f"the question asks for the answer in both {named} and "
+                                f"{r.unit}: keep one")
+        r.unit = named
+    unit = r.unit or "m2"
+    if unit not in AREA_UNITS:
+        raise QuestionError(f"a difference of areas is an area, not {unit}: ask it in m², ha or "
+                            "km²")
+    kind_a, a = _read_measure(m["a"], "area")
+    kind_b, b = _read_measure(_elided(a, _ranked(m["a"], m["b"])), kind_a)
+    if {kind_a, kind_b} - {"area", "largest", "smallest", "mean"}:
+        raise QuestionError(f"a difference in area needs two areas, not the {kind_a} of {a!r} "
+                            f"and the {kind_b} of {b!r}")
+    lhs = _add_measure(r, kind_a, a, unit)
+    rhs = _add_measure(r, kind_b, b, unit)
+    return r.answer(r.doc.add("difference", "difference_of", of=lhs, minus=rhs))
+
+
 def ratios(r: Reader, text: str) -> dict[str, Any] | None:
     """How many times one measure is another ("how many times larger is the forest area
     than the shrubland area", "the ratio of land to water"), and comparisons with a factor
-    ("is there at least twice as much A as B", "is A more than three times the size of B")."""
+    ("is there at least twice as much A as B", "is A more than three times the size of B"),
+    and differences of two areas ("how much bigger is A than B, in ha")."""
+    if m := first_match(_DIFFERENCE, text):
+        return _difference(r, m)
     if m := first_match(_TIMES, text):
         if m["c"] in ("nearly", "almost", "about", "roughly"):
             raise QuestionError(f"'{m['c']} {m['n']}' does not say how close: ask 'at least' or "

@@ -271,6 +271,13 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r"^(?P<q>(?:is|are|does|do) .+?)\s+(?:anywhere|somewhere|at any point|in any place|"
      r"anywhere on the map|at all)$", r"\g<q>"),
     (r"\b(area|size|extent|share|number|count|percentage|coverage) for\b", r"\1 of"),
+    (r"\b(?:under water|underwater|inundated|submerged|waterlogged|water-logged)\b", "flooded"),
+    (r"\b(is|are) dry$", r"\1 non-water"),
+    (r"^(?:my|our) (?:[a-z]+ ){0,2}(?:are|is) (?P<x>.+)$", r"take \g<x>"),
+    # "is more than 10% flooded?": the share of what the words name
+    (r"^(?:is|are) (?P<c>more than|over|less than|under|at least|at most|above|below) "
+     r"(?P<v>[\d.]+ ?%) (?:of (?:the |this )?(?:map|image|chip|area|scene|region|land) )?"
+     r"(?:(?:is|are) )?(?P<x>[a-z][a-z /-]*)$", r"is share of \g<x> \g<c> \g<v>"),
     # "how many water bodies has the map?": the map is the region
     (r"\s+(?:has|have|does|do) (?:the |this )?(?:map|image|scene|raster|chip|region|tile|area)"
      r"(?: have| contain| show| hold| got)?$|\s+(?:are )?there (?:are|is)$", ""),

@@ -571,3 +571,28 @@ def test_codes_listed_after_one_code_word_and_other_small_forms():
         "Is code 12 adjacent to code 21?")
     # a number with a unit after 'code N or' stays a size
     assert read("How many code 12 patches are larger than 25 ha?")[0] == "count"
+
+
+def test_a_difference_of_two_areas(raster):
+    diff = ((CODES == 2).sum() - (CODES == 1).sum()) * PX * PX / 1e4
+    for question in ("How much bigger is the forest than the water, in ha?",
+                     "What is the difference in area between forest and water, in ha?",
+                     "By how many hectares does forest exceed water?"):
+        assert _value(question, raster)[0] == pytest.approx(diff, rel=1e-9)
+
+
+def test_flood_words_and_a_share_threshold(flood):
+    wet = _share(CODES == 1, VALID)
+    for question in ("What percentage of the chip is inundated?", "What share is under water?"):
+        assert _flood(question, flood) == pytest.approx(wet, rel=1e-9)
+    assert _flood("What share of the chip is dry?", flood) == pytest.approx(100 - wet, rel=1e-9)
+    assert _flood(f"Is more than {wet - 0.5:.2f}% flooded?", flood) is True
+    assert _flood(f"Is more than {wet + 0.5:.2f}% flooded?", flood) is False
+
+
+def test_my_fields_are_a_class(raster):
+    labels, _ = _objects(CODES == 2)
+    sizes = np.bincount(labels.ravel())[1:] * PX * PX
+    value, _ = _value("My fields are the forest. How many of them are bigger than 250 m²?",
+                      raster)
+    assert value == int((sizes > 250).sum())
