@@ -271,6 +271,16 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r"^(?P<q>(?:is|are|does|do) .+?)\s+(?:anywhere|somewhere|at any point|in any place|"
      r"anywhere on the map|at all)$", r"\g<q>"),
     (r"\b(area|size|extent|share|number|count|percentage|coverage) for\b", r"\1 of"),
+    (r"\bpatch count\b|\bcount of patches\b", "number of patches"),
+    (r"\bgroups of connected\b", "connected groups of"),
+    (r",?\s*\(?\b(?:in |as )?m(?:etres|eters)? ?(?:per|/) ?(?:ha|hectare)\b\)?", ""),
+    # "how fragmented is the forest (number of patches per 100 km2)?": the measure in brackets
+    (r"^how fragmented (?:is|are) (?P<x>[^()]+?)\s*\(\s*(?:i\.?\s?e\.?\s+|ie\s+|as\s+)?(?:the )?"
+     r"number of (?:patches|pieces|fragments) per (?P<u>[^()]+?)\s*\)$",
+     r"how many \g<x> patches per \g<u>"),
+    (r"^how fragmented (?:is|are) (?P<x>[^()]+?)\s*\(\s*(?:i\.?\s?e\.?\s+|ie\s+|as\s+)?"
+     r"(?:the |its )?(?P<m>patch density|edge density|mean patch size|largest patch index|"
+     r"effective mesh size|number of patches|patch count)\s*\)$", r"what is \g<m> of \g<x>"),
     (r"\b(?:under water|underwater|inundated|submerged|waterlogged|water-logged)\b", "flooded"),
     (r"\b(is|are) dry$", r"\1 non-water"),
     (r"^(?:my|our) (?:[a-z]+ ){0,2}(?:are|is) (?P<x>.+)$", r"take \g<x>"),

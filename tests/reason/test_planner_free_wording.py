@@ -596,3 +596,19 @@ def test_my_fields_are_a_class(raster):
     value, _ = _value("My fields are the forest. How many of them are bigger than 250 m²?",
                       raster)
     assert value == int((sizes > 250).sum())
+
+
+def test_fragmentation_said_other_ways():
+    from geoquant.reason import plan_question
+    from geoquant.testing.corpus import expression
+
+    def read(question):
+        return expression(plan_question(question))
+
+    assert read("What is the edge density of forest, in m per ha?") == read(
+        "What is the edge density of forest?")
+    assert read("How fragmented is the forest (number of patches per 100 km2)?") == read(
+        "How many forest patches are there per 100 km2?")
+    assert read("how fragmented is the forest (patch density)?") == read(
+        "What is the patch density of forest?")
+    assert read("patch count for forest") == read("What is the number of patches of forest?")
