@@ -272,6 +272,9 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      r"anywhere on the map|at all)$", r"\g<q>"),
     (r"\b(area|size|extent|share|number|count|percentage|coverage) for\b", r"\1 of"),
     (r"\bpatch count\b|\bcount of patches\b", "number of patches"),
+    # "are isolated, with no other building within 20 m": the clause says what the word means
+    (r"\b(?:are|is) (?:(?:very|quite|more|most) )?[a-z]+(?: [a-z]+)?\s*,\s*(?=(?:with|having) "
+     r"(?:no|not|none|at least|a|an|another|some|any|other)\b)", ""),
     (r"\bgroups of connected\b", "connected groups of"),
     (r",?\s*\(?\b(?:in |as )?m(?:etres|eters)? ?(?:per|/) ?(?:ha|hectare)\b\)?", ""),
     # "how fragmented is the forest (number of patches per 100 km2)?": the measure in brackets

@@ -612,3 +612,16 @@ def test_fragmentation_said_other_ways():
     assert read("how fragmented is the forest (patch density)?") == read(
         "What is the patch density of forest?")
     assert read("patch count for forest") == read("What is the number of patches of forest?")
+
+
+def test_an_adjective_explained_by_a_with_clause(raster):
+    labels, n = _objects(CODES == 3)
+    reach = 20.0
+    lonely = 0
+    for k in range(1, n + 1):
+        others = (labels > 0) & (labels != k)
+        if not others.any() or _edt(others)[labels == k].min() > reach:
+            lonely += 1
+    value, _ = _value("How many buildings are isolated, with no other building within 20 m?",
+                      raster)
+    assert value == lonely
