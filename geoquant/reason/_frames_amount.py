@@ -252,8 +252,19 @@ _AREA_WORDS = frozenset({"area", "areas", "extent", "surface", "coverage", "cove
 _AREA_ANY = re.compile(rf"^(?:{WH}) (?:total |combined |overall |entire )?(?P<a>.+)$")
 
 
+#: One object named in the singular without saying which ("how big is the lake?").
+_ONE_OF_MANY = re.compile(r"^how (?:big|large|extensive|wide) is (?:the |this |that )?"
+                          r"(?P<x>lake|pond|reservoir|building|house|field|island|parcel|patch|"
+                          r"water body|forest patch|plot|pool|river|road)$")
+
+
 def area(r: Reader, text: str) -> dict[str, Any] | None:
     """Area of a target (classes with filters and relations)."""
+    if m := _ONE_OF_MANY.match(text):
+        x = m["x"]
+        raise QuestionError(f"'the {x}' names one {x}, but the map may hold many: ask 'how big is "
+                            f"the largest {x}', 'what is the total area of the {x}s' or 'the "
+                            f"mean {x} size'")
     if m := _AREA_IN_UNITS.match(text):
         r.unit = m["u"]
     elif not (m := first_match(_AREA, text)):

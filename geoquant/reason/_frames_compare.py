@@ -311,7 +311,12 @@ _DIFFERENCE = compile_all(
     rf"^(?:{WH} )?(?:the )?difference (?:in (?:area|size|extent|coverage) )?between (?P<a>.+?) "
     r"and (?P<b>.+?)(?: in (?:area|size|extent))?$",
     r"^by how (?:much|many (?P<u2>m2|ha|km2|ft2|yd2|mi2|acre)) (?:does|do|is|are) (?P<a>.+?) "
-    r"(?:exceed|exceeds|outsize|bigger than|larger than|more than|greater than) (?P<b>.+)$")
+    r"(?:exceed|exceeds|outsize|bigger than|larger than|more than|greater than) (?P<b>.+)$",
+    r"^how many (?P<u1>m2|ha|km2|ft2|yd2|mi2|acre) more (?:of )?(?P<a>.+?) (?:is there |are there "
+    r"|do we have )?than (?:of )?(?P<b>.+?)(?: (?:is|are) there| do we have)?$")
+#: "how many more A patches are there than B patches": a difference of counts.
+_MORE_COUNT = re.compile(r"^how many more (?P<a>.+?) (?:are there |exist |do we have |are )?than "
+                         r"(?:there are )?(?P<b>.+?)(?: (?:are there|exist|there are))?$")
 
 
 def _difference(r: Reader, m: re.Match[str]) -> dict[str, Any]:
@@ -342,6 +347,10 @@ def ratios(r: Reader, text: str) -> dict[str, Any] | None:
     and differences of two areas ("how much bigger is A than B, in ha")."""
     if m := first_match(_DIFFERENCE, text):
         return _difference(r, m)
+    if (m := _MORE_COUNT.match(text)) and not re.match(r"(?:m2|ha|km2|ft2|yd2|mi2|acre)\b", m["a"]):
+        lhs = _add_measure(r, "count", m["a"], "")
+        rhs = _add_measure(r, "count", _elided(m["a"], m["b"]), "")
+        return r.answer(r.doc.add("difference", "difference_of", of=lhs, minus=rhs))
     if m := first_match(_TIMES, text):
         if m["c"] in ("nearly", "almost", "about", "roughly"):
             raise QuestionError(f"'{m['c']} {m['n']}' does not say how close: ask 'at least' or "

@@ -324,8 +324,9 @@ _CROSSING = compile_all(
     rf"^(?:(?:is it possible to|(?:can|could) (?:one|you|i|we|someone|a person|an animal|a boat|"
     rf"water)) )?(?:go|travel|get|move|walk|cross|pass|swim|sail|drive|flow) "
     rf"(?:all (?:the )?way )?(?:from )?(?P<e1>{_SIDE})"
-    rf"{_EDGE} to (?P<e2>{_SIDE}){_EDGE},? (?:through|via|on|along|across|over|within|using|"
-    r"by|in) (?:only )?(?P<t>.+?)(?: only| alone| without leaving it)?$",
+    rf"{_EDGE} to (?P<e2>{_SIDE}){_EDGE},? (?:(?:while )?(?:staying|remaining|keeping|moving) "
+    r"(?:only |always |entirely )?(?:inside|within|in|on)|through|via|on|along|across|over|within|"
+    r"using|by|in) (?:only )?(?P<t>.+?)(?: only| alone| without leaving it)?$",
     rf"^(?:(?:is it possible to|(?:can|could) (?:one|you|i|we|someone|a person|an animal)) )?"
     r"(?:go|travel|get|move|walk|cross|pass|swim|sail|drive) (?:through|via|on|along|across|"
     r"over|within|using|by|in) "

@@ -72,7 +72,8 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
 ))
 
 _GSD = re.compile(
-    rf"\(?\s*\b(?:gsd|ground\s+sampl(?:e|ing)\s+distance|pixel\s+size|spatial\s+resolution)"
+    rf"\(?\s*\b(?:gsd|ground\s+sampl(?:e|ing)\s+distance|pixel\s+size|spatial\s+resolution|"
+    rf"(?:the\s+|a\s+|each\s+|one\s+)?pixels?\s+(?:are|is|measures?|covers?))"
     rf"\s*(?:[:=]|of|is)?\s*(?P<v>{NUMBER})\s*(?P<u>cm|m|km)\b\s*(?:/\s*(?:px|pixel)|"
     r"per\s+pixel)?\s*\)?", re.IGNORECASE)
 
@@ -89,7 +90,8 @@ _ANSWER_UNIT = re.compile(
     r"|\s*\((?P<bare>m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)\)")
 
 #: A trailing sentence that only names the answer's unit ("Answer in hectares.").
-_UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:(?:i\s+)?(?:want|need|would like)\s+(?:it|the\s+"
+_UNIT_SENTENCE = re.compile(r"^(?:please\s+)?(?:(?:just|only)\s+(?:the\s+)?(?:number|figure|value|"
+                            r"answer)\s+)?(?:(?:i\s+)?(?:want|need|would like)\s+(?:it|the\s+"
                             r"answer|the\s+result)\s+|(?:and\s+)?)?(?:give|answer|report|"
                             r"express|state|provide|reply|respond|return|show|write|present|"
                             r"output|put|convert|round)?"
@@ -105,7 +107,8 @@ _CONTEXT = re.compile(r"^(?:hi|hello|hey)?,?\s*(?:i'?m|i am|we'?re|we are|i'?ve 
                       r"(?:mapping|working|studying|doing|writing|preparing|planning|looking into|"
                       r"researching|surveying|assessing|analy[sz]ing|student|planner|analyst|"
                       r"ecologist|farmer|journalist|responsible|in charge|for)\b[^?]*$|"
-                      r"^(?:i'?m|i am|we'?re|we are) (?:a|an) [a-z -]+$")
+                      r"^(?:i'?m|i am|we'?re|we are) (?:a|an) [a-z -]+$|"
+                      r"^(?:i|we) (?:farm|live|work|am based|are based|own land|have land)\b[^?]*$")
 #: Sentences that ask nothing: greetings, thanks, "yes or no".
 _NOTHING = re.compile(r"^(?:hi|hello|hey|dear \w+|thanks|thank you|thx|cheers|please|yes or no|"
                       r"yes/no|y/n|answer yes or no|true or false|(?:a )?quick question)$")
@@ -239,6 +242,24 @@ def _sentences(text: str) -> list[str]:
 
 
 _FILLER = tuple((re.compile(p), r) for p, r in (
+    # "For a story I'm writing:", "For an insurance file:": why they ask, not what
+    (r"^(?:this is )?for (?:a|an|the|my|our) (?:[a-z']+ ){0,4}?(?:story|article|report|file|claim|"
+     r"paper|thesis|study|project|piece|assessment|record|presentation|map|post|client|council|"
+     r"grant|proposal|review|newsletter|blog)(?: (?:i'?m|i am|we'?re|we are) [a-z]+ing)?\s*[:,]\s*",
+     ""),
+    (r"\bdry-land\b", "dry land"),
+    # "dry land (i.e. not water)": the brackets say it again
+    (r"\b(?P<d>dry|non-water)\s+(?P<n>land|ground|area|patches|pixels|parts)\s*\(\s*(?:i\.?\s?e\.?"
+     r",?\s*|ie\s+|that is\s+)?(?:not water|non-water|no water|land)\s*\)", r"\g<d> \g<n>"),
+    (r"\blands?\s*\(\s*(?:not water|non-water)\s*\)", "non-water land"),
+    # "(percent of the mapped landscape)" after a metric that is one
+    (r"\s*\(\s*(?:in |as )?(?:%|percent|percentage)(?: of (?:the )?(?:mapped |valid |labell?ed |"
+     r"total )?(?:landscape|land|area))?\s*\)", " %"),
+    # "(the usual 8-neighbour rule)", "(touching)": a gloss that restates
+    (r"\s*\(\s*(?:i\.?\s?e\.?\s*|ie\s+)?(?:touching|adjacent|directly adjacent|sharing a border|"
+     r"closest pixel to closest pixel|edge to edge|nearest pixel to nearest pixel)\s*\)", ""),
+    (r",?\s*\(?(?:measured )?(?:from )?(?:closest|nearest) (?:pixel|point|edge) to (?:closest|"
+     r"nearest) (?:pixel|point|edge)\)?", ""),
     # "(not counting no-data)": no data is never in the region
     (r"\s*\(\s*(?:not counting|excluding|ignoring|leaving out|without|no) (?:the )?(?:no[- ]?data|"
      r"nodata|missing data)(?: pixels| areas?| cells| values)?\s*\)", ""),
@@ -345,7 +366,14 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     # "no-data pixels included": the whole image (see the planner's denominator rule)
     (r",?\s*\(?\b(?:(?:the\s+)?(?:no[- ]?data|nodata)\s+(?:pixels\s+|areas?\s+|cells\s+)?"
      r"(?:included|counted|too|as well)|(?<!not )(?:including|counting|with)\s+(?:the\s+)?"
-     r"(?:no[- ]?data|nodata)(?:\s+(?:pixels|areas?|cells))?)\b\)?,?", " "),
+     r"(?:no[- ]?data|nodata)(?:\s+(?:pixels|areas?|cells))?)\b(?:\s+in\s+(?:the\s+)?"
+     r"(?:total|denominator|count))?\)?,?", " "),
+    (r"\b(?:mapped|labell?ed|recorded|marked|detected|classified)(?=\s*(?:,|$|in\b|at all\b))",
+     " "),
+    (r"\b(?:do|would|will|can|could) (?:you|we|i|one) (?:count|find|see|get|observe)\b", " "),
+    (r"\bmore far\b", "farther"),
+    (r"\b(?:have|has) (?P<x>[a-z ,/-]+?) (?:directly )?(?P<rel>next to|adjacent to|touching|"
+     r"bordering|within [\d.]+ [a-z0-9]+ of) (?:them|it)\b", r"are \g<rel> \g<x>"),
     (r"\b(?:visible|shown|depicted|pictured|present|to be seen|that can be seen|"
      r"can be seen|can you see|do you see|do we have|that you can see|you can see)\b", " "),
     (r"\bthe\b", " "), (r"\s+", " "), (r"\s+,", ","),
@@ -493,6 +521,8 @@ _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, 
     # "developed land of any intensity", "(any intensity, taken together)": every kind of it
     (r"\s*\(?\b(?:of )?(?:any|all|every) (?:intensit(?:y|ies)|densit(?:y|ies)|kinds?|types?|"
      r"sorts?)\b(?:,? (?:taken |all |put )?together)?\)?", ""),
+    (r"\s*\(\s*(?:any|all|every|each) (?:of )?(?:the )?(?:[a-z]+ )?(?:classes|kinds|types)"
+     r"(?: together)?\s*\)", ""),
     # an aside about who asks ("(the flood response team needs it)", "(for my report)")
     (r"\s*\(\s*(?:(?:the |my |our |a )?[a-z -]{0,40}(?:needs?|wants?|asked for|asks for|requires?)"
      r" (?:it|this|that|to know)|for (?:my|our|a|the) [a-z -]{1,30}|just curious|if possible|"
@@ -588,7 +618,13 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     # "how many percent of ...", "X -- how many?"
     (r"\bhow many (?:%|percent)(?= |$)", "what %"),
     (r"^(?P<np>[^,]+?),\s*how many(?: (?:are there|is there|do we have|do you see|exist|are|"
-     r"there are))?$", r"how many \g<np>"),
+     r"there are|are they|they are|in total))?$", r"how many \g<np>"),
+    (r"^(?P<np>[^,]+?),\s*how many (?P<u>m2|ha|km2|ft2|yd2|mi2|acre)(?: (?:it is|is it|is that|"
+     r"are there|in total|does it cover|do they cover))?$", r"how many \g<u> of \g<np>"),
+    (r"^(?P<np>[^,]+?),\s*how many (?P<n>patches|objects|pieces|parts|regions|fragments|blobs) "
+     r"(?:does|do) (?:it|they) (?:have|form|make|contain)$", r"how many \g<np> \g<n>"),
+    (r"^(?P<np>[^,]+?),\s*how much (?:area )?(?:does |do )?(?:it|they) (?:covers?|occup(?:y|ies)|"
+     r"takes? up)$", r"how much area does \g<np> cover"),
     (r"^(?P<np>[^,:]+?)\s*[,:]\s*how much(?: (?:is there|in total|area|of it))?$",
      r"how much \g<np>"),
     # "the forest patches, how many are bigger than 10 ha?"
@@ -605,6 +641,19 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
     (r"^(?!(?:what|how|which|is|are|do|does|give|tell|calculate|compute|find|report)\b)"
      r"(?P<x>[a-z](?:(?!\b(?:what|which|how|covers?|occup\w+|takes?|makes?)\b)[a-z /-])*?) "
      r"(?:%|percentage|share)$", r"percentage of \g<x>"),
+    # "what share of all X is in its single largest patch": the largest patch of X
+    (r"\bof (?:all )?(?:the )?(?P<x>[a-z ,/()-]+?) (?P<v>is|lies|sits) (?:in|within) its "
+     r"(?:single )?(?P<k>largest|biggest|smallest) (?P<n>patch|piece|part|object|body|field)\b",
+     r"of \g<x> \g<v> covered by \g<k> \g<x> \g<n>"),
+    # "for the forest class, give me the patch density"
+    (r"^for (?:the )?(?P<x>[^,]+?)(?: class| category)?,\s*(?:please )?(?:give(?: me)?|tell me|"
+     r"report|calculate|compute|find|what is|i need|i want) (?:the )?(?P<m>[^,]+)$",
+     r"what is \g<m> of \g<x>"),
+    # "the patch density of X in patches per 100 km2": objects per area, in that area
+    (r"^what is (?:the )?patch density of (?P<x>.+?) in (?:patches|objects) per (?P<u>.+)$",
+     r"how many \g<x> patches per \g<u>"),
+    (r"^what is (?:the )?patch density in (?:patches|objects) per (?P<u>.+?) of (?P<x>.+)$",
+     r"how many \g<x> patches per \g<u>"),
     # "compute, for the forest, the patch density"
     (r"^(?P<v>compute|calculate|give|find|report|estimate|determine|measure|tell me|what is),?\s+"
      r"for (?P<x>[^,]+),\s*(?P<m>.+)$", r"what is \g<m> of \g<x>"),

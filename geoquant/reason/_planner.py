@@ -137,7 +137,8 @@ MAX_QUESTION_CHARS = 2000
 
 _IGNORE = re.compile(
     r"(?:^|,\s*|\s)(?:(?:when|while|for|in)\s+(?:counting|measuring|computing|calculating|"
-    r"this|doing so|that)\s*,?\s*)?(?:but\s+|and\s+)?(?:please\s+)?(?:ignore|ignoring|exclude|"
+    r"this|doing so|that)\s*,?\s*|if\s+(?:we|you|i|one)\s+)?(?:but\s+|and\s+)?(?:please\s+)?"
+    r"(?:ignore|ignoring|exclude|"
     r"excluding|disregard|"
     r"disregarding|discard|discarding|skip|skipping|drop|dropping|do not count|not counting|"
     r"leave out|leaving out|omit|omitting|without counting|without)\s+(?:all\s+|any\s+)?"
@@ -167,7 +168,9 @@ def _whole_question_filter(text: str) -> tuple[str, tuple[Any, Any] | None]:
         if size is not None and size[1] == len(words):
             return text[:m.start()].strip(" ,"), (size[0][1], size[0][0])
     if "," in text and re.match(r"^(?:ignoring|excluding|disregarding|not counting|counting "
-                                r"only|considering only|only counting)\b", text):
+                                r"only|considering only|only counting|leaving out|leaving aside|"
+                                r"setting aside|omitting|dropping|skipping|without|discarding)\b",
+                                text):
         clause, rest = text.split(",", 1)       # "Ignoring patches smaller than 1 ha, how ..."
         left, found = _whole_question_filter(clause)
         if found is not None and not left:
@@ -382,7 +385,8 @@ _EIGHT = (r"(?:(?:8|eight)[- ]?(?:connectivity|connected|connection|neighbou?rs?
           r"(?:s| contacts?| neighbou?rs?| touches)?)")
 _CONNECTIVITY = tuple(
     (re.compile(rf"(?:^|,?\s*\(?\s*|\s+)(?:(?:and |but )?(?:using|use|with|under|by|assuming|"
-                rf"counting (?:with|by)|(?:when |if |are there when |are there if )?(?:counted|"
+                rf"counting (?:with|by)|the usual|the default|the standard|usual|"
+                rf"(?:when |if |are there when |are there if )?(?:counted|"
                 rf"counting|you count them|we count them)(?: as| with| by| using)?|in|at|for|"
                 rf"where|if|when|taking|treat(?:ing)? "
                 rf"(?:objects|patches) as)\s+)?(?:the\s+|a\s+)?{pattern}(?:\s+(?:rule|definition|"
@@ -435,7 +439,8 @@ _LEAVING = (r"(?:leaving out|leaving aside|leaving|leave out|leave|excluding|exc
 _EXCLUSION = (
     re.compile(rf"^(?:when |if |after |while )?(?:we |you |i )?{_LEAVING}\s+(?P<x>[^,]+?)"
                r"(?:\s+(?:out|aside|away|from (?:it|the (?:count|calculation|analysis|image|"
-               r"region|total))))?\s*,\s*(?P<q>.+)$"),
+               r"region|total)|of it|of this|of the analysis|of consideration)))?\s*,\s*"
+               r"(?P<q>.+)$"),
     re.compile(rf"^(?P<q>.+?)\s*(?:,\s*|\(\s*)(?:but\s+|and\s+)?{_LEAVING}\s+(?P<x>.+?)"
                r"(?:\s+(?:out|aside|away))?\s*\)?$"),
     # an aside inside the question: "what share of the land (leaving water out) is urban?"
@@ -501,6 +506,11 @@ def _exclusion(text: str, r: Reader) -> str:
         largest = read_largest_exception(words, 0, lead=False, reader=r.targets)
         if largest is not None and largest[1] == len(words):
             r.targets.drop_largest = largest[0]
+            named = next((found[0] for k in range(len(words))
+                          if (found := r.targets.class_at(words, k)) is not None
+                          and isinstance(found[0], dict)), None)
+            if named is not None:   # "not counting the biggest water body, ... the remaining water"
+                r.targets.drop_largest_class = named.get("class", named.get("code"))
             return _the_rest(_LEFT.sub("", question), x).strip(" ,")
         listed = r.targets.class_list([w for w in words if w not in ("the", "all", "any")])
         if not listed or any(w in OBJECT_WORDS for w in words) and len(listed) == 0:
@@ -690,7 +700,11 @@ _MISSPELT = {"seperate": "separate", "seperated": "separated", "wich": "which", 
              "lenght": "length", "distence": "distance", "aera": "area", "ammount": "amount",
              "percantage": "percentage", "precentage": "percentage", "porportion": "proportion",
              "neighbor's": "neighbour's", "adjecent": "adjacent", "ajacent": "adjacent",
-             "largets": "largest", "bigest": "biggest", "smalest": "smallest"}
+             "largets": "largest", "bigest": "biggest", "smalest": "smallest",
+             "avrage": "average", "avarage": "average", "averge": "average", "meadian": "median",
+             "tottal": "total", "totla": "total", "numbr": "number", "hwo": "how",
+             "waht": "what", "bulding": "building", "buidling": "building",
+             "buidings": "buildings", "buldings": "buildings", "builidngs": "buildings"}
 
 
 def _respelt(question: str, vocabulary: Vocabulary) -> tuple[str, list[str]]:
@@ -763,6 +777,13 @@ def _explained_plan(question: str, vocabulary: Vocabulary | None) -> Plan:
             raise
         explanation = found["y"].strip()
         rest = question[found.end():].lstrip("?.!")
+        owner = re.search(r"\b(?:of|for) (?:the )?(?P<x>[A-Za-z ,/()-]+?)\s*$",
+                          question[:found.start()])
+        if owner is not None:    # "the LPI of shrubland, i.e. its biggest patch as a % of ..."
+            explanation = re.sub(
+                r"\b(?:its|their) (?P<k>(?:single )?(?:largest|biggest|smallest|total|combined) )?"
+                r"(?P<n>patch|patches|area|extent|cover)\b",
+                lambda w: f"{w['k'] or ''}{owner['x']} {w['n']}", explanation)
         readings = []
         predicate = re.search(r"\b(?:are|is|were|was) (?:[a-z-]+ ){0,2}[a-z-]+\s*$",
                               question[:found.start()])

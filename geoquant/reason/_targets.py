@@ -206,6 +206,9 @@ class TargetReader:
         #: How many of the largest objects the question leaves out ("apart from the biggest
         #: one"), applied to every measured target after its size filters.
         self.drop_largest: int | None = None
+        #: The class the question's "not counting the biggest X" names (None: the measured
+        #: target's); its largest objects are left out wherever it is read.
+        self.drop_largest_class: Any = None
         self._words = sorted(vocabulary.words(), key=lambda w: -len(tokens(w)))
         self._longest = max(len(tokens(w)) for w in self._words)
         self._legend_keys = {_alnum(name) for name in vocabulary.legend}
@@ -505,15 +508,17 @@ class TargetReader:
         size filters too. Returns the selection and the position of the first word not read.
         """
         extreme = None
-        rank = 1
+        rank = top = 1
         while i < len(words) and (words[i] in DETERMINERS or words[i] in ADJECTIVES
                                   or words[i] in _EXTREMES or (
                                       words[i] in _SIZE_ADJECTIVES and _sized_later(words, i))
                                   or (words[i] in _ORDINALS and i + 1 < len(words)
-                                      and words[i + 1] in ("largest", "biggest"))):
+                                      and words[i + 1] in ("largest", "biggest"))
+                                  or _top_count(words, i) is not None):
             objects = objects or words[i] in ADJECTIVES | _SIZE_ADJECTIVES
             extreme = _EXTREMES.get(words[i], extreme)
             rank = _ORDINALS.get(words[i], rank)     # "the second largest lake"
+            top = _top_count(words, i) or top          # "the three largest lakes"
             i += 1
         if i < len(words) and words[i] == "of" and (i == 0 or words[i - 1] in DETERMINERS):
             i += 1                               # "any of the forest", "all of the woodland"
@@ -538,8 +543,13 @@ class TargetReader:
         current = base
         if relations and self.size_filter is not None:
             current = self._sized(current, base, *self.size_filter)
-        if relations and self.drop_largest:
+        if self.drop_largest and (relations if self.drop_largest_class is None
+                                  else self._root_class(base) == self.drop_largest_class):
             current = self._without_largest(current, self.drop_largest)
+        if extreme == "largest" and top > 1:
+            rest = self.doc.add(f"{base}_after_{top}", "without_largest", of=current, count=top)
+            current = self.doc.add(f"largest_{top}_{base}", "difference", of=current, minus=rest)
+            extreme = None
         if extreme is not None:
             if rank > 1:
                 current = self.doc.add(f"{base}_after_{rank - 1}", "without_largest",
@@ -739,6 +749,16 @@ _EXCEPTING = (("other", "than"), ("except", "for"), ("except",), ("excluding",),
               ("without", "counting"), ("without",), ("leaving", "out"), ("ignoring",),
               ("disregarding",), ("omitting",), ("minus",), ("save", "for"),
               ("outside", "of"), ("outside",))
+
+
+def _top_count(words: list[str], i: int) -> int | None:
+    """N of "the N largest X" at ``words[i]`` (N > 1), else None."""
+    if i + 1 < len(words) and words[i + 1] in ("largest", "biggest") and (
+            words[i].isdigit() or words[i] in _COUNT_WORDS) and words[i] not in ("a", "single",
+                                                                                "one"):
+        count = int(words[i]) if words[i].isdigit() else _COUNT_WORDS[words[i]]
+        return count if count > 1 else None
+    return None
 
 
 def read_largest_exception(words: list[str], i: int, *, lead: bool = True,

@@ -625,3 +625,58 @@ def test_an_adjective_explained_by_a_with_clause(raster):
     value, _ = _value("How many buildings are isolated, with no other building within 20 m?",
                       raster)
     assert value == lonely
+
+
+def test_leaving_out_the_largest_of_another_class_than_the_measured_one(raster):
+    """'Not counting the biggest water body, how many buildings are within d of the remaining
+    water?' drops the largest water body, never the largest building (a silent misreading)."""
+    water, _ = _objects(CODES == 1)
+    sizes = np.bincount(water.ravel())[1:]
+    top = int(np.argmax(sizes)) + 1
+    assert (sizes == sizes.max()).sum() == 1
+    near = _edt((water > 0) & (water != top)) <= 20
+    labels, _ = _objects(CODES == 3)
+    want = len(np.unique(labels[near & (labels > 0)]))
+    value, _ = _value("Not counting the biggest water body, how many buildings are within 20 m "
+                      "of the remaining water?", raster)
+    assert value == want
+
+
+def test_one_object_named_in_the_singular_is_refused():
+    from geoquant.reason import plan_question
+    with pytest.raises(QuestionError, match="names one lake"):
+        plan_question("How big is the lake?")
+
+
+def test_the_n_largest_objects_and_differences_of_counts(raster):
+    labels, n = _objects(CODES == 2)
+    sizes = np.sort(np.bincount(labels.ravel())[1:])[::-1] * PX * PX
+    value, _ = _value("What is the total area of the three largest forest patches, in m²?",
+                      raster)
+    assert value == pytest.approx(sizes[:3].sum(), rel=1e-9)
+    _, m = _objects(CODES == 3)
+    value, _ = _value("How many more forest patches are there than buildings?", raster)
+    assert value == n - m
+    value, _ = _value("How many hectares more forest than water is there?", raster)
+    assert value == pytest.approx(((CODES == 2).sum() - (CODES == 1).sum()) * PX * PX / 1e4,
+                                  rel=1e-9)
+
+
+def test_a_class_share_in_its_own_largest_patch(raster):
+    labels, _ = _objects(CODES == 2)
+    value, _ = _value("What share of all forest is in its single largest patch?", raster)
+    assert value == pytest.approx(100.0 * np.bincount(labels.ravel())[1:].max()
+                                  / (CODES == 2).sum(), rel=1e-9)
+
+
+def test_context_prefixes_typos_and_a_pixel_size_sentence(raster):
+    want = _share(CODES == 2, VALID)
+    for question in ("For a story I'm writing: what percentage of the map is forest?",
+                     "For an insurance file: what share of the map is forest?",
+                     "I farm near here. What share of the map is forest?"):
+        assert _value(question, raster)[0] == pytest.approx(want, rel=1e-9)
+    _, n = _objects(CODES == 3)
+    assert _value("how many buidings are there?", raster)[0] == n
+    answer = ask("How much area is forest, in hectares? Pixels are 10 m.", source=raster,
+                 product=LEGEND, thresholds=None)
+    assert answer.value == pytest.approx((CODES == 2).sum() * PX * PX / 1e4, rel=1e-9)
