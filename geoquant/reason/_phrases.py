@@ -249,12 +249,13 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      ""),
     (r"\bdry-land\b", "dry land"),
     # "dry land (i.e. not water)": the brackets say it again
-    (r"\b(?P<d>dry|non-water)\s+(?P<n>land|ground|area|patches|pixels|parts)\s*\(\s*(?:i\.?\s?e\.?"
+    (r"\b(?P<d>dry|non-water)\s+(?P<n>(?:land|ground|area)(?: patches| pixels| areas| parts)?|"
+     r"patches|pixels|parts)\s*\(\s*(?:i\.?\s?e\.?"
      r",?\s*|ie\s+|that is\s+)?(?:not water|non-water|no water|land)\s*\)", r"\g<d> \g<n>"),
     (r"\blands?\s*\(\s*(?:not water|non-water)\s*\)", "non-water land"),
     # "(percent of the mapped landscape)" after a metric that is one
     (r"\s*\(\s*(?:in |as )?(?:%|percent|percentage)(?: of (?:the )?(?:mapped |valid |labell?ed |"
-     r"total )?(?:landscape|land|area))?\s*\)", " %"),
+     r"total )?(?:landscape|land|area))?\s*\)", ""),
     # "(the usual 8-neighbour rule)", "(touching)": a gloss that restates
     (r"\s*\(\s*(?:i\.?\s?e\.?\s*|ie\s+)?(?:touching|adjacent|directly adjacent|sharing a border|"
      r"closest pixel to closest pixel|edge to edge|nearest pixel to nearest pixel)\s*\)", ""),
@@ -650,7 +651,7 @@ _REFRAMES: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) fo
      r"report|calculate|compute|find|what is|i need|i want) (?:the )?(?P<m>[^,]+)$",
      r"what is \g<m> of \g<x>"),
     # "the patch density of X in patches per 100 km2": objects per area, in that area
-    (r"^what is (?:the )?patch density of (?P<x>.+?) in (?:patches|objects) per (?P<u>.+)$",
+    (r"^what is (?:the )?patch density of (?P<x>.+?),? in (?:patches|objects) per (?P<u>.+)$",
      r"how many \g<x> patches per \g<u>"),
     (r"^what is (?:the )?patch density in (?:patches|objects) per (?P<u>.+?) of (?P<x>.+)$",
      r"how many \g<x> patches per \g<u>"),

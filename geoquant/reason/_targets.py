@@ -697,6 +697,8 @@ class TargetReader:
         by_id = {s["id"]: s for s in self.doc.steps}
         step = by_id.get(step_id, {})
         while step.get("op") not in (None, "mask") and isinstance(step.get("of"), str):
+            if step["op"] in ("complement", "difference", "excluding"):
+                return None        # "the dry land": not water, whatever it is drawn from
             step = by_id.get(step["of"], {})
         return step.get("class", step.get("code"))
 

@@ -18,6 +18,7 @@ its members: ESA WorldCover's "wetland" is the union of "herbaceous wetland" and
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from types import MappingProxyType
 
@@ -98,6 +99,20 @@ _KIND_LOOKUP = {_key(word): name for name, words in KINDS.items() for word in wo
 
 #: Words that make a legend description the opposite of the class after them.
 _NEGATIONS = frozenset({"not", "non", "no", "without", "except", "excluding", "other"})
+
+
+def _gloss_aliases(name: str) -> tuple[str, ...]:
+    """Other names a legend class with a gloss in brackets goes by: "land (unpaved area)" is
+    also "unpaved area", "unpaved land" and "unpaved"; nothing for other names."""
+    found = re.fullmatch(r"\s*(?P<head>[^()]+?)\s*\((?P<gloss>[^()]+)\)\s*", name)
+    if found is None or "/" in found["gloss"]:
+        return ()
+    gloss = found["gloss"].split()
+    qualifier = " ".join(gloss[:-1])
+    aliases = [found["gloss"]]
+    if qualifier:
+        aliases += [f"{qualifier} {found['head']}", qualifier]
+    return tuple(aliases)
 
 
 def _words_of(text: str) -> list[str]:
@@ -254,6 +269,10 @@ class Vocabulary:
         for name in self.legend:       # "mangroves" is found as "mangrove" too
             for key in _singulars(_key(name)):
                 self._own.setdefault(key, name)
+        for name in self.legend:       # "Land (unpaved area)": "unpaved area", "unpaved land"
+            for alias in _gloss_aliases(name):
+                for key in _singulars(_key(alias)):
+                    self._own.setdefault(key, name)
 
     def __repr__(self) -> str:
         return f"Vocabulary(legend={list(self.classes)!r})"

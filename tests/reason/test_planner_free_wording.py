@@ -680,3 +680,21 @@ def test_context_prefixes_typos_and_a_pixel_size_sentence(raster):
     answer = ask("How much area is forest, in hectares? Pixels are 10 m.", source=raster,
                  product=LEGEND, thresholds=None)
     assert answer.value == pytest.approx((CODES == 2).sum() * PX * PX / 1e4, rel=1e-9)
+
+
+def test_land_that_is_not_water_is_never_the_same_class_as_water(flood):
+    """'the dry land ... more than d from any water body' is a relation to water, not the
+    same-class neighbour rule (the complement of water was read as water: a silent 0 %)."""
+    dry = VALID & (CODES != 1)
+    far = _edt(CODES == 1) > 20
+    assert _flood("What share of the dry land (not water) is more than 20 m from any water "
+                  "body?", flood) == pytest.approx(_share(dry & far, dry), rel=1e-9)
+
+
+def test_a_legend_gloss_names_its_class():
+    from geoquant.segment import Vocabulary
+    dubai = Vocabulary(["Building", "Land (unpaved area)", "Road"])
+    assert dubai.find("unpaved land") == dubai.find("unpaved area") == "land (unpaved area)"
+    assert dubai.find("unpaved") == "land (unpaved area)"
+    nlcd = Vocabulary(["Barren Land (Rock/Sand/Clay)"])
+    assert nlcd.find("rock/sand/clay") is None          # a list in brackets is no other name
