@@ -236,6 +236,9 @@ def split_words(question: str) -> Words:
 
 def _sentences(text: str) -> list[str]:
     text = re.sub(r"\b(i)\.\s?e\.|\b(e)\.\s?g\.", lambda m: "ie" if m[1] else "eg", text)
+    # abbreviations end with a dot but no sentence: "approx. forest area", "ca. 5 ha"
+    text = re.sub(r"\b(approx|ca|circa|est|incl|excl|avg|esp|resp|nr|no|vs|etc|min|max)\.(?=\s+\S)",
+                  r"\1", text)
     text = re.sub(r"\s*;\s*", ", ", text)
     # a full stop ends a sentence unless it is a decimal point
     return re.split(r"(?<!\d)[.?!]+(?!\d)|(?<=\d)[.?!]+(?=\s|$)|\?", text)
@@ -480,10 +483,12 @@ _RELATION_START = (r"(?:within|farther than|further than|more than|less than|at 
 
 _PRE: tuple[tuple[re.Pattern[str], Any], ...] = tuple((re.compile(p), r) for p, r in (
     # adverbs and politeness that add nothing
-    (r"^(?:so|ok|okay|now|roughly|approximately|about|exactly|precisely|just|quickly|briefly|"
+    (r"^(?:so|ok|okay|now|roughly|approximately|approx|circa|ca|more or less|about|exactly|"
+     r"precisely|just|quickly|briefly|"
      r"together|overall|altogether|in total|combined)"
      r",?\s+", ""),
-    (r"\s+(?:approximately|roughly|exactly|precisely|overall|in total|altogether|(?:put |taken )?"
+    (r",?\s+(?:approximately|approx|roughly|more or less|give or take|exactly|precisely|overall|"
+     r"in total|altogether|(?:put |taken )?"
      r"together|"
      r"combined|in all|in (?:area|size)|by area|in terms of area)$", ""),
     (r",?\s+and\s+(?:give|report|express|state|return|provide)\s+(?:it|the\s+(?:answer|result|"

@@ -698,3 +698,10 @@ def test_a_legend_gloss_names_its_class():
     assert dubai.find("unpaved") == "land (unpaved area)"
     nlcd = Vocabulary(["Barren Land (Rock/Sand/Clay)"])
     assert nlcd.find("rock/sand/clay") is None          # a list in brackets is no other name
+
+
+@pytest.mark.parametrize("question", ["approx. forest area in m²", "What is the forest area, "
+                                      "approx., in m²?", "ca. how much forest is there, in m²?"])
+def test_abbreviations_with_a_dot_are_no_sentence_end(raster, question):
+    value, _ = _value(question, raster)
+    assert value == pytest.approx((CODES == 2).sum() * PX * PX, rel=1e-9)
