@@ -7,23 +7,13 @@ benchmarks/end_to_end.py``.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
-def e2e():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import end_to_end
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return end_to_end
+def e2e(import_benchmarks):
+    return import_benchmarks("end_to_end")[0]
 
 
 @pytest.fixture(scope="module")

@@ -3,25 +3,13 @@ say, and one worker of each script agrees with scipy on a small input."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import _common
-        import distance
-        import labels
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return _common, labels, distance
+def bench(import_benchmarks):
+    return import_benchmarks("_common", "labels", "distance")
 
 
 @pytest.fixture(scope="module")

@@ -157,7 +157,7 @@ def test_cli_ask_prints_json(lulc, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("question", "options", "error", "message"), [
-    ("What share of the area is forrest?", {}, ClassNameError, "did you mean 'forest'"),
+    ("What share of the area is foorrest?", {}, ClassNameError, "did you mean 'forest'"),
     ("Tell me a story about the forest", {}, QuestionError, "supported"),
     ("What share of the area is forest?", {"datetime": "1990-01-01/1990-12-31"},
      NoItemsFoundError, "widen"),
