@@ -312,6 +312,9 @@ def count(r: Reader, text: str) -> dict[str, Any] | None:
         raise QuestionError(f"a count is a number of objects, not {r.unit}: leave out "
                             f"'in {r.unit}'")
     phrase = re.sub(r"^of (?=(?:all |the )?(?!them\b))", "", m["a"])
+    if re.search(r"\b(?:pixels?|cells?)\b", _RELATION_WORD.split(phrase, maxsplit=1)[0]):
+        raise QuestionError("geoquant counts objects (connected patches), not pixels: ask for "
+                            "the area of the class, in m² or ha, or its share of the map")
     mask = r.target(phrase, objects=True).mask
     return r.answer(r.doc.add("n", "count", of=mask))
 

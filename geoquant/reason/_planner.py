@@ -900,7 +900,8 @@ def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pl
 
 
 #: "of the image": a share of every pixel, no data included (else of the pixels with data).
-_OF_THE_IMAGE = re.compile(r"\b(?:of|in|across) (?:the |this |that )?(?:(?:whole|entire|full|"
+_OF_THE_IMAGE = re.compile(r"(?<!edge )(?<!edges )(?<!border )(?<!margin )\b(?:of|in|across) "
+                           r"(?:the |this |that )?(?:(?:whole|entire|full|"
                            r"complete) (?:image|picture|photo|map|raster|tile|scene|frame)|"
                            r"image|picture|photo)\b")
 

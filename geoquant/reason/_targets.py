@@ -469,6 +469,12 @@ class TargetReader:
         found = self.class_at(words, i)
         if found is not None:
             return found
+        edges = edges_at(words, i)
+        if edges is not None:            # "touch the edge of the image", "the map border"
+            date = {"date": self.date} if self.date else {}
+            sides = [self.doc.add(f"{side}_edge", "edge", side=side, **date)
+                     for side in ("top", "bottom", "left", "right")]
+            return self.doc.add("image_edge", "union", of=sides), edges
         region = region_at(words, i)
         if region is not None:           # "the land within 100 m of water", "any pixel"
             if "land" in words[i:region] and self.vocabulary.find("water") in (
@@ -724,6 +730,8 @@ class TargetReader:
         if kind == "far" and not negated and quantifier == "some":
             inside = self.doc.add("inside", "objects_inside", of=of, to=to, distance_m=distance)
             return self.doc.add("partly_far", "difference", of=of, minus=inside)
+        if kind == "adjacent" and to == "image_edge":   # on the border: a pixel in its row
+            kind, distance = "near", 0.0                  # or column, not one next to it
         if kind == "adjacent":
             touching = self.doc.add("adjacent", "objects_adjacent" if objects else "adjacent",
                                     of=of, to=to)
@@ -890,6 +898,27 @@ REGION_WORDS = frozenset({"land", "ground", "area", "areas", "everything", "anyt
 _REGION_QUALIFIERS = frozenset({"valid", "labelled", "labeled", "mapped", "classified",
                                 "whole", "entire", "total", "remaining", "other", "study",
                                 "land", "data", "label", "labels"})
+
+
+_EDGE_WORDS = frozenset({"edge", "edges", "border", "borders", "boundary", "margin", "margins",
+                        "frame"})
+_RASTER_WORDS = frozenset({"image", "map", "raster", "scene", "chip", "tile", "picture"})
+
+
+def edges_at(words: list[str], i: int) -> int | None:
+    """The position after words that name the raster's border ("the edge of the image", "the
+    map border", "its edges"), or None."""
+    j = i
+    while j < len(words) and words[j] in ("its", "the", "their"):
+        j += 1
+    if j < len(words) and words[j] in _RASTER_WORDS:
+        j += 1
+    if j >= len(words) or words[j] not in _EDGE_WORDS:
+        return None
+    j += 1
+    if j + 1 < len(words) and words[j] == "of" and words[j + 1] in _RASTER_WORDS:
+        j += 2
+    return j
 
 
 def region_at(words: list[str], i: int) -> int | None:

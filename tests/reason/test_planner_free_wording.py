@@ -705,3 +705,21 @@ def test_a_legend_gloss_names_its_class():
 def test_abbreviations_with_a_dot_are_no_sentence_end(raster, question):
     value, _ = _value(question, raster)
     assert value == pytest.approx((CODES == 2).sum() * PX * PX, rel=1e-9)
+
+
+def test_objects_on_the_edge_of_the_image(raster):
+    labels, _ = _objects(CODES == 2)
+    border = np.zeros(CODES.shape, bool)
+    border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
+    want = len(np.unique(labels[border & VALID & (labels > 0)]))
+    for question in ("How many forest patches touch the edge of the image?",
+                     "How many forest patches touch the map border?"):
+        assert _value(question, raster)[0] == want
+
+
+def test_pixel_counts_are_refused_not_read_as_patches():
+    from geoquant.reason import plan_question
+    for question in ("How many forest pixels are there?", "how many pixels are forest?"):
+        with pytest.raises(QuestionError, match="not pixels"):
+            plan_question(question)
+    plan_question("How many forest patches are within 100 m of any water pixel?")
