@@ -34,14 +34,18 @@ CODES = _codes()
 VALID = CODES != 9
 
 
+def _geotiff(path, codes: np.ndarray) -> str:
+    """``codes`` as a one-band GeoTIFF on a UTM grid of ``PX`` metre pixels."""
+    with rasterio.open(path, "w", driver="GTiff", height=codes.shape[0], width=codes.shape[1],
+                       count=1, dtype=codes.dtype.name, crs="EPSG:32631",
+                       transform=from_origin(500_000, 5_000_000, PX, PX)) as dst:
+        dst.write(codes, 1)
+    return str(path)
+
+
 @pytest.fixture(scope="module")
 def raster(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("free") / "map.tif"
-    with rasterio.open(path, "w", driver="GTiff", height=CODES.shape[0], width=CODES.shape[1],
-                       count=1, dtype="uint8", crs="EPSG:32631",
-                       transform=from_origin(500_000, 5_000_000, PX, PX)) as dst:
-        dst.write(CODES, 1)
-    return str(path)
+    return _geotiff(tmp_path_factory.mktemp("free") / "map.tif", CODES)
 
 
 def _value(question: str, raster: str):
@@ -242,12 +246,7 @@ def flood(tmp_path_factory) -> str:
     """A flood label chip: 1 water, 0 not water, -1 no data (Sen1Floods11's codes)."""
     codes = np.where(CODES == 1, 1, 0).astype(np.int16)
     codes[CODES == 9] = -1
-    path = tmp_path_factory.mktemp("flood") / "chip.tif"
-    with rasterio.open(path, "w", driver="GTiff", height=codes.shape[0], width=codes.shape[1],
-                       count=1, dtype="int16", crs="EPSG:32631",
-                       transform=from_origin(500_000, 5_000_000, PX, PX)) as dst:
-        dst.write(codes, 1)
-    return str(path)
+    return _geotiff(tmp_path_factory.mktemp("flood") / "chip.tif", codes)
 
 
 def _flood(question: str, flood: str):
