@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -143,10 +144,22 @@ def _class_mask(raster, codes: list[int], what: str):
 
     if not codes:
         raise InvalidOptionError(f"{what}: pass at least one class code, for example 2")
-    mask = raster.isin(codes)
     nodata = raster.rio.nodata
-    if nodata is not None:
-        mask = mask.where(raster != nodata)  # NaN there: excluded
+    has_nodata = nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata))
+    if has_nodata and nodata in codes:
+        # Its pixels are excluded, so the class would be surveyed as absent.
+        raise InvalidOptionError(
+            f"{what} {nodata:g} is the raster's nodata value, whose pixels are left out: "
+            "choose other codes, or give the raster the right nodata value "
+            "(gdal_edit.py -a_nodata VALUE, or -unsetnodata)")
+    mask = raster.isin(codes)
+    valid = None
+    if raster.dtype.kind == "f":  # NaN is no data (open_raster turns nodata into NaN)
+        valid = raster.notnull()
+    if has_nodata:
+        valid = raster != nodata if valid is None else valid & (raster != nodata)
+    if valid is not None:
+        mask = mask.where(valid)  # NaN there: excluded
     # The mask's 0/1 values are not codes: the raster's nodata value must not carry over.
     mask.attrs, mask.encoding = {}, {}
     return mask.rio.write_crs(raster.rio.crs)
