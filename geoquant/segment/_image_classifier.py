@@ -45,12 +45,17 @@ from geoquant.segment._model_file import (
     read_model_file,
     write_atomic,
 )
-from geoquant.segment._range_calibration import calibrate_temperature, softmax
+from geoquant.segment._postprocess import Postprocess
+from geoquant.segment._range_calibration import (
+    calibrate_temperature,
+    range_coverage,
+    softmax,
+)
 from geoquant.segment._scale_features import ScaleFeatures
 from geoquant.segment._train_files import TrainingImage
 
 FORMAT = "geoquant.image-classifier"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Feature kinds: Gaussian context at several scales (the default), or square windows.
 FEATURES = {"scales": ScaleFeatures, "windows": ImageFeatures}
 PARAMS = {"objective": "multiclass", "learning_rate": 0.1, "num_leaves": 31,
@@ -76,9 +81,13 @@ class ImageClassifier:
         How it was trained and what the held-out groups measured.
     temperature : float
         The trees' scores are divided by it before the softmax (1: LightGBM's own
-        probabilities). Fitted on the held-out ground so that the answers' ranges (masks at
-        the probability thresholds of ``ask``) hold the truth as often as the report's
-        ``range`` says; the class map (argmax) does not depend on it.
+        probabilities). Fitted on validation ground (or, without post-processing, on the
+        held-out ground) so that the answers' ranges (masks at the probability thresholds of
+        ``ask``) hold the truth as often as the report's ``range`` says; the class map
+        (argmax) does not depend on it.
+    postprocess : Postprocess, optional
+        Score offsets and label smoothing chosen on validation ground
+        (:mod:`~geoquant.segment._postprocess`); its halo is added to the features'.
     """
 
     model_text: str
@@ -86,6 +95,7 @@ class ImageClassifier:
     features: ScaleFeatures | ImageFeatures
     report: Mapping[str, Any] = field(default_factory=dict)
     temperature: float = 1.0
+    postprocess: Postprocess | None = None
     name: str = "image classifier (LightGBM)"
     stride: int = 1
     exclusive: bool = True
@@ -94,7 +104,8 @@ class ImageClassifier:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bands", self.features.bands)
-        object.__setattr__(self, "halo", self.features.halo)
+        extra = self.postprocess.halo if self.postprocess else 0
+        object.__setattr__(self, "halo", self.features.halo + extra)
 
     @property
     def version(self) -> str:
@@ -104,10 +115,17 @@ class ImageClassifier:
         return {"features": self.features.to_json(),
                 "held_out": self.report.get("held_out"),
                 "trained_on": self.report.get("train_groups"),
-                "temperature": self.temperature, "range": self.report.get("range")}
+                "temperature": self.temperature, "range": self.report.get("range"),
+                "postprocess": self._postprocess_json()}
+
+    def _postprocess_json(self) -> dict[str, Any] | None:
+        if self.postprocess is None:
+            return None
+        return {k: v for k, v in self.postprocess.to_json().items() if k != "report"}
 
     def __dask_tokenize__(self) -> tuple[Any, ...]:
-        return ("geoquant.ImageClassifier", self.version, self.halo, self.temperature)
+        return ("geoquant.ImageClassifier", self.version, self.halo, self.temperature,
+                json.dumps(self._postprocess_json(), sort_keys=True))
 
     def band_positions(self, bands: Sequence[str]) -> list[int]:
         """Where the model's bands lie among ``bands``. Bands named only by number (a JPEG's
@@ -142,7 +160,10 @@ class ImageClassifier:
         return xp.asarray(self.probabilities(features))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """``(class, y, x)`` float32 probabilities of feature layers (NaN where missing)."""
+        """``(class, y, x)`` float32 probabilities of feature layers (NaN where missing),
+        post-processed when the model has a :attr:`postprocess`."""
+        if self.postprocess is not None:
+            return self.postprocess.probabilities(self.scores(features), self.temperature)
         return softmax(self.scores(features), self.temperature)
 
     def scores(self, features: np.ndarray) -> np.ndarray:
@@ -163,6 +184,7 @@ class ImageClassifier:
         data = {"format": FORMAT, "format_version": FORMAT_VERSION, "name": self.name,
                 "classes": list(self.classes), "features": self.features.to_json(),
                 "temperature": self.temperature,
+                "postprocess": (self.postprocess.to_json() if self.postprocess else None),
                 "report": dict(self.report), "lightgbm": self.model_text}
         return write_atomic(path, json.dumps(data).encode())
 
@@ -193,6 +215,8 @@ def load_image_classifier(path: str | Path) -> ImageClassifier:
                                features_from_json(data["features"]),
                                report=data.get("report", {}),
                                temperature=float(data.get("temperature", 1.0)),
+                               postprocess=(Postprocess.from_json(data["postprocess"])
+                                            if data.get("postprocess") else None),
                                name=data.get("name", ImageClassifier.name))
     except (KeyError, TypeError, ValueError) as err:
         raise WeightsError(f"the image classifier {path} is incomplete ({err})") from None
@@ -279,24 +303,36 @@ def _scores(confusion: np.ndarray, words: Sequence[str]) -> dict[str, Any]:
 
 def evaluate_classifier(model: ImageClassifier, images: Sequence[TrainingImage], *,
                         calibrate: bool = False) -> dict[str, Any]:
-    """Per-class IoU and accuracy of ``model`` over the labelled pixels of ``images``
-    (whole images: context windows see only their own image); with ``calibrate``, also the
-    ``range`` calibration (:func:`~geoquant.segment._range_calibration.calibrate_temperature`)
-    fitted on them."""
+    """Per-class IoU and accuracy of ``model``'s class map (post-processed when it has a
+    ``postprocess``) over the labelled pixels of ``images`` (whole images: context windows
+    see only their own image); with ``calibrate``, also the ``range`` calibration
+    (:func:`~geoquant.segment._range_calibration.calibrate_temperature`) fitted on them, or,
+    for a post-processed model (whose temperature was fitted on validation ground), how often
+    its ranges hold the truth on them (``range_coverage``)."""
     n = len(model.classes)
     confusion = np.zeros((n, n), np.int64)
     scores = []
     for image in images:
         raw = model.scores(model.features.compute(image.values))
-        valid = (image.target >= 0) & np.isfinite(raw[0])
-        predicted = np.argmax(np.nan_to_num(raw, nan=-np.inf), axis=0)
+        if model.postprocess is not None:
+            prob = model.postprocess.probabilities(raw, model.temperature)
+            valid = (image.target >= 0) & np.isfinite(prob).all(axis=0)
+            predicted = np.argmax(np.nan_to_num(prob, nan=-np.inf), axis=0)
+        else:
+            valid = (image.target >= 0) & np.isfinite(raw[0])
+            predicted = np.argmax(np.nan_to_num(raw, nan=-np.inf), axis=0)
         confusion += np.bincount(image.target[valid].astype(np.int64) * n + predicted[valid],
                                  minlength=n * n).reshape(n, n)
         if calibrate:
             scores.append(raw)
     out = _scores(confusion, model.classes)
-    if calibrate:
-        out["range"] = calibrate_temperature(scores, [i.target for i in images])
+    targets = [i.target for i in images]
+    if calibrate and model.postprocess is not None:
+        out["range_coverage"] = range_coverage(
+            scores, targets, temperature=model.temperature,
+            probabilities=model.postprocess.probabilities)
+    elif calibrate:
+        out["range"] = calibrate_temperature(scores, targets)
     return out
 
 
@@ -352,6 +388,7 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
                            pixels: int = PIXELS, rounds: int = ROUNDS, seed: int = 0,
                            refit: bool = False, checkpoint: str | Path | None = None,
                            checkpoint_every: int = 25, weighting: str = "sqrt",
+                           postprocess: Sequence[str] | bool = True,
                            say: Callable[[str], None] | None = None) -> ImageClassifier:
     """Train a pixel classifier on labelled images, scored on held-out groups.
 
@@ -380,9 +417,17 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
         After scoring the held-out groups, train the returned model on every group (the
         report keeps the held-out scores).
 
-        With held-out groups, the model's softmax temperature is fitted on them so that the
-        answers' ranges hold the truth as often as the report's ``range["coverage"]`` says
-        (:mod:`~geoquant.segment._range_calibration`); without, it is 1.
+        Without post-processing and with held-out groups, the model's softmax temperature
+        is fitted on them so that the answers' ranges hold the truth as often as the report's
+        ``range["coverage"]`` says (:mod:`~geoquant.segment._range_calibration`); without
+        either, it is 1.
+    postprocess : bool or sequence of str
+        Fit the post-processing (:mod:`~geoquant.segment._train_validation`: class score
+        offsets, label smoothing, temperature; a sequence names which of them) on a
+        validation split of the training ground, with one more training run on the rest of
+        it. The report's ``validation`` says what it measured; ``held_out`` then scores the
+        post-processed class map, and ``held_out["range_coverage"]`` how often the ranges
+        (at the temperature fitted on validation) held the held-out truth.
     weighting : {"sqrt", "pixels", "classes"}
         Weight of the drawn pixels: each class about the same (``"classes"``), every pixel the
         same (``"pixels"``), or between the two (``"sqrt"``, inverse square root of the rate).
@@ -440,34 +485,53 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
     phases = [("held-out", train)] if test else []
     if refit or not test:
         phases.append(("all", list(images)))
-    model, temperature = None, 1.0
-    for phase, subset in phases:
+    def fitted(subset: Sequence[TrainingImage], phase: str) -> str:
         if say:
             say(f"{phase}: drawing up to {pixels} training pixels from {len(subset)} images")
         x, y, w = _draw(subset, spec, len(words), pixels, seed, say, weighting)
         key = _fingerprint(subset, phase=phase, **options)
-        text = _boost(x, y, w, len(words), rounds=rounds, seed=seed, state=state, key=key,
+        return _boost(x, y, w, len(words), rounds=rounds, seed=seed, state=state, key=key,
                       checkpoint_every=checkpoint_every, say=say)
-        model = ImageClassifier(text, tuple(words), spec, report=dict(report))
+
+    model, temperature, post = None, 1.0, None
+    if postprocess:
+        from geoquant.segment._train_validation import PARTS, fit_postprocess
+
+        parts = PARTS if postprocess is True else tuple(postprocess)
+        post, temperature, report["validation"] = fit_postprocess(
+            train, lambda subset: ImageClassifier(fitted(subset, "validation"), tuple(words),
+                                                  spec),
+            seed=seed, parts=parts, say=say)
+    for phase, subset in phases:
+        model = ImageClassifier(fitted(subset, phase), tuple(words), spec,
+                                report=dict(report), temperature=temperature,
+                                postprocess=post)
         if phase == "held-out":
             scores = evaluate_classifier(model, test, calibrate=True)
-            report["range"] = scores.pop("range")
-            temperature = report["range"]["temperature"]
+            if post is None:
+                report["range"] = scores.pop("range")
+                temperature = report["range"]["temperature"]
+            else:
+                report["range"] = report["validation"].get("range")
             report["held_out"] = scores
             report["held_out_seconds"] = round(time.perf_counter() - started, 1)
             if say:
                 say(f"held out {', '.join(sorted(test_groups))}: accuracy "
                     f"{scores['accuracy']}; IoU " + ", ".join(
                         f"{k} {v:.2f}" for k, v in scores["iou"].items() if v is not None))
-                claim = report["range"]["coverage"]
-                say(f"ranges: temperature {temperature}; they hold the held-out class areas "
-                    + (f"{claim:.0%} of the time out of fold" if claim is not None else
-                       "(not measurable out of fold: too little held-out ground)")
-                    + f" (aim {report['range']['level']:.0%})")
+                if report["range"] is not None:
+                    claim = report["range"]["coverage"]
+                    say(f"ranges: temperature {temperature}; they should hold class areas "
+                        + (f"{claim:.0%} of the time (out of fold)" if claim is not None else
+                           "(not measurable out of fold: too little ground)")
+                        + f" (aim {report['range']['level']:.0%})")
+                if "range_coverage" in scores:
+                    say(f"ranges held the held-out class areas "
+                        f"{scores['range_coverage']['coverage']:.0%} of the time")
     report["refit_on_all"] = bool(test) and refit
     report["seconds"] = round(time.perf_counter() - started, 1)
     model = ImageClassifier(model.model_text if model else "", tuple(words), spec, report=report,
-                            temperature=temperature)
+                            temperature=temperature, postprocess=post)
     if checkpoint is not None:
         model.save(checkpoint)
         if state is not None:

@@ -19,11 +19,13 @@ model claims.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+#: ``(scores, temperature) -> probabilities`` of a model that does more than the softmax.
+Probabilities = Callable[[np.ndarray, float], np.ndarray]
 #: Probability thresholds of ``ask``'s range runs (``geoquant.reason._ask.RANGE_THRESHOLDS``;
 #: segment must not import reason: a test checks they agree).
 THRESHOLDS = (0.3, 0.7)
@@ -52,13 +54,19 @@ def _block_sums(mask: np.ndarray, block_px: int) -> np.ndarray:
 
 
 def _counts(scores: np.ndarray, target: np.ndarray, temperature: float,
-            block_px: int) -> dict[str, np.ndarray]:
+            block_px: int, probabilities: Probabilities | None = None
+            ) -> dict[str, np.ndarray]:
     """Per block and class: true pixels, class-map pixels, and pixels at each threshold."""
     n = scores.shape[0]
-    valid = (target >= 0) & np.isfinite(scores).all(axis=0)
     classes = np.arange(n)[:, None, None]
-    label = np.argmax(np.nan_to_num(scores, nan=-np.inf), axis=0)
-    prob = softmax(np.where(valid, scores, 0.0), temperature)
+    if probabilities is None:
+        valid = (target >= 0) & np.isfinite(scores).all(axis=0)
+        label = np.argmax(np.nan_to_num(scores, nan=-np.inf), axis=0)
+        prob = softmax(np.where(valid, scores, 0.0), temperature)
+    else:
+        prob = probabilities(scores, temperature)
+        valid = (target >= 0) & np.isfinite(prob).all(axis=0)
+        label = np.argmax(np.nan_to_num(prob, nan=-np.inf), axis=0)
     out = {"truth": _block_sums((target == classes) & valid, block_px),
            "map": _block_sums((label == classes) & valid, block_px)}
     for t in THRESHOLDS:
@@ -74,6 +82,11 @@ def _covered(counts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return hold[present], present
 
 
+def _block_px(targets: Sequence[np.ndarray]) -> int:
+    """:data:`BLOCK_PX`, or half the smallest image's shorter side when less (at least 8)."""
+    return max(8, min([BLOCK_PX, *(min(t.shape) // 2 for t in targets)]))
+
+
 def _pick(coverage: dict[float, float], level: float) -> float:
     reached = [t for t in TEMPERATURES if coverage[t] >= level]
     if reached:
@@ -83,8 +96,8 @@ def _pick(coverage: dict[float, float], level: float) -> float:
 
 
 def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.ndarray], *,
-                          level: float = LEVEL, block_px: int | None = None
-                          ) -> dict[str, Any]:
+                          level: float = LEVEL, block_px: int | None = None,
+                          probabilities: Probabilities | None = None) -> dict[str, Any]:
     """The softmax temperature whose ranges hold held-out class areas ``level`` of the time.
 
     Parameters
@@ -98,6 +111,10 @@ def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.nda
     block_px : int, optional
         Side of the blocks, pixels; by default :data:`BLOCK_PX`, or half the smallest
         image's shorter side when that is less (at least 8).
+    probabilities : callable, optional
+        ``(scores, temperature) -> (class, y, x)`` probabilities, when the model does more
+        than the softmax (score offsets, label smoothing: its class map is their argmax);
+        by default the softmax of the scores.
 
     Returns
     -------
@@ -107,14 +124,12 @@ def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.nda
         ``level``, ``units``, ``thresholds``, ``block_px``, and ``by_temperature`` (in-sample
         coverage of each temperature tried).
     """
-    if block_px is None:
-        sides = [min(t.shape) // 2 for t in targets]
-        block_px = max(8, min([BLOCK_PX, *sides]))
+    block_px = _block_px(targets) if block_px is None else block_px
     held: dict[float, list[np.ndarray]] = {}
     fold_of: list[np.ndarray] = []
     for i, (s, target) in enumerate(zip(scores, targets, strict=True)):
         for t in TEMPERATURES:
-            hold, present = _covered(_counts(s, target, t, block_px))
+            hold, present = _covered(_counts(s, target, t, block_px, probabilities))
             held.setdefault(t, []).append(hold)
         if len(scores) > 1:
             fold = np.full(present.shape, i % 2)
@@ -144,3 +159,23 @@ def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.nda
             "coverage_in_sample": round(coverage[chosen], 4), "level": level,
             "units": units, "thresholds": list(THRESHOLDS), "block_px": block_px,
             "by_temperature": {str(t): round(c, 4) for t, c in coverage.items()}}
+
+
+def range_coverage(scores: Sequence[np.ndarray], targets: Sequence[np.ndarray], *,
+                   temperature: float, probabilities: Probabilities | None = None,
+                   block_px: int | None = None) -> dict[str, Any]:
+    """How often the ranges of one temperature hold the true class areas of labelled images
+    (the units of :func:`calibrate_temperature`; nothing is fitted here).
+
+    Returns
+    -------
+    dict
+        ``coverage`` (share of units whose range held the truth; None without units),
+        ``units``, ``temperature``, ``block_px``.
+    """
+    block_px = _block_px(targets) if block_px is None else block_px
+    hits = [_covered(_counts(s, t, temperature, block_px, probabilities))[0]
+            for s, t in zip(scores, targets, strict=True)]
+    held = np.concatenate(hits) if hits else np.zeros(0, bool)
+    return {"coverage": round(float(held.mean()), 4) if held.size else None,
+            "units": int(held.size), "temperature": temperature, "block_px": block_px}
