@@ -70,9 +70,7 @@ def transitions(before: Any, after: Any, keep: Any, cell_area: np.ndarray
 # -- connected parts -------------------------------------------------------------------------------
 def label_parts(padded: Any, conn8: bool) -> RunParts:
     """The connected parts of a padded tile's core, as runs with local labels ``1..n``."""
-    row_ptr, starts, stops = label.tile_runs(_codes(padded))
-    run_label, n = label.link_runs(row_ptr, starts, stops, conn8)
-    return RunParts(row_ptr, starts, stops, run_label, n)
+    return RunParts(*label.label_runs(_codes(padded), conn8))
 
 
 def part_summary(padded: Any, parts: RunParts, row0: int, col0: int, width: int,
