@@ -96,7 +96,13 @@ def tile_summary(table: Table, strips: tuple[np.ndarray, np.ndarray, np.ndarray,
                  rows: tuple[int, int], cols: tuple[int, int], reducer: Reducer) -> Summary:
     """Summary of one tile from the table of all its parts (sorted by key) and its strips."""
     top, bottom, left, right = strips
-    on_border = np.isin(table["key"], _strip_keys(strips), assume_unique=False)
+    keys, border_keys = table["key"], _strip_keys(strips)
+    # keys are sorted and unique: a binary search per border key, not a sort of every key
+    # (np.isin sorts them all: most of a leaf's time on noise, where tiles hold 10**5 parts)
+    on_border = np.zeros(keys.shape, bool)
+    if keys.size:
+        at = np.minimum(np.searchsorted(keys, border_keys), keys.size - 1)
+        on_border[at[keys[at] == border_keys]] = True
     closed = reducer.reduce(take(table, np.flatnonzero(~on_border)))
     remap_keys, remap_roots = empty_remap()
     return Summary(rows, cols, take(table, np.flatnonzero(on_border)), top, bottom, left, right,
