@@ -91,7 +91,7 @@ def dask_threads() -> Any:
 
 # -- 1. the question set ---------------------------------------------------------------------------
 def question_records(path: Path, first: int | None) -> list[Any]:
-    from geoquant.reason._eval import read_questions
+    from geoquant.reason.evaluation._eval import read_questions
 
     return read_questions(path)[:first]
 
@@ -216,7 +216,7 @@ def site_truths(build: Any, data: dict[str, tuple]) -> list[tuple[str, Any, floa
 
 def questions_numpy(path: Path, first: int | None, repeat: int) -> dict:
     """Load the sites the questions need, then time every truth of ``build.py``."""
-    from geoquant.reason._eval import is_correct
+    from geoquant.reason.evaluation._eval import is_correct
 
     build = import_build()
     records = question_records(path, first)

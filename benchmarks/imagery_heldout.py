@@ -247,7 +247,7 @@ def _ask_model(name: str, scenes: list[dict], folder: Path, figures: dict) -> No
     """The questions asked of the model's segmentation itself (probabilities, as ``ask
     --segmenter`` does): answers in range, and how often the stated range holds the truth."""
     from geoquant.reason import ask
-    from geoquant.reason._eval import is_correct, read_questions
+    from geoquant.reason.evaluation._eval import is_correct, read_questions
 
     by_file = {f"{scene['id']}-model{'.png' if scene['like'] is None else '.tif'}": scene
                for scene in scenes}

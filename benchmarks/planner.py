@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def _planner_at(revision: str | None) -> Any:
     """``plan_question`` of the working tree, or of a git revision's planner module."""
     if revision is None:
-        from geoquant.reason._planner import plan_question
+        from geoquant.reason.reading._planner import plan_question
 
         return plan_question
-    source = subprocess.run(["git", "show", f"{revision}:geoquant/reason/_planner.py"],
+    source = subprocess.run(["git", "show", f"{revision}:geoquant/reason/reading/_planner.py"],
                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
     folder = Path(tempfile.mkdtemp(prefix="planner-"))
     path = folder / "planner_baseline.py"

@@ -11,6 +11,13 @@ answers with a range, a trace and the mask evidence behind them.
 - :func:`validate`, :class:`Plan`, :class:`Step`, :data:`PLAN_SCHEMA` — typed JSON plans,
   checked against a published JSON Schema and between steps; never executed as code.
 - :func:`evaluate`, :class:`EvalReport` — SQuID-style scoring of question files.
+
+Its rooms, in the order one question passes them (``_ask.py``, the orchestrator, calls each
+in turn): ``reading/`` (the words become a plan) → ``plans/`` (the op table, validation and
+the plan's run) → ``layers/`` (the source opened and segmented once) → ``answers/`` (value,
+range, trace, checks, picture). Beside them: ``llm/`` (the optional LLM planner) and
+``evaluation/`` (question files answered and scored). Each room's docstring lists its modules
+in reading order.
 """
 
 from geoquant._lazy import attach as _attach

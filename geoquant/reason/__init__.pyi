@@ -1,25 +1,29 @@
 """Type stub of geoquant.reason: what it exports and from where (read at run time by
 ``geoquant._lazy.attach``; each name loads its module on first use)."""
 
-from ._answer import (
-    Answer,
-    TraceStep,
-)
 from ._ask import (
     answer_plan,
     ask,
     make_plan,
     plan_dates,
 )
-from ._eval import (
+from .answers._answer import (
+    Answer,
+    TraceStep,
+)
+from .evaluation._eval import (
     EvalReport,
     evaluate,
 )
-from ._llm import (
+from .layers._source import (
+    Layers,
+    open_source,
+)
+from .llm._llm import (
     LLMConfig,
     llm_plan,
 )
-from ._plan import (
+from .plans._plan import (
     OPS,
     PLAN_SCHEMA,
     PLAN_VERSION,
@@ -27,14 +31,10 @@ from ._plan import (
     Step,
     validate,
 )
-from ._planner import (
+from .reading._planner import (
     SUPPORTED_FORMS,
     plan_question,
     question_years,
-)
-from ._source import (
-    Layers,
-    open_source,
 )
 
 __all__ = [

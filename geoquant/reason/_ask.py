@@ -17,7 +17,7 @@ from geoquant.errors import (
     QuestionError,
     RegionError,
 )
-from geoquant.reason._answer import (
+from geoquant.reason.answers._answer import (
     Answer,
     TraceStep,
     answer_masks,
@@ -26,15 +26,15 @@ from geoquant.reason._answer import (
     evidence_names,
     step_words,
 )
-from geoquant.reason._execute import StepResult, run_plan
-from geoquant.reason._plan import Plan, validate
-from geoquant.reason._source import (
+from geoquant.reason.layers._source import (
     Layers,
     open_source,
     quiet_cf_warnings,
     source_vocabulary,
     stac_vocabulary,
 )
+from geoquant.reason.plans._execute import StepResult, run_plan
+from geoquant.reason.plans._plan import Plan, validate
 from geoquant.segment import Vocabulary, has_data
 
 #: Probability thresholds of the range runs (lower: more permissive masks; higher: stricter).
@@ -60,7 +60,7 @@ def planned(question: str | Plan | Mapping[str, Any], planner: str | Planner = "
 
     With ``planner="auto"`` the rules planner reads the question first; where it refuses
     (:class:`QuestionError`, :class:`ClassNameError` or :class:`PlanError`) and an endpoint is
-    configured (:func:`geoquant.reason._llm.configured`), the endpoint's plan is used after the
+    configured (:func:`geoquant.reason.llm._llm.configured`), the endpoint's plan is used after the
     same validation, and the provenance says why (``"chosen_by"``). Without an endpoint
     ``"auto"`` is the rules planner. A refusal or an invalid plan from the endpoint is an
     error naming both planners' reasons; no plan comes back from it.
@@ -76,13 +76,13 @@ def planned(question: str | Plan | Mapping[str, Any], planner: str | Planner = "
     if planner not in ("rules", "llm", "auto"):
         raise InvalidOptionError(f"planner must be 'rules', 'llm', 'auto' or a callable, not "
                                  f"{planner!r}")
-    from geoquant.reason._llm import LLMConfig, configured, llm_plan, planner_provenance
+    from geoquant.reason.llm._llm import LLMConfig, configured, llm_plan, planner_provenance
 
     if planner == "llm":
         config = LLMConfig.load()
         return (llm_plan(question, config=config, vocabulary=vocabulary),
                 planner_provenance(config))
-    from geoquant.reason._planner import plan_question
+    from geoquant.reason.reading._planner import plan_question
 
     if planner == "rules":
         return plan_question(question, vocabulary=vocabulary), {"name": "rules"}
@@ -116,7 +116,7 @@ def plan_dates(plan: Plan) -> tuple[str | None, ...]:
 
 
 def _datetime_from_years(question: str) -> str | None:
-    from geoquant.reason._planner import question_years
+    from geoquant.reason.reading._planner import question_years
 
     years = question_years(question)
     if not years:
@@ -245,7 +245,7 @@ def write_answer(answer: Answer, layers: Layers, paths: Mapping[str, Path], *,
     import xarray as xr
 
     from geoquant import sinks
-    from geoquant.reason._picture import draw
+    from geoquant.reason.answers._picture import draw
 
     answer = dataclasses.replace(answer, outputs={k: str(p) for k, p in paths.items()})
     masks = [(name, answer.evidence[name]) for name in answer_masks(answer.plan)]
@@ -370,7 +370,7 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
         or a plan (:class:`Plan`, dict or JSON).
     source
         A STAC collection URL (``http://host/collections/<id>``), local raster path(s), an
-        xarray cube, or a segmentation (see :mod:`geoquant.reason._source`).
+        xarray cube, or a segmentation (see :mod:`geoquant.reason.layers._source`).
     region, bbox
         GeoJSON region (dict or file) or lon/lat bbox ``(west, south, east, north)`` for STAC
         sources.
@@ -407,7 +407,7 @@ def ask(question: str | Plan, *, source: Any, region: Any = None,
         collection of the same API over the region whose legend holds every class the
         question names (a collection URL: try that one); otherwise from the imagery. Either
         way ``provenance["decided_by"]`` says which source answered and why
-        (:mod:`geoquant.reason._landcover`).
+        (:mod:`geoquant.reason.layers._landcover`).
     say
         Progress lines go here (e.g. ``print``); silent by default.
 
@@ -460,7 +460,7 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
         datetime = _datetime_from_years(plan.question)
     decided_by = None
     if landcover not in (None, False):
-        from geoquant.reason._landcover import choose_landcover
+        from geoquant.reason.layers._landcover import choose_landcover
 
         chosen, decided_by = choose_landcover(source, plan, landcover, region=region,
                                               bbox=bbox, change=plan_dates(plan) != (None,))
@@ -474,19 +474,19 @@ def _ask(question: str | Plan, *, source: Any, region: Any, bbox: Sequence[float
     answer = answer_plan(plan, layers, thresholds=thresholds, started=started)
     answer = _with_planner(answer, planned_by)
     if decided_by is not None:
-        from geoquant.reason._landcover import with_decision
+        from geoquant.reason.layers._landcover import with_decision
 
         answer = with_decision(answer, decided_by)
     if plan_dates(plan) != (None,):
         import dataclasses
 
-        from geoquant.reason._change_check import change_check
+        from geoquant.reason.answers._change_check import change_check
 
         check = change_check(layers)
         if check is not None:
             answer = dataclasses.replace(answer, provenance={**answer.provenance,
                                                              "change_check": check})
-        from geoquant.reason._extent import change_extent
+        from geoquant.reason.answers._extent import change_extent
 
         extent = quiet_cf_warnings(change_extent)(plan, layers)
         if extent is not None:
@@ -529,7 +529,7 @@ def _with_planner(answer: Answer, planned_by: Mapping[str, Any]) -> Answer:
 
 def _pixel_size(question: Any, gsd: float | None) -> float | None:
     """The pixel size given, or stated in the question; both must agree."""
-    from geoquant.reason._phrases import question_gsd
+    from geoquant.reason.reading._phrases import question_gsd
 
     if gsd is not None and (isinstance(gsd, bool) or not isinstance(gsd, (int, float))
                             or not 0 < gsd < 1e6):

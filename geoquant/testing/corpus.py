@@ -27,7 +27,7 @@ held-out sets ``benchmarks/planner/holdout*.jsonl``) holds one JSON object per l
   objects_near_other/objects_far_other, ``("distance_stat", stat, m | None, to, per, unit)``,
   ``("is_fragmented", m)``, ``("connected", a, b, through)``.
 
-Each op's form is its entry's ``canonical`` in :data:`geoquant.reason._ops.OPS`.
+Each op's form is its entry's ``canonical`` in :data:`geoquant.reason.plans._ops.OPS`.
 
 :func:`expression` turns a :class:`~geoquant.reason.Plan` into this form;
 :func:`read_phrasings` reads a set; :func:`geoquant.testing.reference.reference_value`
@@ -100,8 +100,8 @@ def read_phrasings(path: str | Path) -> Phrasings:
 
 def expression(plan: Plan) -> Any:
     """The plan's answer as a nested expression (see the module docstring): each step in its
-    op's canonical form (``OpSpec.canonical`` in :data:`geoquant.reason._ops.OPS`)."""
-    from geoquant.reason._ops import OPS
+    op's canonical form (``OpSpec.canonical`` in :data:`geoquant.reason.plans._ops.OPS`)."""
+    from geoquant.reason.plans._ops import OPS
 
     steps = {s.id: s for s in plan.steps}
 

@@ -9,7 +9,7 @@ distances between pixel centres, no-data pixels (code 0) neither object nor back
 compared where both dates have data.
 
 Each op's reference is its entry's in the op table (``OpSpec.reference``, functions of
-:mod:`geoquant.reason._op_references`): an expression is evaluated by the entry its first item
+:mod:`geoquant.reason.plans._op_references`): an expression is evaluated by the entry its first item
 names, so a new op needs no change here.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from geoquant.reason._op_references import AREA_UNITS, LENGTH_UNITS
-from geoquant.reason._ops import OPS, OpSpec
+from geoquant.reason.plans._op_references import AREA_UNITS, LENGTH_UNITS
+from geoquant.reason.plans._ops import OPS, OpSpec
 
 __all__ = ["AREA_UNITS", "LENGTH_UNITS", "Evaluation", "Maps", "reference_value"]
 

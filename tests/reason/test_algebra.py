@@ -10,7 +10,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from geoquant.reason import validate
-from geoquant.reason._execute import run_plan
+from geoquant.reason.plans._execute import run_plan
 from geoquant.segment import MASK_NODATA
 
 EIGHT = np.ones((3, 3), bool)
@@ -160,7 +160,7 @@ def test_distance_statistics_equal_scipy(chunks, stat):
 
 
 def test_a_place_farther_than_a_distance_from_every_pixel_of_a_class():
-    from geoquant.reason._planner import plan_question
+    from geoquant.reason.reading._planner import plan_question
 
     field = _edt(CODES == 2)
     greatest = field[VALID].max()

@@ -166,7 +166,7 @@ def test_change_quicklook_names_every_colour_it_draws(shared_data, tmp_path):
     import numpy as np
     from PIL import Image
 
-    from geoquant.reason import _picture
+    from geoquant.reason.answers import _picture
     from geoquant.sinks import _png
 
     answer = gq.ask("How much did the area of code 2 change between 2006 and 2012 in ha?",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from geoquant.errors import InvalidOptionError
-from geoquant.reason._corpus import example_questions
-from geoquant.reason._planner import plan_question
+from geoquant.reason.llm._corpus import example_questions
+from geoquant.reason.reading._planner import plan_question
 from geoquant.testing.corpus import expression, read_phrasings
 
 CORPUS = Path(__file__).with_name("data") / "corpus.jsonl"

@@ -11,7 +11,7 @@ import pytest
 from geoquant.cli import main
 from geoquant.errors import InvalidOptionError
 from geoquant.reason import evaluate
-from geoquant.reason._eval import Record, is_correct, read_questions
+from geoquant.reason.evaluation._eval import Record, is_correct, read_questions
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "benchmarks" / "questions" / "questions.jsonl"
 

@@ -14,7 +14,7 @@ import pytest
 from geoquant.cli import main
 from geoquant.errors import InvalidOptionError
 from geoquant.reason import evaluate
-from geoquant.reason._eval import read_questions
+from geoquant.reason.evaluation._eval import read_questions
 
 GOOD = ("la-share-water", "sl-share-veg")
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geoquant.errors import GeoquantError
-from geoquant.reason._eval_records import REQUIRED, Record, _record, read_questions
-from geoquant.reason._llm import LLMConfig, _plan_from_reply
+from geoquant.reason.evaluation._eval_records import REQUIRED, Record, _record, read_questions
+from geoquant.reason.llm._llm import LLMConfig, _plan_from_reply
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
                     st.text(max_size=30), st.sampled_from(["yes", "1", "nan", "1e400", "ha",

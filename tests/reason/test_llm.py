@@ -17,8 +17,8 @@ import pytest
 
 from geoquant.errors import InvalidOptionError, PlanError, QuestionError
 from geoquant.reason import OPS, PLAN_SCHEMA, validate
-from geoquant.reason._corpus import example_questions
-from geoquant.reason._llm import LLMConfig, examples, llm_plan, reply_schema, system_prompt
+from geoquant.reason.llm._corpus import example_questions
+from geoquant.reason.llm._llm import LLMConfig, examples, llm_plan, reply_schema, system_prompt
 from geoquant.segment._vocabulary import CLASS_NAMES
 
 KEY = "sk-test-secret-0123456789"
@@ -312,7 +312,7 @@ def test_the_prompt_explains_every_op_and_class_and_its_examples_are_valid():
 def test_importing_the_planner_loads_no_heavy_or_network_modules():
     heavy = ("torch", "dask", "xarray", "zarr", "numba", "jsonschema", "urllib.request",
              "http.client")
-    code = ("import sys, geoquant.reason._llm\n"
+    code = ("import sys, geoquant.reason.llm._llm\n"
             f"print([m for m in {heavy!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -722,7 +722,7 @@ def test_a_plan_with_thousands_of_extra_keys_is_refused_fast(endpoint, where):
 
 
 def test_credentials_in_the_url_stay_out_of_repr_and_provenance():
-    from geoquant.reason._llm import planner_provenance
+    from geoquant.reason.llm._llm import planner_provenance
 
     config = LLMConfig(url="http://user:hunter2@127.0.0.1:1/v1", model="m", api_key=KEY)
     assert "hunter2" not in repr(config) and KEY not in repr(config)

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from geoquant.reason import validate
-from geoquant.reason._execute import run_plan
-from geoquant.reason._ops import FRAGMENTATION_METRICS, OPS
+from geoquant.reason.plans._execute import run_plan
+from geoquant.reason.plans._ops import FRAGMENTATION_METRICS, OPS
 from geoquant.testing.corpus import expression
 from geoquant.testing.reference import Evaluation, Maps, reference_value
 
@@ -122,7 +122,7 @@ def test_every_op_has_a_canonical_form_and_a_reference():
 
 
 def test_the_op_table_imports_no_scipy():
-    code = ("import sys, geoquant, geoquant.reason._ops, geoquant.testing.corpus; "
+    code = ("import sys, geoquant, geoquant.reason.plans._ops, geoquant.testing.corpus; "
             "assert 'scipy' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 

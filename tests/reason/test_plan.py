@@ -10,7 +10,7 @@ from scipy import ndimage
 import geoquant as gq
 from geoquant.errors import ClassNameError, PlanError
 from geoquant.reason import PLAN_SCHEMA, validate
-from geoquant.reason._execute import is_fragmented, run_plan
+from geoquant.reason.plans._execute import is_fragmented, run_plan
 from geoquant.testing.real import slovenia_reference
 
 EIGHT = np.ones((3, 3), bool)
@@ -21,7 +21,7 @@ def _plan(*steps, answer=None):
 
 
 def test_the_published_schema_is_the_one_validated_against():
-    published = Path(gq.reason.__file__).with_name("plan.schema.json")
+    published = Path(gq.reason.__file__).parent / "plans" / "plan.schema.json"
     assert json.loads(published.read_text()) == PLAN_SCHEMA
 
 

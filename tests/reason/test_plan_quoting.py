@@ -9,7 +9,7 @@ import time
 import pytest
 
 from geoquant.errors import ClassNameError, PlanError
-from geoquant.reason._plan import validate
+from geoquant.reason.plans._plan import validate
 
 BIG = "a" * 1_000_000
 
@@ -82,7 +82,7 @@ def test_a_megabyte_option_on_the_command_line_gives_a_short_error(capsys, argv)
 def test_a_megabyte_value_in_an_eval_record_gives_a_short_problem(tmp_path, field, value):
     import json
 
-    from geoquant.reason._eval_records import read_questions
+    from geoquant.reason.evaluation._eval_records import read_questions
 
     record = {"question": "What share is water?", "answer": 10.0, "acceptable_range_lower": 5.0,
               "acceptable_range_upper": 15.0, "type": "share", "tier": 1, field: value}

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from geoquant.errors import ClassNameError, PlanError, QuestionError
-from geoquant.reason._planner import SUPPORTED_FORMS, plan_question, question_years
+from geoquant.reason.reading._planner import SUPPORTED_FORMS, plan_question, question_years
 
 
 def steps_of(question):

@@ -126,7 +126,7 @@ def test_unit_words_as_people_mistype_them(raster, unit):
 
 def test_codes_classed_as_and_hyphenated():
     from geoquant.reason import plan_question
-    from geoquant.reason._source import source_vocabulary
+    from geoquant.reason.layers._source import source_vocabulary
     vocabulary = source_vocabulary(None, "codes")
     for question in ("How many km² are classed as code 41?", "How much area has code 41?",
                      "How many code-41 patches are there?"):
@@ -255,7 +255,7 @@ def _flood(question: str, flood: str):
 
 def test_a_legend_class_named_not_water_is_never_water(flood):
     assert _flood("What % is water?", flood) == pytest.approx(_share(CODES == 1, VALID), rel=1e-9)
-    from geoquant.reason._source import _resolve_product
+    from geoquant.reason.layers._source import _resolve_product
     legend = _resolve_product(FLOOD)
     assert legend.codes_for("water") == (1,) and legend.codes_for("not water") == (0,)
 
@@ -553,7 +553,7 @@ def test_long_requests_and_inverted_questions(raster):
 
 def test_codes_listed_after_one_code_word_and_other_small_forms():
     from geoquant.reason import plan_question
-    from geoquant.reason._source import source_vocabulary
+    from geoquant.reason.layers._source import source_vocabulary
     from geoquant.testing.corpus import expression
     codes = source_vocabulary(None, "codes")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from geoquant.errors import ClassNameError, QuestionError
-from geoquant.reason._planner import plan_question
+from geoquant.reason.reading._planner import plan_question
 
 REFUSED = [
     # outside the families

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geoquant.errors import InvalidOptionError
-from geoquant.reason._source import _resolve_product
+from geoquant.reason.layers._source import _resolve_product
 from geoquant.segment import PRODUCTS
 
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geoquant.errors import GeoquantError
-from geoquant.reason._source import legend_product
+from geoquant.reason.layers._source import legend_product
 from geoquant.segment import LandCoverProduct, Vocabulary, legend_classes
 from geoquant.segment._products import product
 from geoquant.testing.rasters import as_cube

@@ -67,7 +67,7 @@ def test_a_large_tiled_geotiff_opens_lazily(tmp_path):
 
 
 def test_layers_beyond_the_memory_budget_are_read_lazily(shared_data, monkeypatch):
-    from geoquant.reason import _source
+    from geoquant.reason.layers import _source
 
     lausanne = str(shared_data / "real" / "lausanne-landuse" / "ls100_06.tif")
     question = "How many patches of code 12 are there?"

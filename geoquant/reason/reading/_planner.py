@@ -1,7 +1,7 @@
 """The question planner: an English quantitative question about a region becomes a plan.
 
 Deterministic and offline. A question is read as parts that combine freely
-(:mod:`geoquant.reason._phrases` prepares the words):
+(:mod:`geoquant.reason.reading._phrases` prepares the words):
 
 1. its sentences, the pixel size it states ("(GSD: 0.5m)"), the unit the answer is asked in
    ("in hectares", "(ha)", "as a percentage"), and whole-question filters in a sentence or
@@ -13,7 +13,7 @@ Deterministic and offline. A question is read as parts that combine freely
    comparisons, existence, touching; ``_frames_shape``: connected/fragmented, connected
    groups, landscape metrics, distance; ``_frames_change``: change between two dates), tried
    most specific first; what they share is in ``_reading``;
-4. each **target** the measure reads (:mod:`geoquant.reason._targets`): classes and unions,
+4. each **target** the measure reads (:mod:`geoquant.reason.reading._targets`): classes and unions,
    object words, size filters, relations to other targets, negations and chains.
 
 Every word must be read. A question with a part the planner cannot read is refused with an
@@ -41,17 +41,18 @@ from dataclasses import replace
 from typing import Any
 
 from geoquant.errors import ClassNameError, QuestionError
-from geoquant.reason._frames_amount import area, count, density, object_size, share
-from geoquant.reason._frames_change import change
-from geoquant.reason._frames_compare import comparison, ratios
-from geoquant.reason._frames_shape import (
+from geoquant.reason.plans._plan import Plan, validate
+from geoquant.reason.reading._frames_amount import area, count, density, object_size, share
+from geoquant.reason.reading._frames_change import change
+from geoquant.reason.reading._frames_compare import comparison, ratios
+from geoquant.reason.reading._frames_shape import (
     connectivity,
     crossing,
     distance,
     distance_stats,
     fragmentation,
 )
-from geoquant.reason._phrases import (
+from geoquant.reason.reading._phrases import (
     SPAN,
     answer_unit,
     normalise_units,
@@ -60,9 +61,8 @@ from geoquant.reason._phrases import (
     reframe,
     split_words,
 )
-from geoquant.reason._plan import Plan, validate
-from geoquant.reason._reading import Reader
-from geoquant.reason._targets import (
+from geoquant.reason.reading._reading import Reader
+from geoquant.reason.reading._targets import (
     OBJECT_WORDS,
     REFERENCE,
     read_largest_exception,

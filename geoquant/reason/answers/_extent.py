@@ -1,10 +1,10 @@
 """The extent of a change answer: the area mapped on both dates, and the whole-map figures.
 
 A change is measured only where both dates were mapped (:meth:`Layers.mask
-<geoquant.reason._source.Layers.mask>` excludes the rest), so a map that covers more ground at
-one date does not read as change. That is exact on the common extent, but it is not the figure
-a reader gets by subtracting the two maps' own totals. The answer therefore states the area it
-covers, and gives beside it the same plan run over each date's whole map.
+<geoquant.reason.layers._source.Layers.mask>` excludes the rest), so a map that covers more
+ground at one date does not read as change. That is exact on the common extent, but it is not
+the figure a reader gets by subtracting the two maps' own totals. The answer therefore states
+the area it covers, and gives beside it the same plan run over each date's whole map.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from geoquant.reason._plan import Plan
-from geoquant.reason._source import CHANGE_DATES, Layers
+from geoquant.reason.answers._answer import area_text, covers_text, format_value
+from geoquant.reason.layers._source import CHANGE_DATES, Layers
+from geoquant.reason.plans._plan import Plan
 
 COMMON = "the area mapped on both dates"
 
@@ -38,8 +39,8 @@ def change_extent(plan: Plan, layers: Layers) -> dict[str, Any] | None:
         there) and ``text`` (one sentence); None without two dates.
     """
     import geoquant.ops as ops
-    from geoquant.reason._execute import run_plan
-    from geoquant.reason._ops import as_mask
+    from geoquant.reason.plans._execute import run_plan
+    from geoquant.reason.plans._ops import as_mask
 
     if not all(d in layers.dates for d in CHANGE_DATES):
         return None
@@ -60,16 +61,10 @@ def change_extent(plan: Plan, layers: Layers) -> dict[str, Any] | None:
     return out
 
 
-def covers_text(extent: Mapping[str, Any]) -> str:
-    """``"over the 6,115 ha mapped on both dates"``."""
-    return f"over the {_area(extent['common_area_m2'])} mapped on both dates"
-
-
 def extent_text(extent: Mapping[str, Any], *, unit: str = "") -> str:
     """One sentence: the common extent, each date's mapped area, the whole-map answer."""
-    from geoquant.reason._answer import format_value
-
-    mapped = ", ".join(f"{label}: {_area(m2)}" for label, m2 in extent["mapped_area_m2"].items())
+    mapped = ", ".join(f"{label}: {area_text(m2)}"
+                       for label, m2 in extent["mapped_area_m2"].items())
     text = (f"Measured {covers_text(extent)} (each date's own map covers {mapped}).")
     value = extent.get("whole_extent_value")
     if value is not None:
@@ -78,12 +73,6 @@ def extent_text(extent: Mapping[str, Any], *, unit: str = "") -> str:
         text += (f" Over each date's whole map instead: {format_value(value, unit)} "
                  f"({'; '.join(figures)}).")
     return text
-
-
-def _area(m2: float) -> str:
-    if m2 >= 1e8:
-        return f"{m2 / 1e6:,.1f} km²"
-    return f"{m2 / 1e4:,.1f} ha" if m2 >= 1e4 else f"{m2:,.0f} m²"
 
 
 def _seen(layers: Layers, date: str) -> Any:

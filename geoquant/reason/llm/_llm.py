@@ -2,9 +2,9 @@
 
 :func:`llm_plan` sends a free-worded question to a chat-completions endpoint (a local server
 such as vLLM, llama.cpp or Ollama, or a hosted one) together with a system prompt holding the
-plan's JSON Schema, what each op means (from the op table, :data:`~geoquant.reason._ops.OPS`),
+plan's JSON Schema, what each op means (from the op table, :data:`~geoquant.reason.plans._ops.OPS`),
 the class vocabulary, the rules and worked examples (one per family of the phrasing corpus,
-:mod:`geoquant.reason._corpus`). The plan is asked for by the endpoint's JSON Schema option
+:mod:`geoquant.reason.llm._corpus`). The plan is asked for by the endpoint's JSON Schema option
 (``response_format`` ``json_schema``), or by plain JSON mode where the server refuses it. The
 reply is only ever parsed as JSON and checked by :func:`~geoquant.reason.validate`, exactly like
 a plan written by hand: nothing in it is executed, and a reply that is not a valid plan is a
@@ -36,8 +36,8 @@ from geoquant.errors import (
     QuestionError,
     quote,
 )
-from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS, OPS
-from geoquant.reason._plan import MAX_STEPS, PLAN_SCHEMA, PLAN_VERSION, Plan, validate
+from geoquant.reason.plans._ops import AREA_UNITS, LENGTH_UNITS, OPS
+from geoquant.reason.plans._plan import MAX_STEPS, PLAN_SCHEMA, PLAN_VERSION, Plan, validate
 from geoquant.segment import Vocabulary
 
 #: Environment variable of each setting.
@@ -290,9 +290,9 @@ def reply_schema() -> dict[str, Any]:
 
 def examples() -> tuple[tuple[str, dict[str, Any]], ...]:
     """Worked examples for the system prompt: the first phrasing of each family of the phrasing
-    corpus (:mod:`geoquant.reason._corpus`) with the plan the rules planner makes of it."""
-    from geoquant.reason._corpus import example_questions
-    from geoquant.reason._planner import plan_question
+    corpus (:mod:`geoquant.reason.llm._corpus`) with the plan the rules planner makes of it."""
+    from geoquant.reason.llm._corpus import example_questions
+    from geoquant.reason.reading._planner import plan_question
 
     found = []
     for phrasing in example_questions():

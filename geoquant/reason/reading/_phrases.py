@@ -1,7 +1,7 @@
 """The words of a question before it is read: normalised text, numbers with units, the pixel
 size ("(GSD: 0.5m)"), the answer unit ("in hectares"), dates, and sentences.
 
-Everything here is plain text processing; :mod:`geoquant.reason._planner` reads the result.
+Everything here is plain text processing; :mod:`geoquant.reason.reading._planner` reads the result.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from typing import Any, NamedTuple
 
 from geoquant.errors import QuestionError
-from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS
+from geoquant.reason.plans._ops import AREA_UNITS, LENGTH_UNITS
 
 NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
 DATE = r"(?:19|20)\d{2}(?:-\d{2}(?:-\d{2})?)?"

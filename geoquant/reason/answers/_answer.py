@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoquant.reason._ops import OPS, StepResult
-from geoquant.reason._plan import Plan, Step
+from geoquant.reason.plans._ops import OPS, StepResult
+from geoquant.reason.plans._plan import Plan, Step
 
 #: Units of answers that are categories, not numbers.
 CATEGORICAL_UNITS = ("yes/no", "connected/fragmented")
@@ -109,8 +109,6 @@ class Answer:
         main = answer_text(self.value, self.unit, self.range)
         extent = self.provenance.get("change_extent")
         if extent:
-            from geoquant.reason._extent import covers_text
-
             return f"{main} {covers_text(extent)}"
         return main
 
@@ -205,6 +203,19 @@ def format_value(value: Any, unit: str) -> str:
     if isinstance(value, str):
         return value
     return f"{_number(value, unit)} {_unit(value, unit)}".strip()
+
+
+def covers_text(extent: Mapping[str, Any]) -> str:
+    """Where a change answer was measured (:mod:`~geoquant.reason.answers._extent`):
+    ``"over the 6,115 ha mapped on both dates"``."""
+    return f"over the {area_text(extent['common_area_m2'])} mapped on both dates"
+
+
+def area_text(m2: float) -> str:
+    """An area in m² in words: ``"6,115.0 ha"``, ``"767.4 km²"``, ``"900 m²"``."""
+    if m2 >= 1e8:
+        return f"{m2 / 1e6:,.1f} km²"
+    return f"{m2 / 1e4:,.1f} ha" if m2 >= 1e4 else f"{m2:,.0f} m²"
 
 
 def answer_text(value: Any, unit: str, bounds: Sequence[Any]) -> str:

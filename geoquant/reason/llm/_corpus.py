@@ -2,7 +2,7 @@
 
 The corpus itself (416 phrasings with their expected plans) is test data,
 ``tests/reason/data/corpus.jsonl``; the package ships only what runs: the first phrasing of
-each family, in ``llm_examples.json``, which :func:`geoquant.reason._llm.examples` plans with
+each family, in ``llm_examples.json``, which :func:`geoquant.reason.llm._llm.examples` plans with
 the rules planner for the system prompt. ``tests/reason/test_corpus.py`` holds the two in step.
 """
 

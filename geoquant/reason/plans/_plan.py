@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from geoquant.errors import PlanError, quote
-from geoquant.reason._ops import (  # noqa: F401  (re-exported: the plan's units and metrics)
+from geoquant.reason.plans._ops import (  # noqa: F401  (re-exported: the plan's units and metrics)
     AREA_UNITS,
     COMPARISONS,
     FRAGMENTATION_METRICS,
@@ -53,8 +53,6 @@ MAX_KEYS = 32
 MAX_NAME = 64
 #: The most characters of a schema message quoted in an error.
 MAX_SAID = 300
-#: The JSON Schema of a step id.
-STEP_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
 _REF = {"type": "string"}
 
 

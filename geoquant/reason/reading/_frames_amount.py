@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from geoquant.errors import ClassNameError, QuestionError
-from geoquant.reason._ops import AREA_UNITS
-from geoquant.reason._phrases import area_unit
-from geoquant.reason._reading import (
+from geoquant.reason.plans._ops import AREA_UNITS
+from geoquant.reason.reading._phrases import area_unit
+from geoquant.reason.reading._reading import (
     MEASURE_OPS,
     TAIL,
     WH,
@@ -18,7 +18,7 @@ from geoquant.reason._reading import (
     finish,
     first_match,
 )
-from geoquant.reason._targets import region_at, tokens
+from geoquant.reason.reading._targets import region_at, tokens
 
 # --- shares --------------------------------------------------------------------------------------
 

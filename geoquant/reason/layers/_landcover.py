@@ -54,7 +54,7 @@ def choose_landcover(source: Any, plan: Any, landcover: Any, *, region: Any, bbo
         Search the same API, or try this collection URL.
     """
     from geoquant import sources
-    from geoquant.reason._source import _classified, _stac_product
+    from geoquant.reason.layers._source import _classified, _stac_product
     from geoquant.sources import profile_for
 
     if not isinstance(source, str) or "/collections/" not in source:

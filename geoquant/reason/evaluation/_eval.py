@@ -15,7 +15,7 @@ a local metric grid at the record's GSD (or the question's "(GSD: 0.5m)").
 
 A record that cannot be used (not JSON or not UTF-8, a field of the wrong kind, bounds that
 are no range, a question that fails) is scored as an error in its own row, and the run goes
-on; a file without any record is refused (:mod:`geoquant.reason._eval_records`).
+on; a file without any record is refused (:mod:`geoquant.reason.evaluation._eval_records`).
 
 Scoring follows SQuID: an answer is right when it lies inside the acceptable range; yes/no
 answers (stored as yes/no, true/false or 1/0), connected/fragmented answers, and counts given
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from geoquant.errors import GeoquantError, InvalidOptionError
-from geoquant.reason._eval_records import (  # noqa: F401  (re-exported)
+from geoquant.reason.evaluation._eval_records import (  # noqa: F401  (re-exported)
     REQUIRED,
     Record,
     printable,
@@ -304,7 +304,7 @@ def evaluate(path: str | Path, *, catalog: str | None = None, use: str = "labels
 
 def _check_gsd(record: Record) -> None:
     """A record's ``gsd`` and the GSD its question states must agree."""
-    from geoquant.reason._phrases import question_gsd
+    from geoquant.reason.reading._phrases import question_gsd
 
     stated = question_gsd(record.question)
     if record.gsd is not None and stated is not None \
@@ -330,8 +330,8 @@ def _evaluate(records: Sequence[Record], url: str, use: str, planner: Any,
               say: Callable[[str], None] | None, folder: Path,
               segmenter: Any = None) -> EvalReport:
     from geoquant.reason._ask import answer_plan, plan_dates, planned
-    from geoquant.reason._phrases import question_gsd
-    from geoquant.reason._source import open_source, source_vocabulary
+    from geoquant.reason.layers._source import open_source, source_vocabulary
+    from geoquant.reason.reading._phrases import question_gsd
 
     cache: dict[tuple, Any] = {}
 

@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 from geoquant.errors import QuestionError
-from geoquant.reason._phrases import DATE, SPAN, area_unit
-from geoquant.reason._reading import Reader
-from geoquant.reason._targets import tokens
+from geoquant.reason.reading._phrases import DATE, SPAN, area_unit
+from geoquant.reason.reading._reading import Reader
+from geoquant.reason.reading._targets import tokens
 
 # --- change --------------------------------------------------------------------------------------
 

@@ -7,16 +7,16 @@ import re
 from typing import Any
 
 from geoquant.errors import QuestionError
-from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS
-from geoquant.reason._phrases import length_unit
-from geoquant.reason._reading import (
+from geoquant.reason.plans._ops import AREA_UNITS, LENGTH_UNITS
+from geoquant.reason.reading._phrases import length_unit
+from geoquant.reason.reading._reading import (
     WH,
     Reader,
     compile_all,
     finish,
     first_match,
 )
-from geoquant.reason._targets import tokens
+from geoquant.reason.reading._targets import tokens
 
 # --- connectivity and fragmentation --------------------------------------------------------------
 
@@ -257,7 +257,7 @@ def distance_stats(r: Reader, text: str) -> dict[str, Any] | None:
     """The greatest, mean or median distance to the nearest pixel of a class, over the whole
     region or over the pixels of another ("the water pixel farthest from all forest": the
     directed Hausdorff distance), and whether any place lies farther than a distance."""
-    from geoquant.reason._phrases import length_m
+    from geoquant.reason.reading._phrases import length_m
 
     if m := first_match(_FARTHER_ANYWHERE, text):
         value, unit = m["d"].split()
@@ -291,7 +291,7 @@ def distance_stats(r: Reader, text: str) -> dict[str, Any] | None:
 
 
 def _stat_args(r: Reader, a: str | None, b: str, stat: str) -> dict[str, Any]:
-    from geoquant.reason._reading import COUNTABLE_CLASSES
+    from geoquant.reason.reading._reading import COUNTABLE_CLASSES
 
     b = re.sub(r"^(?:all |any |every |each |nearest |closest |other )+", "", b.strip())
     to = r.target(b, objects=False).mask

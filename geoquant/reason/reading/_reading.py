@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from geoquant.errors import QuestionError
-from geoquant.reason._targets import (
+from geoquant.reason.reading._targets import (
     Document,
     Selection,
     TargetReader,

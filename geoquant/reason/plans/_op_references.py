@@ -1,6 +1,6 @@
 """Whole-array references of the plan ops: each op's answer with NumPy and SciPy alone.
 
-Each op of :data:`geoquant.reason._ops.OPS` names one function here (``OpSpec.reference``).
+Each op of :data:`geoquant.reason.plans._ops.OPS` names one function here (``OpSpec.reference``).
 A function takes the op's canonical expression (:mod:`geoquant.testing.corpus`) and an
 evaluation (:class:`geoquant.testing.reference.Evaluation`), which gives
 

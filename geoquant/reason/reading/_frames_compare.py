@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 from geoquant.errors import QuestionError
-from geoquant.reason._ops import AREA_UNITS
-from geoquant.reason._phrases import tidy
-from geoquant.reason._reading import (
+from geoquant.reason.plans._ops import AREA_UNITS
+from geoquant.reason.reading._phrases import tidy
+from geoquant.reason.reading._reading import (
     AREA_RULE,
     COUNT_RULE,
     MEASURE_OPS,
@@ -19,7 +19,7 @@ from geoquant.reason._reading import (
     counts_objects,
     first_match,
 )
-from geoquant.reason._targets import mentions_objects, tokens
+from geoquant.reason.reading._targets import mentions_objects, tokens
 
 # --- comparisons and yes/no ----------------------------------------------------------------------
 
@@ -159,7 +159,7 @@ _FRACTION_OF = re.compile(
 
 def _fraction_of(r: Reader, m: re.Match[str]) -> dict[str, Any] | None:
     """A share of a target that meets a relation, compared with a fraction of it."""
-    from geoquant.reason._frames_amount import share
+    from geoquant.reason.reading._frames_amount import share
 
     rel = m["rel"]
     if not re.match(r"(?:lies|lie|falls|fall|sits|sit) ", rel):

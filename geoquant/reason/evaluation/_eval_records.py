@@ -428,7 +428,7 @@ def _kind(value: Any) -> str:
 
 
 def _printable(text: str, limit: int) -> str:
-    from geoquant.reason._llm import _printable as printable
+    from geoquant.reason.llm._llm import _printable as printable
 
     if not _is_text(text):
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")

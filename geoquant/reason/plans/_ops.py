@@ -1,11 +1,11 @@
 """The plan ops: one entry per op, read by everything that needs to know what an op is.
 
 Each :class:`OpSpec` holds an op's JSON Schema arguments (what :func:`~geoquant.reason.validate`
-checks), how it runs over masks (what :func:`~geoquant.reason._execute.run_plan` calls), its
+checks), how it runs over masks (what :func:`~geoquant.reason.plans._execute.run_plan` calls), its
 words in an answer's steps, the evidence layers it rests on, the line that explains it to
 an LLM planner, its canonical form in the phrasing corpus (what
 :func:`geoquant.testing.corpus.expression` writes) and the name of its whole-array NumPy/SciPy
-reference in :mod:`geoquant.reason._op_references` (what
+reference in :mod:`geoquant.reason.plans._op_references` (what
 :func:`geoquant.testing.reference.reference_value` evaluates). Adding an op is adding one entry
 here (and its reference function); ``tests/reason/test_op_registry.py`` checks that every
 entry has both and that the engine answers as the reference does.
@@ -29,7 +29,7 @@ from geoquant.errors import MaskError, PlanError
 from geoquant.segment import MASK_NODATA
 
 if TYPE_CHECKING:
-    from geoquant.reason._plan import Step
+    from geoquant.reason.plans._plan import Step
 
 #: Area units a plan may use, in m² each (international foot, yard and mile; the
 #: international acre of 4840 square yards).
@@ -52,6 +52,8 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
     "==": operator.eq, "!=": operator.ne}
 COMPARISONS = tuple(COMPARE)
+#: The JSON Schema of a step id.
+STEP_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
 
 _REF = {"type": "string"}
 _REFS = {"type": "array", "items": _REF, "minItems": 2}
@@ -115,7 +117,7 @@ class OpSpec:
         is the expression of an earlier step. Its first item is ``name`` or one of
         ``aliases``.
     reference : str
-        Name of the op's whole-array reference in :mod:`geoquant.reason._op_references`
+        Name of the op's whole-array reference in :mod:`geoquant.reason.plans._op_references`
         (NumPy and SciPy only), which evaluates the canonical expression; see
         :meth:`reference_function`.
     aliases : tuple of str
@@ -150,14 +152,12 @@ class OpSpec:
     def reference_function(self) -> Callable[[tuple[Any, ...], Any], Any]:
         """The op's whole-array reference, ``reference(expression, evaluation)``, imported
         when first asked for (it needs SciPy)."""
-        from geoquant.reason import _op_references
+        from geoquant.reason.plans import _op_references
 
         return getattr(_op_references, self.reference)
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of one step of this op."""
-        from geoquant.reason._plan import STEP_ID
-
         properties = {"id": STEP_ID, "op": {"const": self.name}, **self.required,
                       **self.optional}
         return {"type": "object", "properties": properties,

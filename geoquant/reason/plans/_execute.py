@@ -1,4 +1,4 @@
-"""Running a plan: each step run by its op's entry in :data:`~geoquant.reason._ops.OPS`, in
+"""Running a plan: each step run by its op's entry in :data:`~geoquant.reason.plans._ops.OPS`, in
 order. A step's mask or value is computed once and reused by every later step that reads it.
 """
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from geoquant.reason._ops import OPS, Context, StepResult, is_fragmented
-from geoquant.reason._plan import Plan
+from geoquant.reason.plans._ops import OPS, Context, StepResult, is_fragmented
+from geoquant.reason.plans._plan import Plan
 
 __all__ = ["MaskSource", "StepResult", "is_fragmented", "run_plan"]
 

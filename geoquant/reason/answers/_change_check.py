@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geoquant.reason._source import CHANGE_DATES
+from geoquant.reason.layers._source import CHANGE_DATES
 
 
 def change_check(layers: Any) -> dict[str, Any] | None:

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from geoquant.errors import ClassNameError, QuestionError
-from geoquant.reason._ops import AREA_UNITS, LENGTH_UNITS
-from geoquant.reason._phrases import area_m2, length_m
-from geoquant.reason._plan import PLAN_VERSION
+from geoquant.reason.plans._ops import AREA_UNITS, LENGTH_UNITS
+from geoquant.reason.plans._plan import PLAN_VERSION
+from geoquant.reason.reading._phrases import area_m2, length_m
 from geoquant.segment import Vocabulary
 
 #: The word that stands for what the first step of a two-step question found.

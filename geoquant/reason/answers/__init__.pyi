@@ -1,0 +1,5 @@
+"""Type stub of geoquant.reason.answers: a room of :mod:`geoquant.reason`, with no public names
+of its own (the package's stub re-exports them); its private modules are imported by their full
+paths."""
+
+__all__ = []
