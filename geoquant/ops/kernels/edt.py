@@ -21,6 +21,12 @@ sites
     ``pos`` (global column, int64, increasing within a row) and ``val`` (``f``, float64). A
     list is kept *restricted to a column range*: it holds exactly the sites that give the
     minimum at some integer column of that range, so it is as short as it can be.
+
+Dense rows (noise, the inside of large objects) first go through a near pass on the CPU
+(:func:`_near_pass`): a pixel whose nearest site provably lies within a few columns is finished
+there, and only the rest go to the envelope, built without the sites that can be lowest only on
+their own, finished, column (:func:`_far_pass`). Both evaluate the same ``f + t * t`` as the
+envelope, so the floats are the same.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ NO_ROW_BELOW = 2**62
 
 _FAR = 2.0**61  # row distances at or beyond this come from a sentinel: no object in the column
 _BLOCK = 16  # rows per block of the column pass in distance_tile (16 x 2048 x 8 B = 256 KiB)
+_NEAR_REACH = 4  # columns each side the near pass looks at before leaving a pixel to the envelope
+_NEAR_TRIES = 1  # distance_tile: after a row the near pass left mostly unresolved, ...
+_NEAR_RETRY = 32  # ... it tries again only on rows ``r % _NEAR_RETRY == 0``
 
 
 def row_widths(dx, rows: int) -> np.ndarray:
@@ -395,6 +404,7 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
     v = np.empty(width, np.float64)
     fv = np.empty(width, np.float64)
     z = np.empty(width, np.float64)
+    tried = 0  # 0: try the near pass on the next row; _NEAR_TRIES: only every _NEAR_RETRY rows
     for b in range(nblocks - 1, -1, -1):
         r_start = row_lo + b * _BLOCK
         r_stop = min(row_hi, r_start + _BLOCK)
@@ -404,8 +414,19 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
         for r in range(r_stop - 1, r_start - 1, -1):
             _vertical_row(codes[r], np.float64(row0 + r), near_below, up[r - r_start], dy, f)
             out_row = out[r]
-            _row_pass(f, col0, dx[r], 0.5 / (dx[r] * dx[r]), off_l[r], off_l[r + 1], pos_l,
-                      val_l, off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
+            half_inv_dx2 = 0.5 / (dx[r] * dx[r])
+            if tried < _NEAR_TRIES or r % _NEAR_RETRY == 0:
+                missing = _near_pass(f, dx[r], off_l[r + 1] > off_l[r],
+                                     off_r[r + 1] > off_r[r], out_row)
+                # rows alike keep trying: on far-reaching rows (sparse sites) the attempt
+                # costs _NEAR_REACH steps a pixel for nothing, so it stops after one miss
+                tried = 0 if missing * 2 <= w else _NEAR_TRIES
+                if missing:
+                    _far_pass(f, col0, dx[r], half_inv_dx2, off_l[r], off_l[r + 1], pos_l, val_l,
+                              off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
+            else:
+                _row_pass(f, col0, dx[r], half_inv_dx2, off_l[r], off_l[r + 1], pos_l,
+                          val_l, off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
             if excluded_nan:
                 _nan_where_excluded(codes[r], out_row)
 
@@ -446,6 +467,97 @@ def _row_pass(f, col0, dx, half_inv_dx2, l_start, l_stop, pos_l, val_l, r_start,
             # (dy*rows)² + (dx*cols)², summed in the order scipy.ndimage sums them
             out_row[x] = math.sqrt(fk + t * t)
         c = c if c > stop else stop
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _near_pass(f, dx, left_carry, right_carry, out_row):
+    """Distances of the pixels of one row whose nearest site lies within a few columns.
+
+    Pixel ``x`` looks at the sites ``x - k`` and ``x + k`` for ``k = 1, 2, ...`` and stops as
+    soon as ``(dx * k)**2`` reaches the best value found: every site farther away is at least
+    that high there, so the minimum is exact (the same ``f + t * t`` the envelope of
+    :func:`_row_pass` evaluates, so the same float). Dense masks (noise, the inside of large
+    objects) resolve almost every pixel within a step or two, without the envelope's division
+    per site. A pixel still open after :data:`_NEAR_REACH` steps, or whose search reaches a
+    tile edge beyond which carried sites lie (``left_carry``, ``right_carry``), gets -1 for
+    :func:`_far_pass`. Returns the number of such pixels.
+    """
+    w = f.shape[0]
+    near = dx * np.float64(1)
+    near = near * near
+    for x in range(w):  # no other site beats f[x] <= dx**2: one vectorised sweep
+        fx = f[x]
+        out_row[x] = math.sqrt(fx) if fx <= near else -1.0
+    missing = 0
+    for x in range(w):
+        if out_row[x] >= 0.0:
+            continue
+        best = f[x]
+        done = False
+        for k in range(1, _NEAR_REACH + 2):
+            t = dx * np.float64(k)
+            t = t * t
+            if t >= best:
+                done = True
+                break
+            if k > _NEAR_REACH:
+                break
+            left = x >= k
+            right = x + k < w
+            if (not left and left_carry) or (not right and right_carry):
+                break
+            if not left and not right:  # every site of the row seen, and none beyond it
+                done = True
+                break
+            if left:
+                value = f[x - k] + t
+                best = value if value < best else best
+            if right:
+                value = f[x + k] + t
+                best = value if value < best else best
+        if done:
+            out_row[x] = math.sqrt(best)
+        else:
+            out_row[x] = -1.0
+            missing += 1
+    return missing
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _far_pass(f, col0, dx, half_inv_dx2, l_start, l_stop, pos_l, val_l, r_start, r_stop, pos_r,
+              val_r, v, fv, z, out_row):
+    """:func:`_row_pass` for the pixels :func:`_near_pass` left (-1), over fewer sites.
+
+    A site no higher than a neighbour's (``f[c] >= f[c - 1]`` and ``f[c] >= f[c + 1]``) is
+    strictly above that neighbour's parabola at every other column (by at least ``dx**2``),
+    so it can be lowest only on its own column; where the near pass resolved that column the
+    site is left out of the envelope (the inside of an object: every site but its rim).
+    """
+    w = f.shape[0]
+    n = 0
+    for i in range(l_start, l_stop):
+        n = _push(v, fv, z, n, np.float64(pos_l[i] - col0), val_l[i], half_inv_dx2)
+    for c in range(w):
+        fc = f[c]
+        if fc < np.inf:
+            if (out_row[c] >= 0.0 and (c == 0 or fc >= f[c - 1])
+                    and (c == w - 1 or fc >= f[c + 1])):
+                continue
+            n = _push(v, fv, z, n, np.float64(c), fc, half_inv_dx2)
+    for i in range(r_start, r_stop):
+        n = _push(v, fv, z, n, np.float64(pos_r[i] - col0), val_r[i], half_inv_dx2)
+    if n == 0:
+        for c in range(w):
+            if out_row[c] < 0.0:
+                out_row[c] = np.inf
+        return
+    k = 0
+    for x in range(w):
+        if out_row[x] < 0.0:
+            while k + 1 < n and z[k + 1] <= x:  # the site lowest at x, as in _row_pass
+                k += 1
+            t = dx * (np.float64(x) - v[k])
+            out_row[x] = math.sqrt(fv[k] + t * t)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
