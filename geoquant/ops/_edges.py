@@ -53,6 +53,7 @@ def edges_from_totals(totals: np.ndarray, geometry: PixelGeometry) -> dict[str, 
     """Total edge from computed :func:`edge_totals` (counts travel as float64, exact < 2**53)."""
     totals = np.asarray(totals, np.float64)
     faces_x, faces_y = int(totals[0]), int(totals[1])
+    geometry.require_true_lengths("edge lengths")
     if geometry.geographic:
         total_edge = float(totals[2])
     elif geometry.dx == geometry.dy:

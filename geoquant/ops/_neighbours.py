@@ -133,6 +133,7 @@ def neighbours_of_points(points: tuple[np.ndarray, np.ndarray, np.ndarray],
     """:func:`patch_neighbours` from edge points already gathered (:func:`gather_edge_points`);
     ``say`` receives the connectance search's progress lines."""
     rows, cols, ids = points
+    geometry.require_true_lengths("distances between patches")
     if n_patches is None:
         n_patches = int(ids.max()) if ids.size else 0
     enn = nearest_neighbour_distances(rows, cols, ids, n_patches, dx=geometry.dx, dy=geometry.dy,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geoquant.ops._geometry import PixelGeometry
+from geoquant.ops._geometry import MAX_SCALE_ERROR, PixelGeometry
 from geoquant.ops._landscape import patch_moments
 from geoquant.ops._merge import Table
 
@@ -24,6 +24,10 @@ def object_perimeter(table: Table, geometry: PixelGeometry) -> np.ndarray:
     """Object perimeters in m; on projected grids from exact face counts."""
     if geometry.geographic:
         return table["perimeter"]
+    if max(abs(s - 1.0) for s in geometry.length_scale) > MAX_SCALE_ERROR:
+        # Map lengths are not ground lengths here (an equal-area grid far from its centre):
+        # no perimeter rather than a wrong one; areas and counts still hold.
+        return np.full(np.shape(table["faces_x"]), np.nan)
     return table["faces_x"] * geometry.dx + table["faces_y"] * geometry.dy
 
 

@@ -178,6 +178,7 @@ def survey(mask: Any, *, near: Any = None, within_m: float | None = None,
         near = _as_dask(near)
         check_same_grid(geometry, PixelGeometry.of(near, name="near"), ("mask", "near"))
         geometry.require_projected("distance")
+        geometry.require_true_lengths("distances")
         if near.data.chunks != mask.data.chunks:
             near = near.chunk(dict(zip(near.dims, mask.data.chunks, strict=True)))
         halo = (math.floor(within_m / geometry.dy) + 1, math.floor(within_m / geometry.dx) + 1)
