@@ -422,12 +422,13 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
         ``range["coverage"]`` says (:mod:`~geoquant.segment._range_calibration`); without
         either, it is 1.
     postprocess : bool or sequence of str
-        Fit the post-processing (:mod:`~geoquant.segment._train_validation`: class score
-        offsets, label smoothing, temperature; a sequence names which of them) on a
-        validation split of the training ground, with one more training run on the rest of
-        it. The report's ``validation`` says what it measured; ``held_out`` then scores the
-        post-processed class map, and ``held_out["range_coverage"]`` how often the ranges
-        (at the temperature fitted on validation) held the held-out truth.
+        Fit the post-processing on a validation split of the training ground, with one more
+        training run on the rest of it (:mod:`~geoquant.segment._train_validation`): by
+        default (True) the temperature only; a sequence names the parts (``"offsets"``,
+        ``"smoothing"``, ``"temperature"``). The report's ``validation`` says what it
+        measured; ``held_out`` then scores the post-processed class map, and
+        ``held_out["range_coverage"]`` says how often the ranges (at the temperature fitted
+        on validation) held the held-out truth.
     weighting : {"sqrt", "pixels", "classes"}
         Weight of the drawn pixels: each class about the same (``"classes"``), every pixel the
         same (``"pixels"``), or between the two (``"sqrt"``, inverse square root of the rate).
@@ -495,9 +496,9 @@ def train_image_classifier(images: Sequence[TrainingImage], words: Sequence[str]
 
     model, temperature, post = None, 1.0, None
     if postprocess:
-        from geoquant.segment._train_validation import PARTS, fit_postprocess
+        from geoquant.segment._train_validation import DEFAULT_PARTS, fit_postprocess
 
-        parts = PARTS if postprocess is True else tuple(postprocess)
+        parts = DEFAULT_PARTS if postprocess is True else tuple(postprocess)
         post, temperature, report["validation"] = fit_postprocess(
             train, lambda subset: ImageClassifier(fitted(subset, "validation"), tuple(words),
                                                   spec),

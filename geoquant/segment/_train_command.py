@@ -80,7 +80,8 @@ def train_from_files(data: Sequence[str | Path], *, legend: Any, out: str | Path
                      halves: str | None = None, test: Sequence[str] = (), refit: bool = False,
                      radii_px: Sequence[int] = (2, 8), pixels: int | None = None,
                      rounds: int | None = None, seed: int = 0, checkpoint_every: int = 25,
-                     strict: bool = False, say: Callable[[str], None] | None = None) -> Any:
+                     strict: bool = False, postprocess: Sequence[str] | bool = True,
+                     say: Callable[[str], None] | None = None) -> Any:
     """Read training data, train the pixel classifier and write it to ``out``.
 
     See :func:`read_training_data` for the data and
@@ -102,4 +103,5 @@ def train_from_files(data: Sequence[str | Path], *, legend: Any, out: str | Path
     return train_image_classifier(images, table.words, test_groups=tuple(test),
                                   radii_px=radii_px, pixels=pixels or PIXELS,
                                   rounds=rounds or ROUNDS, seed=seed, refit=refit,
-                                  checkpoint=out, checkpoint_every=checkpoint_every, say=say)
+                                  checkpoint=out, checkpoint_every=checkpoint_every,
+                                  postprocess=postprocess, say=say)

@@ -34,8 +34,11 @@ from geoquant.segment._train_files import TrainingImage
 
 #: Share of the rows of each image kept for validation when there is one training group.
 VALIDATION_SHARE = 1 / 3
-#: What :func:`fit_postprocess` fits: ``offsets``, ``smoothing``, ``temperature``.
+#: What :func:`fit_postprocess` can fit: ``offsets``, ``smoothing``, ``temperature``.
 PARTS = ("offsets", "smoothing", "temperature")
+#: What ``geoquant train`` fits by default: the parts that helped on held-out ground
+#: (``benchmarks/README.md`` §14, third pass; offsets and smoothing did not).
+DEFAULT_PARTS = ("temperature",)
 
 
 def validation_split(images: Sequence[TrainingImage], *, seed: int = 0

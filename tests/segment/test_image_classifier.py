@@ -132,7 +132,7 @@ def test_a_square_window_model_of_format_1_still_opens(chips, tmp_path):
     from geoquant.segment._image_classifier import load_image_classifier
 
     model = train_image_classifier(chips, ("land", "water"), features="windows",
-                                   checkpoint=tmp_path / "m.pt", **SMALL)
+                                   checkpoint=tmp_path / "m.pt", postprocess=False, **SMALL)
     assert isinstance(model.features, ImageFeatures) and model.temperature == 1.0
     data = json.loads((tmp_path / "m.pt").read_text())
     data["format_version"] = 1

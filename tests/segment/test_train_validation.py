@@ -67,11 +67,15 @@ def test_training_fits_the_postprocessing_on_validation_ground(chips, tmp_path):
     assert "Spain" not in validation["groups"] and validation["pixels"] > 0
     assert set(validation["groups"]) < set(model.report["train_groups"])
     assert any(line.startswith("validation: offsets") for line in lines)
-    assert model.postprocess is not None and len(model.postprocess.offsets) == 2
-    assert model.halo == model.features.halo + model.postprocess.halo
+    assert model.postprocess == Postprocess()       # by default, the temperature only
     assert model.temperature == validation["range"]["temperature"]
     assert 0 <= model.report["held_out"]["range_coverage"]["coverage"] <= 1
-    assert load_image_classifier(tmp_path / "m.pt").postprocess == model.postprocess
+    everything = train_image_classifier(chips, ("land", "water"), test_groups=["Spain"],
+                                        postprocess=("offsets", "smoothing", "temperature"),
+                                        checkpoint=tmp_path / "e.pt", **SMALL)
+    assert len(everything.postprocess.offsets) == 2
+    assert everything.halo == everything.features.halo + everything.postprocess.halo
+    assert load_image_classifier(tmp_path / "e.pt").postprocess == everything.postprocess
     only = train_image_classifier(chips, ("land", "water"), test_groups=["Spain"],
                                   postprocess=("smoothing",), **SMALL)
     assert only.postprocess.offsets == () and only.temperature == 1.0
