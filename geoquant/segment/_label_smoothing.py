@@ -198,24 +198,24 @@ def _exchange(prob: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.nda
 # --- choosing the parameters on validation images ---------------------------------------------
 
 
-def _structure_error(label: np.ndarray, target: np.ndarray, n_classes: int) -> list[float]:
-    """Per class present: |log| ratio of object counts plus that of areas (8-connected
-    objects of the class map and of the labels, on the labelled ground only)."""
+def _objects(label: np.ndarray, valid: np.ndarray, n_classes: int) -> np.ndarray:
+    """``(class, 2)``: 8-connected objects and pixels of each class on the valid ground."""
     from scipy import ndimage
 
-    valid = target >= 0
     structure = np.ones((3, 3), bool)
-    errors = []
+    out = np.zeros((n_classes, 2), np.int64)
     for c in range(n_classes):
-        pred, true = (label == c) & valid, target == c
-        area_p, area_t = int(pred.sum()), int(true.sum())
-        if not area_p and not area_t:
-            continue
-        count_p = ndimage.label(pred, structure)[1] if area_p else 0
-        count_t = ndimage.label(true, structure)[1] if area_t else 0
-        errors.append(abs(np.log1p(count_p) - np.log1p(count_t))
-                      + abs(np.log1p(area_p) - np.log1p(area_t)))
-    return errors
+        mask = (label == c) & valid
+        out[c, 1] = int(mask.sum())
+        out[c, 0] = ndimage.label(mask, structure)[1] if out[c, 1] else 0
+    return out
+
+
+def _structure_error(predicted: np.ndarray, true: np.ndarray) -> list[float]:
+    """Per class present: |log| ratio of object counts plus that of areas."""
+    present = (predicted[:, 1] > 0) | (true[:, 1] > 0)
+    gap = np.abs(np.log1p(predicted) - np.log1p(true)).sum(axis=1)
+    return gap[present].tolist()
 
 
 def choose_smoothing(probabilities: Sequence[np.ndarray], targets: Sequence[np.ndarray], *,
@@ -240,15 +240,17 @@ def choose_smoothing(probabilities: Sequence[np.ndarray], targets: Sequence[np.n
     """
     table: dict[str, float] = {}
     best: tuple[float, LabelSmoothing] | None = None
+    n = len(probabilities[0]) if len(probabilities) else 0
+    truths = [_objects(t, t >= 0, n) for t in targets]
     for r in radii:
         smoothed = [soft_majority(p, r) if r else np.asarray(p, np.float32)
                     for p in probabilities]
         labels = [class_map(p) for p in smoothed]
         for k in min_pixels:
             errors: list[float] = []
-            for p, label, target in zip(smoothed, labels, targets, strict=True):
-                sieved = sieve(label, k, len(p)) if k > 1 else label
-                errors += _structure_error(sieved, target, len(p))
+            for label, target, truth in zip(labels, targets, truths, strict=True):
+                sieved = sieve(label, k, n) if k > 1 else label
+                errors += _structure_error(_objects(sieved, target >= 0, n), truth)
             score = float(np.mean(errors)) if errors else 0.0
             table[f"r{r}-k{k}"] = round(score, 4)
             if best is None or score < best[0] - 1e-9:
