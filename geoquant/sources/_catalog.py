@@ -8,7 +8,8 @@ An optional ``<collection>/collection.json`` gives title, description, licence a
 Each item's datetime comes from the GeoTIFF tag ``datetime`` (ISO 8601), else from a date in
 the item's name (``YYYYMMDDTHHMMSS``, ``YYYY-MM-DD``, ``YYYYMMDD`` or a year ``YYYY``); extra
 item properties come from the tag ``stac_properties`` (JSON). Band metadata (``name``,
-``common_name``, ``unit``, ``classes``, scale and offset) come from band tags.
+``common_name``, ``unit``, ``classes``, scale and offset) come from band tags; scale and
+offset otherwise from the band's own (GDAL's) scale and offset.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ def _asset_from_raster(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     with src:
         if src.crs is None:
             raise AssetError(f"raster {path} has no CRS; set one (e.g. gdal_edit.py -a_srs)")
+        if src.transform.is_identity:  # GDAL's answer for none: 1-unit pixels at 0, 0
+            raise AssetError(f"raster {path} has a CRS but no transform (or only ground "
+                             "control points); set its grid (gdal_edit.py -a_ullr ULX ULY LRX "
+                             "LRY) or warp it onto one (gdalwarp -t_srs EPSG:....)")
         tags, band = src.tags(), src.tags(1)
         epsg = src.crs.to_epsg()
         raster_band: dict[str, Any] = {
@@ -76,6 +81,11 @@ def _asset_from_raster(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         if "scale" in band:
             raster_band["scale"] = float(band["scale"])
             raster_band["offset"] = float(band.get("offset", 0.0))
+        elif src.scales[0] != 1.0 or src.offsets[0] != 0.0:
+            # GDAL's own band scale and offset (gdal_edit.py -scale/-offset, Landsat C2),
+            # which open_raster applies: a load through the catalog must apply them too
+            raster_band["scale"] = float(src.scales[0])
+            raster_band["offset"] = float(src.offsets[0])
         if "unit" in band:
             raster_band["unit"] = band["unit"]
         asset: dict[str, Any] = {

@@ -233,6 +233,7 @@ def _grid(items, assets, *, crs, resolution, region, chunks) -> Grid:
             else tuple(float(r) for r in resolution)
         if min(resolution) <= 0:
             raise RegionError(f"resolution must be positive (CRS units), got {resolution}")
+        _check_resolution_units(epsg, resolution)
     native = all(_epsg_of(item, a) == epsg for item in items for a in assets)
     if resolution is None:
         if not native:
@@ -251,6 +252,20 @@ def _grid(items, assets, *, crs, resolution, region, chunks) -> Grid:
         bounds = _snap(transform_bounds("EPSG:4326", f"EPSG:{epsg}", *_lonlat_bounds(items)),
                        resolution)
     return Grid(epsg, _whole_pixels(bounds, resolution), resolution, chunks)
+
+
+def _check_resolution_units(epsg: int, resolution: tuple[float, float]) -> None:
+    """Refuse metres given for degrees: ``resolution=10`` with ``crs="EPSG:4326"`` made
+    10-degree pixels, a region of a few kilometres one pixel."""
+    from pyproj import CRS
+
+    if CRS.from_epsg(epsg).is_geographic and max(resolution) >= 1.0:
+        metres = max(resolution)
+        raise InvalidOptionError(
+            f"resolution={metres:g} is in the CRS's units, degrees for EPSG:{epsg}: "
+            f"{metres:g}° pixels are {metres * 111:,.0f} km high; for {metres:g} m pixels "
+            f"pass resolution={metres / 111_320:.2g} (degrees), or a projected crs such as "
+            "its UTM zone with resolution in metres")
 
 
 def _native_resolution(items, assets) -> tuple[float, float]:

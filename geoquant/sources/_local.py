@@ -89,6 +89,7 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
     from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
     check_decoded_size(path)
+    located = check_transform(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
@@ -96,11 +97,13 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
                                           mask_and_scale=False, lock=False)
     except RasterioIOError as err:
         raise AssetError(f"cannot read raster {path}: {err}; check the file") from err
-    if arr.rio.crs is None:
+    if arr.rio.crs is None or not located:
         if gsd_m is None:
-            raise AssetError(f"raster {path} has no CRS: give its pixel size (gsd=0.5, "
+            lacks = "no CRS" if arr.rio.crs is None else "a CRS but no transform"
+            raise AssetError(f"raster {path} has {lacks}: give its pixel size (gsd=0.5, "
                              "--gsd 0.5, or '(GSD: 0.5m)' in the question) to read it as a "
-                             "local metric grid, or set a CRS (gdal_edit.py -a_srs EPSG:....)")
+                             "local metric grid, or set its georeferencing (gdal_edit.py "
+                             "-a_srs EPSG:.... -a_ullr ULX ULY LRX LRY)")
         arr = local_metric_grid(arr, gsd_m)
     elif gsd_m is not None:
         check_gsd(arr, gsd_m, f"{path}'s")
@@ -116,6 +119,17 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
                 name = src.tags(1).get("name") or src.descriptions[0] or path.stem
         arr = arr.assign_coords(band=[name])
     arr.attrs.update(_encoding_facts(path))
+    return physical_values(arr)
+
+
+def physical_values(arr):
+    """``arr`` with its scale and offset applied and its nodata as NaN when it is float or
+    scaled; integer codes without scale keep their dtype and nodata value.
+
+    A GeoTIFF's band scale and offset, or a Zarr's CF ``scale_factor`` and ``add_offset``
+    (read back raw by :func:`geoquant.sinks.open_zarr`), are removed from ``attrs`` once
+    applied, so a writer does not store them for readers to apply again.
+    """
     nodata = arr.rio.nodata
     scale = arr.attrs.get("scale_factor", 1.0)
     offset = arr.attrs.get("add_offset", 0.0)
@@ -123,8 +137,45 @@ def _open_geotiff(path: Path, chunks, gsd_m: float | None = None):
         import numpy as np
 
         masked = arr.where(arr != nodata) if nodata is not None else arr
-        arr = (masked * scale + offset).astype(np.float32).rio.write_nodata(np.nan)
+        # float32 holds what most rasters store; float64 data (and scaled 32-bit integers)
+        # keep their precision: float32 turned 1e300 into inf and code 16777217 into 16777216
+        wide = arr.dtype == np.float64 or (arr.dtype.kind in "iu" and arr.dtype.itemsize >= 4)
+        arr = (masked * scale + offset).astype(np.float64 if wide else np.float32)
+        arr = arr.rio.write_nodata(np.nan)
+        # Applied: left in attrs, a writer stores them and every reader applies them again.
+        for applied in ("scale_factor", "add_offset"):
+            arr.attrs.pop(applied, None)
     return arr
+
+
+def check_transform(path: Path) -> bool:
+    """Whether a raster has a transform (one that is not the identity, which GDAL answers
+    for none); refuse one located by ground control points instead (a Sentinel-1 GRD, a drone
+    image with GCPs). rioxarray gives either the identity transform, with the points' CRS or
+    a CRS of its own, so its pixels would measure one degree or one metre whatever their size.
+
+    Raises
+    ------
+    AssetError
+        Saying how to warp it onto a grid.
+    """
+    import warnings
+
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(path) as src:
+            gcps, gcp_crs = src.gcps
+            located_by_points = bool(gcps) and src.transform.is_identity
+    if located_by_points:
+        crs = f"-t_srs {gcp_crs.to_string()} " if gcp_crs else ""
+        raise AssetError(f"{path} is located by {len(gcps)} ground control points, not by a "
+                         "transform, so its pixel size is unknown here; warp it onto a grid "
+                         f"first: gdalwarp {crs}{path.name} {path.stem}_warped.tif (or a "
+                         "UTM zone: -t_srs EPSG:326NN)")
+    return not src.transform.is_identity
 
 
 def _encoding_facts(path: Path) -> dict:
@@ -178,7 +229,8 @@ def open_raster(path: str | Path, *, chunks: int = 1024, variable: str | None = 
     -------
     xarray.DataArray
         Dims ``(band, y, x)`` for GeoTIFF (band coordinate from band names); the stored dims
-        for Zarr. Floating or scaled data come as float32 with NaN for nodata; integer
+        for Zarr. Floating or scaled data come as float32 (float64 from float64 or scaled
+        32-bit integers) with NaN for nodata, the scale and offset applied; integer
         categorical data keep their dtype and nodata value (``arr.rio.nodata``). A paletted
         image keeps its indices, with its colour table in ``attrs["palette"]``; a
         JPEG-compressed file says so in ``attrs["lossy_compression"]``.
@@ -249,7 +301,7 @@ def _open_zarr(path: Path, variable: str | None):
     if arr.rio.crs is None:
         raise StoreError(f"{path}:{variable} has no CRS: write it with "
                          "geoquant.sinks.write_zarr from data with a CRS")
-    return arr
+    return physical_values(arr)
 
 
 def local_metric_grid(arr, gsd_m: float):
