@@ -253,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=tuple(heldout.SETS), nargs="+",
                         default=["zion", "floods", "dubai"])
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--variants", choices=tuple(VARIANTS), nargs="+",
+                        default=list(VARIANTS), help="the variants scored (all by default)")
     args = parser.parse_args(argv)
+    for variant in set(VARIANTS) - set(args.variants):
+        del VARIANTS[variant]
 
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)

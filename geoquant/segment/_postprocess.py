@@ -10,7 +10,9 @@
 3. the label smoothing (:class:`~geoquant.segment._label_smoothing.LabelSmoothing`), with its
    halo added to the model's.
 
-Each is chosen on a validation split of the training ground
+With a soft majority, the class map is the argmax of averaged probabilities, so unlike the
+plain softmax it may change with the temperature. Each is chosen on a validation split of
+the training ground
 (:mod:`~geoquant.segment._train_validation`).
 """
 

@@ -74,10 +74,13 @@ def _counts(scores: np.ndarray, target: np.ndarray, temperature: float,
     return out
 
 
-def _covered(counts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit (block x class present): whether the span of the three masks holds the truth."""
+def _covered(counts: dict[str, np.ndarray], present: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit (block x class present: in the truth or the class map, unless ``present``
+    says): whether the span of the three masks holds the truth."""
     runs = np.stack([counts["map"], *(counts[f"p{t}"] for t in THRESHOLDS)])
-    present = (counts["truth"] > 0) | (counts["map"] > 0)
+    if present is None:
+        present = (counts["truth"] > 0) | (counts["map"] > 0)
     hold = (runs.min(axis=0) <= counts["truth"]) & (counts["truth"] <= runs.max(axis=0))
     return hold[present], present
 
@@ -128,9 +131,12 @@ def calibrate_temperature(scores: Sequence[np.ndarray], targets: Sequence[np.nda
     held: dict[float, list[np.ndarray]] = {}
     fold_of: list[np.ndarray] = []
     for i, (s, target) in enumerate(zip(scores, targets, strict=True)):
+        counts = {t: _counts(s, target, t, block_px, probabilities) for t in TEMPERATURES}
+        # The same units at every temperature: a smoothed class map may change with it.
+        present = np.logical_or.reduce([(c["truth"] > 0) | (c["map"] > 0)
+                                        for c in counts.values()])
         for t in TEMPERATURES:
-            hold, present = _covered(_counts(s, target, t, block_px, probabilities))
-            held.setdefault(t, []).append(hold)
+            held.setdefault(t, []).append(_covered(counts[t], present)[0])
         if len(scores) > 1:
             fold = np.full(present.shape, i % 2)
         else:

@@ -116,3 +116,17 @@ def test_every_reader_of_the_file_applies_it_and_tiles_stitch_exactly(chips, tmp
         return sum(ndimage.label(classes == c, np.ones((3, 3)))[1] for c in (0, 1))
 
     assert objects(label) < objects(unsmoothed)
+
+
+def test_fitting_on_scores_whose_smoothed_map_moves_with_the_temperature():
+    from geoquant.segment._train_validation import PARTS, fit_scores
+
+    rng = np.random.default_rng(4)
+    target = np.zeros((96, 96), np.int16)
+    target[10:50, 20:70], target[60:90, 5:40] = 1, 2
+    scores = np.stack([target == c for c in range(3)]).astype(np.float32) * 1.2
+    scores += rng.normal(scale=1.0, size=scores.shape).astype(np.float32)
+    post, temperature, report = fit_scores([scores, scores[:, ::-1]],
+                                           [target, target[::-1]], parts=PARTS)
+    assert post.smoothing.active and report["range"]["units"] > 0
+    assert report["range"]["temperature"] == temperature
