@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from geoquant.ops._geometry import PixelGeometry
-from geoquant.ops._mask import PreparedMask, prepare_mask
+from geoquant.ops._mask import PreparedMask, check_no_lost_nodata, prepare_mask
 from geoquant.tiling import TileGrid, tree_reduce
 
 
@@ -86,8 +86,10 @@ def share(mask: Any, *, valid: Any = None) -> float:
     """Share of the valid region the mask covers, % (area-weighted on geographic grids).
 
     Nodata, NaN and pixels outside ``valid`` count neither as mask nor as region. NaN when no
-    pixel is valid.
+    pixel is valid. A boolean mask that kept its source raster's nodata value (``lc == 2``)
+    needs ``valid`` (``valid=lc != nodata``): its no-data pixels are False in it.
     """
+    check_no_lost_nodata(mask, valid)
     return coverage_of(prepare_mask(mask, valid=valid)).share_percent
 
 

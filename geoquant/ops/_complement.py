@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from geoquant.ops._mask import BACKGROUND, EXCLUDED, OBJECT, is_dask, prepare_mask
+from geoquant.ops._mask import (
+    BACKGROUND,
+    EXCLUDED,
+    OBJECT,
+    check_no_lost_nodata,
+    is_dask,
+    prepare_mask,
+)
 
 NODATA = 255
 """The nodata value of complements that need one (uint8 output)."""
@@ -50,6 +57,7 @@ def complement(mask: Any, *, valid: Any = None) -> Any:
     >>> gq.ops.complement(water).values
     array([[  0,   1, 255]], dtype=uint8)
     """
+    check_no_lost_nodata(mask, valid)
     prepared = prepare_mask(mask, name="mask", valid=valid)
     attrs = {"long_name": f"not {mask.name or 'the mask'}"}
     if np.dtype(mask.dtype) == np.bool_ and valid is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from geoquant.ops._area import coverage_from_totals, coverage_totals
 from geoquant.ops._landscape import class_metrics
-from geoquant.ops._mask import check_connectivity, prepare_mask
+from geoquant.ops._mask import check_connectivity, check_no_lost_nodata, prepare_mask
 from geoquant.ops._reducers import PatchMomentsReducer
 from geoquant.ops._tree import object_pass, write_labels
 
@@ -76,6 +76,7 @@ def fragmentation(mask: Any, *, connectivity: int = 8, connectance_m: float | No
 
     started = time.perf_counter()
     conn8 = check_connectivity(connectivity)
+    check_no_lost_nodata(mask, valid)
     prepared = prepare_mask(mask, valid=valid)
     if neighbours and connectance_m is not None:
         connectance_m = check_threshold(connectance_m)

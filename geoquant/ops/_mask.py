@@ -139,6 +139,12 @@ def prepare_mask(mask: Any, *, name: str = "mask", valid: Any = None,
         codes = data.astype(np.uint8)
     elif dtype.kind in "iuf":
         nodata = nodata_value(mask)
+        if nodata in (0.0, 1.0):
+            raise MaskError(
+                f"{name}'s nodata value {nodata:g} is also one of its values (0 background, 1 "
+                "object), so its background would be read as no data; it was likely kept from "
+                "the class raster it was made from: clear it (.rio.write_nodata(None)) and "
+                f"pass that raster's no data as valid=, e.g. valid=(landcover != {nodata:g})")
         codes = da.map_blocks(_encode_numbers, data, nodata=nodata, name_=name,
                               dtype=np.uint8, meta=np.empty((0, 0), np.uint8))
         if not is_dask(mask.data):
@@ -386,6 +392,29 @@ def _bounds(chunks: tuple[int, ...]) -> list[tuple[int, int]]:
 
 def is_dask(data: Any) -> bool:
     return type(data).__module__.startswith("dask.")
+
+
+def check_no_lost_nodata(mask: Any, valid: Any, name: str = "mask") -> None:
+    """For measures over the valid region (shares, complements, landscape metrics): refuse a
+    boolean mask without ``valid`` that kept the nodata value of the raster it was compared
+    from (``landcover == 2`` keeps its ``_FillValue``). The raster's no-data pixels are False
+    in it, background, so a share would be of the whole raster rather than of its data."""
+    if valid is not None or np.dtype(mask.dtype) != np.bool_:
+        return
+    value = mask.attrs.get("_FillValue", mask.encoding.get("_FillValue"))
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return
+    if np.isnan(number):
+        return
+    raise MaskError(
+        f"{name} is boolean but kept the nodata value {number:g} of the raster it was made "
+        "from, whose no-data pixels it now counts as background: pass them as valid=, e.g. "
+        f"gq.ops.share(landcover == 2, valid=landcover != {number:g}); if they are already "
+        f"left out, drop the attribute ({name}.attrs.pop('_FillValue'))")
 
 
 def nodata_value(mask: Any) -> float | None:
