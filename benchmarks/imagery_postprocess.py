@@ -143,7 +143,7 @@ def _variants(folds: list[dict], scenes: list[dict], words: tuple[str, ...], fol
         fold["blocks"] = confusion_blocks([heldout._argmax(s).astype(np.int64) - 1
                                            for s in scores], targets, len(words))
         if say:
-            post, t, _ = fits["both"]
+            post, t, _ = fits[list(VARIANTS)[-1]]
             say(f"{fold['name']}: validation on {sorted({i.group for i in validation})}: "
                 f"offsets {post.offsets}, smoothing {post.smoothing}, temperature {t} "
                 f"({seconds} s CPU to train)")
@@ -216,7 +216,7 @@ def _area_adjusted(folds: list[dict], scenes: list[dict], n: int) -> dict[str, A
             "range_level": 0.8}
 
 
-def run(name: str, folder: Path, *, say: Any) -> dict:
+def run(name: str, folder: Path, *, say: Any, before: bool = True) -> dict:
     """``imagery_heldout``'s set ``name`` and its post-processed variants."""
     folds: list[dict] = []
     captured: dict[str, Any] = {}
@@ -231,7 +231,8 @@ def run(name: str, folder: Path, *, say: Any) -> dict:
 
     def keep_set(set_name: str, scenes: list, words: tuple[str, ...], where: Path,
                  plan: list, figures: dict) -> None:
-        run_set(set_name, scenes, words, where, plan, figures)
+        if before:
+            run_set(set_name, scenes, words, where, plan, figures)
         captured.update(scenes=scenes, words=words, plan=plan)
 
     heldout._trained, heldout._run_set = keep_model, keep_set
@@ -253,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=tuple(heldout.SETS), nargs="+",
                         default=["zion", "floods", "dubai"])
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-before", action="store_true",
+                        help="skip scoring the held-out model as it is (imagery_heldout's "
+                             "figures)")
     parser.add_argument("--variants", choices=tuple(VARIANTS), nargs="+",
                         default=list(VARIANTS), help="the variants scored (all by default)")
     args = parser.parse_args(argv)
@@ -266,14 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.only:
             started = time.process_time()
-            out[name] = run(name, Path(tmp), say=say)
+            out[name] = run(name, Path(tmp), say=say, before=not args.no_before)
             out[name]["cpu_seconds"] = round(time.process_time() - started, 1)
             got = out[name]
-            n = got["questions"]
-            print(f"## {name}: {n} questions; reference {got['in_range_reference']}, before "
-                  f"{got['in_range_model']} (asked {got['in_range_model_ask']}, range holds "
-                  f"{got['range_holds_truth']}), baseline {got['in_range_rules']}")
-            print(f"   before IoU {got['iou_model']}")
+            if not args.no_before:
+                print(f"## {name}: {got['questions']} questions; reference "
+                      f"{got['in_range_reference']}, before {got['in_range_model']} (asked "
+                      f"{got['in_range_model_ask']}, range holds {got['range_holds_truth']}), "
+                      f"baseline {got['in_range_rules']}")
+                print(f"   before IoU {got['iou_model']}")
             for variant, v in got["variants"].items():
                 print(f"   {variant}: in range {v['in_range_model']} (asked "
                       f"{v['in_range_model_ask']}, range holds {v['range_holds_truth']}); "
