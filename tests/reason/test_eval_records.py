@@ -212,3 +212,18 @@ def test_a_gsd_contradicting_the_questions_is_an_error_row(fixture, tmp_path):
     assert first.error.startswith("InvalidOptionError: record contradicts gives gsd")
     assert "keep one" in first.error
     assert second.error is None and second.value is not None
+
+
+def test_a_range_given_as_one_pair_is_read(tmp_path):
+    records = [{"question": "What share is water?", "answer": 12.5, "acceptable_range": [12, 13],
+                "type": "share", "tier": 1},
+               {"question": "How many lakes?", "answer": 3, "acceptable_range": None,
+                "type": "count", "tier": 1},
+               {"question": "How many lakes?", "answer": 3, "acceptable_range": [1, 2, 3],
+                "type": "count", "tier": 1}]
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    pair, exact, bad = read_questions(path, strict=False)
+    assert (pair.lower, pair.upper, pair.problem) == (12, 13, None)
+    assert (exact.lower, exact.upper, exact.problem) == (None, None, None)
+    assert "acceptable_range" in bad.problem and "[lower, upper]" in bad.problem

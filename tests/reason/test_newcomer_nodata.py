@@ -1,6 +1,7 @@
 """Silent wrong answers of ``gq.ask`` about a class raster's no data, found by a newcomer;
-their fixes belong in ``geoquant.reason`` (strict xfail: each turns into a failure once fixed,
-so the mark can go). Truth from NumPy on the codes written."""
+fixed in ``geoquant.reason.layers``: a legend code that is the nodata value and a question
+about the nodata code are refused by name; an in-memory array's nodata is read like a file's.
+Truth from NumPy on the codes written."""
 
 from __future__ import annotations
 
@@ -32,8 +33,6 @@ def _tif(path, codes, nodata):
     return str(path)
 
 
-@pytest.mark.xfail(strict=True, reason="reason: a legend code that is the raster's nodata "
-                   "value is read as no data, so the class answers 0 % with no word")
 def test_a_legend_class_whose_code_is_the_nodata_value_is_refused(tmp_path):
     """nodata=1 and the legend names 1 'water': 'What share is water?' answered 0.0 %
     (truth, if 1 is water: 29.1 % of the pixels with data)."""
@@ -42,8 +41,6 @@ def test_a_legend_class_whose_code_is_the_nodata_value_is_refused(tmp_path):
         gq.ask("What share of the area is water?", source=source, product=LEGEND)
 
 
-@pytest.mark.xfail(strict=True, reason="reason: 'code N' where N is the nodata value answers "
-                   "0 % instead of saying that N is no data")
 def test_asking_for_the_nodata_code_is_refused(tmp_path):
     codes = _codes().astype(np.uint16) * 1000
     codes[codes == 255_000] = 0
@@ -52,8 +49,6 @@ def test_asking_for_the_nodata_code_is_refused(tmp_path):
         gq.ask("What share of the area is code 0?", source=source, product="codes")
 
 
-@pytest.mark.xfail(strict=True, reason="reason: an in-memory DataArray's rio nodata is not "
-                   "read, so its no-data pixels count in shares (30 % instead of 33.3 %)")
 def test_an_in_memory_raster_keeps_its_nodata_like_the_same_geotiff(tmp_path):
     codes = _codes()
     rows, cols = codes.shape

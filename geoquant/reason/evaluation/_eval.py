@@ -168,9 +168,10 @@ def expects_refusal(record: Record) -> bool:
 
 def is_refusal(error: BaseException) -> bool:
     """Whether an error is the planner declining a question it cannot read or a class it
-    does not know (and not a failure to compute)."""
-    from geoquant.errors import ClassNameError, PlanError, QuestionError
-    return isinstance(error, (QuestionError, ClassNameError, PlanError))
+    does not know, or the source lacking the dates a change question needs (and not a failure
+    to compute)."""
+    from geoquant.errors import ClassNameError, DateRangeError, PlanError, QuestionError
+    return isinstance(error, (QuestionError, ClassNameError, PlanError, DateRangeError))
 
 
 def is_correct(value: Any, record: Record) -> bool:

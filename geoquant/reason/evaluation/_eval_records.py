@@ -249,10 +249,12 @@ def _record(path: Path, number: int, raw: Any) -> Record:
     shown = question if isinstance(question, str) else ""
     try:
         _check_depth(raw)
+        raw = _range_pair(raw)
         missing = [k for k in REQUIRED if k not in raw]
         if missing:
             raise _Problem(f"lacks {', '.join(missing)} (SQuID records need "
-                           f"{', '.join(REQUIRED)})")
+                           f"{', '.join(REQUIRED)}; the range may also be one pair, "
+                           "acceptable_range: [lower, upper])")
         question = _question(raw["question"])
         lower = _bound(raw["acceptable_range_lower"], "acceptable_range_lower")
         upper = _bound(raw["acceptable_range_upper"], "acceptable_range_upper")
@@ -270,6 +272,21 @@ def _record(path: Path, number: int, raw: Any) -> Record:
 
 class _Problem(Exception):
     pass
+
+
+def _range_pair(raw: dict[str, Any]) -> dict[str, Any]:
+    """A record that gives its range as one pair, ``"acceptable_range": [lower, upper]`` (or
+    ``null`` for an exact answer), read as SQuID's two fields."""
+    if "acceptable_range" not in raw or "acceptable_range_lower" in raw or \
+            "acceptable_range_upper" in raw:
+        return raw
+    pair = raw["acceptable_range"]
+    if pair is None:
+        pair = (None, None)
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        raise _Problem(f"has acceptable_range {quote(pair)}: give [lower, upper] (or null for "
+                       "an exact answer), or acceptable_range_lower and acceptable_range_upper")
+    return {**raw, "acceptable_range_lower": pair[0], "acceptable_range_upper": pair[1]}
 
 
 def _bad(ident: str, why: str, *, question: str = "", raw: Any = None) -> Record:

@@ -99,6 +99,10 @@ class Layers:
             if codes is None:
                 raise ClassNameError(f"this source has no class codes (asked for code {what}); "
                                      "ask for a class by name, or use a categorical raster")
+            if self.provenance.get("nodata") == int(what):
+                raise ClassNameError(f"code {what} is the raster's nodata value: it marks "
+                                     "pixels without data, not a class. Ask what share has no "
+                                     "data, or correct the raster's nodata tag")
             return self._on_common_area(code_mask(codes, int(what)), key)
         seg = self.segmentations.get(key)
         if seg is None:
@@ -236,7 +240,7 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
     provenance: dict[str, Any] = {}
     clear = None
     if isinstance(source, xr.DataArray):
-        cube = source
+        cube = nodata_as_nan(source, _resolve_product(product), "the array")
         provenance["source"] = "array"
         if cube.rio.crs is not None and gsd_m is not None:
             check_gsd(cube, gsd_m, "the array's")
@@ -270,6 +274,8 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
         provenance["source"] = [str(p) for p in paths]
         cube = _within(cube, region=region, bbox=bbox, datetime=datetime,
                        provenance=provenance)
+    if "source_nodata" in cube.attrs:
+        provenance["nodata"] = cube.attrs["source_nodata"]
     if "band" not in cube.dims:
         cube = cube.expand_dims(band=["data"], axis=0)
     if "georeferencing" in cube.attrs:
@@ -457,11 +463,7 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None,
     layers = []
     for path in paths:
         arr = _as_class_mask(sources.open_raster(path, chunks=chunks, gsd_m=gsd_m), path, product)
-        if arr.dtype.kind in "iu" and arr.rio.nodata is not None:
-            # no data becomes NaN, and the raster says so: a resampling onto another date's
-            # grid must fill with NaN, not with the old code (which reads as a valid class)
-            arr = arr.where(arr != arr.rio.nodata).astype(np.float32)
-            arr = arr.rio.write_nodata(np.nan, encoded=False)
+        arr = nodata_as_nan(arr, product, str(path))
         layers.append(arr if "band" in arr.dims else arr.expand_dims(band=["data"]))
     if len(layers) == 1:
         return layers[0]
@@ -475,6 +477,33 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None,
     cube = xr.concat(layers, dim="time", join="override").assign_coords(time=times)
     cube.attrs["native_grids"] = grids
     return cube
+
+
+def nodata_as_nan(arr: Any, product: Any, where: str) -> Any:
+    """An integer class raster with its nodata value as NaN, the value kept in
+    ``attrs["source_nodata"]``: a resampling onto another date's grid must fill with NaN, not
+    with the old code (which reads as a valid class).
+
+    Raises
+    ------
+    InvalidOptionError
+        The nodata value is also a class code of the legend: the class would silently read as
+        absent.
+    """
+    nodata = arr.rio.nodata
+    if arr.dtype.kind not in "iu" or nodata is None or np.isnan(float(nodata)):
+        return arr
+    named = getattr(product, "codes", None) or {}
+    if int(nodata) in {int(c) for c in named}:
+        raise InvalidOptionError(
+            f"{where}'s nodata value {int(nodata)} is also the legend's class "
+            f"{quote(named[next(c for c in named if int(c) == int(nodata))])}: every pixel of "
+            "that class would read as no data and the class as absent. Correct the raster's "
+            "nodata tag (rio nodata / gdal_edit.py -a_nodata) or the legend's code")
+    out = arr.where(arr != nodata).astype(np.float32)
+    out = out.rio.write_nodata(np.nan, encoded=False)
+    out.attrs["source_nodata"] = int(nodata)
+    return out
 
 
 def _as_class_mask(arr: Any, path: Any, product: Any) -> Any:

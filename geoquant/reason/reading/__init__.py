@@ -6,6 +6,8 @@ The job of :func:`~geoquant.reason.plan_question`, read top to bottom:
   measure's frame, its targets, the answer unit) and every word must be read.
 - ``_phrases``: the words before they are read: normalised text, numbers with units, the
   pixel size ("(GSD: 0.5m)"), the answer unit, dates and sentences.
+- ``_context``: what is said around the question and asks nothing: the scene's name, a
+  homework label, who it is for, statements of context; set aside and written in the notes.
 - ``_reading``: what every frame shares: the reader of one question, the rule that every word
   is read, the words a question may end with.
 - ``_targets``: what a question measures, read from its words into mask steps.

@@ -19,7 +19,7 @@ from geoquant.reason.reading._reading import (
     counts_objects,
     first_match,
 )
-from geoquant.reason.reading._targets import mentions_objects, tokens
+from geoquant.reason.reading._targets import OBJECT_WORDS, mentions_objects, tokens
 
 # --- comparisons and yes/no ----------------------------------------------------------------------
 
@@ -206,7 +206,7 @@ def comparison(r: Reader, text: str) -> dict[str, Any] | None:
         rhs = _add_measure(r, kind, b, "m2")
         return r.answer(r.doc.add("compare", "compare", of=lhs, to=rhs,
                                   comparison=_COMPARISONS[m["c"]]))
-    if m := first_match(_COMPARE, text):
+    if (m := first_match(_COMPARE, text)) and not m["a"].startswith("there "):
         kind, phrase = _read_measure(m["a"], "area")
         if re.search(r" (?:by|in) (?:number|count)$", m["b"]):
             kind = "count"
@@ -234,9 +234,22 @@ def comparison(r: Reader, text: str) -> dict[str, Any] | None:
         touching = r.doc.add("adjacent", "objects_adjacent", of=a.mask, to=b)
         return _exists(r, touching)
     if m := first_match(_EXISTS, text):
-        selection = r.target(m["t"])
+        # "is there any forest patch larger than 30 ha?": a selection of objects
+        words = [_plural(w) for w in tokens(m["t"])]     # "any forest patch larger than"
+        head = re.split(r"\b(?:within|near|adjacent|touching|bordering|farther|further|closer|"
+                        r"beyond|from|of|than)\b", m["t"])[0]
+        objects = any(_plural(w) in OBJECT_WORDS for w in tokens(head))
+        selection = r.target(" ".join(words) if objects else m["t"], objects=objects)
         return _exists(r, selection.mask)
     return None
+
+
+def _plural(word: str) -> str:
+    """The plural of an object word ("patch" -> "patches", "body" -> "bodies"), else the word."""
+    for plural in (f"{word}es", f"{word}s", f"{word[:-1]}ies"):
+        if plural in OBJECT_WORDS:
+            return plural
+    return word
 
 
 def _exists(r: Reader, mask: str) -> dict[str, Any]:

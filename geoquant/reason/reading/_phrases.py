@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from geoquant.errors import QuestionError
 from geoquant.reason.plans._ops import AREA_UNITS, LENGTH_UNITS
+from geoquant.reason.reading import _context
 
 NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
 DATE = r"(?:19|20)\d{2}(?:-\d{2}(?:-\d{2})?)?"
@@ -73,9 +75,13 @@ _UNIT_WORDS = tuple((re.compile(p), r) for p, r in (
 
 _GSD = re.compile(
     rf"\(?\s*\b(?:gsd|ground\s+sampl(?:e|ing)\s+distance|pixel\s+size|spatial\s+resolution|"
-    rf"(?:the\s+|a\s+|each\s+|one\s+)?pixels?\s+(?:are|is|measures?|covers?))"
+    rf"resolution|(?:the\s+|a\s+|each\s+|one\s+)?(?:pixels?|cells?)\s+(?:are|is|measures?|"
+    rf"covers?)?)"
     rf"\s*(?:[:=]|of|is)?\s*(?P<v>{NUMBER})\s*(?P<u>cm|m|km)\b\s*(?:/\s*(?:px|pixel)|"
-    r"per\s+pixel)?\s*\)?", re.IGNORECASE)
+    r"per\s+(?:pixel|px|cell)|across|wide|on\s+a\s+side|square)?\s*\)?"
+    # "0.5 m pixels", "1 m gsd", "1 m per pixel", "(2 m/px)"
+    rf"|\(?\s*(?P<v2>{NUMBER})\s*(?P<u2>cm|m)\s*(?:(?:/|per)\s*(?:px|pixel|cell)s?|(?:gsd|"
+    r"pixels?|px|cells?|resolution)(?!\s+(?:of|from|away|to)\b))\b\s*\)?", re.IGNORECASE)
 
 _UNIT_LEAD = (r"(?:expressed\s+in|measured\s+in|given\s+in|reported\s+in|in\s+units\s+of|"
               r"in\s+terms\s+of|in|as)\s+(?:a\s+|the\s+)?")
@@ -123,7 +129,9 @@ _FORMAT_ONLY = re.compile(
     r"estimate|approximation|rough figure|ballpark)(?:\s+(?:only|please|is fine|will do|is "
     r"enough))*|(?:round(?:ed)?|rounding)(?: it| the (?:answer|result))?(?: (?:to|off to) "
     r"(?:\d+|one|two|three|the nearest \w+)(?: (?:decimals?|decimal places?|significant "
-    r"figures?|digits?|places?))?)?|(?:no|without) (?:explanation|details|working|units?)(?: "
+    r"figures?|digits?|places?))?)?|(?:i|we) (?:only |just )?(?:need|want)(?: only| just)? (?:the |"
+    r"a )?(?:distance|area|number|value|figure|count|share|percentage|answer|total|result)(?: "
+    r"only)?|(?:no|without) (?:explanation|details|working|units?)(?: "
     r"(?:please|needed))?|(?:a )?(?:short|brief) answer(?: please)?|keep it short)$")
 
 #: A trailing aside that restates the share the question asks ("(percentage of land)").
@@ -159,6 +167,9 @@ class Words(NamedTuple):
     """The unit the answer is asked in (``m2``, ``ha``, ``km2``, ``m``, ``km``, ``%``)."""
     gsd_m: float | None
     """The ground sample distance the question states, metres per pixel."""
+    set_aside: tuple[str, ...] = ()
+    """Parts that ask nothing and were left out: scene names, labels, statements of context
+    (:mod:`geoquant.reason.reading._context`); the planner writes them in the plan's notes."""
 
 
 def normalise_units(text: str) -> str:
@@ -184,18 +195,24 @@ def question_gsd(question: str) -> float | None:
 
 
 def _gsd_metres(found: re.Match[str]) -> float:
-    value = float(found["v"]) * {"cm": 0.01, "m": 1.0, "km": 1000.0}[found["u"]]
+    value = float(found["v"] or found["v2"]) * {"cm": 0.01, "m": 1.0, "km": 1000.0}[
+        found["u"] or found["u2"]]
     if not 0 < value < LARGEST_NUMBER:
         raise QuestionError(f"the pixel size '{found[0].strip()}' must be a positive length "
                             "(e.g. 'GSD: 0.5m')")
     return value
 
 
-def split_words(question: str) -> Words:
-    """The question's sentences, answer unit and pixel size (see :class:`Words`)."""
+def split_words(question: str, is_class: Callable[[str], bool] | None = None) -> Words:
+    """The question's sentences, answer unit and pixel size (see :class:`Words`).
+
+    With ``is_class`` (true for a word of the vocabulary), parts that name the scene, label the
+    question or only give context are set aside (:mod:`geoquant.reason.reading._context`)."""
     text = normalise_units(question).strip()
-    if unknown := _UNKNOWN_UNITS.search(text):
-        raise QuestionError(f"'{unknown['u']}' is not a unit geoquant converts: {_UNIT_ADVICE}")
+    for unknown in _UNKNOWN_UNITS.finditer(text):
+        if not re.search(r"[a-z_]\d+\s*$", text[:unknown.start()]):    # not "mekong_333434 hand"
+            raise QuestionError(f"'{unknown['u']}' is not a unit geoquant converts: "
+                                f"{_UNIT_ADVICE}")
     gsd = None
     if found := _GSD.search(text):
         gsd = _gsd_metres(found)
@@ -205,6 +222,13 @@ def split_words(question: str) -> Words:
     sentences = [s for s in (_clean_sentence(s) for s in _sentences(text)) if s]
     if not sentences or all(_NOTHING.match(s) for s in sentences):
         raise QuestionError(f"cannot plan {question.strip()!r}: it asks nothing")
+    set_aside: list[str] = []
+    if is_class is not None:
+        names = _context.proper_names(question, is_class)
+        sentences, set_aside = _set_aside(sentences, is_class, names)
+        set_aside = [*(f"the name {n!r}" for n in sorted(names)
+                       if any(re.search(rf"\b{re.escape(n)}\b", s) for s in
+                              (_clean_sentence(x) for x in _sentences(text)))), *set_aside]
     unit = None
     kept = []
     for sentence in sentences:
@@ -231,7 +255,47 @@ def split_words(question: str) -> Words:
             kept.append(sentence)
     if not kept:
         raise QuestionError(f"cannot plan {question.strip()[:200]!r}: it asks nothing")
-    return Words(tuple(kept), unit, gsd)
+    return Words(tuple(kept), unit, gsd, tuple(set_aside))
+
+
+#: "Count a building if any part of it is within 100 yd.": how geoquant counts objects within
+#: a distance anyway (their nearest pixel within it).
+_ANY_PART = re.compile(r"^(?:and )?count (?:a |an |one |it |the |each |every )?(?:[a-z/-]+ )?(?:if|"
+                       r"when|as long as|provided) (?:any|some|a|at least one) (?:part|bit|pixel|"
+                       r"piece|portion)(?: of (?:it|them))? (?:is|are|lies|lie|falls?|sits?) "
+                       r"(?:with)?in\b[^,]*$")
+
+
+def _restates(sentence: str) -> bool:
+    """A sentence that only says what geoquant does anyway: the answer's unit or form, or that
+    no-data pixels are left out ("Percentage, and leave out the no-data pixels.")."""
+    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", sentence) if p.strip()]
+    return bool(parts) and all(_context.NO_DATA_LEFT_OUT.match(p) or _UNIT_SENTENCE.match(p)
+                               or _FORMAT_ONLY.match(p) for p in parts) and \
+        any(_context.NO_DATA_LEFT_OUT.match(p) for p in parts)
+
+
+def _set_aside(sentences: list[str], is_class: Callable[[str], bool], names: set[str]
+               ) -> tuple[list[str], list[str]]:
+    """The sentences without scene names, labels, statements of context and restated
+    defaults, and the parts set aside; at least one sentence that asks stays."""
+    aside: list[str] = []
+    named = []
+    for sentence in sentences:
+        sentence, found = _context.scene_names(sentence, is_class)
+        sentence = _context.without_names(sentence, names)
+        aside += found
+        if sentence:
+            named.append(sentence)
+    kept = [s for s in named if not (_context.scene_only(s, is_class) or _restates(s)
+                                     or (s is not named[0] and _ANY_PART.match(s)))]
+    asking = [s for s in kept if not _context.statement(s, is_class)]
+    if asking:
+        kept = asking
+    if not kept:
+        return sentences, []
+    aside += [s for s in named if s not in kept]
+    return kept, aside
 
 
 def _sentences(text: str) -> list[str]:
@@ -333,6 +397,66 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      r"(?=\s*(?:,|$))", r"\1\2"),
     (r"\bwhat's\b|\bwhats\b", "what is"), (r"^what (?:was|were)\b", "what is"),
     (r"\bhow's\b", "how is"), (r"\bdon't\b", "do not"), (r"\bisn't\b", "is not"),
+    (r"\b(that|it|there|where|which|who)'s\b", r"\1 is"), (r"\b(they|we|you)'re\b", r"\1 are"),
+    # "the total building footprint": its area
+    (r"(?<!\ba )(?<!\ban )\bfootprints?(?: areas?)?\b", "area"),
+    # "apart from that biggest one": a reference to a superlative is the superlative
+    (r"\b(?:that|this|those|these) (?=(?:\w+ )?(?:biggest|largest|smallest|greatest)\b)", "the "),
+    # "how many of the buildings actually touch a road": emphasis, not a condition
+    (r"\b(?:actually|really|truly|indeed|even|currently|still)\s+(?=(?:touch|lie|lies|sit|sits|"
+     r"are|is|fall|falls|border|borders|reach|reaches|cover|covers|have|has|within)\b)", ""),
+    # ", counting every patch": every object is counted anyway
+    (r",?\s*\b(?:counting|including|with) (?:every|each|all(?: the)?|any) (?:single )?(?:patch|"
+     r"patches|object|objects|one|ones|piece|pieces|body|bodies)(?: (?:however|no matter how) "
+     r"small)?\b", ""),
+    # "all four Developed classes", "the three forest types": the classes a word covers
+    (r"\b(?:all|the|every)(?: the)? (?:(?:two|three|four|five|six|seven|eight|nine|ten|\d+) )?"
+     r"(?!(?:the|all|other|remaining|different|rest|legend|land cover|map|mapped|valid|listed|"
+     r"named|given|following|above|below|these|those|such|its|their)\b)"
+     r"(?P<x>[a-z][a-z/-]*(?: [a-z][a-z/-]*)?) (?:classes|categories|types|kinds|sub-?classes)\b",
+     r"\g<x>"),
+    # "the farthest you can get from a road": the greatest distance to it
+    (r"\b(?:the )?(?:farthest|furthest) (?:that )?(?:you|one|a person|anyone|anybody|we|i) (?:can|"
+     r"could) (?:get|be|go|stand|live|walk)(?: away)? from (?:a |an |any |the |every |all )?",
+     "greatest distance from any pixel to nearest "),
+    # "is there a dry spot more than 1 km from every water pixel": a place of that class
+    (r"^(?P<h>(?:is|are) there (?:any |a |an |some )?)(?!(?:a|an|any|some|valid|mapped|"
+     r"labell?ed|other|single|open|empty)\b)"
+     r"(?P<x>[a-z/-]+(?: [a-z/-]+)?) (?:place|"
+     r"places|spot|spots|location|locations|point|points|site|sites)\b",
+     lambda m: m["h"] + ("non-water" if m["x"] == "dry" else m["x"])),
+    # "more than 500 m from any code 25 cell": the class, not one pixel of it
+    (r"\b(?P<p>from|of|to) (?P<d>any|every|all|nearest|closest) (?!(?:valid|mapped|labell?ed|"
+     r"classified|observed|other|single|given|one|image|data|no-data|nodata|non-valid)\b)"
+     r"(?P<x>code \d+|"
+     r"[a-z/-]+(?: [a-z/-]+)?) (?:cells?|pixels?)\b", r"\g<p> \g<d> \g<x>"),
+    # "share of the mapped land that is code 23": the share of code 23
+    (r"\b(?P<m>share|percentage|%|fraction|proportion|part) of (?:the |all )?(?:mapped |valid |"
+     r"labell?ed |classified )?(?:land|area|image|map|cells|pixels|region|ground) (?:that|which) "
+     r"(?:is|are) (?!not\b)", r"\g<m> of "),
+    # "dry ground (not water, and with data)": the brackets say it again
+    (r"\b(?P<d>dry|non-water)\s+(?P<n>land|ground|area)\s*\(\s*not water(?:\s*,?\s*(?:and )?"
+     r"(?:with data|valid|mapped))?\s*\)", r"\g<d> \g<n>"),
+    # "fields (patches)", "lakes (water patches)": the brackets name the objects
+    (r"\b[a-z/-]+\s*\(\s*(?P<x>(?:[a-z/-]+ )?(?:patches|objects|pieces|blobs|bodies|polygons|"
+     r"clusters|fragments|regions))\s*\)", r"\g<x>"),
+    # "square footage of road": its area in square feet
+    (r"^(?:what is |how much is )?(?:the )?(?:total )?square footage (?:of|for) (?P<x>.+)$",
+     r"what is area of \g<x> in ft2"),
+    # "(no-data pixels excluded)": the default, said again
+    (r"\s*\(\s*(?:no[- ]?data|nodata)(?: pixels| cells| areas?| values)? (?:excluded|left out|"
+     r"ignored|not counted|removed)\s*\)", ""),
+    # "I want the unpaved land that is ... . How many hectares is that?": a selection
+    (r"^(?:i|we) (?:want|need|would like|'d like) (?!to\b)(?P<x>.+)$", r"take \g<x>"),
+    # "(among buildings larger than 100 m2)": the objects a superlative ranks
+    (r"\(\s*among (?:the |all (?:the )?)?(?:[a-z/-]+ ){1,2}?(?=(?:larger|bigger|smaller|over|under|"
+     r"above|below|more than|less than|at least|at most|greater)\b)", "(among regions "),
+    # "ignore the biggest vegetation area": its biggest patch
+    (r"\b(?P<s>biggest|largest|smallest) (?P<x>(?!(?:of|in|on|area|areas)\b)[a-z/-]+(?: "
+     r"(?!(?:of|in|on)\b)[a-z/-]+)?) area\b", r"\g<s> \g<x> patch"),
+    # "smaller then 100 m2": the comparison's "than"
+    (r"\b(smaller|larger|bigger|greater|less|more|fewer|farther|further|closer|nearer|wider|"
+     r"longer|shorter|higher|lower|other) then\b", r"\1 than"),
     (r"\baren't\b", "are not"), (r"\bdoesn't\b", "does not"),
     (r"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell\s+me\s+|"
      r"let\s+me\s+know\s+|estimate\s+for\s+me\s+)?", ""),
@@ -360,6 +484,8 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     # "The council wants to know about green space near the big buildings: what's ...": who asks
     (r"^(?:the |my |our |a )?[a-z -]{1,40} (?:wants?|needs?|would like|asked|asks) to know(?: "
      r"about [^:]+)?\s*:\s*(?=(?:what|how|which|is|are|do|does)\b)", ""),
+    (r"^(?:the |my |our |a )?[a-z -]{1,40} (?:wants?|needs?|would like|asked|asks) to know\s+"
+     r"(?=(?:what|how|which|whether|if)\b)", ""),
     # "the land (i.e. not water)": the words in brackets say which land
     (r"\b(?:land|ground|area|terrain|surface|region)\s+\(\s*(?:i\.?\s?e\.?|ie|that is|meaning|"
      r"namely)\s*,?\s+(?P<x>[^()]+?)\s*\)", r"\g<x>"),
@@ -369,9 +495,10 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      r"besides)\s+(?:the\s+)?(?:\w+\s+)?(?P=c)[a-z ]*\)", r"\g<n>"),
     # "no-data pixels included": the whole image (see the planner's denominator rule)
     (r",?\s*\(?\b(?:(?:the\s+)?(?:no[- ]?data|nodata)\s+(?:pixels\s+|areas?\s+|cells\s+)?"
-     r"(?:included|counted|too|as well)|(?<!not )(?:including|counting|with)\s+(?:the\s+)?"
-     r"(?:no[- ]?data|nodata)(?:\s+(?:pixels|areas?|cells))?)\b(?:\s+in\s+(?:the\s+)?"
-     r"(?:total|denominator|count))?\)?,?", " "),
+     r"(?:included|counted|too|as well)|(?<!not )(?:including|counting|with)\s+(?:the\s+|its\s+|"
+     r"their\s+)?(?:no[- ]?data|nodata)(?:\s+(?:pixels|areas?|cells|strips?|parts?|regions?|"
+     r"values))?(?:\s+too|\s+as well)?)\b(?:\s+in\s+(?:the\s+)?(?:total|denominator|count))?"
+     r"\)?,?", " "),
     (r"\b(?:mapped|labell?ed|recorded|marked|detected|classified)(?=\s*(?:,|$|in\b|at all\b))",
      " "),
     (r"\b(?:do|would|will|can|could) (?:you|we|i|one) (?:count|find|see|get|observe)\b", " "),

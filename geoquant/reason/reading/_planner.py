@@ -651,6 +651,10 @@ def _two_step(r: Reader, text: str) -> dict[str, Any] | None:
                       rf"give(?: me)?|tell me|estimate|work out|figure out|get|return|say)\s+"
                       rf"(?=how|what|{REFERENCE}|number|area|total)", "", referred)
     referred = re.sub(rf"^how many of {REFERENCE}", f"how many {REFERENCE}", referred)
+    # "what fraction of all shrub/scrub is that?": the share of the class the selection is
+    referred = re.sub(rf"^what (?:is )?(?P<m>share|fraction|percentage|proportion|%|part|"
+                      rf"percent) of (?P<c>.+?) (?:is|are) {REFERENCE}$",
+                      rf"of \g<c>, what \g<m> is {REFERENCE}", referred)
     referred = re.sub(rf"^(?:what is )?(?:total |combined |overall )?{REFERENCE}$",
                       f"what is area of {REFERENCE}", referred)
     child = Reader(r.vocabulary, r.unit, reference=first.mask, doc=r.doc)
@@ -850,7 +854,8 @@ def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pl
         raise QuestionError(f"the question is {len(question):,} characters long; questions are "
                             f"at most {MAX_QUESTION_CHARS:,}: ask one question at a time")
     vocabulary = vocabulary or Vocabulary()
-    words = split_words(question)
+    question_read = _legend_commas(question, vocabulary)
+    words = split_words(question_read, lambda word: vocabulary.find(word) is not None)
     reader = Reader(vocabulary, words.unit)
     sentences = list(words.sentences)
     defined: dict[Any, list[Any]] = {}
@@ -865,6 +870,9 @@ def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pl
         raise QuestionError(f"cannot plan {question.strip()[:200]!r}: it only states a "
                             "connectivity; ask a question too")
     sentences = _joined_steps(_buffered(sentences))
+    if len(sentences) > 1 and (left := _LEAVE_OUT_FIRST.match(sentences[0])) and \
+            _whole_question_filter(sentences[0])[1] is None:
+        sentences = [f"leaving out {left['x']}, {sentences[1]}", *sentences[2:]]
     main, *extra = sentences
     main, size_filter = _bracketed_filters(_kept_referent(_other_than_one(main)))
     main, found = _whole_question_filter(main)
@@ -890,6 +898,11 @@ def _plan_question(question: str, *, vocabulary: Vocabulary | None = None) -> Pl
     if (_OF_THE_IMAGE.search(said) or _NO_DATA_INCLUDED.search(said)) and \
             not _NO_DATA_EXCLUDED.search(said):
         document = _of_the_image(document)
+    if words.set_aside:
+        document = {**document, "notes": [
+            *document.get("notes", ()), "set aside as asking nothing new (the scene's name, a "
+            "label, context, or a rule geoquant applies anyway), not as a condition: "
+            f"{'; '.join(repr(part) for part in words.set_aside)}"]}
     if connectivity is not None:
         document = {**document, "connectivity": connectivity}
         if connectivity == 4:
@@ -908,7 +921,7 @@ _OF_THE_IMAGE = re.compile(r"(?<!edge )(?<!edges )(?<!border )(?<!margin )\b(?:o
 
 _NO_DATA_INCLUDED = re.compile(r"\b(?:(?:no[- ]?data|nodata) (?:pixels |areas? |cells )?"
                                r"(?:included|counted|too|as well)|(?<!not )(?:including|counting|"
-                               r"with) (?:the )?(?:no[- ]?data|nodata))\b")
+                               r"with) (?:the |its |their )?(?:no[- ]?data|nodata))\b")
 #: "not counting no-data", "excluding nodata": the pixels with data, even "of the image".
 _NO_DATA_EXCLUDED = re.compile(r"\b(?:not counting|not including|excluding|ignoring|without|"
                                r"leaving out|minus|apart from|except) (?:the |any )?(?:no[- ]?data|"
@@ -916,8 +929,31 @@ _NO_DATA_EXCLUDED = re.compile(r"\b(?:not counting|not including|excluding|ignor
                                r"| cells)? (?:excluded|not counted|left out|ignored)\b")
 
 
+#: "Ignore the biggest vegetation area. What is the total of the rest?": an exclusion first.
+_LEAVE_OUT_FIRST = re.compile(r"^(?:please )?(?:ignore|exclude|leave out|disregard|set aside|"
+                              r"drop|remove|skip|forget(?: about)?|do not count|not counting) "
+                              r"(?P<x>.+?)(?: out)?$")
+
+
+def _legend_commas(question: str, vocabulary: Vocabulary) -> str:
+    """The question with the commas inside the legend's own names taken out ("Developed, Low
+    Intensity" -> "Developed Low Intensity"), so that they do not split its clauses."""
+    for name in vocabulary.classes:
+        plain = name.replace(",", "")
+        if "," in name and vocabulary.find(plain) == name:
+            question = re.sub(re.escape(name).replace(r"\ ", r"\s*"), plain, question,
+                              flags=re.IGNORECASE)
+    return question
+
+
 def _of_the_image(document: dict[str, Any]) -> dict[str, Any]:
-    """A plan whose shares of the region are shares of the whole image."""
+    """A plan whose shares of the region are shares of the whole image; where the question
+    leaves classes out ("Leaving the water out, what share of the image is buildings?"), of
+    the image without them."""
+    if any(step["op"] == "excluding" for step in document["steps"]):
+        return {**document, "notes": [
+            *document.get("notes", ()), "'of the image' with classes left out: the share is of "
+            "the image without those classes (and without no-data pixels)"]}
     steps = []
     for step in document["steps"]:
         if step["op"] == "share" and "within" not in step:

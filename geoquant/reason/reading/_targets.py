@@ -103,11 +103,28 @@ class Document:
         if key not in self._masks:
             name = what.get("class") or f"code_{what['code']}"
             dated = {"date": date} if date else {}
+            same = [s["id"] for s in self.steps if s["op"] == "mask" and not dated
+                    and {k: v for k, v in s.items() if k in ("class", "code")} == what]
+            if self.exclude is not None and same and what in self._left_out():
+                # "the area within 10 m of roads, excluding the roads": the roads stay what
+                # distances are measured to (a class without itself is empty)
+                self.note("a class the question leaves out is still what distances and "
+                          "relations to it are measured to")
+                self._masks[key] = same[0]
+                return same[0]
             step = self.add(f"{name}_{date}" if date else name, "mask", **what, **dated)
             if self.exclude is not None:
                 step = self.add(f"{name}_left", "excluding", of=step, minus=self.exclude)
             self._masks[key] = step
         return self._masks[key]
+
+    def _left_out(self) -> list[dict[str, Any]]:
+        """The classes (``{"class": ...}`` or ``{"code": ...}``) the question leaves out."""
+        by_id = {s["id"]: s for s in self.steps}
+        step = by_id.get(self.exclude)
+        ids = step.get("of", ()) if step is not None and step["op"] == "union" else [self.exclude]
+        return [{k: v for k, v in by_id[i].items() if k in ("class", "code")}
+                for i in ids if i in by_id and by_id[i]["op"] == "mask"]
 
     def region(self, date: str | None = None) -> str:
         """The step of the whole region (every pixel with data)."""
