@@ -421,7 +421,10 @@ def distance_tile(codes, row0, col0, above, below, dx, dy, off_l, pos_l, val_l,
                 # rows alike keep trying: on far-reaching rows (sparse sites) the attempt
                 # costs _NEAR_REACH steps a pixel for nothing, so it stops after one miss
                 tried = 0 if missing * 4 <= w else _NEAR_TRIES
-                if missing:
+                if tried:  # mostly far: the plain envelope's branch-free write is cheaper
+                    _row_pass(f, col0, dx[r], half_inv_dx2, off_l[r], off_l[r + 1], pos_l,
+                              val_l, off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
+                elif missing:
                     _far_pass(f, col0, dx[r], half_inv_dx2, off_l[r], off_l[r + 1], pos_l, val_l,
                               off_r[r], off_r[r + 1], pos_r, val_r, v, fv, z, out_row)
             else:
