@@ -40,6 +40,26 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+# The default run spreads over two test processes (pytest-xdist; the CI machine has 2 cores),
+# each test file whole on one of them, so a file's module fixtures (a trained network, a
+# cluster) are built once. Set here rather than in addopts so that ``-p no:xdist`` and
+# installs without pytest-xdist still run (addopts' ``-n`` would be an unknown option there).
+# ``-n 0`` runs in one process, ``-n 4 --dist load`` otherwise.
+TEST_PROCESSES = 2
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """``-n 2 --dist loadfile`` unless the command line chose (before xdist reads them)."""
+    if (not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput")
+            or config.option.numprocesses is not None or config.option.tx
+            or config.option.usepdb):
+        return
+    config.option.numprocesses = TEST_PROCESSES
+    if config.option.dist == "no":
+        config.option.dist = "loadfile"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``cudasim`` tests belong to the slow set: ``-m slow`` runs them, the default run not."""
