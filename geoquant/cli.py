@@ -233,9 +233,10 @@ def _cluster(args: argparse.Namespace, **options: Any) -> Iterator[Any]:
         started()
         try:
             yield handle
-        except KeyboardInterrupt:
-            quiet_cluster(handle)       # one line on Ctrl-C, not the workers' tracebacks
-            raise
+        finally:
+            # one line on Ctrl-C, not the workers' tracebacks; no "still alive after 4 s,
+            # killing" from a slow shutdown under load after the work is done
+            quiet_cluster(handle)
 
 
 @contextlib.contextmanager
@@ -266,7 +267,7 @@ def quiet_cluster(handle: Any) -> None:
     alive, killing" per worker, none of which is the user's to act on."""
     import logging
 
-    for name in ("distributed", "tornado", "asyncio"):
+    for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     client = getattr(handle, "client", None)
     if client is not None:
@@ -276,11 +277,16 @@ def quiet_cluster(handle: Any) -> None:
             pass
 
 
+#: Loggers a closing cluster writes to (distributed sets some children's levels itself).
+_NOISY_LOGGERS = ("distributed", "distributed.nanny", "distributed.worker", "distributed.core",
+                  "distributed.scheduler", "distributed.client", "tornado", "asyncio")
+
+
 async def _quiet_logging() -> None:
     """(A coroutine: ``Client.run(..., wait=False)`` takes only those.)"""
     import logging
 
-    for name in ("distributed", "tornado", "asyncio"):
+    for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 

@@ -179,3 +179,25 @@ def test_a_superlative_among_objects_filtered_in_brackets(raster):
     value, _ = _value("What is the area of the smallest building (among buildings larger than "
                       "250 m²), in m²?", raster)
     assert value == pytest.approx(sizes[sizes > 250].min(), rel=1e-9)
+
+
+def test_the_class_itself_left_out_of_a_zone_around_it(raster):
+    # "of the ground within d of X (not X itself)": the zone without X; X stays the target
+    zone = (_edt(CODES == 1) <= 30) & VALID & (CODES != 1)
+    want = _share(zone & (CODES == 3), zone)
+    for question in ("Of the ground within 30 m of the water (not the water itself), what "
+                     "share is buildings?",
+                     "Leaving out the water, of the ground within 30 m of water, what share is "
+                     "buildings?"):
+        assert _value(question, raster)[0] == pytest.approx(want, rel=1e-9)
+
+
+def test_the_shortest_distance_between_two_separate_objects(raster):
+    labels, n = ndimage.label(CODES == 1, structure=EIGHT)
+    gaps = [ndimage.distance_transform_edt(labels != k, sampling=(PX, PX))[
+        (labels > 0) & (labels != k)].min() for k in range(1, n + 1)]
+    for question in ("What's the shortest distance between two separate water bodies? metres "
+                     "please",
+                     "Among the water bodies, which two are closest together, and how far "
+                     "apart are they (m)? I only need the distance."):
+        assert _value(question, raster)[0] == pytest.approx(min(gaps), rel=1e-9)

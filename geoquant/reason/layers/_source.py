@@ -104,6 +104,13 @@ class Layers:
                                      "pixels without data, not a class. Ask what share has no "
                                      "data, or correct the raster's nodata tag")
             return self._on_common_area(code_mask(codes, int(what)), key)
+        collided = self.provenance.get("nodata_class")
+        if collided is not None and str(what).lower() == collided.lower():
+            raise ClassNameError(f"the legend's class {quote(collided)} has the code the raster "
+                                 f"declares no data ({self.provenance.get('nodata')}): its "
+                                 "pixels read as no data, so the class cannot be measured. "
+                                 "Correct the raster's nodata tag (gdal_edit.py -a_nodata) or "
+                                 "the legend's code")
         seg = self.segmentations.get(key)
         if seg is None:
             raise ClassNameError(f"this source's classes are numbers only (product 'codes'): "
@@ -276,6 +283,8 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
                        provenance=provenance)
     if "source_nodata" in cube.attrs:
         provenance["nodata"] = cube.attrs["source_nodata"]
+    if "nodata_class" in cube.attrs:
+        provenance["nodata_class"] = cube.attrs["nodata_class"]
     if "band" not in cube.dims:
         cube = cube.expand_dims(band=["data"], axis=0)
     if "georeferencing" in cube.attrs:
@@ -484,25 +493,21 @@ def nodata_as_nan(arr: Any, product: Any, where: str) -> Any:
     ``attrs["source_nodata"]``: a resampling onto another date's grid must fill with NaN, not
     with the old code (which reads as a valid class).
 
-    Raises
-    ------
-    InvalidOptionError
-        The nodata value is also a class code of the legend: the class would silently read as
-        absent.
+    The file's nodata tag wins over a legend class of the same code; that class is named in
+    ``attrs["nodata_class"]`` so that a question about it is refused
+    (:meth:`Layers.mask`) rather than answered as absent.
     """
+    del where
     nodata = arr.rio.nodata
     if arr.dtype.kind not in "iu" or nodata is None or np.isnan(float(nodata)):
         return arr
     named = getattr(product, "codes", None) or {}
-    if int(nodata) in {int(c) for c in named}:
-        raise InvalidOptionError(
-            f"{where}'s nodata value {int(nodata)} is also the legend's class "
-            f"{quote(named[next(c for c in named if int(c) == int(nodata))])}: every pixel of "
-            "that class would read as no data and the class as absent. Correct the raster's "
-            "nodata tag (rio nodata / gdal_edit.py -a_nodata) or the legend's code")
     out = arr.where(arr != nodata).astype(np.float32)
     out = out.rio.write_nodata(np.nan, encoded=False)
     out.attrs["source_nodata"] = int(nodata)
+    collided = [w for c, w in named.items() if int(c) == int(nodata)]
+    if collided:
+        out.attrs["nodata_class"] = str(collided[0])
     return out
 
 

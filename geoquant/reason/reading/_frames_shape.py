@@ -162,6 +162,9 @@ _TWO_LARGEST = compile_all(
 
 _NEIGHBOURS = compile_all(
     r"^how far apart (?:is|are) (?:the )?(?:two|2) (?P<s>closest|nearest) (?P<a>.+)$",
+    # "the shortest distance between two separate water bodies": the two closest
+    rf"^(?:{WH} )?(?:the )?(?P<s>shortest|smallest|minimum|least) (?:distance|gap|separation) "
+    r"between (?:any )?(?:two|2) (?P<a>.+)$",
     rf"^(?:{WH} )?(?:the )?(?:shortest |smallest |minimum )?(?:distance|gap|separation) between "
     r"(?:the )?(?:two|2) (?P<s>closest|nearest) (?P<a>.+)$",
     rf"^(?:{WH} )?(?:the )?(?P<s>mean|average|median|maximum|largest|minimum|smallest|shortest)?"

@@ -454,6 +454,14 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     # "ignore the biggest vegetation area": its biggest patch
     (r"\b(?P<s>biggest|largest|smallest) (?P<x>(?!(?:of|in|on|area|areas)\b)[a-z/-]+(?: "
      r"(?!(?:of|in|on)\b)[a-z/-]+)?) area\b", r"\g<s> \g<x> patch"),
+    # "among the lakes over 1 ha, which two are closest together, and how far apart are they"
+    (r"^(?:among|of) (?:all )?(?P<a>.+?),? which (?:two|2) (?:are|lie) (?:the )?(?:closest|"
+     r"nearest)(?: together| to each other)?,? (?:and )?how far apart are they(?P<u>\s*\((?:m|km|"
+     r"ft|yd|mi)\))?$", r"how far apart are the two closest \g<a>\g<u>"),
+    # "the ground within 60 m of the water (not the water itself)": the class left out
+    (r"^(?P<pre>.+?)\s*(?:\(\s*(?:but\s+)?not (?:the )?|,?\s+(?:that|which) (?:is|are) not "
+     r"(?:the )?)(?P<x>[a-z /-]+?) itself\s*\)?(?P<post>(?:\s*[,:?].*)?)$",
+     r"excluding \g<x>, \g<pre>\g<post>"),
     # "smaller then 100 m2": the comparison's "than"
     (r"\b(smaller|larger|bigger|greater|less|more|fewer|farther|further|closer|nearer|wider|"
      r"longer|shorter|higher|lower|other) then\b", r"\1 than"),

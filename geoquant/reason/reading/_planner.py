@@ -452,7 +452,9 @@ _REST = re.compile(r"\b(?:of|in|across|over) (?:the )?(?:remaining |rest of |oth
                    r"(?:land|ground|rest|remainder|area|region|image|map|scene|pixels|"
                    r"remaining (?:land|area|ground|region|pixels)|"
                    r"what is left|what remains|land area|land surface|rest of (?:it|image|area|"
-                   r"region|scene))\b(?! ?(?:that|which))")
+                   r"region|scene))\b(?! ?(?:that|which|within|near|inside|outside|farther|"
+                   r"further|closer|more than|less than|beyond|around|along|adjacent|next|"
+                   r"between|not|except|other than|apart|at least|at most|[\d.]+ ))")
 
 
 #: "... is left" after an exclusion: what remains of the measured class once it is applied.
