@@ -201,3 +201,24 @@ def test_the_shortest_distance_between_two_separate_objects(raster):
                      "Among the water bodies, which two are closest together, and how far "
                      "apart are they (m)? I only need the distance."):
         assert _value(question, raster)[0] == pytest.approx(min(gaps), rel=1e-9)
+
+
+def test_land_on_a_water_map_is_its_other_class(tmp_path):
+    # a flood label map: "land" is the not-water class, not the whole region (it was answered
+    # with the water included: 4 of a blind set's 7 silent answers)
+    codes = np.where(CODES == 1, 1, 0).astype(np.uint8)
+    codes[~VALID] = 9
+    source = _geotiff(tmp_path / "flood.tif", codes)
+    legend = {"0": "not water", "1": "water", "9": "no data"}
+    land = (codes == 0)
+    near = (_edt(codes == 1) <= 20) & land
+    value, _ = _value("Land within 20 m of the water: how many m²?", source, product=legend)
+    assert value == pytest.approx(near.sum() * PX * PX, rel=1e-9)
+    value, _ = _value("Mean distance from the land pixels to the nearest water, meters.", source,
+                      product=legend)
+    assert value == pytest.approx(_edt(codes == 1)[land].mean(), rel=1e-9)
+
+
+def test_a_unit_alone_in_brackets_after_the_question(raster):
+    value, _ = _value("How much water is there? (km2)", raster)
+    assert value == pytest.approx((CODES == 1).sum() * PX * PX / 1e6, rel=1e-9)

@@ -90,7 +90,8 @@ def scene_only(sentence: str, is_class: IsClass) -> bool:
     "Pakistan flood label", "Homework Q1"."""
     if _LABEL.match(sentence):
         return True
-    if re.fullmatch(r"(?:in |as )?(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)", sentence):
+    if re.fullmatch(r"\(?\s*(?:in |as )?(?:m2|ha|km2|km|m|ft2|yd2|mi2|acre|ft|yd|mi|%)\s*\)?",
+                    sentence):
         return False                  # the answer's unit, read by the caller
     tokens = _tokens(sentence)
     if not tokens or len(tokens) > 6 or re.search(r"\d+(?:\.\d+)? ?(?:m2|ha|km2|km|m|ft2|yd2|mi2|"

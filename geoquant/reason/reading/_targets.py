@@ -494,8 +494,13 @@ class TargetReader:
             return self.doc.add("image_edge", "union", of=sides), edges
         region = region_at(words, i)
         if region is not None:           # "the land within 100 m of water", "any pixel"
-            if "land" in words[i:region] and self.vocabulary.find("water") in (
-                    self.vocabulary.classes or ()):
+            classes, water = self.vocabulary.classes or (), self.vocabulary.find("water")
+            if "land" in words[i:region] and water in classes:
+                others = [c for c in classes if c != water]
+                if len(others) == 1:     # a water map (flood labels): land is its other class
+                    self.doc.note(f"'land' on a map of water and {others[0]!r} is "
+                                  f"{others[0]!r}")
+                    return self.doc.mask({"class": others[0]}, self.date), region
                 self.doc.note("'land' is read as the whole mapped region, water included; say "
                               "'land other than water' to leave the water out")
             return self.doc.region(self.date), region
