@@ -153,9 +153,22 @@ def proper_names(question: str, is_class: IsClass) -> set[str]:
         spans = [" ".join(near[i:j]) for i in range(len(near)) for j in range(i + 1, len(near) + 1)
                  if low in near[i:j] and j - i <= 4]
         if not any(is_class(span) for span in spans) and low not in _RESTRICTING and \
-                low not in _DESCRIPTORS:
+                low not in _DESCRIPTORS and not _near_a_class_word(low, near, is_class):
             names.add(low)
     return names
+
+
+def _near_a_class_word(word: str, near: list[str], is_class: IsClass) -> bool:
+    """Whether a word is one letter from making a class with its neighbours ("Decidous
+    Forest"): a misspelt class word, read by the planner's respelling, never a name."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    edits = {word[:i] + word[i + 1:] for i in range(len(word))} | \
+        {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters} | \
+        {word[:i] + c + word[i + 1:] for i in range(len(word)) for c in letters}
+    index = near.index(word) if word in near else -1
+    after = near[index + 1] if 0 <= index < len(near) - 1 else ""
+    return any(is_class(e) or (after and is_class(f"{e} {after}")) for e in edits
+               if len(e) >= 4)
 
 
 def without_names(sentence: str, names: set[str]) -> str:

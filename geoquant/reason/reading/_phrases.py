@@ -295,6 +295,9 @@ def _set_aside(sentences: list[str], is_class: Callable[[str], bool], names: set
     if not kept:
         return sentences, []
     aside += [s for s in named if s not in kept]
+    # "I want the unpaved land that is ... . How many hectares is that?": a selection first
+    kept = [re.sub(r"^(?:i|we) (?:want|need|would like|'d like) (?!to\b)", "take ", s)
+            if k < len(kept) - 1 else s for k, s in enumerate(kept)]
     return kept, aside
 
 
@@ -410,7 +413,8 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
      r"patches|object|objects|one|ones|piece|pieces|body|bodies)(?: (?:however|no matter how) "
      r"small)?\b", ""),
     # "all four Developed classes", "the three forest types": the classes a word covers
-    (r"\b(?:all|the|every)(?: the)? (?:(?:two|three|four|five|six|seven|eight|nine|ten|\d+) )?"
+    (r"(?<!any of )(?<!one of )(?<!each of )(?<!some of )"
+     r"\b(?:all|the|every)(?: the)? (?:(?:two|three|four|five|six|seven|eight|nine|ten|\d+) )?"
      r"(?!(?:the|all|other|remaining|different|rest|legend|land cover|map|mapped|valid|listed|"
      r"named|given|following|above|below|these|those|such|its|their)\b)"
      r"(?P<x>[a-z][a-z/-]*(?: [a-z][a-z/-]*)?) (?:classes|categories|types|kinds|sub-?classes)\b",
@@ -446,8 +450,6 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     # "(no-data pixels excluded)": the default, said again
     (r"\s*\(\s*(?:no[- ]?data|nodata)(?: pixels| cells| areas?| values)? (?:excluded|left out|"
      r"ignored|not counted|removed)\s*\)", ""),
-    # "I want the unpaved land that is ... . How many hectares is that?": a selection
-    (r"^(?:i|we) (?:want|need|would like|'d like) (?!to\b)(?P<x>.+)$", r"take \g<x>"),
     # "(among buildings larger than 100 m2)": the objects a superlative ranks
     (r"\(\s*among (?:the |all (?:the )?)?(?:[a-z/-]+ ){1,2}?(?=(?:larger|bigger|smaller|over|under|"
      r"above|below|more than|less than|at least|at most|greater)\b)", "(among regions "),
