@@ -222,3 +222,28 @@ def test_land_on_a_water_map_is_its_other_class(tmp_path):
 def test_a_unit_alone_in_brackets_after_the_question(raster):
     value, _ = _value("How much water is there? (km2)", raster)
     assert value == pytest.approx((CODES == 1).sum() * PX * PX / 1e6, rel=1e-9)
+
+
+@pytest.mark.parametrize("question", [
+    "how many water blobs r there", "How many pieces of water there are, of any size?",
+    "how many water bodies r in this pic",
+])
+def test_texting_and_restated_sizes(raster, question):
+    assert _value(question, raster)[0] == ndimage.label(CODES == 1, structure=EIGHT)[1]
+
+
+@pytest.mark.parametrize("question", [
+    "Please state the total area classified as Water, expressed in square metres.",
+    "Which is the surface of the water, in square metres?",
+])
+def test_classified_as_and_surface_are_the_area(raster, question):
+    assert _value(question, raster)[0] == pytest.approx((CODES == 1).sum() * PX * PX, rel=1e-9)
+
+
+def test_restated_no_data_in_brackets_and_there_is_some(raster):
+    assert _value("% water?? (ignore the no data)", raster)[0] == pytest.approx(
+        _share(CODES == 1, VALID), rel=1e-9)
+    labels, _ = ndimage.label(CODES == 1, structure=EIGHT)
+    largest = np.bincount(labels.ravel())[1:].max() * PX * PX
+    assert _value(f"There is some water body larger than {(largest + PX * PX) / 1e4} ha?",
+                  raster)[0] is False

@@ -232,7 +232,8 @@ def split_words(question: str, is_class: Callable[[str], bool] | None = None) ->
     unit = None
     kept = []
     for sentence in sentences:
-        sentence = re.sub(r",?\s*\b(?:yes or no|yes/no|y/n|true or false)$", "", sentence)
+        sentence = re.sub(r",?\s*\b(?:(?:just|only|simply|answer|reply)\s+)?(?:a\s+)?(?:yes or no|"
+                          r"yes/no|y/n|true or false)(?:\s+please)?$", "", sentence)
         if _NOTHING.match(sentence) or not sentence or (kept and _FORMAT_ONLY.match(sentence)):
             continue
         if not kept and len(sentences) > 1 and _CONTEXT.match(sentence):
@@ -255,6 +256,8 @@ def split_words(question: str, is_class: Callable[[str], bool] | None = None) ->
             kept.append(sentence)
     if not kept:
         raise QuestionError(f"cannot plan {question.strip()[:200]!r}: it asks nothing")
+    if len(kept) == 1:          # "There is some water body larger than 1 hectare?": whether
+        kept[0] = re.sub(r"^there (is|are) (?:some|any|a|an) ", r"\1 there any ", kept[0])
     return Words(tuple(kept), unit, gsd, tuple(set_aside))
 
 
@@ -269,10 +272,20 @@ _ANY_PART = re.compile(r"^(?:and )?count (?:a |an |one |it |the |each |every )?(
 def _restates(sentence: str) -> bool:
     """A sentence that only says what geoquant does anyway: the answer's unit or form, or that
     no-data pixels are left out ("Percentage, and leave out the no-data pixels.")."""
-    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", sentence) if p.strip()]
+    if _PIXEL_CENTRES.match(sentence):
+        return True
+    parts = [p.strip(" ()") for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", sentence)
+             if p.strip(" ()")]
     return bool(parts) and all(_context.NO_DATA_LEFT_OUT.match(p) or _UNIT_SENTENCE.match(p)
                                or _FORMAT_ONLY.match(p) for p in parts) and \
         any(_context.NO_DATA_LEFT_OUT.match(p) for p in parts)
+
+
+#: "Distances are measured between the nearest pixel centres.": how geoquant measures anyway.
+_PIXEL_CENTRES = re.compile(r"^\(?(?:all )?(?:distances? (?:are|is) )?(?:measured|measure|taken|"
+                            r"computed|calculated)(?: (?:it|them|distances?))? (?:between|from) "
+                            r"(?:the )?(?:nearest |closest )?pixel cent(?:re|er)s?(?: to (?:the )?"
+                            r"(?:nearest |closest )?pixel cent(?:re|er)s?)?\)?$")
 
 
 def _set_aside(sentences: list[str], is_class: Callable[[str], bool], names: set[str]
@@ -338,7 +351,8 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r"^(?:and\s+|so\s+)?(?:then|next|now|after that|afterwards|finally|lastly|second(?:ly)?|"
      r"step two)\s*[,:]?\s+(?=\w)", ""),
     # "which is the area of ...": what is
-    (r"^which (is|are) (?=(?:the )?(?:area|size|share|percentage|number|count|total|distance|"
+    (r"^which (is|are) (?=(?:the )?(?:area|surface|size|"
+     r"share|percentage|number|count|total|distance|"
      r"extent|proportion|fraction|mean|average|largest|smallest|biggest|edge|patch))", r"what \1 "),
     # "is it true that there is more forest than shrubland?": whether
     (r"^(?:is it true|is it the case|is it correct|would you say|do you think|can you check|"
@@ -381,7 +395,8 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r"^(?:my|our) (?:[a-z]+ ){0,2}(?:are|is) (?P<x>.+)$", r"take \g<x>"),
     # "is more than 10% flooded?": the share of what the words name
     (r"^(?:is|are) (?P<c>more than|over|less than|under|at least|at most|above|below) "
-     r"(?P<v>[\d.]+ ?%) (?:of (?:the |this )?(?:map|image|chip|area|scene|region|land) )?"
+     r"(?P<v>[\d.]+ ?%) (?:of (?:the |this )?(?:valid |mapped )?(?:map|image|chip|area|scene|"
+     r"region|land) )?"
      r"(?:(?:is|are) )?(?P<x>[a-z][a-z /-]*)$", r"is share of \g<x> \g<c> \g<v>"),
     # "how many water bodies has the map?": the map is the region
     (r"\s+(?:has|have|does|do) (?:the |this )?(?:map|image|scene|raster|chip|region|tile|area)"
@@ -450,6 +465,45 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     # "(no-data pixels excluded)": the default, said again
     (r"\s*\(\s*(?:no[- ]?data|nodata)(?: pixels| cells| areas?| values)? (?:excluded|left out|"
      r"ignored|not counted|removed)\s*\)", ""),
+    # texting: "how many buildings r there", "if u ignore", "avg size", "this pic"
+    (r"\br\b(?=\s+(?:there|in|on|bigger|larger|smaller|within|left|near|more|less|over|under|"
+     r"touching|next|adjacent|farther|further|closer|wholly|entirely|partly|inside|outside)\b)",
+     "are"),
+    (r"\bu\b(?=\s+(?:ignore|leave|exclude|drop|count|look|take|remove|skip|consider)\b)", "you"),
+    (r"\bavg\b\.?", "average"), (r"\bpics?\b", "picture"),
+    (r"\b(?:thats)\b", "that is"),
+    (r"\bits(?= \d)", "it is"), (r"\bmore close\b", "closer"),
+    (r"(?<=[a-z]) stuff\b", ""),
+    # "the area classified as shrubland": the class
+    (r"\b(area|land|pixels|cells|ground|surface) (?:classified|classed|labell?ed|mapped|coded|"
+     r"marked) as\b", r"\1 of"),
+    # "the surface of the biggest lake": its area
+    (r"\bsurface (?=of\b)", "area "),
+    # "how much is the proportion of barren": what is
+    (r"^how much is (?=(?:the )?(?:proportion|share|percentage|fraction|area|size|total|"
+     r"number)\b)", "what is "),
+    # "if I don't count the 3 largest ones": not counting
+    (r"\bif (?:i|you|we|one) (?:do not|don't|dont) count\b", "not counting"),
+    (r"\bif (?:i|you|we|one) (?:ignore|leave out|exclude|drop|skip|remove)\b", "ignoring"),
+    # "any mapped (non-nodata) pixel", "the area with data": the pixels with data
+    (r"\s*\(\s*(?:non-?no-?data|not no-?data|with data|valid)\s*\)", ""),
+    (r"\b(?:area|pixels|part|region|cells) with data\b", "valid area"),
+    (r"\b(any|every|each|a) mapped (?=(?:pixel|cell|point|place|spot)\b)", r"\1 valid "),
+    # "a dry (not water) pixel": not water
+    (r"\bdry\s*\(\s*(?:i\.?\s?e\.?,?\s*)?not water\s*\)", "non-water"),
+    # "is still water": still
+    (r"\b(is|are) still\b", r"\1"),
+    # "more than half of": 50 %
+    (r"\b(more|less) than half\b", r"\1 than 50 %"),
+    # "(bigger than 100 ha only)": only those
+    (r"\(\s*(?P<f>(?:bigger|larger|smaller|over|under|above|below|more than|less than|at least|"
+     r"at most)[^()]*?)\s+only\s*\)", r"(only those \g<f>)"),
+    # "the Woody Wetlands patches of more than 5 ha are to be considered": a selection
+    (r"^(?P<x>.+?) (?:are|is) to be (?:considered|taken|used|looked at|selected)$",
+     r"consider \g<x>"),
+    # ", of any size": every object counts anyway
+    (r",?\s*(?:of any size|whatever (?:the|their) size|regardless of (?:the |their )?size|"
+     r"no matter (?:the |their )?size|big or small|large or small)\b", ""),
     # "(among buildings larger than 100 m2)": the objects a superlative ranks
     (r"\(\s*among (?:the |all (?:the )?)?(?:[a-z/-]+ ){1,2}?(?=(?:larger|bigger|smaller|over|under|"
      r"above|below|more than|less than|at least|at most|greater)\b)", "(among regions "),
