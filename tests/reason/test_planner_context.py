@@ -247,3 +247,12 @@ def test_restated_no_data_in_brackets_and_there_is_some(raster):
     largest = np.bincount(labels.ravel())[1:].max() * PX * PX
     assert _value(f"There is some water body larger than {(largest + PX * PX) / 1e4} ha?",
                   raster)[0] is False
+
+
+def test_a_class_with_its_gloss_in_brackets(raster):
+    legend = {"0": "land (unpaved area)", "1": "water", "2": "forest", "3": "building",
+              "9": "no data"}
+    far = (_edt(CODES == 1) > 25) & (CODES == 0)
+    value, _ = _value("land (unpaved) thats more than 25 m from any water, how much in m2?? its "
+                      "10m per pixel", raster, product=legend)
+    assert value == pytest.approx(far.sum() * PX * PX, rel=1e-9)

@@ -192,6 +192,16 @@ _SCENE_SHOWS = re.compile(
     r"include|cover|record)$")
 
 
+def bracketed_class(sentence: str, is_class: IsClass) -> str:
+    """A class written with its gloss in brackets: "land (unpaved)" is the legend's "land
+    (unpaved area)" when "unpaved land" names a class, never the word "land" and an aside."""
+    def named(found: re.Match[str]) -> str:
+        joined = f"{found['y']} {found['x']}"
+        return joined if is_class(joined) else found[0]
+
+    return re.sub(r"\b(?P<x>[a-z]+)\s*\(\s*(?P<y>[a-z]+)\s*\)", named, sentence)
+
+
 def scene_names(sentence: str, is_class: IsClass) -> tuple[str, list[str]]:
     """The sentence without the scene names in it, and what was set aside.
 

@@ -117,6 +117,7 @@ _CONTEXT = re.compile(r"^(?:hi|hello|hey)?,?\s*(?:i'?m|i am|we'?re|we are|i'?ve 
                       r"^(?:i|we) (?:farm|live|work|am based|are based|own land|have land)\b[^?]*$")
 #: Sentences that ask nothing: greetings, thanks, "yes or no".
 _NOTHING = re.compile(r"^(?:hi|hello|hey|dear \w+|thanks|thank you|thx|cheers|please|yes or no|"
+                      r"its|it is|it's|that is|"
                       r"yes/no|y/n|answer yes or no|true or false|(?:a )?quick question)$")
 
 #: Sentences that only ask for a plain form of the answer ("Reply as a number.", "Just the
@@ -295,7 +296,8 @@ def _set_aside(sentences: list[str], is_class: Callable[[str], bool], names: set
     aside: list[str] = []
     named = []
     for sentence in sentences:
-        sentence, found = _context.scene_names(sentence, is_class)
+        sentence, found = _context.scene_names(_context.bracketed_class(sentence, is_class),
+                                               is_class)
         sentence = _context.without_names(sentence, names)
         aside += found
         if sentence:
@@ -472,7 +474,7 @@ _FILLER = tuple((re.compile(p), r) for p, r in (
     (r"\bu\b(?=\s+(?:ignore|leave|exclude|drop|count|look|take|remove|skip|consider)\b)", "you"),
     (r"\bavg\b\.?", "average"), (r"\bpics?\b", "picture"),
     (r"\b(?:thats)\b", "that is"),
-    (r"\bits(?= \d)", "it is"), (r"\bmore close\b", "closer"),
+    (r"\bmore close\b", "closer"),
     (r"(?<=[a-z]) stuff\b", ""),
     # "the area classified as shrubland": the class
     (r"\b(area|land|pixels|cells|ground|surface) (?:classified|classed|labell?ed|mapped|coded|"
