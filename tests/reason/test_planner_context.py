@@ -256,3 +256,12 @@ def test_a_class_with_its_gloss_in_brackets(raster):
     value, _ = _value("land (unpaved) thats more than 25 m from any water, how much in m2?? its "
                       "10m per pixel", raster, product=legend)
     assert value == pytest.approx(far.sum() * PX * PX, rel=1e-9)
+
+
+def test_a_bracket_that_repeats_the_word_before_is_an_aside(raster):
+    legend = {"0": "Developed, Open Space", "1": "Open Water", "2": "Evergreen Forest",
+              "3": "Developed, Low Intensity", "9": "no data"}
+    developed = (CODES == 0) | (CODES == 3)
+    value, _ = _value("How many m² of developed land (all Developed classes) are there?",
+                      raster, product=legend)
+    assert value == pytest.approx(developed.sum() * PX * PX, rel=1e-9)

@@ -247,7 +247,7 @@ def _open_cube(source: Any, *, region: Any, bbox: Any, datetime: str | None,
     provenance: dict[str, Any] = {}
     clear = None
     if isinstance(source, xr.DataArray):
-        cube = nodata_as_nan(source, _resolve_product(product), "the array")
+        cube = nodata_as_nan(source, _resolve_product(product))
         provenance["source"] = "array"
         if cube.rio.crs is not None and gsd_m is not None:
             check_gsd(cube, gsd_m, "the array's")
@@ -472,7 +472,7 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None,
     layers = []
     for path in paths:
         arr = _as_class_mask(sources.open_raster(path, chunks=chunks, gsd_m=gsd_m), path, product)
-        arr = nodata_as_nan(arr, product, str(path))
+        arr = nodata_as_nan(arr, product)
         layers.append(arr if "band" in arr.dims else arr.expand_dims(band=["data"]))
     if len(layers) == 1:
         return layers[0]
@@ -488,7 +488,7 @@ def _from_paths(source: Any, *, chunks: int, gsd_m: float | None = None,
     return cube
 
 
-def nodata_as_nan(arr: Any, product: Any, where: str) -> Any:
+def nodata_as_nan(arr: Any, product: Any) -> Any:
     """An integer class raster with its nodata value as NaN, the value kept in
     ``attrs["source_nodata"]``: a resampling onto another date's grid must fill with NaN, not
     with the old code (which reads as a valid class).
@@ -497,7 +497,6 @@ def nodata_as_nan(arr: Any, product: Any, where: str) -> Any:
     ``attrs["nodata_class"]`` so that a question about it is refused
     (:meth:`Layers.mask`) rather than answered as absent.
     """
-    del where
     nodata = arr.rio.nodata
     if arr.dtype.kind not in "iu" or nodata is None or np.isnan(float(nodata)):
         return arr

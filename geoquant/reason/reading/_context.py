@@ -101,12 +101,11 @@ def scene_only(sentence: str, is_class: IsClass) -> bool:
         not _QUESTION_START.match(sentence)
 
 
-def statement(sentence: str, is_class: IsClass) -> bool:
+def statement(sentence: str) -> bool:
     """True for a statement of context that restricts nothing ("residents complain the houses
     are packed too tight", "we worry about fire risk at the interface"): no number, no
     question or instruction, no word that could restrict the answer. Class words are allowed:
     saying the houses are packed asks nothing about them."""
-    del is_class                      # a statement may name classes: it asks nothing of them
     if re.search(r"\d|^\(", sentence) or _QUESTION_START.match(sentence):
         return False
     tokens = _tokens(sentence)
@@ -199,7 +198,9 @@ def bracketed_class(sentence: str, is_class: IsClass) -> str:
         joined = f"{found['y']} {found['x']}"
         return joined if is_class(joined) else found[0]
 
-    return re.sub(r"\b(?P<x>[a-z]+)\s*\(\s*(?P<y>[a-z]+)\s*\)", named, sentence)
+    # not "developed land (developed)": a bracket that repeats the word before is an aside
+    return re.sub(r"\b(?P<x>[a-z]+)\s*\(\s*(?P<y>[a-z]+)\s*\)", lambda m: m[0] if re.search(
+        rf"\b{m['y']}\s+$", sentence[:m.start()]) else named(m), sentence)
 
 
 def scene_names(sentence: str, is_class: IsClass) -> tuple[str, list[str]]:

@@ -226,10 +226,10 @@ def split_words(question: str, is_class: Callable[[str], bool] | None = None) ->
     set_aside: list[str] = []
     if is_class is not None:
         names = _context.proper_names(question, is_class)
+        named = [f"the name {n!r}" for n in sorted(names)
+                 if any(re.search(rf"\b{re.escape(n)}\b", s) for s in sentences)]
         sentences, set_aside = _set_aside(sentences, is_class, names)
-        set_aside = [*(f"the name {n!r}" for n in sorted(names)
-                       if any(re.search(rf"\b{re.escape(n)}\b", s) for s in
-                              (_clean_sentence(x) for x in _sentences(text)))), *set_aside]
+        set_aside = [*named, *set_aside]
     unit = None
     kept = []
     for sentence in sentences:
@@ -304,7 +304,7 @@ def _set_aside(sentences: list[str], is_class: Callable[[str], bool], names: set
             named.append(sentence)
     kept = [s for s in named if not (_context.scene_only(s, is_class) or _restates(s)
                                      or (s is not named[0] and _ANY_PART.match(s)))]
-    asking = [s for s in kept if not _context.statement(s, is_class)]
+    asking = [s for s in kept if not _context.statement(s)]
     if asking:
         kept = asking
     if not kept:

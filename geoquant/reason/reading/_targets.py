@@ -104,8 +104,9 @@ class Document:
             name = what.get("class") or f"code_{what['code']}"
             dated = {"date": date} if date else {}
             same = [s["id"] for s in self.steps if s["op"] == "mask" and not dated
-                    and {k: v for k, v in s.items() if k in ("class", "code")} == what]
-            if self.exclude is not None and same and what in self._left_out():
+                    and {k: v for k, v in s.items() if k in ("class", "code")} == what] \
+                if self.exclude is not None else []
+            if same and what in self._left_out():
                 # "the area within 10 m of roads, excluding the roads": the roads stay what
                 # distances are measured to (a class without itself is empty)
                 self.note("a class the question leaves out is still what distances and "
